@@ -1,0 +1,276 @@
+"""Text analysis: normalize → tokenize → stem, shared by import, search and Datasette.
+
+Everything that turns text into index terms lives here, so the words stored at
+import time and the words looked up at query time always go through the same
+steps.  Each paragraph gets two derived columns, both plain space-separated
+tokens that SQLite's stock ``unicode61`` tokenizer keeps whole:
+
+* ``exact``: every word normalized (marks, tatweel, letter variants folded)
+  >>> exact_form("وَالقُوّاتُ الأمريكيـــة")
+  'والقوات الامريكيه'
+
+* ``terms``: every word normalized and light-stemmed
+  >>> stemmed_form("وَالقُوّاتُ الأمريكيـــة")
+  'قو امريكي'
+
+Query words are expanded into all their ordinary written forms (prefixes and
+suffixes), and each form is stemmed, so a word whose stem the stemmer cannot
+guess consistently (وزير against الوزير) is still found in all its forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterator, NamedTuple
+
+import Stemmer
+
+# Bump whenever a change below alters the terms produced for some text:
+# databases built by another version need `archive rebuild`.
+ANALYZER_VERSION = "1"
+
+# --- normalize --------------------------------------------------------------
+
+# Arabic marks that writers add or omit freely: harakat, superscript alef and
+# Quranic annotation signs.  Tatweel (U+0640) only stretches a word.
+_ARABIC_MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+# Zero-width and bidirectional controls, invisible in text and never meaningful
+# inside a word.
+_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_REMOVE = re.compile(f"[{_ARABIC_MARKS}{_INVISIBLE}]")
+
+_LETTER_MAP = str.maketrans(
+    {
+        # alef with hamza above/below, madda, wasla: all written as bare alef by many
+        "\u0623": "\u0627",
+        "\u0625": "\u0627",
+        "\u0622": "\u0627",
+        "\u0671": "\u0627",
+        # alef maqsura is written as yeh and the other way round
+        "\u0649": "\u064a",
+        # teh marbuta is often written as heh
+        "\u0629": "\u0647",
+        # hamza on waw and on yeh spell the same word in different house styles
+        # (مسؤول / مسئول): both fold to the bare hamza
+        "\u0624": "\u0621",
+        "\u0626": "\u0621",
+        # Persian letters used in Arabic text
+        "\u06cc": "\u064a",
+        "\u06a9": "\u0643",
+        "\u06c0": "\u0647",
+        "\u06c1": "\u0647",
+        "\u06d5": "\u0647",
+        # Arabic-Indic and Persian digits
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """Fold the ways of writing the same word into one.
+
+    >>> normalize("مُحَمَّد")
+    'محمد'
+    >>> normalize("إسلامـــيّة")
+    'اسلاميه'
+    >>> normalize("مسؤولية مسئولية")
+    'مسءوليه مسءوليه'
+    >>> normalize("٢٠١٥ ﻻ Café")
+    '2015 لا cafe'
+    """
+    # NFKC folds presentation forms and ligatures (ﻻ → لا) before anything else.
+    text = unicodedata.normalize("NFKC", text)
+    text = _REMOVE.sub("", text)
+    text = text.translate(_LETTER_MAP)
+    if not text.isascii():
+        # Remaining combining marks (Latin accents, stray marks) go too: FTS5's
+        # unicode61 would split a word on them.
+        decomposed = unicodedata.normalize("NFD", text)
+        text = unicodedata.normalize(
+            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+        )
+    return text.casefold()
+
+
+# --- tokenize ---------------------------------------------------------------
+
+# A word is a run of letters and digits (what unicode61 keeps together), with
+# the marks and invisible characters that normalize() deletes allowed inside it,
+# so that a vocalized word stays one word.
+_WORD = re.compile(rf"(?:[^\W_]|[{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f])+")
+_NORMALIZED_WORD = re.compile(r"[^\W_]+")
+
+
+class Token(NamedTuple):
+    """A word of the original text: its normalized form and where it stands."""
+
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Split original text into normalized words, with their character spans.
+
+    >>> [tuple(t) for t in tokenize("قالَ: «القُوّات»")]
+    [('قال', 0, 4), ('القوات', 7, 15)]
+    """
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not _REMOVE.sub("", word):
+            continue
+        # One original word can normalize to several (ﷺ is a whole phrase).
+        for part in _NORMALIZED_WORD.findall(normalize(word)):
+            yield Token(part, match.start(), match.end())
+
+
+def words(text: str) -> list[str]:
+    """Normalized words of a text.
+
+    >>> words("وَقالَ الرئيسُ")
+    ['وقال', 'الرءيس']
+    """
+    return [token.text for token in tokenize(text)]
+
+
+# --- stem -------------------------------------------------------------------
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_LATIN_LETTER = re.compile("[a-z]")
+_english = Stemmer.Stemmer("english")
+
+# Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
+# (ل + ال is written لل).  Only one group is removed.
+_ARTICLE_PREFIXES = (
+    "وبال", "وكال", "فبال", "فكال", "ولل", "فلل",
+    "وال", "فال", "بال", "كال", "لل", "ال",
+)
+# Attached pronouns, longest first.  Single ك (your) and ي (my) are left alone:
+# too many words end in those letters (ملك, شريك, كرسي).
+_PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه")
+# Words the rules would damage: the name of God would become له (for him), and
+# على + pronoun would meet the name علي.
+_UNSTEMMED = frozenset(
+    ["الله", "لله", "والله", "بالله", "فالله", "تالله"]
+    + ["علي" + p for p in ("ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "نا")]
+)
+
+
+def stem_arabic(word: str) -> str:
+    """Light-stem a normalized Arabic word: one prefix group, one pronoun, one
+    number suffix, and the feminine ending.
+
+    >>> [stem_arabic(w) for w in ["والحسن", "بالحسن", "وحسن", "للاخر", "زوجها"]]
+    ['حسن', 'حسن', 'حسن', 'اخر', 'زوج']
+    >>> [stem_arabic(normalize(w)) for w in ["مدينة", "مدينتها", "دولتهم", "دولية"]]
+    ['مدين', 'مدين', 'دول', 'دولي']
+    """
+    if word in _UNSTEMMED:
+        return word
+    for prefix in _ARTICLE_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix):]
+            break
+    else:
+        # Bare و (and): only on longer words, as و starts many words itself.
+        if word.startswith("و") and len(word) >= 4:
+            word = word[1:]
+
+    pronoun_removed = False
+    for pronoun in _PRONOUNS:
+        if word.endswith(pronoun) and len(word) - len(pronoun) >= 2:
+            word = word[: -len(pronoun)]
+            pronoun_removed = True
+            break
+    # Before a pronoun, teh marbuta is written ت: مدينتها is مدينة + ها.  Three
+    # letters at least must stay, so بيتها and وقتها keep their ت.
+    if pronoun_removed and word.endswith("ت") and len(word) >= 4:
+        word = word[:-1]
+
+    # A pronoun drops the ن of ون/ين/ان (مواطنوها), so after one only ات can
+    # remain; and مدينة must not lose the ين of its stem.
+    number_suffixes = ("ات",) if pronoun_removed else ("ات", "ون", "ين", "ان")
+    for suffix in number_suffixes:
+        # The dual ان needs a longer word: بيان, مكان, لبنان end in it.
+        least = 4 if suffix == "ان" else 2
+        if word.endswith(suffix) and len(word) - len(suffix) >= least:
+            word = word[: -len(suffix)]
+            # Dual of a teh-marbuta noun: دولتان, دولتين.
+            if suffix in ("ان", "ين") and word.endswith("ت") and len(word) >= 4:
+                word = word[:-1]
+            break
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Stem one normalized word: Arabic light stemming, English Snowball for
+    Latin script, anything else as it is.
+
+    >>> [stem(w) for w in ["الحسن", "running", "2015"]]
+    ['حسن', 'run', '2015']
+    """
+    if _ARABIC_LETTER.search(word):
+        return stem_arabic(word)
+    if _LATIN_LETTER.search(word):
+        return _english.stemWord(word)
+    return word
+
+
+def exact_form(text: str) -> str:
+    """The `exact` column of a paragraph: its words, normalized."""
+    return " ".join(words(text))
+
+
+def stemmed_form(text: str) -> str:
+    """The `terms` column of a paragraph: its words, normalized and stemmed."""
+    return " ".join(stem(w) for w in words(text))
+
+
+# --- query expansion --------------------------------------------------------
+
+_CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
+_ARTICLES = ("ال", "وال", "فال", "بال", "كال", "لل", "وبال", "ولل", "فبال", "فلل")
+_NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
+_FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
+
+
+def _forms(word: str) -> set[str]:
+    """The ordinary written forms of a normalized Arabic word, without prefixes."""
+    pronouns = _PRONOUNS + ("ك",)
+    forms = {word} | {word + p for p in pronouns}
+    if word.endswith("ه") and len(word) >= 3:
+        # Written with teh marbuta (folded to ه): مدينة → مدينته, مدينات.
+        base = word[:-1]
+        forms |= {base + s for s in _FEMININE_SUFFIXES}
+        forms |= {base + "ت" + p for p in _PRONOUNS}
+    else:
+        forms |= {word + s for s in _NUMBER_SUFFIXES}
+        forms |= {word + "ت" + p for p in _PRONOUNS}
+    return forms
+
+
+@lru_cache(maxsize=4096)
+def expand(word: str) -> frozenset[str]:
+    """Index terms that the ordinary written forms of a query word stem to.
+
+    The user types a word as they think of it; its forms with attached
+    conjunctions, prepositions, article and pronouns are generated, then stemmed
+    like the indexed text, so that every way a form can be stemmed is covered.
+
+    >>> {"زير", "وزير", "بوزير"} <= expand("وزير")  # الوزير stems to وزير
+    True
+    """
+    if not _ARABIC_LETTER.search(word):
+        return frozenset([stem(word)])
+    terms = set()
+    for form in _forms(word):
+        for clitic in _CLITICS:
+            terms.add(stem(clitic + form))
+        if not form.endswith(_PRONOUNS + ("ك",)) or form == word:
+            for article in _ARTICLES:
+                terms.add(stem(article + form))
+    return frozenset(terms)
