@@ -150,7 +150,7 @@ def to_fts(query: Query) -> str:
     """The FTS5 MATCH expression for a parsed query.
 
     >>> to_fts(parse("العمر", exact=True))
-    'exact : ("العمر")'
+    '(exact : ("العمر"))'
     """
     if not query.clauses:
         if query.excluded:
