@@ -187,7 +187,7 @@ def stem_arabic(word: str) -> str:
             break
     # Before a pronoun, teh marbuta is written ت: مدينتها is مدينة + ها.  Three
     # letters at least must stay, so بيتها and وقتها keep their ت.
-    if pronoun_removed and word.endswith("ت") and len(word) >= 4:
+    if pronoun_removed and word.endswith("ت") and not word.endswith("ات") and len(word) >= 4:
         word = word[:-1]
 
     # A pronoun drops the ن of ون/ين/ان (مواطنوها), so after one only ات can

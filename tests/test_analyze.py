@@ -1,0 +1,182 @@
+"""The analyzer: normalization, tokenization, stemming and query expansion."""
+
+import sqlite3
+
+import pytest
+
+from archive.analyze import (
+    exact_form,
+    expand,
+    normalize,
+    stem,
+    stemmed_form,
+    tokenize,
+    words,
+)
+
+
+def analyzed(word: str) -> str:
+    return stem(normalize(word))
+
+
+# --- normalization ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written, normalized",
+    [
+        ("مُحَمَّدٌ", "محمد"),  # harakat
+        ("القرآنِ", "القران"),  # madda, kasra
+        ("هٰذا", "هذا"),  # superscript alef U+0670
+        ("روبرـــــت", "روبرت"),  # tatweel
+        ("أحمد إبراهيم آمنة ٱلله", "احمد ابراهيم امنه الله"),  # alef forms
+        ("مستشفى", "مستشفي"),  # alef maqsura
+        ("مدرسة", "مدرسه"),  # teh marbuta
+        ("مسؤول مسئول", "مسءول مسءول"),  # hamza carriers fold together
+        ("\ufefb", "لا"),  # lam-alef ligature (presentation form)
+        ("\ufe8e\ufe91", "اب"),  # isolated/initial presentation forms
+        ("٢٠١٥ ۲۰۱۵", "2015 2015"),  # Arabic-Indic and Persian digits
+        ("ی ک", "ي ك"),  # Persian yeh and kaf
+        ("سل\u200cام\u200f", "سلام"),  # zero-width non-joiner, RLM
+        ("\u202bنص\u202c", "نص"),  # bidi embedding controls
+        ("Café ÉTÉ", "cafe ete"),  # Latin: casefold, accents
+        ("ﷺ", "صلي الله عليه وسلم"),  # a ligature that is a whole phrase
+    ],
+)
+def test_normalize(written, normalized):
+    assert normalize(written) == normalized
+
+
+def test_quranic_marks_removed():
+    marks = "".join(chr(c) for c in range(0x06D6, 0x06EE))
+    assert normalize("كتاب" + marks) == "كتاب"
+
+
+# --- tokenization -----------------------------------------------------------
+
+
+def test_vocalized_word_stays_whole():
+    """Stock FTS5 splits مُحَمَّد into four letters; our tokenizer must not."""
+    assert words("قالَ مُحَمَّدٌ") == ["قال", "محمد"]
+
+
+def test_stock_fts5_would_split_vocalized_words():
+    """Why we normalize first: pin the behaviour of the tokenizer we rely on."""
+    db = sqlite3.connect(":memory:")
+    db.execute("create virtual table t using fts5(x)")
+    db.execute("insert into t values (?)", ["مُحَمَّد"])
+    db.execute("insert into t values (?)", [exact_form("مُحَمَّد")])
+    assert db.execute("select count(*) from t where t match '\"محمد\"'").fetchone()[0] == 1
+
+
+def test_token_spans_point_into_original_text():
+    text = "وَالقُوّاتُ، Forces!"
+    spans = [(t.text, text[t.start:t.end]) for t in tokenize(text)]
+    assert spans == [("والقوات", "وَالقُوّاتُ"), ("forces", "Forces")]
+
+
+def test_tatweel_joined_prefix_is_a_separate_word():
+    # لـ"الجزيرة": the quote mark splits, the tatweel stays in the first word
+    assert words('لـ"الجزيرة"') == ["ل", "الجزيره"]
+
+
+def test_derived_columns_only_hold_tokens_unicode61_keeps_whole():
+    text = "قالَ المُتَحَدِّثُ: إنّ ٣ سفنٍ وصلت (machine-learning) ﷺ"
+    db = sqlite3.connect(":memory:")
+    db.execute("create virtual table t using fts5(x)")
+    for column in (exact_form(text), stemmed_form(text)):
+        db.execute("delete from t")
+        db.execute("insert into t values (?)", [column])
+        db.execute("create virtual table if not exists v using fts5vocab(t, 'instance')")
+        tokens = [row[0] for row in db.execute("select term from v order by offset")]
+        assert tokens == column.split()
+
+
+# --- stemming: the published Lucene test pairs ------------------------------
+
+
+@pytest.mark.parametrize(
+    "forms, expected",
+    [
+        (["الحسن", "والحسن", "بالحسن", "كالحسن", "فالحسن", "وحسن"], "حسن"),
+        (["للاخر"], "اخر"),
+        (["زوجها"], "زوج"),
+        (["ساهدات", "ساهدون", "ساهدين", "ساهدة", "وساهدون"], "ساهد"),
+    ],
+)
+def test_lucene_pairs(forms, expected):
+    assert {analyzed(f) for f in forms} == {expected}
+
+
+# --- stemming: where Lucene fails -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "noun, forms",
+    [
+        ("مدينة", ["مدينته", "مدينتها", "مدينتهم", "المدينة", "ومدينتنا", "مدينتين"]),
+        ("دولة", ["دولته", "دولتهم", "الدولة", "والدولة", "للدولة", "دولتين"]),
+        ("حكومة", ["حكومته", "الحكومات", "حكوماتها", "والحكومة"]),
+    ],
+)
+def test_teh_marbuta_nouns_before_pronouns(noun, forms):
+    assert {analyzed(f) for f in forms} == {analyzed(noun)}
+
+
+@pytest.mark.parametrize(
+    "noun, adjective",
+    [("دولة", "دولية"), ("شخص", "شخصية"), ("دولة", "الدولي"), ("شخص", "شخصيات")],
+)
+def test_noun_and_nisba_adjective_stay_apart(noun, adjective):
+    assert analyzed(noun) != analyzed(adjective)
+    assert analyzed(adjective) not in expand(normalize(noun))
+
+
+def test_nisba_forms_meet():
+    assert {analyzed(w) for w in ["دولي", "دولية", "الدولية", "الدوليين", "دوليون"]} == {"دولي"}
+
+
+def test_name_of_god_is_not_stemmed_into_a_preposition():
+    assert analyzed("الله") != analyzed("له")
+    assert analyzed("عليه") != analyzed("علي")
+
+
+def test_short_words_keep_their_letters():
+    # ال/و/ان removal needs enough letters left
+    assert analyzed("الف") == "الف"
+    assert analyzed("وقت") == "وقت"
+    assert analyzed("بيان") == "بيان"
+    assert analyzed("بيتها") == "بيت"
+
+
+def test_english_words_get_snowball():
+    assert stem("running") == stem("runs") == "run"
+    assert stemmed_form("The Translations") == "the translat"
+
+
+# --- query expansion --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, written",
+    [
+        ("قوات", ["القوات", "للقوات", "وقوات", "بقوات", "قواتها", "وللقوات", "قواتنا"]),
+        ("وزير", ["الوزير", "ووزير", "للوزير", "وزيرها", "لوزير", "فالوزير"]),
+        ("مواطن", ["المواطنين", "مواطنون", "للمواطنين", "بمواطن", "المواطنة"]),
+        ("مدرسة", ["المدرسة", "مدرستها", "مدرستين", "بمدرسة", "ومدرستنا", "لمدرستنا"]),
+    ],
+)
+def test_expansion_covers_ordinary_forms(query, written):
+    terms = expand(normalize(query))
+    for form in written:
+        assert analyzed(form) in terms, form
+
+
+def test_expansion_is_the_same_for_every_spelling_of_a_word():
+    spellings = ["مدرسة", "مدرسه", "مَدْرَسَةٌ", "مدرســة"]
+    assert len({expand(normalize(s)) for s in spellings}) == 1
+
+
+def test_expansion_does_not_reach_nisba_adjectives():
+    assert analyzed("الدولية") not in expand(normalize("دولة"))
+    assert analyzed("شخصي") not in expand(normalize("شخص"))
