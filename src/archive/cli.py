@@ -6,8 +6,10 @@ nothing, 2 error (one line on stderr, never a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
+import time
 
 import click
 
@@ -60,19 +62,28 @@ def cli():
 @cli.command(name="import")
 @click.argument("folder", type=click.Path())
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
-@click.option("--encoding", metavar="NAME", help="Decode every file with this encoding.")
-def import_command(folder, db_path, encoding):
+@click.option("--encoding", metavar="NAME",
+              help="Decode every file with this encoding (default: detect per file).")
+@click.option("--glob", "patterns", metavar="PATTERN", multiple=True,
+              help="Take the files matching PATTERN (repeatable) instead of the text files.")
+@click.option("--hidden", is_flag=True, help="Also take hidden files and folders (.name).")
+@click.option("--prune", is_flag=True,
+              help="Remove the documents under FOLDER whose files are gone.")
+def import_command(folder, db_path, encoding, patterns, hidden, prune):
     """Import the text files under FOLDER.
 
     Each file becomes a document and each paragraph a searchable row.
     Importing the same folder again adds new files, replaces changed ones and
-    skips the rest.
+    skips the rest.  Files that cannot be imported are listed on stderr, one
+    line each; the exit status is then 1.
 
     \b
       archive import seeds/
-      archive import ~/news --db news.db
+      archive import ~/news --db news.db --prune
+      archive import ~/notes --glob '*.txt' --glob 'drafts/*' --hidden
+      archive import old-files/ --encoding cp1256
     """
-    from .store import import_folder, open_archive
+    from .store import import_scanned, open_archive, scan_folder, writer_lock
 
     if encoding:
         import codecs
@@ -83,15 +94,42 @@ def import_command(folder, db_path, encoding):
             _fail(f"unknown encoding: {encoding}")
 
     path = _db_path(db_path)
-    db = open_archive(path, create=True)
+    interactive = sys.stderr.isatty()
 
-    def report(file, why):
-        click.echo(f"archive: skipped {file}: {why}", err=True)
+    def report(kind, file, why):
+        # Clear the progress bar's line first, so the bar redraws below.
+        prefix = "\r\x1b[K" if interactive else ""
+        label = {"failed": "cannot import", "skipped": "skipped", "warning": "warning:"}[kind]
+        click.echo(f"{prefix}archive: {label} {file}: {why}", err=True)
 
-    summary = import_folder(db, folder, encoding=encoding, on_failure=report)
+    scan = scan_folder(folder, include_hidden=hidden, patterns=patterns)
+    with writer_lock(path):
+        db = open_archive(path, create=True)
+        with _progress(len(scan.files), interactive) as advance:
+            summary = import_scanned(
+                db, scan, encoding=encoding, prune=prune, report=report, progress=advance
+            )
     click.echo(f"{path}: {summary.line()}", err=True)
     if summary.failed:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _progress(total: int, shown: bool):
+    """A progress bar on stderr (files done / total, files per second), when
+    stderr is a terminal; yields the function that advances it."""
+    if not shown:
+        yield None
+        return
+    started = time.monotonic()
+
+    def rate(_item):
+        done = bar.pos
+        return f"{done / max(time.monotonic() - started, 1e-6):.0f} files/s" if done else ""
+
+    with click.progressbar(length=total, label="importing", file=sys.stderr,
+                           show_pos=True, item_show_func=rate) as bar:
+        yield bar.update
 
 
 @cli.command()

@@ -10,22 +10,37 @@ Tables:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
 from . import analyze
-from .files import Document, UnreadableDocument, find_files, read_document, split_paragraphs, title_of
+from .files import (
+    MAX_PARAGRAPH_CHARS,
+    Document,
+    NotText,
+    UnreadableDocument,
+    describe_os_error,
+    find_files,
+    read_document,
+    split_paragraphs,
+    title_of,
+)
 
 SCHEMA_VERSION = "1"
 DEFAULT_DB = "archive.db"
 BATCH_DOCUMENTS = 200
+BATCH_PARAGRAPHS = 20_000
+BUSY_TIMEOUT_MS = 30_000
 
 
 class ArchiveError(Exception):
@@ -45,6 +60,9 @@ def open_archive(path: str, create: bool = False) -> sqlite_utils.Database:
         raise ArchiveError(f"{path} is a folder, not an archive database")
     try:
         db = sqlite_utils.Database(path)
+        # Wait for a moment another connection holds a lock (an import's
+        # commit, a WAL checkpoint) instead of failing with "database is locked".
+        db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
@@ -55,6 +73,28 @@ def open_archive(path: str, create: bool = False) -> sqlite_utils.Database:
     return db
 
 
+@contextlib.contextmanager
+def writer_lock(db_path: str) -> Iterator[None]:
+    """Held by an import or rebuild for its whole run, so two of them never
+    write the same archive at once.  The kernel drops the lock when the
+    process ends, however it ends (kill -9 included)."""
+    lock_path = db_path + ".lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise ArchiveError(f"cannot create lock file {lock_path}: {error.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ArchiveError(
+                f"{db_path} is busy: another import or rebuild is writing it; try again when it has finished"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def is_archive(db: sqlite_utils.Database) -> bool:
     return {"documents", "paragraphs", "paragraphs_fts", "archive_meta"} <= set(db.table_names())
 
@@ -62,6 +102,9 @@ def is_archive(db: sqlite_utils.Database) -> bool:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     # WAL lets searches (and Datasette) read while an import writes.
     db.enable_wal()
+    # In WAL mode NORMAL cannot corrupt the database, even if the machine dies;
+    # it only may lose the last commits, which the next import redoes.
+    db.execute("pragma synchronous = normal")
     if is_archive(db):
         return
     if db.table_names() and not set(db.table_names()) & {"documents", "paragraphs"}:
@@ -132,14 +175,22 @@ class ImportSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    removed: int = 0
+    skipped: int = 0
+    failed: int = 0
     paragraphs: int = 0
 
     def line(self) -> str:
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.failed)} failed; {self.paragraphs} paragraphs written"
+            f"{self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
+            f"{self.paragraphs} paragraphs written"
         )
+
+
+# What the importer tells about a file as it goes: "failed" (not imported, an
+# error), "skipped" (not text) or "warning" (imported, but worth knowing).
+Report = Callable[[str, str, str], None]
 
 
 def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
@@ -182,67 +233,194 @@ def _store(db: sqlite_utils.Database, doc: Document, digest: str, existing: dict
     return len(paragraphs)
 
 
+@dataclass
+class FileScan:
+    """The candidate files under a folder, found before any is read (so the
+    progress bar knows the total), and the folders that could not be listed."""
+
+    root: Path  # resolved
+    files: list[Path]
+    unlisted_folders: list[tuple[str, str]] = field(default_factory=list)
+
+
+def scan_folder(
+    root: str | os.PathLike, include_hidden: bool = False, patterns: Iterable[str] = ()
+) -> FileScan:
+    try:
+        resolved = Path(root).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise ArchiveError(f"{root}: no such folder") from None
+    if not resolved.is_dir():
+        raise ArchiveError(f"{root} is not a folder")
+    unlisted: list[tuple[str, str]] = []
+    files = list(
+        find_files(resolved, include_hidden, patterns, on_error=lambda p, why: unlisted.append((p, why)))
+    )
+    return FileScan(resolved, files, unlisted)
+
+
+class _Batches:
+    """Write transactions of bounded size.  A document's row and its
+    paragraphs are always in the same transaction, so a crash can never leave
+    a document whose size and mtime say "imported" without its paragraphs.
+    Short transactions also keep other writers' waits short."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.documents = 0
+        self.paragraphs = 0
+
+    def begin(self) -> None:
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("begin immediate")
+
+    def done(self, paragraphs: int) -> None:
+        self.documents += 1
+        self.paragraphs += paragraphs
+        if self.documents >= BATCH_DOCUMENTS or self.paragraphs >= BATCH_PARAGRAPHS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("commit")
+        self.documents = self.paragraphs = 0
+
+    def rollback(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("rollback")
+
+
 def import_folder(
     db: sqlite_utils.Database,
     root: str | os.PathLike,
     encoding: str | None = None,
-    on_failure: Callable[[str, str], None] | None = None,
+    include_hidden: bool = False,
+    patterns: Iterable[str] = (),
+    prune: bool = False,
+    report: Report | None = None,
 ) -> ImportSummary:
-    """Load every text file under root; unchanged files are skipped, changed
-    ones have their paragraphs replaced.  Commits every BATCH_DOCUMENTS files."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ArchiveError(f"{root} is not a folder")
-    summary = ImportSummary()
-    known = {
-        row["path"]: row
-        for row in db.query("select id, path, size, mtime_ns, sha256 from documents")
-    }
-    pending = 0
-    db.conn.execute("begin")
+    """Load every text file under root (see import_scanned)."""
+    scan = scan_folder(root, include_hidden, patterns)
+    return import_scanned(db, scan, encoding=encoding, prune=prune, report=report)
+
+
+def import_scanned(
+    db: sqlite_utils.Database,
+    scan: FileScan,
+    encoding: str | None = None,
+    prune: bool = False,
+    report: Report | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Load the scanned files.  Unchanged files (same size and mtime, or else
+    the same bytes) are skipped, changed ones have their paragraphs replaced;
+    with prune, documents under the folder whose files are gone are removed.
+    Commits in batches; each file is reported (failed/skipped/warning) once."""
+    run = _ImportRun(db, encoding, report or (lambda kind, path, why: None))
+    for folder, why in scan.unlisted_folders:
+        run.fail(folder, f"cannot list folder: {why}")
     try:
-        for path in find_files(root):
-            try:
-                outcome = _import_one(db, path, known, encoding, summary)
-            except UnreadableDocument as error:
-                summary.failed.append((str(path), str(error)))
-                if on_failure:
-                    on_failure(str(path), str(error))
-                continue
-            if outcome != "unchanged":
-                pending += 1
-            if pending >= BATCH_DOCUMENTS:
-                db.conn.execute("commit")
-                db.conn.execute("begin")
-                pending = 0
+        for path in scan.files:
+            run.import_file(path)
+            if progress:
+                progress(1)
+        if prune:
+            run.prune(scan.root)
+        run.batches.begin()
         set_meta(db, last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-        db.conn.execute("commit")
+        run.batches.commit()
     except BaseException:
-        db.conn.execute("rollback")
+        run.batches.rollback()
         raise
-    return summary
+    return run.summary
 
 
-def _import_one(db, path: Path, known: dict, encoding, summary: ImportSummary) -> str:
-    try:
-        resolved = str(path.resolve(strict=True))
-        stat = os.stat(resolved)
-    except (OSError, RuntimeError) as error:
-        raise UnreadableDocument(getattr(error, "strerror", None) or str(error)) from None
-    existing = known.get(resolved)
-    if existing and existing["size"] == stat.st_size and existing["mtime_ns"] == stat.st_mtime_ns:
-        summary.unchanged += 1
-        return "unchanged"
-    doc = read_document(resolved, encoding)
-    digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
-    if existing and existing["sha256"] == digest:
-        # Touched but not changed: remember the new mtime so the next run is cheap.
-        db["documents"].update(existing["id"], {"mtime_ns": doc.mtime_ns, "size": doc.size})
-        summary.unchanged += 1
-        return "unchanged"
-    summary.paragraphs += _store(db, doc, digest, existing)
-    if existing:
-        summary.updated += 1
-        return "updated"
-    summary.added += 1
-    return "added"
+class _ImportRun:
+    def __init__(self, db: sqlite_utils.Database, encoding: str | None, report: Report):
+        self.db = db
+        self.encoding = encoding
+        self.report = report
+        self.summary = ImportSummary()
+        self.batches = _Batches(db)
+        self.known = {
+            row["path"]: row
+            for row in db.query("select id, path, size, mtime_ns, sha256, encoding from documents")
+        }
+        self.seen: set[str] = set()
+
+    def fail(self, path, why: str) -> None:
+        self.summary.failed += 1
+        self.report("failed", str(path), why)
+
+    def skip(self, path, why: str) -> None:
+        self.summary.skipped += 1
+        self.report("skipped", str(path), why)
+
+    def import_file(self, path: Path) -> None:
+        try:
+            resolved = str(path.resolve(strict=True))
+            info = os.stat(resolved)
+        except (OSError, RuntimeError) as error:
+            return self.fail(path, describe_os_error(error, path))
+        if resolved in self.seen:
+            return  # a second link to a file already taken in this run
+        self.seen.add(resolved)
+        if not stat.S_ISREG(info.st_mode):
+            return self.skip(path, "not a regular file")
+        existing = self.known.get(resolved)
+        # A forced encoding other than the one recorded means: decode again.
+        same_encoding = existing is not None and self.encoding in (None, existing["encoding"])
+        if same_encoding and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
+            self.summary.unchanged += 1
+            return
+        try:
+            doc = read_document(resolved, self.encoding)
+        except NotText as error:
+            return self.skip(path, str(error))
+        except UnreadableDocument as error:
+            return self.fail(path, str(error))
+        self.batches.begin()
+        if same_encoding and existing["sha256"] == doc.sha256:
+            # Touched but not changed: remember the new mtime so the next run is cheap.
+            self.db["documents"].update(existing["id"], {"mtime_ns": doc.mtime_ns, "size": doc.size})
+            self.summary.unchanged += 1
+            self.batches.done(0)
+            return
+        self._warn_about(path, doc.text)
+        written = _store(self.db, doc, doc.sha256, existing)
+        self.summary.paragraphs += written
+        if existing:
+            self.summary.updated += 1
+        else:
+            self.summary.added += 1
+        self.batches.done(written)
+
+    def _warn_about(self, path: Path, text: str) -> None:
+        if not text.strip():
+            self.report("warning", str(path), "empty file: imported with no paragraphs")
+        elif len(text) > MAX_PARAGRAPH_CHARS and max(map(len, text.split("\n"))) > MAX_PARAGRAPH_CHARS:
+            self.report(
+                "warning",
+                str(path),
+                f"lines longer than {MAX_PARAGRAPH_CHARS} characters: cut into paragraphs at sentence ends",
+            )
+
+    def prune(self, root: Path) -> None:
+        """Remove the documents under root whose files no longer exist.  A file
+        that exists but was not taken (another --glob, hidden, unreadable) stays."""
+        prefix = str(root).rstrip(os.sep) + os.sep
+        for path, row in self.known.items():
+            if path in self.seen or not path.startswith(prefix):
+                continue
+            try:
+                os.lstat(path)
+                continue
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+            except OSError:
+                continue  # cannot tell: keep it
+            self.batches.begin()
+            self.db["paragraphs"].delete_where("document_id = ?", [row["id"]])
+            self.db["documents"].delete(row["id"])
+            self.summary.removed += 1
+            self.batches.done(0)

@@ -1,0 +1,131 @@
+"""Choosing, decoding and cutting files (archive.files), on files the tests write."""
+
+from __future__ import annotations
+
+import codecs
+import os
+
+import pytest
+
+from archive.files import (
+    MAX_PARAGRAPH_CHARS,
+    NotText,
+    UnreadableDocument,
+    cut_long_paragraph,
+    decode,
+    find_files,
+    read_document,
+    split_paragraphs,
+    title_of,
+)
+
+# Short realistic news sentences, in the letters both legacy code pages share
+# and in those only Windows-1256 has (its punctuation and marks).
+NEWS = [
+    "أعلنت وزارة الصحة عن حملة تطعيم جديدة في المدارس",
+    "وقال المتحدث الرسمي إن القوات أحبطت محاولة تهريب عبر الحدود",
+    "ارتفعت أسعار النفط في الأسواق العالمية خلال تعاملات اليوم",
+    "افتتح أمير المنطقة مشروعات تنموية بتكلفة بلغت ملياري ريال",
+    "الأمن",
+]
+
+
+@pytest.mark.parametrize("text", NEWS)
+@pytest.mark.parametrize("codec", ["cp1256", "iso8859_6"])
+def test_legacy_arabic_code_pages_are_told_apart(text, codec):
+    assert decode(text.encode(codec)) == (text, codec)
+
+
+def test_windows_1256_only_characters_fall_back_to_windows_1256():
+    # U+200F (right-to-left mark) and « » exist in Windows-1256 only.
+    text = "\u200fقال «المتحدث» إن الاجتماع انتهى"
+    assert decode(text.encode("cp1256")) == (text, "cp1256")
+
+
+@pytest.mark.parametrize(
+    "data, expected_encoding",
+    [
+        ("نص عربي".encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + "نص عربي".encode("utf-8"), "utf-8-sig"),
+        (codecs.BOM_UTF16_LE + "نص عربي".encode("utf-16-le"), "utf-16"),
+        (codecs.BOM_UTF16_BE + "نص عربي".encode("utf-16-be"), "utf-16"),
+    ],
+)
+def test_unicode_encodings_and_byte_order_marks(data, expected_encoding):
+    assert decode(data) == ("نص عربي", expected_encoding)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", bytes(range(256)) * 4, b"\x01\x02\x03\x04abc\x05\x06\x07\x08"],
+)
+def test_binary_data_is_not_text(data):
+    with pytest.raises(NotText):
+        decode(data)
+
+
+def test_forced_encoding_is_used_or_refused():
+    assert decode("نص".encode("cp1256"), "cp1256") == ("نص", "cp1256")
+    with pytest.raises(UnreadableDocument, match="cannot decode as utf-8"):
+        decode("نص".encode("cp1256"), "utf-8")
+
+
+def test_find_files_takes_text_files_and_skips_hidden(tmp_path):
+    for name in ["a.txt", "b.md", "c.TEXT", "noext", "d.jpg", ".hidden.txt", "sub/e.txt", ".dot/f.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_files(tmp_path)]
+    assert found == ["a.txt", "b.md", "c.TEXT", "noext", "sub/e.txt"]
+    with_hidden = [p.relative_to(tmp_path).as_posix() for p in find_files(tmp_path, include_hidden=True)]
+    assert with_hidden == [".hidden.txt", "a.txt", "b.md", "c.TEXT", "noext", ".dot/f.txt", "sub/e.txt"]
+
+
+def test_find_files_with_patterns(tmp_path):
+    for name in ["a.txt", "b.csv", "sub/c.csv", "sub/d.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    def found(*patterns):
+        return [p.relative_to(tmp_path).as_posix() for p in find_files(tmp_path, patterns=patterns)]
+    assert found("*.csv") == ["b.csv", "sub/c.csv"]
+    assert found("sub/*") == ["sub/c.csv", "sub/d.txt"]
+    assert found("*.csv", "a.*") == ["a.txt", "b.csv", "sub/c.csv"]
+
+
+def test_find_files_does_not_follow_folder_links(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    assert [p.name for p in find_files(tmp_path)] == ["a.txt"]
+
+
+def test_read_document_refuses_a_fifo_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(NotText, match="not a regular file"):
+        read_document(fifo)
+
+
+def test_read_document_records_encoding_and_hash(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_bytes("وزارة الصحة".encode("iso8859_6"))
+    doc = read_document(path)
+    assert (doc.text, doc.encoding, doc.size) == ("وزارة الصحة", "iso8859_6", path.stat().st_size)
+    assert len(doc.sha256) == 64
+
+
+def test_long_paragraph_is_cut_at_sentence_ends():
+    sentence = "قال المتحدث إن الاجتماع انتهى. "
+    text = sentence * (3 * MAX_PARAGRAPH_CHARS // len(sentence))
+    pieces = split_paragraphs(text)
+    assert len(pieces) >= 3
+    assert all(len(p) <= MAX_PARAGRAPH_CHARS for p in pieces)
+    assert all(p.endswith("انتهى.") for p in pieces)
+    assert " ".join(pieces) == text.strip()
+
+
+def test_endless_word_is_cut_at_the_limit():
+    assert cut_long_paragraph("x" * 25, limit=10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_title_of_a_single_huge_line_is_short():
+    title = title_of("كلمة " * 10_000)
+    assert len(title) <= 201 and title.endswith("…")

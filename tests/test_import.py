@@ -1,0 +1,234 @@
+"""`archive import` on trees the tests write: incremental runs, choosing files,
+encodings, and faults that must not stop the good files from coming in."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+
+import pytest
+import sqlite_utils
+
+from archive import files
+
+ARTICLE = "وزارة الصحة تطلق حملة جديدة\n\nأعلنت وزارة الصحة عن حملة تطعيم في المدارس.\n\nوقال المتحدث إن الحملة تستمر شهرا.\n"
+
+
+def write_tree(root, names, text=ARTICLE):
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def documents(db_path):
+    db = sqlite_utils.Database(db_path)
+    return {os.path.basename(r["path"]): r for r in db.query("select * from documents")}
+
+
+def paragraph_count(db_path):
+    return sqlite_utils.Database(db_path)["paragraphs"].count
+
+
+def summary(result):
+    return result.stderr.strip().splitlines()[-1].split(": ", 1)[1]
+
+
+def searched_words(run, db, word):
+    result = run("search", "--db", db, "--json", word)
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    return {h["text"][s:e] for h in hits for s, e in h["matches"]}
+
+
+def test_reimport_skips_unchanged_updates_changed_and_prunes(tmp_path, run):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["a.txt", "b.txt", "c.txt", "sub/d.md"])
+    db = tmp_path / "a.db"
+    first = run("import", tree, "--db", db)
+    assert first.exit_code == 0, first.output
+    assert summary(first) == "4 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed; 12 paragraphs written"
+
+    again = run("import", tree, "--db", db)
+    assert summary(again).startswith("0 added, 0 updated, 4 unchanged, 0 removed")
+
+    (tree / "a.txt").write_text("خبر جديد عن الاقتصاد\n", encoding="utf-8")
+    os.utime(tree / "b.txt", ns=(1, 1))  # touched, same bytes
+    (tree / "c.txt").unlink()
+    write_tree(tree, ["e.txt"])
+    ids_before = {name: row["id"] for name, row in documents(db).items()}
+    third = run("import", tree, "--db", db, "--prune")
+    assert summary(third) == "1 added, 1 updated, 2 unchanged, 1 removed, 0 skipped, 0 failed; 4 paragraphs written"
+    after = documents(db)
+    assert set(after) == {"a.txt", "b.txt", "d.md", "e.txt"}
+    assert after["a.txt"]["id"] == ids_before["a.txt"]  # replaced in place
+    assert after["a.txt"]["paragraphs"] == 1 and after["b.txt"]["mtime_ns"] == 1
+    assert paragraph_count(db) == 1 + 3 + 3 + 3
+    assert searched_words(run, db, "الاقتصاد") == {"الاقتصاد"}
+
+
+def test_without_prune_documents_of_deleted_files_stay(tmp_path, run):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["a.txt", "b.txt"])
+    db = tmp_path / "a.db"
+    run("import", tree, "--db", db)
+    (tree / "a.txt").unlink()
+    result = run("import", tree, "--db", db)
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 removed")
+    assert set(documents(db)) == {"a.txt", "b.txt"}
+
+
+def test_prune_touches_only_the_imported_tree(tmp_path, run):
+    write_tree(tmp_path / "news", ["a.txt"])
+    write_tree(tmp_path / "news2", ["b.txt"])  # shares a prefix with news
+    write_tree(tmp_path / "news" / "x", ["c.txt", "d.csv"])
+    db = tmp_path / "a.db"
+    run("import", tmp_path / "news", "--db", db)
+    run("import", tmp_path / "news2", "--db", db)
+    run("import", tmp_path / "news", "--db", db, "--glob", "*.csv")
+    (tmp_path / "news2" / "b.txt").unlink()
+    # Files still there but not taken this time (another --glob) are kept;
+    # news2 is another tree, even though its name starts the same.
+    result = run("import", tmp_path / "news", "--db", db, "--glob", "d.csv", "--prune")
+    assert " 0 removed" in summary(result)
+    assert set(documents(db)) == {"a.txt", "b.txt", "c.txt", "d.csv"}
+    (tmp_path / "news" / "x" / "c.txt").unlink()
+    result = run("import", tmp_path / "news", "--db", db, "--prune")
+    assert " 1 removed" in summary(result)
+    assert set(documents(db)) == {"a.txt", "b.txt", "d.csv"}
+
+
+def test_glob_and_hidden_choose_files(tmp_path, run):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["a.txt", "notes.csv", ".secret.txt", ".cache/b.txt", "noext"])
+    db = tmp_path / "a.db"
+    run("import", tree, "--db", db)
+    assert set(documents(db)) == {"a.txt", "noext"}
+    run("import", tree, "--db", db, "--glob", "*.csv", "--glob", ".cache/*", "--hidden")
+    assert set(documents(db)) == {"a.txt", "noext", "notes.csv", "b.txt"}
+    run("import", tree, "--db", db, "--hidden")
+    assert ".secret.txt" in documents(db)
+
+
+@pytest.mark.parametrize(
+    "encoding, data",
+    [
+        ("cp1256", ARTICLE.encode("cp1256")),
+        ("iso8859_6", ARTICLE.encode("iso8859_6")),
+        ("utf-16", codecs.BOM_UTF16_LE + ARTICLE.encode("utf-16-le")),
+        ("utf-16", codecs.BOM_UTF16_BE + ARTICLE.encode("utf-16-be")),
+        ("utf-8-sig", codecs.BOM_UTF8 + ARTICLE.encode("utf-8")),
+    ],
+)
+def test_encoded_arabic_files_become_searchable(tmp_path, run, encoding, data):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "article.txt").write_bytes(data)
+    db = tmp_path / "a.db"
+    result = run("import", tree, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert documents(db)["article.txt"]["encoding"] == encoding
+    assert searched_words(run, db, "حملة") == {"حملة", "الحملة"}
+    assert searched_words(run, db, "المدارس") == {"المدارس"}
+
+
+def test_forced_encoding_is_recorded_and_redecodes(tmp_path, run):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    # Windows-1256 bytes read as ISO-8859-6 and then as the right page.
+    (tree / "a.txt").write_bytes("قال «المتحدث» إن الحملة مستمرة".encode("cp1256"))
+    db = tmp_path / "a.db"
+    bad = run("import", tree, "--db", db, "--encoding", "iso8859_6")
+    assert bad.exit_code == 1 and "cannot decode as iso8859_6" in bad.stderr
+    good = run("import", tree, "--db", db, "--encoding", "cp1256")
+    assert good.exit_code == 0 and documents(db)["a.txt"]["encoding"] == "cp1256"
+    assert run("import", tree, "--db", db, "--encoding", "nonsense").exit_code == 2
+
+
+def test_binary_files_are_skipped_and_counted(tmp_path, run):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["good.txt"])
+    (tree / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (tree / "program").write_bytes(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 100)
+    db = tmp_path / "a.db"
+    result = run("import", tree, "--db", db)
+    assert result.exit_code == 0
+    assert set(documents(db)) == {"good.txt"}
+    assert summary(result).startswith("1 added, 0 updated, 0 unchanged, 0 removed, 2 skipped, 0 failed")
+    assert "skipped" in result.stderr and "image.txt: binary file, not text" in result.stderr
+
+
+def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
+    tree = tmp_path / "tree"
+    good = [f"good{i}.txt" for i in range(5)]
+    write_tree(tree, good + ["vanishing.txt"])
+    (tree / "dangling.txt").symlink_to(tree / "nowhere.txt")
+    (tree / "loop1.txt").symlink_to(tree / "loop2.txt")
+    (tree / "loop2.txt").symlink_to(tree / "loop1.txt")
+    (tree / "folder-loop").symlink_to(tree)
+    os.mkfifo(tree / "pipe.txt")
+    (tree / "empty.txt").write_bytes(b"")
+    # One line with no break at all, a few times the paragraph limit.
+    sentence = "قال المتحدث إن الاجتماع انتهى دون اتفاق. "
+    huge_text = sentence * (4 * files.MAX_PARAGRAPH_CHARS // len(sentence))
+    (tree / "huge.txt").write_text(huge_text, encoding="utf-8")
+
+    # A file removed after the folder was listed, before it is read.
+    import archive.store as store
+
+    real_scan = store.scan_folder
+
+    def scan_then_remove(*args, **kwargs):
+        scan = real_scan(*args, **kwargs)
+        (tree / "vanishing.txt").unlink()
+        return scan
+
+    monkeypatch.setattr(store, "scan_folder", scan_then_remove)
+    db = tmp_path / "a.db"
+    result = run("import", tree, "--db", db)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    expected = {
+        "vanishing.txt": "cannot import", "dangling.txt": "cannot import",
+        "loop1.txt": "cannot import", "loop2.txt": "cannot import",
+        "pipe.txt": "skipped", "empty.txt": "warning:", "huge.txt": "warning:",
+    }
+    for name, label in expected.items():
+        mentions = [line for line in lines if f"/{name}: " in line]
+        assert len(mentions) == 1 and f"archive: {label} " in mentions[0], (name, lines)
+    assert "vanished" in result.stderr and "dangling symlink" in result.stderr
+    assert "symlink loop" in result.stderr and "not a regular file" in result.stderr
+    docs = documents(db)
+    assert set(docs) == set(good) | {"empty.txt", "huge.txt"}
+    assert docs["empty.txt"]["paragraphs"] == 0
+    pieces = sqlite_utils.Database(db).execute(
+        "select text from paragraphs where document_id = ? order by number", [docs["huge.txt"]["id"]]
+    ).fetchall()
+    assert len(pieces) >= 4
+    assert all(len(text) <= files.MAX_PARAGRAPH_CHARS for (text,) in pieces)
+    assert " ".join(text for (text,) in pieces) == huge_text.strip()
+    assert len(docs["huge.txt"]["title"]) <= files.MAX_TITLE_CHARS + 1
+    assert summary(result) == (
+        f"7 added, 0 updated, 0 unchanged, 0 removed, 1 skipped, 4 failed; "
+        f"{5 * 3 + len(pieces)} paragraphs written"
+    )
+
+
+def test_bad_folder_is_one_line_error_and_creates_nothing(tmp_path, run):
+    result = run("import", tmp_path / "missing", "--db", tmp_path / "a.db")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("archive: error: ") and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_second_writer_is_refused_with_one_line(tmp_path, run):
+    from archive.store import writer_lock
+
+    write_tree(tmp_path / "tree", ["a.txt"])
+    db = tmp_path / "a.db"
+    with writer_lock(str(db)):
+        result = run("import", tmp_path / "tree", "--db", db)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("archive: error: ") and "busy" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert run("import", tmp_path / "tree", "--db", db).exit_code == 0
