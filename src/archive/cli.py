@@ -133,6 +133,47 @@ def _progress(total: int, shown: bool):
 
 
 @cli.command()
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+def check(db_path):
+    """Check the archive: database integrity, the search index, the analyzer
+    version and the counts.  Exit 0 when healthy, else 1 with one line per
+    problem.
+
+    \b
+      archive check --db news.db
+    """
+    from .maintenance import check as run_check
+    from .store import open_archive
+
+    path = _db_path(db_path)
+    health = run_check(open_archive(path))
+    for problem in health.problems:
+        click.echo(f"archive: problem: {path}: {problem}", err=True)
+    click.echo(f"{path}: {'ok' if not health.problems else 'NOT ok'}: {health.line()}", err=True)
+    sys.exit(1 if health.problems else 0)
+
+
+@cli.command()
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+def rebuild(db_path):
+    """Analyze every paragraph again and rebuild the search index, after the
+    analyzer changed or when `archive check` finds the index damaged.
+    All or nothing: interrupted, the archive stays as it was.
+
+    \b
+      archive rebuild --db news.db
+    """
+    from .maintenance import rebuild as run_rebuild
+    from .store import open_archive, writer_lock
+
+    path = _db_path(db_path)
+    db = open_archive(path)
+    with writer_lock(path):
+        paragraphs = run_rebuild(db)
+    click.echo(f"{path}: {paragraphs} paragraphs analyzed again, search index rebuilt", err=True)
+
+
+@cli.command()
 @click.argument("terms", nargs=-1, required=True)
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
 @click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
@@ -169,7 +210,7 @@ def search(terms, db_path, exact, limit, as_json, color):
     if old:
         click.echo(
             f"archive: warning: {path} was built by analyzer version {old}; "
-            "results may be incomplete until it is rebuilt",
+            "results may be incomplete until you run 'archive rebuild'",
             err=True,
         )
     query = parse(" ".join(terms), exact=exact)

@@ -146,6 +146,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["paragraphs"].create_index(["fingerprint"], if_not_exists=True)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION)
+    enable_search_index(db)
+
+
+def enable_search_index(db: sqlite_utils.Database) -> None:
+    """The FTS5 index over the analyzed columns, kept in step by triggers."""
     db["paragraphs"].enable_fts(
         ["terms", "exact"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
     )

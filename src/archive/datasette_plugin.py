@@ -1,0 +1,438 @@
+"""Datasette plugin: makes `datasette archive.db` search like `archive search`.
+
+Loaded by Datasette through the `datasette` entry point in pyproject.toml, so
+installing archive is enough.  It only acts on databases that are archives
+(they have the tables archive_meta and paragraphs_fts); every other database
+is left as Datasette shows it.
+
+What it adds to an archive database:
+
+* the table search box (``?_search=``) goes through the archive's analyzer:
+  Datasette wraps the typed text in the SQL function ``escape_fts()``, and on
+  archive connections that function is replaced by `search_expression`;
+* a canned query ``search`` (``/DB/search?q=...``): paragraphs best first,
+  with document, title, paragraph number and the matched words marked;
+* titles and descriptions, the documents' title as label of the foreign key,
+  Arabic cells laid out right-to-left, and the analyzed columns (terms, exact,
+  fingerprint) left out of the paragraphs table page unless asked for.
+
+Nothing is stored in the database: without the plugin it is an ordinary
+SQLite database with a stock FTS5 index.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sqlite3
+from urllib.parse import parse_qsl, urlencode
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+
+from .query import QueryError, fts_expression, highlight_spans, parse
+
+# An FTS5 expression that is valid and matches no row: the empty phrase.
+MATCH_NOTHING = '""'
+# Most paragraphs the search page shows; the highlighting is computed only for
+# these, not for every match.
+SEARCH_PAGE_LIMIT = 100
+ANALYZED_COLUMNS = ("terms", "exact", "fingerprint")
+STYLESHEET_PATH = "/-/archive.css"
+_MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
+
+SEARCH_SQL = f"""
+with hits as (
+  select rowid as paragraph_id, rank as score
+  from paragraphs_fts
+  where paragraphs_fts match archive_fts(:q)
+  order by rank, rowid
+  limit {SEARCH_PAGE_LIMIT}
+)
+select
+  documents.id as document_id,
+  documents.path as document,
+  documents.title as title,
+  paragraphs.id as paragraph_id,
+  paragraphs.number as paragraph,
+  archive_mark(paragraphs.text, :q) as marked_text,
+  hits.score as score
+from hits
+join paragraphs on paragraphs.id = hits.paragraph_id
+join documents on documents.id = paragraphs.document_id
+order by hits.score, hits.paragraph_id
+"""
+
+STYLESHEET = """\
+/* archive: each cell takes its direction from its own text, so Arabic reads
+   right-to-left (full stop on the left) and English left-to-right. */
+td, th, .archive-paragraph { unicode-bidi: plaintext; text-align: start; }
+.archive-paragraph { line-height: 1.8; }
+.archive-paragraph mark { background: #ffe066; padding: 0 0.1em; }
+"""
+
+
+# --- search expressions and highlighting -------------------------------------
+
+
+def search_expression(text) -> str:
+    """What the search box's text stands for, as an FTS5 expression over the
+    archive's index; text with no words matches nothing.
+
+    >>> search_expression("القوّات") == fts_expression("القوات")
+    True
+    >>> search_expression("  ،؛ ") == MATCH_NOTHING
+    True
+    """
+    if text is None:
+        return MATCH_NOTHING
+    try:
+        return fts_expression(str(text))
+    except QueryError:
+        return MATCH_NOTHING
+
+
+def marked_html(text, query_text) -> str | None:
+    """The paragraph as HTML, with the words the query matched in <mark>.
+
+    >>> marked_html("قالت القوّات <حقاً>", "قوات")
+    'قالت <mark>القوّات</mark> &lt;حقاً&gt;'
+    """
+    if text is None:
+        return None
+    text = str(text)
+    try:
+        spans = highlight_spans(text, parse(str(query_text or "")))
+    except QueryError:
+        spans = []
+    out, last = [], 0
+    for start, end in spans:
+        out.append(html.escape(text[last:start]))
+        out.append(_MARK_OPEN + html.escape(text[start:end]) + _MARK_CLOSE)
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+_MARK_TAG = re.compile("(</?mark>)")
+
+
+def safe_marked_html(value: str) -> markupsafe.Markup:
+    """Render a marked_html() value, trusting nothing but its <mark> tags.
+
+    Any SQL can produce a column of that name, so everything between the tags
+    is escaped again (after undoing one level of escaping, which leaves
+    marked_html()'s own output unchanged).
+
+    >>> str(safe_marked_html("<mark>a</mark> &amp; <script>"))
+    '<mark>a</mark> &amp; &lt;script&gt;'
+    """
+    pieces = _MARK_TAG.split(value)
+    return markupsafe.Markup(
+        "".join(
+            piece if piece in (_MARK_OPEN, _MARK_CLOSE) else html.escape(html.unescape(piece))
+            for piece in pieces
+        )
+    )
+
+
+# --- which databases are archives ---------------------------------------------
+
+
+def connection_is_archive(conn: sqlite3.Connection) -> bool:
+    names = {
+        row[0]
+        for row in conn.execute("select name from sqlite_master where type = 'table'")
+    }
+    return {"archive_meta", "paragraphs_fts"} <= names
+
+
+# Database file path → whether it is an archive.  Filled from the file itself
+# and from every connection Datasette prepares.
+_archive_files: dict[str, bool] = {}
+
+
+def _file_is_archive(path: str) -> bool:
+    known = _archive_files.get(path)
+    if known is not None:
+        return known
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = connection_is_archive(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        found = False
+    _archive_files[path] = found
+    return found
+
+
+def is_archive_database(datasette, database: str | None) -> bool:
+    if not database or database not in datasette.databases:
+        return False
+    db = datasette.databases[database]
+    if db.is_memory or not db.path or not os.path.exists(db.path):
+        return False
+    return _file_is_archive(os.path.realpath(db.path))
+
+
+# --- hooks --------------------------------------------------------------------
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn, database, datasette):
+    # trylast: Datasette's own prepare_connection registers its escape_fts;
+    # ours must come after it to replace it on this connection.
+    try:
+        archive = connection_is_archive(conn)
+    except sqlite3.Error:
+        return
+    db = datasette.databases.get(database)
+    if db is not None and db.path:
+        _archive_files[os.path.realpath(db.path)] = archive
+    if not archive:
+        return
+    conn.create_function("escape_fts", 1, search_expression, deterministic=True)
+    conn.create_function("archive_fts", 1, search_expression, deterministic=True)
+    conn.create_function("archive_mark", 2, marked_html, deterministic=True)
+
+
+def _search_query() -> dict:
+    return {
+        "sql": SEARCH_SQL,
+        "title": "Search paragraphs",
+        "description": (
+            f"The {SEARCH_PAGE_LIMIT} paragraphs that best match q, best first "
+            "(bm25), with the matched words marked. Same words as `archive search`: "
+            "every word finds its written forms (with or without diacritics, "
+            'tatweel, hamza, attached و ب ل ال and suffixes); "a phrase", '
+            "a OR b, -word and prefix* work too."
+        ),
+        "hide_sql": True,
+    }
+
+
+@hookimpl
+def canned_queries(datasette, database):
+    if is_archive_database(datasette, database):
+        return {"search": _search_query()}
+    return None
+
+
+@hookimpl
+def startup(datasette):
+    # Datasette 1.0 dropped the canned_queries hook; queries are added instead.
+    add_query = getattr(datasette, "add_query", None)
+    if add_query is None or _has_canned_queries_hook():
+        return None
+
+    async def add_search_queries():
+        for name in list(datasette.databases):
+            if is_archive_database(datasette, name):
+                query = _search_query()
+                await _maybe_await(add_query(name, "search", **_query_arguments(add_query, query)))
+
+    return add_search_queries
+
+
+def _has_canned_queries_hook() -> bool:
+    from datasette import hookspecs
+
+    return hasattr(hookspecs, "canned_queries")
+
+
+def _query_arguments(add_query, query: dict) -> dict:
+    import inspect
+
+    accepted = inspect.signature(add_query).parameters
+    return {key: value for key, value in query.items() if key in accepted}
+
+
+async def _maybe_await(value):
+    import inspect
+
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if table is not None or not isinstance(value, str):
+        return None
+    if not is_archive_database(datasette, database):
+        return None
+    if column == "marked_text":
+        return markupsafe.Markup('<div class="archive-paragraph" dir="auto">{}</div>').format(
+            safe_marked_html(value)
+        )
+    keys = row.keys() if hasattr(row, "keys") else ()
+    if column == "document" and "document_id" in keys:
+        return _link(datasette.urls.row(database, "documents", row["document_id"]), value)
+    return None
+
+
+@hookimpl(specname="render_cell")
+def render_paragraph_number(row, value, column, table, database, datasette):
+    # The search page's paragraph numbers lead to the paragraph's own row.
+    if table is not None or column != "paragraph" or not isinstance(value, int):
+        return None
+    keys = row.keys() if hasattr(row, "keys") else ()
+    if "paragraph_id" not in keys or not is_archive_database(datasette, database):
+        return None
+    return _link(datasette.urls.row(database, "paragraphs", row["paragraph_id"]), value)
+
+
+def _link(href: str, text) -> markupsafe.Markup:
+    return markupsafe.Markup('<a href="{}" dir="auto">{}</a>').format(href, text)
+
+
+@hookimpl
+def extra_css_urls(database, datasette):
+    if is_archive_database(datasette, database):
+        return [datasette.urls.path(STYLESHEET_PATH)]
+    return []
+
+
+@hookimpl
+def register_routes():
+    from datasette.utils.asgi import Response
+
+    async def stylesheet():
+        return Response(
+            STYLESHEET, content_type="text/css; charset=utf-8",
+            headers={"cache-control": "max-age=3600"},
+        )
+
+    return [(r"^" + re.escape(STYLESHEET_PATH) + r"$", stylesheet)]
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    names = [name for name in datasette.databases if is_archive_database(datasette, name)]
+    if not names:
+        return {}
+    return {"databases": {name: _archive_metadata(name, datasette) for name in names}}
+
+
+def _archive_metadata(name: str, datasette) -> dict:
+    return {
+        "title": f"Archive: {name}",
+        "description_html": (
+            "Text documents split into paragraphs, with an Arabic-aware search. "
+            "Search from the <a href=\"{search}\">search page</a> (ranked, matches "
+            "marked) or the search box of the paragraphs table."
+        ).format(search=html.escape(datasette.urls.query(name, "search"))),
+        "tables": {
+            "documents": {
+                "title": "Documents",
+                "description": "One row per imported file; its paragraphs link here.",
+                "label_column": "title",
+                "columns": {
+                    "path": "Absolute path of the file when it was imported",
+                    "title": "First line of the document",
+                    "size": "File size in bytes",
+                    "mtime_ns": "File modification time, nanoseconds since 1970",
+                    "sha256": "Hash of the decoded text",
+                    "encoding": "Encoding the file was read with",
+                    "paragraphs": "Number of paragraphs",
+                    "imported_at": "When the file was last imported (UTC)",
+                },
+            },
+            "paragraphs": {
+                "title": "Paragraphs",
+                "description": (
+                    "One row per paragraph. The search box finds every written form "
+                    "of the words typed, like `archive search`. The analyzed columns "
+                    "terms, exact and fingerprint are hidden here: add ?_col=terms "
+                    "to see them."
+                ),
+                "columns": {
+                    "document_id": "The document this paragraph belongs to",
+                    "number": "Position in the document, from 1",
+                    "text": "The paragraph as written",
+                    "terms": "Normalized, stemmed words (what the search matches)",
+                    "exact": "Normalized words",
+                    "fingerprint": "Hash of the normalized words: equal for reprints",
+                },
+            },
+            "archive_meta": {
+                "title": "About this archive",
+                "description": "Analyzer and schema versions, time of the last import.",
+            },
+        },
+    }
+
+
+# --- request rewriting ----------------------------------------------------------
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def archive_requests(scope, receive, send):
+            if scope.get("type") == "http":
+                scope = _rewrite(datasette, scope)
+            await app(scope, receive, send)
+
+        return archive_requests
+
+    return wrap
+
+
+def _rewrite(datasette, scope: dict) -> dict:
+    """Adjust a table request on an archive before Datasette sees it.
+
+    * ``_searchmode=raw`` is dropped: raw FTS5 syntax would be matched against
+      the analyzed index terms, which nobody types, and an unbalanced quote
+      would be an SQL error.  The archive's own syntax (phrases, OR, -word,
+      prefix*) covers what raw mode is used for.
+    * the HTML page of the paragraphs table leaves out the analyzed columns
+      unless ?_col= or ?_nocol= says which to show.
+    """
+    path = scope.get("path", "")
+    base = datasette.setting("base_url").rstrip("/")
+    if base and path.startswith(base):
+        path = path[len(base):]
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or not is_archive_database(datasette, tilde_decode(parts[0])):
+        return scope
+    table = tilde_decode(parts[1])
+    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    rewritten = [(k, v) for k, v in args if not (k == "_searchmode" and v == "raw")]
+    names = {k for k, _ in rewritten}
+    if table == "paragraphs" and not names & {"_col", "_nocol", "_format"}:
+        rewritten += [("_nocol", column) for column in ANALYZED_COLUMNS]
+    if rewritten == args:
+        return scope
+    return dict(scope, query_string=urlencode(rewritten).encode("latin-1"))
+
+
+# --- archive serve --------------------------------------------------------------
+
+
+def serve(db_path: str, port: int) -> int:
+    """Run Datasette on 127.0.0.1:port for the archive at db_path, until
+    interrupted; returns Datasette's exit status."""
+    import socket
+    import subprocess
+    import sys
+
+    from .store import ArchiveError, open_archive
+
+    open_archive(db_path).conn.close()
+    # Say so plainly if the port is taken, rather than through the server's log.
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise ArchiveError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
+    command = [sys.executable, "-m", "datasette", "serve", db_path,
+               "--host", "127.0.0.1", "--port", str(port)]
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0

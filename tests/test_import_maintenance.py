@@ -1,0 +1,84 @@
+"""`archive check` and `archive rebuild` on archives the tests damage on purpose."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from archive import analyze
+from conftest import SEEDS
+
+
+def test_healthy_archive_checks_ok(seeds_db, run):
+    result = run("check", "--db", seeds_db)
+    assert result.exit_code == 0, result.stderr
+    db = sqlite_utils.Database(seeds_db)
+    expected = f"ok: {db['documents'].count} documents, {db['paragraphs'].count} paragraphs"
+    assert expected in result.stderr
+
+
+def test_old_analyzer_version_is_a_problem_until_rebuild(seeds_db, run):
+    db = sqlite_utils.Database(seeds_db)
+    # As if an older analyzer had produced these columns.
+    db["archive_meta"].upsert({"key": "analyzer_version", "value": "0"}, pk="key")
+    db.execute("update paragraphs set terms = 'stale', exact = 'stale', fingerprint = 'x'")
+    db.conn.commit()
+
+    result = run("check", "--db", seeds_db)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("archive: problem: ")
+    assert "analyzer version 0" in result.stderr and "archive rebuild" in result.stderr
+    searched = run("search", "--db", seeds_db, "قوات")
+    assert "archive rebuild" in searched.stderr and searched.exit_code == 1
+
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    assert run("check", "--db", seeds_db).exit_code == 0
+    rows = db.execute("select text, terms, exact from paragraphs").fetchall()
+    assert rows and all(
+        (terms, exact) == (analyze.stemmed_form(text), analyze.exact_form(text)) for text, terms, exact in rows
+    )
+    searched = run("search", "--db", seeds_db, "قوات")
+    assert searched.exit_code == 0 and "warning" not in searched.stderr
+
+
+def test_damaged_search_index_is_found_and_rebuilt(seeds_db, run):
+    db = sqlite_utils.Database(seeds_db)
+    db.execute("insert into paragraphs_fts(paragraphs_fts) values('delete-all')")
+    db.conn.commit()
+    assert run("search", "--db", seeds_db, "قوات").exit_code == 1
+
+    result = run("check", "--db", seeds_db)
+    assert result.exit_code == 1 and "search index" in result.stderr
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    assert run("check", "--db", seeds_db).exit_code == 0
+    assert run("search", "--db", seeds_db, "قوات").exit_code == 0
+
+
+def test_paragraph_counts_that_disagree_are_problems(seeds_db, run):
+    db = sqlite_utils.Database(seeds_db)
+    db.execute("update documents set paragraphs = paragraphs + 1 where id = 1")
+    db.execute("pragma foreign_keys = off")
+    db.execute("update paragraphs set document_id = 999 where id = 1")
+    db.conn.commit()
+    result = run("check", "--db", seeds_db)
+    assert result.exit_code == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith("archive: problem:")]
+    assert len(problems) == 2
+    assert "1 paragraphs belong to no document" in problems[0]
+    assert "1 documents do not have the paragraphs they record" in problems[1]
+
+
+def test_check_and_rebuild_refuse_what_is_not_an_archive(tmp_path, run):
+    missing = tmp_path / "none.db"
+    for command in ("check", "rebuild"):
+        result = run(command, "--db", missing)
+        assert result.exit_code == 2 and result.stderr.startswith("archive: error: no archive")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rebuild_is_refused_while_an_import_writes(seeds_db, run):
+    from archive.store import writer_lock
+
+    with writer_lock(str(seeds_db)):
+        result = run("rebuild", "--db", seeds_db)
+    assert result.exit_code == 2 and "busy" in result.stderr
+    assert run("import", SEEDS, "--db", seeds_db).exit_code == 0
