@@ -173,35 +173,14 @@ def rebuild(db_path):
     click.echo(f"{path}: {paragraphs} paragraphs analyzed again, search index rebuilt", err=True)
 
 
-@cli.command()
-@click.argument("terms", nargs=-1, required=True)
-@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
-@click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
-              help="Show at most this many paragraphs.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Mark matches in colour (auto: on a terminal, unless NO_COLOR).")
-def search(terms, db_path, exact, limit, as_json, color):
-    """Search the archive; matching paragraphs are printed best first.
+COLOR_OPTION = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Mark matches in colour, dim context (auto: on a terminal, unless NO_COLOR).",
+)
 
-    \b
-    Words are ANDed; also:
-      "a phrase"     the words in that order
-      a OR b         either word
-      -word, NOT w   without that word
-      prefix*        words starting with prefix
-    A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
-    written with or without diacritics, tatweel and hamza; --exact finds
-    the written form only.
 
-    \b
-      archive search القوات
-      archive search --json "قوات الأمن"
-      archive search --exact العمر
-    """
-    from .present import format_hit, json_line, use_color
-    from .query import highlight_spans, parse, search as run_search
+def _open_for_reading(db_path: str | None):
+    """The archive, with a warning on stderr when an older analyzer built it."""
     from .store import analyzer_mismatch, open_archive
 
     path = _db_path(db_path)
@@ -213,16 +192,177 @@ def search(terms, db_path, exact, limit, as_json, color):
             "results may be incomplete until you run 'archive rebuild'",
             err=True,
         )
+    return db
+
+
+@cli.command()
+@click.argument("terms", nargs=-1, required=True)
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+@click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
+@click.option("--context", "-C", default=0, type=click.IntRange(min=0), metavar="N",
+              help="Also show N paragraphs before and after each hit.")
+@click.option("--path", "paths", multiple=True, metavar="GLOB",
+              help="Only documents matching GLOB (repeatable: any). Without a slash it "
+                   "matches the file name, with one the path.")
+@click.option("--doc", "document", metavar="PATH", help="Only this document.")
+@click.option("--files", "-l", "files_only", is_flag=True,
+              help="List the matching documents only, best first.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only how many paragraphs and documents match.")
+@click.option("--show-duplicates", is_flag=True,
+              help="Show every copy of a reprinted paragraph, not just the best one.")
+@click.option("--sort", type=click.Choice(["rank", "path"]), default="rank", show_default=True,
+              help="Best first, or by document path then paragraph number.")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Show at most this many paragraphs (documents with --files).")
+@click.option("--offset", default=0, type=click.IntRange(min=0), metavar="M",
+              help="Skip the first M results (the next page: --offset 20).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@COLOR_OPTION
+def search(terms, db_path, exact, context, paths, document, files_only, count_only,
+           show_duplicates, sort, limit, offset, as_json, color):
+    """Search the archive; matching paragraphs are printed best first.
+
+    \b
+    Words are ANDed; also:
+      "a phrase"     the words in that order
+      a OR b         either word
+      -word, NOT w   without that word
+      prefix*        words starting with prefix
+    A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
+    written with or without diacritics, tatweel and hamza; --exact finds
+    the written form only.  A paragraph reprinted word for word in other
+    documents (wire copy) is shown once, saying where else it stands.
+
+    \b
+      archive search القوات
+      archive search --json "قوات الأمن"
+      archive search --exact العمر
+      archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
+      archive search --files --sort path وزارة الصحة
+      archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
+      archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
+    """
+    from . import present
+    from .query import (Filters, context_of, count, fill_duplicates, find_document,
+                        highlight_spans, matching_documents, parse, search as run_search)
+
+    if files_only and count_only:
+        _fail("--files and --count cannot be used together")
+    if context and (files_only or count_only):
+        _fail("--context shows paragraphs: it cannot be used with --files or --count")
+    db = _open_for_reading(db_path)
     query = parse(" ".join(terms), exact=exact)
-    hits = run_search(db, query, limit=limit)
-    colored = not as_json and use_color(color, sys.stdout)
-    for hit in hits:
-        spans = highlight_spans(hit.text, query)
-        click.echo(json_line(hit, spans) if as_json else format_hit(hit, spans, colored))
-    documents = len({hit.document_id for hit in hits})
-    more = " (more with --limit)" if len(hits) == limit else ""
-    click.echo(f"{len(hits)} paragraphs in {documents} documents{more}", err=True)
+    filters = Filters(
+        paths=paths, document=find_document(db, document).path if document else None
+    )
+    colored = not as_json and present.use_color(color, sys.stdout)
+
+    if count_only:
+        counts = count(db, query, filters)
+        click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
+        sys.exit(0 if counts.paragraphs else 1)
+
+    if files_only:
+        documents = matching_documents(db, query, limit, offset, filters, sort)
+        for found in documents:
+            click.echo(present.document_json_line(found) if as_json
+                       else present.format_document_hit(found, colored), color=colored)
+        more = " (more with --offset)" if len(documents) == limit else ""
+        click.echo(f"{len(documents)} documents{more}", err=True)
+        sys.exit(0 if documents else 1)
+
+    hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
+    fill_duplicates(db, query, hits, filters)
+    texts = context_of(db, hits, context) if context else {}
+    spans = {hit.paragraph_id: highlight_spans(hit.text, query) for hit in hits}
+    if as_json:
+        for hit in hits:
+            around = present.json_context(hit, texts[hit.document_id], context) if context else None
+            click.echo(present.json_line(hit, spans[hit.paragraph_id], around))
+    else:
+        # color= keeps click from stripping the codes when --color always is piped.
+        click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
+    click.echo(present.search_summary(hits, limit), err=True)
     sys.exit(0 if hits else 1)
+
+
+@cli.command()
+@click.argument("document_path", metavar="PATH")
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+@click.option("--paragraph", "-p", type=click.IntRange(min=1), metavar="N",
+              help="Only paragraph N (with --context, and those around it).")
+@click.option("--context", "-C", default=0, type=click.IntRange(min=0), metavar="N",
+              help="With --paragraph: also N paragraphs before and after, dimmed.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per paragraph.")
+@COLOR_OPTION
+def show(document_path, db_path, paragraph, context, as_json, color):
+    """Print an archived document, or part of it, with paragraph numbers.
+
+    PATH is the file as imported, absolute or relative to here (as search
+    prints it).  The text comes from the archive, not from the file.
+
+    \b
+      archive show seeds/07-forces-security.txt
+      archive show seeds/07-forces-security.txt --paragraph 3 -C 1
+      archive show --json /data/news/2015-07-21_okaz_00012.txt
+    """
+    from . import present
+    from .query import around, find_document, paragraphs_of
+
+    if context and not paragraph:
+        _fail("--context needs --paragraph N: the paragraphs around which one?")
+    db = _open_for_reading(db_path)
+    document = find_document(db, document_path)
+    if paragraph and paragraph > document.paragraphs:
+        _fail(f"{document_path} has {document.paragraphs} paragraphs: there is no paragraph {paragraph}")
+    texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
+    colored = not as_json and present.use_color(color, sys.stdout)
+    for number, text in texts.items():
+        if as_json:
+            click.echo(present.paragraph_json_line(document.path, number, text))
+        else:
+            dim = paragraph is not None and number != paragraph
+            click.echo(present.format_paragraph(number, text, dim, colored), color=colored)
+
+
+@cli.command()
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def stats(db_path, as_json):
+    """How big the archive is: documents, paragraphs, words, distinct words
+    and terms (stems), bytes on disk, last import and analyzer version.
+
+    \b
+      archive stats
+      archive stats --json --db news.db
+    """
+    import json
+
+    from . import present
+    from .query import stats as archive_stats
+
+    path = _db_path(db_path)
+    facts = archive_stats(_open_for_reading(path), path)
+    click.echo(json.dumps(facts) if as_json else present.format_stats(facts))
+
+
+@cli.command()
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+@click.option("--port", "-p", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Port on 127.0.0.1 to serve on.")
+def serve(db_path, port):
+    """Browse and search the archive in Datasette, at http://127.0.0.1:PORT/.
+
+    The search page is /DB/search?q=WORDS (DB: the file name without .db).
+
+    \b
+      archive serve
+      archive serve --db news.db --port 8080
+    """
+    from .datasette_plugin import serve as serve_archive
+
+    sys.exit(serve_archive(_db_path(db_path), port))
 
 
 def main():

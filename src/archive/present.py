@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 
-from .query import Hit
+from .query import Counts, DocumentHit, Hit, around
 
 _MATCH = "\x1b[1;31m"
 _PATH = "\x1b[35m"
 _NUMBER = "\x1b[32m"
+_DIM = "\x1b[2m"
 _RESET = "\x1b[0m"
 
 
@@ -37,29 +38,223 @@ def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> st
     return "".join(out)
 
 
-def format_hit(hit: Hit, spans: list[tuple[int, int]], color: bool) -> str:
-    """`path:paragraph` on one line, then the paragraph."""
-    location = f"{display_path(hit.path)}:{hit.paragraph}"
+def _location(path: str, number: int, separator: str, color: bool) -> str:
+    """`path:12` for a hit, `path-11` for context, as grep writes them."""
     if not color:
-        return f"{location}\n{hit.text}\n"
-    path, number = location.rsplit(":", 1)
-    body = mark(hit.text, spans, _MATCH, _RESET)
-    return f"{_PATH}{path}{_RESET}:{_NUMBER}{number}{_RESET}\n{body}\n"
+        return f"{path}{separator}{number}"
+    return f"{_PATH}{path}{_RESET}{separator}{_NUMBER}{number}{_RESET}"
 
 
-def json_line(hit: Hit, spans: list[tuple[int, int]]) -> str:
-    """One JSON object per hit; spans are [start, end) offsets in `text`."""
+def reprint_note(hit: Hit) -> str | None:
+    """What folding hid behind a hit, in words.
+
+    >>> from archive.query import Duplicate
+    >>> hit = Hit("/a", "", 1, "", 0.0, 1, 1, copies=3,
+    ...           duplicates=[Duplicate("/b", 4), Duplicate("/c", 2)])
+    >>> reprint_note(hit)
+    'also in 2 other documents (--show-duplicates lists them)'
+    """
+    if hit.copies <= 1:
+        return None
+    others = {d.path for d in hit.duplicates} - {hit.path}
+    note = f"also in {len(others)} other document{'' if len(others) == 1 else 's'}"
+    if len(hit.duplicates) > len(others):
+        note += " and again in this one"
+    return note + " (--show-duplicates lists them)"
+
+
+def format_hit(hit: Hit, spans: list[tuple[int, int]], color: bool) -> str:
+    """`path:paragraph` on one line, then the paragraph (and what it stands for)."""
+    location = _location(display_path(hit.path), hit.paragraph, ":", color)
+    body = mark(hit.text, spans, _MATCH, _RESET) if color else hit.text
+    note = reprint_note(hit)
+    if note:
+        body += "\n" + (f"{_DIM}[{note}]{_RESET}" if color else f"[{note}]")
+    return f"{location}\n{body}\n"
+
+
+def format_context(path: str, number: int, text: str, color: bool) -> str:
+    """A paragraph shown around a hit: `path-number`, dimmed on colour."""
+    location = _location(display_path(path), number, "-", color)
+    return f"{location}\n{_DIM}{text}{_RESET}\n" if color else f"{location}\n{text}\n"
+
+
+BLOCK_SEPARATOR = "--"
+
+
+def blocks(hits: list[Hit], context: int) -> list[list[tuple[int, Hit | None]]]:
+    """Hits with `context` paragraphs around each, grouped as grep does: a
+    document's hits go together, in paragraph order, from where its first hit
+    stands; windows that overlap or touch merge into one block.  Each block is
+    a list of (paragraph number, the hit there or None for context).
+
+    >>> a, b, c = (Hit("/d", "", n, "", 0.0, 1, n) for n in (5, 7, 20))
+    >>> [[n for n, _ in block] for block in blocks([c, a, b], 1)]
+    [[4, 5, 6, 7, 8], [19, 20, 21]]
+    """
+    by_document: dict[int, list[Hit]] = {}
+    for hit in hits:
+        by_document.setdefault(hit.document_id, []).append(hit)
+    result = []
+    for document_hits in by_document.values():
+        block: list[tuple[int, Hit | None]] = []
+        for hit in sorted(document_hits, key=lambda h: h.paragraph):
+            first = max(1, hit.paragraph - context)
+            if block and block[-1][0] >= first - 1:
+                block = [(n, h) for n, h in block if n < hit.paragraph]
+            else:
+                block = []
+                result.append(block)
+            start = block[-1][0] + 1 if block else first
+            block.extend((n, None) for n in range(start, hit.paragraph))
+            block.append((hit.paragraph, hit))
+            block.extend((n, None) for n in range(hit.paragraph + 1, hit.paragraph + context + 1))
+            result[-1] = block
+    return result
+
+
+def format_hits(
+    hits: list[Hit],
+    spans: dict[int, list[tuple[int, int]]],
+    texts: dict[int, dict[int, str]],
+    context: int,
+    color: bool,
+) -> str:
+    """All hits as text: each with its marked words (spans by paragraph id),
+    and with context, in grep-like blocks of the paragraphs around (texts by
+    document id, then paragraph number) separated by `--`."""
+    if not context:
+        return "".join(format_hit(hit, spans[hit.paragraph_id], color) + "\n" for hit in hits)
+    out = []
+    for block in blocks(hits, context):
+        if out:
+            out.append(BLOCK_SEPARATOR + "\n")
+        anchor = next(hit for _, hit in block if hit is not None)
+        document_texts = texts[anchor.document_id]
+        for number, hit in block:
+            if hit is not None:
+                out.append(format_hit(hit, spans[hit.paragraph_id], color) + "\n")
+            elif number in document_texts:
+                out.append(format_context(anchor.path, number, document_texts[number], color) + "\n")
+    return "".join(out)
+
+
+def search_summary(hits: list[Hit], limit: int) -> str:
+    """The line on stderr after the hits: how many, and what was folded.
+
+    >>> print(search_summary([Hit("/a", "", 1, "", 0.0, 1, 1, copies=3)], 20))
+    1 paragraphs in 1 documents; 2 reprints of them folded
+    """
+    documents = len({hit.document_id for hit in hits})
+    line = f"{len(hits)} paragraphs in {documents} documents"
+    folded = sum(hit.copies - 1 for hit in hits if hit.copies > 1)
+    if folded:
+        line += f"; {folded} reprints of them folded"
+    if len(hits) == limit:
+        line += " (more with --offset or --limit)"
+    return line
+
+
+def json_line(
+    hit: Hit,
+    spans: list[tuple[int, int]],
+    context: dict[str, list[dict]] | None = None,
+) -> str:
+    """One JSON object per hit; spans are [start, end) offsets in `text`;
+    `duplicates` are the reprints folded into it."""
+    record = {
+        "path": hit.path,
+        "title": hit.title,
+        "paragraph": hit.paragraph,
+        "text": hit.text,
+        "score": hit.score,
+        "matches": [list(span) for span in spans],
+        "duplicates": [{"path": d.path, "paragraph": d.paragraph} for d in hit.duplicates],
+    }
+    if context is not None:
+        record["context"] = context
+    return json.dumps(record, ensure_ascii=False)
+
+
+def json_context(hit: Hit, texts: dict[int, str], context: int) -> dict[str, list[dict]]:
+    """The paragraphs before and after a hit, for its JSON object.
+
+    >>> json_context(Hit("/d", "", 2, "", 0.0, 1, 2), {1: "a", 2: "b", 3: "c"}, 1)
+    {'before': [{'paragraph': 1, 'text': 'a'}], 'after': [{'paragraph': 3, 'text': 'c'}]}
+    """
+    numbers = [n for n in around(hit.paragraph, context) if n in texts]
+    return {
+        "before": [{"paragraph": n, "text": texts[n]} for n in numbers if n < hit.paragraph],
+        "after": [{"paragraph": n, "text": texts[n]} for n in numbers if n > hit.paragraph],
+    }
+
+
+def format_document_hit(document: DocumentHit, color: bool) -> str:
+    """A matching document's path, for --files."""
+    path = display_path(document.path)
+    return f"{_PATH}{path}{_RESET}" if color else path
+
+
+def document_json_line(document: DocumentHit) -> str:
     return json.dumps(
         {
-            "path": hit.path,
-            "title": hit.title,
-            "paragraph": hit.paragraph,
-            "text": hit.text,
-            "score": hit.score,
-            "matches": [list(span) for span in spans],
+            "path": document.path,
+            "title": document.title,
+            "score": document.score,
+            "paragraphs": document.paragraphs,
         },
         ensure_ascii=False,
     )
+
+
+def format_counts(counts: Counts) -> str:
+    """
+    >>> format_counts(Counts(paragraphs=12, distinct=9, documents=7))
+    '12 paragraphs (9 without reprints) in 7 documents'
+    """
+    return (
+        f"{counts.paragraphs} paragraphs ({counts.distinct} without reprints) "
+        f"in {counts.documents} documents"
+    )
+
+
+def counts_json(counts: Counts) -> str:
+    return json.dumps(
+        {
+            "paragraphs": counts.paragraphs,
+            "distinct_paragraphs": counts.distinct,
+            "documents": counts.documents,
+        }
+    )
+
+
+def format_paragraph(number: int, text: str, dim: bool, color: bool) -> str:
+    """A numbered paragraph for `archive show`; lines after the first indented.
+
+    >>> format_paragraph(3, "one\\ntwo", dim=False, color=False)
+    '   3  one\\n      two'
+    """
+    body = text.replace("\n", "\n      ")
+    if not color:
+        return f"{number:>4}  {body}"
+    if dim:
+        body = f"{_DIM}{body}{_RESET}"
+    return f"{_NUMBER}{number:>4}{_RESET}  {body}"
+
+
+def paragraph_json_line(path: str, number: int, text: str) -> str:
+    return json.dumps({"path": path, "paragraph": number, "text": text}, ensure_ascii=False)
+
+
+def format_stats(stats: dict) -> str:
+    """`archive stats` as aligned lines.
+
+    >>> print(format_stats({"documents": 2, "bytes": 2048}))
+    documents  2
+    bytes      2048
+    """
+    width = max(len(key) for key in stats)
+    return "\n".join(f"{key:<{width}}  {'' if value is None else value}" for key, value in stats.items())
 
 
 def use_color(choice: str, stream) -> bool:

@@ -13,8 +13,12 @@ is built from quoted terms only, so no input can produce an FTS5 syntax error.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
 
 import sqlite_utils
 
@@ -176,6 +180,14 @@ def fts_expression(text: str, exact: bool = False) -> str:
 
 
 @dataclass
+class Duplicate:
+    """Another place where a hit's paragraph stands, word for word."""
+
+    path: str
+    paragraph: int
+
+
+@dataclass
 class Hit:
     path: str
     title: str
@@ -184,30 +196,152 @@ class Hit:
     score: float
     document_id: int
     paragraph_id: int
+    reprint: str = ""  # what its reprints share: the paragraph's fingerprint
+    # Other matching paragraphs with the same normalized words (reprints),
+    # folded into this hit; filled in by `fill_duplicates`.
+    copies: int = 0
+    duplicates: list[Duplicate] = field(default_factory=list)
 
 
-_SEARCH_SQL = """
-select
-  paragraphs.id as paragraph_id,
-  paragraphs.number as paragraph,
-  paragraphs.text as text,
-  documents.id as document_id,
-  documents.path as path,
-  documents.title as title,
-  paragraphs_fts.rank as score
-from paragraphs_fts
-join paragraphs on paragraphs.id = paragraphs_fts.rowid
-join documents on documents.id = paragraphs.document_id
-where paragraphs_fts match :expression
-order by paragraphs_fts.rank, paragraphs.id
-limit :limit
+@dataclass
+class Filters:
+    """Which documents a search looks in.
+
+    paths: globs, any of which may match.  A glob without a slash matches the
+    file name (like grep --include); one with a slash matches the whole path,
+    absolute or relative to the working directory (as paths are displayed).
+    document: one document's stored path (see `document_path`).
+
+    >>> Filters(paths=("*okaz*",)).sql("/home/me")
+    ('and (archive_file_name(documents.path) glob :path0)', {'path0': '*okaz*'})
+    >>> Filters(paths=("corpus/2015-07-2*",)).sql("/home/me")[1]
+    {'path0': '/home/me/corpus/2015-07-2*'}
+    """
+
+    paths: tuple[str, ...] = ()
+    document: str | None = None
+
+    def sql(self, cwd: str) -> tuple[str, dict[str, str]]:
+        """A where-clause fragment on `documents` and its named parameters."""
+        clauses, params = [], {}
+        if self.paths:
+            alternatives = []
+            for number, glob in enumerate(self.paths):
+                name = f"path{number}"
+                if "/" in glob:
+                    alternatives.append(f"documents.path glob :{name}")
+                    params[name] = absolute_glob(glob, cwd)
+                else:
+                    alternatives.append(f"archive_file_name(documents.path) glob :{name}")
+                    params[name] = glob
+            clauses.append("(" + " or ".join(alternatives) + ")")
+        if self.document is not None:
+            clauses.append("documents.path = :document")
+            params["document"] = self.document
+        return " ".join(f"and {clause}" for clause in clauses), params
+
+
+def absolute_glob(glob: str, cwd: str) -> str:
+    """A path glob made absolute, the working directory's own glob characters
+    escaped so that only the user's wildcards act.
+
+    >>> absolute_glob("./news/*.txt", "/data")
+    '/data/news/*.txt'
+    >>> absolute_glob("../b/*", "/data/[a]")
+    '/data/b/*'
+    >>> absolute_glob("x/*", "/data/[a]")
+    '/data/[[]a]/x/*'
+    >>> absolute_glob("/srv/*/okaz*", "/data")
+    '/srv/*/okaz*'
+    """
+    glob = os.path.expanduser(glob)
+    if os.path.isabs(glob):
+        return glob
+    glob = os.path.normpath(glob)
+    base = cwd
+    while glob == ".." or glob.startswith("../"):
+        base, glob = os.path.dirname(base), glob[3:]
+    escaped = re.sub(r"([*?\[])", r"[\1]", base.rstrip("/"))
+    return f"{escaped}/{glob}" if glob else escaped
+
+
+def _file_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _connect_functions(db: sqlite_utils.Database) -> None:
+    db.conn.create_function("archive_file_name", 1, _file_name, deterministic=True)
+
+
+# Every matching paragraph of the filtered documents, numbered among its
+# reprints (same fingerprint): copy 1 is the best-ranked, the one shown.
+_MATCHES_SQL = """
+with matches as (
+  select
+    paragraphs.id as paragraph_id,
+    paragraphs.number as paragraph,
+    -- a paragraph without a fingerprint is a reprint of nothing
+    coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id) as reprint,
+    documents.id as document_id,
+    documents.path as path,
+    paragraphs_fts.rank as score
+  from paragraphs_fts
+  join paragraphs on paragraphs.id = paragraphs_fts.rowid
+  join documents on documents.id = paragraphs.document_id
+  where paragraphs_fts match :expression {filters}
+),
+numbered as (
+  select matches.*,
+    row_number() over (partition by reprint order by score, path, paragraph) as copy,
+    count(*) over (partition by reprint) as copies
+  from matches
+)
+"""
+
+_ORDER = {
+    "rank": "order by numbered.score, numbered.path, numbered.paragraph",
+    "path": "order by numbered.path, numbered.paragraph",
+}
+
+_HITS_SQL = """
+select numbered.paragraph_id, numbered.paragraph, paragraphs.text, numbered.document_id,
+       numbered.path, documents.title, numbered.score, numbered.reprint, numbered.copies
+from numbered
+join paragraphs on paragraphs.id = numbered.paragraph_id
+join documents on documents.id = numbered.document_id
+where {shown}
+{order}
+limit :limit offset :offset
 """
 
 
-def search(db: sqlite_utils.Database, query: Query, limit: int = 20) -> list[Hit]:
-    """Paragraphs matching the query, best first (bm25)."""
-    expression = to_fts(query)
-    rows = db.execute(_SEARCH_SQL, {"expression": expression, "limit": limit}).fetchall()
+def _matches(query: Query, filters: Filters | None) -> tuple[str, dict]:
+    """The `matches` and `numbered` SQL for this query and filters, with parameters."""
+    where, params = (filters or Filters()).sql(os.getcwd())
+    return _MATCHES_SQL.format(filters=where), {"expression": to_fts(query), **params}
+
+
+def search(
+    db: sqlite_utils.Database,
+    query: Query,
+    limit: int = 20,
+    offset: int = 0,
+    filters: Filters | None = None,
+    sort: str = "rank",
+    fold_duplicates: bool = True,
+) -> list[Hit]:
+    """Paragraphs matching the query, best first (bm25) or by path.
+
+    With fold_duplicates, paragraphs whose normalized words are the same (a
+    reprint) count once: only the best-ranked copy is returned, with `copies`
+    saying how many there are; limit and offset count what is returned.
+    """
+    _connect_functions(db)
+    matches, params = _matches(query, filters)
+    sql = matches + _HITS_SQL.format(
+        shown="copy = 1" if fold_duplicates else "1", order=_ORDER[sort]
+    )
+    rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
     return [
         Hit(
             path=row[4],
@@ -217,9 +351,180 @@ def search(db: sqlite_utils.Database, query: Query, limit: int = 20) -> list[Hit
             score=row[6],
             document_id=row[3],
             paragraph_id=row[0],
+            reprint=row[7],
+            copies=row[8] if fold_duplicates else 1,
         )
         for row in rows
     ]
+
+
+_DUPLICATES_SQL = """
+select reprint, path, paragraph from numbered
+where copy > 1 and reprint in (select value from json_each(:reprints))
+order by copy
+"""
+
+
+def fill_duplicates(
+    db: sqlite_utils.Database, query: Query, hits: list[Hit], filters: Filters | None = None
+) -> None:
+    """Fill in each folded hit's `duplicates`: the reprints it stands for."""
+    folded = {hit.reprint: hit for hit in hits if hit.copies > 1}
+    if not folded:
+        return
+    _connect_functions(db)
+    matches, params = _matches(query, filters)
+    params["reprints"] = json.dumps(list(folded))
+    for reprint, path, paragraph in db.execute(matches + _DUPLICATES_SQL, params):
+        folded[reprint].duplicates.append(Duplicate(path, paragraph))
+
+
+@dataclass
+class DocumentHit:
+    """A matching document; its score is its best paragraph's."""
+
+    path: str
+    title: str
+    score: float
+    paragraphs: int  # how many of its paragraphs match
+
+
+_DOCUMENTS_SQL = """
+select matches.path, documents.title, min(matches.score) as best, count(*)
+from matches join documents on documents.id = matches.document_id
+group by matches.document_id
+{order}
+limit :limit offset :offset
+"""
+
+
+def matching_documents(
+    db: sqlite_utils.Database,
+    query: Query,
+    limit: int = 20,
+    offset: int = 0,
+    filters: Filters | None = None,
+    sort: str = "rank",
+) -> list[DocumentHit]:
+    """Documents with a matching paragraph, best first or by path."""
+    _connect_functions(db)
+    matches, params = _matches(query, filters)
+    order = "order by best, matches.path" if sort == "rank" else "order by matches.path"
+    rows = db.execute(
+        matches + _DOCUMENTS_SQL.format(order=order), {**params, "limit": limit, "offset": offset}
+    )
+    return [DocumentHit(*row) for row in rows]
+
+
+@dataclass
+class Counts:
+    paragraphs: int  # every matching paragraph
+    distinct: int  # the same, reprints counted once
+    documents: int
+
+
+def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
+    """How many paragraphs (all, and without reprints) and documents match."""
+    _connect_functions(db)
+    matches, params = _matches(query, filters)
+    sql = matches + (
+        "select count(*), count(distinct reprint), count(distinct document_id) from matches"
+    )
+    return Counts(*db.execute(sql, params).fetchone())
+
+
+# --- reading documents ----------------------------------------------------
+
+
+@dataclass
+class StoredDocument:
+    id: int
+    path: str
+    title: str
+    paragraphs: int
+
+
+def find_document(db: sqlite_utils.Database, path: str) -> StoredDocument:
+    """The archived document at a path given as at import (resolved, so a
+    relative path or one through a symlink finds it too)."""
+    try:
+        resolved = str(Path(path).expanduser().resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        resolved = os.path.abspath(path)
+    row = db.execute(
+        "select id, path, title, paragraphs from documents where path = ?", [resolved]
+    ).fetchone()
+    if row is None:
+        raise QueryError(f"{path} is not in the archive")
+    return StoredDocument(*row)
+
+
+def paragraphs_of(
+    db: sqlite_utils.Database, document_id: int, numbers: Iterable[int] | None = None
+) -> dict[int, str]:
+    """A document's paragraphs by number: all of them, or those numbered."""
+    sql = "select number, text from paragraphs where document_id = :id"
+    params: dict = {"id": document_id}
+    if numbers is not None:
+        sql += " and number in (select value from json_each(:numbers))"
+        params["numbers"] = json.dumps(sorted(set(numbers)))
+    return dict(db.execute(sql + " order by number", params).fetchall())
+
+
+def around(number: int, context: int) -> range:
+    """Paragraph numbers from `context` before to `context` after (from 1).
+
+    >>> list(around(2, 3))
+    [1, 2, 3, 4, 5]
+    """
+    return range(max(1, number - context), number + context + 1)
+
+
+def context_of(db: sqlite_utils.Database, hits: list[Hit], context: int) -> dict[int, dict[int, str]]:
+    """For each document with hits, the texts of its hits' paragraphs and of
+    the `context` paragraphs around each, by number: one query a document."""
+    wanted: dict[int, set[int]] = {}
+    for hit in hits:
+        wanted.setdefault(hit.document_id, set()).update(around(hit.paragraph, context))
+    return {document_id: paragraphs_of(db, document_id, numbers) for document_id, numbers in wanted.items()}
+
+
+# --- the archive as a whole -------------------------------------------------
+
+
+def stats(db: sqlite_utils.Database, db_path: str) -> dict:
+    """Sizes and facts of the archive: documents, paragraphs, words, distinct
+    words and terms, bytes on disk, last import and analyzer version.
+
+    Words and terms come from the FTS index through an fts5vocab table made in
+    the TEMP schema, so nothing is added to the archive itself.
+    """
+    from .store import get_meta
+
+    meta = get_meta(db)
+    documents = db.execute("select count(*) from documents").fetchone()[0]
+    paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
+    db.execute("create virtual table if not exists temp.archive_vocab using fts5vocab(main, paragraphs_fts, col)")
+    try:
+        vocab = dict(
+            (column, (terms, occurrences))
+            for column, terms, occurrences in db.execute(
+                "select col, count(*), sum(cnt) from temp.archive_vocab group by col"
+            )
+        )
+    finally:
+        db.execute("drop table temp.archive_vocab")
+    return {
+        "documents": documents,
+        "paragraphs": paragraphs,
+        "words": vocab.get("exact", (0, 0))[1] or 0,
+        "distinct_words": vocab.get("exact", (0, 0))[0],
+        "distinct_terms": vocab.get("terms", (0, 0))[0],
+        # The write-ahead log holds recent writes not yet copied into the file.
+        "bytes": sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p)),
+        "last_import": meta.get("last_import"),
+        "analyzer_version": meta.get("analyzer_version"),
+    }
 
 
 # --- which words to mark ----------------------------------------------------
