@@ -362,7 +362,7 @@ def serve(db_path, port):
     """
     from .datasette_plugin import serve as serve_archive
 
-    sys.exit(serve_archive(_db_path(db_path), port))
+    serve_archive(_db_path(db_path), port)
 
 
 def main():

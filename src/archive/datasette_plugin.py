@@ -68,7 +68,9 @@ order by hits.score, hits.paragraph_id
 STYLESHEET = """\
 /* archive: each cell takes its direction from its own text, so Arabic reads
    right-to-left (full stop on the left) and English left-to-right. */
-td, th, .archive-paragraph { unicode-bidi: plaintext; text-align: start; }
+td, th, .archive-paragraph, input[type="text"], input[type="search"], textarea {
+  unicode-bidi: plaintext; text-align: start;
+}
 .archive-paragraph { line-height: 1.8; }
 .archive-paragraph mark { background: #ffe066; padding: 0 0.1em; }
 """
@@ -414,12 +416,12 @@ def _rewrite(datasette, scope: dict) -> dict:
 # --- archive serve --------------------------------------------------------------
 
 
-def serve(db_path: str, port: int) -> int:
+def serve(db_path: str, port: int) -> None:
     """Run Datasette on 127.0.0.1:port for the archive at db_path, until
-    interrupted; returns Datasette's exit status."""
+    interrupted (in this process, so a signal stops the server itself)."""
     import socket
-    import subprocess
-    import sys
+
+    from datasette.cli import cli as datasette_cli
 
     from .store import ArchiveError, open_archive
 
@@ -430,9 +432,7 @@ def serve(db_path: str, port: int) -> int:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
             raise ArchiveError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
-    command = [sys.executable, "-m", "datasette", "serve", db_path,
-               "--host", "127.0.0.1", "--port", str(port)]
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 0
+    datasette_cli.main(
+        ["serve", db_path, "--host", "127.0.0.1", "--port", str(port)],
+        prog_name="datasette", standalone_mode=False,
+    )
