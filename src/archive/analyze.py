@@ -11,7 +11,7 @@ tokens that SQLite's stock ``unicode61`` tokenizer keeps whole:
 
 * ``terms``: every word normalized and light-stemmed
   >>> stemmed_form("وَالقُوّاتُ الأمريكيـــة")
-  'قو امريكي'
+  'قوه امريكي'
 
 Query words are expanded into all their ordinary written forms (prefixes and
 suffixes), and each form is stemmed, so a word whose stem the stemmer cannot
@@ -160,48 +160,77 @@ _UNSTEMMED = frozenset(
 
 
 def stem_arabic(word: str) -> str:
-    """Light-stem a normalized Arabic word: one prefix group, one pronoun, one
-    number suffix, and the feminine ending.
+    """Light-stem a normalized Arabic word: one article group, one pronoun,
+    one number suffix.
 
     >>> [stem_arabic(w) for w in ["والحسن", "بالحسن", "وحسن", "للاخر", "زوجها"]]
     ['حسن', 'حسن', 'حسن', 'اخر', 'زوج']
-    >>> [stem_arabic(normalize(w)) for w in ["مدينة", "مدينتها", "دولتهم", "دولية"]]
-    ['مدين', 'مدين', 'دول', 'دولي']
+    >>> [stem_arabic(normalize(w)) for w in ["مدينة", "مدينتها", "دولة", "دولتهم", "دولية"]]
+    ['مدين', 'مدين', 'دوله', 'دوله', 'دولي']
     """
     if word in _UNSTEMMED:
         return word
+    word = _strip_article(word)
+    word, had_pronoun = _strip_pronoun(word)
+    return _strip_number(word, had_pronoun)
+
+
+def _strip_article(word: str) -> str:
     for prefix in _ARTICLE_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-            word = word[len(prefix):]
-            break
-    else:
-        # Bare و (and): only on longer words, as و starts many words itself.
-        if word.startswith("و") and len(word) >= 4:
-            word = word[1:]
+            return word[len(prefix):]
+    # Bare و (and): only on longer words, as و starts many words itself.
+    if word.startswith("و") and len(word) >= 4:
+        return word[1:]
+    return word
 
-    pronoun_removed = False
+
+def _core_length(word: str) -> int:
+    """Length without a leading ب ك ل ف, which may be an attached preposition
+    or conjunction that is never removed: length rules must decide the same for
+    دولتها and بدولتها.
+
+    >>> _core_length("بدولته"), _core_length("دولته")
+    (5, 5)
+    """
+    return len(word) - 1 if word[:1] in ("ب", "ك", "ل", "ف") and len(word) > 3 else len(word)
+
+
+def _strip_pronoun(word: str) -> tuple[str, bool]:
     for pronoun in _PRONOUNS:
-        if word.endswith(pronoun) and len(word) - len(pronoun) >= 2:
-            word = word[: -len(pronoun)]
-            pronoun_removed = True
-            break
-    # Before a pronoun, teh marbuta is written ت: مدينتها is مدينة + ها.  Three
-    # letters at least must stay, so بيتها and وقتها keep their ت.
-    if pronoun_removed and word.endswith("ت") and not word.endswith("ات") and len(word) >= 4:
-        word = word[:-1]
+        # A lone ه is also the folded ة: on a short word it is kept, so that
+        # دولة (state) does not become دول (states, countries).
+        least = 4 if pronoun == "ه" else 2
+        if word.endswith(pronoun) and _core_length(word) - len(pronoun) >= least:
+            return _feminine(word[: -len(pronoun)]), True
+    return word, False
 
-    # A pronoun drops the ن of ون/ين/ان (مواطنوها), so after one only ات can
-    # remain; and مدينة must not lose the ين of its stem.
-    number_suffixes = ("ات",) if pronoun_removed else ("ات", "ون", "ين", "ان")
-    for suffix in number_suffixes:
-        # The dual ان needs a longer word: بيان, مكان, لبنان end in it.
-        least = 4 if suffix == "ان" else 2
-        if word.endswith(suffix) and len(word) - len(suffix) >= least:
-            word = word[: -len(suffix)]
-            # Dual of a teh-marbuta noun: دولتان, دولتين.
-            if suffix in ("ان", "ين") and word.endswith("ت") and len(word) >= 4:
-                word = word[:-1]
-            break
+
+def _feminine(word: str) -> str:
+    """Before a suffix, ة is written ت: مدينتها is مدينة + ها.  Turn that ت
+    back into what the bare word stems to; two-letter words keep it (بيت)."""
+    if not word.endswith("ت") or word.endswith("ات"):
+        return word
+    if _core_length(word) >= 5:
+        return word[:-1]
+    if _core_length(word) == 4:
+        return word[:-1] + "ه"
+    return word
+
+
+def _strip_number(word: str, had_pronoun: bool) -> str:
+    if word.endswith("ات") and len(word) >= 4:
+        # Feminine plural: like ة, short words keep a ه in its place (قوات as قوة).
+        return word[:-2] if _core_length(word) >= 6 else word[:-2] + "ه"
+    if had_pronoun:
+        # A pronoun drops the ن of ون/ين/ان (مواطنوها): nothing more to remove.
+        return word
+    for suffix in ("ون", "ين", "ان"):
+        # At least four letters must stay: عشرين is not عشر, بيان not بي.
+        if word.endswith(suffix) and _core_length(word) - len(suffix) >= 4:
+            rest = word[:-2]
+            # The dual of a ة-noun: دولتين, دولتان.
+            return _feminine(rest) if suffix != "ون" else rest
     return word
 
 
@@ -246,7 +275,7 @@ def _forms(word: str) -> set[str]:
         # Written with teh marbuta (folded to ه): مدينة → مدينته, مدينات.
         base = word[:-1]
         forms |= {base + s for s in _FEMININE_SUFFIXES}
-        forms |= {base + "ت" + p for p in _PRONOUNS}
+        forms |= {base + "ت" + p for p in pronouns}
     else:
         forms |= {word + s for s in _NUMBER_SUFFIXES}
         forms |= {word + "ت" + p for p in _PRONOUNS}
