@@ -195,7 +195,8 @@ def _open_for_reading(db_path: str | None):
     return db
 
 
-@cli.command()
+# `-word` excludes a word: let click hand unknown "options" to TERMS.
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("terms", nargs=-1, required=True)
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
 @click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")

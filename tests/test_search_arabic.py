@@ -1,0 +1,145 @@
+"""Arabic-aware search, end to end, on a real news article (../shared/seeds)
+and on the team's seeds."""
+
+import json
+import re
+
+import pytest
+
+from conftest import SHARED_SEEDS
+
+from archive.files import split_paragraphs
+
+PREFIX = "(?:[وف]?[بكل]?ال|[وف]?لل|[وف]?[بكل]?)"
+PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كن|نا)"
+
+
+def fold(text):
+    """Spelling folds a reader ignores (independent of the analyzer)."""
+    text = re.sub("[\u064b-\u065f\u0670\u0640]", "", text)
+    return text.translate(str.maketrans("أإآٱىةؤئ", "ااااي" + "ه" + "ءء"))
+
+
+def paragraphs_with(paragraphs, pattern):
+    """Numbers of the paragraphs in which some word matches the pattern."""
+    regex = re.compile(f"^{pattern}$")
+    return {
+        number
+        for number, text in enumerate(paragraphs, start=1)
+        if any(regex.match(w) for w in re.findall("[\u0621-\u064a]+", fold(text)))
+    }
+
+
+def searched(run, db, *query):
+    result = run("search", "--db", db, "--json", "--limit", "1000", *query)
+    assert result.exit_code in (0, 1), result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def shared_paragraphs():
+    (path,) = sorted(SHARED_SEEDS.glob("*.txt"))
+    return split_paragraphs(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "query, pattern",
+    [
+        ("قوات", f"{PREFIX}قوات{PRONOUN}?"),
+        ("قاعدة", f"{PREFIX}قاعد(?:ه|ت{PRONOUN}|ات|تين|تان)"),
+        ("هجوم", f"{PREFIX}هجوم(?:{PRONOUN}|ين|ان|ات)?"),
+        ("مسؤول", f"{PREFIX}مسءول(?:{PRONOUN}|ين|ون|ان|ه|ات)?"),
+    ],
+)
+def test_plain_word_finds_every_paragraph_with_its_forms(run, shared_seeds_db, shared_paragraphs, query, pattern):
+    expected = paragraphs_with(shared_paragraphs, pattern)
+    assert expected, "the article should contain the word"
+    found = {hit["paragraph"] for hit in searched(run, shared_seeds_db, query)}
+    assert found == expected
+
+
+def test_prefixed_forms_are_found_and_marked(run, shared_seeds_db):
+    hits = searched(run, shared_seeds_db, "قوات")
+    marked = {fold(h["text"][s:e]) for h in hits for s, e in h["matches"]}
+    assert {"القوات", "للقوات", "قوات"} <= marked
+
+
+@pytest.mark.parametrize(
+    "plain, variants",
+    [
+        ("قوات", ["قُوّات", "قُوَّاتٌ", "قـــوات"]),
+        ("قاعدة", ["قاعده", "قَاعِدَة", "قاعـدة"]),
+        ("سورية", ["سوريه", "سُورِيَة"]),
+        ("مسؤول", ["مسئول", "مسءول"]),
+        ("الأميركية", ["الاميركيه", "الأمـيركية"]),
+    ],
+)
+def test_spelling_variants_give_the_same_results(run, shared_seeds_db, plain, variants):
+    expected = searched(run, shared_seeds_db, plain)
+    assert expected
+    for variant in variants:
+        assert searched(run, shared_seeds_db, variant) == expected, variant
+
+
+def test_matches_are_highlighted_in_the_original_text(run, shared_seeds_db):
+    for hit in searched(run, shared_seeds_db, "الاستهداف"):
+        for start, end in hit["matches"]:
+            # spans cover whole original words, marks and all
+            assert fold(hit["text"][start:end]).endswith(("استهداف", "استهدافات"))
+
+
+def test_exact_finds_the_written_form_only(run, seeds_db):
+    stemmed = {(h["path"], h["paragraph"]) for h in searched(run, seeds_db, "قوات")}
+    exact = searched(run, seeds_db, "--exact", "قوات")
+    assert exact and {(h["path"], h["paragraph"]) for h in exact} < stemmed
+    for hit in exact:
+        assert all(fold(hit["text"][s:e]) == "قوات" for s, e in hit["matches"])
+
+
+def test_vocalized_seed_is_found_by_plain_words(run, seeds_db):
+    hits = searched(run, seeds_db, "وزير التربية")
+    assert any(h["path"].endswith("02-vocalized-school.txt") for h in hits)
+    marked = {h["text"][s:e] for h in hits for s, e in h["matches"]}
+    assert "وَزِيرُ" in marked
+
+
+def test_phrase_or_not_and_prefix(run, seeds_db):
+    phrase = searched(run, seeds_db, '"قوات الأمن"')
+    assert phrase and all("قوات الأمن" in h["text"] for h in phrase)
+    either = {h["paragraph"] for h in searched(run, seeds_db, "الميناء OR الملعب")}
+    ports = {h["paragraph"] for h in searched(run, seeds_db, "الميناء")}
+    stadiums = {h["paragraph"] for h in searched(run, seeds_db, "الملعب")}
+    assert either == ports | stadiums
+    without = searched(run, seeds_db, "المدينة", "-الميزانية")
+    assert without and all("ميزاني" not in fold(h["text"]) for h in without)
+    prefixed = searched(run, seeds_db, "تطبي*")
+    assert prefixed and all(re.search("تطبي", fold(h["text"])) for h in prefixed)
+
+
+def test_mixed_arabic_and_english(run, seeds_db):
+    hits = searched(run, seeds_db, "translation")
+    assert any("translation" in h["text"] for h in hits)
+    both = searched(run, seeds_db, "التطبيق", "learning")
+    assert both and all("learning" in h["text"] for h in both)
+
+
+def test_results_are_ranked_best_first(run, seeds_db):
+    hits = searched(run, seeds_db, "الميناء")
+    scores = [h["score"] for h in hits]
+    assert len(hits) > 1 and scores == sorted(scores)
+
+
+def test_import_from_another_directory_does_not_duplicate(run, tmp_path, monkeypatch):
+    from conftest import SEEDS
+
+    db = tmp_path / "a.db"
+    assert run("import", SEEDS, "--db", db).exit_code == 0
+    monkeypatch.chdir(SEEDS)
+    assert run("import", ".", "--db", db).exit_code == 0
+    import sqlite_utils
+
+    database = sqlite_utils.Database(db)
+    assert database["documents"].count == len(list(SEEDS.glob("*.txt")))
+    assert database["paragraphs"].count == sum(
+        len(split_paragraphs(p.read_text(encoding="utf-8"))) for p in SEEDS.glob("*.txt")
+    )
