@@ -1,0 +1,231 @@
+"""How well does a search for a common noun find the documents that contain it?
+
+For a dozen common nouns of Saudi news, compares the documents `archive search`
+returns with the documents in which the noun occurs in any ordinary written
+form: with attached و/ف, ب/ك/ل, ال or لل in front and a plural, dual, feminine
+or pronoun suffix behind (a regular expression written here, independently of
+the analyzer).  The same is measured, in the same run, for two baselines:
+Lucene's light Arabic stemmer (its published normalization and stemming
+rules) and Snowball's Arabic stemmer (PyStemmer).
+
+    python benchmarks/eval_stemming.py                # unpacks ../shared/corpus
+    python benchmarks/eval_stemming.py --corpus DIR   # a folder of .txt files
+    python benchmarks/eval_stemming.py --db eval.db   # reuse an imported archive
+
+Figures are document-level: recall = relevant documents found / relevant
+documents; precision = relevant documents found / documents returned; "all"
+pools every noun's documents (micro-average).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_ARCHIVE = REPO.parent / "shared" / "corpus" / "saudinewsnet.tar.xz"
+
+# --- ground truth: the ordinary forms of each noun --------------------------
+
+# Normalization for the ground truth only: the spellings a reader takes for the
+# same word (marks, tatweel, alef/hamza forms, ى/ي, ة/ه, ؤ/ئ).
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+_FOLD = str.maketrans("أإآٱىةؤئ", "ااااي" + "ه" + "ءء")
+_ARABIC_WORD = re.compile("[\u0621-\u064a]+")
+
+_PREFIX = "(?:[وف]?[بكل]?ال|[وف]?لل|[وف]?[بكل]?)"
+_PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|نا)"
+# Masculine noun W: W, Wون/ين (plural), Wان (dual), Wة (feminine, written ه
+# after folding), Wات, and pronouns on W, on Wت (feminine) and on Wات.
+_MASCULINE = f"(?:ون|ين|ان|ه|ات|{_PRONOUN}|ت{_PRONOUN}|ات{_PRONOUN})?"
+# Feminine noun Bة: Bة, Bت + pronoun, Bات (+ pronoun), Bتان, Bتين (dual).
+_FEMININE = f"(?:ه|ت{_PRONOUN}|ات|ات{_PRONOUN}|تان|تين)"
+
+# The nouns: (query as a user types it, base, kind).
+NOUNS = [
+    ("مواطن", "مواطن", "m"),
+    ("حكومة", "حكوم", "f"),
+    ("مدينة", "مدين", "f"),
+    ("دولة", "دول", "f"),
+    ("وزير", "وزير", "m"),
+    ("شركة", "شرك", "f"),
+    ("مشروع", "مشروع", "m"),
+    ("طالب", "طالب", "m"),
+    ("منطقة", "منطق", "f"),
+    ("جامعة", "جامع", "f"),
+    ("شخص", "شخص", "m"),
+    ("لاعب", "لاعب", "m"),
+    ("مسؤول", "مسءول", "m"),
+    ("رئيس", "رءيس", "m"),
+]
+
+
+def truth_normalize(text: str) -> str:
+    return _MARKS.sub("", text).translate(_FOLD)
+
+
+def noun_pattern(base: str, kind: str) -> re.Pattern:
+    tail = _MASCULINE if kind == "m" else _FEMININE
+    return re.compile(f"^{_PREFIX}{base}{tail}$")
+
+
+# --- Lucene's light stemmer, from its published rules -----------------------
+
+_LUCENE_MARKS = re.compile("[\u064b-\u0652\u0640]")
+_LUCENE_FOLD = str.maketrans("آأإىة", "اااي" + "ه")
+_LUCENE_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
+_LUCENE_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+
+
+def lucene_stem(word: str) -> str:
+    word = _LUCENE_MARKS.sub("", word).translate(_LUCENE_FOLD)
+    for prefix in _LUCENE_PREFIXES:
+        least = 4 if prefix == "و" else len(prefix) + 2
+        if word.startswith(prefix) and len(word) >= least:
+            word = word[len(prefix):]
+            break
+    for suffix in _LUCENE_SUFFIXES:
+        if word.endswith(suffix) and len(word) >= len(suffix) + 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+# --- the corpus -------------------------------------------------------------
+
+
+def corpus_dir(args, workdir: Path) -> Path:
+    if args.corpus:
+        return Path(args.corpus)
+    if not CORPUS_ARCHIVE.exists():
+        sys.exit(f"no corpus: {CORPUS_ARCHIVE} is absent (give --corpus DIR)")
+    print(f"unpacking {CORPUS_ARCHIVE.name} ...", file=sys.stderr)
+    with tarfile.open(CORPUS_ARCHIVE) as tar:
+        tar.extractall(workdir, filter="data")
+    return workdir / "corpus"
+
+
+def read_corpus(folder: Path) -> dict[str, set[str]]:
+    """Resolved path → the raw Arabic words of that document."""
+    documents = {}
+    for path in sorted(folder.rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        documents[str(path.resolve())] = set(re.findall("[\u0621-\u065f\u0670\u0640]+", text))
+    return documents
+
+
+# --- evaluation -------------------------------------------------------------
+
+
+def archive_documents(db_path: Path, query: str) -> set[str]:
+    import sqlite_utils
+
+    from archive.query import parse, to_fts
+
+    db = sqlite_utils.Database(db_path)
+    rows = db.execute(
+        """select distinct documents.path from paragraphs_fts
+        join paragraphs on paragraphs.id = paragraphs_fts.rowid
+        join documents on documents.id = paragraphs.document_id
+        where paragraphs_fts match ?""",
+        [to_fts(parse(query))],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def scores(found: set[str], relevant: set[str]) -> tuple[float, float]:
+    hits = len(found & relevant)
+    recall = hits / len(relevant) if relevant else 1.0
+    precision = hits / len(found) if found else 1.0
+    return recall, precision
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", help="folder of documents (default: unpack ../shared/corpus)")
+    parser.add_argument("--db", help="an archive of that folder (default: import into a temp db)")
+    parser.add_argument("--misses", type=int, default=0, help="show N wrong words per noun")
+    args = parser.parse_args()
+
+    import Stemmer
+
+    from archive import analyze
+
+    snowball = Stemmer.Stemmer("arabic")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        folder = corpus_dir(args, workdir)
+        db_path = Path(args.db) if args.db else workdir / "eval.db"
+        if not db_path.exists():
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "archive", "import", str(folder), "--db", str(db_path)],
+                check=True,
+            )
+            print(f"imported in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        documents = read_corpus(folder)
+        words = collections.Counter(w for ws in documents.values() for w in ws)
+        print(f"{len(documents)} documents, {len(words)} distinct words\n")
+
+        lucene = {w: lucene_stem(w) for w in words}
+        snow = {w: snowball.stemWord(truth_normalize(w)) for w in words}
+        ours = {w: [analyze.stem(t) for t in analyze.words(w)] for w in words}
+
+        totals = collections.defaultdict(lambda: [0, 0, 0])  # system → hits, found, relevant
+        header = f"{'noun':<8} {'docs':>6} | {'archive R':>9} {'P':>6} | {'Lucene R':>9} {'P':>6} | {'Snowball R':>10} {'P':>6}"
+        print(header)
+        print("-" * len(header))
+        for query, base, kind in NOUNS:
+            pattern = noun_pattern(base, kind)
+            relevant_words = {w for w in words if pattern.match(truth_normalize(w))}
+            relevant = {p for p, ws in documents.items() if ws & relevant_words}
+
+            found = {"archive": archive_documents(db_path, query) & documents.keys()}
+            query_stem = lucene_stem(query)
+            lucene_words = {w for w, s in lucene.items() if s == query_stem}
+            found["Lucene"] = {p for p, ws in documents.items() if ws & lucene_words}
+            query_snow = snowball.stemWord(truth_normalize(query))
+            snow_words = {w for w, s in snow.items() if s == query_snow}
+            found["Snowball"] = {p for p, ws in documents.items() if ws & snow_words}
+
+            row = f"{query:<8} {len(relevant):>6}"
+            for system in ("archive", "Lucene", "Snowball"):
+                r, p = scores(found[system], relevant)
+                t = totals[system]
+                t[0] += len(found[system] & relevant)
+                t[1] += len(found[system])
+                t[2] += len(relevant)
+                row += f" | {r:>9.1%} {p:>6.1%}" if system != "Snowball" else f" | {r:>10.1%} {p:>6.1%}"
+            print(row)
+
+            if args.misses:
+                expanded = analyze.expand(analyze.words(query)[0])
+                matched_words = {w for w in words if set(ours[w]) & expanded}
+                wrong = collections.Counter()
+                for p in found["archive"] - relevant:
+                    wrong.update(documents[p] & matched_words)
+                missed = collections.Counter()
+                for p in relevant - found["archive"]:
+                    missed.update(documents[p] & relevant_words)
+                print("   false hits via:", [w for w, _ in wrong.most_common(args.misses)])
+                print("   missed forms:  ", [w for w, _ in missed.most_common(args.misses)])
+
+        print("-" * len(header))
+        row = f"{'all':<8} {sum(t[2] for t in [totals['archive']]):>6}"
+        for system in ("archive", "Lucene", "Snowball"):
+            hits, found_count, relevant_count = totals[system]
+            r, p = hits / relevant_count, hits / found_count
+            row += f" | {r:>9.1%} {p:>6.1%}" if system != "Snowball" else f" | {r:>10.1%} {p:>6.1%}"
+        print(row)
+        print("\ntarget for archive: recall >= 97%, precision >= 95% (all)")
+
+
+if __name__ == "__main__":
+    main()
