@@ -1,0 +1,148 @@
+"""Reprints: a paragraph printed word for word in several documents (wire copy)
+is shown once, best copy first, saying where else it stands.
+
+Seeds 08 and 09 share a paragraph (the second copy with tatweel and harakat,
+so only its normalized words are the same) and a dateline.  The corpus tests
+take a paragraph that Saudi papers really reprinted from the wire.
+"""
+
+import json
+import tarfile
+from collections import Counter
+
+import pytest
+
+from conftest import SEEDS, SHARED_CORPUS
+
+PLANT = str(SEEDS / "08-desalination-plant.txt")
+COAST = str(SEEDS / "09-desalinated-water-coast.txt")
+
+
+def hits_of(result):
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_reprint_is_shown_once_with_its_other_copy(seeds_db, run):
+    result = run("search", "--db", seeds_db, "--json", "التناضح")
+    assert result.exit_code == 0
+    [hit] = hits_of(result)
+    # Both copies score the same: the tie goes to the first path.
+    assert (hit["path"], hit["paragraph"]) == (PLANT, 4)
+    assert hit["duplicates"] == [{"path": COAST, "paragraph": 4}]
+
+
+def test_text_output_says_where_else_it_stands(seeds_db, run):
+    result = run("search", "--db", seeds_db, "التناضح")
+    assert "also in 1 other document" in result.stdout
+    assert "1 paragraphs in 1 documents; 1 reprints of them folded" in result.stderr
+
+
+def test_show_duplicates_lists_every_copy(seeds_db, run):
+    result = run("search", "--db", seeds_db, "--json", "--show-duplicates", "التناضح")
+    hits = hits_of(result)
+    assert sorted((h["path"], h["paragraph"]) for h in hits) == [(PLANT, 4), (COAST, 4)]
+    assert all(h["duplicates"] == [] for h in hits)
+    # The copies differ as written (tatweel, harakat, tanween) but not in words.
+    assert hits[0]["text"] != hits[1]["text"]
+
+
+def test_short_paragraphs_fold_too(seeds_db, run):
+    """A dateline is a reprint like any other: one hit, not one per document."""
+    hits = hits_of(run("search", "--db", seeds_db, "--json", "واس"))
+    assert [(h["text"], len(h["duplicates"])) for h in hits] == [("الدمام – واس", 1)]
+
+
+def test_limit_counts_paragraphs_after_folding(seeds_db, run):
+    # الدمام: the shared dateline (2 copies) and paragraph 5 of seed 09.
+    folded = hits_of(run("search", "--db", seeds_db, "--json", "--limit", "2", "الدمام"))
+    texts = [h["text"] for h in folded]
+    assert len(set(texts)) == 2 and "الدمام – واس" in texts
+    shown = hits_of(run("search", "--db", seeds_db, "--json", "--show-duplicates", "--limit", "2", "الدمام"))
+    assert [h["text"] for h in shown] == ["الدمام – واس", "الدمام – واس"]
+
+
+def test_count_gives_paragraphs_with_and_without_reprints(seeds_db, run):
+    result = run("search", "--db", seeds_db, "--count", "--json", "المحطة")
+    counts = json.loads(result.stdout)
+    listed = hits_of(run("search", "--db", seeds_db, "--json", "--show-duplicates", "-n", "100", "المحطة"))
+    folded = hits_of(run("search", "--db", seeds_db, "--json", "-n", "100", "المحطة"))
+    assert counts == {
+        "paragraphs": len(listed),
+        "distinct_paragraphs": len(folded),
+        "documents": len({h["path"] for h in listed}),
+    }
+    assert counts["paragraphs"] == counts["distinct_paragraphs"] + 1
+
+
+def test_a_filter_folds_only_what_it_lets_through(seeds_db, run):
+    result = run("search", "--db", seeds_db, "--json", "--path", "09-*", "التناضح")
+    [hit] = hits_of(result)
+    assert (hit["path"], hit["duplicates"]) == (COAST, [])
+
+
+# --- real reprints from the shared corpus ------------------------------------
+
+# One wire paragraph (Steinmeier on the Iran nuclear deal, 10-11 August 2015)
+# as seven papers and the agency printed it: file name → its paragraph number.
+STEINMEIER = {
+    "2015-08-10_3alyoum_00078.txt": 9,
+    "2015-08-10_almadina_00568.txt": 8,
+    "2015-08-10_alriyadh_00738.txt": 8,
+    "2015-08-10_alweeam_01119.txt": 7,
+    "2015-08-10_alyaum_01202.txt": 8,
+    "2015-08-10_was_01527.txt": 3,
+    "2015-08-11_aawsat_00148.txt": 8,
+    "2015-08-11_alriyadh_00716.txt": 8,
+    "2015-08-11_alyaum_01283.txt": 8,
+}
+
+
+@pytest.fixture(scope="session")
+def reprint_folder(tmp_path_factory):
+    """The STEINMEIER articles, taken out of the corpus archive (one pass over
+    the xz stream, stopping once all are out)."""
+    if not SHARED_CORPUS.is_file():
+        pytest.skip("../shared/corpus is not here")
+    folder = tmp_path_factory.mktemp("reprints")
+    wanted = {f"corpus/{name}" for name in STEINMEIER}
+    with tarfile.open(SHARED_CORPUS, "r:xz") as archive:
+        for member in archive:
+            if member.name in wanted:
+                (folder / member.name.split("/")[1]).write_bytes(archive.extractfile(member).read())
+                wanted.discard(member.name)
+                if not wanted:
+                    break
+    assert not wanted, f"not in the corpus: {sorted(wanted)}"
+    return folder
+
+
+@pytest.fixture
+def reprints_db(reprint_folder, tmp_path, run):
+    db = tmp_path / "reprints.db"
+    assert run("import", reprint_folder, "--db", db).exit_code == 0
+    return db
+
+
+def test_wire_paragraph_reprinted_by_seven_papers_is_shown_once(reprints_db, run):
+    hits = hits_of(run("search", "--db", reprints_db, "--json", "-n", "100", "شتاينماير", "تفهمه"))
+    [hit] = [h for h in hits if "تفهمه قلق الرياض" in h["text"]]
+    copies = [(hit["path"], hit["paragraph"])] + [(d["path"], d["paragraph"]) for d in hit["duplicates"]]
+    assert sorted((path.rsplit("/", 1)[1], number) for path, number in copies) == sorted(STEINMEIER.items())
+    papers = Counter(path.rsplit("/", 1)[1].split("_")[1] for path, _ in copies)
+    assert len(papers) == 7
+
+
+def test_corpus_reprints_listed_one_by_one_on_request(reprints_db, run):
+    args = ("search", "--db", reprints_db, "--json", "-n", "100", "شتاينماير")
+    folded = hits_of(run(*args))
+    every = hits_of(run(*args, "--show-duplicates"))
+    assert len(every) == sum(1 + len(h["duplicates"]) for h in folded)
+    reprinted = [h for h in every if "تفهمه قلق الرياض" in h["text"]]
+    assert len(reprinted) == len(STEINMEIER)
+
+
+def test_corpus_filter_by_paper_keeps_its_own_copies(reprints_db, run):
+    result = run("search", "--db", reprints_db, "--json", "--path", "*_alriyadh_*", "تفهمه")
+    [hit] = hits_of(result)
+    names = [hit["path"].rsplit("/", 1)[1]] + [d["path"].rsplit("/", 1)[1] for d in hit["duplicates"]]
+    assert sorted(names) == ["2015-08-10_alriyadh_00738.txt", "2015-08-11_alriyadh_00716.txt"]
