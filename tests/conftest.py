@@ -53,3 +53,16 @@ def shared_seeds_db(tmp_path, run):
     result = run("import", SHARED_SEEDS, "--db", db)
     assert result.exit_code == 0, result.output
     return db
+
+
+@pytest.fixture
+def news_db(tmp_path, run):
+    """An archive of a copy of the seeds in ./news, under the working
+    directory, so paths are displayed relative (news/07-....txt)."""
+    import shutil
+
+    shutil.copytree(SEEDS, tmp_path / "news")
+    db = tmp_path / "news.db"
+    result = run("import", "news", "--db", db)
+    assert result.exit_code == 0, result.output
+    return db

@@ -1,0 +1,190 @@
+"""Search options on the team's seeds: context, path and document filters,
+--files, --count, paging and sort, in text and JSON.
+
+`news_db` is a copy of the seeds in ./news, so paths display as news/NAME.
+"""
+
+import json
+
+from conftest import SEEDS
+
+FORCES = "news/07-forces-security.txt"
+
+
+def hits_of(result):
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def search(run, db, *args):
+    return run("search", "--db", db, *args)
+
+
+def all_hits(run, db, *args):
+    """Every matching paragraph, copies included, best first."""
+    return hits_of(search(run, db, "--json", "--show-duplicates", "-n", "1000", *args))
+
+
+def short(path):
+    return path.rsplit("/", 1)[1]
+
+
+# --- context -----------------------------------------------------------------
+
+
+def test_context_shows_paragraphs_around_a_hit_like_grep(news_db, run):
+    # الشغب stands only in paragraph 4 of the forces article.
+    result = search(run, news_db, "-C", "1", "--color", "never", "الشغب")
+    assert result.exit_code == 0
+    headers = [line for line in result.stdout.splitlines() if line.startswith("news/")]
+    assert headers == [f"{FORCES}-3", f"{FORCES}:4", f"{FORCES}-5"]
+
+
+def test_overlapping_contexts_merge_into_one_block(news_db, run):
+    # قوات: paragraphs 1, 2, 3 and 5 of the forces article, all within reach.
+    result = search(run, news_db, "-C", "1", "--color", "never", "قوات")
+    headers = [line for line in result.stdout.splitlines() if line.startswith("news/")]
+    assert headers == [f"{FORCES}:1", f"{FORCES}:2", f"{FORCES}:3", f"{FORCES}-4", f"{FORCES}:5"]
+    assert "--" not in result.stdout.splitlines()
+
+
+def test_blocks_of_different_documents_are_separated(news_db, run):
+    result = search(run, news_db, "-C", "1", "--color", "never", "التناضح")
+    lines = result.stdout.splitlines()
+    assert "--" not in lines  # one hit, one block (its reprint folded)
+    result = search(run, news_db, "-C", "1", "--color", "never", "--show-duplicates", "التناضح")
+    lines = result.stdout.splitlines()
+    assert lines.count("--") == 1
+    documents = {line.split(":")[0].split("-", 1)[0] for line in lines if line.startswith("news/")}
+    assert len(documents) == 2
+
+
+def test_context_is_dimmed_in_colour(news_db, run):
+    result = search(run, news_db, "-C", "1", "--color", "always", "الشغب")
+    assert "\x1b[2m" in result.stdout
+    assert result.stdout.count("\x1b[2m") == 2  # paragraphs 3 and 5, not the hit
+
+
+def test_context_in_json(news_db, run):
+    [hit] = hits_of(search(run, news_db, "--json", "-C", "2", "الشغب"))
+    assert [p["paragraph"] for p in hit["context"]["before"]] == [2, 3]
+    assert [p["paragraph"] for p in hit["context"]["after"]] == [5]  # the last one
+    plain = hits_of(search(run, news_db, "--json", "الشغب"))
+    assert "context" not in plain[0]
+    assert hit["context"]["after"][0]["text"] == all_hits(run, news_db, "--exact", "قواتنا")[0]["text"]
+
+
+# --- filters -----------------------------------------------------------------
+
+
+def test_path_glob_without_slash_matches_the_file_name(news_db, run):
+    everything = {short(h["path"]) for h in all_hits(run, news_db, "المياه")}
+    only = {short(h["path"]) for h in all_hits(run, news_db, "--path", "09-*", "المياه")}
+    assert len(everything) > 1
+    assert only == {"09-desalinated-water-coast.txt"}
+    # The folder is not part of a file name.
+    assert search(run, news_db, "--path", "news*", "المياه").exit_code == 1
+
+
+def test_path_globs_are_ored(news_db, run):
+    paths = {short(h["path"]) for h in all_hits(run, news_db, "--path", "09-*", "--path", "01-*", "المياه")}
+    assert paths == {"09-desalinated-water-coast.txt", "01-municipal-budget.txt"}
+
+
+def test_path_glob_with_slash_matches_relative_or_absolute_path(news_db, run, tmp_path):
+    relative = all_hits(run, news_db, "--path", "news/0[89]-*", "المياه")
+    absolute = all_hits(run, news_db, "--path", f"{tmp_path}/news/0[89]-*", "المياه")
+    dotted = all_hits(run, news_db, "--path", "./news/0[89]-*", "المياه")
+    assert relative == absolute == dotted
+    assert {short(h["path"]) for h in relative} == {
+        "08-desalination-plant.txt",
+        "09-desalinated-water-coast.txt",
+    }
+    assert search(run, news_db, "--path", "elsewhere/*", "المياه").exit_code == 1
+
+
+def test_filters_apply_before_the_limit(news_db, run):
+    # The document whose best paragraph ranks last: unfiltered, a limit of 1
+    # never reaches it.
+    documents = search(run, news_db, "-l", "--color", "never", "المياه").stdout.splitlines()
+    last = short(documents[-1])
+    assert len(documents) > 1
+    assert short(hits_of(search(run, news_db, "--json", "--limit", "1", "المياه"))[0]["path"]) != last
+    [hit] = hits_of(search(run, news_db, "--json", "--limit", "1", "--path", last, "المياه"))
+    assert short(hit["path"]) == last
+
+
+def test_doc_narrows_to_one_document(news_db, run):
+    hits = all_hits(run, news_db, "--doc", FORCES, "الأمن")
+    assert hits and {short(h["path"]) for h in hits} == {short(FORCES)}
+    result = search(run, news_db, "--doc", "news/nothing.txt", "الأمن")
+    assert result.exit_code == 2
+    assert result.stderr == "archive: error: news/nothing.txt is not in the archive\n"
+
+
+# --- documents, counts ------------------------------------------------------
+
+
+def test_files_lists_documents_best_first(news_db, run):
+    result = search(run, news_db, "--files", "--color", "never", "المياه")
+    assert result.exit_code == 0
+    ranked = all_hits(run, news_db, "المياه")
+    best_first = list(dict.fromkeys(h["path"] for h in ranked))
+    assert result.stdout.splitlines() == ["news/" + short(p) for p in best_first]
+
+
+def test_files_json_counts_matching_paragraphs_per_document(news_db, run):
+    documents = hits_of(search(run, news_db, "-l", "--json", "المياه"))
+    ranked = all_hits(run, news_db, "المياه")
+    assert {d["path"]: d["paragraphs"] for d in documents} == {
+        path: sum(h["path"] == path for h in ranked) for path in {h["path"] for h in ranked}
+    }
+    assert [d["score"] for d in documents] == sorted(d["score"] for d in documents)
+
+
+def test_count(news_db, run):
+    result = search(run, news_db, "--count", "قوات")
+    ranked = all_hits(run, news_db, "قوات")
+    assert result.stdout == f"{len(ranked)} paragraphs ({len(ranked)} without reprints) in 1 documents\n"
+    assert search(run, news_db, "--count", "زرافة").exit_code == 1
+
+
+# --- paging and sort ----------------------------------------------------------
+
+
+def test_offset_pages_through_results(news_db, run):
+    ranked = hits_of(search(run, news_db, "--json", "-n", "100", "المياه"))
+    assert len(ranked) >= 4
+    page = hits_of(search(run, news_db, "--json", "-n", "2", "--offset", "2", "المياه"))
+    assert page == ranked[2:4]
+    past = search(run, news_db, "--offset", str(len(ranked)), "المياه")
+    assert past.exit_code == 1 and past.stdout == ""
+
+
+def test_sort_by_path_then_paragraph(news_db, run):
+    hits = hits_of(search(run, news_db, "--json", "-n", "100", "--sort", "path", "المياه"))
+    places = [(h["path"], h["paragraph"]) for h in hits]
+    assert places == sorted(places)
+    ranked = hits_of(search(run, news_db, "--json", "-n", "100", "المياه"))
+    assert sorted(places) == sorted((h["path"], h["paragraph"]) for h in ranked)
+    assert places != [(h["path"], h["paragraph"]) for h in ranked]
+
+
+def test_files_sorted_by_path(news_db, run):
+    lines = search(run, news_db, "-l", "--sort", "path", "--color", "never", "المياه").stdout.splitlines()
+    assert lines == sorted(lines) and len(lines) > 1
+
+
+# --- bad combinations ---------------------------------------------------------
+
+
+def test_contradictory_options_are_one_line_errors(news_db, run):
+    for args in (["--files", "--count"], ["--files", "-C", "1"], ["--count", "-C", "2"]):
+        result = search(run, news_db, *args, "المياه")
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("archive: error: ") and result.stderr.count("\n") == 1
+
+
+def test_seed_copies_are_the_seeds(news_db, run):
+    """news_db really holds every seed (the tests above rely on it)."""
+    lines = search(run, news_db, "-l", "-n", "100", "--sort", "path", "--color", "never", "في").stdout
+    assert {short(line) for line in lines.splitlines()} <= {p.name for p in SEEDS.glob("*.txt")}

@@ -1,0 +1,95 @@
+"""`archive show` (a document or part of it, numbered) and `archive stats`."""
+
+import json
+import os
+
+import sqlite_utils
+
+from archive import analyze
+from archive.files import split_paragraphs
+from conftest import SEEDS
+
+FORCES = "news/07-forces-security.txt"
+
+
+def seed_paragraphs(name):
+    return split_paragraphs((SEEDS / name).read_text(encoding="utf-8"))
+
+
+def numbers_of(result):
+    return [int(line.split()[0]) for line in result.stdout.splitlines()]
+
+
+def test_show_prints_every_paragraph_numbered(news_db, run):
+    result = run("show", "--db", news_db, FORCES)
+    assert result.exit_code == 0
+    expected = [f"{n:>4}  {text}" for n, text in enumerate(seed_paragraphs("07-forces-security.txt"), 1)]
+    assert result.stdout.splitlines() == expected
+
+
+def test_show_accepts_absolute_and_relative_paths(news_db, run, tmp_path, monkeypatch):
+    relative = run("show", "--db", news_db, FORCES).stdout
+    assert run("show", "--db", news_db, tmp_path / FORCES).stdout == relative
+    monkeypatch.chdir(tmp_path / "news")
+    assert run("show", "--db", news_db, "./07-forces-security.txt").stdout == relative
+
+
+def test_show_one_paragraph_and_its_context(news_db, run):
+    assert numbers_of(run("show", "--db", news_db, FORCES, "--paragraph", "3")) == [3]
+    assert numbers_of(run("show", "--db", news_db, FORCES, "-p", "3", "-C", "1")) == [2, 3, 4]
+    assert numbers_of(run("show", "--db", news_db, FORCES, "-p", "1", "-C", "2")) == [1, 2, 3]
+
+
+def test_show_dims_the_context_in_colour(news_db, run):
+    lines = run("show", "--db", news_db, FORCES, "-p", "3", "-C", "1", "--color", "always").stdout.splitlines()
+    assert ["\x1b[2m" in line for line in lines] == [True, False, True]
+
+
+def test_show_json(news_db, run, tmp_path):
+    rows = [json.loads(line) for line in run("show", "--db", news_db, FORCES, "--json").stdout.splitlines()]
+    assert [r["text"] for r in rows] == seed_paragraphs("07-forces-security.txt")
+    assert {r["path"] for r in rows} == {str(tmp_path / FORCES)}
+    assert [r["paragraph"] for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_show_bad_input_is_a_one_line_error(news_db, run):
+    count = len(seed_paragraphs("07-forces-security.txt"))
+    cases = {
+        ("news/missing.txt",): "news/missing.txt is not in the archive",
+        (FORCES, "-p", str(count + 1)): f"{FORCES} has {count} paragraphs: there is no paragraph {count + 1}",
+        (FORCES, "-C", "1"): "--context needs --paragraph N: the paragraphs around which one?",
+    }
+    for args, message in cases.items():
+        result = run("show", "--db", news_db, *args)
+        assert (result.exit_code, result.stderr) == (2, f"archive: error: {message}\n"), args
+
+
+def test_stats_counts_documents_paragraphs_words_and_terms(news_db, run):
+    result = run("stats", "--db", news_db, "--json")
+    assert result.exit_code == 0
+    stats = json.loads(result.stdout)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    paragraphs = [p for path in seeds for p in seed_paragraphs(path.name)]
+    words = [w for p in paragraphs for w in analyze.exact_form(p).split()]
+    terms = {t for p in paragraphs for t in analyze.stemmed_form(p).split()}
+    assert stats["documents"] == len(seeds)
+    assert stats["paragraphs"] == len(paragraphs)
+    assert stats["words"] == len(words)
+    assert stats["distinct_words"] == len(set(words))
+    assert stats["distinct_terms"] == len(terms)
+    assert stats["bytes"] >= os.path.getsize(news_db) > 0
+    assert stats["analyzer_version"] == analyze.ANALYZER_VERSION
+    assert stats["last_import"]
+
+
+def test_stats_leaves_no_table_behind(news_db, run):
+    before = sqlite_utils.Database(news_db).table_names()
+    text = run("stats", "--db", news_db)
+    assert text.exit_code == 0 and text.stdout.splitlines()[0].split() == ["documents", str(len(list(SEEDS.glob("*.txt"))))]
+    assert sqlite_utils.Database(news_db).table_names() == before
+
+
+def test_stats_without_archive_is_a_one_line_error(run, tmp_path):
+    result = run("stats", "--db", tmp_path / "none.db")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert not (tmp_path / "none.db").exists()
