@@ -226,31 +226,49 @@ def canned_queries(datasette, database):
 
 @hookimpl
 def startup(datasette):
-    # Datasette 1.0 dropped the canned_queries hook; queries are added instead.
-    add_query = getattr(datasette, "add_query", None)
-    if add_query is None or _has_canned_queries_hook():
+    # Datasette 1.0 dropped the canned_queries and get_metadata hooks: there
+    # the search page and the descriptions are added once, at start-up.
+    if _has_hook("canned_queries") and _has_hook("get_metadata"):
         return None
 
-    async def add_search_queries():
+    async def add_to_archives():
         for name in list(datasette.databases):
-            if is_archive_database(datasette, name):
-                query = _search_query()
-                await _maybe_await(add_query(name, "search", **_query_arguments(add_query, query)))
+            if not is_archive_database(datasette, name):
+                continue
+            if not _has_hook("canned_queries"):
+                add_query = datasette.add_query
+                arguments = _accepted_arguments(add_query, _search_query())
+                await _maybe_await(add_query(name, "search", **arguments))
+            if not _has_hook("get_metadata"):
+                await _store_metadata(datasette, name, _archive_metadata(name, datasette))
 
-    return add_search_queries
+    return add_to_archives
 
 
-def _has_canned_queries_hook() -> bool:
+def _has_hook(name: str) -> bool:
     from datasette import hookspecs
 
-    return hasattr(hookspecs, "canned_queries")
+    return hasattr(hookspecs, name)
 
 
-def _query_arguments(add_query, query: dict) -> dict:
+def _accepted_arguments(function, arguments: dict) -> dict:
     import inspect
 
-    accepted = inspect.signature(add_query).parameters
-    return {key: value for key, value in query.items() if key in accepted}
+    accepted = inspect.signature(function).parameters
+    return {key: value for key, value in arguments.items() if key in accepted}
+
+
+async def _store_metadata(datasette, name: str, metadata: dict) -> None:
+    """Datasette 1.0: write database, table and column descriptions into its
+    internal metadata tables (label_column is not metadata there: it finds the
+    title column by itself)."""
+    for key in ("title", "description_html"):
+        await datasette.set_database_metadata(name, key, metadata[key])
+    for table, table_metadata in metadata["tables"].items():
+        for key in ("title", "description"):
+            await datasette.set_resource_metadata(name, table, key, table_metadata[key])
+        for column, description in table_metadata.get("columns", {}).items():
+            await datasette.set_column_metadata(name, table, column, "description", description)
 
 
 async def _maybe_await(value):
