@@ -110,7 +110,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if db.table_names() and not set(db.table_names()) & {"documents", "paragraphs"}:
         # Someone else's database: don't add our tables to it.
         raise ArchiveError(f"{db.conn.execute('pragma database_list').fetchone()[2]} is not an archive database")
-    with db.conn:
+    # One transaction: an import killed while creating the archive leaves
+    # either no tables or all of them, search index included.
+    with db.atomic():
         db["documents"].create(
             {
                 "id": int,
@@ -146,7 +148,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["paragraphs"].create_index(["fingerprint"], if_not_exists=True)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION)
-    enable_search_index(db)
+        enable_search_index(db)
 
 
 def enable_search_index(db: sqlite_utils.Database) -> None:

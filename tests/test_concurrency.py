@@ -1,0 +1,87 @@
+"""Searching while an import writes, and two imports started together."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+
+from test_crash import assert_sound, generate_tree, start_import
+
+from archive.store import open_archive
+
+FILES = 1500
+
+
+def wait_for_archive(db_path, process):
+    """Until the importer has committed its schema (or ended)."""
+    while process.poll() is None:
+        try:
+            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+            try:
+                if conn.execute("select count(*) from sqlite_master where name = 'paragraphs_fts'").fetchone()[0]:
+                    return
+            finally:
+                conn.close()
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+
+
+def test_searches_never_fail_while_an_import_writes(tmp_path):
+    tree = tmp_path / "tree"
+    generate_tree(tree, random.Random(7), FILES)
+    db_path = tmp_path / "archive.db"
+    importer = start_import(tree, db_path)
+    wait_for_archive(db_path, importer)
+
+    errors, searches, commands = [], 0, 0
+    while importer.poll() is None:
+        # Our own connection, as Datasette or a script would hold one.
+        try:
+            db = open_archive(str(db_path))
+            db.execute("select count(*) from paragraphs_fts where paragraphs_fts match 'قو'").fetchone()
+            db.execute("select count(*) from documents").fetchone()
+            db.conn.close()
+            searches += 1
+        except Exception as error:  # any failure at all is what this test looks for
+            errors.append(repr(error))
+        if searches % 25 == 0:
+            command = subprocess.run(
+                [sys.executable, "-m", "archive", "search", "--db", str(db_path), "القوات"],
+                capture_output=True, text=True,
+            )
+            commands += 1
+            if command.returncode not in (0, 1) or "error" in command.stderr:
+                errors.append(command.stderr)
+    _, stderr = importer.communicate()
+    assert importer.returncode == 0, stderr
+    assert errors == []
+    assert searches > 0 and commands > 0
+    assert assert_sound(db_path) == FILES
+
+
+def test_second_import_at_the_same_time_is_refused_or_finds_nothing_to_do(tmp_path):
+    tree = tmp_path / "tree"
+    generate_tree(tree, random.Random(8), FILES)
+    db_path = tmp_path / "archive.db"
+    first = start_import(tree, db_path)
+    wait_for_archive(db_path, first)
+    second = start_import(tree, db_path)
+    _, second_err = second.communicate(timeout=300)
+    _, first_err = first.communicate(timeout=300)
+
+    assert first.returncode == 0, first_err
+    if second.returncode == 2:
+        assert second_err.startswith("archive: error: ") and "busy" in second_err
+        assert len(second_err.splitlines()) == 1
+    else:  # the first had finished already: all there, nothing written twice
+        assert second.returncode == 0 and f"0 added, 0 updated, {FILES} unchanged" in second_err
+    assert assert_sound(db_path) == FILES
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("select count(*) from paragraphs").fetchone()[0] == conn.execute(
+        "select sum(paragraphs) from documents"
+    ).fetchone()[0]
+    conn.close()
