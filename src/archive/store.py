@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from . import analyze
+from . import analyze, pipeline
 from .files import (
     MAX_PARAGRAPH_CHARS,
     Document,
@@ -201,21 +201,9 @@ Report = Callable[[str, str, str], None]
 
 
 def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
-    rows = []
-    for number, text in enumerate(paragraphs, start=1):
-        exact = analyze.exact_form(text)
-        rows.append(
-            {
-                "document_id": document_id,
-                "number": number,
-                "text": text,
-                "terms": analyze.stemmed_form(text),
-                "exact": exact,
-                # Same normalized words, same paragraph: a reprint (wire copy).
-                "fingerprint": hashlib.sha1(exact.encode("utf-8")).hexdigest()[:16],
-            }
-        )
-    return rows
+    # Analysis with a per-word cache; same columns as analyze.exact_form and
+    # analyze.stemmed_form (tests/test_speed_equivalence.py pins it).
+    return pipeline.paragraph_rows(document_id, paragraphs)
 
 
 def _store(db: sqlite_utils.Database, doc: Document, digest: str, existing: dict | None) -> int:

@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""Import and search benchmark: archive against what a user would otherwise do.
+
+    python benchmarks/bench.py                  # the whole run (README, "Performance")
+    python benchmarks/bench.py --quick          # 3,000 articles, for fast iteration
+    python benchmarks/bench.py --scales 1,3,10  # which multiples of the corpus
+
+Unpacks ../shared/corpus/saudinewsnet.tar.xz into a temporary folder and, in
+one run, measures side by side:
+
+* import: `archive import` against the naive pipeline with the same packages
+  (`sqlite-utils insert-files --text`, then `sqlite-utils enable-fts --fts5`):
+  wall time, database size, peak RSS of the child process tree;
+* re-import of the unchanged tree;
+* search: in-process latency over queries of different shapes, and whole
+  processes: `archive search` against `sqlite-utils search` and `rg -c`;
+* scale: archive's import and query latency at multiples of the corpus (the
+  copies are hard links under other folder names: distinct files to us).
+
+Every figure is compared with a baseline measured in the same run; the table
+printed at the end gives each figure, its target and whether it is met.
+Nothing here asserts anything: the test suite never depends on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "saudinewsnet.tar.xz"
+QUICK_FILES = 3000
+
+# Query shapes a user types: rare and common words, words with attached
+# clitics and suffixes, phrases, OR, prefixes, English.
+QUERIES = [
+    # common Arabic words
+    "المملكة", "السعودية", "وزير", "الرياض", "الملك", "قوات", "الحكومة", "التعليم",
+    "الصحة", "الأمن",
+    # rarer words
+    "زلزال", "الغواصة", "بركان", "قرصنة", "الزعفران", "مخطوطة",
+    # words with clitics and suffixes
+    "وبالمدارس", "للمواطنين", "مشاريعها", "والمستشفيات", "بوزارتها", "كالعادة",
+    # phrases
+    '"ولي العهد"', '"مجلس الوزراء"', '"الأمم المتحدة"', '"وزارة الصحة"',
+    # OR, NOT, AND
+    "النفط OR الغاز", "الحج OR العمرة", "الاقتصاد -النفط", "الهلال النصر",
+    # prefixes
+    "اقتصا*", "استثمار*", "تعلي*",
+    # English, digits
+    "twitter", "ISIS", "2015",
+]
+# Words for the whole-process comparison: a common word, a rarer word, an
+# English word (all three tools look for the same string).
+PROCESS_WORDS = ["الرياض", "زلزال", "twitter"]
+PROCESS_RUNS = 5
+IN_PROCESS_RUNS = 5
+
+
+# --- processes and their memory --------------------------------------------
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+class Run:
+    """One timed child process, with the peak RSS of its process tree."""
+
+    def __init__(self, argv: list[str], cwd: Path | None = None, sample_memory: bool = True):
+        self.argv = argv
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self.peak_kb = 0
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                self.peak_kb = max(self.peak_kb, _tree_rss_kb(process.pid))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True) if sample_memory else None
+        if sampler:
+            sampler.start()
+        _, err = process.communicate()
+        self.seconds = time.perf_counter() - started
+        done.set()
+        if sampler:
+            sampler.join()
+        self.returncode = process.returncode
+        self.stderr = err.decode("utf-8", "replace")
+
+
+def run_checked(argv, ok=(0,), **kwargs) -> Run:
+    run = Run(argv, **kwargs)
+    if run.returncode not in ok:
+        sys.exit(f"bench: {' '.join(map(str, argv))} failed ({run.returncode}):\n{run.stderr[-2000:]}")
+    return run
+
+
+def tool(name: str) -> str | None:
+    """A console script of this environment, else one on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def db_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if not p.name.endswith(".lock"))
+
+
+# --- the corpus --------------------------------------------------------------
+
+
+def unpack(work: Path) -> Path:
+    started = time.perf_counter()
+    subprocess.run(["tar", "-xJf", str(CORPUS), "-C", str(work)], check=True)
+    print(f"unpacked the corpus in {time.perf_counter() - started:.1f} s", flush=True)
+    return work / "corpus"
+
+
+def make_tree(source: list[Path], folder: Path, copies: int) -> Path:
+    """copies × the source files, as hard links under copy folders."""
+    for n in range(copies):
+        target = folder / f"copy{n:02d}"
+        target.mkdir(parents=True)
+        for path in source:
+            try:
+                os.link(path, target / path.name)
+            except OSError:
+                shutil.copy2(path, target / path.name)
+    return folder
+
+
+# --- measurements ------------------------------------------------------------
+
+
+def import_archive(archive: str, tree: Path, db: Path) -> Run:
+    return run_checked([archive, "import", str(tree), "--db", str(db)], ok=(0, 1))
+
+
+def import_naive(sqlite_utils: str, tree: Path, db: Path) -> tuple[float, int]:
+    insert = run_checked([sqlite_utils, "insert-files", str(db), "docs", str(tree), "--text"])
+    fts = run_checked([sqlite_utils, "enable-fts", str(db), "docs", "content_text", "--fts5"])
+    return insert.seconds + fts.seconds, max(insert.peak_kb, fts.peak_kb)
+
+
+def in_process_latency(db_path: Path) -> list[float]:
+    """Seconds per query as `archive search` spends them: parse, FTS5 query,
+    highlighting of the 20 hits shown; each query run IN_PROCESS_RUNS times."""
+    from archive import query as q
+    from archive.store import open_archive
+
+    db = open_archive(str(db_path))
+    timings = []
+    for text in QUERIES:
+        for _ in range(IN_PROCESS_RUNS):
+            started = time.perf_counter()
+            parsed = q.parse(text)
+            for hit in q.search(db, parsed, limit=20):
+                q.highlight_spans(hit.text, parsed)
+            timings.append(time.perf_counter() - started)
+    db.conn.close()
+    return timings
+
+
+def median_process(argv_for, words, ok=(0, 1)) -> float:
+    samples = []
+    for word in words:
+        run_checked(argv_for(word), ok=ok, sample_memory=False)  # warm the page cache
+        samples += [run_checked(argv_for(word), ok=ok, sample_memory=False).seconds for _ in range(PROCESS_RUNS)]
+    return statistics.median(samples)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+# --- the table ---------------------------------------------------------------
+
+
+class Table:
+    def __init__(self):
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, figure: str, value: str, target: str = "", met: bool | None = None):
+        self.rows.append((figure, value, target, "" if met is None else ("yes" if met else "NO")))
+
+    def print(self):
+        widths = [max(len(r[i]) for r in self.rows + [self.header]) for i in range(4)]
+        lines = [self.header, tuple("-" * w for w in widths)] + self.rows
+        for row in lines:
+            print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+
+    header = ("figure", "measured", "target", "met")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="1,3,10", help="multiples of the corpus (default 1,3,10)")
+    parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_FILES} articles only")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    scales = sorted({int(s) for s in args.scales.split(",")})
+    if 1 not in scales:
+        scales.insert(0, 1)
+
+    if not CORPUS.exists():
+        print(f"bench: skipped: {CORPUS} is not here")
+        return
+    archive, sqlite_utils, rg = tool("archive"), tool("sqlite-utils"), shutil.which("rg")
+    if not archive or not sqlite_utils:
+        sys.exit("bench: needs the archive and sqlite-utils commands (pip install -e .)")
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="archive-bench-"))
+    table = Table()
+    try:
+        corpus = unpack(work)
+        files = sorted(p for p in corpus.rglob("*.txt") if p.name != "README.txt")
+        if args.quick:
+            files = files[:QUICK_FILES]
+        print(f"{len(files)} articles; scales {scales}; {machine()}", flush=True)
+
+        # 1×: archive against the naive pipeline.
+        tree1 = make_tree(files, work / "x1", 1)
+        naive_db, archive_db = work / "naive.db", work / "x1.db"
+        naive_seconds, naive_kb = import_naive(sqlite_utils, tree1, naive_db)
+        print(f"naive import: {naive_seconds:.1f} s", flush=True)
+        first = import_archive(archive, tree1, archive_db)
+        print(f"archive import: {first.seconds:.1f} s", flush=True)
+        again = import_archive(archive, tree1, archive_db)
+        print(f"archive re-import: {again.seconds:.1f} s", flush=True)
+
+        ratio = first.seconds / naive_seconds
+        table.add("import 1x: naive pipeline", f"{naive_seconds:.1f} s")
+        table.add("import 1x: archive", f"{first.seconds:.1f} s = {ratio:.2f}x naive", "<= 1.5x naive", ratio <= 1.5)
+        ratio = again.seconds / naive_seconds
+        table.add("re-import unchanged", f"{again.seconds:.2f} s = {ratio:.3f}x naive", "<= 0.1x naive", ratio <= 0.1)
+        naive_mb, archive_mb = db_size(naive_db) / 1e6, db_size(archive_db) / 1e6
+        ratio = archive_mb / naive_mb
+        table.add("database size: naive.db", f"{naive_mb:.0f} MB")
+        table.add("database size: archive.db", f"{archive_mb:.0f} MB = {ratio:.2f}x naive", "<= 2x naive", ratio <= 2)
+        table.add("peak RSS: naive pipeline", f"{naive_kb / 1024:.0f} MB")
+        table.add("peak RSS: archive import 1x", f"{first.peak_kb / 1024:.0f} MB", "<= 150 MB", first.peak_kb <= 150 * 1024)
+
+        latency = {1: in_process_latency(archive_db)}
+        median1 = statistics.median(latency[1])
+        table.add(
+            f"search in-process, {len(QUERIES)} queries: median",
+            f"{median1 * 1000:.1f} ms", "<= 5 ms", median1 <= 0.005,
+        )
+        table.add("search in-process: p99", f"{percentile(latency[1], 0.99) * 1000:.1f} ms")
+
+        ours = median_process(lambda w: [archive, "search", "--db", str(archive_db), w], PROCESS_WORDS)
+        theirs = median_process(
+            lambda w: [sqlite_utils, "search", str(naive_db), "docs", w, "--limit", "20"], PROCESS_WORDS, ok=(0,)
+        )
+        table.add("process: sqlite-utils search", f"{theirs * 1000:.0f} ms")
+        table.add(
+            "process: archive search", f"{ours * 1000:.0f} ms = {ours / theirs:.2f}x sqlite-utils",
+            "<= 1x sqlite-utils", ours <= theirs,
+        )
+        if rg:
+            grep = median_process(lambda w: [rg, "-c", w, str(tree1)], PROCESS_WORDS)
+            table.add("process: rg -c", f"{grep * 1000:.0f} ms")
+        else:
+            table.add("process: rg -c", "skipped: rg is not installed")
+        shutil.rmtree(tree1)
+        for path in work.glob("naive.db*"):
+            path.unlink()
+
+        # Larger archives: the corpus several times over.
+        for scale in scales[1:]:
+            tree = make_tree(files, work / f"x{scale}", scale)
+            db = work / f"x{scale}.db"
+            run = import_archive(archive, tree, db)
+            print(f"archive import {scale}x: {run.seconds:.1f} s", flush=True)
+            growth = run.seconds / first.seconds
+            table.add(
+                f"import {scale}x: archive", f"{run.seconds:.1f} s = {growth:.2f}x the 1x import",
+                f"<= {1.1 * scale:.1f}x" if scale == 10 else "", growth <= 1.1 * scale if scale == 10 else None,
+            )
+            table.add(
+                f"peak RSS: archive import {scale}x", f"{run.peak_kb / 1024:.0f} MB", "<= 150 MB",
+                run.peak_kb <= 150 * 1024,
+            )
+            table.add(f"database size {scale}x", f"{db_size(db) / 1e6:.0f} MB")
+            latency[scale] = in_process_latency(db)
+            median = statistics.median(latency[scale])
+            table.add(
+                f"search in-process {scale}x: median",
+                f"{median * 1000:.1f} ms = {median / median1:.2f}x the 1x median",
+                "<= 2x" if scale == 10 else "", median <= 2 * median1 if scale == 10 else None,
+            )
+            table.add(f"search in-process {scale}x: p99", f"{percentile(latency[scale], 0.99) * 1000:.1f} ms")
+            shutil.rmtree(tree)
+            for path in work.glob(f"x{scale}.db*"):
+                path.unlink()
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(f"Machine: {machine()}; {len(files)} articles"
+          f"{' (--quick)' if args.quick else ''}; whole run {time.perf_counter() - started:.0f} s")
+    print()
+    table.print()
+
+
+if __name__ == "__main__":
+    main()
