@@ -29,7 +29,7 @@ import Stemmer
 
 # Bump whenever a change below alters the terms produced for some text:
 # databases built by another version need `archive rebuild`.
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 # --- normalize --------------------------------------------------------------
 
