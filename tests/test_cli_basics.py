@@ -26,3 +26,16 @@ def test_search_without_match_exits_1(seeds_db, run):
     result = run("search", "--db", seeds_db, "زرافة")
     assert result.exit_code == 1
     assert result.stdout == ""
+
+
+def test_python_dash_m_archive_runs_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "archive", "search", "--db", str(tmp_path / "none.db"), "x"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no archive at" in result.stderr
