@@ -100,6 +100,8 @@ def test_path_glob_with_slash_matches_relative_or_absolute_path(news_db, run, tm
         "09-desalinated-water-coast.txt",
     }
     assert search(run, news_db, "--path", "elsewhere/*", "المياه").exit_code == 1
+    folder = all_hits(run, news_db, "--path", "news/", "المياه")
+    assert folder == all_hits(run, news_db, "المياه")
 
 
 def test_filters_apply_before_the_limit(news_db, run):

@@ -253,8 +253,12 @@ def absolute_glob(glob: str, cwd: str) -> str:
     '/data/[[]a]/x/*'
     >>> absolute_glob("/srv/*/okaz*", "/data")
     '/srv/*/okaz*'
+    >>> absolute_glob("news/", "/data")  # a folder: everything in it
+    '/data/news/*'
     """
     glob = os.path.expanduser(glob)
+    if glob.endswith("/"):
+        glob += "*"
     if os.path.isabs(glob):
         return glob
     glob = os.path.normpath(glob)
@@ -358,10 +362,16 @@ def search(
     ]
 
 
+# The other copies of the shown hits, found by fingerprint (indexed) among the
+# query's matches, unranked: ranking everything again cost more.  Copies score
+# alike, so path and number give the order folding used.
 _DUPLICATES_SQL = """
-select reprint, path, paragraph from numbered
-where copy > 1 and reprint in (select value from json_each(:reprints))
-order by copy
+select paragraphs.fingerprint, documents.path, paragraphs.number
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.fingerprint in (select value from json_each(:reprints))
+  and paragraphs.id not in (select value from json_each(:shown)) {filters}
+  and paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
+order by documents.path, paragraphs.number
 """
 
 
@@ -373,9 +383,13 @@ def fill_duplicates(
     if not folded:
         return
     _connect_functions(db)
-    matches, params = _matches(query, filters)
-    params["reprints"] = json.dumps(list(folded))
-    for reprint, path, paragraph in db.execute(matches + _DUPLICATES_SQL, params):
+    where, params = (filters or Filters()).sql(os.getcwd())
+    params.update(
+        expression=to_fts(query),
+        reprints=json.dumps(list(folded)),
+        shown=json.dumps([hit.paragraph_id for hit in folded.values()]),
+    )
+    for reprint, path, paragraph in db.execute(_DUPLICATES_SQL.format(filters=where), params):
         folded[reprint].duplicates.append(Duplicate(path, paragraph))
 
 
