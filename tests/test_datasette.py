@@ -170,6 +170,15 @@ def test_search_page_without_q_shows_the_form(archive_db):
     assert 'name="q"' in page.text
 
 
+def test_search_page_warns_when_another_analyzer_built_the_archive(archive_db):
+    from archive.store import set_meta
+
+    assert "Warning" not in fetch_one(archive_db, "/archive/search").text
+    set_meta(sqlite_utils.Database(archive_db), analyzer_version="0")
+    page = fetch_one(archive_db, "/archive/search")
+    assert "built by analyzer version 0" in page.text and "archive rebuild" in page.text
+
+
 # --- input that has no words, or raw FTS5 mode ------------------------------------
 
 

@@ -41,6 +41,7 @@ MATCH_NOTHING = '""'
 SEARCH_PAGE_LIMIT = 100
 ANALYZED_COLUMNS = ("terms", "exact", "fingerprint")
 STYLESHEET_PATH = "/-/archive.css"
+SERVE_TIME_LIMIT_MS = 5000
 _MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
 
 SEARCH_SQL = f"""
@@ -202,25 +203,50 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("archive_mark", 2, marked_html, deterministic=True)
 
 
-def _search_query() -> dict:
+def _search_query(built_with: str | None = None) -> dict:
+    description = (
+        f"The {SEARCH_PAGE_LIMIT} paragraphs that best match q, best first "
+        "(bm25), with the matched words marked. Same words as `archive search`: "
+        "every word finds its written forms (with or without diacritics, "
+        'tatweel, hamza, attached و ب ل ال and suffixes); "a phrase", '
+        "a OR b, -word and prefix* work too."
+    )
+    if built_with:
+        description += (
+            f" Warning: this archive was built by analyzer version {built_with}; "
+            "results may be incomplete until you run 'archive rebuild'."
+        )
     return {
         "sql": SEARCH_SQL,
         "title": "Search paragraphs",
-        "description": (
-            f"The {SEARCH_PAGE_LIMIT} paragraphs that best match q, best first "
-            "(bm25), with the matched words marked. Same words as `archive search`: "
-            "every word finds its written forms (with or without diacritics, "
-            'tatweel, hamza, attached و ب ل ال and suffixes); "a phrase", '
-            "a OR b, -word and prefix* work too."
-        ),
+        "description": description,
         "hide_sql": True,
     }
+
+
+def analyzer_mismatch(datasette, database: str) -> str | None:
+    """The analyzer version the archive was built with, if it is not ours."""
+    from .analyze import ANALYZER_VERSION
+
+    path = datasette.databases[database].path
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "select value from archive_meta where key = 'analyzer_version'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    built_with = row[0] if row else None
+    return built_with if built_with != ANALYZER_VERSION else None
 
 
 @hookimpl
 def canned_queries(datasette, database):
     if is_archive_database(datasette, database):
-        return {"search": _search_query()}
+        return {"search": _search_query(analyzer_mismatch(datasette, database))}
     return None
 
 
@@ -237,7 +263,8 @@ def startup(datasette):
                 continue
             if not _has_hook("canned_queries"):
                 add_query = datasette.add_query
-                arguments = _accepted_arguments(add_query, _search_query())
+                query = _search_query(analyzer_mismatch(datasette, name))
+                arguments = _accepted_arguments(add_query, query)
                 await _maybe_await(add_query(name, "search", **arguments))
             if not _has_hook("get_metadata"):
                 await _store_metadata(datasette, name, _archive_metadata(name, datasette))
@@ -451,6 +478,8 @@ def serve(db_path: str, port: int) -> None:
         except OSError as error:
             raise ArchiveError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
     datasette_cli.main(
-        ["serve", db_path, "--host", "127.0.0.1", "--port", str(port)],
+        ["serve", db_path, "--host", "127.0.0.1", "--port", str(port),
+         # A word in most paragraphs takes over a second to rank on 30k articles.
+         "--setting", "sql_time_limit_ms", str(SERVE_TIME_LIMIT_MS)],
         prog_name="datasette", standalone_mode=False,
     )
