@@ -232,3 +232,34 @@ def test_second_writer_is_refused_with_one_line(tmp_path, run):
     assert result.stderr.startswith("archive: error: ") and "busy" in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert run("import", tmp_path / "tree", "--db", db).exit_code == 0
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import pty
+    import subprocess
+    import sys
+
+    write_tree(tmp_path / "tree", [f"a{i}.txt" for i in range(30)])
+    command = [sys.executable, "-m", "archive", "import", str(tmp_path / "tree"), "--db", str(tmp_path / "a.db")]
+    piped = subprocess.run(command, capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stderr.count("\n") == 1 and "importing" not in piped.stderr
+
+    # stderr on a pseudo-terminal: the bar is drawn, then the summary.
+    leader, follower = pty.openpty()
+    on_terminal = subprocess.Popen(command + ["--prune"], stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    output = b""
+    while True:  # read as it runs: a full terminal buffer would stop the import
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    on_terminal.wait()
+    text = output.decode()
+    assert on_terminal.returncode == 0, text
+    assert "importing" in text and "30/30" in text and "files/s" in text
+    assert text.rstrip().endswith("0 added, 0 updated, 30 unchanged, 0 removed, 0 skipped, 0 failed; 0 paragraphs written")

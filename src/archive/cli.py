@@ -127,8 +127,9 @@ def _progress(total: int, shown: bool):
         done = bar.pos
         return f"{done / max(time.monotonic() - started, 1e-6):.0f} files/s" if done else ""
 
-    with click.progressbar(length=total, label="importing", file=sys.stderr,
-                           show_pos=True, item_show_func=rate) as bar:
+    bar = click.progressbar(length=total, label="importing", file=sys.stderr,
+                            show_pos=True, item_show_func=rate)
+    with bar:
         yield bar.update
 
 
