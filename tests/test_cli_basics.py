@@ -39,3 +39,10 @@ def test_python_dash_m_archive_runs_the_cli(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no archive at" in result.stderr
+
+
+def test_usage_errors_are_one_line(run):
+    for args in (["search", "--limit", "0", "x"], ["nosuch"], ["search"]):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("archive: error: ") and result.stderr.count("\n") == 1, args

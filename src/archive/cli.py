@@ -36,6 +36,24 @@ class ArchiveGroup(click.Group):
         except KeyboardInterrupt:
             _fail("interrupted")
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's usage errors as one line too, instead of usage + message."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # bare `archive`
+                click.echo(error.ctx.get_help())
+                sys.exit(0)
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            _fail(error.format_message() + where)
+        except click.ClickException as error:
+            _fail(error.format_message())
+        except click.Abort:
+            _fail("interrupted")
+        sys.exit(status if isinstance(status, int) else 0)
+
 
 def _fail(message: str) -> None:
     click.echo(f"archive: error: {message}", err=True)
