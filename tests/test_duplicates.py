@@ -34,7 +34,7 @@ def test_reprint_is_shown_once_with_its_other_copy(seeds_db, run):
 def test_text_output_says_where_else_it_stands(seeds_db, run):
     result = run("search", "--db", seeds_db, "التناضح")
     assert "also in 1 other document" in result.stdout
-    assert "1 paragraphs in 1 documents; 1 reprints of them folded" in result.stderr
+    assert "1 paragraph in 1 document; 1 reprint of them folded" in result.stderr
 
 
 def test_show_duplicates_lists_every_copy(seeds_db, run):

@@ -289,7 +289,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
             click.echo(present.document_json_line(found) if as_json
                        else present.format_document_hit(found, colored), color=colored)
         more = " (more with --offset)" if len(documents) == limit else ""
-        click.echo(f"{len(documents)} documents{more}", err=True)
+        click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
         sys.exit(0 if documents else 1)
 
     hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)

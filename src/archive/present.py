@@ -139,17 +139,25 @@ def format_hits(
     return "".join(out)
 
 
+def counted(number: int, noun: str) -> str:
+    """
+    >>> counted(1, "document"), counted(3, "document")
+    ('1 document', '3 documents')
+    """
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def search_summary(hits: list[Hit], limit: int) -> str:
     """The line on stderr after the hits: how many, and what was folded.
 
     >>> print(search_summary([Hit("/a", "", 1, "", 0.0, 1, 1, copies=3)], 20))
-    1 paragraphs in 1 documents; 2 reprints of them folded
+    1 paragraph in 1 document; 2 reprints of them folded
     """
     documents = len({hit.document_id for hit in hits})
-    line = f"{len(hits)} paragraphs in {documents} documents"
+    line = f"{counted(len(hits), 'paragraph')} in {counted(documents, 'document')}"
     folded = sum(hit.copies - 1 for hit in hits if hit.copies > 1)
     if folded:
-        line += f"; {folded} reprints of them folded"
+        line += f"; {counted(folded, 'reprint')} of them folded"
     if len(hits) == limit:
         line += " (more with --offset or --limit)"
     return line
