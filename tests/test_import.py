@@ -184,12 +184,23 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
         return scan
 
     monkeypatch.setattr(store, "scan_folder", scan_then_remove)
+    # Tests run as root, who can read anything: refuse one file the way a
+    # file without read permission is refused.
+    write_tree(tree, ["unreadable.txt"])
+    real_open = os.open
+
+    def open_refusing(path, *args, **kwargs):
+        if os.fspath(path).endswith("unreadable.txt"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "open", open_refusing)
     db = tmp_path / "a.db"
     result = run("import", tree, "--db", db)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     expected = {
-        "vanishing.txt": "cannot import", "dangling.txt": "cannot import",
+        "vanishing.txt": "cannot import", "dangling.txt": "cannot import", "unreadable.txt": "cannot import",
         "loop1.txt": "cannot import", "loop2.txt": "cannot import",
         "pipe.txt": "skipped", "empty.txt": "warning:", "huge.txt": "warning:",
     }
@@ -198,6 +209,7 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
         assert len(mentions) == 1 and f"archive: {label} " in mentions[0], (name, lines)
     assert "vanished" in result.stderr and "dangling symlink" in result.stderr
     assert "symlink loop" in result.stderr and "not a regular file" in result.stderr
+    assert "unreadable.txt: Permission denied" in result.stderr
     docs = documents(db)
     assert set(docs) == set(good) | {"empty.txt", "huge.txt"}
     assert docs["empty.txt"]["paragraphs"] == 0
@@ -209,7 +221,7 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
     assert " ".join(text for (text,) in pieces) == huge_text.strip()
     assert len(docs["huge.txt"]["title"]) <= files.MAX_TITLE_CHARS + 1
     assert summary(result) == (
-        f"7 added, 0 updated, 0 unchanged, 0 removed, 1 skipped, 4 failed; "
+        f"7 added, 0 updated, 0 unchanged, 0 removed, 1 skipped, 5 failed; "
         f"{5 * 3 + len(pieces)} paragraphs written"
     )
 
