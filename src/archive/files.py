@@ -254,13 +254,16 @@ def cut_long_paragraph(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]
     ['One two.', 'Three four', 'five. Six']
     """
     pieces = []
-    while len(text) > limit:
-        window = text[:limit + 1]
+    start = 0  # an offset, not a shrinking copy: copying the rest each time is quadratic
+    while len(text) - start > limit:
+        window = text[start:start + limit + 1]
         cut = _last_end(_SENTENCE_END, window, limit // 2) or _last_end(_SPACE, window, limit // 2) or limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
+        pieces.append(window[:cut].rstrip())
+        start += cut
+        while start < len(text) and text[start].isspace():
+            start += 1
+    if start < len(text):
+        pieces.append(text[start:])
     return pieces
 
 
