@@ -30,12 +30,19 @@ def wait_for_archive(db_path, process):
         time.sleep(0.05)
 
 
-def test_searches_never_fail_while_an_import_writes(tmp_path):
+def import_new_tree(tmp_path, seed):
+    """Starts importing FILES generated files; returns (tree, database, process)
+    once the archive exists."""
     tree = tmp_path / "tree"
-    generate_tree(tree, random.Random(7), FILES)
+    generate_tree(tree, random.Random(seed), FILES)
     db_path = tmp_path / "archive.db"
-    importer = start_import(tree, db_path)
-    wait_for_archive(db_path, importer)
+    process = start_import(tree, db_path)
+    wait_for_archive(db_path, process)
+    return tree, db_path, process
+
+
+def test_searches_never_fail_while_an_import_writes(tmp_path):
+    _, db_path, importer = import_new_tree(tmp_path, 7)
 
     errors, searches, commands = [], 0, 0
     while importer.poll() is None:
@@ -64,11 +71,7 @@ def test_searches_never_fail_while_an_import_writes(tmp_path):
 
 
 def test_second_import_at_the_same_time_is_refused_or_finds_nothing_to_do(tmp_path):
-    tree = tmp_path / "tree"
-    generate_tree(tree, random.Random(8), FILES)
-    db_path = tmp_path / "archive.db"
-    first = start_import(tree, db_path)
-    wait_for_archive(db_path, first)
+    tree, db_path, first = import_new_tree(tmp_path, 8)
     second = start_import(tree, db_path)
     _, second_err = second.communicate(timeout=300)
     _, first_err = first.communicate(timeout=300)
