@@ -16,9 +16,14 @@ straightforward path on real text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import pickle
 import re
-from typing import Iterable
+import subprocess
+import sys
+from typing import Iterable, Iterator
 
 from . import analyze
 
@@ -82,9 +87,12 @@ def fingerprint(exact: str) -> str:
 
 def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
     """The paragraphs table's rows for one document's paragraphs."""
+    paragraphs = list(paragraphs)
+    analyzed = _prefetcher.take(paragraphs) if _prefetcher and paragraphs else None
+    if analyzed is None:
+        analyzed = [analyze_paragraph(text) for text in paragraphs]
     rows = []
-    for number, text in enumerate(paragraphs, start=1):
-        terms, exact = analyze_paragraph(text)
+    for number, (text, (terms, exact)) in enumerate(zip(paragraphs, analyzed), start=1):
         rows.append(
             {
                 "document_id": document_id,
@@ -96,3 +104,217 @@ def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
             }
         )
     return rows
+
+
+# --- the second core: analysis ahead of the writer ---------------------------
+#
+# While the importing process writes to SQLite, a worker process reads,
+# splits and analyzes the files that come next, in the same order.  It is only
+# a head start: the importer still reads and decides everything itself, and
+# takes the worker's analysis of a document only when its paragraphs are the
+# very ones it split (same key); anything else is analyzed on the spot.  The
+# worker is a plain child process talking pickles over its stdin/stdout: it
+# inherits no file descriptor (the writer lock stays ours alone) and it exits
+# as soon as its stdin closes, that is when the importer ends in any way,
+# kill -9 included.
+
+# Files worth a worker: below this, starting one costs more than it saves.
+PREFETCH_MIN_FILES = 64
+# Documents asked for ahead of the writer: bounds the worker's lead, and so
+# the memory the two hold between them.
+PREFETCH_WINDOW = 32
+
+_prefetcher: "_Prefetcher | None" = None
+
+
+def _key(paragraphs: list[str]) -> bytes:
+    return hashlib.blake2b("\x00".join(paragraphs).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _prepare(path: str, encoding: str | None, unchanged_if: tuple[int, int] | None):
+    """The worker's part for one file: None when the importer will not need it."""
+    from .files import read_document, split_paragraphs
+
+    try:
+        if unchanged_if is not None:
+            info = os.stat(path)
+            if (info.st_size, info.st_mtime_ns) == unchanged_if:
+                return None
+        paragraphs = split_paragraphs(read_document(path, encoding).text)
+    except Exception:  # the importer meets the same problem and reports it
+        return None
+    return _key(paragraphs), [analyze_paragraph(text) for text in paragraphs]
+
+
+def _serve() -> None:
+    """Worker loop: (path, encoding, unchanged_if) in, _prepare's answer out."""
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            task = pickle.load(source)
+        except EOFError:
+            return
+        pickle.dump(_prepare(*task), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+class _Prefetcher:
+    def __init__(self, tasks: Iterator[tuple]):
+        self.tasks = tasks
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "archive.pipeline"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        self.outstanding = 0
+        self.ready: dict[bytes, list[tuple[str, str]]] = {}
+        for _ in range(PREFETCH_WINDOW):
+            self._send_next()
+
+    def _send_next(self) -> None:
+        task = next(self.tasks, None)
+        if task is not None:
+            pickle.dump(task, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.flush()
+            self.outstanding += 1
+
+    def take(self, paragraphs: list[str]) -> list[tuple[str, str]] | None:
+        """The worker's analysis of these paragraphs, if it made it."""
+        key = _key(paragraphs)
+        found = self.ready.pop(key, None)
+        while found is None and self.outstanding:
+            result = pickle.load(self.process.stdout)
+            self.outstanding -= 1
+            self._send_next()
+            if result is None:
+                continue
+            if result[0] == key:
+                found = result[1]
+            elif len(self.ready) < 2 * PREFETCH_WINDOW:
+                # A document the importer skips (touched, same bytes) or has
+                # not reached yet.
+                self.ready[result[0]] = result[1]
+        return found
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self.process.wait()
+
+
+@contextlib.contextmanager
+def prefetch(paths: list, encoding: str | None, known: dict) -> Iterator[None]:
+    """Analyze the files ahead of the importer in a worker process, while the
+    importer's paragraph_rows() calls are inside this block.  known: the
+    archive's documents by path; files whose size and mtime are recorded
+    there are skipped (the importer will skip them too)."""
+    global _prefetcher
+    if len(paths) < PREFETCH_MIN_FILES or _prefetcher is not None:
+        yield
+        return
+
+    def tasks():
+        for path in paths:
+            row = known.get(str(path))
+            same = row is not None and encoding in (None, row["encoding"])
+            yield str(path), encoding, (row["size"], row["mtime_ns"]) if same else None
+
+    try:
+        _prefetcher = _Prefetcher(tasks())
+    except OSError:
+        yield  # no worker to be had: analyze here
+        return
+    try:
+        yield
+    finally:
+        prefetcher, _prefetcher = _prefetcher, None
+        prefetcher.close()
+
+
+# --- the search index filled in bulk ------------------------------------------
+#
+# Indexing row by row through the insert trigger costs about twice what one
+# FTS5 insert ... select over a whole batch does.  So a large import drops the
+# index's insert trigger, and before each commit indexes the paragraphs of the
+# documents written in that transaction in one statement; at its end it puts
+# the trigger back.  Every commit holds paragraphs and index in step, so a
+# kill -9 at any moment leaves a sound archive, searchable up to the last
+# commit.  The trigger's SQL is kept in archive_meta under DEFERRED_KEY from
+# the moment it is dropped: an import cut short leaves the key, and the next
+# import, whatever its size, carries on in this mode and restores the trigger.
+# Deletes and updates still go through their triggers.
+
+DEFERRED_KEY = "deferred_index_trigger"
+INSERT_TRIGGER = "paragraphs_ai"
+# Imports of fewer files index row by row.
+BULK_MIN_FILES = 64
+
+_bulk: list[int] | None = None  # documents written since the last commit, in bulk mode
+_INSERT = (
+    "insert into paragraphs (document_id, number, text, terms, exact, fingerprint) "
+    "values (:document_id, :number, :text, :terms, :exact, :fingerprint)"
+)
+
+
+def insert_paragraphs(db, document_id: int, paragraphs: list[str]) -> None:
+    """Write one document's paragraphs (indexed now, or before the commit)."""
+    db.conn.executemany(_INSERT, paragraph_rows(document_id, paragraphs))
+    if _bulk is not None:
+        _bulk.append(document_id)
+
+
+def index_pending(db) -> None:
+    """Index the paragraphs written in bulk mode since the last commit; the
+    importer calls this inside the transaction, right before committing."""
+    if not _bulk:
+        return
+    for start in range(0, len(_bulk), 500):
+        chunk = _bulk[start : start + 500]
+        db.conn.execute(
+            "insert into paragraphs_fts (rowid, terms, exact) select id, terms, exact from paragraphs "
+            f"where document_id in ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+    _bulk.clear()
+
+
+@contextlib.contextmanager
+def bulk_index(db, paths: list) -> Iterator[None]:
+    """Around an import's loop: index in bulk, commit by commit (see above).
+    The end's writes join the importer's open transaction, if any."""
+    global _bulk
+    conn = db.conn
+    row = conn.execute("select value from archive_meta where key = ?", [DEFERRED_KEY]).fetchone()
+    if (row is None and len(paths) < BULK_MIN_FILES) or _bulk is not None:
+        yield
+        return
+    began = not conn.in_transaction
+    if began:
+        conn.execute("begin immediate")
+    trigger = conn.execute(
+        "select sql from sqlite_master where type = 'trigger' and name = ?", [INSERT_TRIGGER]
+    ).fetchone()
+    if trigger:
+        conn.execute(f'drop trigger "{INSERT_TRIGGER}"')
+        conn.execute(
+            "insert or replace into archive_meta (key, value) values (?, ?)", [DEFERRED_KEY, trigger[0]]
+        )
+        trigger_sql = trigger[0]
+    else:
+        trigger_sql = row[0]
+    if began:
+        conn.execute("commit")
+    _bulk = []
+    try:
+        yield
+        if not conn.in_transaction:
+            conn.execute("begin immediate")
+        index_pending(db)
+        conn.execute(trigger_sql)
+        conn.execute("delete from archive_meta where key = ?", [DEFERRED_KEY])
+    finally:
+        _bulk = None
+
+if __name__ == "__main__":
+    _serve()

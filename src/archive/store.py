@@ -224,7 +224,7 @@ def _store(db: sqlite_utils.Database, doc: Document, digest: str, existing: dict
         db["documents"].update(document_id, record)
     else:
         document_id = db["documents"].insert(record).last_pk
-    db["paragraphs"].insert_all(paragraph_rows(document_id, paragraphs), batch_size=500)
+    pipeline.insert_paragraphs(db, document_id, paragraphs)
     return len(paragraphs)
 
 
@@ -277,6 +277,7 @@ class _Batches:
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
+            pipeline.index_pending(self.db)
             self.db.conn.execute("commit")
         self.documents = self.paragraphs = 0
 
@@ -315,10 +316,13 @@ def import_scanned(
     for folder, why in scan.unlisted_folders:
         run.fail(folder, f"cannot list folder: {why}")
     try:
-        for path in scan.files:
-            run.import_file(path)
-            if progress:
-                progress(1)
+        # A worker process analyzes the files ahead of this one, and a large
+        # import fills the search index batch by batch (pipeline.py).
+        with pipeline.bulk_index(db, scan.files), pipeline.prefetch(scan.files, encoding, run.known):
+            for path in scan.files:
+                run.import_file(path)
+                if progress:
+                    progress(1)
         if prune:
             run.prune(scan.root)
         run.batches.begin()
