@@ -103,3 +103,101 @@ def test_paragraph_rows_columns():
     assert rows[0]["terms"] == analyze.stemmed_form("وَالقُوّاتُ الأمريكيـــة")
     assert rows[1]["terms"] == "twitter user"
     assert rows[0]["fingerprint"] != rows[1]["fingerprint"]
+
+
+# --- the import's machinery: worker analysis and per-batch indexing ----------
+
+
+def _contents(db_path):
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("insert into paragraphs_fts(paragraphs_fts, rank) values('integrity-check', 1)")
+        rows = conn.execute(
+            """select d.path, p.number, p.text, p.terms, p.exact, p.fingerprint
+               from paragraphs p join documents d on d.id = p.document_id order by d.path, p.number"""
+        ).fetchall()
+        triggers = {r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")}
+        meta = {r[0] for r in conn.execute("select key from archive_meta")}
+        term = analyze.stem(analyze.normalize("القوات"))
+        hits = conn.execute(
+            "select count(*) from paragraphs_fts where paragraphs_fts match ?", [f'terms : "{term}"']
+        ).fetchone()[0]
+        return rows, triggers, meta, hits
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def always_bulk(monkeypatch):
+    """Worker process and per-batch indexing even for the few seed files."""
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(store, "BATCH_DOCUMENTS", 2)
+
+
+def test_worker_and_bulk_index_store_the_same_archive(tmp_path, run, monkeypatch):
+    plain = tmp_path / "plain.db"
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(store, "BATCH_DOCUMENTS", 2)
+    taken = []
+    original = pipeline._Prefetcher.take
+    monkeypatch.setattr(pipeline._Prefetcher, "take", lambda self, p: taken.append(original(self, p)) or taken[-1])
+    bulk = tmp_path / "bulk.db"
+    assert run("import", SEEDS, "--db", bulk).exit_code == 0
+    assert taken and all(result is not None for result in taken)  # the worker did the analysis
+    rows, triggers, meta, hits = _contents(bulk)
+    plain_rows, plain_triggers, _, plain_hits = _contents(plain)
+    assert rows == plain_rows
+    assert triggers == plain_triggers and "paragraphs_ai" in triggers
+    assert pipeline.DEFERRED_KEY not in meta
+    assert hits == plain_hits > 0
+
+
+def test_bulk_import_cut_short_is_sound_and_finished_by_the_next(tmp_path, run, always_bulk, monkeypatch):
+    db = tmp_path / "archive.db"
+    calls = []
+    original = store._ImportRun.import_file
+
+    def dies_on_fourth(self, path):
+        calls.append(path)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return original(self, path)
+
+    monkeypatch.setattr(store._ImportRun, "import_file", dies_on_fourth)
+    assert run("import", SEEDS, "--db", db).exit_code != 0
+    rows, triggers, meta, _ = _contents(db)  # integrity-check passes
+    assert len({r[0] for r in rows}) == 2  # the first batch of two documents was committed
+    assert "paragraphs_ai" not in triggers and pipeline.DEFERRED_KEY in meta
+
+    # The next import, even of one small file, finishes the job.
+    monkeypatch.setattr(store._ImportRun, "import_file", original)
+    monkeypatch.setattr(pipeline, "BULK_MIN_FILES", 10**6)
+    assert run("import", SEEDS, "--db", db).exit_code == 0
+    rows, triggers, meta, hits = _contents(db)
+    assert len({r[0] for r in rows}) == len(list(SEEDS.glob("*.txt")))
+    assert "paragraphs_ai" in triggers and pipeline.DEFERRED_KEY not in meta
+    # Row by row again: a new file is indexed through the trigger.
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "new.txt").write_text("زرافة في الحديقة", encoding="utf-8")
+    assert run("import", extra, "--db", db).exit_code == 0
+    assert run("search", "--db", db, "زرافة").exit_code == 0
+
+
+def test_bulk_import_replaces_changed_documents(tmp_path, run, always_bulk):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(4):
+        (tree / f"{i}.txt").write_text(f"خبر رقم {i}\n\nالقوات في المدينة", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    (tree / "2.txt").write_text("خبر رقم 2\n\nزرافة في الحديقة", encoding="utf-8")
+    assert run("import", tree, "--db", db).exit_code == 0
+    rows, _, _, hits = _contents(db)  # integrity-check passes
+    assert hits == 3  # القوات: in the three unchanged documents only
+    assert run("search", "--db", db, "زرافة").exit_code == 0
