@@ -35,13 +35,16 @@ def run(runner, tmp_path, monkeypatch):
     return invoke
 
 
+def imported(run, folder, db):
+    result = run("import", folder, "--db", db)
+    assert result.exit_code == 0, result.output
+    return db
+
+
 @pytest.fixture
 def seeds_db(tmp_path, run):
     """An archive of the team's seeds, at tmp_path/seeds.db."""
-    db = tmp_path / "seeds.db"
-    result = run("import", SEEDS, "--db", db)
-    assert result.exit_code == 0, result.output
-    return db
+    return imported(run, SEEDS, tmp_path / "seeds.db")
 
 
 @pytest.fixture
@@ -49,10 +52,7 @@ def shared_seeds_db(tmp_path, run):
     """An archive of the shared real article (skipped when shared/ is absent)."""
     if not SHARED_SEEDS.is_dir():
         pytest.skip("../shared/seeds is not here")
-    db = tmp_path / "shared.db"
-    result = run("import", SHARED_SEEDS, "--db", db)
-    assert result.exit_code == 0, result.output
-    return db
+    return imported(run, SHARED_SEEDS, tmp_path / "shared.db")
 
 
 @pytest.fixture
