@@ -1,5 +1,6 @@
-"""The import's fast analysis (pipeline.py) gives exactly the columns of the
-straightforward path (analyze.exact_form / analyze.stemmed_form)."""
+"""The fast analysis (pipeline.py for import, the cached tokenize() for
+queries and highlighting) gives exactly what the straightforward path gives:
+_WORD's runs, each normalized and stemmed on its own."""
 
 from __future__ import annotations
 
@@ -12,8 +13,21 @@ from archive.files import split_paragraphs
 from conftest import SEEDS, SHARED_SEEDS
 
 
+def _reference_tokenize(text: str) -> list[tuple[str, int, int]]:
+    """tokenize() as first written: _WORD's runs, each normalized on its own."""
+    tokens = []
+    for match in analyze._WORD.finditer(text):
+        word = match.group()
+        if not analyze._REMOVE.sub("", word):
+            continue
+        for part in analyze._NORMALIZED_WORD.findall(analyze.normalize(word)):
+            tokens.append((part, match.start(), match.end()))
+    return tokens
+
+
 def _straightforward(text: str) -> tuple[str, str]:
-    return analyze.stemmed_form(text), analyze.exact_form(text)
+    words = [token[0] for token in _reference_tokenize(text)]
+    return " ".join(analyze.stem(w) for w in words), " ".join(words)
 
 
 def _seed_paragraphs(folder) -> list[str]:
@@ -29,7 +43,10 @@ def _seed_paragraphs(folder) -> list[str]:
 def _assert_same(paragraphs: list[str]) -> None:
     assert paragraphs
     for text in paragraphs:
-        assert pipeline.analyze_paragraph(text) == _straightforward(text), text[:80]
+        expected = _straightforward(text)
+        assert pipeline.analyze_paragraph(text) == expected, text[:80]
+        assert (analyze.stemmed_form(text), analyze.exact_form(text)) == expected, text[:80]
+        assert [tuple(token) for token in analyze.tokenize(text)] == _reference_tokenize(text), text[:80]
 
 
 def test_team_seeds_analyze_the_same():

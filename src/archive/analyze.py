@@ -112,19 +112,45 @@ class Token(NamedTuple):
     end: int
 
 
+# The same runs as _WORD, found several times faster: one character class,
+# then a cut at each underscore (a word character to \w, a separator to
+# unicode61).
+_RUN = re.compile(rf"[\w{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]+")
+
+
+def written_words(text: str) -> Iterator[tuple[str, int]]:
+    """The runs that _WORD finds, with their start offsets."""
+    for match in _RUN.finditer(text):
+        word = match.group()
+        if "_" not in word:
+            yield word, match.start()
+            continue
+        start = match.start()
+        for piece in word.split("_"):
+            if piece:
+                yield piece, start
+            start += len(piece) + 1
+
+
+@lru_cache(maxsize=100_000)
+def word_parts(word: str) -> tuple[str, ...]:
+    """The normalized words that one written word stands for: usually one,
+    none for marks alone, several for a ligature such as ﷺ."""
+    if not _REMOVE.sub("", word):
+        return ()
+    return tuple(_NORMALIZED_WORD.findall(normalize(word)))
+
+
 def tokenize(text: str) -> Iterator[Token]:
     """Split original text into normalized words, with their character spans.
 
     >>> [tuple(t) for t in tokenize("قالَ: «القُوّات»")]
     [('قال', 0, 4), ('القوات', 7, 15)]
     """
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not _REMOVE.sub("", word):
-            continue
-        # One original word can normalize to several (ﷺ is a whole phrase).
-        for part in _NORMALIZED_WORD.findall(normalize(word)):
-            yield Token(part, match.start(), match.end())
+    for word, start in written_words(text):
+        end = start + len(word)
+        for part in word_parts(word):
+            yield Token(part, start, end)
 
 
 def words(text: str) -> list[str]:

@@ -4,9 +4,6 @@
 `terms` columns hold; this module computes the same two strings faster, for
 the import of many documents:
 
-* words are found with one character class (`[\\w marks]+`, then split at
-  underscores), which matches the same runs as `analyze._WORD` at a fraction
-  of the cost of its per-character alternation;
 * each distinct written word is normalized and stemmed once: a news corpus
   repeats a few hundred thousand written words millions of times.
 
@@ -20,20 +17,16 @@ import contextlib
 import hashlib
 import os
 import pickle
-import re
 import subprocess
 import sys
 from typing import Iterable, Iterator
 
 from . import analyze
 
-# Same runs as analyze._WORD: word characters and the removable marks, where an
-# underscore (a word character to `\w`, a separator to unicode61) cuts a word.
-_RUN = re.compile(rf"[\w{analyze._ARABIC_MARKS}{analyze._INVISIBLE}\u0300-\u036f]+")
 
 # Distinct written words kept analyzed; cleared when full, so memory stays
 # bounded on any corpus (a news archive reuses its vocabulary heavily).
-CACHE_WORDS = 300_000
+CACHE_WORDS = 150_000
 
 
 # Distinct written word → its normalized form(s) and its stem(s), each
@@ -51,17 +44,16 @@ def _learn(raws: list[str]) -> None:
     for raw in raws:
         if raw in _exact:
             continue
-        parts = (
-            analyze._NORMALIZED_WORD.findall(analyze.normalize(raw))
-            if analyze._REMOVE.sub("", raw)
-            else []
-        )
+        # The functions behind analyze's own caches: this cache holds their
+        # results already, and one copy of the vocabulary is enough memory.
+        parts = analyze.word_parts.__wrapped__(raw)
         _exact[raw] = "".join(part + " " for part in parts)
-        _terms[raw] = "".join(analyze.stem(part) + " " for part in parts)
+        _terms[raw] = "".join(analyze.stem.__wrapped__(part) + " " for part in parts)
 
 
 def _raw_words(text: str) -> list[str]:
-    found = _RUN.findall(text)
+    """What analyze.written_words() gives, without the offsets."""
+    found = analyze._RUN.findall(text)
     if "_" in text:
         found = [piece for run in found for piece in run.split("_") if piece]
     return found
