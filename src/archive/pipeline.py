@@ -249,6 +249,14 @@ _INSERT = (
 )
 
 
+def insert_row(db, table: str, record: dict) -> int:
+    """Insert one row; its rowid.  (sqlite-utils' insert() looks the table's
+    schema up on every call: a tenth of an import's time.)"""
+    columns = ", ".join(f'"{column}"' for column in record)
+    values = ", ".join(f":{column}" for column in record)
+    return db.conn.execute(f'insert into "{table}" ({columns}) values ({values})', record).lastrowid
+
+
 def insert_paragraphs(db, document_id: int, paragraphs: list[str]) -> None:
     """Write one document's paragraphs (indexed now, or before the commit)."""
     db.conn.executemany(_INSERT, paragraph_rows(document_id, paragraphs))

@@ -223,7 +223,7 @@ def _store(db: sqlite_utils.Database, doc: Document, digest: str, existing: dict
         db["paragraphs"].delete_where("document_id = ?", [document_id])
         db["documents"].update(document_id, record)
     else:
-        document_id = db["documents"].insert(record).last_pk
+        document_id = pipeline.insert_row(db, "documents", record)
     pipeline.insert_paragraphs(db, document_id, paragraphs)
     return len(paragraphs)
 
