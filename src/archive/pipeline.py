@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import os
 import pickle
-import subprocess
 import sys
 from typing import Iterable, Iterator
 
@@ -152,6 +151,8 @@ def _serve() -> None:
 
 class _Prefetcher:
     def __init__(self, tasks: Iterator[tuple]):
+        import subprocess  # here: `archive search` imports this module and never needs it
+
         self.tasks = tasks
         self.process = subprocess.Popen(
             [sys.executable, "-m", "archive.pipeline"],
@@ -238,6 +239,12 @@ def prefetch(paths: list, encoding: str | None, known: dict) -> Iterator[None]:
 # Deletes and updates still go through their triggers.
 
 DEFERRED_KEY = "deferred_index_trigger"
+# While a large import writes: FTS5 keeps up to this many bytes of new terms in
+# memory before it writes a segment (default 1 MB: several segments, and their
+# merging, per transaction), and SQLite this many KiB of pages in its cache.
+BULK_HASHSIZE = 8 * 1024 * 1024
+BULK_CACHE_KIB = 16_000
+FTS5_HASHSIZE = 1024 * 1024
 INSERT_TRIGGER = "paragraphs_ai"
 # Imports of fewer files index row by row.
 BULK_MIN_FILES = 64
@@ -303,8 +310,11 @@ def bulk_index(db, paths: list) -> Iterator[None]:
         trigger_sql = trigger[0]
     else:
         trigger_sql = row[0]
+    conn.execute(f"insert into paragraphs_fts (paragraphs_fts, rank) values ('hashsize', {BULK_HASHSIZE})")
     if began:
         conn.execute("commit")
+    cache_size = conn.execute("pragma cache_size").fetchone()[0]
+    conn.execute(f"pragma cache_size = -{BULK_CACHE_KIB}")
     _bulk = []
     try:
         yield
@@ -313,8 +323,11 @@ def bulk_index(db, paths: list) -> Iterator[None]:
         index_pending(db)
         conn.execute(trigger_sql)
         conn.execute("delete from archive_meta where key = ?", [DEFERRED_KEY])
+        # Back to FTS5's default for the writes that come one by one.
+        conn.execute(f"insert into paragraphs_fts (paragraphs_fts, rank) values ('hashsize', {FTS5_HASHSIZE})")
     finally:
         _bulk = None
+        conn.execute(f"pragma cache_size = {cache_size}")
 
 if __name__ == "__main__":
     _serve()
