@@ -275,3 +275,28 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     assert on_terminal.returncode == 0, text
     assert "importing" in text and "30/30" in text and "files/s" in text
     assert text.rstrip().endswith("0 added, 0 updated, 30 unchanged, 0 removed, 0 skipped, 0 failed; 0 paragraphs written")
+
+
+def test_file_name_not_utf8_fails_alone_and_the_rest_imports(tmp_path):
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    write_tree(tree, ["good.txt"])
+    with open(os.fsencode(tree) + b"/\xff\xfe-bad.txt", "wb") as f:
+        f.write(ARTICLE.encode("utf-8"))
+    db = tmp_path / "a.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "archive", "import", str(tree), "--db", str(db)],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    stderr = result.stderr.decode("utf-8")
+    assert result.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert f"archive: cannot import {tree}/\ufffd\ufffd-bad.txt: file name is not valid UTF-8\n" in stderr
+    assert summary_of(stderr) == "1 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 1 failed; 3 paragraphs written"
+    assert set(documents(db)) == {"good.txt"}
+
+
+def summary_of(stderr):
+    return stderr.strip().splitlines()[-1].split(": ", 1)[1]

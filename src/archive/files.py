@@ -206,6 +206,16 @@ def read_document(path: str | os.PathLike, encoding: str | None = None) -> Docum
     return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest)
 
 
+def printable(path: str | os.PathLike) -> str:
+    """A path as it can be shown anywhere: a file name's bytes that are not
+    UTF-8 (kept by Python as surrogates) replaced by U+FFFD.
+
+    >>> printable(os.fsdecode(b"a\\xff.txt"))
+    'a\ufffd.txt'
+    """
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def describe_os_error(error: BaseException, path: Path) -> str:
     """Why a path could not be opened, in words (RuntimeError: a symlink loop
     as Python 3.10-3.12 report it)."""

@@ -31,6 +31,7 @@ from .files import (
     UnreadableDocument,
     describe_os_error,
     find_files,
+    printable,
     read_document,
     split_paragraphs,
     title_of,
@@ -244,9 +245,9 @@ def scan_folder(
     try:
         resolved = Path(root).resolve(strict=True)
     except (OSError, RuntimeError):
-        raise ArchiveError(f"{root}: no such folder") from None
+        raise ArchiveError(f"{printable(root)}: no such folder") from None
     if not resolved.is_dir():
-        raise ArchiveError(f"{root} is not a folder")
+        raise ArchiveError(f"{printable(root)} is not a folder")
     unlisted: list[tuple[str, str]] = []
     files = list(
         find_files(resolved, include_hidden, patterns, on_error=lambda p, why: unlisted.append((p, why)))
@@ -349,11 +350,11 @@ class _ImportRun:
 
     def fail(self, path, why: str) -> None:
         self.summary.failed += 1
-        self.report("failed", str(path), why)
+        self.report("failed", printable(path), why)
 
     def skip(self, path, why: str) -> None:
         self.summary.skipped += 1
-        self.report("skipped", str(path), why)
+        self.report("skipped", printable(path), why)
 
     def import_file(self, path: Path) -> None:
         try:
@@ -364,6 +365,10 @@ class _ImportRun:
         if resolved in self.seen:
             return  # a second link to a file already taken in this run
         self.seen.add(resolved)
+        if printable(resolved) != resolved:
+            # Bytes that are not UTF-8 in its name: SQLite's text cannot hold
+            # that path, and a path stored altered would never match the file.
+            return self.fail(path, "file name is not valid UTF-8")
         if not stat.S_ISREG(info.st_mode):
             return self.skip(path, "not a regular file")
         existing = self.known.get(resolved)
