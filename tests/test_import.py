@@ -300,3 +300,31 @@ def test_file_name_not_utf8_fails_alone_and_the_rest_imports(tmp_path):
 
 def summary_of(stderr):
     return stderr.strip().splitlines()[-1].split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "create table documents (id integer primary key, name text)",  # our table names, not ours
+        "create table notes (id integer primary key, body text)",
+    ],
+)
+def test_import_into_a_foreign_database_leaves_it_untouched(tmp_path, run, schema):
+    import sqlite3
+
+    foreign = tmp_path / "theirs.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute(schema)
+    conn.execute("insert into " + schema.split()[2] + " values (1, 'x')")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    write_tree(tmp_path / "tree", ["a.txt"])
+    result = run("import", tmp_path / "tree", "--db", foreign)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"archive: error: {foreign} is not an archive database"]
+    assert foreign.read_bytes() == before
+    conn = sqlite3.connect(foreign)
+    assert conn.execute("pragma journal_mode").fetchone()[0] == "delete"
+    conn.close()
+    assert run("search", "--db", foreign, "x").exit_code == 2

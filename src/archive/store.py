@@ -101,6 +101,12 @@ def is_archive(db: sqlite_utils.Database) -> bool:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
+    # Decided before any pragma or table is written: an archive is made only
+    # in an empty database or completed in one that already is an archive
+    # (archive_meta), so someone else's database is never changed.
+    empty = not db.execute("select count(*) from sqlite_master").fetchone()[0]
+    if not empty and not db["archive_meta"].exists():
+        raise ArchiveError(f"{db.conn.execute('pragma database_list').fetchone()[2]} is not an archive database")
     # WAL lets searches (and Datasette) read while an import writes.
     db.enable_wal()
     # In WAL mode NORMAL cannot corrupt the database, even if the machine dies;
@@ -108,9 +114,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute("pragma synchronous = normal")
     if is_archive(db):
         return
-    if db.table_names() and not set(db.table_names()) & {"documents", "paragraphs"}:
-        # Someone else's database: don't add our tables to it.
-        raise ArchiveError(f"{db.conn.execute('pragma database_list').fetchone()[2]} is not an archive database")
     # One transaction: an import killed while creating the archive leaves
     # either no tables or all of them, search index included.
     with db.atomic():
