@@ -82,3 +82,24 @@ def test_rebuild_is_refused_while_an_import_writes(seeds_db, run):
         result = run("rebuild", "--db", seeds_db)
     assert result.exit_code == 2 and "busy" in result.stderr
     assert run("import", SEEDS, "--db", seeds_db).exit_code == 0
+
+
+def test_damaged_database_is_reported_as_problems(seeds_db, run):
+    import random
+    import sqlite3
+
+    damaged = seeds_db.parent / "damaged.db"
+    conn = sqlite3.connect(seeds_db)
+    conn.execute("vacuum into ?", [str(damaged)])  # one file, WAL included
+    conn.close()
+    assert damaged.stat().st_size > 20480 + 4096
+    with open(damaged, "r+b") as f:
+        f.seek(20480)
+        f.write(random.Random(0).randbytes(4096))
+    result = run("check", "--db", damaged)
+    assert result.exit_code == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert not [line for line in lines if line.startswith("archive: error")]
+    problems = [line for line in lines if line.startswith(f"archive: problem: {damaged}: ")]
+    assert problems and any("malformed" in line for line in problems)
+    assert lines[-1].startswith(f"{damaged}: NOT ok: ")

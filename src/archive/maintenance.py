@@ -27,21 +27,46 @@ class Health:
 
 
 def check(db: sqlite_utils.Database) -> Health:
-    """Everything that should hold in an archive; each broken rule is one problem."""
+    """Everything that should hold in an archive; each broken rule is one
+    problem.  A damaged database makes some steps fail outright: each such
+    failure is a problem too, and the other steps still run."""
     health = Health()
+    for what, step in (
+        ("integrity check", _integrity),
+        ("search index", _search_index),
+        ("analyzer version", _analyzer_version),
+        ("counts", _counts),
+    ):
+        try:
+            step(db, health)
+        except sqlite3.DatabaseError as error:
+            health.problems.append(f"{what} failed: {error}")
+    return health
+
+
+def _integrity(db: sqlite_utils.Database, health: Health) -> None:
     rows = [row[0] for row in db.execute("pragma integrity_check").fetchall()]
     if rows != ["ok"]:
         health.problems += [f"integrity check: {row}" for row in rows]
+
+
+def _search_index(db: sqlite_utils.Database, health: Health) -> None:
     try:
         db.execute("insert into paragraphs_fts(paragraphs_fts, rank) values('integrity-check', 1)")
     except sqlite3.DatabaseError as error:
         health.problems.append(f"search index does not match the paragraphs ({error}): run 'archive rebuild'")
+
+
+def _analyzer_version(db: sqlite_utils.Database, health: Health) -> None:
     health.analyzer_version = get_meta(db).get("analyzer_version")
     if health.analyzer_version != analyze.ANALYZER_VERSION:
         health.problems.append(
             f"built by analyzer version {health.analyzer_version}, this is version "
             f"{analyze.ANALYZER_VERSION}: run 'archive rebuild'"
         )
+
+
+def _counts(db: sqlite_utils.Database, health: Health) -> None:
     health.documents = db["documents"].count
     health.paragraphs = db["paragraphs"].count
     orphans = db.execute(
@@ -55,7 +80,6 @@ def check(db: sqlite_utils.Database) -> Health:
     ).fetchone()[0]
     if miscounted:
         health.problems.append(f"{miscounted} documents do not have the paragraphs they record")
-    return health
 
 
 def rebuild(db: sqlite_utils.Database) -> int:
