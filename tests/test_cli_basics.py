@@ -46,3 +46,27 @@ def test_usage_errors_are_one_line(run):
         result = run(*args)
         assert result.exit_code == 2, args
         assert result.stderr.startswith("archive: error: ") and result.stderr.count("\n") == 1, args
+
+
+def test_closed_output_pipe_ends_quietly(seeds_db):
+    """`archive search ... | head -1`: the reader is gone, so stop without an
+    error line and without Python's "Exception ignored" at exit."""
+    import subprocess
+    import sys
+
+    document = str(sorted(SEEDS.glob("*.txt"))[0])
+    commands = (
+        ["search", "-l", "المملكة"],
+        ["search", "القوات"],
+        ["search", "--json", "القوات"],
+        ["show", document],
+        ["stats"],
+    )
+    for command in commands:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive", *command, "--db", str(seeds_db)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        process.stdout.close()  # before it writes anything: its first write meets a closed pipe
+        _, stderr = process.communicate()
+        assert (process.returncode, stderr.decode()) == (141, ""), command

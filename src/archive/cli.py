@@ -7,6 +7,7 @@ nothing, 2 error (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import sys
 import time
@@ -31,6 +32,8 @@ class ArchiveGroup(click.Group):
             _fail(str(error))
         except sqlite3.Error as error:
             _fail(f"database error: {error}")
+        except BrokenPipeError:
+            _closed_pipe()
         except OSError as error:
             _fail(str(error))
         except KeyboardInterrupt:
@@ -58,6 +61,17 @@ class ArchiveGroup(click.Group):
 def _fail(message: str) -> None:
     click.echo(f"archive: error: {message}", err=True)
     sys.exit(2)
+
+
+def _closed_pipe() -> None:
+    """The reader of our output went away (`archive search ... | head -1`):
+    stop without a word, with the status a shell gives grep killed by
+    SIGPIPE.  stdout now points at /dev/null, so that flushing it at exit
+    cannot raise again ("Exception ignored ... BrokenPipeError")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(128 + 13)
 
 
 def _db_path(db: str | None) -> str:
@@ -386,4 +400,11 @@ def serve(db_path, port):
 
 
 def main():
-    cli(prog_name="archive")
+    try:
+        cli(prog_name="archive")
+    finally:
+        # Output still buffered meets a closed pipe here, not in a command.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _closed_pipe()
