@@ -44,8 +44,9 @@ _ARABIC_WORD = re.compile("[\u0621-\u064a]+")
 _PREFIX = "(?:[وف]?[بكل]?ال|[وف]?لل|[وف]?[بكل]?)"
 _PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|نا)"
 # Masculine noun W: W, Wون/ين (plural), Wان (dual), Wة (feminine, written ه
-# after folding), Wات, and pronouns on W, on Wت (feminine) and on Wات.
-_MASCULINE = f"(?:ون|ين|ان|ه|ات|{_PRONOUN}|ت{_PRONOUN}|ات{_PRONOUN})?"
+# after folding), Wات, pronouns on W, on Wت (feminine) and on Wات, and the
+# plural's construct form Wو (مسؤولو الوزارة), alone or before a pronoun.
+_MASCULINE = f"(?:ون|ين|ان|ه|ات|و|{_PRONOUN}|ت{_PRONOUN}|ات{_PRONOUN}|و{_PRONOUN})?"
 # Feminine noun Bة: Bة, Bت + pronoun, Bات (+ pronoun), Bتان, Bتين (dual).
 _FEMININE = f"(?:ه|ت{_PRONOUN}|ات|ات{_PRONOUN}|تان|تين)"
 
@@ -65,6 +66,23 @@ NOUNS = [
     ("لاعب", "لاعب", "m"),
     ("مسؤول", "مسءول", "m"),
     ("رئيس", "رءيس", "m"),
+]
+# Chosen after the analyzer's rules were settled, and never used to tune them;
+# several start with ب ك ل ف, which the stemmer must not take for prefixes.
+HELD_OUT = [
+    ("سيارة", "سيار", "f"),
+    ("مجلس", "مجلس", "m"),
+    ("قرار", "قرار", "m"),
+    ("مشكلة", "مشكل", "f"),
+    ("مسجد", "مسجد", "m"),
+    ("منتخب", "منتخب", "m"),
+    ("فريق", "فريق", "m"),
+    ("بلدية", "بلدي", "f"),
+    ("كلية", "كلي", "f"),
+    ("لجنة", "لجن", "f"),
+    ("فرصة", "فرص", "f"),
+    ("سوق", "سوق", "m"),
+    ("طفل", "طفل", "m"),
 ]
 
 
@@ -206,8 +224,10 @@ def main() -> None:
             print(row)
 
             if args.misses:
-                expanded = analyze.expand(analyze.words(query)[0])
-                matched_words = {w for w in words if set(ours[w]) & expanded}
+                terms, forms = analyze.expansion(analyze.words(query)[0])
+                matched_words = {
+                    w for w in words if set(ours[w]) & terms or set(analyze.words(w)) & forms
+                }
                 wrong = collections.Counter()
                 for p in found["archive"] - relevant:
                     wrong.update(documents[p] & matched_words)

@@ -7,6 +7,7 @@ import pytest
 from archive.analyze import (
     exact_form,
     expand,
+    expansion,
     normalize,
     stem,
     stemmed_form,
@@ -167,9 +168,16 @@ def test_english_words_get_snowball():
     ],
 )
 def test_expansion_covers_ordinary_forms(query, written):
-    terms = expand(normalize(query))
+    terms, forms = expansion(normalize(query))
     for form in written:
-        assert analyzed(form) in terms, form
+        assert analyzed(form) in terms or normalize(form) in forms, form
+
+
+def test_forms_whose_stem_is_another_words_are_looked_up_as_written():
+    # للجنة (to the committee) is stemmed like للجنة (to paradise): جنه
+    terms, forms = expansion(normalize("لجنة"))
+    assert analyzed("الجنة") not in terms
+    assert normalize("للجنة") in forms
 
 
 def test_expansion_is_the_same_for_every_spelling_of_a_word():
@@ -180,3 +188,15 @@ def test_expansion_is_the_same_for_every_spelling_of_a_word():
 def test_expansion_does_not_reach_nisba_adjectives():
     assert analyzed("الدولية") not in expand(normalize("دولة"))
     assert analyzed("شخصي") not in expand(normalize("شخص"))
+
+
+@pytest.mark.parametrize(
+    "place, other",
+    [("الرياض", "الرياضة"), ("جامع", "جامعة"), ("منطق", "منطقة"), ("طريق", "طريقة")],
+)
+def test_feminine_nouns_that_are_other_words_stay_apart(place, other):
+    assert analyzed(place) != analyzed(other)
+    assert analyzed(other) not in expand(normalize(place))
+    assert analyzed(place) not in expand(normalize(other))
+    # and their own forms still meet
+    assert analyzed(other) == analyzed(other[:-1] + "اتها")

@@ -110,7 +110,7 @@ def test_expression_is_built_from_quoted_terms_only():
     import re
 
     bare = re.sub(r'"(?:[^"]|"")*"', "", expression)
-    assert set(re.findall(r"[^\s()*:]+", bare)) <= {"terms", "exact", "OR", "AND", "NOT"}
+    assert set(re.findall(r"[^\s()*:]+", bare)) <= {"terms", "exact", "OR", "AND", "NOT", "+"}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

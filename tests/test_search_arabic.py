@@ -143,3 +143,32 @@ def test_import_from_another_directory_does_not_duplicate(run, tmp_path, monkeyp
     assert database["paragraphs"].count == sum(
         len(split_paragraphs(p.read_text(encoding="utf-8"))) for p in SEEDS.glob("*.txt")
     )
+
+
+def test_a_phrase_needs_its_words_in_order_and_together(run, seeds_db):
+    in_order = searched(run, seeds_db, '"قوات الأمن"')
+    assert in_order
+    assert searched(run, seeds_db, '"الأمن قوات"') == []
+    # both words are in paragraph 1 of 07, but not next to each other
+    assert searched(run, seeds_db, '"قوات انتشارها"') == []
+    assert searched(run, seeds_db, "قوات", "انتشارها")
+
+
+def test_minus_before_a_phrase_excludes_it(run, seeds_db):
+    everything = {(h["path"], h["paragraph"]) for h in searched(run, seeds_db, "القوات")}
+    without = searched(run, seeds_db, "القوات", '-"قوات الأمن"')
+    assert without and all("قوات الأمن" not in h["text"] for h in without)
+    assert {(h["path"], h["paragraph"]) for h in without} < everything
+
+
+def test_word_typed_with_its_article_finds_the_bare_word(run, seeds_db):
+    with_article = {(h["path"], h["paragraph"]) for h in searched(run, seeds_db, "الوزير")}
+    bare = {(h["path"], h["paragraph"]) for h in searched(run, seeds_db, "وزير")}
+    assert with_article == bare
+    assert any("وزير" in fold(h["text"]).split() or "وَزِيرُ" in h["text"] for h in searched(run, seeds_db, "الوزير"))
+
+
+def test_mistyped_option_is_an_error_not_an_excluded_word(run, seeds_db):
+    result = run("search", "--db", seeds_db, "--limt", "5", "القوات")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("archive: error: no such option: --limt")

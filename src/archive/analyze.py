@@ -29,7 +29,7 @@ import Stemmer
 
 # Bump whenever a change below alters the terms produced for some text:
 # databases built by another version need `archive rebuild`.
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 
 # --- normalize --------------------------------------------------------------
 
@@ -185,20 +185,38 @@ _UNSTEMMED = frozenset(
 )
 
 
+# Stems that are a common word of their own, different from the ة-noun that
+# would otherwise be stemmed to them: الرياض (Riyadh) is not رياضة (sport),
+# جامع (mosque) not جامعة (university).  Their ة stays, as ه.  Taken from the
+# most frequent such pairs in two months of Saudi news.
+_FEMININE_KEPT = frozenset(
+    ["رياض", "جامع", "منطق", "مدين", "طريق", "سلام", "مساعد", "قاعد", "عاصم",
+     "مكتب", "مدرس", "امان", "محكم", "مءسس", "مجموع", "ادار", "عملي"]
+)
+
+
 def stem_arabic(word: str) -> str:
     """Light-stem a normalized Arabic word: one article group, one pronoun,
     one number suffix.
 
     >>> [stem_arabic(w) for w in ["والحسن", "بالحسن", "وحسن", "للاخر", "زوجها"]]
     ['حسن', 'حسن', 'حسن', 'اخر', 'زوج']
-    >>> [stem_arabic(normalize(w)) for w in ["مدينة", "مدينتها", "دولة", "دولتهم", "دولية"]]
-    ['مدين', 'مدين', 'دوله', 'دوله', 'دولي']
+    >>> [stem_arabic(normalize(w)) for w in ["حكومة", "حكومتها", "دولة", "دولتهم", "دولية"]]
+    ['حكوم', 'حكوم', 'دوله', 'دوله', 'دولي']
+    >>> [stem_arabic(normalize(w)) for w in ["الرياض", "الرياضة", "رياضتها"]]
+    ['رياض', 'رياضه', 'رياضه']
     """
     if word in _UNSTEMMED:
         return word
-    word = _strip_article(word)
-    word, had_pronoun = _strip_pronoun(word)
-    return _strip_number(word, had_pronoun)
+    bare = _strip_article(word)
+    word, had_pronoun = _strip_pronoun(bare)
+    word = _strip_number(word, had_pronoun)
+    kept = word in _FEMININE_KEPT or (word[:1] in ("ب", "ك", "ل", "ف") and word[1:] in _FEMININE_KEPT)
+    if kept and bare.startswith(word):
+        removed = bare[len(word):]
+        if removed == "ه" or removed.startswith(("ت", "ات")):
+            return word + "ه"
+    return word
 
 
 def _strip_article(word: str) -> str:
@@ -288,7 +306,7 @@ def stemmed_form(text: str) -> str:
 # --- query expansion --------------------------------------------------------
 
 _CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
-_ARTICLES = ("ال", "وال", "فال", "بال", "كال", "لل", "وبال", "ولل", "فبال", "فلل")
+_ARTICLES = _ARTICLE_PREFIXES
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 
@@ -297,35 +315,82 @@ def _forms(word: str) -> set[str]:
     """The ordinary written forms of a normalized Arabic word, without prefixes."""
     pronouns = _PRONOUNS + ("ك",)
     forms = {word} | {word + p for p in pronouns}
+    if word in _FEMININE_KEPT:
+        # رياضه reads as رياضة (sport), not as "his gardens"
+        forms.discard(word + "ه")
     if word.endswith("ه") and len(word) >= 3:
         # Written with teh marbuta (folded to ه): مدينة → مدينته, مدينات.
         base = word[:-1]
         forms |= {base + s for s in _FEMININE_SUFFIXES}
         forms |= {base + "ت" + p for p in pronouns}
+    elif word in _FEMININE_KEPT:
+        # Its ة-form is another word (رياض, رياضة): only plurals of its own.
+        forms |= {word + s for s in ("ون", "ين", "ان")}
     else:
         forms |= {word + s for s in _NUMBER_SUFFIXES}
         forms |= {word + "ت" + p for p in _PRONOUNS}
+        # Plural construct before a pronoun: معلموها, معلميها.
+        forms |= {word + "و" + p for p in _PRONOUNS}
     return forms
 
 
+class Expansion(NamedTuple):
+    """What a query word stands for in the index."""
+
+    terms: frozenset[str]  # stems, looked up in the `terms` column
+    forms: frozenset[str]  # written forms, looked up in the `exact` column
+
+
 @lru_cache(maxsize=4096)
-def expand(word: str) -> frozenset[str]:
-    """Index terms that the ordinary written forms of a query word stem to.
+def expansion(word: str) -> Expansion:
+    """The ordinary written forms of a query word, as index look-ups.
 
     The user types a word as they think of it; its forms with attached
     conjunctions, prepositions, article and pronouns are generated, then stemmed
     like the indexed text, so that every way a form can be stemmed is covered.
+    A form whose stem is not recognizably the word's (للجنة is stemmed like
+    للجنة "to paradise", to جنه) is looked up as written instead, so that its
+    stem does not bring in the other word's forms (الجنة, جنات).
 
-    >>> {"زير", "وزير", "بوزير"} <= expand("وزير")  # الوزير stems to وزير
+    >>> e = expansion("لجنه")
+    >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
+    (True, False, True)
+
+    A word typed with its article stands for the word: الوزير finds وزير too.
+
+    >>> expansion("الوزير") == expansion("وزير")
     True
     """
     if not _ARABIC_LETTER.search(word):
-        return frozenset([stem(word)])
-    terms = set()
+        return Expansion(frozenset([stem(word)]), frozenset())
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2 and word not in _UNSTEMMED:
+            return expansion(word[len(article):])
+    primary = stem(word)
+    base = word[:-1] if word.endswith("ه") else word
+    terms, forms = set(), set()
+    for written in _written_forms(word):
+        term = stem(written)
+        if term == primary or base in term:
+            terms.add(term)
+        else:
+            forms.add(written)
+    return Expansion(frozenset(terms), frozenset(forms))
+
+
+def _written_forms(word: str) -> Iterator[str]:
     for form in _forms(word):
         for clitic in _CLITICS:
-            terms.add(stem(clitic + form))
+            yield clitic + form
         if not form.endswith(_PRONOUNS + ("ك",)) or form == word:
             for article in _ARTICLES:
-                terms.add(stem(article + form))
-    return frozenset(terms)
+                yield article + form
+
+
+def expand(word: str) -> frozenset[str]:
+    """The stems a query word is looked up by (see expansion()).
+
+    >>> {"زير", "وزير"} <= expand("وزير")  # وزير stems to زير, الوزير to وزير
+    True
+    """
+    return expansion(word).terms

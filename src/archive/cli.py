@@ -286,6 +286,11 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     if context and (files_only or count_only):
         _fail("--context shows paragraphs: it cannot be used with --files or --count")
     db = _open_for_reading(db_path)
+    # Unknown options reach TERMS (so that -word can exclude a word); a
+    # mistyped --option must not silently become one.
+    for term in terms:
+        if term.startswith("--") and len(term) > 2:
+            _fail(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact)
     filters = Filters(
         paths=paths, document=find_document(db, document).path if document else None

@@ -57,15 +57,15 @@ class Query:
         return [atom for clause in self.clauses for atom in clause]
 
 
-_TOKEN = re.compile(r'"[^"]*"?|[^\s"]+')
+_TOKEN = re.compile(r'-?"[^"]*"?|[^\s"]+')
 
 
 def parse(text: str, exact: bool = False) -> Query:
     """Parse a query string.
 
-    >>> q = parse('قوات OR جيش -مدني "حقل العمر"')
+    >>> q = parse('قوات OR جيش -مدني "حقل العمر" -"دير الزور"')
     >>> [[a.words for a in c] for c in q.clauses], [a.words for a in q.excluded]
-    ([[['قوات'], ['جيش']], [['حقل', 'العمر']]], [['مدني']])
+    ([[['قوات'], ['جيش']], [['حقل', 'العمر']]], [['مدني'], ['دير', 'الزور']])
     """
     query = Query(exact=exact)
     negate_next = False
@@ -82,8 +82,9 @@ def parse(text: str, exact: bool = False) -> Query:
         negate = negate_next
         negate_next = False
         prefix = False
-        if raw.startswith('"'):
-            body = raw.strip('"')
+        if raw.startswith(('"', '-"')):
+            negate = negate or raw.startswith("-")
+            body = raw.lstrip("-").strip('"')
         else:
             if raw.startswith("-") and len(raw) > 1:
                 negate, raw = True, raw.lstrip("-")
@@ -128,8 +129,13 @@ def _atom_expression(atom: Atom, exact: bool) -> str:
             alternatives = sorted({_quote(lead + word) + "*" for lead in _PREFIX_LEADS})
         return f"{column} : ({' OR '.join(alternatives)})"
     if not atom.is_phrase:
-        terms = sorted(word_terms(atom.words[0], exact))
-        return f"{column} : ({' OR '.join(_quote(t) for t in terms)})"
+        if exact:
+            return f"exact : ({_quote(atom.words[0])})"
+        terms, forms = analyze.expansion(atom.words[0])
+        expression = f"terms : ({' OR '.join(_quote(t) for t in sorted(terms))})"
+        if forms:
+            expression += f" OR exact : ({' OR '.join(_quote(f) for f in sorted(forms))})"
+        return f"({expression})"
     # A phrase: FTS5 phrases hold one term per place, so the variants of each
     # word multiply; past a limit only the first word keeps its variants.
     per_word = [sorted(word_terms(w, exact)) for w in atom.words]
@@ -139,7 +145,8 @@ def _atom_expression(atom: Atom, exact: bool) -> str:
         ]
     if _product(len(v) for v in per_word) > _MAX_PHRASE_VARIANTS:
         per_word[0] = [analyze.stem(atom.words[0]) if not exact else atom.words[0]]
-    phrases = [" ".join(_quote(t) for t in combo) for combo in itertools.product(*per_word)]
+    # `"a" + "b"` is FTS5's phrase; `"a" "b"` would only AND the words.
+    phrases = [" + ".join(_quote(t) for t in combo) for combo in itertools.product(*per_word)]
     return f"{column} : ({' OR '.join(phrases)})"
 
 
@@ -560,7 +567,9 @@ def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
             forms.update(atom.words)
         else:
             for word in atom.words:
-                stems.update(analyze.expand(word))
+                terms, written = analyze.expansion(word)
+                stems.update(terms)
+                forms.update(written)
     spans = []
     prefixes_tuple = tuple(prefixes)
     for token in analyze.tokenize(text):
