@@ -328,3 +328,16 @@ def test_import_into_a_foreign_database_leaves_it_untouched(tmp_path, run, schem
     assert conn.execute("pragma journal_mode").fetchone()[0] == "delete"
     conn.close()
     assert run("search", "--db", foreign, "x").exit_code == 2
+
+
+def test_long_paragraph_of_short_lines_is_cut_with_a_warning(tmp_path, run):
+    line = ("قال المتحدث إن الاجتماع انتهى دون اتفاق " * 3)[:99] + "."
+    text = "عنوان الخبر\n\n" + "\n".join([line] * 200) + "\n"
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "long.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "a.db"
+    result = run("import", tmp_path / "tree", "--db", db)
+    assert result.exit_code == 0
+    rows = [len(t) for (t,) in sqlite_utils.Database(db).execute("select text from paragraphs order by number")]
+    assert len(rows) > 3 and max(rows) <= files.MAX_PARAGRAPH_CHARS
+    assert f"long.txt: 1 paragraph longer than 10000 characters (the longest {200 * 101 - 1}): " in result.stderr

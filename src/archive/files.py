@@ -229,10 +229,11 @@ def describe_os_error(error: BaseException, path: Path) -> str:
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n")
 
 
-def split_paragraphs(text: str) -> list[str]:
+def split_paragraphs(text: str, cut: list[int] | None = None) -> list[str]:
     """Cut text into paragraphs: at blank lines where the text has any,
     otherwise one paragraph per line.  Whitespace is trimmed, empty ones
-    dropped, and one longer than MAX_PARAGRAPH_CHARS is cut in pieces.
+    dropped, and one longer than MAX_PARAGRAPH_CHARS is cut in pieces (its
+    length is appended to cut, when given).
 
     >>> split_paragraphs("one\\ntwo\\n\\nthree\\n")
     ['one\\ntwo', 'three']
@@ -246,6 +247,8 @@ def split_paragraphs(text: str) -> list[str]:
         piece = piece.strip()
         if len(piece) > MAX_PARAGRAPH_CHARS:
             paragraphs.extend(cut_long_paragraph(piece))
+            if cut is not None:
+                cut.append(len(piece))
         elif piece:
             paragraphs.append(piece)
     return paragraphs

@@ -210,14 +210,13 @@ def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
     return pipeline.paragraph_rows(document_id, paragraphs)
 
 
-def _store(db: sqlite_utils.Database, doc: Document, digest: str, existing: dict | None) -> int:
-    paragraphs = split_paragraphs(doc.text)
+def _store(db: sqlite_utils.Database, doc: Document, paragraphs: list[str], existing: dict | None) -> int:
     record = {
         "path": doc.path,
         "title": title_of(doc.text),
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
-        "sha256": digest,
+        "sha256": doc.sha256,
         "encoding": doc.encoding,
         "paragraphs": len(paragraphs),
         "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -393,8 +392,10 @@ class _ImportRun:
             self.summary.unchanged += 1
             self.batches.done(0)
             return
-        self._warn_about(path, doc.text)
-        written = _store(self.db, doc, doc.sha256, existing)
+        cut: list[int] = []
+        paragraphs = split_paragraphs(doc.text, cut)
+        self._warn_about(path, doc.text, cut)
+        written = _store(self.db, doc, paragraphs, existing)
         self.summary.paragraphs += written
         if existing:
             self.summary.updated += 1
@@ -402,14 +403,15 @@ class _ImportRun:
             self.summary.added += 1
         self.batches.done(written)
 
-    def _warn_about(self, path: Path, text: str) -> None:
+    def _warn_about(self, path: Path, text: str, cut: list[int]) -> None:
         if not text.strip():
             self.report("warning", str(path), "empty file: imported with no paragraphs")
-        elif len(text) > MAX_PARAGRAPH_CHARS and max(map(len, text.split("\n"))) > MAX_PARAGRAPH_CHARS:
+        elif cut:
             self.report(
                 "warning",
                 str(path),
-                f"lines longer than {MAX_PARAGRAPH_CHARS} characters: cut into paragraphs at sentence ends",
+                f"{len(cut)} paragraph{'' if len(cut) == 1 else 's'} longer than {MAX_PARAGRAPH_CHARS} "
+                f"characters (the longest {max(cut)}): cut into rows at sentence ends",
             )
 
     def prune(self, root: Path) -> None:
