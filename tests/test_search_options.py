@@ -146,7 +146,7 @@ def test_files_json_counts_matching_paragraphs_per_document(news_db, run):
 def test_count(news_db, run):
     result = search(run, news_db, "--count", "قوات")
     ranked = all_hits(run, news_db, "قوات")
-    assert result.stdout == f"{len(ranked)} paragraphs ({len(ranked)} without reprints) in 1 documents\n"
+    assert result.stdout == f"{len(ranked)} paragraphs ({len(ranked)} without reprints) in 1 document\n"
     assert search(run, news_db, "--count", "زرافة").exit_code == 1
 
 

@@ -93,3 +93,14 @@ def test_stats_without_archive_is_a_one_line_error(run, tmp_path):
     result = run("stats", "--db", tmp_path / "none.db")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert not (tmp_path / "none.db").exists()
+
+
+def test_one_paragraph_and_one_document_are_singular(tmp_path, run):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "note.txt").write_text("زرافة واحدة\n", encoding="utf-8")
+    db = tmp_path / "one.db"
+    assert run("import", tmp_path / "one", "--db", db).exit_code == 0
+    counted = run("search", "--db", db, "--count", "زرافة")
+    assert counted.stdout == "1 paragraph (1 without reprints) in 1 document\n"
+    shown = run("show", "--db", db, "one/note.txt", "-p", "2")
+    assert shown.stderr == "archive: error: one/note.txt has 1 paragraph: there is no paragraph 2\n"

@@ -354,7 +354,8 @@ def show(document_path, db_path, paragraph, context, as_json, color):
     db = _open_for_reading(db_path)
     document = find_document(db, document_path)
     if paragraph and paragraph > document.paragraphs:
-        _fail(f"{document_path} has {document.paragraphs} paragraphs: there is no paragraph {paragraph}")
+        _fail(f"{document_path} has {present.counted(document.paragraphs, 'paragraph')}: "
+              f"there is no paragraph {paragraph}")
     texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
     colored = not as_json and present.use_color(color, sys.stdout)
     for number, text in texts.items():

@@ -219,10 +219,12 @@ def format_counts(counts: Counts) -> str:
     """
     >>> format_counts(Counts(paragraphs=12, distinct=9, documents=7))
     '12 paragraphs (9 without reprints) in 7 documents'
+    >>> format_counts(Counts(paragraphs=1, distinct=1, documents=1))
+    '1 paragraph (1 without reprints) in 1 document'
     """
     return (
-        f"{counts.paragraphs} paragraphs ({counts.distinct} without reprints) "
-        f"in {counts.documents} documents"
+        f"{counted(counts.paragraphs, 'paragraph')} ({counts.distinct} without reprints) "
+        f"in {counted(counts.documents, 'document')}"
     )
 
 
