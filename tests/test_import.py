@@ -341,3 +341,18 @@ def test_long_paragraph_of_short_lines_is_cut_with_a_warning(tmp_path, run):
     rows = [len(t) for (t,) in sqlite_utils.Database(db).execute("select text from paragraphs order by number")]
     assert len(rows) > 3 and max(rows) <= files.MAX_PARAGRAPH_CHARS
     assert f"long.txt: 1 paragraph longer than 10000 characters (the longest {200 * 101 - 1}): " in result.stderr
+
+
+def test_forced_encoding_is_compared_by_codec_not_spelling(tmp_path, run):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["a.txt"])
+    db = tmp_path / "a.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    assert documents(db)["a.txt"]["encoding"] == "utf-8"
+    for spelling in ("UTF8", "utf_8", "UTF-8"):
+        again = run("import", tree, "--db", db, "--encoding", spelling)
+        assert summary(again).startswith("0 added, 0 updated, 1 unchanged"), spelling
+    forced = tmp_path / "b.db"
+    assert run("import", tree, "--db", forced, "--encoding", "ISO-8859-6").exit_code == 1  # Arabic UTF-8 bytes
+    assert run("import", tree, "--db", forced, "--encoding", "UTF8").exit_code == 0
+    assert documents(forced)["a.txt"]["encoding"] == "utf-8"

@@ -115,15 +115,17 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     ('سلام', 'utf-16')
     >>> decode("سلام".encode("cp1256"), "cp1256")
     ('سلام', 'cp1256')
+    >>> decode(b"abc", "UTF8")
+    ('abc', 'utf-8')
     >>> decode("الأخبار المحلية".encode("iso8859_6"))
     ('الأخبار المحلية', 'iso8859_6')
     """
     if encoding:
-        name = codecs.lookup(encoding).name if _known(encoding) else encoding
+        name = codec_name(encoding)
         if not name.startswith(("utf-16", "utf-32")) and _is_binary(data[:_SNIFF_BYTES]):
             raise NotText("binary file, not text")
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding), name
         except (UnicodeDecodeError, LookupError) as error:
             raise UnreadableDocument(f"cannot decode as {encoding}: {error}") from None
     if data.startswith(codecs.BOM_UTF8):
@@ -139,12 +141,16 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     return _decode_legacy_arabic(data)
 
 
-def _known(encoding: str) -> bool:
+def codec_name(encoding: str) -> str:
+    """One name for each encoding, however it was written.
+
+    >>> codec_name("UTF8"), codec_name("utf_8"), codec_name("ISO-8859-6"), codec_name("nosuch")
+    ('utf-8', 'utf-8', 'iso8859-6', 'nosuch')
+    """
     try:
-        codecs.lookup(encoding)
+        return codecs.lookup(encoding).name
     except LookupError:
-        return False
-    return True
+        return encoding
 
 
 def _decode_legacy_arabic(data: bytes) -> tuple[str, str]:

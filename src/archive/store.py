@@ -30,6 +30,7 @@ from .files import (
     NotText,
     UnreadableDocument,
     describe_os_error,
+    codec_name,
     find_files,
     printable,
     read_document,
@@ -375,7 +376,9 @@ class _ImportRun:
             return self.skip(path, "not a regular file")
         existing = self.known.get(resolved)
         # A forced encoding other than the one recorded means: decode again.
-        same_encoding = existing is not None and self.encoding in (None, existing["encoding"])
+        same_encoding = existing is not None and (
+            self.encoding is None or codec_name(self.encoding) == codec_name(existing["encoding"])
+        )
         if same_encoding and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
             self.summary.unchanged += 1
             return
