@@ -356,3 +356,25 @@ def test_forced_encoding_is_compared_by_codec_not_spelling(tmp_path, run):
     assert run("import", tree, "--db", forced, "--encoding", "ISO-8859-6").exit_code == 1  # Arabic UTF-8 bytes
     assert run("import", tree, "--db", forced, "--encoding", "UTF8").exit_code == 0
     assert documents(forced)["a.txt"]["encoding"] == "utf-8"
+
+
+def test_database_path_that_cannot_be_a_database_leaves_nothing_behind(tmp_path, run, monkeypatch):
+    write_tree(tmp_path / "tree", ["a.txt"])
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo.db")
+    cases = {
+        "folder": "folder is a folder, not an archive database",
+        "fifo.db": "fifo.db is not a regular file, so not an archive database",
+        "missing/a.db": "missing/a.db: no such folder: missing",
+    }
+    before = sorted(os.listdir(tmp_path))
+    for db, message in cases.items():
+        for command in (["import", "tree", "--db", db], ["rebuild", "--db", db], ["search", "--db", db, "x"]):
+            result = run(*command)
+            assert (result.exit_code, result.stderr) == (2, f"archive: error: {message}\n"), command
+        monkeypatch.setenv("ARCHIVE_DB", db)
+        result = run("import", "tree")
+        assert (result.exit_code, result.stderr) == (2, f"archive: error: {message}\n")
+        monkeypatch.delenv("ARCHIVE_DB")
+    assert sorted(os.listdir(tmp_path)) == before
+    assert os.listdir(tmp_path / "folder") == []

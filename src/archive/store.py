@@ -53,13 +53,31 @@ def default_db_path() -> str:
     return os.environ.get("ARCHIVE_DB") or DEFAULT_DB
 
 
+def check_db_path(path: str) -> bool:
+    """Whether a database file is at path; an error when path cannot be one
+    (a folder, a device, a FIFO, a missing folder), before anything (a
+    lock file, a journal) is created next to it."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        parent = os.path.dirname(path) or "."
+        if not os.path.isdir(parent):
+            raise ArchiveError(f"{path}: no such folder: {parent}") from None
+        return False
+    except OSError as error:
+        raise ArchiveError(f"{path}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ArchiveError(f"{path} is a folder, not an archive database")
+    if not stat.S_ISREG(info.st_mode):
+        raise ArchiveError(f"{path} is not a regular file, so not an archive database")
+    return True
+
+
 def open_archive(path: str, create: bool = False) -> sqlite_utils.Database:
     """Open an archive database; with create, make it (and its schema) if needed."""
-    exists = os.path.exists(path)
+    exists = check_db_path(path)
     if not exists and not create:
         raise ArchiveError(f"no archive at {path}: run 'archive import DIR' first")
-    if exists and os.path.isdir(path):
-        raise ArchiveError(f"{path} is a folder, not an archive database")
     try:
         db = sqlite_utils.Database(path)
         # Wait for a moment another connection holds a lock (an import's
@@ -80,6 +98,7 @@ def writer_lock(db_path: str) -> Iterator[None]:
     """Held by an import or rebuild for its whole run, so two of them never
     write the same archive at once.  The kernel drops the lock when the
     process ends, however it ends (kill -9 included)."""
+    check_db_path(db_path)
     lock_path = db_path + ".lock"
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
