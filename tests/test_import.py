@@ -378,3 +378,20 @@ def test_database_path_that_cannot_be_a_database_leaves_nothing_behind(tmp_path,
         monkeypatch.delenv("ARCHIVE_DB")
     assert sorted(os.listdir(tmp_path)) == before
     assert os.listdir(tmp_path / "folder") == []
+
+
+def test_file_that_is_no_longer_text_loses_its_old_text(tmp_path, run):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["a.txt", "b.txt", "c.txt"])
+    db = tmp_path / "a.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    (tree / "a.txt").write_bytes(b"\x00\x01binary" * 100)
+    (tree / "b.txt").unlink()
+    os.mkfifo(tree / "b.txt")
+    result = run("import", tree, "--db", db)  # no --prune: the files are still there
+    assert result.exit_code == 0
+    assert set(documents(db)) == {"c.txt"}
+    assert paragraph_count(db) == 3
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 2 removed, 2 skipped, 0 failed")
+    assert "a.txt: binary file, not text; its earlier text is removed from the archive" in result.stderr
+    assert run("search", "--db", db, "--count", "الحملة").stdout.endswith(" in 1 document\n")

@@ -374,9 +374,22 @@ class _ImportRun:
         self.summary.failed += 1
         self.report("failed", printable(path), why)
 
-    def skip(self, path, why: str) -> None:
+    def skip(self, path, why: str, existing: dict | None = None) -> None:
+        """A file that is not text.  If it was imported before (it was text
+        then), its document goes: the archive keeps in step with the folder,
+        as for a file that was emptied."""
+        if existing:
+            self._remove(existing)
+            why += "; its earlier text is removed from the archive"
         self.summary.skipped += 1
         self.report("skipped", printable(path), why)
+
+    def _remove(self, row: dict) -> None:
+        self.batches.begin()
+        self.db["paragraphs"].delete_where("document_id = ?", [row["id"]])
+        self.db["documents"].delete(row["id"])
+        self.summary.removed += 1
+        self.batches.done(0)
 
     def import_file(self, path: Path) -> None:
         try:
@@ -391,9 +404,9 @@ class _ImportRun:
             # Bytes that are not UTF-8 in its name: SQLite's text cannot hold
             # that path, and a path stored altered would never match the file.
             return self.fail(path, "file name is not valid UTF-8")
-        if not stat.S_ISREG(info.st_mode):
-            return self.skip(path, "not a regular file")
         existing = self.known.get(resolved)
+        if not stat.S_ISREG(info.st_mode):
+            return self.skip(path, "not a regular file", existing)
         # A forced encoding other than the one recorded means: decode again.
         same_encoding = existing is not None and (
             self.encoding is None or codec_name(self.encoding) == codec_name(existing["encoding"])
@@ -404,7 +417,7 @@ class _ImportRun:
         try:
             doc = read_document(resolved, self.encoding)
         except NotText as error:
-            return self.skip(path, str(error))
+            return self.skip(path, str(error), existing)
         except UnreadableDocument as error:
             return self.fail(path, str(error))
         self.batches.begin()
@@ -450,8 +463,4 @@ class _ImportRun:
                 pass
             except OSError:
                 continue  # cannot tell: keep it
-            self.batches.begin()
-            self.db["paragraphs"].delete_where("document_id = ?", [row["id"]])
-            self.db["documents"].delete(row["id"])
-            self.summary.removed += 1
-            self.batches.done(0)
+            self._remove(row)
