@@ -336,3 +336,14 @@ def test_serve_refuses_a_port_in_use(run, archive_db):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"archive: error: cannot serve on 127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sha256_column_is_described_as_the_hash_of_the_file_bytes(archive_db):
+    import hashlib
+    import sqlite_utils
+
+    page = fetch_one(archive_db, "/archive/documents")
+    assert "SHA-256 of the file&#39;s bytes as read" in page.text or "SHA-256 of the file's bytes as read" in page.text
+    row = next(sqlite_utils.Database(archive_db).query("select path, sha256 from documents limit 1"))
+    with open(row["path"], "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == row["sha256"]

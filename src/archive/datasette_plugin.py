@@ -383,7 +383,7 @@ def _archive_metadata(name: str, datasette) -> dict:
                     "title": "First line of the document",
                     "size": "File size in bytes",
                     "mtime_ns": "File modification time, nanoseconds since 1970",
-                    "sha256": "Hash of the decoded text",
+                    "sha256": "SHA-256 of the file's bytes as read (not of the decoded text)",
                     "encoding": "Encoding the file was read with",
                     "paragraphs": "Number of paragraphs",
                     "imported_at": "When the file was last imported (UTC)",
