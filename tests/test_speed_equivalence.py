@@ -218,3 +218,36 @@ def test_bulk_import_replaces_changed_documents(tmp_path, run, always_bulk):
     rows, _, _, hits = _contents(db)  # integrity-check passes
     assert hits == 3  # القوات: in the three unchanged documents only
     assert run("search", "--db", db, "زرافة").exit_code == 0
+
+
+def test_stored_deferred_trigger_value_is_never_run_as_sql(tmp_path, run):
+    """An archive from elsewhere may hold anything under DEFERRED_KEY: the
+    insert trigger is made from code, the stored value is only a flag."""
+    db = tmp_path / "theirs.db"
+    import sqlite3
+
+    def trigger_sql(path):
+        return sqlite3.connect(path).execute(
+            "select sql from sqlite_master where type = 'trigger' order by name"
+        ).fetchall()
+
+    assert run("import", SEEDS, "--db", db).exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute(f'drop trigger "{pipeline.INSERT_TRIGGER}"')
+    conn.execute(
+        "insert into archive_meta (key, value) values (?, ?)",
+        [pipeline.DEFERRED_KEY, "create table planted (x)"],
+    )
+    conn.commit()
+    conn.close()
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "new.txt").write_text("زرافة في الحديقة", encoding="utf-8")
+    assert run("import", extra, "--db", db).exit_code == 0
+    _, _, meta, _ = _contents(db)
+    assert pipeline.DEFERRED_KEY not in meta
+    assert not sqlite3.connect(db).execute("select name from sqlite_master where name = 'planted'").fetchall()
+    plain = tmp_path / "plain.db"
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    assert trigger_sql(db) == trigger_sql(plain)
+    assert run("search", "--db", db, "زرافة").exit_code == 0

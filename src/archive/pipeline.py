@@ -233,9 +233,11 @@ def prefetch(paths: list, encoding: str | None, known: dict) -> Iterator[None]:
 # documents written in that transaction in one statement; at its end it puts
 # the trigger back.  Every commit holds paragraphs and index in step, so a
 # kill -9 at any moment leaves a sound archive, searchable up to the last
-# commit.  The trigger's SQL is kept in archive_meta under DEFERRED_KEY from
-# the moment it is dropped: an import cut short leaves the key, and the next
-# import, whatever its size, carries on in this mode and restores the trigger.
+# commit.  archive_meta holds DEFERRED_KEY from the moment the trigger is
+# dropped: an import cut short leaves the key, and the next import, whatever
+# its size, carries on in this mode and restores the trigger.  The key is only
+# a flag: the trigger is made again from INSERT_TRIGGER_SQL, never from what an
+# archive (perhaps received from someone else) holds.
 # Deletes and updates still go through their triggers.
 
 DEFERRED_KEY = "deferred_index_trigger"
@@ -246,6 +248,10 @@ BULK_HASHSIZE = 8 * 1024 * 1024
 BULK_CACHE_KIB = 16_000
 FTS5_HASHSIZE = 1024 * 1024
 INSERT_TRIGGER = "paragraphs_ai"
+# As sqlite-utils' enable_fts(create_triggers=True) writes it.
+INSERT_TRIGGER_SQL = f"""CREATE TRIGGER "{INSERT_TRIGGER}" AFTER INSERT ON "paragraphs" BEGIN
+  INSERT INTO "paragraphs_fts" (rowid, "terms", "exact") VALUES (new.rowid, new."terms", new."exact");
+END"""
 # Imports of fewer files index row by row.
 BULK_MIN_FILES = 64
 
@@ -304,12 +310,7 @@ def bulk_index(db, paths: list) -> Iterator[None]:
     ).fetchone()
     if trigger:
         conn.execute(f'drop trigger "{INSERT_TRIGGER}"')
-        conn.execute(
-            "insert or replace into archive_meta (key, value) values (?, ?)", [DEFERRED_KEY, trigger[0]]
-        )
-        trigger_sql = trigger[0]
-    else:
-        trigger_sql = row[0]
+        conn.execute("insert or replace into archive_meta (key, value) values (?, '1')", [DEFERRED_KEY])
     conn.execute(f"insert into paragraphs_fts (paragraphs_fts, rank) values ('hashsize', {BULK_HASHSIZE})")
     if began:
         conn.execute("commit")
@@ -321,7 +322,7 @@ def bulk_index(db, paths: list) -> Iterator[None]:
         if not conn.in_transaction:
             conn.execute("begin immediate")
         index_pending(db)
-        conn.execute(trigger_sql)
+        conn.execute(INSERT_TRIGGER_SQL)
         conn.execute("delete from archive_meta where key = ?", [DEFERRED_KEY])
         # Back to FTS5's default for the writes that come one by one.
         conn.execute(f"insert into paragraphs_fts (paragraphs_fts, rank) values ('hashsize', {FTS5_HASHSIZE})")
