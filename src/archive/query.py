@@ -18,7 +18,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import sqlite_utils
 
@@ -117,7 +117,13 @@ def word_terms(word: str, exact: bool) -> frozenset[str]:
     return frozenset([word]) if exact else analyze.expand(word)
 
 
-def _atom_expression(atom: Atom, exact: bool) -> str:
+# known(column, terms) -> the terms the index holds in that column; given, the
+# expression leaves out look-ups that cannot match (bm25 pays for each one on
+# every matching row).  Leaving them out changes neither matches nor scores.
+Known = Callable[[str, Iterable[str]], set[str]]
+
+
+def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str:
     column = "exact" if exact else "terms"
     if atom.prefix:
         word = atom.words[0]
@@ -132,9 +138,13 @@ def _atom_expression(atom: Atom, exact: bool) -> str:
         if exact:
             return f"exact : ({_quote(atom.words[0])})"
         terms, forms = analyze.expansion(atom.words[0])
+        # Only the written forms are pruned: there can be hundreds of them and
+        # they are rare, so checking them is cheap; checking a common stem
+        # would read its whole posting list.
         expression = f"terms : ({' OR '.join(_quote(t) for t in sorted(terms))})"
+        forms = sorted(known("exact", forms) if known and forms else forms)
         if forms:
-            expression += f" OR exact : ({' OR '.join(_quote(f) for f in sorted(forms))})"
+            expression += f" OR exact : ({' OR '.join(_quote(f) for f in forms)})"
         return f"({expression})"
     # A phrase: FTS5 phrases hold one term per place, so the variants of each
     # word multiply; past a limit only the first word keeps its variants.
@@ -157,7 +167,7 @@ def _product(numbers) -> int:
     return result
 
 
-def to_fts(query: Query) -> str:
+def to_fts(query: Query, known: Known | None = None) -> str:
     """The FTS5 MATCH expression for a parsed query.
 
     >>> to_fts(parse("العمر", exact=True))
@@ -169,11 +179,11 @@ def to_fts(query: Query) -> str:
         raise QueryError("the query has no words to search for")
     parts = []
     for clause in query.clauses:
-        alternatives = [_atom_expression(a, query.exact) for a in clause]
+        alternatives = [_atom_expression(a, query.exact, known) for a in clause]
         parts.append("(" + " OR ".join(alternatives) + ")")
     expression = " AND ".join(parts)
     if query.excluded:
-        excluded = " OR ".join(_atom_expression(a, query.exact) for a in query.excluded)
+        excluded = " OR ".join(_atom_expression(a, query.exact, known) for a in query.excluded)
         expression = f"({expression}) NOT ({excluded})"
     return expression
 
@@ -326,10 +336,75 @@ limit :limit offset :offset
 """
 
 
-def _matches(query: Query, filters: Filters | None) -> tuple[str, dict]:
+def _indexed_terms(db: sqlite_utils.Database) -> Known:
+    """A `known` for to_fts(), reading the index's own vocabulary."""
+    db.execute(
+        "create virtual table if not exists temp.archive_index_terms"
+        " using fts5vocab(main, 'paragraphs_fts', 'col')"
+    )
+
+    def known(column: str, terms: Iterable[str]) -> set[str]:
+        terms = list(terms)
+        found: set[str] = set()
+        for start in range(0, len(terms), 500):
+            chunk = terms[start:start + 500]
+            found.update(
+                row[0]
+                for row in db.execute(
+                    "select distinct term from temp.archive_index_terms where col = ? and term in ("
+                    + ", ".join("?" * len(chunk)) + ")",
+                    [column, *chunk],
+                )
+            )
+        return found
+
+    return known
+
+
+def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -> tuple[str, dict]:
     """The `matches` and `numbered` SQL for this query and filters, with parameters."""
     where, params = (filters or Filters()).sql(os.getcwd())
-    return _MATCHES_SQL.format(filters=where), {"expression": to_fts(query), **params}
+    expression = to_fts(query, _indexed_terms(db))
+    return _MATCHES_SQL.format(filters=where), {"expression": expression, **params}
+
+
+# The best-ranked matching paragraphs, the first `limit` of them.  Without
+# filters FTS5 picks them on its own (ranking every match is the one cost that
+# grows with the archive) and only those rows are joined and read; filters must
+# act before the limit, so with them every match is joined first.
+_RANKED_SQL = """
+with top as (
+  select rowid, rank from paragraphs_fts
+  where paragraphs_fts match :expression order by rank limit :limit
+)
+select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
+       documents.title, top.rank,
+       coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)
+from top
+join paragraphs on paragraphs.id = top.rowid
+join documents on documents.id = paragraphs.document_id
+order by top.rank, documents.path, paragraphs.number
+"""
+_RANKED_FILTERED_SQL = """
+select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
+       documents.title, paragraphs_fts.rank,
+       coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)
+from paragraphs_fts
+join paragraphs on paragraphs.id = paragraphs_fts.rowid
+join documents on documents.id = paragraphs.document_id
+where paragraphs_fts match :expression {filters}
+order by paragraphs_fts.rank, documents.path, paragraphs.number
+limit :limit
+"""
+
+# How many matching paragraphs share each of these fingerprints.
+_COPIES_SQL = """
+select paragraphs.fingerprint, count(*)
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.fingerprint in (select value from json_each(:reprints)) {filters}
+  and paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
+group by paragraphs.fingerprint
+"""
 
 
 def search(
@@ -348,7 +423,47 @@ def search(
     saying how many there are; limit and offset count what is returned.
     """
     _connect_functions(db)
-    matches, params = _matches(query, filters)
+    if sort != "rank":
+        return _search_all(db, query, limit, offset, filters, sort, fold_duplicates)
+    where, params = (filters or Filters()).sql(os.getcwd())
+    params["expression"] = to_fts(query, _indexed_terms(db))
+    wanted = offset + limit
+    # Ranked by bm25, the first copy of a reprint met is its best-ranked one:
+    # fetch a few times the page, and more only when reprints ate it up.
+    fetch = max(4 * wanted, 50) if fold_duplicates else wanted
+    while True:
+        sql = _RANKED_FILTERED_SQL.format(filters=where) if where else _RANKED_SQL
+        rows = db.execute(sql, {**params, "limit": fetch}).fetchall()
+        kept = _first_copies(rows) if fold_duplicates else rows
+        if len(kept) >= wanted or len(rows) < fetch:
+            break
+        fetch *= 4
+    hits = [
+        Hit(path=row[4], title=row[5], paragraph=row[1], text=row[2], score=row[6],
+            document_id=row[3], paragraph_id=row[0], reprint=row[7], copies=1)
+        for row in kept[offset:wanted]
+    ]
+    if fold_duplicates and hits:
+        params["reprints"] = json.dumps([hit.reprint for hit in hits])
+        copies = dict(db.execute(_COPIES_SQL.format(filters=where), params).fetchall())
+        for hit in hits:
+            hit.copies = copies.get(hit.reprint, 1)
+    return hits
+
+
+def _first_copies(rows: list[tuple]) -> list[tuple]:
+    seen: set[str] = set()
+    first = []
+    for row in rows:
+        if row[7] not in seen:
+            seen.add(row[7])
+            first.append(row)
+    return first
+
+
+def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> list[Hit]:
+    """Any order: every match is numbered among its reprints in SQL."""
+    matches, params = _matches(query, filters, db)
     sql = matches + _HITS_SQL.format(
         shown="copy = 1" if fold_duplicates else "1", order=_ORDER[sort]
     )
@@ -392,7 +507,7 @@ def fill_duplicates(
     _connect_functions(db)
     where, params = (filters or Filters()).sql(os.getcwd())
     params.update(
-        expression=to_fts(query),
+        expression=to_fts(query, _indexed_terms(db)),
         reprints=json.dumps(list(folded)),
         shown=json.dumps([hit.paragraph_id for hit in folded.values()]),
     )
@@ -429,7 +544,7 @@ def matching_documents(
 ) -> list[DocumentHit]:
     """Documents with a matching paragraph, best first or by path."""
     _connect_functions(db)
-    matches, params = _matches(query, filters)
+    matches, params = _matches(query, filters, db)
     order = "order by best, matches.path" if sort == "rank" else "order by matches.path"
     rows = db.execute(
         matches + _DOCUMENTS_SQL.format(order=order), {**params, "limit": limit, "offset": offset}
@@ -447,7 +562,7 @@ class Counts:
 def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
     """How many paragraphs (all, and without reprints) and documents match."""
     _connect_functions(db)
-    matches, params = _matches(query, filters)
+    matches, params = _matches(query, filters, db)
     sql = matches + (
         "select count(*), count(distinct reprint), count(distinct document_id) from matches"
     )
