@@ -251,3 +251,32 @@ def test_stored_deferred_trigger_value_is_never_run_as_sql(tmp_path, run):
     assert run("import", SEEDS, "--db", plain).exit_code == 0
     assert trigger_sql(db) == trigger_sql(plain)
     assert run("search", "--db", db, "زرافة").exit_code == 0
+
+
+def test_worker_that_dies_leaves_the_analysis_to_the_importer(tmp_path, run, monkeypatch):
+    """A worker killed mid-import: the import goes on without it and stores
+    what it would have stored anyway."""
+    import subprocess
+    import sys
+
+    plain = tmp_path / "plain.db"
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    tasks = len(list(SEEDS.iterdir()))
+    # A worker that takes every task sent to it and dies before answering any.
+    dying = f"import pickle, sys\nfor _ in range({tasks}): pickle.load(sys.stdin.buffer)\nsys.exit(9)"
+    real_popen = subprocess.Popen
+    started = []
+
+    def popen(args, **kwargs):
+        if args[1:] == ["-m", "archive.pipeline"]:
+            started.append(args)
+            args = [sys.executable, "-c", dying]
+        return real_popen(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    db = tmp_path / "a.db"
+    result = run("import", SEEDS, "--db", db)
+    assert started
+    assert (result.exit_code, result.stderr.splitlines()[:-1]) == (0, [])
+    assert _contents(db) == _contents(plain)

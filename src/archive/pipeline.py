@@ -162,6 +162,7 @@ class _Prefetcher:
         )
         self.outstanding = 0
         self.ready: dict[bytes, list[tuple[str, str]]] = {}
+        self.lost = False  # the worker died: the importer analyzes everything itself
         for _ in range(PREFETCH_WINDOW):
             self._send_next()
 
@@ -176,10 +177,16 @@ class _Prefetcher:
         """The worker's analysis of these paragraphs, if it made it."""
         key = _key(paragraphs)
         found = self.ready.pop(key, None)
-        while found is None and self.outstanding:
-            result = pickle.load(self.process.stdout)
-            self.outstanding -= 1
-            self._send_next()
+        while found is None and self.outstanding and not self.lost:
+            try:
+                result = pickle.load(self.process.stdout)
+                self.outstanding -= 1
+                self._send_next()
+            except (EOFError, pickle.UnpicklingError, OSError):
+                # The worker died (killed, out of memory): carry on without it.
+                self.lost = True
+                self.process.kill()
+                break
             if result is None:
                 continue
             if result[0] == key:
@@ -191,7 +198,10 @@ class _Prefetcher:
         return found
 
     def close(self) -> None:
-        self.process.stdin.close()
+        try:
+            self.process.stdin.close()
+        except OSError:  # a dead worker: what was left to send has nowhere to go
+            pass
         self.process.stdout.close()
         self.process.wait()
 
