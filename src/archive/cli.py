@@ -214,10 +214,10 @@ COLOR_OPTION = click.option(
 
 def _open_for_reading(db_path: str | None):
     """The archive, with a warning on stderr when an older analyzer built it."""
-    from .store import analyzer_mismatch, open_archive
+    from .store import analyzer_mismatch, open_reader
 
     path = _db_path(db_path)
-    db = open_archive(path)
+    db = open_reader(path)
     old = analyzer_mismatch(db)
     if old:
         click.echo(

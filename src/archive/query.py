@@ -18,11 +18,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import analyze
+
+if TYPE_CHECKING:  # queries take any object with sqlite_utils.Database's execute/conn
+    import sqlite_utils
 
 _MAX_PHRASE_VARIANTS = 64
 _MAX_ATOMS = 64

@@ -19,11 +19,12 @@ import sqlite3
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import analyze, pipeline
+
+if TYPE_CHECKING:
+    import sqlite_utils
 from .files import (
     MAX_PARAGRAPH_CHARS,
     Document,
@@ -78,6 +79,8 @@ def open_archive(path: str, create: bool = False) -> sqlite_utils.Database:
     exists = check_db_path(path)
     if not exists and not create:
         raise ArchiveError(f"no archive at {path}: run 'archive import DIR' first")
+    import sqlite_utils
+
     try:
         db = sqlite_utils.Database(path)
         # Wait for a moment another connection holds a lock (an import's
@@ -116,8 +119,38 @@ def writer_lock(db_path: str) -> Iterator[None]:
         os.close(fd)
 
 
+class Reader:
+    """An archive opened for searching: the little of sqlite_utils.Database
+    that queries use (`execute`, `conn`), without importing sqlite_utils,
+    which costs every `archive search` a tenth of a second to start."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters if parameters is not None else ())
+
+
+def open_reader(path: str) -> Reader:
+    """Open an existing archive for searching (see open_archive)."""
+    if not check_db_path(path):
+        raise ArchiveError(f"no archive at {path}: run 'archive import DIR' first")
+    try:
+        conn = sqlite3.connect(path)
+        conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+        tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
+    if not ARCHIVE_TABLES <= tables:
+        raise ArchiveError(f"{path} is not an archive database")
+    return Reader(conn)
+
+
+ARCHIVE_TABLES = frozenset({"documents", "paragraphs", "paragraphs_fts", "archive_meta"})
+
+
 def is_archive(db: sqlite_utils.Database) -> bool:
-    return {"documents", "paragraphs", "paragraphs_fts", "archive_meta"} <= set(db.table_names())
+    return ARCHIVE_TABLES <= set(db.table_names())
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -188,11 +221,11 @@ def set_meta(db: sqlite_utils.Database, **values: str) -> None:
     )
 
 
-def get_meta(db: sqlite_utils.Database) -> dict[str, str]:
-    return {row["key"]: row["value"] for row in db["archive_meta"].rows}
+def get_meta(db: sqlite_utils.Database | Reader) -> dict[str, str]:
+    return dict(db.execute("select key, value from archive_meta").fetchall())
 
 
-def analyzer_mismatch(db: sqlite_utils.Database) -> str | None:
+def analyzer_mismatch(db: sqlite_utils.Database | Reader) -> str | None:
     """The analyzer version the archive was built with, if it is not ours."""
     built_with = get_meta(db).get("analyzer_version")
     return built_with if built_with != analyze.ANALYZER_VERSION else None
