@@ -426,8 +426,16 @@ class _ImportRun:
 
     def import_file(self, path: Path) -> None:
         try:
-            resolved = str(path.resolve(strict=True))
-            info = os.stat(resolved)
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                resolved = str(path.resolve(strict=True))
+                info = os.stat(resolved)
+            else:
+                # The scan starts from the resolved root and never enters a
+                # symlinked folder: a file that is no link is its own real
+                # path, and resolving it again (a stat per path component)
+                # was most of the time a re-import takes.
+                resolved = str(path)
         except (OSError, RuntimeError) as error:
             return self.fail(path, describe_os_error(error, path))
         if resolved in self.seen:
