@@ -366,12 +366,11 @@ def expansion(word: str) -> Expansion:
     for article in _ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2 and word not in _UNSTEMMED:
             return expansion(word[len(article):])
-    primary = stem(word)
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     for written in _written_forms(word):
         term = stem(written)
-        if term == primary or base in term:
+        if base in term:
             terms.add(term)
         else:
             forms.add(written)
@@ -387,10 +386,13 @@ def _written_forms(word: str) -> Iterator[str]:
                 yield article + form
 
 
+@lru_cache(maxsize=4096)
 def expand(word: str) -> frozenset[str]:
-    """The stems a query word is looked up by (see expansion()).
+    """Every stem the ordinary forms of a query word take: what a word inside
+    a phrase is looked up by, since a phrase can only hold stems.
 
     >>> {"زير", "وزير"} <= expand("وزير")  # وزير stems to زير, الوزير to وزير
     True
     """
-    return expansion(word).terms
+    terms, forms = expansion(word)
+    return terms | {stem(form) for form in forms}
