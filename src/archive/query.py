@@ -439,11 +439,7 @@ def search(
         if len(kept) >= wanted or len(rows) < fetch:
             break
         fetch *= 4
-    hits = [
-        Hit(path=row[4], title=row[5], paragraph=row[1], text=row[2], score=row[6],
-            document_id=row[3], paragraph_id=row[0], reprint=row[7], copies=1)
-        for row in kept[offset:wanted]
-    ]
+    hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
     if fold_duplicates and hits:
         params["reprints"] = json.dumps([hit.reprint for hit in hits])
         copies = dict(db.execute(_COPIES_SQL.format(filters=where), params).fetchall())
@@ -469,20 +465,15 @@ def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> lis
         shown="copy = 1" if fold_duplicates else "1", order=_ORDER[sort]
     )
     rows = db.execute(sql, {**params, "limit": limit, "offset": offset}).fetchall()
-    return [
-        Hit(
-            path=row[4],
-            title=row[5],
-            paragraph=row[1],
-            text=row[2],
-            score=row[6],
-            document_id=row[3],
-            paragraph_id=row[0],
-            reprint=row[7],
-            copies=row[8] if fold_duplicates else 1,
-        )
-        for row in rows
-    ]
+    return [_hit(row, copies=row[8] if fold_duplicates else 1) for row in rows]
+
+
+def _hit(row: tuple, copies: int) -> Hit:
+    """A Hit from a row of paragraph id, number, text, document id, path,
+    title, score and fingerprint."""
+    paragraph_id, number, text, document_id, path, title, score, reprint = row[:8]
+    return Hit(path=path, title=title, paragraph=number, text=text, score=score,
+               document_id=document_id, paragraph_id=paragraph_id, reprint=reprint, copies=copies)
 
 
 # The other copies of the shown hits, found by fingerprint (indexed) among the
