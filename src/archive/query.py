@@ -398,12 +398,14 @@ order by paragraphs_fts.rank, documents.path, paragraphs.number
 limit :limit
 """
 
-# How many matching paragraphs share each of these fingerprints.
+# How many matching paragraphs share each of these fingerprints.  The `+`
+# keeps SQLite from walking every match's row: the fingerprint index finds
+# the few candidates, and the matches are only checked against.
 _COPIES_SQL = """
 select paragraphs.fingerprint, count(*)
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.fingerprint in (select value from json_each(:reprints)) {filters}
-  and paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
+  and +paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
 group by paragraphs.fingerprint
 """
 
@@ -484,7 +486,7 @@ select paragraphs.fingerprint, documents.path, paragraphs.number
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.fingerprint in (select value from json_each(:reprints))
   and paragraphs.id not in (select value from json_each(:shown)) {filters}
-  and paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
+  and +paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
 order by documents.path, paragraphs.number
 """
 
