@@ -19,7 +19,7 @@ from datasette.plugins import pm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive import datasette_plugin
+from archive import analyze, datasette_plugin
 from archive.query import highlight_spans, parse, search
 from conftest import SEEDS, SHARED_SEEDS
 
@@ -240,17 +240,16 @@ def test_titles_descriptions_and_document_links(archive_db):
     assert "unicode-bidi: plaintext" in css.text
 
 
-def test_analyzed_columns_hidden_on_the_page_but_still_there(archive_db):
+def test_fingerprint_hidden_on_the_page_but_still_there(archive_db):
     page, chosen, api = fetch(
         [archive_db],
         "/archive/paragraphs",
-        "/archive/paragraphs?_col=terms",
+        "/archive/paragraphs?_col=fingerprint",
         "/archive/paragraphs.json?_shape=array&_size=1",
     )
-    assert 'class="col-text"' in page.text
-    assert 'class="col-terms"' not in page.text and 'class="col-fingerprint"' not in page.text
-    assert 'class="col-terms"' in chosen.text
-    assert {"terms", "exact", "fingerprint"} <= set(api.json()[0])
+    assert 'class="col-text"' in page.text and 'class="col-fingerprint"' not in page.text
+    assert 'class="col-fingerprint"' in chosen.text
+    assert set(api.json()[0]) == {"id", "document_id", "number", "text", "fingerprint"}
 
 
 # --- other databases, and the archive without the plugin ---------------------------
@@ -298,18 +297,18 @@ def test_without_the_plugin_the_archive_is_an_ordinary_database(archive_db, with
     plugins, normalized, as_typed, page, search_page = fetch(
         [archive_db],
         "/-/plugins.json",
-        f"/archive/paragraphs.json?_search={quote('الامن')}&_col=exact&_shape=array&_size=max",
+        f"/archive/paragraphs.json?_search={quote('الامن')}&_shape=array&_size=max",
         f"/archive/paragraphs.json?_search={quote('الأمن')}&_shape=array",
         "/archive/paragraphs",
         "/archive/search",
     )
     assert "archive" not in {p["name"] for p in plugins.json()}
-    assert page.status_code == 200 and 'class="col-terms"' in page.text
+    assert page.status_code == 200 and 'class="col-fingerprint"' in page.text
     assert search_page.status_code == 404
     # Stock search matches the index's normalized words: the written form in
     # normalized spelling (bare alef) is found, the spelling with hamza is not.
     rows = normalized.json()
-    assert rows and all("الامن" in row["exact"].split() for row in rows)
+    assert rows and all("الامن" in analyze.exact_form(row["text"]).split() for row in rows)
     assert as_typed.json() == []
     # ... and only that form: the plugin finds more (قوات الأمن with و, ل ...).
     stock = {row["id"] for row in rows}

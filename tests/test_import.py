@@ -173,17 +173,17 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
     huge_text = sentence * (4 * files.MAX_PARAGRAPH_CHARS // len(sentence))
     (tree / "huge.txt").write_text(huge_text, encoding="utf-8")
 
-    # A file removed after the folder was listed, before it is read.
+    # A file removed after the walk listed it, before it is read.
     import archive.store as store
 
-    real_scan = store.scan_folder
+    real_carry_out = store._ImportRun.carry_out
 
-    def scan_then_remove(*args, **kwargs):
-        scan = real_scan(*args, **kwargs)
-        (tree / "vanishing.txt").unlink()
-        return scan
+    def remove_then_import(self, plan, *args):
+        if plan.path.name == "vanishing.txt":
+            plan.path.unlink()
+        return real_carry_out(self, plan, *args)
 
-    monkeypatch.setattr(store, "scan_folder", scan_then_remove)
+    monkeypatch.setattr(store._ImportRun, "carry_out", remove_then_import)
     # Tests run as root, who can read anything: refuse one file the way a
     # file without read permission is refused.
     write_tree(tree, ["unreadable.txt"])

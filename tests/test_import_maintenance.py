@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
 from archive import analyze
@@ -16,28 +17,104 @@ def test_healthy_archive_checks_ok(seeds_db, run):
     assert expected in result.stderr
 
 
-def test_old_analyzer_version_is_a_problem_until_rebuild(seeds_db, run):
+def _reindex(db, analysis):
+    """Index every paragraph as analysis(text) says, as another analyzer would have."""
+    for pid, text in db.execute("select id, text from paragraphs").fetchall():
+        db.execute(
+            "insert into paragraphs_fts (paragraphs_fts, rowid, terms, exact) values ('delete', ?, ?, ?)",
+            [pid, analyze.stemmed_form(text), analyze.exact_form(text)],
+        )
+        db.execute("insert into paragraphs_fts (rowid, terms, exact) values (?, ?, ?)", [pid, *analysis(text)])
+
+
+def test_old_analyzer_version_is_a_problem_until_rebuild(seeds_db, run, tmp_path):
     db = sqlite_utils.Database(seeds_db)
-    # As if an older analyzer had produced these columns.
+    # As if an older analyzer had indexed the paragraphs: other terms.
+    _reindex(db, lambda text: ("stale " * len(text.split()), "stale"))
     db["archive_meta"].upsert({"key": "analyzer_version", "value": "0"}, pk="key")
-    db.execute("update paragraphs set terms = 'stale', exact = 'stale', fingerprint = 'x'")
     db.conn.commit()
 
     result = run("check", "--db", seeds_db)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith("archive: problem: ")
     assert "analyzer version 0" in result.stderr and "archive rebuild" in result.stderr
+    assert "terms are not indexed as the paragraphs' text says" in result.stderr
     searched = run("search", "--db", seeds_db, "قوات")
     assert "archive rebuild" in searched.stderr and searched.exit_code == 1
+    # Taking paragraphs out of the index needs the analyzer that put them in.
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "a.txt").write_text("زرافة في الحديقة", encoding="utf-8")
+    imported = run("import", "--db", seeds_db, new)
+    assert imported.exit_code == 2 and "run 'archive rebuild' first" in imported.stderr
 
     assert run("rebuild", "--db", seeds_db).exit_code == 0
     assert run("check", "--db", seeds_db).exit_code == 0
-    rows = db.execute("select text, terms, exact from paragraphs").fetchall()
-    assert rows and all(
-        (terms, exact) == (analyze.stemmed_form(text), analyze.exact_form(text)) for text, terms, exact in rows
-    )
     searched = run("search", "--db", seeds_db, "قوات")
     assert searched.exit_code == 0 and "warning" not in searched.stderr
+    assert run("import", "--db", seeds_db, new).exit_code == 0
+
+
+def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
+    """Schema 1 stored the analyzed forms in paragraphs, indexed through triggers."""
+    db = sqlite_utils.Database(seeds_db)
+    db["paragraphs"].disable_fts()
+    db["paragraphs"].add_column("terms", str)
+    db["paragraphs"].add_column("exact", str)
+    for pid, text in db.execute("select id, text from paragraphs").fetchall():
+        db["paragraphs"].update(pid, {"terms": analyze.stemmed_form(text), "exact": analyze.exact_form(text)})
+    db["paragraphs"].enable_fts(["terms", "exact"], fts_version="FTS5", create_triggers=True)
+    db["archive_meta"].upsert({"key": "schema_version", "value": "1"}, pk="key")
+    db.conn.commit()
+    size_before = db["paragraphs"].count
+    searched = run("search", "--db", seeds_db, "قوات")
+    assert searched.exit_code == 0  # still searchable as it is
+
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "a.txt").write_text("زرافة في الحديقة", encoding="utf-8")
+    imported = run("import", "--db", seeds_db, new)
+    assert imported.exit_code == 2 and "run 'archive rebuild' first" in imported.stderr
+    assert "another version of archive" in run("check", "--db", seeds_db).stderr
+
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    db = sqlite_utils.Database(seeds_db)
+    assert set(db["paragraphs"].columns_dict) == {"id", "document_id", "number", "text", "fingerprint"}
+    assert db.execute("select count(*) from sqlite_master where type = 'trigger'").fetchone()[0] == 0
+    assert db["paragraphs"].count == size_before
+    assert run("check", "--db", seeds_db).exit_code == 0
+    assert run("search", "--db", seeds_db, "قوات").stdout == searched.stdout
+    assert run("import", "--db", seeds_db, new).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        (
+            ["update paragraphs set text = 'زرافة في الحديقة' where id = 2"],
+            "terms are not indexed as the paragraphs' text says",
+        ),
+        (
+            [
+                "update documents set paragraphs = paragraphs - 1"
+                " where id = (select document_id from paragraphs where id = 3)",
+                "delete from paragraphs where id = 3",
+            ],
+            "1 entries are for paragraphs that are gone",
+        ),
+    ],
+    ids=["text changed", "paragraph deleted"],
+)
+def test_paragraphs_changed_behind_the_archive_are_found(seeds_db, run, changes, problem):
+    db = sqlite_utils.Database(seeds_db)
+    for sql in changes:
+        db.execute(sql)
+    db.conn.commit()
+    result = run("check", "--db", seeds_db)
+    assert result.exit_code == 1 and problem in result.stderr
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    assert run("check", "--db", seeds_db).exit_code == 0
+    assert ("زرافة" in run("search", "--db", seeds_db, "زرافة").stdout) == ("زرافة" in changes[0])
 
 
 def test_damaged_search_index_is_found_and_rebuilt(seeds_db, run):

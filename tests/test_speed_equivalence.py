@@ -103,110 +103,108 @@ def test_full_cache_is_cleared_and_still_right(monkeypatch):
     assert len(pipeline._exact) <= 5 + max(len(analyze.words(p)) for p in paragraphs)
 
 
-def test_stored_rows_match_the_straightforward_path(seeds_db):
-    import sqlite_utils
+def test_index_holds_the_straightforward_analysis(seeds_db):
+    """Term by term, the index is what the straightforward path gives."""
+    import sqlite3
+    from collections import Counter
 
-    db = sqlite_utils.Database(seeds_db)
-    rows = list(db.query("select text, terms, exact from paragraphs"))
-    assert rows
-    for row in rows:
-        assert (row["terms"], row["exact"]) == _straightforward(row["text"])
+    conn = sqlite3.connect(seeds_db)
+    texts = [text for (text,) in conn.execute("select text from paragraphs")]
+    assert texts
+    expected = Counter()
+    for text in texts:
+        terms, exact = _straightforward(text)
+        expected.update(("terms", term) for term in terms.split())
+        expected.update(("exact", word) for word in exact.split())
+    conn.execute("create virtual table temp.v using fts5vocab(main, paragraphs_fts, col)")
+    indexed = Counter({(col, term): count for term, col, count in conn.execute("select term, col, cnt from temp.v")})
+    assert indexed == expected
 
 
-def test_paragraph_rows_columns():
-    rows = store.paragraph_rows(7, ["وَالقُوّاتُ الأمريكيـــة", "twitter users"])
-    assert [r["number"] for r in rows] == [1, 2]
-    assert rows[0]["exact"] == "والقوات الامريكيه"
-    assert rows[0]["terms"] == analyze.stemmed_form("وَالقُوّاتُ الأمريكيـــة")
-    assert rows[1]["terms"] == "twitter user"
-    assert rows[0]["fingerprint"] != rows[1]["fingerprint"]
+def test_analyzed_paragraphs():
+    analyzed = pipeline.analyze_paragraphs(["وَالقُوّاتُ الأمريكيـــة", "twitter users"])
+    assert analyzed[0][:2] == (analyze.stemmed_form("وَالقُوّاتُ الأمريكيـــة"), "والقوات الامريكيه")
+    assert analyzed[1][:2] == ("twitter user", "twitter users")
+    assert analyzed[0][2] != analyzed[1][2]  # fingerprints
+    assert pipeline.analyze_paragraphs(["والقوات الأمريكية"])[0][2] == analyzed[0][2]
 
 
-# --- the import's machinery: worker analysis and per-batch indexing ----------
+# --- the import's machinery: the worker and the batches ----------------------
 
 
 def _contents(db_path):
+    """Everything stored, the index's health and one search's count."""
     import sqlite3
+
+    import sqlite_utils
+
+    from archive.maintenance import index_problems
 
     conn = sqlite3.connect(db_path)
     try:
-        conn.execute("insert into paragraphs_fts(paragraphs_fts, rank) values('integrity-check', 1)")
+        assert index_problems(sqlite_utils.Database(conn)) == []
         rows = conn.execute(
-            """select d.path, p.number, p.text, p.terms, p.exact, p.fingerprint
+            """select d.path, d.sha256, p.number, p.text, p.fingerprint
                from paragraphs p join documents d on d.id = p.document_id order by d.path, p.number"""
         ).fetchall()
-        triggers = {r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")}
-        meta = {r[0] for r in conn.execute("select key from archive_meta")}
         term = analyze.stem(analyze.normalize("القوات"))
         hits = conn.execute(
             "select count(*) from paragraphs_fts where paragraphs_fts match ?", [f'terms : "{term}"']
         ).fetchone()[0]
-        return rows, triggers, meta, hits
+        return rows, hits
     finally:
         conn.close()
 
 
 @pytest.fixture
-def always_bulk(monkeypatch):
-    """Worker process and per-batch indexing even for the few seed files."""
+def always_worker(monkeypatch):
+    """Worker process and small batches even for the few seed files."""
     monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
-    monkeypatch.setattr(pipeline, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "PREFETCH_WINDOW", 2)
     monkeypatch.setattr(store, "BATCH_DOCUMENTS", 2)
 
 
-def test_worker_and_bulk_index_store_the_same_archive(tmp_path, run, monkeypatch):
+def test_worker_and_batches_store_the_same_archive(tmp_path, run, monkeypatch):
     plain = tmp_path / "plain.db"
     assert run("import", SEEDS, "--db", plain).exit_code == 0
     monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
-    monkeypatch.setattr(pipeline, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "PREFETCH_WINDOW", 2)
     monkeypatch.setattr(store, "BATCH_DOCUMENTS", 2)
     taken = []
-    original = pipeline._Prefetcher.take
-    monkeypatch.setattr(pipeline._Prefetcher, "take", lambda self, p: taken.append(original(self, p)) or taken[-1])
-    bulk = tmp_path / "bulk.db"
-    assert run("import", SEEDS, "--db", bulk).exit_code == 0
-    assert taken and all(result is not None for result in taken)  # the worker did the analysis
-    rows, triggers, meta, hits = _contents(bulk)
-    plain_rows, plain_triggers, _, plain_hits = _contents(plain)
-    assert rows == plain_rows
-    assert triggers == plain_triggers and "paragraphs_ai" in triggers
-    assert pipeline.DEFERRED_KEY not in meta
-    assert hits == plain_hits > 0
+    original = pipeline.Ahead.take
+    monkeypatch.setattr(pipeline.Ahead, "take", lambda self: taken.append(original(self)) or taken[-1])
+    worked = tmp_path / "worked.db"
+    assert run("import", SEEDS, "--db", worked).exit_code == 0
+    # The worker read and analyzed every document.
+    assert len(taken) == len(list(SEEDS.glob("*.txt"))) and all(isinstance(t, tuple) for t in taken)
+    assert _contents(worked) == _contents(plain)
+    assert _contents(plain)[1] > 0
 
 
-def test_bulk_import_cut_short_is_sound_and_finished_by_the_next(tmp_path, run, always_bulk, monkeypatch):
+def test_import_cut_short_is_sound_and_finished_by_the_next(tmp_path, run, always_worker, monkeypatch):
     db = tmp_path / "archive.db"
     calls = []
-    original = store._ImportRun.import_file
+    original = store._ImportRun.carry_out
 
-    def dies_on_fourth(self, path):
-        calls.append(path)
+    def dies_on_fourth(self, plan, *args):
+        calls.append(plan)
         if len(calls) == 4:
             raise KeyboardInterrupt
-        return original(self, path)
+        return original(self, plan, *args)
 
-    monkeypatch.setattr(store._ImportRun, "import_file", dies_on_fourth)
+    monkeypatch.setattr(store._ImportRun, "carry_out", dies_on_fourth)
     assert run("import", SEEDS, "--db", db).exit_code != 0
-    rows, triggers, meta, _ = _contents(db)  # integrity-check passes
+    rows, _ = _contents(db)  # the index is sound
     assert len({r[0] for r in rows}) == 2  # the first batch of two documents was committed
-    assert "paragraphs_ai" not in triggers and pipeline.DEFERRED_KEY in meta
 
-    # The next import, even of one small file, finishes the job.
-    monkeypatch.setattr(store._ImportRun, "import_file", original)
-    monkeypatch.setattr(pipeline, "BULK_MIN_FILES", 10**6)
+    monkeypatch.setattr(store._ImportRun, "carry_out", original)
     assert run("import", SEEDS, "--db", db).exit_code == 0
-    rows, triggers, meta, hits = _contents(db)
-    assert len({r[0] for r in rows}) == len(list(SEEDS.glob("*.txt")))
-    assert "paragraphs_ai" in triggers and pipeline.DEFERRED_KEY not in meta
-    # Row by row again: a new file is indexed through the trigger.
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    (extra / "new.txt").write_text("زرافة في الحديقة", encoding="utf-8")
-    assert run("import", extra, "--db", db).exit_code == 0
-    assert run("search", "--db", db, "زرافة").exit_code == 0
+    plain = tmp_path / "plain.db"
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    assert _contents(db) == _contents(plain)
 
 
-def test_bulk_import_replaces_changed_documents(tmp_path, run, always_bulk):
+def test_changed_and_removed_documents_leave_the_index(tmp_path, run, always_worker):
     tree = tmp_path / "tree"
     tree.mkdir()
     for i in range(4):
@@ -214,46 +212,14 @@ def test_bulk_import_replaces_changed_documents(tmp_path, run, always_bulk):
     db = tmp_path / "archive.db"
     assert run("import", tree, "--db", db).exit_code == 0
     (tree / "2.txt").write_text("خبر رقم 2\n\nزرافة في الحديقة", encoding="utf-8")
-    assert run("import", tree, "--db", db).exit_code == 0
-    rows, _, _, hits = _contents(db)  # integrity-check passes
-    assert hits == 3  # القوات: in the three unchanged documents only
+    (tree / "3.txt").unlink()
+    assert run("import", tree, "--db", db, "--prune").exit_code == 0
+    _, hits = _contents(db)  # the index holds the current text only
+    assert hits == 2  # القوات: in the two unchanged documents
     assert run("search", "--db", db, "زرافة").exit_code == 0
 
 
-def test_stored_deferred_trigger_value_is_never_run_as_sql(tmp_path, run):
-    """An archive from elsewhere may hold anything under DEFERRED_KEY: the
-    insert trigger is made from code, the stored value is only a flag."""
-    db = tmp_path / "theirs.db"
-    import sqlite3
-
-    def trigger_sql(path):
-        return sqlite3.connect(path).execute(
-            "select sql from sqlite_master where type = 'trigger' order by name"
-        ).fetchall()
-
-    assert run("import", SEEDS, "--db", db).exit_code == 0
-    conn = sqlite3.connect(db)
-    conn.execute(f'drop trigger "{pipeline.INSERT_TRIGGER}"')
-    conn.execute(
-        "insert into archive_meta (key, value) values (?, ?)",
-        [pipeline.DEFERRED_KEY, "create table planted (x)"],
-    )
-    conn.commit()
-    conn.close()
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    (extra / "new.txt").write_text("زرافة في الحديقة", encoding="utf-8")
-    assert run("import", extra, "--db", db).exit_code == 0
-    _, _, meta, _ = _contents(db)
-    assert pipeline.DEFERRED_KEY not in meta
-    assert not sqlite3.connect(db).execute("select name from sqlite_master where name = 'planted'").fetchall()
-    plain = tmp_path / "plain.db"
-    assert run("import", SEEDS, "--db", plain).exit_code == 0
-    assert trigger_sql(db) == trigger_sql(plain)
-    assert run("search", "--db", db, "زرافة").exit_code == 0
-
-
-def test_worker_that_dies_leaves_the_analysis_to_the_importer(tmp_path, run, monkeypatch):
+def test_worker_that_dies_leaves_the_reading_to_the_importer(tmp_path, run, monkeypatch):
     """A worker killed mid-import: the import goes on without it and stores
     what it would have stored anyway."""
     import subprocess
@@ -262,9 +228,14 @@ def test_worker_that_dies_leaves_the_analysis_to_the_importer(tmp_path, run, mon
     plain = tmp_path / "plain.db"
     assert run("import", SEEDS, "--db", plain).exit_code == 0
     monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
-    tasks = len(list(SEEDS.iterdir()))
-    # A worker that takes every task sent to it and dies before answering any.
-    dying = f"import pickle, sys\nfor _ in range({tasks}): pickle.load(sys.stdin.buffer)\nsys.exit(9)"
+    monkeypatch.setattr(pipeline, "PREFETCH_WINDOW", 3)
+    # A worker that takes three tasks, answers one and dies.
+    dying = (
+        "import pickle, sys\n"
+        "tasks = [pickle.load(sys.stdin.buffer) for _ in range(3)]\n"
+        "pickle.dump((tasks[0][0], None), sys.stdout.buffer); sys.stdout.flush()\n"
+        "sys.exit(9)"
+    )
     real_popen = subprocess.Popen
     started = []
 
@@ -280,3 +251,17 @@ def test_worker_that_dies_leaves_the_analysis_to_the_importer(tmp_path, run, mon
     assert started
     assert (result.exit_code, result.stderr.splitlines()[:-1]) == (0, [])
     assert _contents(db) == _contents(plain)
+
+
+def test_worker_reports_unreadable_files_as_the_importer_would(tmp_path, run, monkeypatch):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "good.txt").write_text("القوات في المدينة", encoding="utf-8")
+    (tree / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (tree / "latin.txt").write_bytes("مرحبا بكم".encode("cp1256"))
+    plain = run("import", tree, "--db", tmp_path / "plain.db")
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    worked = run("import", tree, "--db", tmp_path / "worked.db")
+    assert (worked.exit_code, worked.stderr.replace("worked.db", "plain.db")) == (plain.exit_code, plain.stderr)
+    assert "image.txt: binary file, not text" in worked.stderr
+    assert _contents(tmp_path / "worked.db")[0] == _contents(tmp_path / "plain.db")[0]

@@ -2,8 +2,8 @@
 
 Everything that turns text into index terms lives here, so the words stored at
 import time and the words looked up at query time always go through the same
-steps.  Each paragraph gets two derived columns, both plain space-separated
-tokens that SQLite's stock ``unicode61`` tokenizer keeps whole:
+steps.  Each paragraph is indexed in two analyzed forms, both plain
+space-separated words that SQLite's stock FTS5 tokenizers keep whole:
 
 * ``exact``: every word normalized (marks, tatweel, letter variants folded)
   >>> exact_form("وَالقُوّاتُ الأمريكيـــة")
@@ -69,6 +69,11 @@ _LETTER_MAP = str.maketrans(
 )
 
 
+# The Arabic letters hamza to yeh, without tatweel (U+0640): NFKC, NFD and
+# casefold leave them as they are, and only the letter map changes some.
+_PLAIN_ARABIC = re.compile("[\u0621-\u063f\u0641-\u064a]+")
+
+
 def normalize(text: str) -> str:
     """Fold the ways of writing the same word into one.
 
@@ -81,13 +86,17 @@ def normalize(text: str) -> str:
     >>> normalize("٢٠١٥ ﻻ Café")
     '2015 لا cafe'
     """
+    if _PLAIN_ARABIC.fullmatch(text):
+        # Most words: letters that no step below changes but the letter map
+        # (a shortcut for the import, which normalizes every distinct word).
+        return text.translate(_LETTER_MAP)
     # NFKC folds presentation forms and ligatures (ﻻ → لا) before anything else.
     text = unicodedata.normalize("NFKC", text)
     text = _REMOVE.sub("", text)
     text = text.translate(_LETTER_MAP)
     if not text.isascii():
-        # Remaining combining marks (Latin accents, stray marks) go too: FTS5's
-        # unicode61 would split a word on them.
+        # Remaining combining marks (Latin accents, stray marks) go too: a
+        # word is the same with or without them.
         decomposed = unicodedata.normalize("NFD", text)
         text = unicodedata.normalize(
             "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))

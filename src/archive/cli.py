@@ -137,7 +137,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
     scan = scan_folder(folder, include_hidden=hidden, patterns=patterns)
     with writer_lock(path):
         db = open_archive(path, create=True)
-        with _progress(len(scan.files), interactive) as advance:
+        with _progress(scan.count() if interactive else 0, interactive) as advance:
             summary = import_scanned(
                 db, scan, encoding=encoding, prune=prune, report=report, progress=advance
             )

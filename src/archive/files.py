@@ -47,6 +47,7 @@ class Document:
     size: int
     mtime_ns: int
     sha256: str = ""  # of the bytes as read
+    title: str = ""
 
 
 def find_files(
@@ -83,6 +84,22 @@ def find_files(
                 yield path
 
 
+def walked(path: Path, root: Path, include_hidden: bool = False, patterns: Iterable[str] = ()) -> bool:
+    """Whether find_files(root, ...) lists path, a real path (no symlink in
+    it) to an existing file.
+
+    >>> walked(Path("/r/a/b.txt"), Path("/r")), walked(Path("/r/.a/b.txt"), Path("/r"))
+    (True, False)
+    """
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    if not include_hidden and any(part.startswith(".") for part in parts):
+        return False
+    return _wanted(path, root, list(patterns))
+
+
 def _wanted(path: Path, root: Path, patterns: list[str]) -> bool:
     if not patterns:
         suffix = path.suffix.lower()
@@ -99,8 +116,11 @@ def _is_binary(data: bytes) -> bool:
     if b"\x00" in data:
         return True
     # Text has hardly any control characters besides tab, newlines and form feed.
-    controls = sum(data.count(bytes([c])) for c in range(32) if c not in b"\t\n\r\f\v\x1b")
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     return controls > len(data) // 10
+
+
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in b"\t\n\r\f\v\x1b")
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -183,15 +203,16 @@ def _arabic_likeness(text: str) -> int:
 _MIXED_SCRIPT_WORD = re.compile(r"[\u0600-\u06ff][\u00c0-\u00ff]|[\u00c0-\u00ff][\u0600-\u06ff]")
 
 
-def read_document(path: str | os.PathLike, encoding: str | None = None) -> Document:
-    """Read and decode one regular file.
+def read_document(path: str | os.PathLike, encoding: str | None = None, real_path: bool = False) -> Document:
+    """Read and decode one regular file; real_path: path has no symlink in
+    it, and is absolute (else it is resolved).
 
     Opened without blocking and checked after opening, so a FIFO or device put
     where a file was is refused rather than waited on.
     """
     path = Path(path)
     try:
-        resolved = path.resolve(strict=True)
+        resolved = path if real_path else path.resolve(strict=True)
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK)
     except (OSError, RuntimeError) as error:
         raise UnreadableDocument(describe_os_error(error, path)) from None
@@ -209,7 +230,7 @@ def read_document(path: str | os.PathLike, encoding: str | None = None) -> Docum
             raise UnreadableDocument(describe_os_error(error, path)) from None
     text, used = decode(data, encoding)
     digest = hashlib.sha256(data).hexdigest()
-    return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest)
+    return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text))
 
 
 def printable(path: str | os.PathLike) -> str:

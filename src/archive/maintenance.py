@@ -3,13 +3,15 @@ rebuild` re-derives everything the analyzer computes from the stored text."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from . import analyze
-from .store import enable_search_index, get_meta, paragraph_rows, set_meta
+from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
+from .store import SCHEMA_VERSION, create_search_index, get_meta, set_meta
 
 
 @dataclass
@@ -51,10 +53,71 @@ def _integrity(db: sqlite_utils.Database, health: Health) -> None:
 
 
 def _search_index(db: sqlite_utils.Database, health: Health) -> None:
+    problems = index_problems(db)
+    if problems:
+        health.problems += [f"search index: {problem}: run 'archive rebuild'" for problem in problems]
+
+
+def index_problems(db: sqlite_utils.Database) -> list[str]:
+    """How the search index differs from the analysis of the paragraphs' text.
+
+    FTS5's own check (its content comparison needs stored columns) covers the
+    index's structure; the rest is compared here: the rows indexed, and, for
+    every term of each column, the paragraphs holding it and its occurrences,
+    against an index of a fresh analysis made in a temporary table.  Both
+    vocabularies come sorted, so they are compared as two streams."""
+    if SCHEMA_VERSION != get_meta(db).get("schema_version"):
+        return ["made by another version of archive"]
     try:
-        db.execute("insert into paragraphs_fts(paragraphs_fts, rank) values('integrity-check', 1)")
+        db.execute(f"insert into {INDEX} ({INDEX}, rank) values ('integrity-check', 0)")
     except sqlite3.DatabaseError as error:
-        health.problems.append(f"search index does not match the paragraphs ({error}): run 'archive rebuild'")
+        return [f"damaged ({error})"]
+    problems = []
+    unindexed = db.execute(
+        f"select count(*) from paragraphs where id not in (select id from {INDEX}_docsize)"
+    ).fetchone()[0]
+    stale = db.execute(
+        f"select count(*) from {INDEX}_docsize where id not in (select id from paragraphs)"
+    ).fetchone()[0]
+    if unindexed:
+        problems.append(f"{unindexed} paragraphs are not indexed")
+    if stale:
+        problems.append(f"{stale} entries are for paragraphs that are gone")
+    db.execute("drop table if exists temp.archive_fresh")
+    db.execute("create virtual table temp.archive_fresh using fts5(terms, exact, content='')")
+    try:
+        with db.conn:
+            for batch in _paragraph_batches(db):
+                db.conn.executemany(
+                    "insert into temp.archive_fresh (rowid, terms, exact) values (?, ?, ?)",
+                    [(pid, *analyze_paragraph(text)) for pid, text, _ in batch],
+                )
+        db.execute(f"create virtual table temp.archive_stored_vocab using fts5vocab(main, {INDEX}, col)")
+        db.execute("create virtual table temp.archive_fresh_vocab using fts5vocab(temp, archive_fresh, col)")
+        stored = db.execute("select term, col, doc, cnt from temp.archive_stored_vocab")
+        fresh = db.execute("select term, col, doc, cnt from temp.archive_fresh_vocab")
+        differing = sum(1 for a, b in itertools.zip_longest(stored, fresh) if a != b)
+        if differing:
+            problems.append(f"{differing} terms are not indexed as the paragraphs' text says")
+    finally:
+        for table in ("archive_stored_vocab", "archive_fresh_vocab", "archive_fresh"):
+            db.execute(f"drop table if exists temp.{table}")
+    return problems
+
+
+def _paragraph_batches(db: sqlite_utils.Database, size: int = 5000):
+    """(id, text, fingerprint) of every paragraph, a batch at a time: never
+    the whole archive in memory, and no cursor left open over rows that are
+    being changed."""
+    last = 0
+    while True:
+        batch = db.execute(
+            "select id, text, fingerprint from paragraphs where id > ? order by id limit ?", [last, size]
+        ).fetchall()
+        if not batch:
+            return
+        yield batch
+        last = batch[-1][0]
 
 
 def _analyzer_version(db: sqlite_utils.Database, health: Health) -> None:
@@ -83,28 +146,31 @@ def _counts(db: sqlite_utils.Database, health: Health) -> None:
 
 
 def rebuild(db: sqlite_utils.Database) -> int:
-    """Analyze every paragraph's text again, rebuild the search index and
-    record the current analyzer version; returns the number of paragraphs.
+    """Analyze every paragraph's text again, make the search index anew from
+    it and record the current analyzer version; returns the number of
+    paragraphs.  An archive of an earlier schema is converted on the way.
 
     One transaction: a rebuild cut short leaves the archive as it was, never
     half re-analyzed under a version that claims otherwise.  The index is
-    dropped first and made again from the new columns, because updating rows
-    through the triggers of an index that may itself be damaged could fail.
-    """
+    dropped and made again, rather than updated, as it may be damaged."""
     total = 0
     with db.atomic():
-        db["paragraphs"].disable_fts()
-        document_ids = [row[0] for row in db.execute("select id from documents order by id")]
-        for document_id in document_ids:
-            rows = db.execute(
-                "select id, text from paragraphs where document_id = ? order by number", [document_id]
-            ).fetchall()
-            analyzed = paragraph_rows(document_id, [text for _, text in rows])
-            db.conn.executemany(
-                "update paragraphs set terms = ?, exact = ?, fingerprint = ? where id = ?",
-                [(new["terms"], new["exact"], new["fingerprint"], pid) for (pid, _), new in zip(rows, analyzed)],
-            )
-            total += len(rows)
-        enable_search_index(db)
-        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION)
+        db["paragraphs"].disable_fts()  # the index, and the triggers of schema 1
+        # Schema 1 stored the analyzed forms in paragraphs: they go (SQLite
+        # drops a column in place; sqlite-utils' transform would copy the table).
+        for column in ("terms", "exact"):
+            if column in db["paragraphs"].columns_dict:
+                db.execute(f'alter table paragraphs drop column "{column}"')
+        create_search_index(db)
+        for batch in _paragraph_batches(db):
+            analyzed = [analyze_paragraph(text) for _, text, _ in batch]
+            index_paragraphs(db.conn, [(pid, terms, exact) for (pid, _, _), (terms, exact) in zip(batch, analyzed)])
+            changed = [
+                (fingerprint(exact), pid)
+                for (pid, _, old), (_, exact) in zip(batch, analyzed)
+                if fingerprint(exact) != old
+            ]
+            db.conn.executemany("update paragraphs set fingerprint = ? where id = ?", changed)
+            total += len(batch)
+        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION)
     return total

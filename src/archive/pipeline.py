@@ -1,53 +1,65 @@
-"""The import hot path: paragraph analysis with a per-word cache.
+"""The import hot path: paragraph analysis, a worker on the second core, and
+the search index written in bulk.
 
-`analyze.exact_form` and `analyze.stemmed_form` define what the `exact` and
-`terms` columns hold; this module computes the same two strings faster, for
-the import of many documents:
-
-* each distinct written word is normalized and stemmed once: a news corpus
-  repeats a few hundred thousand written words millions of times.
-
+`analyze.exact_form` and `analyze.stemmed_form` define the two analyzed
+forms of a paragraph that the search index holds (`exact` and `terms`); this
+module computes the same two strings faster, for the import of many
+documents: each distinct written word is normalized and stemmed once, as a
+news corpus repeats a few hundred thousand written words millions of times.
 tests/test_speed_equivalence.py pins that the output is identical to the
-straightforward path on real text.
+straightforward path, on real and on arbitrary text.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
-import os
 import pickle
 import sys
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from . import analyze
 
+# Distinct written words kept analyzed, at most; memory stays bounded on any
+# corpus.  The cache has two generations: when the young one is full it
+# becomes the old one, the old one is dropped, and a word met again is moved
+# from the old to the young one (a copy, not an analysis).  So the words in
+# use stay, whatever the corpus's size: clearing it all when full cost a
+# third of the analysis on 30,000 articles.  About 250 bytes a word.
+CACHE_WORDS = 60_000
+# The worker's cache: it analyzes most documents.
+WORKER_CACHE_WORDS = 120_000
 
-# Distinct written words kept analyzed; cleared when full, so memory stays
-# bounded on any corpus (a news archive reuses its vocabulary heavily).
-CACHE_WORDS = 150_000
-
-
-# Distinct written word → its normalized form(s) and its stem(s), each
-# followed by a space ("" for a word that normalizes to nothing), so that a
-# paragraph's column is one join over its words.
+# Distinct written word → its normalized form(s) and its stem(s), joined by
+# spaces ("" for a word that normalizes to nothing).  Most words are already
+# normalized and are their own stem: the three are then one string object.
 _exact: dict[str, str] = {}
 _terms: dict[str, str] = {}
+_old_exact: dict[str, str] = {}
+_old_terms: dict[str, str] = {}
 
 
 def _learn(raws: list[str]) -> None:
     """Analyze the written words not seen yet, as tokenize() and stem() would."""
-    if len(_exact) >= CACHE_WORDS:
-        _exact.clear()
-        _terms.clear()
+    global _exact, _terms, _old_exact, _old_terms
+    if len(_exact) >= CACHE_WORDS // 2:
+        _old_exact, _old_terms = _exact, _terms
+        _exact, _terms = {}, {}
     for raw in raws:
         if raw in _exact:
+            continue
+        if raw in _old_exact:
+            _exact[raw] = _old_exact[raw]
+            _terms[raw] = _old_terms[raw]
             continue
         # The functions behind analyze's own caches: this cache holds their
         # results already, and one copy of the vocabulary is enough memory.
         parts = analyze.word_parts.__wrapped__(raw)
-        _exact[raw] = "".join(part + " " for part in parts)
-        _terms[raw] = "".join(analyze.stem.__wrapped__(part) + " " for part in parts)
+        exact = " ".join(parts)
+        terms = " ".join([analyze.stem.__wrapped__(part) for part in parts])
+        _exact[raw] = exact = raw if exact == raw else exact
+        _terms[raw] = exact if terms == exact else terms
 
 
 def _raw_words(text: str) -> list[str]:
@@ -59,16 +71,22 @@ def _raw_words(text: str) -> list[str]:
 
 
 def analyze_paragraph(text: str) -> tuple[str, str]:
-    """(terms, exact) of a paragraph: stemmed_form(text), exact_form(text)."""
+    """(terms, exact) of a paragraph: stemmed_form(text), exact_form(text).
+
+    >>> analyze_paragraph("وَالقُوّاتُ الأمريكيـــة")
+    ('قوه امريكي', 'والقوات الامريكيه')
+    """
     raws = _raw_words(text)
     try:
-        exact = "".join(map(_exact.__getitem__, raws))
-        terms = "".join(map(_terms.__getitem__, raws))
+        exact = " ".join(map(_exact.__getitem__, raws))
     except KeyError:
         _learn(raws)
-        exact = "".join(map(_exact.__getitem__, raws))
-        terms = "".join(map(_terms.__getitem__, raws))
-    return terms[:-1], exact[:-1]
+        exact = " ".join(map(_exact.__getitem__, raws))
+    terms = " ".join(map(_terms.__getitem__, raws))
+    # A word that normalizes to nothing (marks alone) left a space too many.
+    if "  " in exact or exact[:1] == " " or exact[-1:] == " ":
+        exact, terms = " ".join(filter(None, exact.split(" "))), " ".join(filter(None, terms.split(" ")))
+    return terms, exact
 
 
 def fingerprint(exact: str) -> str:
@@ -76,126 +94,162 @@ def fingerprint(exact: str) -> str:
     return hashlib.sha1(exact.encode("utf-8")).hexdigest()[:16]
 
 
-def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
-    """The paragraphs table's rows for one document's paragraphs."""
-    paragraphs = list(paragraphs)
-    analyzed = _prefetcher.take(paragraphs) if _prefetcher and paragraphs else None
-    if analyzed is None:
-        analyzed = [analyze_paragraph(text) for text in paragraphs]
-    rows = []
-    for number, (text, (terms, exact)) in enumerate(zip(paragraphs, analyzed), start=1):
-        rows.append(
-            {
-                "document_id": document_id,
-                "number": number,
-                "text": text,
-                "terms": terms,
-                "exact": exact,
-                "fingerprint": fingerprint(exact),
-            }
-        )
-    return rows
+# (terms, exact, fingerprint) of one paragraph.
+Analyzed = tuple[str, str, str]
 
 
-# --- the second core: analysis ahead of the writer ---------------------------
+def analyze_paragraphs(paragraphs: Iterable[str]) -> list[Analyzed]:
+    analyzed = []
+    for text in paragraphs:
+        terms, exact = analyze_paragraph(text)
+        analyzed.append((terms, exact, fingerprint(exact)))
+    return analyzed
+
+
+# --- the search index ---------------------------------------------------------
 #
-# While the importing process writes to SQLite, a worker process reads,
-# splits and analyzes the files that come next, in the same order.  It is only
-# a head start: the importer still reads and decides everything itself, and
-# takes the worker's analysis of a document only when its paragraphs are the
-# very ones it split (same key); anything else is analyzed on the spot.  The
-# worker is a plain child process talking pickles over its stdin/stdout: it
-# inherits no file descriptor (the writer lock stays ours alone) and it exits
-# as soon as its stdin closes, that is when the importer ends in any way,
-# kill -9 included.
+# paragraphs_fts is an external-content FTS5 table over `paragraphs`, whose
+# two columns, `terms` and `exact`, are not stored anywhere else: they are
+# computed from the paragraph's text, here at import, and again from the same
+# text when a paragraph is removed (FTS5 must be told the words it indexed).
+# So the archive keeps the text once, not three times; the index is written by
+# archive alone (no triggers), and `archive check` compares it with a fresh
+# analysis of every paragraph.  A document's rows and index entries are
+# written in the same transaction: every commit holds them in step, so a
+# kill -9 at any moment leaves a sound archive.
 
-# Files worth a worker: below this, starting one costs more than it saves.
+INDEX = "paragraphs_fts"
+_INDEX_ROW = f"insert into {INDEX} (rowid, terms, exact) values (?, ?, ?)"
+_UNINDEX_ROW = f"insert into {INDEX} ({INDEX}, rowid, terms, exact) values ('delete', ?, ?, ?)"
+_INSERT = "insert into paragraphs (document_id, number, text, fingerprint) values (?, ?, ?, ?)"
+
+
+def insert_paragraphs(conn, document_id: int, paragraphs: list[str], analyzed: list[Analyzed] | None = None) -> None:
+    """Write one document's paragraphs, and index them."""
+    if not paragraphs:
+        return
+    if analyzed is None:
+        analyzed = analyze_paragraphs(paragraphs)
+    conn.executemany(
+        _INSERT,
+        [(document_id, number, text, fp) for number, (text, (_, _, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
+    )
+    # A rowid table gives each new row the largest rowid plus one: the
+    # document's paragraphs hold the ids that end at the last one inserted.
+    first = conn.execute("select last_insert_rowid()").fetchone()[0] - len(paragraphs) + 1
+    index_paragraphs(conn, [(first + i, terms, exact) for i, (terms, exact, _) in enumerate(analyzed)])
+
+
+def index_paragraphs(conn, rows: list[tuple[int, str, str]]) -> None:
+    """Index paragraphs: (id, terms, exact) each."""
+    conn.executemany(_INDEX_ROW, rows)
+
+
+def delete_document_paragraphs(conn, document_id: int) -> None:
+    """Remove a document's paragraphs, from the index first."""
+    rows = conn.execute("select id, text from paragraphs where document_id = ?", [document_id]).fetchall()
+    conn.executemany(_UNINDEX_ROW, [(pid, *analyze_paragraph(text)) for pid, text in rows])
+    conn.execute("delete from paragraphs where document_id = ?", [document_id])
+
+
+# --- the second core: reading and analysis ahead of the writer ----------------
+#
+# The importer decides what to do with each file (new, changed, unchanged, not
+# text...) a few files ahead of writing it, and a worker process reads,
+# decodes, splits and analyzes the files to be read, in the same order, and
+# hands each document back ready to store.  The importer reads a file itself
+# whenever the worker has nothing for it.  The worker is a plain child process
+# talking pickles over its stdin/stdout: it inherits no file descriptor (the
+# writer lock stays ours alone) and it exits as soon as its stdin closes, that
+# is when the importer ends in any way, kill -9 included.  It is started only
+# once enough files need reading: a re-import of an unchanged tree never
+# starts it.
+
+# Files to read before a worker is worth starting.
 PREFETCH_MIN_FILES = 64
-# Documents asked for ahead of the writer: bounds the worker's lead, and so
-# the memory the two hold between them.
-PREFETCH_WINDOW = 32
+# Files decided ahead of the writer: bounds the worker's lead, and so the
+# memory the two hold between them.  The lead must outlast the writer's
+# longest pause in taking documents (a commit), or the worker waits.
+PREFETCH_WINDOW = 256
+# Files the worker may have in hand, read or not: when it has that many, the
+# importer reads the next file itself.  So both cores read and analyze, each
+# as much as it has time for: the worker all along, the importer between
+# writes.
+WORKER_QUEUE = 12
+# Bytes of requests sent and not answered, at most: less than a pipe holds
+# (64 KiB), so that sending never blocks while the worker, its answers
+# unread, blocks too.
+SENT_BYTES = 32 * 1024
+# The worker's answers wait in its pipe until the writer takes them: a pipe
+# this big (when the system allows it) lets it work that far ahead.
+ANSWER_PIPE_BYTES = 4 * 1024 * 1024
 
-_prefetcher: "_Prefetcher | None" = None
 
-
-def _key(paragraphs: list[str]) -> bytes:
-    return hashlib.blake2b("\x00".join(paragraphs).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-def _prepare(path: str, encoding: str | None, unchanged_if: tuple[int, int] | None):
-    """The worker's part for one file: None when the importer will not need it."""
-    from .files import read_document, split_paragraphs
+def _prepare(path: str, encoding: str | None):
+    """The worker's part for one file (a real path): what read_document
+    raised, or the document (without its text), its paragraphs, the lengths of paragraphs cut short and their
+    analysis; None on anything unexpected (the importer reads it again)."""
+    from .files import UnreadableDocument, read_document, split_paragraphs
 
     try:
-        if unchanged_if is not None:
-            info = os.stat(path)
-            if (info.st_size, info.st_mtime_ns) == unchanged_if:
-                return None
-        paragraphs = split_paragraphs(read_document(path, encoding).text)
-    except Exception:  # the importer meets the same problem and reports it
+        try:
+            doc = read_document(path, encoding, real_path=True)
+        except UnreadableDocument as error:
+            return error
+        cut: list[int] = []
+        paragraphs = split_paragraphs(doc.text, cut)
+        doc.text = ""  # the importer needs the paragraphs only: half the bytes to send
+        return doc, paragraphs, cut, analyze_paragraphs(paragraphs)
+    except Exception:
         return None
-    return _key(paragraphs), [analyze_paragraph(text) for text in paragraphs]
 
 
 def _serve() -> None:
-    """Worker loop: (path, encoding, unchanged_if) in, _prepare's answer out."""
+    """Worker loop: (number, path, encoding) in, (number, answer) out."""
+    global CACHE_WORDS
+    CACHE_WORDS = WORKER_CACHE_WORDS
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            task = pickle.load(source)
+            number, path, encoding = pickle.load(source)
         except EOFError:
             return
-        pickle.dump(_prepare(*task), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((number, _prepare(path, encoding)), sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 
 
-class _Prefetcher:
-    def __init__(self, tasks: Iterator[tuple]):
+class _Worker:
+    def __init__(self):
         import subprocess  # here: `archive search` imports this module and never needs it
 
-        self.tasks = tasks
         self.process = subprocess.Popen(
             [sys.executable, "-m", "archive.pipeline"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
         )
-        self.outstanding = 0
-        self.ready: dict[bytes, list[tuple[str, str]]] = {}
-        self.lost = False  # the worker died: the importer analyzes everything itself
-        for _ in range(PREFETCH_WINDOW):
-            self._send_next()
+        try:
+            import fcntl
 
-    def _send_next(self) -> None:
-        task = next(self.tasks, None)
-        if task is not None:
-            pickle.dump(task, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self.process.stdin.flush()
-            self.outstanding += 1
+            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, ANSWER_PIPE_BYTES)
+        except (ImportError, AttributeError, OSError):
+            pass  # a smaller lead: slower, not wrong
 
-    def take(self, paragraphs: list[str]) -> list[tuple[str, str]] | None:
-        """The worker's analysis of these paragraphs, if it made it."""
-        key = _key(paragraphs)
-        found = self.ready.pop(key, None)
-        while found is None and self.outstanding and not self.lost:
-            try:
-                result = pickle.load(self.process.stdout)
-                self.outstanding -= 1
-                self._send_next()
-            except (EOFError, pickle.UnpicklingError, OSError):
-                # The worker died (killed, out of memory): carry on without it.
-                self.lost = True
-                self.process.kill()
-                break
-            if result is None:
-                continue
-            if result[0] == key:
-                found = result[1]
-            elif len(self.ready) < 2 * PREFETCH_WINDOW:
-                # A document the importer skips (touched, same bytes) or has
-                # not reached yet.
-                self.ready[result[0]] = result[1]
-        return found
+    def send(self, number: int, path: str, encoding: str | None) -> int:
+        """Send a request; its size in bytes."""
+        request = pickle.dumps((number, path, encoding), protocol=pickle.HIGHEST_PROTOCOL)
+        self.process.stdin.write(request)
+        self.process.stdin.flush()
+        return len(request)
+
+    def receive(self) -> tuple[int, object]:
+        return pickle.load(self.process.stdout)
+
+    def answered(self) -> bool:
+        """Whether an answer has arrived (and receive() won't wait for one)."""
+        import select
+
+        return bool(select.select([self.process.stdout], [], [], 0)[0])
 
     def close(self) -> None:
         try:
@@ -205,140 +259,120 @@ class _Prefetcher:
         self.process.stdout.close()
         self.process.wait()
 
+    def kill(self) -> None:
+        self.process.kill()
+
+
+class Ahead:
+    """The files' plans, decided PREFETCH_WINDOW files ahead of the importer.
+
+    plan(path) decides about a file; to_read(plan) is the (path, encoding) to
+    read for it, or None.  Iterating gives the plans in the walk's order;
+    take(plan) the worker's reading of that file (see _prepare), or None."""
+
+    def __init__(self, paths: Iterable, plan: Callable, to_read: Callable):
+        self.paths = iter(paths)
+        self.plan = plan
+        self.to_read = to_read
+        self.planned: collections.deque = collections.deque()  # (number, plan)
+        self.numbered = 0
+        self.reads = 0  # files to read met so far
+        self.worker: _Worker | None = None
+        self.lost = False  # the worker died, or none could be started
+        self.outstanding: dict[int, int] = {}  # sent, answer not read yet: its request's size
+        self.sent_bytes = 0
+        self.answers: dict[int, object] = {}
+        self.current: int | None = None
+
+    def __iter__(self) -> Iterator:
+        while True:
+            self._fill()
+            if not self.planned:
+                return
+            self.current, plan = self.planned.popleft()
+            yield plan
+            # Not taken: the importer's mind changed (a file touched, same bytes).
+            self.answers.pop(self.current, None)
+
+    def _fill(self) -> None:
+        while len(self.planned) < PREFETCH_WINDOW:
+            path = next(self.paths, None)
+            if path is None:
+                return
+            number = self.numbered
+            self.numbered += 1
+            plan = self.plan(path)
+            self.planned.append((number, plan))
+            read = self.to_read(plan)
+            if read is not None:
+                self.reads += 1
+                self._send(number, *read)
+
+    def _send(self, number: int, path: str, encoding: str | None) -> None:
+        if self.lost:
+            return
+        if self.worker is None:
+            if self.reads < PREFETCH_MIN_FILES:
+                return
+            try:
+                self.worker = _Worker()
+            except OSError:
+                self.lost = True
+                return
+        while self.outstanding and self.worker.answered():
+            if not self._receive():
+                return
+        if len(self.outstanding) >= WORKER_QUEUE:
+            return  # the importer reads this one
+        # Requests not answered yet are bounded (see SENT_BYTES).
+        while self.outstanding and self.sent_bytes + len(path) * 4 + 64 > SENT_BYTES:
+            if not self._receive():
+                return
+        try:
+            self.outstanding[number] = size = self.worker.send(number, path, encoding)
+            self.sent_bytes += size
+        except OSError:
+            self._lose()
+
+    def _receive(self) -> bool:
+        try:
+            number, answer = self.worker.receive()
+        except (EOFError, pickle.UnpicklingError, OSError, ValueError, TypeError):
+            # The worker died (killed, out of memory): carry on without it.
+            self._lose()
+            return False
+        self.sent_bytes -= self.outstanding.pop(number, 0)
+        self.answers[number] = answer
+        return True
+
+    def _lose(self) -> None:
+        self.lost = True
+        self.outstanding.clear()
+        self.sent_bytes = 0
+        self.answers.clear()
+        self.worker.kill()
+
+    def take(self) -> object:
+        """The worker's reading of the file of the plan given last, or None."""
+        number = self.current
+        while number in self.outstanding and not self.lost:
+            self._receive()
+        return self.answers.pop(number, None)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+
 
 @contextlib.contextmanager
-def prefetch(paths: list, encoding: str | None, known: dict) -> Iterator[None]:
-    """Analyze the files ahead of the importer in a worker process, while the
-    importer's paragraph_rows() calls are inside this block.  known: the
-    archive's documents by path; files whose size and mtime are recorded
-    there are skipped (the importer will skip them too)."""
-    global _prefetcher
-    if len(paths) < PREFETCH_MIN_FILES or _prefetcher is not None:
-        yield
-        return
-
-    def tasks():
-        for path in paths:
-            row = known.get(str(path))
-            same = row is not None and encoding in (None, row["encoding"])
-            yield str(path), encoding, (row["size"], row["mtime_ns"]) if same else None
-
+def ahead(paths: Iterable, plan: Callable, to_read: Callable) -> Iterator[Ahead]:
+    """An Ahead for the block; its worker, if it started one, ends with it."""
+    planner = Ahead(paths, plan, to_read)
     try:
-        _prefetcher = _Prefetcher(tasks())
-    except OSError:
-        yield  # no worker to be had: analyze here
-        return
-    try:
-        yield
+        yield planner
     finally:
-        prefetcher, _prefetcher = _prefetcher, None
-        prefetcher.close()
+        planner.close()
 
-
-# --- the search index filled in bulk ------------------------------------------
-#
-# Indexing row by row through the insert trigger costs about twice what one
-# FTS5 insert ... select over a whole batch does.  So a large import drops the
-# index's insert trigger, and before each commit indexes the paragraphs of the
-# documents written in that transaction in one statement; at its end it puts
-# the trigger back.  Every commit holds paragraphs and index in step, so a
-# kill -9 at any moment leaves a sound archive, searchable up to the last
-# commit.  archive_meta holds DEFERRED_KEY from the moment the trigger is
-# dropped: an import cut short leaves the key, and the next import, whatever
-# its size, carries on in this mode and restores the trigger.  The key is only
-# a flag: the trigger is made again from INSERT_TRIGGER_SQL, never from what an
-# archive (perhaps received from someone else) holds.
-# Deletes and updates still go through their triggers.
-
-DEFERRED_KEY = "deferred_index_trigger"
-# While a large import writes: FTS5 keeps up to this many bytes of new terms in
-# memory before it writes a segment (default 1 MB: several segments, and their
-# merging, per transaction), and SQLite this many KiB of pages in its cache.
-BULK_HASHSIZE = 8 * 1024 * 1024
-BULK_CACHE_KIB = 16_000
-FTS5_HASHSIZE = 1024 * 1024
-INSERT_TRIGGER = "paragraphs_ai"
-# As sqlite-utils' enable_fts(create_triggers=True) writes it.
-INSERT_TRIGGER_SQL = f"""CREATE TRIGGER "{INSERT_TRIGGER}" AFTER INSERT ON "paragraphs" BEGIN
-  INSERT INTO "paragraphs_fts" (rowid, "terms", "exact") VALUES (new.rowid, new."terms", new."exact");
-END"""
-# Imports of fewer files index row by row.
-BULK_MIN_FILES = 64
-
-_bulk: list[int] | None = None  # documents written since the last commit, in bulk mode
-_INSERT = (
-    "insert into paragraphs (document_id, number, text, terms, exact, fingerprint) "
-    "values (:document_id, :number, :text, :terms, :exact, :fingerprint)"
-)
-
-
-def insert_row(db, table: str, record: dict) -> int:
-    """Insert one row; its rowid.  (sqlite-utils' insert() looks the table's
-    schema up on every call: a tenth of an import's time.)"""
-    columns = ", ".join(f'"{column}"' for column in record)
-    values = ", ".join(f":{column}" for column in record)
-    return db.conn.execute(f'insert into "{table}" ({columns}) values ({values})', record).lastrowid
-
-
-def insert_paragraphs(db, document_id: int, paragraphs: list[str]) -> None:
-    """Write one document's paragraphs (indexed now, or before the commit)."""
-    db.conn.executemany(_INSERT, paragraph_rows(document_id, paragraphs))
-    if _bulk is not None:
-        _bulk.append(document_id)
-
-
-def index_pending(db) -> None:
-    """Index the paragraphs written in bulk mode since the last commit; the
-    importer calls this inside the transaction, right before committing."""
-    if not _bulk:
-        return
-    for start in range(0, len(_bulk), 500):
-        chunk = _bulk[start : start + 500]
-        db.conn.execute(
-            "insert into paragraphs_fts (rowid, terms, exact) select id, terms, exact from paragraphs "
-            f"where document_id in ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
-    _bulk.clear()
-
-
-@contextlib.contextmanager
-def bulk_index(db, paths: list) -> Iterator[None]:
-    """Around an import's loop: index in bulk, commit by commit (see above).
-    The end's writes join the importer's open transaction, if any."""
-    global _bulk
-    conn = db.conn
-    row = conn.execute("select value from archive_meta where key = ?", [DEFERRED_KEY]).fetchone()
-    if (row is None and len(paths) < BULK_MIN_FILES) or _bulk is not None:
-        yield
-        return
-    began = not conn.in_transaction
-    if began:
-        conn.execute("begin immediate")
-    trigger = conn.execute(
-        "select sql from sqlite_master where type = 'trigger' and name = ?", [INSERT_TRIGGER]
-    ).fetchone()
-    if trigger:
-        conn.execute(f'drop trigger "{INSERT_TRIGGER}"')
-        conn.execute("insert or replace into archive_meta (key, value) values (?, '1')", [DEFERRED_KEY])
-    conn.execute(f"insert into paragraphs_fts (paragraphs_fts, rank) values ('hashsize', {BULK_HASHSIZE})")
-    if began:
-        conn.execute("commit")
-    cache_size = conn.execute("pragma cache_size").fetchone()[0]
-    conn.execute(f"pragma cache_size = -{BULK_CACHE_KIB}")
-    _bulk = []
-    try:
-        yield
-        if not conn.in_transaction:
-            conn.execute("begin immediate")
-        index_pending(db)
-        conn.execute(INSERT_TRIGGER_SQL)
-        conn.execute("delete from archive_meta where key = ?", [DEFERRED_KEY])
-        # Back to FTS5's default for the writes that come one by one.
-        conn.execute(f"insert into paragraphs_fts (paragraphs_fts, rank) values ('hashsize', {FTS5_HASHSIZE})")
-    finally:
-        _bulk = None
-        conn.execute(f"pragma cache_size = {cache_size}")
 
 if __name__ == "__main__":
     _serve()

@@ -2,9 +2,11 @@
 
 Tables:
   documents   one row per file (path, title, size, hash, encoding)
-  paragraphs  one row per paragraph, with the analyzed columns `terms` and `exact`
-  paragraphs_fts  FTS5 index over terms and exact (stock unicode61 tokenizer),
-                  kept in step by triggers
+  paragraphs  one row per paragraph: its text and the fingerprint of its words
+  paragraphs_fts  FTS5 index (stock ascii tokenizer) over two analyzed
+                  forms of each paragraph, `terms` (stems) and `exact`
+                  (normalized words), computed from the text and not stored:
+                  written by archive alone (see pipeline.py)
   archive_meta    key/value facts about the archive, such as the analyzer version
 """
 
@@ -33,15 +35,32 @@ from .files import (
     codec_name,
     find_files,
     printable,
+    walked,
     read_document,
     split_paragraphs,
-    title_of,
 )
 
-SCHEMA_VERSION = "1"
+# 2: the analyzed forms are no longer stored in `paragraphs` (1 stored them,
+# and kept the index in step by triggers); `archive rebuild` converts.
+SCHEMA_VERSION = "2"
 DEFAULT_DB = "archive.db"
-BATCH_DOCUMENTS = 200
+# A commit every so many documents or paragraphs, whichever comes first: each
+# commit writes a segment of the search index, which FTS5 merges later, so
+# fewer, larger ones make a faster import; a crash loses at most one batch,
+# which the next import redoes.
+BATCH_DOCUMENTS = 2_000
 BATCH_PARAGRAPHS = 20_000
+# FTS5 keeps up to this many bytes of new index entries in memory before it
+# writes a segment (its default, 1 MB, means several segments per batch, and
+# their merging).
+INDEX_HASHSIZE = 8 * 1024 * 1024
+# The stock FTS5 tokenizer the index uses.  The analyzed forms are words
+# already normalized and case-folded, joined by single spaces: unicode61 and
+# ascii cut them into the same tokens (tests/test_analyze.py pins it), and
+# ascii, which has no Unicode tables to consult, indexes a quarter faster.
+INDEX_TOKENIZER = "ascii"
+# SQLite's page cache for an import, in KiB.
+IMPORT_CACHE_KIB = 16_000
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -192,8 +211,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 "document_id": int,
                 "number": int,
                 "text": str,
-                "terms": str,
-                "exact": str,
                 "fingerprint": str,
             },
             pk="id",
@@ -204,14 +221,22 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["paragraphs"].create_index(["fingerprint"], if_not_exists=True)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION)
-        enable_search_index(db)
+        create_search_index(db)
 
 
-def enable_search_index(db: sqlite_utils.Database) -> None:
-    """The FTS5 index over the analyzed columns, kept in step by triggers."""
-    db["paragraphs"].enable_fts(
-        ["terms", "exact"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
+def create_search_index(db: sqlite_utils.Database) -> None:
+    """The (empty) FTS5 index of the paragraphs' analyzed forms.
+
+    External content: content="paragraphs" is how Datasette and sqlite-utils
+    find a table's search index, and FTS5 reads the content table only for
+    column values (which archive never asks of it), for 'rebuild' and for the
+    content comparison of 'integrity-check'.  sqlite-utils' enable_fts() would
+    fill it from columns `paragraphs` does not have, hence the SQL here."""
+    db.execute(
+        f"create virtual table {pipeline.INDEX} using fts5"
+        f'(terms, exact, tokenize="{INDEX_TOKENIZER}", content="paragraphs", content_rowid="id")'
     )
+    db.execute(f"insert into {pipeline.INDEX} ({pipeline.INDEX}, rank) values ('hashsize', {INDEX_HASHSIZE})")
 
 
 def set_meta(db: sqlite_utils.Database, **values: str) -> None:
@@ -228,6 +253,25 @@ def analyzer_mismatch(db: sqlite_utils.Database | Reader) -> str | None:
     """The analyzer version the archive was built with, if it is not ours."""
     built_with = get_meta(db).get("analyzer_version")
     return built_with if built_with != analyze.ANALYZER_VERSION else None
+
+
+def check_writable(db: sqlite_utils.Database) -> None:
+    """Refuse to change an archive built by another analyzer or schema: taking
+    a paragraph out of the index means analyzing its text again exactly as
+    when it went in."""
+    meta = get_meta(db)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise ArchiveError(
+            f"archive made by another version of archive (schema {meta.get('schema_version')}): "
+            "run 'archive rebuild' first"
+        )
+    old = analyzer_mismatch(db)
+    if old is not None and db["paragraphs"].count:
+        raise ArchiveError(
+            f"archive built by analyzer version {old}, this is version {analyze.ANALYZER_VERSION}: "
+            "run 'archive rebuild' first"
+        )
+    set_meta(db, analyzer_version=analyze.ANALYZER_VERSION)
 
 
 # --- import -----------------------------------------------------------------
@@ -256,16 +300,16 @@ class ImportSummary:
 Report = Callable[[str, str, str], None]
 
 
-def paragraph_rows(document_id: int, paragraphs: Iterable[str]) -> list[dict]:
-    # Analysis with a per-word cache; same columns as analyze.exact_form and
-    # analyze.stemmed_form (tests/test_speed_equivalence.py pins it).
-    return pipeline.paragraph_rows(document_id, paragraphs)
-
-
-def _store(db: sqlite_utils.Database, doc: Document, paragraphs: list[str], existing: dict | None) -> int:
+def _store(
+    db: sqlite_utils.Database,
+    doc: Document,
+    paragraphs: list[str],
+    analyzed: list | None,
+    existing: dict | None,
+) -> int:
     record = {
         "path": doc.path,
-        "title": title_of(doc.text),
+        "title": doc.title,
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
         "sha256": doc.sha256,
@@ -275,22 +319,39 @@ def _store(db: sqlite_utils.Database, doc: Document, paragraphs: list[str], exis
     }
     if existing:
         document_id = existing["id"]
-        db["paragraphs"].delete_where("document_id = ?", [document_id])
+        pipeline.delete_document_paragraphs(db.conn, document_id)
         db["documents"].update(document_id, record)
     else:
-        document_id = pipeline.insert_row(db, "documents", record)
-    pipeline.insert_paragraphs(db, document_id, paragraphs)
+        document_id = _insert_row(db, "documents", record)
+    pipeline.insert_paragraphs(db.conn, document_id, paragraphs, analyzed)
     return len(paragraphs)
+
+
+def _insert_row(db, table: str, record: dict) -> int:
+    """Insert one row; its rowid.  (sqlite-utils' insert() looks the table's
+    schema up on every call: a tenth of an import's time.)"""
+    columns = ", ".join(f'"{column}"' for column in record)
+    values = ", ".join(f":{column}" for column in record)
+    return db.conn.execute(f'insert into "{table}" ({columns}) values ({values})', record).lastrowid
 
 
 @dataclass
 class FileScan:
-    """The candidate files under a folder, found before any is read (so the
-    progress bar knows the total), and the folders that could not be listed."""
+    """The candidate files under a folder, walked as they are imported: the
+    list of paths is never held, whatever the tree's size."""
 
     root: Path  # resolved
-    files: list[Path]
-    unlisted_folders: list[tuple[str, str]] = field(default_factory=list)
+    include_hidden: bool = False
+    patterns: tuple[str, ...] = ()
+
+    def files(self, on_error: Callable[[str, str], None] | None = None) -> Iterator[Path]:
+        """The files, in the walk's order; on_error(folder, why) for a folder
+        that cannot be listed."""
+        return find_files(self.root, self.include_hidden, self.patterns, on_error=on_error)
+
+    def count(self) -> int:
+        """How many files there are (a walk of its own, for a progress bar)."""
+        return sum(1 for _ in self.files())
 
 
 def scan_folder(
@@ -302,11 +363,7 @@ def scan_folder(
         raise ArchiveError(f"{printable(root)}: no such folder") from None
     if not resolved.is_dir():
         raise ArchiveError(f"{printable(root)} is not a folder")
-    unlisted: list[tuple[str, str]] = []
-    files = list(
-        find_files(resolved, include_hidden, patterns, on_error=lambda p, why: unlisted.append((p, why)))
-    )
-    return FileScan(resolved, files, unlisted)
+    return FileScan(resolved, include_hidden, tuple(patterns))
 
 
 class _Batches:
@@ -332,7 +389,6 @@ class _Batches:
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
-            pipeline.index_pending(self.db)
             self.db.conn.execute("commit")
         self.documents = self.paragraphs = 0
 
@@ -367,15 +423,17 @@ def import_scanned(
     the same bytes) are skipped, changed ones have their paragraphs replaced;
     with prune, documents under the folder whose files are gone are removed.
     Commits in batches; each file is reported (failed/skipped/warning) once."""
-    run = _ImportRun(db, encoding, report or (lambda kind, path, why: None))
-    for folder, why in scan.unlisted_folders:
-        run.fail(folder, f"cannot list folder: {why}")
+    check_writable(db)
+    run = _ImportRun(db, scan, encoding, report or (lambda kind, path, why: None))
+    files = scan.files(on_error=lambda folder, why: run.fail(folder, f"cannot list folder: {why}"))
+    cache_size = db.execute("pragma cache_size").fetchone()[0]
+    db.execute(f"pragma cache_size = -{IMPORT_CACHE_KIB}")
     try:
-        # A worker process analyzes the files ahead of this one, and a large
-        # import fills the search index batch by batch (pipeline.py).
-        with pipeline.bulk_index(db, scan.files), pipeline.prefetch(scan.files, encoding, run.known):
-            for path in scan.files:
-                run.import_file(path)
+        # Each file is decided a few files ahead, and a worker process reads
+        # and analyzes those to be read meanwhile (pipeline.py).
+        with pipeline.ahead(files, run.plan, run.to_read) as planned:
+            for plan in planned:
+                run.carry_out(plan, planned.take)
                 if progress:
                     progress(1)
         if prune:
@@ -386,21 +444,44 @@ def import_scanned(
     except BaseException:
         run.batches.rollback()
         raise
+    finally:
+        db.execute(f"pragma cache_size = {cache_size}")
     return run.summary
 
 
+@dataclass
+class _Plan:
+    """What the importer does with one file, decided before it is read."""
+
+    path: Path
+    action: str  # "read", "unchanged", "fail", "skip" or "none" (a second link)
+    why: str = ""
+    resolved: str = ""
+    existing: dict | None = None
+    same_encoding: bool = False
+
+
 class _ImportRun:
-    def __init__(self, db: sqlite_utils.Database, encoding: str | None, report: Report):
+    def __init__(self, db: sqlite_utils.Database, scan: FileScan, encoding: str | None, report: Report):
         self.db = db
+        self.scan = scan
         self.encoding = encoding
         self.report = report
         self.summary = ImportSummary()
         self.batches = _Batches(db)
-        self.known = {
-            row["path"]: row
-            for row in db.query("select id, path, size, mtime_ns, sha256, encoding from documents")
-        }
-        self.seen: set[str] = set()
+        # Files taken through a symlink, by real path, so that a second link
+        # to one is not taken again.  Only these: a file the walk reaches as
+        # itself is taken then, never through a link (see _taken_as_itself).
+        self.link_targets: set[str] = set()
+
+    def known(self, path: str) -> dict | None:
+        """The archive's record of the document at path, if any."""
+        row = self.db.conn.execute(
+            "select id, path, size, mtime_ns, sha256, encoding from documents where path = ?", [path]
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
 
     def fail(self, path, why: str) -> None:
         self.summary.failed += 1
@@ -418,17 +499,27 @@ class _ImportRun:
 
     def _remove(self, row: dict) -> None:
         self.batches.begin()
-        self.db["paragraphs"].delete_where("document_id = ?", [row["id"]])
+        pipeline.delete_document_paragraphs(self.db.conn, row["id"])
         self.db["documents"].delete(row["id"])
         self.summary.removed += 1
         self.batches.done(0)
 
-    def import_file(self, path: Path) -> None:
+    def _taken_as_itself(self, resolved: str) -> bool:
+        """Whether the walk reaches this real path as a file of its own."""
+        scan = self.scan
+        return walked(Path(resolved), scan.root, scan.include_hidden, scan.patterns)
+
+    def plan(self, path: Path) -> _Plan:
+        """Decide about a file from its metadata alone.  Changes nothing, and
+        reports nothing: carry_out() does, in the files' order."""
         try:
             info = os.lstat(path)
             if stat.S_ISLNK(info.st_mode):
                 resolved = str(path.resolve(strict=True))
                 info = os.stat(resolved)
+                if resolved in self.link_targets or self._taken_as_itself(resolved):
+                    return _Plan(path, "none")  # the same file as another link, or as itself
+                self.link_targets.add(resolved)
             else:
                 # The scan starts from the resolved root and never enters a
                 # symlinked folder: a file that is no link is its own real
@@ -436,41 +527,63 @@ class _ImportRun:
                 # was most of the time a re-import takes.
                 resolved = str(path)
         except (OSError, RuntimeError) as error:
-            return self.fail(path, describe_os_error(error, path))
-        if resolved in self.seen:
-            return  # a second link to a file already taken in this run
-        self.seen.add(resolved)
+            return _Plan(path, "fail", describe_os_error(error, path))
         if printable(resolved) != resolved:
             # Bytes that are not UTF-8 in its name: SQLite's text cannot hold
             # that path, and a path stored altered would never match the file.
-            return self.fail(path, "file name is not valid UTF-8")
-        existing = self.known.get(resolved)
+            return _Plan(path, "fail", "file name is not valid UTF-8")
+        existing = self.known(resolved)
         if not stat.S_ISREG(info.st_mode):
-            return self.skip(path, "not a regular file", existing)
+            return _Plan(path, "skip", "not a regular file", resolved, existing)
         # A forced encoding other than the one recorded means: decode again.
         same_encoding = existing is not None and (
             self.encoding is None or codec_name(self.encoding) == codec_name(existing["encoding"])
         )
         if same_encoding and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
+            return _Plan(path, "unchanged")
+        return _Plan(path, "read", "", resolved, existing, same_encoding)
+
+    def to_read(self, plan: _Plan) -> tuple[str, str | None] | None:
+        """What the worker is asked to read for a plan, if anything."""
+        return (plan.resolved, self.encoding) if plan.action == "read" else None
+
+    def carry_out(self, plan: _Plan, take: Callable[[], object]) -> None:
+        """Do what plan says; take() gives the worker's reading of the file,
+        if it made one."""
+        path, existing = plan.path, plan.existing
+        if plan.action == "unchanged":
             self.summary.unchanged += 1
             return
-        try:
-            doc = read_document(resolved, self.encoding)
-        except NotText as error:
-            return self.skip(path, str(error), existing)
-        except UnreadableDocument as error:
-            return self.fail(path, str(error))
+        if plan.action == "fail":
+            return self.fail(path, plan.why)
+        if plan.action == "skip":
+            return self.skip(path, plan.why, existing)
+        if plan.action != "read":
+            return
+        prepared = take()
+        if isinstance(prepared, tuple) and prepared[0].path == plan.resolved:
+            doc, paragraphs, cut, analyzed = prepared
+        else:
+            try:
+                if isinstance(prepared, UnreadableDocument):
+                    raise prepared  # what reading it here would raise
+                doc = read_document(plan.resolved, self.encoding, real_path=True)
+            except NotText as error:
+                return self.skip(path, str(error), existing)
+            except UnreadableDocument as error:
+                return self.fail(path, str(error))
+            cut = []
+            paragraphs = split_paragraphs(doc.text, cut)
+            analyzed = None
         self.batches.begin()
-        if same_encoding and existing["sha256"] == doc.sha256:
+        if plan.same_encoding and existing["sha256"] == doc.sha256:
             # Touched but not changed: remember the new mtime so the next run is cheap.
             self.db["documents"].update(existing["id"], {"mtime_ns": doc.mtime_ns, "size": doc.size})
             self.summary.unchanged += 1
             self.batches.done(0)
             return
-        cut: list[int] = []
-        paragraphs = split_paragraphs(doc.text, cut)
-        self._warn_about(path, doc.text, cut)
-        written = _store(self.db, doc, paragraphs, existing)
+        self._warn_about(path, paragraphs, cut)
+        written = _store(self.db, doc, paragraphs, analyzed, existing)
         self.summary.paragraphs += written
         if existing:
             self.summary.updated += 1
@@ -478,8 +591,8 @@ class _ImportRun:
             self.summary.added += 1
         self.batches.done(written)
 
-    def _warn_about(self, path: Path, text: str, cut: list[int]) -> None:
-        if not text.strip():
+    def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
+        if not paragraphs:
             self.report("warning", str(path), "empty file: imported with no paragraphs")
         elif cut:
             self.report(
@@ -493,14 +606,17 @@ class _ImportRun:
         """Remove the documents under root whose files no longer exist.  A file
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
         prefix = str(root).rstrip(os.sep) + os.sep
-        for path, row in self.known.items():
-            if path in self.seen or not path.startswith(prefix):
-                continue
+        # The paths that start with prefix, as a range the path index answers.
+        after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
+        gone = []
+        for row in self.db.query(
+            "select id, path from documents where path >= ? and path < ?", [prefix, after_prefix]
+        ):
             try:
-                os.lstat(path)
-                continue
+                os.lstat(row["path"])
             except (FileNotFoundError, NotADirectoryError):
-                pass
+                gone.append(row)
             except OSError:
-                continue  # cannot tell: keep it
+                pass  # cannot tell: keep it
+        for row in gone:
             self._remove(row)
