@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 import hashlib
 import pickle
 import sys
@@ -167,6 +168,8 @@ def delete_document_paragraphs(conn, document_id: int) -> None:
 
 # Files to read before a worker is worth starting.
 PREFETCH_MIN_FILES = 64
+# Files decided at once (one look-up in the archive for them all).
+PLAN_BATCH = 64
 # Files decided ahead of the writer: bounds the worker's lead, and so the
 # memory the two hold between them.  The lead must outlast the writer's
 # longest pause in taking documents (a commit), or the worker waits.
@@ -266,8 +269,8 @@ class _Worker:
 class Ahead:
     """The files' plans, decided PREFETCH_WINDOW files ahead of the importer.
 
-    plan(path) decides about a file; to_read(plan) is the (path, encoding) to
-    read for it, or None.  Iterating gives the plans in the walk's order;
+    plan(paths) decides about some files, one plan each, in their order;
+    to_read(plan) is the (path, encoding) to read for one, or None.  Iterating gives the plans in the walk's order;
     take(plan) the worker's reading of that file (see _prepare), or None."""
 
     def __init__(self, paths: Iterable, plan: Callable, to_read: Callable):
@@ -296,17 +299,17 @@ class Ahead:
 
     def _fill(self) -> None:
         while len(self.planned) < PREFETCH_WINDOW:
-            path = next(self.paths, None)
-            if path is None:
+            paths = list(itertools.islice(self.paths, PLAN_BATCH))
+            if not paths:
                 return
-            number = self.numbered
-            self.numbered += 1
-            plan = self.plan(path)
-            self.planned.append((number, plan))
-            read = self.to_read(plan)
-            if read is not None:
-                self.reads += 1
-                self._send(number, *read)
+            for plan in self.plan(paths):
+                number = self.numbered
+                self.numbered += 1
+                self.planned.append((number, plan))
+                read = self.to_read(plan)
+                if read is not None:
+                    self.reads += 1
+                    self._send(number, *read)
 
     def _send(self, number: int, path: str, encoding: str | None) -> None:
         if self.lost:

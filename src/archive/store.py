@@ -474,14 +474,17 @@ class _ImportRun:
         # itself is taken then, never through a link (see _taken_as_itself).
         self.link_targets: set[str] = set()
 
-    def known(self, path: str) -> dict | None:
-        """The archive's record of the document at path, if any."""
-        row = self.db.conn.execute(
-            "select id, path, size, mtime_ns, sha256, encoding from documents where path = ?", [path]
-        ).fetchone()
-        if row is None:
-            return None
-        return dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
+    def known(self, paths: list[str]) -> dict[str, dict | None]:
+        """The archive's records of the documents at these paths (None: none)."""
+        found: dict[str, dict | None] = dict.fromkeys(paths)
+        rows = self.db.conn.execute(
+            "select id, path, size, mtime_ns, sha256, encoding from documents "
+            f"where path in ({', '.join('?' * len(paths))})",
+            paths,
+        )
+        for row in rows:
+            found[row[1]] = dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
+        return found
 
     def fail(self, path, why: str) -> None:
         self.summary.failed += 1
@@ -509,9 +512,14 @@ class _ImportRun:
         scan = self.scan
         return walked(Path(resolved), scan.root, scan.include_hidden, scan.patterns)
 
-    def plan(self, path: Path) -> _Plan:
-        """Decide about a file from its metadata alone.  Changes nothing, and
-        reports nothing: carry_out() does, in the files' order."""
+    def plan(self, paths: list[Path]) -> list[_Plan]:
+        """Decide about files from their metadata alone.  Changes nothing,
+        and reports nothing: carry_out() does, in the files' order."""
+        # (A name that is not UTF-8 cannot be looked up: _plan refuses it.)
+        known = self.known([str(path) for path in paths if printable(path) == str(path)])
+        return [self._plan(path, known) for path in paths]
+
+    def _plan(self, path: Path, known: dict[str, dict | None]) -> _Plan:
         try:
             info = os.lstat(path)
             if stat.S_ISLNK(info.st_mode):
@@ -532,7 +540,7 @@ class _ImportRun:
             # Bytes that are not UTF-8 in its name: SQLite's text cannot hold
             # that path, and a path stored altered would never match the file.
             return _Plan(path, "fail", "file name is not valid UTF-8")
-        existing = self.known(resolved)
+        existing = known[resolved] if resolved in known else self.known([resolved])[resolved]
         if not stat.S_ISREG(info.st_mode):
             return _Plan(path, "skip", "not a regular file", resolved, existing)
         # A forced encoding other than the one recorded means: decode again.
