@@ -270,8 +270,13 @@ class Ahead:
     """The files' plans, decided PREFETCH_WINDOW files ahead of the importer.
 
     plan(paths) decides about some files, one plan each, in their order;
-    to_read(plan) is the (path, encoding) to read for one, or None.  Iterating gives the plans in the walk's order;
-    take(plan) the worker's reading of that file (see _prepare), or None."""
+    to_read(plan) is the (path, encoding) to read for one, or None.
+    Iterating gives the plans in the walk's order; take() the worker's
+    reading of the file of the plan given last (see _prepare), or None.
+
+    The worker is given the files farthest ahead, as many as it can have in
+    hand (WORKER_QUEUE): the importer reaches them long after they are done.
+    The files it was not given, the importer reads itself when it gets there."""
 
     def __init__(self, paths: Iterable, plan: Callable, to_read: Callable):
         self.paths = iter(paths)
@@ -279,13 +284,14 @@ class Ahead:
         self.to_read = to_read
         self.planned: collections.deque = collections.deque()  # (number, plan)
         self.numbered = 0
+        self.unsent: list[tuple[int, tuple]] = []  # (number, what to read), newest last
         self.reads = 0  # files to read met so far
         self.worker: _Worker | None = None
         self.lost = False  # the worker died, or none could be started
         self.outstanding: dict[int, int] = {}  # sent, answer not read yet: its request's size
         self.sent_bytes = 0
         self.answers: dict[int, object] = {}
-        self.current: int | None = None
+        self.current = -1
 
     def __iter__(self) -> Iterator:
         while True:
@@ -293,6 +299,7 @@ class Ahead:
             if not self.planned:
                 return
             self.current, plan = self.planned.popleft()
+            self._give_worker()
             yield plan
             # Not taken: the importer's mind changed (a file touched, same bytes).
             self.answers.pop(self.current, None)
@@ -303,15 +310,15 @@ class Ahead:
             if not paths:
                 return
             for plan in self.plan(paths):
-                number = self.numbered
-                self.numbered += 1
-                self.planned.append((number, plan))
+                self.planned.append((self.numbered, plan))
                 read = self.to_read(plan)
                 if read is not None:
                     self.reads += 1
-                    self._send(number, *read)
+                    self.unsent.append((self.numbered, read))
+                self.numbered += 1
 
-    def _send(self, number: int, path: str, encoding: str | None) -> None:
+    def _give_worker(self) -> None:
+        """Send the worker files from the far end, up to what it may hold."""
         if self.lost:
             return
         if self.worker is None:
@@ -325,17 +332,22 @@ class Ahead:
         while self.outstanding and self.worker.answered():
             if not self._receive():
                 return
-        if len(self.outstanding) >= WORKER_QUEUE:
-            return  # the importer reads this one
-        # Requests not answered yet are bounded (see SENT_BYTES).
-        while self.outstanding and self.sent_bytes + len(path) * 4 + 64 > SENT_BYTES:
-            if not self._receive():
+        while self.unsent and len(self.outstanding) < WORKER_QUEUE:
+            number, (path, encoding) = self.unsent.pop()
+            if number <= self.current:
+                # Reached by the importer: it reads these itself.
+                self.unsent.clear()
                 return
-        try:
-            self.outstanding[number] = size = self.worker.send(number, path, encoding)
-            self.sent_bytes += size
-        except OSError:
-            self._lose()
+            # Requests not answered yet are bounded (see SENT_BYTES).
+            while self.outstanding and self.sent_bytes + len(path) * 4 + 64 > SENT_BYTES:
+                if not self._receive():
+                    return
+            try:
+                self.outstanding[number] = size = self.worker.send(number, path, encoding)
+                self.sent_bytes += size
+            except OSError:
+                self._lose()
+                return
 
     def _receive(self) -> bool:
         try:
