@@ -122,6 +122,8 @@ def word_terms(word: str, exact: bool) -> frozenset[str]:
 # expression leaves out look-ups that cannot match (bm25 pays for each one on
 # every matching row).  Leaving them out changes neither matches nor scores.
 Known = Callable[[str, Iterable[str]], set[str]]
+# An FTS5 expression that is valid and matches no row: the empty phrase.
+_NOTHING = '""'
 
 
 def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str:
@@ -139,17 +141,21 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
         if exact:
             return f"exact : ({_quote(atom.words[0])})"
         terms, forms = analyze.expansion(atom.words[0])
-        # Only the written forms are pruned: there can be hundreds of them and
-        # they are rare, so checking them is cheap; checking a common stem
-        # would read its whole posting list.
-        expression = f"terms : ({' OR '.join(_quote(t) for t in sorted(terms))})"
+        terms = sorted(known("terms", terms) if known else terms)
         forms = sorted(known("exact", forms) if known and forms else forms)
+        parts = []
+        if terms:
+            parts.append(f"terms : ({' OR '.join(_quote(t) for t in terms)})")
         if forms:
-            expression += f" OR exact : ({' OR '.join(_quote(f) for f in forms)})"
-        return f"({expression})"
+            parts.append(f"exact : ({' OR '.join(_quote(f) for f in forms)})")
+        return f"({' OR '.join(parts)})" if parts else _NOTHING
     # A phrase: FTS5 phrases hold one term per place, so the variants of each
     # word multiply; past a limit only the first word keeps its variants.
     per_word = [sorted(word_terms(w, exact)) for w in atom.words]
+    if known and not exact:
+        per_word = [sorted(known(column, variants)) for variants in per_word]
+        if not all(per_word):
+            return _NOTHING
     if _product(len(v) for v in per_word) > _MAX_PHRASE_VARIANTS:
         per_word = [per_word[0]] + [
             [analyze.stem(w)] if not exact else [w] for w in atom.words[1:]
@@ -338,7 +344,7 @@ limit :limit offset :offset
 
 
 def _indexed_terms(db: sqlite_utils.Database) -> Known:
-    """A `known` for to_fts(), reading the index's own vocabulary."""
+    """A `known` for to_fts(), asking the index itself."""
     db.execute(
         "create virtual table if not exists temp.archive_index_terms"
         " using fts5vocab(main, 'paragraphs_fts', 'col')"
@@ -346,6 +352,18 @@ def _indexed_terms(db: sqlite_utils.Database) -> Known:
 
     def known(column: str, terms: Iterable[str]) -> set[str]:
         terms = list(terms)
+        if len(terms) <= _PROBED_TERMS:
+            # A term's first match is one seek, even for a common term.
+            return {
+                term
+                for term in terms
+                if db.execute(
+                    "select rowid from paragraphs_fts where paragraphs_fts match ? limit 1",
+                    [f"{column} : {_quote(term)}"],
+                ).fetchone()
+            }
+        # Many terms (a word's written forms, mostly rare): the vocabulary,
+        # which counts each term's matches, in one query per 500.
         found: set[str] = set()
         for start in range(0, len(terms), 500):
             chunk = terms[start:start + 500]
@@ -360,6 +378,10 @@ def _indexed_terms(db: sqlite_utils.Database) -> Known:
         return found
 
     return known
+
+
+# Up to this many terms are checked one by one (see _indexed_terms).
+_PROBED_TERMS = 64
 
 
 def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -> tuple[str, dict]:
