@@ -240,16 +240,26 @@ def test_titles_descriptions_and_document_links(archive_db):
     assert "unicode-bidi: plaintext" in css.text
 
 
-def test_fingerprint_hidden_on_the_page_but_still_there(archive_db):
+def test_analyzed_columns_hidden_on_the_page_but_still_there(archive_db):
     page, chosen, api = fetch(
         [archive_db],
         "/archive/paragraphs",
         "/archive/paragraphs?_col=fingerprint",
         "/archive/paragraphs.json?_shape=array&_size=1",
     )
-    assert 'class="col-text"' in page.text and 'class="col-fingerprint"' not in page.text
+    assert 'class="col-text"' in page.text
+    assert 'class="col-fingerprint"' not in page.text and 'class="col-terms"' not in page.text
     assert 'class="col-fingerprint"' in chosen.text
-    assert set(api.json()[0]) == {"id", "document_id", "number", "text", "fingerprint"}
+    row = api.json()[0]
+    assert row["fingerprint"] and (row["terms"], row["exact"]) == (None, None)
+
+
+def test_search_index_table_can_be_counted_and_listed(archive_db, capfd):
+    """Datasette counts every table and lists the index like one: no error."""
+    database, index = fetch([archive_db], "/archive", "/archive/paragraphs_fts.json?_shape=array&_size=2")
+    assert database.status_code == 200 and index.status_code == 200
+    assert [set(row) >= {"terms", "exact"} for row in index.json()] == [True, True]
+    assert "ERROR" not in capfd.readouterr().err
 
 
 # --- other databases, and the archive without the plugin ---------------------------

@@ -59,8 +59,9 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
     """Schema 1 stored the analyzed forms in paragraphs, indexed through triggers."""
     db = sqlite_utils.Database(seeds_db)
     db["paragraphs"].disable_fts()
-    db["paragraphs"].add_column("terms", str)
-    db["paragraphs"].add_column("exact", str)
+    for column in ("terms", "exact"):
+        db.execute(f"alter table paragraphs drop column {column}")
+        db["paragraphs"].add_column(column, str)
     for pid, text in db.execute("select id, text from paragraphs").fetchall():
         db["paragraphs"].update(pid, {"terms": analyze.stemmed_form(text), "exact": analyze.exact_form(text)})
     db["paragraphs"].enable_fts(["terms", "exact"], fts_version="FTS5", create_triggers=True)
@@ -80,6 +81,10 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
     assert run("rebuild", "--db", seeds_db).exit_code == 0
     db = sqlite_utils.Database(seeds_db)
     assert set(db["paragraphs"].columns_dict) == {"id", "document_id", "number", "text", "fingerprint"}
+    # The index's columns are back, empty and generated (hidden 2: virtual).
+    columns = {row[1]: row[6] for row in db.execute("pragma table_xinfo(paragraphs)")}
+    assert (columns["terms"], columns["exact"]) == (2, 2)
+    assert db.execute("select count(*) from paragraphs where terms is not null or exact is not null").fetchone() == (0,)
     assert db.execute("select count(*) from sqlite_master where type = 'trigger'").fetchone()[0] == 0
     assert db["paragraphs"].count == size_before
     assert run("check", "--db", seeds_db).exit_code == 0

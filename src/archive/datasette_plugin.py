@@ -13,8 +13,9 @@ What it adds to an archive database:
 * a canned query ``search`` (``/DB/search?q=...``): paragraphs best first,
   with document, title, paragraph number and the matched words marked;
 * titles and descriptions, the documents' title as label of the foreign key,
-  Arabic cells laid out right-to-left, and the paragraphs' fingerprint column
-  left out of the paragraphs table page unless asked for.
+  Arabic cells laid out right-to-left, and the paragraphs' fingerprint and
+  the search index's empty columns (terms, exact) left out of the paragraphs
+  table page unless asked for.
 
 Nothing is stored in the database: without the plugin it is an ordinary
 SQLite database with a stock FTS5 index.
@@ -39,7 +40,7 @@ MATCH_NOTHING = '""'
 # Most paragraphs the search page shows; the highlighting is computed only for
 # these, not for every match.
 SEARCH_PAGE_LIMIT = 100
-ANALYZED_COLUMNS = ("fingerprint",)
+ANALYZED_COLUMNS = ("terms", "exact", "fingerprint")
 STYLESHEET_PATH = "/-/archive.css"
 SERVE_TIME_LIMIT_MS = 5000
 _MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
@@ -393,14 +394,16 @@ def _archive_metadata(name: str, datasette) -> dict:
                 "title": "Paragraphs",
                 "description": (
                     "One row per paragraph. The search box finds every written form "
-                    "of the words typed, like `archive search`. The fingerprint column "
-                    "is hidden here: add ?_col=fingerprint to see it."
+                    "of the words typed, like `archive search`. The columns terms, "
+                    "exact and fingerprint are hidden here: add ?_col=fingerprint to see it."
                 ),
                 "columns": {
                     "document_id": "The document this paragraph belongs to",
                     "number": "Position in the document, from 1",
                     "text": "The paragraph as written",
                     "fingerprint": "Hash of the normalized words: equal for reprints",
+                    "terms": "Always empty: the stemmed words are in the search index only",
+                    "exact": "Always empty: the normalized words are in the search index only",
                 },
             },
             "archive_meta": {
@@ -434,8 +437,8 @@ def _rewrite(datasette, scope: dict) -> dict:
       the analyzed index terms, which nobody types, and an unbalanced quote
       would be an SQL error.  The archive's own syntax (phrases, OR, -word,
       prefix*) covers what raw mode is used for.
-    * the HTML page of the paragraphs table leaves out the fingerprint
-      unless ?_col= or ?_nocol= says which columns to show.
+    * the HTML page of the paragraphs table leaves out the fingerprint and
+      the empty index columns unless ?_col= or ?_nocol= says which to show.
     """
     path = scope.get("path", "")
     base = datasette.setting("base_url").rstrip("/")

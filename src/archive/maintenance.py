@@ -11,7 +11,7 @@ import sqlite_utils
 
 from . import analyze
 from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
-from .store import SCHEMA_VERSION, create_search_index, get_meta, set_meta
+from .store import SCHEMA_VERSION, add_index_columns, create_search_index, get_meta, set_meta
 
 
 @dataclass
@@ -157,10 +157,12 @@ def rebuild(db: sqlite_utils.Database) -> int:
     with db.atomic():
         db["paragraphs"].disable_fts()  # the index, and the triggers of schema 1
         # Schema 1 stored the analyzed forms in paragraphs: they go (SQLite
-        # drops a column in place; sqlite-utils' transform would copy the table).
-        for column in ("terms", "exact"):
-            if column in db["paragraphs"].columns_dict:
+        # drops a column in place; sqlite-utils' transform would copy the
+        # table), and come back as the empty columns of schema 2.
+        if "terms" in db["paragraphs"].columns_dict:
+            for column in ("terms", "exact"):
                 db.execute(f'alter table paragraphs drop column "{column}"')
+            add_index_columns(db)
         create_search_index(db)
         for batch in _paragraph_batches(db):
             analyzed = [analyze_paragraph(text) for _, text, _ in batch]
