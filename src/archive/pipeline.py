@@ -28,9 +28,9 @@ from . import analyze
 # from the old to the young one (a copy, not an analysis).  So the words in
 # use stay, whatever the corpus's size: clearing it all when full cost a
 # third of the analysis on 30,000 articles.  About 250 bytes a word.
-CACHE_WORDS = 60_000
+CACHE_WORDS = 50_000
 # The worker's cache: it analyzes most documents.
-WORKER_CACHE_WORDS = 120_000
+WORKER_CACHE_WORDS = 100_000
 
 # Distinct written word → its normalized form(s) and its stem(s), joined by
 # spaces ("" for a word that normalizes to nothing).  Most words are already
