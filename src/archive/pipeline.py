@@ -156,10 +156,10 @@ def delete_document_paragraphs(conn, document_id: int) -> None:
 # --- the second core: reading and analysis ahead of the writer ----------------
 #
 # The importer decides what to do with each file (new, changed, unchanged, not
-# text...) a few files ahead of writing it, and a worker process reads,
-# decodes, splits and analyzes the files to be read, in the same order, and
-# hands each document back ready to store.  The importer reads a file itself
-# whenever the worker has nothing for it.  The worker is a plain child process
+# text...) a few hundred files ahead of writing it, and a worker process
+# reads, decodes, splits and analyzes files to be read among those (see
+# Ahead), and hands each document back ready to store.  The importer reads a
+# file itself whenever the worker has nothing for it.  The worker is a plain child process
 # talking pickles over its stdin/stdout: it inherits no file descriptor (the
 # writer lock stays ours alone) and it exits as soon as its stdin closes, that
 # is when the importer ends in any way, kill -9 included.  It is started only
@@ -190,8 +190,9 @@ ANSWER_PIPE_BYTES = 4 * 1024 * 1024
 
 def _prepare(path: str, encoding: str | None):
     """The worker's part for one file (a real path): what read_document
-    raised, or the document (without its text), its paragraphs, the lengths of paragraphs cut short and their
-    analysis; None on anything unexpected (the importer reads it again)."""
+    raised, or the document (without its text), its paragraphs, the lengths
+    of the paragraphs cut short and their analysis; None on anything
+    unexpected (the importer reads the file again)."""
     from .files import UnreadableDocument, read_document, split_paragraphs
 
     try:
