@@ -185,3 +185,15 @@ def test_damaged_database_is_reported_as_problems(seeds_db, run):
     problems = [line for line in lines if line.startswith(f"archive: problem: {damaged}: ")]
     assert problems and any("malformed" in line for line in problems)
     assert lines[-1].startswith(f"{damaged}: NOT ok: ")
+
+
+def test_check_finds_a_healthy_archive_healthy_whatever_its_letters(tmp_path, run):
+    """The fresh index check compares with uses the archive's own tokenizer:
+    U+19B1 is a letter to Python and to it, a separator to unicode61."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text("نص \u19b1\u19b2 عربي", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    result = run("check", "--db", db)
+    assert result.exit_code == 0, result.stderr

@@ -3,15 +3,15 @@ rebuild` re-derives everything the analyzer computes from the stored text."""
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import sqlite_utils
 
 from . import analyze
 from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
-from .store import SCHEMA_VERSION, add_index_columns, create_search_index, get_meta, set_meta
+from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, create_search_index, get_meta, set_meta
 
 
 @dataclass
@@ -61,48 +61,79 @@ def _search_index(db: sqlite_utils.Database, health: Health) -> None:
 def index_problems(db: sqlite_utils.Database) -> list[str]:
     """How the search index differs from the analysis of the paragraphs' text.
 
-    FTS5's own check (its content comparison needs stored columns) covers the
-    index's structure; the rest is compared here: the rows indexed, and, for
-    every term of each column, the paragraphs holding it and its occurrences,
-    against an index of a fresh analysis made in a temporary table.  Both
-    vocabularies come sorted, so they are compared as two streams."""
+    FTS5's own check covers the index's structure (its content comparison
+    needs stored columns); the rest is compared here: the rows indexed, and,
+    for every term of each column, the paragraphs holding it and its
+    occurrences, against an index of a fresh analysis made in a temporary
+    table with the same tokenizer.  All of it reads one snapshot, so an
+    import committing meanwhile changes nothing."""
     if SCHEMA_VERSION != get_meta(db).get("schema_version"):
         return ["made by another version of archive"]
     try:
+        # A statement of its own: FTS5 runs it as a write.
         db.execute(f"insert into {INDEX} ({INDEX}, rank) values ('integrity-check', 0)")
     except sqlite3.DatabaseError as error:
         return [f"damaged ({error})"]
     problems = []
-    unindexed = db.execute(
-        f"select count(*) from paragraphs where id not in (select id from {INDEX}_docsize)"
-    ).fetchone()[0]
-    stale = db.execute(
-        f"select count(*) from {INDEX}_docsize where id not in (select id from paragraphs)"
-    ).fetchone()[0]
-    if unindexed:
-        problems.append(f"{unindexed} paragraphs are not indexed")
-    if stale:
-        problems.append(f"{stale} entries are for paragraphs that are gone")
-    db.execute("drop table if exists temp.archive_fresh")
-    db.execute("create virtual table temp.archive_fresh using fts5(terms, exact, content='')")
+    db.execute("begin")
     try:
-        with db.conn:
-            for batch in _paragraph_batches(db):
-                db.conn.executemany(
-                    "insert into temp.archive_fresh (rowid, terms, exact) values (?, ?, ?)",
-                    [(pid, *analyze_paragraph(text)) for pid, text, _ in batch],
-                )
+        unindexed = db.execute(
+            f"select count(*) from paragraphs where id not in (select id from {INDEX}_docsize)"
+        ).fetchone()[0]
+        stale = db.execute(
+            f"select count(*) from {INDEX}_docsize where id not in (select id from paragraphs)"
+        ).fetchone()[0]
+        if unindexed:
+            problems.append(f"{unindexed} paragraphs are not indexed")
+        if stale:
+            problems.append(f"{stale} entries are for paragraphs that are gone")
+        db.execute(
+            f"create virtual table temp.archive_fresh using fts5(terms, exact, tokenize='{INDEX_TOKENIZER}', content='')"
+        )
+        for batch in _paragraph_batches(db):
+            db.conn.executemany(
+                "insert into temp.archive_fresh (rowid, terms, exact) values (?, ?, ?)",
+                [(pid, *analyze_paragraph(text)) for pid, text, _ in batch],
+            )
         db.execute(f"create virtual table temp.archive_stored_vocab using fts5vocab(main, {INDEX}, col)")
         db.execute("create virtual table temp.archive_fresh_vocab using fts5vocab(temp, archive_fresh, col)")
-        stored = db.execute("select term, col, doc, cnt from temp.archive_stored_vocab")
-        fresh = db.execute("select term, col, doc, cnt from temp.archive_fresh_vocab")
-        differing = sum(1 for a, b in itertools.zip_longest(stored, fresh) if a != b)
+        differing = _differing(
+            db.execute("select term, col, doc, cnt from temp.archive_stored_vocab"),
+            db.execute("select term, col, doc, cnt from temp.archive_fresh_vocab"),
+        )
         if differing:
             problems.append(f"{differing} terms are not indexed as the paragraphs' text says")
+        return problems
     finally:
-        for table in ("archive_stored_vocab", "archive_fresh_vocab", "archive_fresh"):
-            db.execute(f"drop table if exists temp.{table}")
-    return problems
+        db.execute("rollback")  # the temporary tables go with it
+
+
+def _differing(stored: Iterable[tuple], fresh: Iterable[tuple]) -> int:
+    """How many (term, column) keys differ between two vocabularies, each
+    row (term, column, documents, occurrences), both in FTS5's order (by
+    term, then column terms before exact): merged as two streams.
+
+    >>> _differing([("a", "terms", 1, 1), ("b", "terms", 2, 2)], [("b", "terms", 2, 3), ("c", "exact", 1, 1)])
+    3
+    """
+    def key(row):
+        return row[0], _COLUMNS[row[1]]
+
+    stored, fresh = iter(stored), iter(fresh)
+    a, b = next(stored, None), next(fresh, None)
+    differing = 0
+    while a is not None or b is not None:
+        if b is None or (a is not None and key(a) < key(b)):
+            differing, a = differing + 1, next(stored, None)
+        elif a is None or key(b) < key(a):
+            differing, b = differing + 1, next(fresh, None)
+        else:
+            differing += a != b
+            a, b = next(stored, None), next(fresh, None)
+    return differing
+
+
+_COLUMNS = {"terms": 0, "exact": 1}
 
 
 def _paragraph_batches(db: sqlite_utils.Database, size: int = 5000):
