@@ -242,7 +242,7 @@ def test_worker_that_dies_leaves_the_reading_to_the_importer(tmp_path, run, monk
     started = []
 
     def popen(args, **kwargs):
-        if args[1:] == ["-m", "archive.pipeline"]:
+        if args[1] == "-c" and "archive.pipeline" in args[2]:
             started.append(args)
             args = [sys.executable, "-c", dying]
         return real_popen(args, **kwargs)
@@ -267,3 +267,18 @@ def test_worker_reports_unreadable_files_as_the_importer_would(tmp_path, run, mo
     assert (worked.exit_code, worked.stderr.replace("worked.db", "plain.db")) == (plain.exit_code, plain.stderr)
     assert "image.txt: binary file, not text" in worked.stderr
     assert _contents(tmp_path / "worked.db")[0] == _contents(tmp_path / "plain.db")[0]
+
+
+def test_worker_imports_our_modules_not_the_current_folders(tmp_path, run, monkeypatch):
+    """A file named like a module, in the folder archive runs from, is not
+    imported by the worker in place of the real one."""
+    (tmp_path / "Stemmer.py").write_text("raise SystemExit('not this one')\n", encoding="utf-8")
+    (tmp_path / "archive.py").write_text("raise SystemExit('not this one')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    taken = []
+    original = pipeline.Ahead.take
+    monkeypatch.setattr(pipeline.Ahead, "take", lambda self: taken.append(original(self)) or taken[-1])
+    result = run("import", SEEDS, "--db", tmp_path / "a.db")
+    assert result.exit_code == 0 and "not this one" not in result.stderr
+    assert taken[1:] and all(isinstance(t, tuple) for t in taken[1:])

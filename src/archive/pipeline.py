@@ -16,7 +16,9 @@ import collections
 import contextlib
 import itertools
 import hashlib
+import os
 import pickle
+import signal
 import sys
 from typing import Callable, Iterable, Iterator
 
@@ -184,7 +186,7 @@ WORKER_QUEUE = 12
 # unread, blocks too.
 SENT_BYTES = 32 * 1024
 # The worker's answers wait in its pipe until the writer takes them: a pipe
-# this big (when the system allows it) lets it work that far ahead.
+# this big (or as big as the system allows) lets it work that far ahead.
 ANSWER_PIPE_BYTES = 4 * 1024 * 1024
 
 
@@ -209,17 +211,28 @@ def _prepare(path: str, encoding: str | None):
 
 
 def _serve() -> None:
-    """Worker loop: (number, path, encoding) in, (number, answer) out."""
+    """Worker loop: (number, path, encoding) in, (number, answer) out, until
+    the importer closes the pipe or goes away."""
     global CACHE_WORDS
     CACHE_WORDS = WORKER_CACHE_WORDS
+    # Ctrl-C reaches the whole process group: the importer handles it, and
+    # closing the pipe ends this loop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        try:
+    try:
+        while True:
             number, path, encoding = pickle.load(source)
-        except EOFError:
-            return
-        pickle.dump((number, _prepare(path, encoding)), sink, protocol=pickle.HIGHEST_PROTOCOL)
-        sink.flush()
+            pickle.dump((number, _prepare(path, encoding)), sink, protocol=pickle.HIGHEST_PROTOCOL)
+            sink.flush()
+    except (EOFError, OSError, pickle.UnpicklingError):
+        # The importer is done, or gone: quietly, not even a failed flush at exit.
+        os._exit(0)
+
+
+# The worker's program.  Its import path is the importer's own, not the
+# current folder's (which `python -m` would put first): a file named like a
+# module in the folder being imported must not replace one of ours.
+_WORKER_PROGRAM = "import sys; sys.path[:] = {path!r}; from archive.pipeline import _serve; _serve()"
 
 
 class _Worker:
@@ -227,7 +240,7 @@ class _Worker:
         import subprocess  # here: `archive search` imports this module and never needs it
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "archive.pipeline"],
+            [sys.executable, "-c", _WORKER_PROGRAM.format(path=sys.path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -235,8 +248,10 @@ class _Worker:
         try:
             import fcntl
 
-            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, ANSWER_PIPE_BYTES)
-        except (ImportError, AttributeError, OSError):
+            with open("/proc/sys/fs/pipe-max-size") as limit:  # Linux: 1 MiB unless raised
+                size = min(ANSWER_PIPE_BYTES, int(limit.read()))
+            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, size)
+        except (ImportError, AttributeError, OSError, ValueError):
             pass  # a smaller lead: slower, not wrong
 
     def send(self, number: int, path: str, encoding: str | None) -> int:
@@ -375,6 +390,10 @@ class Ahead:
             self._receive()
         return self.answers.pop(number, None)
 
+    def kill(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+
     def close(self) -> None:
         if self.worker is not None:
             self.worker.close()
@@ -386,9 +405,8 @@ def ahead(paths: Iterable, plan: Callable, to_read: Callable) -> Iterator[Ahead]
     planner = Ahead(paths, plan, to_read)
     try:
         yield planner
+    except BaseException:
+        planner.kill()  # no use finishing what it was given
+        raise
     finally:
         planner.close()
-
-
-if __name__ == "__main__":
-    _serve()
