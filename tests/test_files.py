@@ -129,3 +129,9 @@ def test_endless_word_is_cut_at_the_limit():
 def test_title_of_a_single_huge_line_is_short():
     title = title_of("كلمة " * 10_000)
     assert len(title) <= 201 and title.endswith("…")
+
+
+def test_forced_encoding_that_yields_lone_surrogates_is_refused():
+    # UTF-7 decodes "+2D0-" to U+D834 alone: not text SQLite can store.
+    with pytest.raises(UnreadableDocument, match="cannot decode as utf-7"):
+        decode(b"abc +2D0- def", "utf-7")

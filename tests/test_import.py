@@ -395,3 +395,41 @@ def test_file_that_is_no_longer_text_loses_its_old_text(tmp_path, run):
     assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 2 removed, 2 skipped, 0 failed")
     assert "a.txt: binary file, not text; its earlier text is removed from the archive" in result.stderr
     assert run("search", "--db", db, "--count", "الحملة").stdout.endswith(" in 1 document\n")
+
+
+def test_prune_under_a_folder_name_not_utf8_is_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    folder = os.fsencode(tmp_path) + b"/bad\xff"
+    os.mkdir(folder)
+    with open(folder + b"/a.txt", "wb") as f:
+        f.write(ARTICLE.encode("utf-8"))
+    db = tmp_path / "a.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "archive", "import", folder, "--db", str(db), "--prune"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    stderr = result.stderr.decode("utf-8")
+    assert "Traceback" not in stderr and result.returncode == 1, stderr
+    assert "file name is not valid UTF-8" in stderr
+
+
+def test_file_in_a_folder_that_cannot_be_listed_is_taken_through_its_link(tmp_path, run, monkeypatch):
+    tree = tmp_path / "tree"
+    write_tree(tree, ["a/x.txt", "b/f.txt"])
+    (tree / "a" / "l.txt").symlink_to(tree / "b" / "f.txt")
+    real_scandir = os.scandir
+
+    def scandir_refusing(path="."):
+        if os.fspath(path) == str(tree / "b"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    # As a folder without read permission would be (tests run as root).
+    monkeypatch.setattr(os, "scandir", scandir_refusing)
+    db = tmp_path / "a.db"
+    result = run("import", tree, "--db", db)
+    assert result.exit_code == 1 and "cannot list folder" in result.stderr
+    assert set(documents(db)) == {"x.txt", "f.txt"}
+    assert documents(db)["f.txt"]["path"] == str(tree / "b" / "f.txt")

@@ -197,3 +197,22 @@ def test_check_finds_a_healthy_archive_healthy_whatever_its_letters(tmp_path, ru
     assert run("import", tree, "--db", db).exit_code == 0
     result = run("check", "--db", db)
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("key, shown", [("unicode_version", "Unicode 1.0.0"), ("stemmer_version", "PyStemmer 1.0.0")])
+def test_other_unicode_or_stemmer_means_rebuild_before_writing(seeds_db, run, tmp_path, key, shown):
+    """A new Python or PyStemmer may analyze the same text differently, and
+    removing a paragraph from the index needs the analysis it went in with."""
+    db = sqlite_utils.Database(seeds_db)
+    db["archive_meta"].upsert({"key": key, "value": "1.0.0"}, pk="key")
+    db.conn.commit()
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "a.txt").write_text("زرافة في الحديقة", encoding="utf-8")
+    imported = run("import", "--db", seeds_db, new)
+    assert imported.exit_code == 2 and shown in imported.stderr and "archive rebuild" in imported.stderr
+    checked = run("check", "--db", seeds_db)
+    assert checked.exit_code == 1 and shown in checked.stderr
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    assert run("check", "--db", seeds_db).exit_code == 0
+    assert run("import", "--db", seeds_db, new).exit_code == 0

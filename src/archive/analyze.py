@@ -31,6 +31,19 @@ import Stemmer
 # databases built by another version need `archive rebuild`.
 ANALYZER_VERSION = "3"
 
+
+
+def environment() -> dict[str, str]:
+    """What decides the terms besides this module's code: the Unicode tables
+    (what is a letter, what NFKC folds) and the Snowball stemmers, which a new
+    Python or PyStemmer may change.
+
+    >>> sorted(environment())
+    ['stemmer_version', 'unicode_version']
+    """
+    return {"unicode_version": unicodedata.unidata_version, "stemmer_version": Stemmer.version()}
+
+
 # --- normalize --------------------------------------------------------------
 
 # Arabic marks that writers add or omit freely: harakat, superscript alef and

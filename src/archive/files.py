@@ -145,8 +145,12 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         if not name.startswith(("utf-16", "utf-32")) and _is_binary(data[:_SNIFF_BYTES]):
             raise NotText("binary file, not text")
         try:
-            return data.decode(encoding), name
-        except (UnicodeDecodeError, LookupError) as error:
+            text = data.decode(encoding)
+            # A codec such as UTF-7 can decode to lone surrogates, which are
+            # not text: SQLite could not store them.
+            text.encode("utf-8")
+            return text, name
+        except (UnicodeDecodeError, UnicodeEncodeError, LookupError) as error:
             raise UnreadableDocument(f"cannot decode as {encoding}: {error}") from None
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from . import analyze
 from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
-from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, create_search_index, get_meta, set_meta
+from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, analysis_differences, create_search_index, get_meta, set_meta
 
 
 @dataclass
@@ -152,12 +152,11 @@ def _paragraph_batches(db: sqlite_utils.Database, size: int = 5000):
 
 
 def _analyzer_version(db: sqlite_utils.Database, health: Health) -> None:
-    health.analyzer_version = get_meta(db).get("analyzer_version")
-    if health.analyzer_version != analyze.ANALYZER_VERSION:
-        health.problems.append(
-            f"built by analyzer version {health.analyzer_version}, this is version "
-            f"{analyze.ANALYZER_VERSION}: run 'archive rebuild'"
-        )
+    meta = get_meta(db)
+    health.analyzer_version = meta.get("analyzer_version")
+    differences = analysis_differences(meta)
+    if differences:
+        health.problems.append(f"built by {differences}: run 'archive rebuild'")
 
 
 def _counts(db: sqlite_utils.Database, health: Health) -> None:
@@ -205,5 +204,5 @@ def rebuild(db: sqlite_utils.Database) -> int:
             ]
             db.conn.executemany("update paragraphs set fingerprint = ? where id = ?", changed)
             total += len(batch)
-        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION)
+        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
     return total

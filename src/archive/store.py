@@ -221,7 +221,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["paragraphs"].create_index(["document_id", "number"], unique=True, if_not_exists=True)
         db["paragraphs"].create_index(["fingerprint"], if_not_exists=True)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION)
+        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
         create_search_index(db)
 
 
@@ -276,13 +276,27 @@ def check_writable(db: sqlite_utils.Database) -> None:
             f"archive made by another version of archive (schema {meta.get('schema_version')}): "
             "run 'archive rebuild' first"
         )
-    old = analyzer_mismatch(db)
-    if old is not None and db["paragraphs"].count:
-        raise ArchiveError(
-            f"archive built by analyzer version {old}, this is version {analyze.ANALYZER_VERSION}: "
-            "run 'archive rebuild' first"
-        )
-    set_meta(db, analyzer_version=analyze.ANALYZER_VERSION)
+    differences = analysis_differences(meta)
+    if differences and db["paragraphs"].count:
+        raise ArchiveError(f"archive analyzed with {differences}: run 'archive rebuild' first")
+    set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, **analyze.environment())
+
+
+def analysis_differences(meta: dict[str, str]) -> str:
+    """How the analysis recorded in archive_meta differs from this one, in
+    words ("" when it does not): the analyzer version, the Unicode tables
+    and the stemmers.
+
+    >>> analysis_differences({"analyzer_version": "0", **analyze.environment()})
+    'analyzer version 0, this is version 3'
+    """
+    ours = {"analyzer_version": analyze.ANALYZER_VERSION, **analyze.environment()}
+    names = {"analyzer_version": "analyzer version", "unicode_version": "Unicode", "stemmer_version": "PyStemmer"}
+    return "; ".join(
+        f"{names[key]} {meta.get(key, 'unknown')}, this is {'version ' if key == 'analyzer_version' else ''}{value}"
+        for key, value in ours.items()
+        if meta.get(key) != value
+    )
 
 
 # --- import -----------------------------------------------------------------
@@ -331,7 +345,10 @@ def _store(
     if existing:
         document_id = existing["id"]
         pipeline.delete_document_paragraphs(db.conn, document_id)
-        db["documents"].update(document_id, record)
+        db.conn.execute(
+            f"update documents set {', '.join(f'{column} = :{column}' for column in record)} where id = :id",
+            {**record, "id": document_id},
+        )
     else:
         document_id = _insert_row(db, "documents", record)
     pipeline.insert_paragraphs(db.conn, document_id, paragraphs, analyzed)
@@ -514,14 +531,24 @@ class _ImportRun:
     def _remove(self, row: dict) -> None:
         self.batches.begin()
         pipeline.delete_document_paragraphs(self.db.conn, row["id"])
-        self.db["documents"].delete(row["id"])
+        # Plain SQL, here and for updates: sqlite-utils' own opens a
+        # savepoint, at which FTS5 writes out its pending index entries.
+        self.db.conn.execute("delete from documents where id = ?", [row["id"]])
         self.summary.removed += 1
         self.batches.done(0)
 
     def _taken_as_itself(self, resolved: str) -> bool:
-        """Whether the walk reaches this real path as a file of its own."""
-        scan = self.scan
-        return walked(Path(resolved), scan.root, scan.include_hidden, scan.patterns)
+        """Whether the walk reaches this real path as a file of its own: one
+        it lists, in folders it can list."""
+        scan, path = self.scan, Path(resolved)
+        if not walked(path, scan.root, scan.include_hidden, scan.patterns):
+            return False
+        for folder in [scan.root, *path.relative_to(scan.root).parents[-2::-1]]:
+            try:
+                os.scandir(scan.root / folder).close()
+            except OSError:
+                return False
+        return True
 
     def plan(self, paths: list[Path]) -> list[_Plan]:
         """Decide about files from their metadata alone.  Changes nothing,
@@ -597,7 +624,9 @@ class _ImportRun:
         self.batches.begin()
         if plan.same_encoding and existing["sha256"] == doc.sha256:
             # Touched but not changed: remember the new mtime so the next run is cheap.
-            self.db["documents"].update(existing["id"], {"mtime_ns": doc.mtime_ns, "size": doc.size})
+            self.db.conn.execute(
+                "update documents set mtime_ns = ?, size = ? where id = ?", [doc.mtime_ns, doc.size, existing["id"]]
+            )
             self.summary.unchanged += 1
             self.batches.done(0)
             return
@@ -625,6 +654,8 @@ class _ImportRun:
         """Remove the documents under root whose files no longer exist.  A file
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
         prefix = str(root).rstrip(os.sep) + os.sep
+        if printable(prefix) != prefix:
+            return  # a folder name that is not UTF-8 holds no document (see _plan)
         # The paths that start with prefix, as a range the path index answers.
         after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
         gone = []
