@@ -76,12 +76,16 @@ def find_files(
         dirnames.sort()
         if not include_hidden:
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        folder = Path(dirpath)
         for name in sorted(filenames):
             if not include_hidden and name.startswith("."):
                 continue
-            path = Path(dirpath) / name
-            if _wanted(path, root, patterns):
-                yield path
+            if patterns:
+                path = folder / name
+                if _wanted(path, root, patterns):
+                    yield path
+            elif _has_text_suffix(name):
+                yield folder / name
 
 
 def walked(path: Path, root: Path, include_hidden: bool = False, patterns: Iterable[str] = ()) -> bool:
@@ -100,10 +104,21 @@ def walked(path: Path, root: Path, include_hidden: bool = False, patterns: Itera
     return _wanted(path, root, list(patterns))
 
 
+def _has_text_suffix(name: str) -> bool:
+    """Whether a file name's suffix (as Path.suffix has it) is a text file's,
+    or there is none.
+
+    >>> [_has_text_suffix(n) for n in ["a.TXT", "notes", "a.", ".profile", "a.jpg"]]
+    [True, True, True, True, False]
+    """
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+    return suffix in TEXT_SUFFIXES or suffix == ""
+
+
 def _wanted(path: Path, root: Path, patterns: list[str]) -> bool:
     if not patterns:
-        suffix = path.suffix.lower()
-        return suffix in TEXT_SUFFIXES or suffix == ""
+        return _has_text_suffix(path.name)
     relative = path.relative_to(root).as_posix()
     return any(
         fnmatch.fnmatch(relative if "/" in pattern else path.name, pattern) for pattern in patterns
