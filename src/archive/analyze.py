@@ -119,7 +119,7 @@ def normalize(text: str) -> str:
 
 # --- tokenize ---------------------------------------------------------------
 
-# A word is a run of letters and digits (what unicode61 keeps together), with
+# A word is a run of letters and digits (what FTS5's tokenizers keep together), with
 # the marks and invisible characters that normalize() deletes allowed inside it,
 # so that a vocalized word stays one word.
 _WORD = re.compile(rf"(?:[^\W_]|[{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f])+")
@@ -136,7 +136,7 @@ class Token(NamedTuple):
 
 # The same runs as _WORD, found several times faster: one character class,
 # then a cut at each underscore (a word character to \w, a separator to
-# unicode61).
+# FTS5).
 _RUN = re.compile(rf"[\w{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]+")
 
 

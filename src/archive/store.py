@@ -55,9 +55,10 @@ BATCH_PARAGRAPHS = 20_000
 # their merging).
 INDEX_HASHSIZE = 8 * 1024 * 1024
 # The stock FTS5 tokenizer the index uses.  The analyzed forms are words
-# already normalized and case-folded, joined by single spaces: unicode61 and
-# ascii cut them into the same tokens (tests/test_analyze.py pins it), and
-# ascii, which has no Unicode tables to consult, indexes a quarter faster.
+# already normalized and case-folded, joined by single spaces: ascii cuts
+# them into exactly those words (tests/test_analyze.py pins it), where
+# unicode61 splits at letters its tables predate, and, having no Unicode
+# tables to consult, it indexes a quarter faster.
 INDEX_TOKENIZER = "ascii"
 # SQLite's page cache for an import, in KiB.
 IMPORT_CACHE_KIB = 16_000
