@@ -78,8 +78,12 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
     assert imported.exit_code == 2 and "run 'archive rebuild' first" in imported.stderr
     assert "another version of archive" in run("check", "--db", seeds_db).stderr
 
+    pages_then = db.execute("pragma page_count").fetchone()[0]
     assert run("rebuild", "--db", seeds_db).exit_code == 0
     db = sqlite_utils.Database(seeds_db)
+    # Compacted: the stored forms' pages are not left behind as free pages.
+    assert db.execute("pragma freelist_count").fetchone()[0] == 0
+    assert db.execute("pragma page_count").fetchone()[0] < pages_then
     assert set(db["paragraphs"].columns_dict) == {"id", "document_id", "number", "text", "fingerprint"}
     # The index's columns are back, empty and generated (hidden 2: virtual).
     columns = {row[1]: row[6] for row in db.execute("pragma table_xinfo(paragraphs)")}

@@ -182,8 +182,10 @@ def rebuild(db: sqlite_utils.Database) -> int:
 
     One transaction: a rebuild cut short leaves the archive as it was, never
     half re-analyzed under a version that claims otherwise.  The index is
-    dropped and made again, rather than updated, as it may be damaged."""
+    dropped and made again, rather than updated, as it may be damaged.  After
+    a conversion the file is compacted: the dropped columns were most of it."""
     total = 0
+    converted = False
     with db.atomic():
         db["paragraphs"].disable_fts()  # the index, and the triggers of schema 1
         # Schema 1 stored the analyzed forms in paragraphs: they go (SQLite
@@ -193,6 +195,7 @@ def rebuild(db: sqlite_utils.Database) -> int:
             for column in ("terms", "exact"):
                 db.execute(f'alter table paragraphs drop column "{column}"')
             add_index_columns(db)
+            converted = True
         create_search_index(db)
         for batch in _paragraph_batches(db):
             analyzed = [analyze_paragraph(text) for _, text, _ in batch]
@@ -205,4 +208,6 @@ def rebuild(db: sqlite_utils.Database) -> int:
             db.conn.executemany("update paragraphs set fingerprint = ? where id = ?", changed)
             total += len(batch)
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
+    if converted:
+        db.vacuum()
     return total
