@@ -198,12 +198,25 @@ def test_import_cut_short_is_sound_and_finished_by_the_next(tmp_path, run, alway
     assert run("import", SEEDS, "--db", db).exit_code != 0
     rows, _ = _contents(db)  # the index is sound
     assert len({r[0] for r in rows}) == 2  # the first batch of two documents was committed
+    # Into an empty archive, the fingerprint index is made at the end.
+    assert store.FINGERPRINT_INDEX not in _index_names(db)
 
     monkeypatch.setattr(store._ImportRun, "carry_out", original)
     assert run("import", SEEDS, "--db", db).exit_code == 0
     plain = tmp_path / "plain.db"
     assert run("import", SEEDS, "--db", plain).exit_code == 0
     assert _contents(db) == _contents(plain)
+    assert store.FINGERPRINT_INDEX in _index_names(db) and store.FINGERPRINT_INDEX in _index_names(plain)
+
+
+def _index_names(db_path) -> set[str]:
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        return {row[0] for row in conn.execute("select name from sqlite_master where type = 'index'")}
+    finally:
+        conn.close()
 
 
 def test_changed_and_removed_documents_leave_the_index(tmp_path, run, always_worker):
