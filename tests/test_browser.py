@@ -6,7 +6,6 @@ missing this test fails rather than skips, so a broken set-up is seen.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys

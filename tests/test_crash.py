@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import sqlite_utils
 
 from archive.maintenance import index_problems
