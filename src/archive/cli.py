@@ -279,7 +279,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     """
     from . import present
     from .query import (Filters, context_of, count, fill_duplicates, find_document,
-                        highlight_spans, matching_documents, parse, search as run_search)
+                        Highlighter, matching_documents, parse, search as run_search)
 
     if files_only and count_only:
         _fail("--files and --count cannot be used together")
@@ -314,7 +314,8 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
     fill_duplicates(db, query, hits, filters)
     texts = context_of(db, hits, context) if context else {}
-    spans = {hit.paragraph_id: highlight_spans(hit.text, query) for hit in hits}
+    highlighter = Highlighter(query)
+    spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
     if as_json:
         for hit in hits:
             around = present.json_context(hit, texts[hit.document_id], context) if context else None

@@ -23,6 +23,7 @@ SQLite database with a stock FTS5 index.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -33,7 +34,7 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_decode
 
-from .query import QueryError, fts_expression, highlight_spans, parse
+from .query import Highlighter, QueryError, fts_expression, parse
 
 # An FTS5 expression that is valid and matches no row: the empty phrase.
 MATCH_NOTHING = '""'
@@ -47,10 +48,11 @@ _MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
 
 SEARCH_SQL = f"""
 with hits as (
-  select rowid as paragraph_id, rank as score
+  -- bm25() is the rank, without the inner query FTS5 runs for `order by rank`
+  select rowid as paragraph_id, bm25(paragraphs_fts) as score
   from paragraphs_fts
   where paragraphs_fts match archive_fts(:q)
-  order by rank, rowid
+  order by score, rowid
   limit {SEARCH_PAGE_LIMIT}
 )
 select
@@ -98,6 +100,12 @@ def search_expression(text) -> str:
         return MATCH_NOTHING
 
 
+@functools.lru_cache(maxsize=16)
+def _highlighter(query_text: str) -> Highlighter:
+    """One highlighter per query, for all the rows of its pages."""
+    return Highlighter(parse(query_text))
+
+
 def marked_html(text, query_text) -> str | None:
     """The paragraph as HTML, with the words the query matched in <mark>.
 
@@ -108,7 +116,7 @@ def marked_html(text, query_text) -> str | None:
         return None
     text = str(text)
     try:
-        spans = highlight_spans(text, parse(str(query_text or "")))
+        spans = _highlighter(str(query_text or "")).spans(text)
     except QueryError:
         spans = []
     out, last = [], 0

@@ -394,29 +394,31 @@ def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -
 # The best-ranked matching paragraphs, the first `limit` of them.  Without
 # filters FTS5 picks them on its own (ranking every match is the one cost that
 # grows with the archive) and only those rows are joined and read; filters must
-# act before the limit, so with them every match is joined first.
+# act before the limit, so with them every match is joined first.  Ordering
+# by bm25() rather than by the `rank` column is the same order, a quarter
+# faster: FTS5 answers `order by rank` through a second, inner query.
 _RANKED_SQL = """
 with top as (
-  select rowid, rank from paragraphs_fts
-  where paragraphs_fts match :expression order by rank limit :limit
+  select rowid, bm25(paragraphs_fts) as score from paragraphs_fts
+  where paragraphs_fts match :expression order by score limit :limit
 )
 select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
-       documents.title, top.rank,
+       documents.title, top.score,
        coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)
 from top
 join paragraphs on paragraphs.id = top.rowid
 join documents on documents.id = paragraphs.document_id
-order by top.rank, documents.path, paragraphs.number
+order by top.score, documents.path, paragraphs.number
 """
 _RANKED_FILTERED_SQL = """
 select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
-       documents.title, paragraphs_fts.rank,
+       documents.title, bm25(paragraphs_fts) as score,
        coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)
 from paragraphs_fts
 join paragraphs on paragraphs.id = paragraphs_fts.rowid
 join documents on documents.id = paragraphs.document_id
 where paragraphs_fts match :expression {filters}
-order by paragraphs_fts.rank, documents.path, paragraphs.number
+order by score, documents.path, paragraphs.number
 limit :limit
 """
 
@@ -682,34 +684,64 @@ def stats(db: sqlite_utils.Database, db_path: str) -> dict:
 # --- which words to mark ----------------------------------------------------
 
 
+# A highlighter kept for many texts forgets its decisions past this many words.
+_DECIDED_WORDS = 50_000
+
+
+class Highlighter:
+    """Finds the words of texts that a query matched, deciding each distinct
+    written word once for all the texts of a search.
+
+    >>> Highlighter(parse("قوات")).spans("وقالت القوّاتُ")
+    [(6, 14)]
+    """
+
+    def __init__(self, query: Query):
+        self._stems: set[str] = set()
+        self._forms: set[str] = set()
+        prefixes: list[str] = []
+        for atom in query.positive_atoms():
+            if atom.prefix:
+                leads = _PREFIX_LEADS if not query.exact else ("",)
+                prefixes.extend(lead + atom.words[0] for lead in leads)
+            elif query.exact:
+                self._forms.update(atom.words)
+            else:
+                for word in atom.words:
+                    terms, written = analyze.expansion(word)
+                    self._stems.update(terms)
+                    self._forms.update(written)
+        self._prefixes = tuple(prefixes)
+        self._decided: dict[str, bool] = {}
+
+    def _marked(self, word: str) -> bool:
+        """Whether one written word is marked: any of tokenize()'s words in it matched."""
+        return any(
+            part in self._forms
+            or (self._stems and analyze.stem(part) in self._stems)
+            or (self._prefixes and part.startswith(self._prefixes))
+            for part in analyze.word_parts(word)
+        )
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the text's marked words."""
+        decided = self._decided
+        spans = []
+        for word, start in analyze.written_words(text):
+            hit = decided.get(word)
+            if hit is None:
+                if len(decided) >= _DECIDED_WORDS:
+                    decided.clear()
+                hit = decided[word] = self._marked(word)
+            if hit:
+                spans.append((start, start + len(word)))
+        return spans
+
+
 def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Character spans of the original text's words that the query matched.
 
     >>> highlight_spans("وقالت القوّاتُ", parse("قوات"))
     [(6, 14)]
     """
-    stems: set[str] = set()
-    forms: set[str] = set()
-    prefixes: list[str] = []
-    for atom in query.positive_atoms():
-        if atom.prefix:
-            prefixes.extend(lead + atom.words[0] for lead in (_PREFIX_LEADS if not query.exact else ("",)))
-        elif query.exact:
-            forms.update(atom.words)
-        else:
-            for word in atom.words:
-                terms, written = analyze.expansion(word)
-                stems.update(terms)
-                forms.update(written)
-    spans = []
-    prefixes_tuple = tuple(prefixes)
-    for token in analyze.tokenize(text):
-        if (
-            token.text in forms
-            or (stems and analyze.stem(token.text) in stems)
-            or (prefixes_tuple and token.text.startswith(prefixes_tuple))
-        ):
-            if spans and spans[-1][1] == token.end and spans[-1][0] == token.start:
-                continue
-            spans.append((token.start, token.end))
-    return spans
+    return Highlighter(query).spans(text)
