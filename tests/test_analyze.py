@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archive import analyze
 from archive.store import INDEX_TOKENIZER
 from archive.analyze import (
     exact_form,
@@ -221,3 +222,43 @@ def test_feminine_nouns_that_are_other_words_stay_apart(place, other):
     assert analyzed(place) not in expand(normalize(other))
     # and their own forms still meet
     assert analyzed(other) == analyzed(other[:-1] + "اتها")
+
+
+# --- the stemmer's affix look-ups ---------------------------------------------
+
+
+def _article_one_by_one(word: str) -> str:
+    """_strip_article as the rule reads: each article group, longest first."""
+    for prefix in analyze._ARTICLE_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix):]
+    if word.startswith("و") and len(word) >= 4:
+        return word[1:]
+    return word
+
+
+def _pronoun_one_by_one(word: str) -> tuple[str, bool]:
+    """_strip_pronoun as the rule reads: each pronoun, longest first."""
+    for pronoun in analyze._PRONOUNS:
+        least = 4 if pronoun == "ه" else 2
+        if word.endswith(pronoun) and analyze._core_length(word) - len(pronoun) >= least:
+            return analyze._feminine(word[: -len(pronoun)]), True
+    return word, False
+
+
+# Words made of the letters the affixes are made of, and a few others.
+_AFFIX_LETTERS = st.text(alphabet="والبكفلهمانيتدر", max_size=9)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_AFFIX_LETTERS)
+def test_affixes_are_found_as_the_rules_read(word):
+    assert analyze._strip_article(word) == _article_one_by_one(word)
+    assert analyze._strip_pronoun(word) == _pronoun_one_by_one(word)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=12) | st.text(st.characters(min_codepoint=0x600, max_codepoint=0x6FF), max_size=12))
+def test_word_parts_of_plain_letters_take_the_short_way(word):
+    expected = tuple(analyze._NORMALIZED_WORD.findall(normalize(word))) if analyze._REMOVE.sub("", word) else ()
+    assert analyze.word_parts.__wrapped__(word) == expected

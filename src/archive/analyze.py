@@ -158,6 +158,9 @@ def written_words(text: str) -> Iterator[tuple[str, int]]:
 def word_parts(word: str) -> tuple[str, ...]:
     """The normalized words that one written word stands for: usually one,
     none for marks alone, several for a ligature such as ﷺ."""
+    if _PLAIN_ARABIC.fullmatch(word):
+        # Most written words: letters only, which stay one word.
+        return (word.translate(_LETTER_MAP),)
     if not _REMOVE.sub("", word):
         return ()
     return tuple(_NORMALIZED_WORD.findall(normalize(word)))
@@ -241,10 +244,23 @@ def stem_arabic(word: str) -> str:
     return word
 
 
+def _by_length(affixes: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
+    """Affixes grouped by length, longest first: at most one of each length
+    starts (or ends) a word, so a set look-up per length finds it."""
+    lengths = sorted({len(a) for a in affixes}, reverse=True)
+    return tuple((n, frozenset(a for a in affixes if len(a) == n)) for n in lengths)
+
+
+# The stemmer runs once per distinct word of an import (hundreds of
+# thousands): set look-ups, not a startswith() per affix.
+_ARTICLES_BY_LENGTH = _by_length(_ARTICLE_PREFIXES)
+_PRONOUNS_BY_LENGTH = _by_length(_PRONOUNS)
+
+
 def _strip_article(word: str) -> str:
-    for prefix in _ARTICLE_PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-            return word[len(prefix):]
+    for length, prefixes in _ARTICLES_BY_LENGTH:
+        if word[:length] in prefixes and len(word) - length >= 2:
+            return word[length:]
     # Bare و (and): only on longer words, as و starts many words itself.
     if word.startswith("و") and len(word) >= 4:
         return word[1:]
@@ -263,12 +279,13 @@ def _core_length(word: str) -> int:
 
 
 def _strip_pronoun(word: str) -> tuple[str, bool]:
-    for pronoun in _PRONOUNS:
-        # A lone ه is also the folded ة: on a short word it is kept, so that
-        # دولة (state) does not become دول (states, countries).
-        least = 4 if pronoun == "ه" else 2
-        if word.endswith(pronoun) and _core_length(word) - len(pronoun) >= least:
-            return _feminine(word[: -len(pronoun)]), True
+    for length, pronouns in _PRONOUNS_BY_LENGTH:
+        if word[-length:] in pronouns:
+            # A lone ه is also the folded ة: on a short word it is kept, so
+            # that دولة (state) does not become دول (states, countries).
+            least = 4 if word[-length:] == "ه" else 2
+            if _core_length(word) - length >= least:
+                return _feminine(word[:-length]), True
     return word, False
 
 
