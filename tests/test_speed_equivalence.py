@@ -96,11 +96,10 @@ def test_arbitrary_unicode_analyzes_the_same(text):
 
 def test_full_cache_is_cleared_and_still_right(monkeypatch):
     monkeypatch.setattr(pipeline, "CACHE_WORDS", 5)
-    pipeline._exact.clear()
-    pipeline._terms.clear()
+    pipeline._analysis.clear()
     paragraphs = _seed_paragraphs(SEEDS)
     _assert_same(paragraphs)
-    assert len(pipeline._exact) <= 5 + max(len(analyze.words(p)) for p in paragraphs)
+    assert len(pipeline._analysis) <= 5 + max(len(analyze.words(p)) for p in paragraphs)
 
 
 def test_index_holds_the_straightforward_analysis(seeds_db):

@@ -16,6 +16,7 @@ import collections
 import contextlib
 import itertools
 import hashlib
+import operator
 import os
 import pickle
 import signal
@@ -34,35 +35,37 @@ CACHE_WORDS = 50_000
 # The worker's cache: it analyzes most documents.
 WORKER_CACHE_WORDS = 100_000
 
-# Distinct written word → its normalized form(s) and its stem(s), joined by
-# spaces ("" for a word that normalizes to nothing).  Most words are already
-# normalized and are their own stem: the three are then one string object.
-_exact: dict[str, str] = {}
-_terms: dict[str, str] = {}
-_old_exact: dict[str, str] = {}
-_old_terms: dict[str, str] = {}
+# Distinct written word → (its normalized form(s), its stem(s)), each joined
+# by spaces ("" for a word that normalizes to nothing).  Most words are
+# already normalized and are their own stem: the three are then one string
+# object.  One look-up gives both: the table is far bigger than the CPU's
+# caches, and a look-up mostly waits for memory.
+_analysis: dict[str, tuple[str, str]] = {}
+_old_analysis: dict[str, tuple[str, str]] = {}
 
 
 def _learn(raws: list[str]) -> None:
     """Analyze the written words not seen yet, as tokenize() and stem() would."""
-    global _exact, _terms, _old_exact, _old_terms
-    if len(_exact) >= CACHE_WORDS // 2:
-        _old_exact, _old_terms = _exact, _terms
-        _exact, _terms = {}, {}
-    for raw in raws:
-        if raw in _exact:
-            continue
-        if raw in _old_exact:
-            _exact[raw] = _old_exact[raw]
-            _terms[raw] = _old_terms[raw]
+    global _analysis, _old_analysis
+    if len(_analysis) >= CACHE_WORDS // 2:
+        _old_analysis, _analysis = _analysis, {}
+    # The words not in the young generation, found in C (most are there).
+    for raw in set(raws).difference(_analysis):
+        known = _old_analysis.get(raw)
+        if known is not None:
+            _analysis[raw] = known
             continue
         # The functions behind analyze's own caches: this cache holds their
         # results already, and one copy of the vocabulary is enough memory.
         parts = analyze.word_parts.__wrapped__(raw)
-        exact = " ".join(parts)
-        terms = " ".join([analyze.stem.__wrapped__(part) for part in parts])
-        _exact[raw] = exact = raw if exact == raw else exact
-        _terms[raw] = exact if terms == exact else terms
+        if len(parts) == 1:  # nearly always
+            exact = parts[0]
+            terms = analyze.stem.__wrapped__(exact)
+        else:
+            exact = " ".join(parts)
+            terms = " ".join([analyze.stem.__wrapped__(part) for part in parts])
+        exact = raw if exact == raw else exact
+        _analysis[raw] = (exact, exact if terms == exact else terms)
 
 
 def _raw_words(text: str) -> list[str]:
@@ -80,12 +83,21 @@ def analyze_paragraph(text: str) -> tuple[str, str]:
     ('قوه امريكي', 'والقوات الامريكيه')
     """
     raws = _raw_words(text)
+    if not raws:
+        return "", ""
+    # Every word's analysis in one call made in C: a tuple of (exact, terms),
+    # or the one pair itself for a single word.
+    look_up = operator.itemgetter(*raws)
     try:
-        exact = " ".join(map(_exact.__getitem__, raws))
+        found = look_up(_analysis)
     except KeyError:
         _learn(raws)
-        exact = " ".join(map(_exact.__getitem__, raws))
-    terms = " ".join(map(_terms.__getitem__, raws))
+        found = look_up(_analysis)
+    if len(raws) == 1:
+        exact, terms = found
+    else:
+        exacts, stems = zip(*found)
+        exact, terms = " ".join(exacts), " ".join(stems)
     # A word that normalizes to nothing (marks alone) left a space too many.
     if "  " in exact or exact[:1] == " " or exact[-1:] == " ":
         exact, terms = " ".join(filter(None, exact.split(" "))), " ".join(filter(None, terms.split(" ")))
