@@ -146,3 +146,20 @@ def test_corpus_filter_by_paper_keeps_its_own_copies(reprints_db, run):
     [hit] = hits_of(result)
     names = [hit["path"].rsplit("/", 1)[1]] + [d["path"].rsplit("/", 1)[1] for d in hit["duplicates"]]
     assert sorted(names) == ["2015-08-10_alriyadh_00738.txt", "2015-08-11_alriyadh_00716.txt"]
+
+
+@pytest.mark.parametrize("words", ["الدمام", "المياه", "التناضح OR الدمام", '"محطة التحلية"'])
+def test_copies_are_the_matches_that_share_the_shown_ones_words(seeds_db, words):
+    """A folded hit's copies, counted by fingerprint alone, are exactly the
+    matching paragraphs with its words (as the unfolded search lists them)."""
+    from archive.query import parse, search
+    from archive.store import open_archive
+
+    db = open_archive(str(seeds_db))
+    query = parse(words)
+    every = search(db, query, limit=1000, fold_duplicates=False)
+    assert every
+    matching = Counter(hit.reprint for hit in every)
+    folded = search(db, query, limit=1000)
+    assert sum(hit.copies for hit in folded) == len(every)
+    assert {hit.reprint: hit.copies for hit in folded} == matching

@@ -312,7 +312,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
         sys.exit(0 if documents else 1)
 
     hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
-    fill_duplicates(db, query, hits, filters)
+    fill_duplicates(db, hits, filters)
     texts = context_of(db, hits, context) if context else {}
     highlighter = Highlighter(query)
     spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}

@@ -422,14 +422,15 @@ order by score, documents.path, paragraphs.number
 limit :limit
 """
 
-# How many matching paragraphs share each of these fingerprints.  The `+`
-# keeps SQLite from walking every match's row: the fingerprint index finds
-# the few candidates, and the matches are only checked against.
+# How many matching paragraphs share each of these fingerprints, found by the
+# fingerprint index alone.  Paragraphs with the same fingerprint have the same
+# normalized words, so the same index entries: when one matches, all do.
+# (Checking each against the query listed every match: the cost grew with
+# the archive.)
 _COPIES_SQL = """
 select paragraphs.fingerprint, count(*)
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.fingerprint in (select value from json_each(:reprints)) {filters}
-  and +paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
 group by paragraphs.fingerprint
 """
 
@@ -502,22 +503,19 @@ def _hit(row: tuple, copies: int) -> Hit:
                document_id=document_id, paragraph_id=paragraph_id, reprint=reprint, copies=copies)
 
 
-# The other copies of the shown hits, found by fingerprint (indexed) among the
-# query's matches, unranked: ranking everything again cost more.  Copies score
-# alike, so path and number give the order folding used.
+# The other copies of the shown hits, found by fingerprint (indexed): they
+# match as the shown one does (see _COPIES_SQL) and score alike, so path and
+# number give the order folding used.
 _DUPLICATES_SQL = """
 select paragraphs.fingerprint, documents.path, paragraphs.number
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.fingerprint in (select value from json_each(:reprints))
   and paragraphs.id not in (select value from json_each(:shown)) {filters}
-  and +paragraphs.id in (select rowid from paragraphs_fts where paragraphs_fts match :expression)
 order by documents.path, paragraphs.number
 """
 
 
-def fill_duplicates(
-    db: sqlite_utils.Database, query: Query, hits: list[Hit], filters: Filters | None = None
-) -> None:
+def fill_duplicates(db: sqlite_utils.Database, hits: list[Hit], filters: Filters | None = None) -> None:
     """Fill in each folded hit's `duplicates`: the reprints it stands for."""
     folded = {hit.reprint: hit for hit in hits if hit.copies > 1}
     if not folded:
@@ -525,7 +523,6 @@ def fill_duplicates(
     _connect_functions(db)
     where, params = (filters or Filters()).sql(os.getcwd())
     params.update(
-        expression=to_fts(query, _indexed_terms(db)),
         reprints=json.dumps(list(folded)),
         shown=json.dumps([hit.paragraph_id for hit in folded.values()]),
     )
