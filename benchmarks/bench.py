@@ -2,7 +2,7 @@
 """Import and search benchmark: archive against what a user would otherwise do.
 
     python benchmarks/bench.py                  # corpus at 1x and 3x: about 4 minutes
-    python benchmarks/bench.py --scales 1,3,10  # and 10x: about 9 minutes
+    python benchmarks/bench.py --scales 1,3,10  # and 10x: about 10 minutes
     python benchmarks/bench.py --quick          # 3,000 articles, for fast iteration
 
 Unpacks ../shared/corpus/saudinewsnet.tar.xz into a temporary folder and, in
