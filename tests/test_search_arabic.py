@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import SHARED_SEEDS
+from conftest import SEEDS, SHARED_SEEDS
 
 from archive.files import split_paragraphs
 
@@ -172,3 +172,18 @@ def test_mistyped_option_is_an_error_not_an_excluded_word(run, seeds_db):
     result = run("search", "--db", seeds_db, "--limt", "5", "القوات")
     assert result.exit_code == 2
     assert result.stderr.startswith("archive: error: no such option: --limt")
+
+
+def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch):
+    """Datasette keeps a Highlighter per recent query; its memory of decided
+    words is capped, and past the cap it still marks what a new one would."""
+    from archive import query as q
+
+    monkeypatch.setattr(q, "_DECIDED_WORDS", 7)
+    texts = [p for path in sorted(SEEDS.glob("*.txt")) for p in split_paragraphs(path.read_text(encoding="utf-8"))]
+    for words in ["المياه", "قوات", "تحلي*", '"محطة التحلية"']:
+        kept = q.Highlighter(q.parse(words))
+        marked = [kept.spans(text) for text in texts]
+        assert marked == [q.Highlighter(q.parse(words)).spans(text) for text in texts]
+        assert any(marked)
+        assert len(kept._decided) <= 7

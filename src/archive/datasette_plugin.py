@@ -100,9 +100,9 @@ def search_expression(text) -> str:
         return MATCH_NOTHING
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)
 def _highlighter(query_text: str) -> Highlighter:
-    """One highlighter per query, for all the rows of its pages."""
+    """One highlighter per recent query, for all the rows of its pages."""
     return Highlighter(parse(query_text))
 
 

@@ -681,8 +681,10 @@ def stats(db: sqlite_utils.Database, db_path: str) -> dict:
 # --- which words to mark ----------------------------------------------------
 
 
-# A highlighter kept for many texts forgets its decisions past this many words.
-_DECIDED_WORDS = 50_000
+# A highlighter kept for many texts (Datasette keeps one per recent query)
+# forgets its decisions past this many words: about 1 MB.  A page of 100
+# hits holds some 5,000 distinct words.
+_DECIDED_WORDS = 10_000
 
 
 class Highlighter:
