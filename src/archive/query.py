@@ -353,15 +353,10 @@ def _indexed_terms(db: sqlite_utils.Database) -> Known:
     def known(column: str, terms: Iterable[str]) -> set[str]:
         terms = list(terms)
         if len(terms) <= _PROBED_TERMS:
-            # A term's first match is one seek, even for a common term.
-            return {
-                term
-                for term in terms
-                if db.execute(
-                    "select rowid from paragraphs_fts where paragraphs_fts match ? limit 1",
-                    [f"{column} : {_quote(term)}"],
-                ).fetchone()
-            }
+            # A term's first match is one seek, even for a common term; all
+            # the terms in one statement (a third faster than one each).
+            expressions = json.dumps([f"{column} : {_quote(term)}" for term in terms])
+            return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
         # Many terms (a word's written forms, mostly rare): the vocabulary,
         # which counts each term's matches, in one query per 500.
         found: set[str] = set()
@@ -380,8 +375,13 @@ def _indexed_terms(db: sqlite_utils.Database) -> Known:
     return known
 
 
-# Up to this many terms are checked one by one (see _indexed_terms).
+# Up to this many terms are checked by a look-up each (see _indexed_terms).
 _PROBED_TERMS = 64
+# The positions, in a JSON list of FTS5 expressions, of those that match.
+_PROBE_SQL = """
+select key from json_each(?)
+where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.value)
+"""
 
 
 def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -> tuple[str, dict]:
