@@ -85,6 +85,9 @@ _LETTER_MAP = str.maketrans(
 # The Arabic letters hamza to yeh, without tatweel (U+0640): NFKC, NFD and
 # casefold leave them as they are, and only the letter map changes some.
 _PLAIN_ARABIC = re.compile("[\u0621-\u063f\u0641-\u064a]+")
+# Those of them that the letter map leaves alone too: a word of these is
+# already normalized (أ إ آ ؤ ئ ة ى are folded).
+_NORMALIZED_ARABIC = re.compile("[\u0621\u0627\u0628\u062a-\u063f\u0641-\u0648\u064a]+")
 
 
 def normalize(text: str) -> str:

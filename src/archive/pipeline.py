@@ -44,28 +44,42 @@ _analysis: dict[str, tuple[str, str]] = {}
 _old_analysis: dict[str, tuple[str, str]] = {}
 
 
-def _learn(raws: list[str]) -> None:
-    """Analyze the written words not seen yet, as tokenize() and stem() would."""
+def _learn(raws: list[str]) -> list[tuple[str, str]]:
+    """Every word's (exact, terms), analyzing those not seen yet as
+    tokenize() and stem() would.  The words in hand are looked up one by one,
+    once: a set of the missing ones and a second look-up of them all cost as
+    much as the analysis of a new word."""
     global _analysis, _old_analysis
     if len(_analysis) >= CACHE_WORDS // 2:
         _old_analysis, _analysis = _analysis, {}
-    # The words not in the young generation, found in C (most are there).
-    for raw in set(raws).difference(_analysis):
-        known = _old_analysis.get(raw)
-        if known is not None:
-            _analysis[raw] = known
-            continue
-        # The functions behind analyze's own caches: this cache holds their
-        # results already, and one copy of the vocabulary is enough memory.
-        parts = analyze.word_parts.__wrapped__(raw)
-        if len(parts) == 1:  # nearly always
-            exact = parts[0]
-            terms = analyze.stem.__wrapped__(exact)
-        else:
-            exact = " ".join(parts)
-            terms = " ".join([analyze.stem.__wrapped__(part) for part in parts])
-        exact = raw if exact == raw else exact
-        _analysis[raw] = (exact, exact if terms == exact else terms)
+    young, known, old = _analysis, _analysis.get, _old_analysis.get
+    found = []
+    for raw in raws:
+        pair = known(raw)
+        if pair is None:
+            pair = old(raw) or _analyze_word(raw)
+            young[raw] = pair
+        found.append(pair)
+    return found
+
+
+def _analyze_word(raw: str) -> tuple[str, str]:
+    """(exact, terms) of one written word, by the functions behind analyze's
+    own caches: this cache holds their results already, and one copy of the
+    vocabulary is enough memory."""
+    if analyze._NORMALIZED_ARABIC.fullmatch(raw):
+        # Most new words: Arabic letters that normalization leaves alone.
+        terms = analyze.stem_arabic(raw)
+        return raw, raw if terms == raw else terms
+    parts = analyze.word_parts.__wrapped__(raw)
+    if len(parts) == 1:  # nearly always
+        exact = parts[0]
+        terms = analyze.stem.__wrapped__(exact)
+    else:
+        exact = " ".join(parts)
+        terms = " ".join([analyze.stem.__wrapped__(part) for part in parts])
+    exact = raw if exact == raw else exact
+    return exact, exact if terms == exact else terms
 
 
 def _raw_words(text: str) -> list[str]:
@@ -91,8 +105,9 @@ def analyze_paragraph(text: str) -> tuple[str, str]:
     try:
         found = look_up(_analysis)
     except KeyError:
-        _learn(raws)
-        found = look_up(_analysis)
+        found = _learn(raws)
+        if len(raws) == 1:
+            found = found[0]
     if len(raws) == 1:
         exact, terms = found
     else:
