@@ -182,6 +182,33 @@ def test_worker_and_batches_store_the_same_archive(tmp_path, run, monkeypatch):
     assert _contents(plain)[1] > 0
 
 
+def test_importer_reads_far_files_while_the_worker_has_the_near_one(tmp_path, run, monkeypatch):
+    """When the file reached is still with the worker, the importer reads the
+    farthest file nobody has instead of waiting: the archive is the same."""
+    plain = tmp_path / "plain.db"
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "PREFETCH_WINDOW", 4)
+    monkeypatch.setattr(pipeline, "WORKER_QUEUE", 1)
+    monkeypatch.setattr(store, "BATCH_DOCUMENTS", 2)
+    # The worker's answer never seems to be there yet: the importer reads
+    # all it can before it waits.
+    monkeypatch.setattr(pipeline._Worker, "answered", lambda self: False)
+    stolen, original_steal = [], pipeline.Ahead._steal
+    monkeypatch.setattr(
+        pipeline.Ahead, "_steal", lambda self: stolen.append((self.current, self.unsent[-1][0])) or original_steal(self)
+    )
+    taken, original_take = [], pipeline.Ahead.take
+    monkeypatch.setattr(pipeline.Ahead, "take", lambda self: taken.append((self.current, original_take(self))) or taken[-1][1])
+    worked = tmp_path / "worked.db"
+    assert run("import", SEEDS, "--db", worked).exit_code == 0
+    assert _contents(worked) == _contents(plain)
+    read_ahead = [number for number, reading in taken if isinstance(reading, tuple)]
+    far = [number for _, number in stolen]
+    assert far and set(far) < set(read_ahead)  # the worker read the others
+    assert len(set(far)) == len(far) and all(number > reached for reached, number in stolen)
+
+
 def test_import_cut_short_is_sound_and_finished_by_the_next(tmp_path, run, always_worker, monkeypatch):
     db = tmp_path / "archive.db"
     calls = []

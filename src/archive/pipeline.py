@@ -16,6 +16,7 @@ import collections
 import contextlib
 import itertools
 import hashlib
+import io
 import operator
 import os
 import pickle
@@ -191,9 +192,9 @@ def delete_document_paragraphs(conn, document_id: int) -> None:
 # The importer decides what to do with each file (new, changed, unchanged, not
 # text...) a few hundred files ahead of writing it, and a worker process
 # reads, decodes, splits and analyzes files to be read among those (see
-# Ahead), and hands each document back ready to store.  The importer reads a
-# file itself whenever the worker has nothing for it.  The worker is a plain child process
-# talking pickles over its stdin/stdout: it inherits no file descriptor (the
+# Ahead), and hands each document back ready to store.  The importer reads
+# files too, the farthest ones, whenever it would otherwise wait for the
+# worker.  The worker is a plain child process talking pickles over its stdin/stdout: it inherits no file descriptor (the
 # writer lock stays ours alone) and it exits as soon as its stdin closes, that
 # is when the importer ends in any way, kill -9 included.  It is started only
 # once enough files need reading: a re-import of an unchanged tree never
@@ -203,21 +204,16 @@ def delete_document_paragraphs(conn, document_id: int) -> None:
 PREFETCH_MIN_FILES = 64
 # Files decided at once (one look-up in the archive for them all).
 PLAN_BATCH = 64
-# Files decided ahead of the writer: bounds the worker's lead, and so the
-# memory the two hold between them.  The lead must outlast the writer's
-# longest pause in taking documents (a commit), or the worker waits.
-PREFETCH_WINDOW = 256
-# Files the worker may have in hand, read or not: when it has that many, the
-# importer reads the next file itself.  So both cores read and analyze, each
-# as much as it has time for: the worker all along, the importer between
-# writes.
-WORKER_QUEUE = 12
-# Bytes of requests sent and not answered, at most: less than a pipe holds
-# (64 KiB), so that sending never blocks while the worker, its answers
-# unread, blocks too.
-SENT_BYTES = 32 * 1024
-# The worker's answers wait in its pipe until the writer takes them: a pipe
-# this big (or as big as the system allows) lets it work that far ahead.
+# Files decided ahead of the importer: bounds the work done ahead, and so the
+# memory it holds (about 10 KB a file).
+PREFETCH_WINDOW = 768
+# Files the worker may have in hand, read or not, the nearest ones: enough
+# for it to work through the importer's longest pause (a commit takes a
+# quarter of a second: about 400 files), and fewer than the window, whose far
+# end is the importer's own to read while it would otherwise wait.
+WORKER_QUEUE = 384
+# The worker's answers wait in its pipe until the importer takes them: a pipe
+# this big (or as big as the system allows) saves system calls.
 ANSWER_PIPE_BYTES = 4 * 1024 * 1024
 
 
@@ -252,21 +248,75 @@ def _prepare(path: str, encoding: str | None):
 
 def _serve() -> None:
     """Worker loop: (number, path, encoding) in, (number, answer) out, until
-    the importer closes the pipe or goes away."""
+    the importer closes the pipe or goes away.
+
+    Answers the importer has not taken yet wait here, not in the pipe: the
+    worker never blocks on a full pipe, and goes on with the files it was
+    given while the importer is busy (a commit takes a quarter of a second,
+    a full pipe about a tenth)."""
     global CACHE_WORDS
     CACHE_WORDS = WORKER_CACHE_WORDS
     # Ctrl-C reaches the whole process group: the importer handles it, and
     # closing the pipe ends this loop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    import select
+
+    source, sink = sys.stdin.fileno(), sys.stdout.fileno()
+    os.set_blocking(source, False)
+    os.set_blocking(sink, False)
+    requests: collections.deque = collections.deque()
+    unread, answers = b"", bytearray()
     try:
         while True:
-            number, path, encoding = pickle.load(source)
-            pickle.dump((number, _prepare(path, encoding)), sink, protocol=pickle.HIGHEST_PROTOCOL)
-            sink.flush()
-    except (EOFError, OSError, pickle.UnpicklingError):
-        # The importer is done, or gone: quietly, not even a failed flush at exit.
-        os._exit(0)
+            if not requests:
+                # Nothing to do: wait for a request, sending answers meanwhile.
+                readable, writable, _ = select.select([source], [sink] if answers else [], [])
+                if writable:
+                    _send_some(sink, answers)
+                if not readable:
+                    continue
+            received = _read_some(source)
+            if received == b"":
+                break  # the importer is done, or gone
+            if received:
+                unread = _take_requests(unread + received, requests)
+            if requests:
+                number, path, encoding = requests.popleft()
+                answers += pickle.dumps((number, _prepare(path, encoding)), protocol=pickle.HIGHEST_PROTOCOL)
+                _send_some(sink, answers)
+    except (OSError, pickle.UnpicklingError, ValueError, TypeError):
+        pass
+    # Quietly, not even a failed flush at exit.
+    os._exit(0)
+
+
+def _read_some(fd: int) -> bytes | None:
+    """What the pipe holds now: b"" at its end, None if nothing yet."""
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+
+
+def _send_some(fd: int, data: bytearray) -> None:
+    """Write as much of data as the pipe takes now, and drop it from data."""
+    try:
+        del data[: os.write(fd, data)]
+    except BlockingIOError:
+        pass
+
+
+def _take_requests(data: bytes, requests: collections.deque) -> bytes:
+    """Unpickle the whole requests in data into requests; the rest of data."""
+    stream = io.BytesIO(data)
+    while True:
+        start = stream.tell()
+        try:
+            requests.append(pickle.load(stream))
+        except (EOFError, pickle.UnpicklingError):
+            # A request cut short: the rest comes with the next read.  (The
+            # importer writes nothing but whole requests.)
+            return data[start:]
 
 
 # The worker's program.  Its import path is the importer's own, not the
@@ -294,12 +344,11 @@ class _Worker:
         except (ImportError, AttributeError, OSError, ValueError):
             pass  # a smaller lead: slower, not wrong
 
-    def send(self, number: int, path: str, encoding: str | None) -> int:
-        """Send a request; its size in bytes."""
-        request = pickle.dumps((number, path, encoding), protocol=pickle.HIGHEST_PROTOCOL)
-        self.process.stdin.write(request)
+    def send(self, number: int, path: str, encoding: str | None) -> None:
+        """Send a request.  (The worker takes requests while it works: this
+        never waits long.)"""
+        pickle.dump((number, path, encoding), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         self.process.stdin.flush()
-        return len(request)
 
     def receive(self) -> tuple[int, object]:
         return pickle.load(self.process.stdout)
@@ -327,12 +376,16 @@ class Ahead:
 
     plan(paths) decides about some files, one plan each, in their order;
     to_read(plan) is the (path, encoding) to read for one, or None.
-    Iterating gives the plans in the walk's order; take() the worker's
-    reading of the file of the plan given last (see _prepare), or None.
+    Iterating gives the plans in the walk's order; take() the reading of the
+    file of the plan given last (see _prepare), or None: the importer then
+    reads it itself.
 
-    The worker is given the files farthest ahead, as many as it can have in
-    hand (WORKER_QUEUE): the importer reaches them long after they are done.
-    The files it was not given, the importer reads itself when it gets there."""
+    Two readers share the files ahead.  The worker is given the nearest ones,
+    as many as it may hold (WORKER_QUEUE), and reads them in order.  The
+    importer, when the file it has reached is still with the worker, reads
+    the farthest file nobody has instead of waiting, and keeps the result
+    until it gets there.  So both cores read and analyze all along, whichever
+    is faster, and neither ever waits for the other but on the last files."""
 
     def __init__(self, paths: Iterable, plan: Callable, to_read: Callable):
         self.paths = iter(paths)
@@ -340,12 +393,11 @@ class Ahead:
         self.to_read = to_read
         self.planned: collections.deque = collections.deque()  # (number, plan)
         self.numbered = 0
-        self.unsent: list[tuple[int, tuple]] = []  # (number, what to read), newest last
+        self.unsent: collections.deque = collections.deque()  # (number, what to read), in order
         self.reads = 0  # files to read met so far
         self.worker: _Worker | None = None
         self.lost = False  # the worker died, or none could be started
-        self.outstanding: dict[int, int] = {}  # sent, answer not read yet: its request's size
-        self.sent_bytes = 0
+        self.outstanding: set[int] = set()  # sent, answer not read yet
         self.answers: dict[int, object] = {}
         self.current = -1
 
@@ -374,7 +426,10 @@ class Ahead:
                 self.numbered += 1
 
     def _give_worker(self) -> None:
-        """Send the worker files from the far end, up to what it may hold."""
+        """Send the worker the nearest files nobody has, up to what it may hold."""
+        # Files reached without a reading are the importer's to read now.
+        while self.unsent and self.unsent[0][0] <= self.current:
+            self.unsent.popleft()
         if self.lost:
             return
         if self.worker is None:
@@ -389,21 +444,13 @@ class Ahead:
             if not self._receive():
                 return
         while self.unsent and len(self.outstanding) < WORKER_QUEUE:
-            number, (path, encoding) = self.unsent.pop()
-            if number <= self.current:
-                # Reached by the importer: it reads these itself.
-                self.unsent.clear()
-                return
-            # Requests not answered yet are bounded (see SENT_BYTES).
-            while self.outstanding and self.sent_bytes + len(path) * 4 + 64 > SENT_BYTES:
-                if not self._receive():
-                    return
+            number, (path, encoding) = self.unsent.popleft()
             try:
-                self.outstanding[number] = size = self.worker.send(number, path, encoding)
-                self.sent_bytes += size
+                self.worker.send(number, path, encoding)
             except OSError:
                 self._lose()
                 return
+            self.outstanding.add(number)
 
     def _receive(self) -> bool:
         try:
@@ -412,22 +459,29 @@ class Ahead:
             # The worker died (killed, out of memory): carry on without it.
             self._lose()
             return False
-        self.sent_bytes -= self.outstanding.pop(number, 0)
+        self.outstanding.discard(number)
         self.answers[number] = answer
         return True
 
     def _lose(self) -> None:
+        # The readings it sent before are whole: they stay.
         self.lost = True
         self.outstanding.clear()
-        self.sent_bytes = 0
-        self.answers.clear()
         self.worker.kill()
 
+    def _steal(self) -> None:
+        """Read the farthest file nobody has, here."""
+        number, (path, encoding) = self.unsent.pop()
+        self.answers[number] = _prepare(path, encoding)
+
     def take(self) -> object:
-        """The worker's reading of the file of the plan given last, or None."""
+        """The reading of the file of the plan given last, or None."""
         number = self.current
         while number in self.outstanding and not self.lost:
-            self._receive()
+            if self.unsent and not self.worker.answered():
+                self._steal()
+            else:
+                self._receive()
         return self.answers.pop(number, None)
 
     def kill(self) -> None:
