@@ -206,12 +206,13 @@ PREFETCH_MIN_FILES = 64
 PLAN_BATCH = 64
 # Files decided ahead of the importer: bounds the work done ahead, and so the
 # memory it holds (about 10 KB a file).
-PREFETCH_WINDOW = 768
+PREFETCH_WINDOW = 512
 # Files the worker may have in hand, read or not, the nearest ones: enough
-# for it to work through the importer's longest pause (a commit takes a
-# quarter of a second: about 400 files), and fewer than the window, whose far
+# for it to work through most of the importer's longest pause (a commit takes
+# a quarter of a second, about 400 files; twice that cost 5 MB more at the
+# peak and nothing measurable in time), and fewer than the window, whose far
 # end is the importer's own to read while it would otherwise wait.
-WORKER_QUEUE = 384
+WORKER_QUEUE = 256
 # The worker's answers wait in its pipe until the importer takes them: a pipe
 # this big (or as big as the system allows) saves system calls.
 ANSWER_PIPE_BYTES = 4 * 1024 * 1024
