@@ -194,9 +194,10 @@ def delete_document_paragraphs(conn, document_id: int) -> None:
 # reads, decodes, splits and analyzes files to be read among those (see
 # Ahead), and hands each document back ready to store.  The importer reads
 # files too, the farthest ones, whenever it would otherwise wait for the
-# worker.  The worker is a plain child process talking pickles over its stdin/stdout: it inherits no file descriptor (the
-# writer lock stays ours alone) and it exits as soon as its stdin closes, that
-# is when the importer ends in any way, kill -9 included.  It is started only
+# worker.  The worker is a plain child process talking pickles over its
+# stdin/stdout: it inherits no file descriptor (the writer lock stays ours
+# alone) and it exits as soon as its stdin closes, that is when the importer
+# ends in any way, kill -9 included.  It is started only
 # once enough files need reading: a re-import of an unchanged tree never
 # starts it.
 
