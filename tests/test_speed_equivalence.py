@@ -4,6 +4,8 @@ _WORD's runs, each normalized and stemmed on its own."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -321,3 +323,71 @@ def test_worker_imports_our_modules_not_the_current_folders(tmp_path, run, monke
     result = run("import", SEEDS, "--db", tmp_path / "a.db")
     assert result.exit_code == 0 and "not this one" not in result.stderr
     assert taken[1:] and all(isinstance(t, tuple) for t in taken[1:])
+
+
+# --- merging the index's segments at the end of an import ----------------------
+
+
+def _index_structure(db_path) -> tuple[bytes, int]:
+    """The search index's structure record, and how many segments it lists.
+
+    FTS5 keeps it as row 10 of its data table: a 4-byte cookie, then varints
+    (SQLite's, 7 bits a byte, high bit set on all but the last): the number
+    of levels, the number of segments, ..."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        record = conn.execute("select block from paragraphs_fts_data where id = 10").fetchone()[0]
+    finally:
+        conn.close()
+    values, value, position = [], 0, 4
+    while len(values) < 2:
+        byte = record[position]
+        position += 1
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+    return record, values[1]
+
+
+def _copy_seed(tree, number: int) -> None:
+    text = (SEEDS / "07-forces-security.txt").read_text(encoding="utf-8")
+    (tree / f"extra-{number}.txt").write_text(f"خبر إضافي رقم {number}\n\n{text}", encoding="utf-8")
+
+
+def test_an_import_of_many_batches_ends_with_the_index_in_one_segment(tmp_path, run, always_worker):
+    db = tmp_path / "archive.db"
+    assert run("import", SEEDS, "--db", db).exit_code == 0  # five commits of two documents
+    assert _index_structure(db)[1] == 1
+    plain = tmp_path / "plain.db"
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    assert _contents(db) == _contents(plain)
+
+
+def test_small_imports_merge_segments_only_where_fts5_would(tmp_path, run, monkeypatch):
+    """A few new files into a larger archive: their segment is not merged
+    into the rest (no rewrite of the whole index) until four pile up on a
+    level, as FTS5's automerge would; an import that changes nothing leaves
+    the index untouched."""
+    tree = tmp_path / "tree"
+    shutil.copytree(SEEDS, tree)
+    db = tmp_path / "archive.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    assert _index_structure(db)[1] == 1
+    segments = []
+    for number in range(3):
+        _copy_seed(tree, number)
+        assert run("import", tree, "--db", db).exit_code == 0
+        segments.append(_index_structure(db)[1])
+    # In an archive this small, the first import's segment is on the new
+    # ones' level: the third new one makes four there, merged into one.
+    assert segments == [2, 3, 1]
+    # (Past the cookie, which FTS5 counts up when its settings are written.)
+    segments_listed = _index_structure(db)[0][4:]
+    assert run("import", tree, "--db", db).exit_code == 0
+    assert _index_structure(db)[0][4:] == segments_listed
+    plain = tmp_path / "plain.db"
+    assert run("import", tree, "--db", plain).exit_code == 0
+    assert _contents(db) == _contents(plain)
