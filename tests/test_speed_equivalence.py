@@ -357,12 +357,42 @@ def _copy_seed(tree, number: int) -> None:
     (tree / f"extra-{number}.txt").write_text(f"خبر إضافي رقم {number}\n\n{text}", encoding="utf-8")
 
 
-def test_an_import_of_many_batches_ends_with_the_index_in_one_segment(tmp_path, run, always_worker):
-    db = tmp_path / "archive.db"
-    assert run("import", SEEDS, "--db", db).exit_code == 0  # five commits of two documents
-    assert _index_structure(db)[1] == 1
+def _many_words_tree(folder, documents: int = 40):
+    """Documents of many distinct made-up words: an index of many pages."""
+    import random
+
+    rng = random.Random(7)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    folder.mkdir()
+    for number in range(documents):
+        words = ["".join(rng.choice(letters) for _ in range(rng.randint(3, 8))) for _ in range(400)]
+        paragraphs = [" ".join(words[start:start + 40]) for start in range(0, 400, 40)]
+        (folder / f"{number:03d}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    return folder
+
+
+def test_an_import_of_many_batches_ends_with_the_index_in_one_segment(tmp_path, run, always_worker, monkeypatch):
+    """Twenty commits of two documents, twenty segments: merged into one, in
+    as many steps (transactions) as MERGE_PAGES makes it."""
+    import sqlite_utils
+
+    tree = _many_words_tree(tmp_path / "tree")
+    steps = []
+    original_atomic = sqlite_utils.Database.atomic
+    monkeypatch.setattr(sqlite_utils.Database, "atomic", lambda self: steps.append(1) or original_atomic(self))
+    taken, usual = {}, store.MERGE_PAGES
+    for merge_pages in (usual, 1):
+        monkeypatch.setattr(store, "MERGE_PAGES", merge_pages)
+        steps.clear()
+        db = tmp_path / f"archive-{merge_pages}.db"
+        assert run("import", tree, "--db", db).exit_code == 0
+        assert _index_structure(db)[1] == 1
+        taken[merge_pages] = len(steps)
+    assert taken[1] > taken[usual] + 10
+    assert _contents(db) == _contents(tmp_path / f"archive-{usual}.db")
+    monkeypatch.setattr(store, "BATCH_DOCUMENTS", 1_000)
     plain = tmp_path / "plain.db"
-    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    assert run("import", tree, "--db", plain).exit_code == 0
     assert _contents(db) == _contents(plain)
 
 
