@@ -421,3 +421,42 @@ def test_small_imports_merge_segments_only_where_fts5_would(tmp_path, run, monke
     plain = tmp_path / "plain.db"
     assert run("import", tree, "--db", plain).exit_code == 0
     assert _contents(db) == _contents(plain)
+
+
+def test_a_merge_cut_short_is_finished_by_the_next_import(tmp_path, run, always_worker, monkeypatch):
+    """Ctrl-C during the end's merge: the archive is sound, and the next
+    import merges the rest although no file changed."""
+    tree = _many_words_tree(tmp_path / "tree")
+    db = tmp_path / "archive.db"
+    monkeypatch.setattr(store, "MERGE_PAGES", 1)
+    steps, original_merge = [], store.merge_index
+
+    def interrupted_merge(database, written):
+        execute = database.execute
+
+        def counting(sql, *args):
+            if "'merge'" in sql:
+                steps.append(sql)
+                if len(steps) == 3:
+                    raise KeyboardInterrupt
+            return execute(sql, *args)
+
+        monkeypatch.setattr(database, "execute", counting)
+        return original_merge(database, written)
+
+    monkeypatch.setattr(store, "merge_index", interrupted_merge)
+    assert run("import", tree, "--db", db).exit_code != 0
+    assert len(steps) == 3 and _index_structure(db)[1] > 1
+    plain = tmp_path / "plain.db"
+    monkeypatch.setattr(store, "merge_index", original_merge)
+    assert run("import", tree, "--db", plain).exit_code == 0
+    assert _contents(db) == _contents(plain)  # sound, though less merged
+
+    result = run("import", tree, "--db", db)
+    assert result.exit_code == 0 and ": 0 added, 0 updated, 40 unchanged" in result.output
+    assert _index_structure(db)[1] == 1
+    assert _contents(db) == _contents(plain)
+    # Merged: a further import that changes nothing merges nothing.
+    segments_listed = _index_structure(db)[0][4:]
+    assert run("import", tree, "--db", db).exit_code == 0
+    assert _index_structure(db)[0][4:] == segments_listed

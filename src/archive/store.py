@@ -311,6 +311,7 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
             # The command itself counts as one change: a 'merge' that found
             # nothing left to merge counts no other.
             if db.conn.total_changes - before < 2:
+                set_meta(db, index_merge="done")
                 return
 
 
@@ -528,9 +529,13 @@ def import_scanned(
     # import cut short leaves it to the next one: see ensure_schema.)
     if not db.execute("select exists (select 1 from paragraphs)").fetchone()[0]:
         db.execute(f"drop index if exists {FINGERPRINT_INDEX}")
+    # An import or a merge cut short leaves the index's segments less merged
+    # and this mark set: the next import merges them, changes or not.
+    merge_pending = get_meta(db).get("index_merge") == "pending"
     try:
         run.batches.begin()
         configure_index_merging(db)
+        set_meta(db, index_merge="pending")
         # Each file is decided a few files ahead, and a worker process reads
         # and analyzes those to be read meanwhile (pipeline.py).
         with pipeline.ahead(files, run.plan, run.to_read) as planned:
@@ -540,12 +545,17 @@ def import_scanned(
                     progress(1)
         if prune:
             run.prune(scan.root)
+        summary = run.summary
+        merge = merge_pending or bool(summary.added or summary.updated or summary.removed)
         run.batches.begin()
         create_fingerprint_index(db)
-        set_meta(db, last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        set_meta(
+            db,
+            last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            index_merge="pending" if merge else "done",
+        )
         run.batches.commit()
-        summary = run.summary
-        if summary.added or summary.updated or summary.removed:
+        if merge:
             merge_index(db, summary.paragraphs)
     except BaseException:
         run.batches.rollback()
