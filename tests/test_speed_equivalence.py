@@ -396,6 +396,16 @@ def test_an_import_of_many_batches_ends_with_the_index_in_one_segment(tmp_path, 
     assert _contents(db) == _contents(plain)
 
 
+def test_segments_pile_up_unmerged_until_the_end_of_an_import(tmp_path, run, always_worker, monkeypatch):
+    """Twenty commits, twenty segments, none merged while the import writes
+    (FTS5 would have merged them by fours, and by sixteen at the latest)."""
+    tree = _many_words_tree(tmp_path / "tree")
+    monkeypatch.setattr(store, "merge_index", lambda db, written: None)
+    db = tmp_path / "archive.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    assert _index_structure(db)[1] == 20
+
+
 def test_small_imports_merge_segments_only_where_fts5_would(tmp_path, run, monkeypatch):
     """A few new files into a larger archive: their segment is not merged
     into the rest (no rewrite of the whole index) until four pile up on a

@@ -69,8 +69,11 @@ INDEX_TOKENIZER = "ascii"
 # FTS5 only merges a level that reaches INDEX_CRISIS_SEGMENTS (its safeguard
 # against a pile-up).  On the 30k corpus ten times over, this imported in
 # 178 s instead of 193, the end's merge included, and searches ran 18%
-# faster on the single segment it leaves.
-INDEX_CRISIS_SEGMENTS = 64
+# faster on the single segment it leaves.  The 10x import writes 150
+# segments: at 64, two crisis merges took 28 s of its commits (278 s in
+# all, against 247 s at 200).  At 256, a search during a long import looks
+# a term up in at most that many segments.
+INDEX_CRISIS_SEGMENTS = 256
 # An import that wrote at least this share of the archive's paragraphs ends
 # by merging the whole index into one segment (1.3 s for the 30k corpus); a
 # smaller one merges only where FTS5's automerge would have, without
