@@ -11,7 +11,7 @@ import sqlite_utils
 
 from . import analyze
 from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
-from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, analysis_differences, create_search_index, get_meta, merge_index, set_meta
+from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, analysis_differences, create_search_index, get_meta, index_command, merge_index, set_meta
 
 
 @dataclass
@@ -71,7 +71,7 @@ def index_problems(db: sqlite_utils.Database) -> list[str]:
         return ["made by another version of archive"]
     try:
         # A statement of its own: FTS5 runs it as a write.
-        db.execute(f"insert into {INDEX} ({INDEX}, rank) values ('integrity-check', 0)")
+        index_command(db, "integrity-check", 0)
     except sqlite3.DatabaseError as error:
         return [f"damaged ({error})"]
     problems = []

@@ -282,15 +282,21 @@ def create_search_index(db: sqlite_utils.Database) -> None:
         f"create virtual table {pipeline.INDEX} using fts5"
         f'(terms, exact, tokenize="{INDEX_TOKENIZER}", content="paragraphs", content_rowid="id")'
     )
-    db.execute(f"insert into {pipeline.INDEX} ({pipeline.INDEX}, rank) values ('hashsize', {INDEX_HASHSIZE})")
+    index_command(db, "hashsize", INDEX_HASHSIZE)
     configure_index_merging(db)
+
+
+def index_command(db: sqlite_utils.Database, command: str, value: int) -> None:
+    """One of FTS5's special commands on the search index: a setting
+    ('automerge', 'hashsize'...) or an action ('merge', 'integrity-check')."""
+    db.execute(f"insert into {pipeline.INDEX} ({pipeline.INDEX}, rank) values (?, ?)", [command, value])
 
 
 def configure_index_merging(db: sqlite_utils.Database) -> None:
     """Leave the merging of index segments to merge_index (archives made
     before it merged as FTS5 does by default)."""
-    for option, value in (("automerge", 0), ("crisismerge", INDEX_CRISIS_SEGMENTS)):
-        db.execute(f"insert into {pipeline.INDEX} ({pipeline.INDEX}, rank) values (?, ?)", [option, value])
+    index_command(db, "automerge", 0)
+    index_command(db, "crisismerge", INDEX_CRISIS_SEGMENTS)
 
 
 def merge_index(db: sqlite_utils.Database, written: int) -> None:
@@ -306,11 +312,10 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
     paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
     # Negative: every segment counts as one level, to be merged into one.
     pages = -MERGE_PAGES if written >= OPTIMIZE_SHARE * paragraphs else MERGE_PAGES
-    command = f"insert into {pipeline.INDEX} ({pipeline.INDEX}, rank) values ('merge', ?)"
     while True:
         with db.atomic():
             before = db.conn.total_changes
-            db.execute(command, [pages])
+            index_command(db, "merge", pages)
             # The command itself counts as one change: a 'merge' that found
             # nothing left to merge counts no other.
             if db.conn.total_changes - before < 2:
