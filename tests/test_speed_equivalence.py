@@ -439,26 +439,20 @@ def test_a_merge_cut_short_is_finished_by_the_next_import(tmp_path, run, always_
     tree = _many_words_tree(tmp_path / "tree")
     db = tmp_path / "archive.db"
     monkeypatch.setattr(store, "MERGE_PAGES", 1)
-    steps, original_merge = [], store.merge_index
+    steps, original_command = [], store.index_command
 
-    def interrupted_merge(database, written):
-        execute = database.execute
+    def interrupted_at_third_merge_step(database, command, value):
+        if command == "merge":
+            steps.append(value)
+            if len(steps) == 3:
+                raise KeyboardInterrupt
+        return original_command(database, command, value)
 
-        def counting(sql, *args):
-            if "'merge'" in sql:
-                steps.append(sql)
-                if len(steps) == 3:
-                    raise KeyboardInterrupt
-            return execute(sql, *args)
-
-        monkeypatch.setattr(database, "execute", counting)
-        return original_merge(database, written)
-
-    monkeypatch.setattr(store, "merge_index", interrupted_merge)
+    monkeypatch.setattr(store, "index_command", interrupted_at_third_merge_step)
     assert run("import", tree, "--db", db).exit_code != 0
     assert len(steps) == 3 and _index_structure(db)[1] > 1
     plain = tmp_path / "plain.db"
-    monkeypatch.setattr(store, "merge_index", original_merge)
+    monkeypatch.setattr(store, "index_command", original_command)
     assert run("import", tree, "--db", plain).exit_code == 0
     assert _contents(db) == _contents(plain)  # sound, though less merged
 
