@@ -11,7 +11,7 @@ import sqlite_utils
 
 from . import analyze
 from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
-from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, analysis_differences, create_search_index, get_meta, index_command, merge_index, set_meta
+from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, analysis_differences, create_search_index, get_meta, index_command, merge_index, record_copies_per_text, set_meta
 
 
 @dataclass
@@ -208,6 +208,7 @@ def rebuild(db: sqlite_utils.Database) -> int:
             db.conn.executemany("update paragraphs set fingerprint = ? where id = ?", changed)
             total += len(batch)
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
+        record_copies_per_text(db)
     merge_index(db, total)
     if converted:
         db.vacuum()

