@@ -96,6 +96,34 @@ def test_arbitrary_unicode_analyzes_the_same(text):
     _assert_same([text])
 
 
+_HIGHLIGHTED = [("قوات", False), ("الرياض", False), ("رياض*", False), ('"مدينة الرياض"', False),
+                ("الرياض", True), ("A", False), ("ﻻ", False)]
+
+
+def _assert_same_marks(text):
+    """Highlighter.spans finds a text's words in one pass and the marked ones
+    again by str.find; word by word, as tokenize() walks them, is the same."""
+    from archive.query import Highlighter, parse
+
+    for words, exact in _HIGHLIGHTED:
+        query = parse(words, exact=exact)
+        kept = Highlighter(query)
+        assert kept.spans(text) == Highlighter(query)._walked_spans(text) == kept.spans(text)
+
+
+@pytest.mark.parametrize("text", ["وقالت القوّاتُ والقوات قواتٍ قوات_", "الرياض،الرياض الرياضي ـالرياض الرياض"])
+def test_marks_are_the_words_walked_one_by_one(text):
+    _assert_same_marks(text)
+    _assert_same_marks(text.replace("_", " "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_any_text_is_marked_as_walking_it_word_by_word(text):
+    _assert_same_marks(text)
+    _assert_same_marks(text.replace("_", ""))
+
+
 def test_full_cache_is_cleared_and_still_right(monkeypatch):
     monkeypatch.setattr(pipeline, "CACHE_WORDS", 5)
     pipeline._analysis.clear()

@@ -767,7 +767,9 @@ class Highlighter:
                     self._stems.update(terms)
                     self._forms.update(written)
         self._prefixes = tuple(prefixes)
-        self._decided: dict[str, bool] = {}
+        # Written words decided so far, marked or not.
+        self._marked_words: set[str] = set()
+        self._unmarked_words: set[str] = set()
 
     def _marked(self, word: str) -> bool:
         """Whether one written word is marked: any of tokenize()'s words in it matched."""
@@ -778,19 +780,71 @@ class Highlighter:
             for part in analyze.word_parts(word)
         )
 
+    def _forget(self) -> None:
+        self._marked_words.clear()
+        self._unmarked_words.clear()
+
+    def _decide(self, words: set[str]) -> None:
+        marked, unmarked = self._marked_words, self._unmarked_words
+        forms, stems, prefixes = self._forms, self._stems, self._prefixes
+        stem, parts_of = analyze.stem, analyze.word_parts
+        for word in words:
+            parts = parts_of(word)
+            if len(parts) == 1:  # nearly always: _marked, inlined
+                part = parts[0]
+                hit = part in forms or (stems and stem(part) in stems) or (prefixes and part.startswith(prefixes))
+            else:
+                hit = self._marked(word)
+            (marked if hit else unmarked).add(word)
+
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of the text's marked words."""
-        decided = self._decided
+        """Character spans of the text's marked words.
+
+        Its distinct words are found in one pass made in C, those not yet
+        decided are decided, and only the marked ones are looked for again
+        (str.find, a whole word when no word character is at either side):
+        walking every word in Python cost twice as much."""
+        if "_" in text:
+            return self._walked_spans(text)
+        words = set(analyze._RUN.findall(text))
+        undecided = words.difference(self._marked_words, self._unmarked_words)
+        if undecided:
+            if len(self._marked_words) + len(self._unmarked_words) + len(undecided) > _DECIDED_WORDS:
+                self._forget()
+                undecided = words
+            self._decide(undecided)
+        spans = []
+        size = len(text)
+        word_character = _WORD_CHARACTER.match
+        for word in words.intersection(self._marked_words):
+            length = len(word)
+            start = text.find(word)
+            while start >= 0:
+                end = start + length
+                if (start == 0 or not word_character(text, start - 1)) and (
+                    end == size or not word_character(text, end)
+                ):
+                    spans.append((start, end))
+                # A whole word cannot begin inside this one: go on after it.
+                start = text.find(word, end)
+        spans.sort()
+        return spans
+
+    def _walked_spans(self, text: str) -> list[tuple[int, int]]:
+        """spans(), word by word: FTS5 cuts words at underscores."""
         spans = []
         for word, start in analyze.written_words(text):
-            hit = decided.get(word)
-            if hit is None:
-                if len(decided) >= _DECIDED_WORDS:
-                    decided.clear()
-                hit = decided[word] = self._marked(word)
-            if hit:
+            if word not in self._marked_words and word not in self._unmarked_words:
+                if len(self._marked_words) + len(self._unmarked_words) >= _DECIDED_WORDS:
+                    self._forget()
+                self._decide({word})
+            if word in self._marked_words:
                 spans.append((start, start + len(word)))
         return spans
+
+
+# One character of analyze._RUN's words.
+_WORD_CHARACTER = re.compile(analyze._RUN.pattern.removesuffix("+"))
 
 
 def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
