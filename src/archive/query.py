@@ -798,15 +798,15 @@ class Highlighter:
             (marked if hit else unmarked).add(word)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of the text's marked words.
+        """Character spans of the text's marked words (analyze.written_words).
 
         Its distinct words are found in one pass made in C, those not yet
         decided are decided, and only the marked ones are looked for again
-        (str.find, a whole word when no word character is at either side):
-        walking every word in Python cost twice as much."""
-        if "_" in text:
-            return self._walked_spans(text)
+        (str.find, a whole word when no letter or mark of a word is at
+        either side): walking every word in Python cost twice as much."""
         words = set(analyze._RUN.findall(text))
+        if "_" in text:  # a separator to FTS5, as in written_words
+            words = {piece for run in words for piece in run.split("_") if piece}
         undecided = words.difference(self._marked_words, self._unmarked_words)
         if undecided:
             if len(self._marked_words) + len(self._unmarked_words) + len(undecided) > _DECIDED_WORDS:
@@ -815,36 +815,23 @@ class Highlighter:
             self._decide(undecided)
         spans = []
         size = len(text)
-        word_character = _WORD_CHARACTER.match
+        inside_word = _INSIDE_WORD.match
         for word in words.intersection(self._marked_words):
             length = len(word)
             start = text.find(word)
             while start >= 0:
                 end = start + length
-                if (start == 0 or not word_character(text, start - 1)) and (
-                    end == size or not word_character(text, end)
-                ):
+                if (start == 0 or not inside_word(text, start - 1)) and (end == size or not inside_word(text, end)):
                     spans.append((start, end))
                 # A whole word cannot begin inside this one: go on after it.
                 start = text.find(word, end)
         spans.sort()
         return spans
 
-    def _walked_spans(self, text: str) -> list[tuple[int, int]]:
-        """spans(), word by word: FTS5 cuts words at underscores."""
-        spans = []
-        for word, start in analyze.written_words(text):
-            if word not in self._marked_words and word not in self._unmarked_words:
-                if len(self._marked_words) + len(self._unmarked_words) >= _DECIDED_WORDS:
-                    self._forget()
-                self._decide({word})
-            if word in self._marked_words:
-                spans.append((start, start + len(word)))
-        return spans
 
-
-# One character of analyze._RUN's words.
-_WORD_CHARACTER = re.compile(analyze._RUN.pattern.removesuffix("+"))
+# A character that continues a word of written_words: one of analyze._RUN's
+# but the underscore.
+_INSIDE_WORD = re.compile(rf"[^\W_]|[{analyze._ARABIC_MARKS}{analyze._INVISIBLE}\u0300-\u036f]")
 
 
 def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
