@@ -88,3 +88,47 @@ def test_second_import_at_the_same_time_is_refused_or_finds_nothing_to_do(tmp_pa
         "select sum(paragraphs) from documents"
     ).fetchone()[0]
     conn.close()
+
+
+def test_a_search_reads_one_state_of_the_archive(tmp_path, run):
+    """Search ranks in one statement and reads the rows in others: an import
+    that commits in between (here, replacing the document that holds the
+    highest paragraph ids, which its new paragraphs take again) must not
+    put its rows under the ranked ones."""
+    import os
+
+    from archive import query as q
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("وصلت قوات الأمن إلى المدينة\n\nوقال شاهد إن الشوارع هادئة\n", encoding="utf-8")
+    (docs / "z.txt").write_text("قوات الأمن قوات\n\nانتشرت القوات في الميناء\n", encoding="utf-8")
+    db_path = tmp_path / "a.db"
+    assert run("import", docs, "--db", db_path).exit_code == 0
+    db = open_archive(str(db_path))
+    query = q.parse("قوات")
+    before = [(h.path, h.paragraph, h.text) for h in q.search(db, query)]
+    assert len(before) == 3 and before[0][0].endswith("z.txt")
+
+    class ImportBetweenStatements:
+        """The archive's connection, with an import run before rows are read."""
+
+        def __init__(self):
+            self.conn = db.conn
+            self.imported = False
+
+        def execute(self, sql, parameters=()):
+            if sql == q._SHOWN_SQL and not self.imported:
+                self.imported = True
+                (docs / "z.txt").write_text("نص آخر لا ذكر فيه لشيء\n\nوفقرة ثانية\n", encoding="utf-8")
+                later = time.time() + 5
+                os.utime(docs / "z.txt", (later, later))
+                assert run("import", docs, "--db", db_path).exit_code == 0
+            return db.execute(sql, parameters)
+
+    searching = ImportBetweenStatements()
+    assert [(h.path, h.paragraph, h.text) for h in q.search(searching, query)] == before
+    assert searching.imported
+    # The import did land: a new search sees it.
+    after = [(h.path, h.paragraph, h.text) for h in q.search(db, query)]
+    assert [path.rsplit("/", 1)[1] for path, _, _ in after] == ["a.txt"]

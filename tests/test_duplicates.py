@@ -194,11 +194,13 @@ def _ranking_statements(db):
 
 
 @pytest.mark.parametrize("words", ["في", "المياه", "الدمام OR الميناء", '"محطة التحلية"', "تحلي*", "-"])
-@pytest.mark.parametrize("limit, offset", [(20, 0), (3, 0), (5, 7), (1, 30), (100, 0)])
-def test_folded_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offset):
+@pytest.mark.parametrize("limit, offset", [(20, 0), (3, 0), (5, 7), (1, 30), (100, 0), (1, 1), (12, 3)])
+@pytest.mark.parametrize("fold", [True, False])
+def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offset, fold):
     """Search ranks only the best matches and reads only those it shows; the
     reference ranks, numbers and folds every match in SQL.  Same hits, same
-    copy of each shown (ties go to the first path), same counts."""
+    copy of each shown (ties go to the first path), same counts; unfolded
+    too, where the page ends inside a tie of copies."""
     from archive import query as q
     from archive.store import open_archive
 
@@ -206,8 +208,8 @@ def test_folded_ranking_is_every_match_ranked_then_folded(copies_db, words, limi
         words = "الماء OR المياه OR في"
     db = open_archive(str(copies_db))
     query = q.parse(words)
-    fast = q.search(db, query, limit=limit, offset=offset)
-    reference = q._search_all(db, query, limit, offset, None, "rank", True)
+    fast = q.search(db, query, limit=limit, offset=offset, fold_duplicates=fold)
+    reference = q._search_all(db, query, limit, offset, None, "rank", fold)
     assert fast or offset
     assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == [
         (h.path, h.paragraph, h.copies, h.score) for h in reference
@@ -243,3 +245,25 @@ def test_an_archive_of_copies_ranks_its_matches_once(copies_db):
     ran.clear()
     assert q.search(db, query, limit=20) == hits
     assert len(ran) == 2
+
+
+def test_index_entries_without_a_paragraph_take_no_place(seeds_db):
+    """An index out of step with `paragraphs` (which `archive check`
+    reports) ranks entries that have no row to show: the page is filled
+    from the next ones, as the reference, which joins every match, fills it."""
+    from archive import pipeline
+    from archive import query as q
+    from archive.store import open_archive
+
+    db = open_archive(str(seeds_db))
+    query = q.parse("المياه")
+    with db.conn:
+        terms, exact = pipeline.analyze_paragraph("المياه المياه المياه")
+        pipeline.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
+    assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": q.to_fts(query), "limit": 2})] == [990_001, 990_002]
+    for fold in (True, False):
+        for limit in (1, 2, 5):
+            fast = q.search(db, query, limit=limit, fold_duplicates=fold)
+            reference = q._search_all(db, query, limit, 0, None, "rank", fold)
+            assert len(fast) == limit
+            assert [(h.path, h.paragraph) for h in fast] == [(h.path, h.paragraph) for h in reference]

@@ -12,13 +12,14 @@ is built from quoted terms only, so no input can produce an FTS5 syntax error.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import analyze
 from .store import COPIES_PER_TEXT
@@ -456,34 +457,74 @@ def search(
     where, params = (filters or Filters()).sql(os.getcwd())
     params["expression"] = to_fts(query, _indexed_terms(db))
     wanted = offset + limit
-    # Ranked by bm25, the first copy of a reprint met is its best-ranked one:
-    # fetch a few times the page, as many times more as the archive holds
-    # copies of each text, and more only when reprints ate it up (each
-    # fetch ranks every match again).
+    # Rows are ranked in one statement and read in others: all of them must
+    # see the same archive, or an import committing in between could give a
+    # ranked paragraph's id to a new one.
+    with _one_snapshot(db.conn):
+        if where:
+            kept = _best_filtered_rows(db, params, where, wanted, fold_duplicates)
+        else:
+            kept = _best_rows(db, params, wanted, fold_duplicates)
+        hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
+        if fold_duplicates and hits:
+            params["reprints"] = json.dumps([hit.reprint for hit in hits])
+            copies = dict(db.execute(_COPIES_SQL.format(filters=where), params).fetchall())
+            for hit in hits:
+                hit.copies = copies.get(hit.reprint, 1)
+    return hits
+
+
+@contextlib.contextmanager
+def _one_snapshot(conn) -> Iterator[None]:
+    """The statements inside read one state of the archive: a read
+    transaction (in WAL mode an import goes on writing meanwhile)."""
+    if conn.in_transaction:  # the caller's transaction holds it already
+        yield
+        return
+    conn.execute("begin")
+    try:
+        yield
+    finally:
+        conn.execute("commit")
+
+
+def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplicates: bool) -> list[tuple]:
+    """The `wanted` best matches' rows, in order; folded, the best copy of
+    each of the `wanted` best texts.
+
+    FTS5 ranks for rowids and scores only (_TOP_SQL), the rows of the best
+    are read.  Ranked by bm25, the first copy of a reprint met is its
+    best-ranked one: the ranking takes a few times the page, as many times
+    more as the archive holds copies of each text, and more only when that
+    was too few (each time, it ranks every match again)."""
+    fetch = round(max(4 * wanted, 50) * _copies_per_text(db)) if fold_duplicates else max(2 * wanted, 50)
+    while True:
+        ranked = db.execute(_TOP_SQL, {**params, "limit": fetch}).fetchall()
+        complete = len(ranked) < fetch
+        places = wanted
+        while (shown := _best_ranked(ranked, places, complete, fold_duplicates)) is not None:
+            rows = _read_shown(db, shown)
+            kept = _first_copies(rows) if fold_duplicates else rows
+            if len(kept) >= wanted or complete and len(shown) == len(ranked):
+                return kept
+            if len(shown) == len(ranked):
+                break
+            # Fewer rows than places: index entries without a paragraph (an
+            # index out of step with it, which `archive check` reports).
+            places += wanted - len(kept)
+        fetch *= 4
+
+
+def _best_filtered_rows(db: sqlite_utils.Database, params: dict, where: str, wanted: int, fold_duplicates: bool) -> list[tuple]:
+    """_best_rows with filters, which must act before the limit: every
+    match is joined, and the rows come in order from SQL."""
     fetch = round(max(4 * wanted, 50) * _copies_per_text(db)) if fold_duplicates else wanted
     while True:
-        if where:
-            rows = db.execute(_RANKED_FILTERED_SQL.format(filters=where), {**params, "limit": fetch}).fetchall()
-            complete = len(rows) < fetch
-        else:
-            ranked = db.execute(_TOP_SQL, {**params, "limit": fetch}).fetchall()
-            complete = len(ranked) < fetch
-            shown = _enough_texts(ranked, wanted, complete) if fold_duplicates else ranked
-            if shown is None:
-                fetch *= 4
-                continue
-            rows = _read_shown(db, shown)
+        rows = db.execute(_RANKED_FILTERED_SQL.format(filters=where), {**params, "limit": fetch}).fetchall()
         kept = _first_copies(rows) if fold_duplicates else rows
-        if len(kept) >= wanted or complete:
-            break
+        if len(kept) >= wanted or len(rows) < fetch:
+            return kept
         fetch *= 4
-    hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
-    if fold_duplicates and hits:
-        params["reprints"] = json.dumps([hit.reprint for hit in hits])
-        copies = dict(db.execute(_COPIES_SQL.format(filters=where), params).fetchall())
-        for hit in hits:
-            hit.copies = copies.get(hit.reprint, 1)
-    return hits
 
 
 def _copies_per_text(db: sqlite_utils.Database) -> float:
@@ -496,28 +537,32 @@ def _copies_per_text(db: sqlite_utils.Database) -> float:
         return 1.0
 
 
-def _enough_texts(ranked: list[tuple], wanted: int, complete: bool) -> list[tuple] | None:
-    """The best (rowid, score) pairs of `ranked` that hold at least `wanted`
-    different texts, ties kept whole; None if `ranked` may be too short.
+def _best_ranked(ranked: list[tuple], places: int, complete: bool, by_score: bool) -> list[tuple] | None:
+    """The best (rowid, score) pairs of `ranked` that fill `places`, a tie
+    kept whole; None if `ranked` may be too short for that.
 
-    Reprints have the same words, so the same score: rows of `wanted`
-    different scores are of as many different texts, and only those rows
-    need reading.  A tie runs to its end, so that the copy shown (the first by
-    path) is the one ranking every match would show.
+    A place is a row, or with by_score a score: reprints have the same
+    words, so the same score, and rows of n different scores hold n
+    different texts.  A tie runs to its end, so that whichever of its rows
+    comes first by path (the one shown) is among them.
 
-    >>> _enough_texts([(1, -3.0), (2, -3.0), (3, -2.0), (4, -1.0)], 2, False)
+    >>> ranked = [(1, -3.0), (2, -3.0), (3, -2.0), (4, -1.0)]
+    >>> _best_ranked(ranked, 2, False, by_score=True)
     [(1, -3.0), (2, -3.0), (3, -2.0)]
-    >>> _enough_texts([(1, -3.0), (2, -3.0), (3, -2.0)], 2, False) is None
+    >>> _best_ranked(ranked, 1, False, by_score=False)
+    [(1, -3.0), (2, -3.0)]
+    >>> _best_ranked(ranked, 4, False, by_score=True) is None
     True
     """
-    scores = 0
+    filled = 0
     last = None
     for place, (_, score) in enumerate(ranked):
         if score != last:
-            if scores == wanted:
+            if filled >= places:
                 return ranked[:place]
-            scores += 1
             last = score
+            filled += by_score
+        filled += not by_score
     return ranked if complete else None
 
 
