@@ -858,10 +858,15 @@ class Highlighter:
                 self._forget()
                 undecided = words
             self._decide(undecided)
+        marked = words.intersection(self._marked_words)
+        if len(marked) > _WORDS_FOUND_AGAIN:
+            # Each str.find reads the text again: past a few words (a prefix
+            # such as ال* marks most of them), one walk costs less.
+            return [(start, start + len(word)) for word, start in analyze.written_words(text) if word in marked]
         spans = []
         size = len(text)
         inside_word = _INSIDE_WORD.match
-        for word in words.intersection(self._marked_words):
+        for word in marked:
             length = len(word)
             start = text.find(word)
             while start >= 0:
@@ -874,6 +879,8 @@ class Highlighter:
         return spans
 
 
+# Most distinct marked words of a text that spans() looks for one by one.
+_WORDS_FOUND_AGAIN = 8
 # A character that continues a word of written_words: one of analyze._RUN's
 # but the underscore.
 _INSIDE_WORD = re.compile(rf"[^\W_]|[{analyze._ARABIC_MARKS}{analyze._INVISIBLE}\u0300-\u036f]")
