@@ -818,11 +818,13 @@ class Highlighter:
 
     def _marked(self, word: str) -> bool:
         """Whether one written word is marked: any of tokenize()'s words in it matched."""
-        return any(
+        return any(self._part_marked(part) for part in analyze.word_parts(word))
+
+    def _part_marked(self, part: str) -> bool:
+        return bool(
             part in self._forms
             or (self._stems and analyze.stem(part) in self._stems)
             or (self._prefixes and part.startswith(self._prefixes))
-            for part in analyze.word_parts(word)
         )
 
     def _forget(self) -> None:
@@ -831,15 +833,11 @@ class Highlighter:
 
     def _decide(self, words: set[str]) -> None:
         marked, unmarked = self._marked_words, self._unmarked_words
-        forms, stems, prefixes = self._forms, self._stems, self._prefixes
-        stem, parts_of = analyze.stem, analyze.word_parts
+        part_marked, parts_of = self._part_marked, analyze.word_parts
         for word in words:
             parts = parts_of(word)
-            if len(parts) == 1:  # nearly always: _marked, inlined
-                part = parts[0]
-                hit = part in forms or (stems and stem(part) in stems) or (prefixes and part.startswith(prefixes))
-            else:
-                hit = self._marked(word)
+            # One part nearly always: _marked without its generator.
+            hit = part_marked(parts[0]) if len(parts) == 1 else self._marked(word)
             (marked if hit else unmarked).add(word)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
