@@ -497,7 +497,7 @@ def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplic
     best-ranked one: the ranking takes a few times the page, as many times
     more as the archive holds copies of each text, and more only when that
     was too few (each time, it ranks every match again)."""
-    fetch = round(max(4 * wanted, 50) * _copies_per_text(db)) if fold_duplicates else max(2 * wanted, 50)
+    fetch = _folded_fetch(db, wanted) if fold_duplicates else max(2 * wanted, 50)
     while True:
         ranked = db.execute(_TOP_SQL, {**params, "limit": fetch}).fetchall()
         complete = len(ranked) < fetch
@@ -518,13 +518,20 @@ def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplic
 def _best_filtered_rows(db: sqlite_utils.Database, params: dict, where: str, wanted: int, fold_duplicates: bool) -> list[tuple]:
     """_best_rows with filters, which must act before the limit: every
     match is joined, and the rows come in order from SQL."""
-    fetch = round(max(4 * wanted, 50) * _copies_per_text(db)) if fold_duplicates else wanted
+    fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
     while True:
         rows = db.execute(_RANKED_FILTERED_SQL.format(filters=where), {**params, "limit": fetch}).fetchall()
         kept = _first_copies(rows) if fold_duplicates else rows
         if len(kept) >= wanted or len(rows) < fetch:
             return kept
         fetch *= 4
+
+
+def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
+    """How many ranked rows to take first for `wanted` folded hits: a few
+    times the page, as many times more as the archive holds copies of each
+    text."""
+    return round(max(4 * wanted, 50) * _copies_per_text(db))
 
 
 def _copies_per_text(db: sqlite_utils.Database) -> float:
