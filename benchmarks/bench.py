@@ -28,7 +28,6 @@ import argparse
 import os
 import platform
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -228,6 +227,9 @@ class Table:
 
 
 def machine() -> str:
+    # The SQLite that archive and sqlite-utils both run on.
+    from archive.sqlite import sqlite3
+
     cpu = "unknown CPU"
     try:
         for line in open("/proc/cpuinfo"):
@@ -238,7 +240,7 @@ def machine() -> str:
         pass
     return (
         f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
+        f"SQLite {sqlite3.sqlite_version} ({sqlite3.__name__})"
     )
 
 

@@ -1,12 +1,11 @@
 """No query text, however odd, may reach SQLite as a syntax error or crash."""
 
-import sqlite3
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.query import QueryError, highlight_spans, parse, search, to_fts
+from archive.sqlite import sqlite3
 from archive.store import open_archive
 
 HOSTILE = [

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import sys
 import time
 
 import click
 
 from . import __version__
+from .sqlite import sqlite3
 
 DB_OPTION_HELP = "Archive database (default: $ARCHIVE_DB or ./archive.db)."
 

@@ -27,7 +27,6 @@ import functools
 import html
 import os
 import re
-import sqlite3
 from urllib.parse import parse_qsl, urlencode
 
 import markupsafe
@@ -35,6 +34,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 from .query import Highlighter, QueryError, fts_expression, parse
+from .sqlite import sqlite3
 
 # An FTS5 expression that is valid and matches no row: the empty phrase.
 MATCH_NOTHING = '""'

@@ -3,7 +3,6 @@ rebuild` re-derives everything the analyzer computes from the stored text."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -12,6 +11,7 @@ import sqlite_utils
 from . import analyze
 from .pipeline import INDEX, analyze_paragraph, fingerprint, index_paragraphs
 from .store import INDEX_TOKENIZER, SCHEMA_VERSION, add_index_columns, analysis_differences, create_search_index, get_meta, index_command, merge_index, record_copies_per_text, set_meta
+from .sqlite import sqlite3
 
 
 @dataclass

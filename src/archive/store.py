@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
-import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from .files import (
     read_document,
     split_paragraphs,
 )
+from .sqlite import sqlite3
 
 # 2: the analyzed forms are no longer stored in `paragraphs` (1 stored them,
 # and kept the index in step by triggers); `archive rebuild` converts.

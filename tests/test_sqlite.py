@@ -1,0 +1,45 @@
+"""One SQLite library for the archive, sqlite-utils and Datasette."""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlite_utils.utils
+from datasette.utils import sqlite as datasette_sqlite
+
+from archive.sqlite import sqlite3
+from archive.store import open_archive, open_reader
+
+from conftest import SEEDS
+
+
+def test_archive_uses_the_sqlite_of_sqlite_utils_and_datasette():
+    assert sqlite3 is sqlite_utils.utils.sqlite3
+    assert sqlite3 is datasette_sqlite.sqlite3
+
+
+def test_readers_and_writers_connect_through_it(seeds_db):
+    # An error raised through one module's connection is not the other's
+    # sqlite3.Error: the CLI's one-line error for a database fault depends
+    # on every connection coming from the module it catches.
+    assert isinstance(open_archive(str(seeds_db)).conn, sqlite3.Connection)
+    assert isinstance(open_reader(str(seeds_db)).conn, sqlite3.Connection)
+
+
+def test_a_damaged_archive_is_one_line_through_either_connection(tmp_path, run, seeds_db):
+    damaged = tmp_path / "damaged.db"
+    with contextlib.closing(sqlite3.connect(seeds_db)) as conn:
+        conn.execute("pragma wal_checkpoint(truncate)")  # all pages in the file
+    data = bytearray(seeds_db.read_bytes())
+    assert len(data) > 8 * 4096
+    # Keep the header, so it opens as SQLite, and ruin every page after it.
+    data[4096:] = b"\xff" * (len(data) - 4096)
+    damaged.write_bytes(bytes(data))
+    for args in (["search", "قوات", "--db", damaged], ["import", SEEDS, "--db", damaged]):
+        result = run(*args)
+        assert result.exit_code != 0, args
+        assert result.output.startswith("archive: error: "), result.output
+        assert result.output.strip().count("\n") == 0, result.output
+    checked = run("check", "--db", damaged)
+    assert checked.exit_code != 0
+    assert "NOT ok" in checked.output
