@@ -499,3 +499,32 @@ def test_a_merge_cut_short_is_finished_by_the_next_import(tmp_path, run, always_
     segments_listed = _index_structure(db)[0][4:]
     assert run("import", tree, "--db", db).exit_code == 0
     assert _index_structure(db)[0][4:] == segments_listed
+
+
+def test_a_rebuild_whose_merge_is_cut_short_is_finished_by_the_next_import(tmp_path, run, monkeypatch):
+    """As an import's: `archive rebuild` marks the merge pending until its
+    last step, so a rebuild stopped in its merge is merged by the next
+    import, which changes nothing."""
+    tree = _many_words_tree(tmp_path / "tree")
+    db = tmp_path / "archive.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    # A small FTS5 hash: the rebuild's one transaction writes many segments.
+    monkeypatch.setattr(store, "INDEX_HASHSIZE", 4096)
+    monkeypatch.setattr(store, "MERGE_PAGES", 1)
+    steps, original_command = [], store.index_command
+
+    def interrupted_at_third_merge_step(database, command, value):
+        if command == "merge":
+            steps.append(value)
+            if len(steps) == 3:
+                raise KeyboardInterrupt
+        return original_command(database, command, value)
+
+    monkeypatch.setattr(store, "index_command", interrupted_at_third_merge_step)
+    assert run("rebuild", "--db", db).exit_code != 0
+    assert len(steps) == 3 and _index_structure(db)[1] > 1
+    monkeypatch.setattr(store, "index_command", original_command)
+
+    result = run("import", tree, "--db", db)
+    assert result.exit_code == 0 and ": 0 added, 0 updated, 40 unchanged" in result.output
+    assert _index_structure(db)[1] == 1

@@ -207,7 +207,15 @@ def rebuild(db: sqlite_utils.Database) -> int:
             ]
             db.conn.executemany("update paragraphs set fingerprint = ? where id = ?", changed)
             total += len(batch)
-        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
+        # Until merge_index's last step: a merge cut short is the next
+        # import's to finish, as an import's own is.
+        set_meta(
+            db,
+            analyzer_version=analyze.ANALYZER_VERSION,
+            schema_version=SCHEMA_VERSION,
+            index_merge="pending",
+            **analyze.environment(),
+        )
         record_copies_per_text(db)
     merge_index(db, total)
     if converted:
