@@ -190,5 +190,25 @@ def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch
         # Decisions are forgotten whenever a text's words would pass the
         # cap: what is kept is at most the cap, or one text's words.
         words_of = [{word for word, _ in written_words(text)} for text in texts]
-        kept_words = len(kept._marked_words) + len(kept._unmarked_words)
+        kept_words = sum(map(len, kept._decisions))
         assert kept_words <= max(7, *map(len, words_of)) < len(set().union(*words_of))
+
+
+def test_a_highlighter_forgetting_in_another_thread_leaves_marks_whole(monkeypatch):
+    """Datasette's threads share a highlighter per query: one of them
+    forgetting (past the cap) while another marks a text must not take
+    the other's decisions away before it has read them."""
+    from archive import query as q
+
+    text = "وقالت القوات إن القوات انتشرت"
+    expected = q.Highlighter(q.parse("قوات")).spans(text)
+    assert expected == [(6, 12), (16, 22)]
+    shared = q.Highlighter(q.parse("قوات"))
+    decide = shared._decide
+
+    def decide_while_another_thread_forgets(*args):
+        decide(*args)
+        shared._forget()
+
+    monkeypatch.setattr(shared, "_decide", decide_while_another_thread_forgets)
+    assert shared.spans(text) == expected

@@ -819,9 +819,8 @@ class Highlighter:
                     self._stems.update(terms)
                     self._forms.update(written)
         self._prefixes = tuple(prefixes)
-        # Written words decided so far, marked or not.
-        self._marked_words: set[str] = set()
-        self._unmarked_words: set[str] = set()
+        # Written words decided so far: (marked, unmarked), replaced as one.
+        self._decisions: tuple[set[str], set[str]] = (set(), set())
 
     def _marked(self, word: str) -> bool:
         """Whether one written word is marked: any of tokenize()'s words in it matched."""
@@ -834,12 +833,13 @@ class Highlighter:
             or (self._prefixes and part.startswith(self._prefixes))
         )
 
-    def _forget(self) -> None:
-        self._marked_words.clear()
-        self._unmarked_words.clear()
+    def _forget(self) -> tuple[set[str], set[str]]:
+        """Start anew: new sets, not the old ones cleared, as another
+        thread (Datasette shares a highlighter) may be reading those."""
+        self._decisions = (set(), set())
+        return self._decisions
 
-    def _decide(self, words: set[str]) -> None:
-        marked, unmarked = self._marked_words, self._unmarked_words
+    def _decide(self, words: set[str], marked: set[str], unmarked: set[str]) -> None:
         part_marked, parts_of = self._part_marked, analyze.word_parts
         for word in words:
             parts = parts_of(word)
@@ -857,13 +857,16 @@ class Highlighter:
         words = set(analyze._RUN.findall(text))
         if "_" in text:  # a separator to FTS5, as in written_words
             words = {piece for run in words for piece in run.split("_") if piece}
-        undecided = words.difference(self._marked_words, self._unmarked_words)
+        # This text's decisions are read from the sets they went into, even
+        # if another thread forgets meanwhile.
+        marked_words, unmarked_words = self._decisions
+        undecided = words.difference(marked_words, unmarked_words)
         if undecided:
-            if len(self._marked_words) + len(self._unmarked_words) + len(undecided) > _DECIDED_WORDS:
-                self._forget()
+            if len(marked_words) + len(unmarked_words) + len(undecided) > _DECIDED_WORDS:
+                marked_words, unmarked_words = self._forget()
                 undecided = words
-            self._decide(undecided)
-        marked = words.intersection(self._marked_words)
+            self._decide(undecided, marked_words, unmarked_words)
+        marked = words.intersection(marked_words)
         if len(marked) > _WORDS_FOUND_AGAIN:
             # Each str.find reads the text again: past a few words (a prefix
             # such as ال* marks most of them), one walk costs less.
