@@ -132,3 +132,47 @@ def test_a_search_reads_one_state_of_the_archive(tmp_path, run):
     # The import did land: a new search sees it.
     after = [(h.path, h.paragraph, h.text) for h in q.search(db, query)]
     assert [path.rsplit("/", 1)[1] for path, _, _ in after] == ["a.txt"]
+
+
+def test_archive_search_shows_hits_and_their_reprints_from_one_state(tmp_path, run, monkeypatch):
+    """`archive search` finds the hits, then lists their reprints and reads
+    their context in other statements: an import committing in between
+    (here, rewriting two of three copies) must not make the listing
+    disagree with the hits."""
+    import json
+    import os
+
+    from archive import query as q
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a", "b", "c"):
+        (docs / f"{name}.txt").write_text(
+            f"عنوان {name}\n\nانتشرت قوات الأمن في المدينة\n", encoding="utf-8"
+        )
+    db_path = tmp_path / "a.db"
+    assert run("import", docs, "--db", db_path).exit_code == 0
+    listed = run("search", "قوات", "--json", "-C", "1", "--db", db_path)
+    before = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(before) == 1 and len(before[0]["duplicates"]) == 2
+
+    original = q.fill_duplicates
+    imported = []
+
+    def import_first(*args, **kwargs):
+        if not imported:
+            imported.append(True)
+            later = time.time() + 5
+            for name in ("b", "c"):
+                (docs / f"{name}.txt").write_text(f"عنوان {name}\n\nنص آخر\n", encoding="utf-8")
+                os.utime(docs / f"{name}.txt", (later, later))
+            assert run("import", docs, "--db", db_path).exit_code == 0
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(q, "fill_duplicates", import_first)
+    during = run("search", "قوات", "--json", "-C", "1", "--db", db_path)
+    assert imported
+    assert [json.loads(line) for line in during.stdout.splitlines()] == before
+    # The import did land: a new search sees one copy left.
+    after = run("search", "قوات", "--json", "--db", db_path)
+    assert [json.loads(line)["duplicates"] for line in after.stdout.splitlines()] == [[]]

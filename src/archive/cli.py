@@ -279,7 +279,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     """
     from . import present
     from .query import (Filters, context_of, count, fill_duplicates, find_document,
-                        Highlighter, matching_documents, parse, search as run_search)
+                        Highlighter, matching_documents, one_snapshot, parse, search as run_search)
 
     if files_only and count_only:
         _fail("--files and --count cannot be used together")
@@ -311,9 +311,12 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
         click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
         sys.exit(0 if documents else 1)
 
-    hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
-    fill_duplicates(db, hits, filters)
-    texts = context_of(db, hits, context) if context else {}
+    # The hits, their reprints and the paragraphs around them, all from one
+    # state of the archive, though an import may be committing meanwhile.
+    with one_snapshot(db.conn):
+        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
+        fill_duplicates(db, hits, filters)
+        texts = context_of(db, hits, context) if context else {}
     highlighter = Highlighter(query)
     spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
     if as_json:

@@ -460,7 +460,7 @@ def search(
     # Rows are ranked in one statement and read in others: all of them must
     # see the same archive, or an import committing in between could give a
     # ranked paragraph's id to a new one.
-    with _one_snapshot(db.conn):
+    with one_snapshot(db.conn):
         if where:
             kept = _best_filtered_rows(db, params, where, wanted, fold_duplicates)
         else:
@@ -475,7 +475,7 @@ def search(
 
 
 @contextlib.contextmanager
-def _one_snapshot(conn) -> Iterator[None]:
+def one_snapshot(conn) -> Iterator[None]:
     """The statements inside read one state of the archive: a read
     transaction (in WAL mode an import goes on writing meanwhile)."""
     if conn.in_transaction:  # the caller's transaction holds it already
@@ -485,7 +485,10 @@ def _one_snapshot(conn) -> Iterator[None]:
     try:
         yield
     finally:
-        conn.execute("commit")
+        # An error may have ended the transaction already: then there is
+        # nothing to end, and the error is what the caller must see.
+        if conn.in_transaction:
+            conn.execute("commit")
 
 
 def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplicates: bool) -> list[tuple]:
