@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+from pathlib import Path
 
 import sqlite_utils.utils
 from datasette.utils import sqlite as datasette_sqlite
@@ -16,6 +18,25 @@ from conftest import SEEDS
 def test_archive_uses_the_sqlite_of_sqlite_utils_and_datasette():
     assert sqlite3 is sqlite_utils.utils.sqlite3
     assert sqlite3 is datasette_sqlite.sqlite3
+
+
+def test_no_module_but_archive_sqlite_imports_a_sqlite_library():
+    """Where pysqlite3 is not installed the two modules are one, so only
+    the source tells whether a module bypasses archive.sqlite."""
+    package = Path(__file__).resolve().parent.parent / "src" / "archive"
+    bypassing = []
+    for module in sorted(package.glob("*.py")):
+        if module.name == "sqlite.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            bypassing += [f"{module.name}: {name}" for name in names if name.split(".")[0] in ("sqlite3", "pysqlite3")]
+    assert len(list(package.glob("*.py"))) > 5
+    assert bypassing == []
 
 
 def test_readers_and_writers_connect_through_it(seeds_db):
