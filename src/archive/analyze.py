@@ -125,7 +125,8 @@ def normalize(text: str) -> str:
 # A word is a run of letters and digits (what FTS5's tokenizers keep together), with
 # the marks and invisible characters that normalize() deletes allowed inside it,
 # so that a vocalized word stays one word.
-_WORD = re.compile(rf"(?:[^\W_]|[{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f])+")
+WORD_CHARACTER = rf"[^\W_]|[{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]"
+_WORD = re.compile(rf"(?:{WORD_CHARACTER})+")
 _NORMALIZED_WORD = re.compile(r"[^\W_]+")
 
 
@@ -155,6 +156,18 @@ def written_words(text: str) -> Iterator[tuple[str, int]]:
             if piece:
                 yield piece, start
             start += len(piece) + 1
+
+
+def raw_words(text: str) -> list[str]:
+    """The words of written_words(), without their offsets.
+
+    >>> raw_words("قال_الناطق: ١٢ x")
+    ['قال', 'الناطق', '١٢', 'x']
+    """
+    found = _RUN.findall(text)
+    if "_" in text:
+        found = [piece for run in found for piece in run.split("_") if piece]
+    return found
 
 
 @lru_cache(maxsize=100_000)

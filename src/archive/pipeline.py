@@ -83,21 +83,13 @@ def _analyze_word(raw: str) -> tuple[str, str]:
     return exact, exact if terms == exact else terms
 
 
-def _raw_words(text: str) -> list[str]:
-    """What analyze.written_words() gives, without the offsets."""
-    found = analyze._RUN.findall(text)
-    if "_" in text:
-        found = [piece for run in found for piece in run.split("_") if piece]
-    return found
-
-
 def analyze_paragraph(text: str) -> tuple[str, str]:
     """(terms, exact) of a paragraph: stemmed_form(text), exact_form(text).
 
     >>> analyze_paragraph("وَالقُوّاتُ الأمريكيـــة")
     ('قوه امريكي', 'والقوات الامريكيه')
     """
-    raws = _raw_words(text)
+    raws = analyze.raw_words(text)
     if not raws:
         return "", ""
     # Every word's analysis in one call made in C: a tuple of (exact, terms),

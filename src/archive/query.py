@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import analyze
-from .store import COPIES_PER_TEXT
+from .store import copies_per_text, get_meta
 
 if TYPE_CHECKING:  # queries take any object with sqlite_utils.Database's execute/conn
     import sqlite_utils
@@ -510,8 +510,6 @@ def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplic
             kept = _first_copies(rows) if fold_duplicates else rows
             if len(kept) >= wanted or complete and len(shown) == len(ranked):
                 return kept
-            if len(shown) == len(ranked):
-                break
             # Fewer rows than places: index entries without a paragraph (an
             # index out of step with it, which `archive check` reports).
             places += wanted - len(kept)
@@ -534,17 +532,7 @@ def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
     """How many ranked rows to take first for `wanted` folded hits: a few
     times the page, as many times more as the archive holds copies of each
     text."""
-    return round(max(4 * wanted, 50) * _copies_per_text(db))
-
-
-def _copies_per_text(db: sqlite_utils.Database) -> float:
-    """How many paragraphs the archive holds per distinct text, as its last
-    import counted them (1 for an archive not yet counted)."""
-    row = db.execute("select value from archive_meta where key = ?", [COPIES_PER_TEXT]).fetchone()
-    try:
-        return max(1.0, float(row[0])) if row else 1.0
-    except ValueError:
-        return 1.0
+    return round(max(4 * wanted, 50) * copies_per_text(db))
 
 
 def _best_ranked(ranked: list[tuple], places: int, complete: bool, by_score: bool) -> list[tuple] | None:
@@ -761,8 +749,6 @@ def stats(db: sqlite_utils.Database, db_path: str) -> dict:
     Words and terms come from the FTS index through an fts5vocab table made in
     the TEMP schema, so nothing is added to the archive itself.
     """
-    from .store import get_meta
-
     meta = get_meta(db)
     documents = db.execute("select count(*) from documents").fetchone()[0]
     paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
@@ -857,9 +843,7 @@ class Highlighter:
         decided are decided, and only the marked ones are looked for again
         (str.find, a whole word when no letter or mark of a word is at
         either side): walking every word in Python cost twice as much."""
-        words = set(analyze._RUN.findall(text))
-        if "_" in text:  # a separator to FTS5, as in written_words
-            words = {piece for run in words for piece in run.split("_") if piece}
+        words = set(analyze.raw_words(text))
         # This text's decisions are read from the sets they went into, even
         # if another thread forgets meanwhile.
         marked_words, unmarked_words = self._decisions
@@ -892,9 +876,8 @@ class Highlighter:
 
 # Most distinct marked words of a text that spans() looks for one by one.
 _WORDS_FOUND_AGAIN = 8
-# A character that continues a word of written_words: one of analyze._RUN's
-# but the underscore.
-_INSIDE_WORD = re.compile(rf"[^\W_]|[{analyze._ARABIC_MARKS}{analyze._INVISIBLE}\u0300-\u036f]")
+# A character that continues a word of written_words.
+_INSIDE_WORD = re.compile(analyze.WORD_CHARACTER)
 
 
 def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:

@@ -339,6 +339,16 @@ def record_copies_per_text(db: sqlite_utils.Database) -> None:
     set_meta(db, **{COPIES_PER_TEXT: f"{paragraphs / texts:.3f}" if texts else "1"})
 
 
+def copies_per_text(db: sqlite_utils.Database | Reader) -> float:
+    """How many paragraphs the archive holds per distinct text, as its last
+    import counted them (1 for an archive not yet counted)."""
+    row = db.execute("select value from archive_meta where key = ?", [COPIES_PER_TEXT]).fetchone()
+    try:
+        return max(1.0, float(row[0])) if row else 1.0
+    except ValueError:
+        return 1.0
+
+
 def set_meta(db: sqlite_utils.Database, **values: str) -> None:
     db["archive_meta"].upsert_all(
         [{"key": k, "value": str(v)} for k, v in values.items()], pk="key"
