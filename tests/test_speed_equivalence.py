@@ -468,11 +468,9 @@ def test_small_imports_merge_segments_only_where_fts5_would(tmp_path, run, monke
     assert _contents(db) == _contents(plain)
 
 
-def test_a_merge_cut_short_is_finished_by_the_next_import(tmp_path, run, always_worker, monkeypatch):
-    """Ctrl-C during the end's merge: the archive is sound, and the next
-    import merges the rest although no file changed."""
-    tree = _many_words_tree(tmp_path / "tree")
-    db = tmp_path / "archive.db"
+def _merge_interrupted_at_third_step(monkeypatch):
+    """Merges of one page a step, the third step stopped as by Ctrl-C:
+    the list of steps taken, and index_command as it was."""
     monkeypatch.setattr(store, "MERGE_PAGES", 1)
     steps, original_command = [], store.index_command
 
@@ -484,6 +482,15 @@ def test_a_merge_cut_short_is_finished_by_the_next_import(tmp_path, run, always_
         return original_command(database, command, value)
 
     monkeypatch.setattr(store, "index_command", interrupted_at_third_merge_step)
+    return steps, original_command
+
+
+def test_a_merge_cut_short_is_finished_by_the_next_import(tmp_path, run, always_worker, monkeypatch):
+    """Ctrl-C during the end's merge: the archive is sound, and the next
+    import merges the rest although no file changed."""
+    tree = _many_words_tree(tmp_path / "tree")
+    db = tmp_path / "archive.db"
+    steps, original_command = _merge_interrupted_at_third_step(monkeypatch)
     assert run("import", tree, "--db", db).exit_code != 0
     assert len(steps) == 3 and _index_structure(db)[1] > 1
     plain = tmp_path / "plain.db"
@@ -510,17 +517,7 @@ def test_a_rebuild_whose_merge_is_cut_short_is_finished_by_the_next_import(tmp_p
     assert run("import", tree, "--db", db).exit_code == 0
     # A small FTS5 hash: the rebuild's one transaction writes many segments.
     monkeypatch.setattr(store, "INDEX_HASHSIZE", 4096)
-    monkeypatch.setattr(store, "MERGE_PAGES", 1)
-    steps, original_command = [], store.index_command
-
-    def interrupted_at_third_merge_step(database, command, value):
-        if command == "merge":
-            steps.append(value)
-            if len(steps) == 3:
-                raise KeyboardInterrupt
-        return original_command(database, command, value)
-
-    monkeypatch.setattr(store, "index_command", interrupted_at_third_merge_step)
+    steps, original_command = _merge_interrupted_at_third_step(monkeypatch)
     assert run("rebuild", "--db", db).exit_code != 0
     assert len(steps) == 3 and _index_structure(db)[1] > 1
     monkeypatch.setattr(store, "index_command", original_command)
