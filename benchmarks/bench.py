@@ -178,7 +178,7 @@ def in_process_latency(db_path: Path) -> list[float]:
     """Seconds per query as `archive search` spends them: parse, FTS5 query,
     highlighting of the 20 hits shown; each query run IN_PROCESS_RUNS times."""
     from archive import query as q
-    from archive.store import open_archive
+    from archive.db import open_archive
 
     db = open_archive(str(db_path))
     timings = []

@@ -7,17 +7,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import analyze
-from archive.store import INDEX_TOKENIZER
+from archive.index import INDEX_TOKENIZER
 from archive.analyze import (
-    exact_form,
+    analyze_text,
     expand,
     expansion,
     normalize,
     stem,
-    stemmed_form,
     tokenize,
     words,
 )
+
+
+def exact_form(text: str) -> str:
+    return analyze_text(text)[1]
+
+
+def stemmed_form(text: str) -> str:
+    return analyze_text(text)[0]
 
 
 def analyzed(word: str) -> str:
@@ -261,4 +268,4 @@ def test_affixes_are_found_as_the_rules_read(word):
 @given(st.text(max_size=12) | st.text(st.characters(min_codepoint=0x600, max_codepoint=0x6FF), max_size=12))
 def test_word_parts_of_plain_letters_take_the_short_way(word):
     expected = tuple(analyze._NORMALIZED_WORD.findall(normalize(word))) if analyze._REMOVE.sub("", word) else ()
-    assert analyze.word_parts.__wrapped__(word) == expected
+    assert analyze.word_parts(word) == expected

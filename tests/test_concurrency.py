@@ -10,7 +10,7 @@ import time
 
 from test_crash import assert_sound, generate_tree, start_import
 
-from archive.store import open_archive
+from archive.db import open_archive
 
 FILES = 1500
 

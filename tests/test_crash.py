@@ -13,7 +13,7 @@ import time
 
 import sqlite_utils
 
-from archive.maintenance import index_problems
+from archive.index import index_problems
 
 FILES = 3000
 KILLS = 5

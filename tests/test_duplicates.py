@@ -153,7 +153,7 @@ def test_copies_are_the_matches_that_share_the_shown_ones_words(seeds_db, words)
     """A folded hit's copies, counted by fingerprint alone, are exactly the
     matching paragraphs with its words (as the unfolded search lists them)."""
     from archive.query import parse, search
-    from archive.store import open_archive
+    from archive.db import open_archive
 
     db = open_archive(str(seeds_db))
     query = parse(words)
@@ -202,7 +202,7 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
     copy of each shown (ties go to the first path), same counts; unfolded
     too, where the page ends inside a tie of copies."""
     from archive import query as q
-    from archive.store import open_archive
+    from archive.db import open_archive
 
     if words == "-":
         words = "الماء OR المياه OR في"
@@ -217,7 +217,7 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
 
 
 def test_import_counts_the_copies_of_each_text(copies_db):
-    from archive.store import COPIES_PER_TEXT, get_meta, open_archive
+    from archive.db import COPIES_PER_TEXT, get_meta, open_archive
 
     db = open_archive(str(copies_db))
     paragraphs, texts = db.execute("select count(*), count(distinct fingerprint) from paragraphs").fetchone()
@@ -230,7 +230,7 @@ def test_an_archive_of_copies_ranks_its_matches_once(copies_db):
     sized by the copies the import counted, so that folding ten copies of
     every text does not leave the page short and rank everything again."""
     from archive import query as q
-    from archive.store import COPIES_PER_TEXT, open_archive
+    from archive.db import COPIES_PER_TEXT, open_archive
 
     db = open_archive(str(copies_db))
     query = q.parse("في")
@@ -251,15 +251,15 @@ def test_index_entries_without_a_paragraph_take_no_place(seeds_db):
     """An index out of step with `paragraphs` (which `archive check`
     reports) ranks entries that have no row to show: the page is filled
     from the next ones, as the reference, which joins every match, fills it."""
-    from archive import pipeline
+    from archive import analyze, index
     from archive import query as q
-    from archive.store import open_archive
+    from archive.db import open_archive
 
     db = open_archive(str(seeds_db))
     query = q.parse("المياه")
     with db.conn:
-        terms, exact = pipeline.analyze_paragraph("المياه المياه المياه")
-        pipeline.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
+        terms, exact = analyze.analyze_text("المياه المياه المياه")
+        index.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
     assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": q.to_fts(query), "limit": 2})] == [990_001, 990_002]
     for fold in (True, False):
         for limit in (1, 2, 5):

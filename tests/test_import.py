@@ -174,16 +174,16 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
     (tree / "huge.txt").write_text(huge_text, encoding="utf-8")
 
     # A file removed after the walk listed it, before it is read.
-    import archive.store as store
+    import archive.importer as importer
 
-    real_carry_out = store._ImportRun.carry_out
+    real_carry_out = importer._ImportRun.carry_out
 
     def remove_then_import(self, plan, *args):
         if plan.path.name == "vanishing.txt":
             plan.path.unlink()
         return real_carry_out(self, plan, *args)
 
-    monkeypatch.setattr(store._ImportRun, "carry_out", remove_then_import)
+    monkeypatch.setattr(importer._ImportRun, "carry_out", remove_then_import)
     # Tests run as root, who can read anything: refuse one file the way a
     # file without read permission is refused.
     write_tree(tree, ["unreadable.txt"])
@@ -234,7 +234,7 @@ def test_bad_folder_is_one_line_error_and_creates_nothing(tmp_path, run):
 
 
 def test_second_writer_is_refused_with_one_line(tmp_path, run):
-    from archive.store import writer_lock
+    from archive.db import writer_lock
 
     write_tree(tmp_path / "tree", ["a.txt"])
     db = tmp_path / "a.db"

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from archive.query import QueryError, highlight_spans, parse, search, to_fts
 from archive.sqlite import sqlite3
-from archive.store import open_archive
+from archive.db import open_archive
 
 HOSTILE = [
     '"',
@@ -60,7 +60,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory):
-    from archive.store import import_folder
+    from archive.importer import import_folder
     from conftest import SEEDS
 
     path = tmp_path_factory.mktemp("hostile") / "a.db"

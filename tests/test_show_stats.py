@@ -70,8 +70,8 @@ def test_stats_counts_documents_paragraphs_words_and_terms(news_db, run):
     stats = json.loads(result.stdout)
     seeds = sorted(SEEDS.glob("*.txt"))
     paragraphs = [p for path in seeds for p in seed_paragraphs(path.name)]
-    words = [w for p in paragraphs for w in analyze.exact_form(p).split()]
-    terms = {t for p in paragraphs for t in analyze.stemmed_form(p).split()}
+    words = [w for p in paragraphs for w in analyze.analyze_text(p)[1].split()]
+    terms = {t for p in paragraphs for t in analyze.analyze_text(p)[0].split()}
     assert stats["documents"] == len(seeds)
     assert stats["paragraphs"] == len(paragraphs)
     assert stats["words"] == len(words)

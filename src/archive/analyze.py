@@ -2,16 +2,16 @@
 
 Everything that turns text into index terms lives here, so the words stored at
 import time and the words looked up at query time always go through the same
-steps.  Each paragraph is indexed in two analyzed forms, both plain
-space-separated words that SQLite's stock FTS5 tokenizers keep whole:
+steps.  A written word's analysis is analyze_word(): its normalized form(s)
+and their stems.  Each paragraph is indexed in two analyzed forms, both plain
+space-separated words that SQLite's stock FTS5 tokenizers keep whole, which
+analyze_text() gives as (terms, exact):
 
 * ``exact``: every word normalized (marks, tatweel, letter variants folded)
-  >>> exact_form("وَالقُوّاتُ الأمريكيـــة")
-  'والقوات الامريكيه'
-
 * ``terms``: every word normalized and light-stemmed
-  >>> stemmed_form("وَالقُوّاتُ الأمريكيـــة")
-  'قوه امريكي'
+
+>>> analyze_text("وَالقُوّاتُ الأمريكيـــة")
+('قوه امريكي', 'والقوات الامريكيه')
 
 Query words are expanded into all their ordinary written forms (prefixes and
 suffixes), and each form is stemmed, so a word whose stem the stemmer cannot
@@ -20,6 +20,7 @@ guess consistently (وزير against الوزير) is still found in all its for
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from functools import lru_cache
@@ -30,7 +31,6 @@ import Stemmer
 # Bump whenever a change below alters the terms produced for some text:
 # databases built by another version need `archive rebuild`.
 ANALYZER_VERSION = "3"
-
 
 
 def environment() -> dict[str, str]:
@@ -173,7 +173,15 @@ def raw_words(text: str) -> list[str]:
 @lru_cache(maxsize=100_000)
 def word_parts(word: str) -> tuple[str, ...]:
     """The normalized words that one written word stands for: usually one,
-    none for marks alone, several for a ligature such as ﷺ."""
+    none for marks alone, several for a ligature such as ﷺ.
+
+    >>> word_parts("وَالقُوّاتُ"), word_parts("ـــ"), len(word_parts("ﷺ"))
+    (('والقوات',), (), 4)
+    """
+    return _word_parts(word)
+
+
+def _word_parts(word: str) -> tuple[str, ...]:
     if _PLAIN_ARABIC.fullmatch(word):
         # Most written words: letters only, which stay one word.
         return (word.translate(_LETTER_MAP),)
@@ -341,6 +349,10 @@ def stem(word: str) -> str:
     >>> [stem(w) for w in ["الحسن", "running", "2015"]]
     ['حسن', 'run', '2015']
     """
+    return _stem(word)
+
+
+def _stem(word: str) -> str:
     if _ARABIC_LETTER.search(word):
         return stem_arabic(word)
     if _LATIN_LETTER.search(word):
@@ -348,20 +360,109 @@ def stem(word: str) -> str:
     return word
 
 
-def exact_form(text: str) -> str:
-    """The `exact` column of a paragraph: its words, normalized."""
-    return " ".join(words(text))
+# --- a word's and a text's analysis, cached --------------------------------
+#
+# The import analyzes every paragraph, and a news corpus repeats a few hundred
+# thousand written words millions of times: each distinct written word is
+# analyzed once, and its (exact, terms) kept in a cache of two generations.
+# When the young one is full it becomes the old one, the old one is dropped,
+# and a word met again is moved from the old to the young one (a copy, not an
+# analysis), so the words in use stay, and memory stays bounded.  The cache
+# holds results of the uncached _word_parts and _stem: one copy of the
+# vocabulary in memory, not two.
+
+# Distinct written words kept analyzed, at most (the two generations together).
+CACHE_WORDS = 50_000
+# Written word → (exact, terms): its normalized form(s) and their stems, each
+# joined by spaces ("" for a word that normalizes to nothing).  Most words are
+# already normalized and their own stem: the three are then one string
+# object.  One look-up gives both, as a look-up mostly waits for memory.
+_young: dict[str, tuple[str, str]] = {}
+_old: dict[str, tuple[str, str]] = {}
 
 
-def stemmed_form(text: str) -> str:
-    """The `terms` column of a paragraph: its words, normalized and stemmed."""
-    return " ".join(stem(w) for w in words(text))
+def analyze_word(raw: str) -> tuple[str, str]:
+    """(exact, terms) of one written word: its normalized form(s) and their
+    stems, each joined by spaces.
+
+    >>> analyze_word("وَالقُوّاتُ"), analyze_word("Running")
+    (('والقوات', 'قوه'), ('running', 'run'))
+    """
+    pair = _young.get(raw)
+    return pair if pair is not None else _learn([raw])[0]
+
+
+def _learn(raws: list[str]) -> list[tuple[str, str]]:
+    """Every word's (exact, terms), analyzing those not seen yet.  The words
+    in hand are looked up one by one, once: collecting the missing ones and
+    looking them all up again costs as much as analyzing a new word."""
+    global _young, _old
+    if len(_young) >= CACHE_WORDS // 2:
+        _old, _young = _young, {}
+    young, known, old = _young, _young.get, _old.get
+    found = []
+    for raw in raws:
+        pair = known(raw)
+        if pair is None:
+            pair = old(raw) or _analyze_word(raw)
+            young[raw] = pair
+        found.append(pair)
+    return found
+
+
+def _analyze_word(raw: str) -> tuple[str, str]:
+    """(exact, terms) of one written word, uncached."""
+    if _NORMALIZED_ARABIC.fullmatch(raw):
+        # Most new words: Arabic letters that normalization leaves alone.
+        terms = stem_arabic(raw)
+        return raw, raw if terms == raw else terms
+    parts = _word_parts(raw)
+    if len(parts) == 1:  # nearly always
+        exact = parts[0]
+        terms = _stem(exact)
+    else:
+        exact = " ".join(parts)
+        terms = " ".join([_stem(part) for part in parts])
+    exact = raw if exact == raw else exact
+    return exact, exact if terms == exact else terms
+
+
+def analyze_text(text: str) -> tuple[str, str]:
+    """(terms, exact) of a text: its words, normalized and stemmed, and
+    normalized only, each joined by spaces (the index's two columns).
+
+    >>> analyze_text("قال_الناطق ﷺ")
+    ('قال ناطق صلي الله عليه سلم', 'قال الناطق صلي الله عليه وسلم')
+    """
+    raws = raw_words(text)
+    if not raws:
+        return "", ""
+    # Every word's analysis in one call made in C: a tuple of (exact, terms),
+    # or the one pair itself for a single word.
+    look_up = operator.itemgetter(*raws)
+    try:
+        found = look_up(_young)
+    except KeyError:
+        found = _learn(raws)
+        if len(raws) == 1:
+            found = found[0]
+    if len(raws) == 1:
+        exact, terms = found
+    else:
+        exacts, stems = zip(*found)
+        exact, terms = " ".join(exacts), " ".join(stems)
+    # A word that normalizes to nothing (marks alone) left a space too many.
+    if "  " in exact or exact[:1] == " " or exact[-1:] == " ":
+        exact, terms = " ".join(filter(None, exact.split(" "))), " ".join(filter(None, terms.split(" ")))
+    return terms, exact
 
 
 # --- query expansion --------------------------------------------------------
 
-_CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
-_ARTICLES = _ARTICLE_PREFIXES
+# What a query word may be written with in front: conjunctions and
+# prepositions ("" for none), and the article groups.
+CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
+ARTICLES = _ARTICLE_PREFIXES
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 
@@ -418,7 +519,7 @@ def expansion(word: str) -> Expansion:
     """
     if not _ARABIC_LETTER.search(word):
         return Expansion(frozenset([stem(word)]), frozenset())
-    for article in _ARTICLES:
+    for article in ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2 and word not in _UNSTEMMED:
             return expansion(word[len(article):])
     base = word[:-1] if word.endswith("ه") else word
@@ -434,10 +535,10 @@ def expansion(word: str) -> Expansion:
 
 def _written_forms(word: str) -> Iterator[str]:
     for form in _forms(word):
-        for clitic in _CLITICS:
+        for clitic in CLITICS:
             yield clitic + form
         if not form.endswith(_PRONOUNS + ("ك",)) or form == word:
-            for article in _ARTICLES:
+            for article in ARTICLES:
                 yield article + form
 
 

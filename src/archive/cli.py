@@ -24,7 +24,7 @@ class ArchiveGroup(click.Group):
 
     def invoke(self, ctx):
         from .query import QueryError
-        from .store import ArchiveError
+        from .db import ArchiveError
 
         try:
             return super().invoke(ctx)
@@ -75,7 +75,7 @@ def _closed_pipe() -> None:
 
 
 def _db_path(db: str | None) -> str:
-    from .store import default_db_path
+    from .db import default_db_path
 
     return db or default_db_path()
 
@@ -115,7 +115,9 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
       archive import ~/notes --glob '*.txt' --glob 'drafts/*' --hidden
       archive import old-files/ --encoding cp1256
     """
-    from .store import import_scanned, open_archive, scan_folder, writer_lock
+    from .db import open_archive, writer_lock
+    from .files import scan_folder
+    from .importer import import_scanned
 
     if encoding:
         import codecs
@@ -176,7 +178,7 @@ def check(db_path):
       archive check --db news.db
     """
     from .maintenance import check as run_check
-    from .store import open_archive
+    from .db import open_archive
 
     path = _db_path(db_path)
     health = run_check(open_archive(path))
@@ -197,7 +199,7 @@ def rebuild(db_path):
       archive rebuild --db news.db
     """
     from .maintenance import rebuild as run_rebuild
-    from .store import open_archive, writer_lock
+    from .db import open_archive, writer_lock
 
     path = _db_path(db_path)
     db = open_archive(path)
@@ -214,7 +216,7 @@ COLOR_OPTION = click.option(
 
 def _open_for_reading(db_path: str | None):
     """The archive, with a warning on stderr when an older analyzer built it."""
-    from .store import analyzer_mismatch, open_reader
+    from .db import analyzer_mismatch, open_reader
 
     path = _db_path(db_path)
     db = open_reader(path)

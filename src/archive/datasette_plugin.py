@@ -476,7 +476,7 @@ def serve(db_path: str, port: int) -> None:
 
     from datasette.cli import cli as datasette_cli
 
-    from .store import ArchiveError, open_archive
+    from .db import ArchiveError, open_archive
 
     open_archive(db_path).conn.close()
     # Say so plainly if the port is taken, rather than through the server's log.

@@ -344,3 +344,52 @@ def title_of(text: str) -> str:
                 line = line[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
             return line
     return ""
+
+
+# --- the files of a folder ----------------------------------------------------
+
+
+@dataclass
+class FileScan:
+    """The candidate files under a folder, walked as they are imported: the
+    list of paths is never held, whatever the tree's size."""
+
+    root: Path  # resolved
+    include_hidden: bool = False
+    patterns: tuple[str, ...] = ()
+
+    def files(self, on_error: Callable[[str, str], None] | None = None) -> Iterator[Path]:
+        """The files, in the walk's order; on_error(folder, why) for a folder
+        that cannot be listed."""
+        return find_files(self.root, self.include_hidden, self.patterns, on_error=on_error)
+
+    def count(self) -> int:
+        """How many files there are (a walk of its own, for a progress bar)."""
+        return sum(1 for _ in self.files())
+
+    def taken_as_itself(self, resolved: str) -> bool:
+        """Whether the walk reaches this real path as a file of its own: one
+        it lists, in folders it can list."""
+        path = Path(resolved)
+        if not walked(path, self.root, self.include_hidden, self.patterns):
+            return False
+        for folder in [self.root, *path.relative_to(self.root).parents[-2::-1]]:
+            try:
+                os.scandir(self.root / folder).close()
+            except OSError:
+                return False
+        return True
+
+
+def scan_folder(
+    root: str | os.PathLike, include_hidden: bool = False, patterns: Iterable[str] = ()
+) -> FileScan:
+    """The scan of a folder; FileNotFoundError or NotADirectoryError, with a
+    message for the user, when root is not one."""
+    try:
+        resolved = Path(root).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise FileNotFoundError(f"{printable(root)}: no such folder") from None
+    if not resolved.is_dir():
+        raise NotADirectoryError(f"{printable(root)} is not a folder")
+    return FileScan(resolved, include_hidden, tuple(patterns))

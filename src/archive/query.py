@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import analyze
-from .store import copies_per_text, get_meta
+from .db import copies_per_text, get_meta
 
 if TYPE_CHECKING:  # queries take any object with sqlite_utils.Database's execute/conn
     import sqlite_utils
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # queries take any object with sqlite_utils.Database's execut
 _MAX_PHRASE_VARIANTS = 64
 _MAX_ATOMS = 64
 # Clitics and articles that a prefix search looks behind: و+ال+اقتصا*.
-_PREFIX_LEADS = ("",) + analyze._CLITICS[1:] + analyze._ARTICLES
+_PREFIX_LEADS = ("",) + analyze.CLITICS[1:] + analyze.ARTICLES
 
 
 class QueryError(Exception):
