@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import analyze
+from archive import analyze, stemmer
 from archive.index import INDEX_TOKENIZER
 from archive.analyze import (
     analyze_text,
@@ -236,7 +236,7 @@ def test_feminine_nouns_that_are_other_words_stay_apart(place, other):
 
 def _article_one_by_one(word: str) -> str:
     """_strip_article as the rule reads: each article group, longest first."""
-    for prefix in analyze._ARTICLE_PREFIXES:
+    for prefix in stemmer.ARTICLES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             return word[len(prefix):]
     if word.startswith("و") and len(word) >= 4:
@@ -246,10 +246,10 @@ def _article_one_by_one(word: str) -> str:
 
 def _pronoun_one_by_one(word: str) -> tuple[str, bool]:
     """_strip_pronoun as the rule reads: each pronoun, longest first."""
-    for pronoun in analyze._PRONOUNS:
+    for pronoun in stemmer.PRONOUNS:
         least = 4 if pronoun == "ه" else 2
-        if word.endswith(pronoun) and analyze._core_length(word) - len(pronoun) >= least:
-            return analyze._feminine(word[: -len(pronoun)]), True
+        if word.endswith(pronoun) and stemmer._core_length(word) - len(pronoun) >= least:
+            return stemmer._feminine(word[: -len(pronoun)]), True
     return word, False
 
 
@@ -260,8 +260,8 @@ _AFFIX_LETTERS = st.text(alphabet="والبكفلهمانيتدر", max_size=9)
 @settings(max_examples=2000, deadline=None)
 @given(_AFFIX_LETTERS)
 def test_affixes_are_found_as_the_rules_read(word):
-    assert analyze._strip_article(word) == _article_one_by_one(word)
-    assert analyze._strip_pronoun(word) == _pronoun_one_by_one(word)
+    assert stemmer._strip_article(word) == _article_one_by_one(word)
+    assert stemmer._strip_pronoun(word) == _pronoun_one_by_one(word)
 
 
 @settings(max_examples=500, deadline=None)

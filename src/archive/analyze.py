@@ -28,8 +28,10 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-# Bump whenever a change below alters the terms produced for some text:
-# databases built by another version need `archive rebuild`.
+from .stemmer import ARTICLES, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
+
+# Bump whenever a change here or in stemmer.py alters the terms produced for
+# some text: databases built by another version need `archive rebuild`.
 ANALYZER_VERSION = "3"
 
 
@@ -126,7 +128,6 @@ def normalize(text: str) -> str:
 # the marks and invisible characters that normalize() deletes allowed inside it,
 # so that a vocalized word stays one word.
 WORD_CHARACTER = rf"[^\W_]|[{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]"
-_WORD = re.compile(rf"(?:{WORD_CHARACTER})+")
 _NORMALIZED_WORD = re.compile(r"[^\W_]+")
 
 
@@ -138,14 +139,13 @@ class Token(NamedTuple):
     end: int
 
 
-# The same runs as _WORD, found several times faster: one character class,
-# then a cut at each underscore (a word character to \w, a separator to
-# FTS5).
+# The runs of WORD_CHARACTER, found faster: one character class, then a cut
+# at each underscore (a word character to \w, a separator to FTS5).
 _RUN = re.compile(rf"[\w{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]+")
 
 
 def written_words(text: str) -> Iterator[tuple[str, int]]:
-    """The runs that _WORD finds, with their start offsets."""
+    """The runs of WORD_CHARACTER (the written words), with their start offsets."""
     for match in _RUN.finditer(text):
         word = match.group()
         if "_" not in word:
@@ -217,134 +217,11 @@ _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LATIN_LETTER = re.compile("[a-z]")
 _english = Stemmer.Stemmer("english")
 
-# Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
-# (ل + ال is written لل).  Only one group is removed.
-_ARTICLE_PREFIXES = (
-    "وبال", "وكال", "فبال", "فكال", "ولل", "فلل",
-    "وال", "فال", "بال", "كال", "لل", "ال",
-)
-# Attached pronouns, longest first.  Single ك (your) and ي (my) are left alone:
-# too many words end in those letters (ملك, شريك, كرسي).
-_PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه")
-# Words the rules would damage: the name of God would become له (for him), and
-# على + pronoun would meet the name علي.
-_UNSTEMMED = frozenset(
-    ["الله", "لله", "والله", "بالله", "فالله", "تالله"]
-    + ["علي" + p for p in ("ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "نا")]
-)
-
-
-# Stems that are a common word of their own, different from the ة-noun that
-# would otherwise be stemmed to them: الرياض (Riyadh) is not رياضة (sport),
-# جامع (mosque) not جامعة (university).  Their ة stays, as ه.  Taken from the
-# most frequent such pairs in two months of Saudi news.
-_FEMININE_KEPT = frozenset(
-    ["رياض", "جامع", "منطق", "مدين", "طريق", "سلام", "مساعد", "قاعد", "عاصم",
-     "مكتب", "مدرس", "امان", "محكم", "مءسس", "مجموع", "ادار", "عملي"]
-)
-
-
-def stem_arabic(word: str) -> str:
-    """Light-stem a normalized Arabic word: one article group, one pronoun,
-    one number suffix.
-
-    >>> [stem_arabic(w) for w in ["والحسن", "بالحسن", "وحسن", "للاخر", "زوجها"]]
-    ['حسن', 'حسن', 'حسن', 'اخر', 'زوج']
-    >>> [stem_arabic(normalize(w)) for w in ["حكومة", "حكومتها", "دولة", "دولتهم", "دولية"]]
-    ['حكوم', 'حكوم', 'دوله', 'دوله', 'دولي']
-    >>> [stem_arabic(normalize(w)) for w in ["الرياض", "الرياضة", "رياضتها"]]
-    ['رياض', 'رياضه', 'رياضه']
-    """
-    if word in _UNSTEMMED:
-        return word
-    bare = _strip_article(word)
-    word, had_pronoun = _strip_pronoun(bare)
-    word = _strip_number(word, had_pronoun)
-    kept = word in _FEMININE_KEPT or (word[:1] in ("ب", "ك", "ل", "ف") and word[1:] in _FEMININE_KEPT)
-    if kept and bare.startswith(word):
-        removed = bare[len(word):]
-        if removed == "ه" or removed.startswith(("ت", "ات")):
-            return word + "ه"
-    return word
-
-
-def _by_length(affixes: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
-    """Affixes grouped by length, longest first: at most one of each length
-    starts (or ends) a word, so a set look-up per length finds it."""
-    lengths = sorted({len(a) for a in affixes}, reverse=True)
-    return tuple((n, frozenset(a for a in affixes if len(a) == n)) for n in lengths)
-
-
-# The stemmer runs once per distinct word of an import (hundreds of
-# thousands): set look-ups, not a startswith() per affix.
-_ARTICLES_BY_LENGTH = _by_length(_ARTICLE_PREFIXES)
-_PRONOUNS_BY_LENGTH = _by_length(_PRONOUNS)
-
-
-def _strip_article(word: str) -> str:
-    for length, prefixes in _ARTICLES_BY_LENGTH:
-        if word[:length] in prefixes and len(word) - length >= 2:
-            return word[length:]
-    # Bare و (and): only on longer words, as و starts many words itself.
-    if word.startswith("و") and len(word) >= 4:
-        return word[1:]
-    return word
-
-
-def _core_length(word: str) -> int:
-    """Length without a leading ب ك ل ف, which may be an attached preposition
-    or conjunction that is never removed: length rules must decide the same for
-    دولتها and بدولتها.
-
-    >>> _core_length("بدولته"), _core_length("دولته")
-    (5, 5)
-    """
-    return len(word) - 1 if word[:1] in ("ب", "ك", "ل", "ف") and len(word) > 3 else len(word)
-
-
-def _strip_pronoun(word: str) -> tuple[str, bool]:
-    for length, pronouns in _PRONOUNS_BY_LENGTH:
-        if word[-length:] in pronouns:
-            # A lone ه is also the folded ة: on a short word it is kept, so
-            # that دولة (state) does not become دول (states, countries).
-            least = 4 if word[-length:] == "ه" else 2
-            if _core_length(word) - length >= least:
-                return _feminine(word[:-length]), True
-    return word, False
-
-
-def _feminine(word: str) -> str:
-    """Before a suffix, ة is written ت: مدينتها is مدينة + ها.  Turn that ت
-    back into what the bare word stems to; two-letter words keep it (بيت)."""
-    if not word.endswith("ت") or word.endswith("ات"):
-        return word
-    if _core_length(word) >= 5:
-        return word[:-1]
-    if _core_length(word) == 4:
-        return word[:-1] + "ه"
-    return word
-
-
-def _strip_number(word: str, had_pronoun: bool) -> str:
-    if word.endswith("ات") and len(word) >= 4:
-        # Feminine plural: like ة, short words keep a ه in its place (قوات as قوة).
-        return word[:-2] if _core_length(word) >= 6 else word[:-2] + "ه"
-    if had_pronoun:
-        # A pronoun drops the ن of ون/ين/ان (مواطنوها): nothing more to remove.
-        return word
-    for suffix in ("ون", "ين", "ان"):
-        # At least four letters must stay: عشرين is not عشر, بيان not بي.
-        if word.endswith(suffix) and _core_length(word) - len(suffix) >= 4:
-            rest = word[:-2]
-            # The dual of a ة-noun: دولتين, دولتان.
-            return _feminine(rest) if suffix != "ون" else rest
-    return word
-
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Stem one normalized word: Arabic light stemming, English Snowball for
-    Latin script, anything else as it is.
+    """Stem one normalized word: Arabic light stemming (stemmer.py), English
+    Snowball for Latin script, anything else as it is.
 
     >>> [stem(w) for w in ["الحسن", "running", "2015"]]
     ['حسن', 'run', '2015']
@@ -362,21 +239,17 @@ def _stem(word: str) -> str:
 
 # --- a word's and a text's analysis, cached --------------------------------
 #
-# The import analyzes every paragraph, and a news corpus repeats a few hundred
-# thousand written words millions of times: each distinct written word is
-# analyzed once, and its (exact, terms) kept in a cache of two generations.
-# When the young one is full it becomes the old one, the old one is dropped,
-# and a word met again is moved from the old to the young one (a copy, not an
-# analysis), so the words in use stay, and memory stays bounded.  The cache
-# holds results of the uncached _word_parts and _stem: one copy of the
-# vocabulary in memory, not two.
+# A corpus repeats its written words many times over: each distinct one is
+# analyzed once and kept in a cache of two generations.  A full young one
+# becomes the old one (the old one dropped), and a word met again moves back
+# from the old to the young one, so the words in use stay and memory stays
+# bounded.  It caches the uncached _word_parts and _stem: one copy of the
+# vocabulary, not two.
 
 # Distinct written words kept analyzed, at most (the two generations together).
 CACHE_WORDS = 50_000
-# Written word → (exact, terms): its normalized form(s) and their stems, each
-# joined by spaces ("" for a word that normalizes to nothing).  Most words are
-# already normalized and their own stem: the three are then one string
-# object.  One look-up gives both, as a look-up mostly waits for memory.
+# Written word → (exact, terms), one look-up for both.  Most words are their
+# own exact form and stem: the three are then one string object.
 _young: dict[str, tuple[str, str]] = {}
 _old: dict[str, tuple[str, str]] = {}
 
@@ -462,16 +335,15 @@ def analyze_text(text: str) -> tuple[str, str]:
 # What a query word may be written with in front: conjunctions and
 # prepositions ("" for none), and the article groups.
 CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
-ARTICLES = _ARTICLE_PREFIXES
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 
 
 def _forms(word: str) -> set[str]:
     """The ordinary written forms of a normalized Arabic word, without prefixes."""
-    pronouns = _PRONOUNS + ("ك",)
+    pronouns = PRONOUNS + ("ك",)
     forms = {word} | {word + p for p in pronouns}
-    if word in _FEMININE_KEPT:
+    if word in FEMININE_KEPT:
         # رياضه reads as رياضة (sport), not as "his gardens"
         forms.discard(word + "ه")
     if word.endswith("ه") and len(word) >= 3:
@@ -479,14 +351,14 @@ def _forms(word: str) -> set[str]:
         base = word[:-1]
         forms |= {base + s for s in _FEMININE_SUFFIXES}
         forms |= {base + "ت" + p for p in pronouns}
-    elif word in _FEMININE_KEPT:
+    elif word in FEMININE_KEPT:
         # Its ة-form is another word (رياض, رياضة): only plurals of its own.
         forms |= {word + s for s in ("ون", "ين", "ان")}
     else:
         forms |= {word + s for s in _NUMBER_SUFFIXES}
-        forms |= {word + "ت" + p for p in _PRONOUNS}
+        forms |= {word + "ت" + p for p in PRONOUNS}
         # Plural construct before a pronoun: معلموها, معلميها.
-        forms |= {word + "و" + p for p in _PRONOUNS}
+        forms |= {word + "و" + p for p in PRONOUNS}
     return forms
 
 
@@ -520,7 +392,7 @@ def expansion(word: str) -> Expansion:
     if not _ARABIC_LETTER.search(word):
         return Expansion(frozenset([stem(word)]), frozenset())
     for article in ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2 and word not in _UNSTEMMED:
+        if word.startswith(article) and len(word) - len(article) >= 2 and word not in UNSTEMMED:
             return expansion(word[len(article):])
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
@@ -537,7 +409,7 @@ def _written_forms(word: str) -> Iterator[str]:
     for form in _forms(word):
         for clitic in CLITICS:
             yield clitic + form
-        if not form.endswith(_PRONOUNS + ("ك",)) or form == word:
+        if not form.endswith(PRONOUNS + ("ك",)) or form == word:
             for article in ARTICLES:
                 yield article + form
 
