@@ -162,41 +162,46 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # One transaction: an import killed while creating the archive leaves
     # either no tables or all of them, search index included.
     with db.atomic():
-        db["documents"].create(
-            {
-                "id": int,
-                "path": str,
-                "title": str,
-                "size": int,
-                "mtime_ns": int,
-                "sha256": str,
-                "encoding": str,
-                "paragraphs": int,
-                "imported_at": str,
-            },
-            pk="id",
-            not_null={"path"},
-            if_not_exists=True,
-        )
-        db["documents"].create_index(["path"], unique=True, if_not_exists=True)
-        db["paragraphs"].create(
-            {
-                "id": int,
-                "document_id": int,
-                "number": int,
-                "text": str,
-                "fingerprint": str,
-            },
-            pk="id",
-            foreign_keys=[("document_id", "documents", "id")],
-            if_not_exists=True,
-        )
+        _create_tables(db)
         add_index_columns(db)
         db["paragraphs"].create_index(["document_id", "number"], unique=True, if_not_exists=True)
         create_fingerprint_index(db)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
         create_search_index(db)
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    """The documents and paragraphs tables (the index's columns aside)."""
+    db["documents"].create(
+        {
+            "id": int,
+            "path": str,
+            "title": str,
+            "size": int,
+            "mtime_ns": int,
+            "sha256": str,
+            "encoding": str,
+            "paragraphs": int,
+            "imported_at": str,
+        },
+        pk="id",
+        not_null={"path"},
+        if_not_exists=True,
+    )
+    db["documents"].create_index(["path"], unique=True, if_not_exists=True)
+    db["paragraphs"].create(
+        {
+            "id": int,
+            "document_id": int,
+            "number": int,
+            "text": str,
+            "fingerprint": str,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
+        if_not_exists=True,
+    )
 
 
 def set_meta(db: sqlite_utils.Database, **values: str) -> None:

@@ -173,12 +173,9 @@ def import_scanned(
     files = scan.files(on_error=lambda folder, why: run.fail(folder, f"cannot list folder: {why}"))
     cache_size = db.execute("pragma cache_size").fetchone()[0]
     db.execute(f"pragma cache_size = -{IMPORT_CACHE_KIB}")
-    # Fingerprints are hashes: kept in an index while rows come in, each one
-    # lands on a random page, and once the index outgrows the page cache that
-    # cost grows faster than the archive.  Into an empty archive, the index
-    # is made once at the end instead, from sorted keys.  (Searches meanwhile
-    # find reprints without it, slowly; an import cut short leaves it to the
-    # next one: see db.ensure_schema.)
+    # Fingerprints are hashes: indexed as rows come in, each lands on a random
+    # page, which grows costly once the index outgrows the page cache.  Into an
+    # empty archive the index is made once at the end, from sorted keys.
     if not db.execute("select exists (select 1 from paragraphs)").fetchone()[0]:
         drop_fingerprint_index(db)
     # An import or a merge cut short leaves the index's segments less merged
@@ -197,20 +194,7 @@ def import_scanned(
                     progress(1)
         if prune:
             run.prune(scan.root)
-        summary = run.summary
-        merge = merge_pending or bool(summary.added or summary.updated or summary.removed)
-        run.batches.begin()
-        create_fingerprint_index(db)
-        if merge or COPIES_PER_TEXT not in get_meta(db):
-            record_copies_per_text(db)
-        set_meta(
-            db,
-            last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            index_merge="pending" if merge else "done",
-        )
-        run.batches.commit()
-        if merge:
-            merge_index(db, summary.paragraphs)
+        _finish(run, merge_pending)
     except BaseException:
         run.batches.rollback()
         raise
@@ -227,6 +211,25 @@ class Action(enum.Enum):
     FAIL = "fail"  # cannot be imported: reported
     SKIP = "skip"  # not text: reported, and its earlier document removed
     NONE = "none"  # a file already taken through another link, or as itself
+
+
+def _finish(run: _ImportRun, merge_pending: bool) -> None:
+    """Record the import in archive_meta and merge the index segments it
+    wrote (or an earlier run left unmerged)."""
+    db, summary = run.db, run.summary
+    merge = merge_pending or bool(summary.added or summary.updated or summary.removed)
+    run.batches.begin()
+    create_fingerprint_index(db)
+    if merge or COPIES_PER_TEXT not in get_meta(db):
+        record_copies_per_text(db)
+    set_meta(
+        db,
+        last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        index_merge="pending" if merge else "done",
+    )
+    run.batches.commit()
+    if merge:
+        merge_index(db, summary.paragraphs)
 
 
 @dataclass
@@ -308,8 +311,7 @@ class _ImportRun:
             else:
                 # The scan starts from the resolved root and never enters a
                 # symlinked folder: a file that is no link is its own real
-                # path, and resolving it again (a stat per path component)
-                # would be most of the time a re-import takes.
+                # path, with no stat per path component to resolve it again.
                 resolved = str(path)
         except (OSError, RuntimeError) as error:
             return _Plan(path, Action.FAIL, describe_os_error(error, path))
