@@ -48,6 +48,9 @@ BATCH_PARAGRAPHS = 20_000
 # SQLite's page cache for an import, in KiB: the index's merges read their
 # segments in order, so a bigger one gains nothing.
 IMPORT_CACHE_KIB = 8_000
+# Finds the documents of a file's size and content, for a file that may be
+# one of them moved (see _ImportRun._moved).
+CONTENT_INDEX = "idx_documents_size_sha256"
 
 
 @dataclass
@@ -55,6 +58,7 @@ class ImportSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    moved: int = 0
     removed: int = 0
     skipped: int = 0
     failed: int = 0
@@ -63,7 +67,7 @@ class ImportSummary:
     def line(self) -> str:
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
+            f"{self.moved} moved, {self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
             f"{self.paragraphs} paragraphs written"
         )
 
@@ -183,6 +187,7 @@ def import_scanned(
     merge_pending = get_meta(db).get("index_merge") == "pending"
     try:
         run.batches.begin()
+        db.execute(f"create index if not exists {CONTENT_INDEX} on documents (size, sha256)")
         configure_index_merging(db)
         set_meta(db, index_merge="pending")
         # Each file is decided a few files ahead, and a worker process reads
@@ -242,6 +247,7 @@ class _Plan:
     resolved: str = ""
     existing: dict | None = None
     same_encoding: bool = False
+    moved: bool = False  # likely a gone document's file, moved: see _gone_twin
 
 
 class _ImportRun:
@@ -328,11 +334,21 @@ class _ImportRun:
         )
         if same_encoding and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
             return _Plan(path, Action.UNCHANGED)
-        return _Plan(path, Action.READ, "", resolved, existing, same_encoding)
+        moved = existing is None and self._gone_twin(info)
+        return _Plan(path, Action.READ, "", resolved, existing, same_encoding, moved)
+
+    def _gone_twin(self, info: os.stat_result) -> bool:
+        """Whether a document of this size and mtime has lost its file.  The
+        file is then likely that document moved (mv keeps both): read here,
+        not analyzed ahead for nothing.  _moved decides, from the content."""
+        rows = self.db.conn.execute(
+            "select path from documents where size = ? and mtime_ns = ?", [info.st_size, info.st_mtime_ns]
+        ).fetchall()
+        return any(_surely_gone(path) for (path,) in rows)
 
     def to_read(self, plan: _Plan) -> tuple[str, str | None] | None:
         """What the worker is asked to read for a plan, if anything."""
-        return (plan.resolved, self.encoding) if plan.action is Action.READ else None
+        return (plan.resolved, self.encoding) if plan.action is Action.READ and not plan.moved else None
 
     def carry_out(self, plan: _Plan, take: Callable[[], object]) -> None:
         """Do what plan says; take() gives the worker's reading of the file,
@@ -363,6 +379,8 @@ class _ImportRun:
             paragraphs = split_paragraphs(doc.text, cut)
             analyzed = None
         self.batches.begin()
+        if existing is None and self._moved(doc):
+            return
         if plan.same_encoding and existing["sha256"] == doc.sha256:
             # Touched but not changed: remember the new mtime so the next run is cheap.
             self.db.conn.execute(
@@ -380,6 +398,30 @@ class _ImportRun:
             self.summary.added += 1
         self.batches.done(written)
 
+    def _moved(self, doc: Document) -> bool:
+        """Whether doc is a document of the archive whose file is gone, moved
+        or renamed to doc.path: then only its row's path (size, mtime) change,
+        its paragraphs and index entries stay.  A document whose file still
+        exists is never taken (a copy is a document of its own); once moved,
+        its file exists, so several moved copies pair one to one."""
+        rows = self.db.conn.execute(
+            "select id, path, encoding from documents where size = ? and sha256 = ? order by id",
+            [doc.size, doc.sha256],
+        ).fetchall()
+        for document_id, path, encoding in rows:
+            if self.encoding is not None and codec_name(self.encoding) != codec_name(encoding):
+                continue  # to be decoded otherwise: a document of its own
+            if not _surely_gone(path):
+                continue
+            self.db.conn.execute(
+                "update documents set path = ?, size = ?, mtime_ns = ? where id = ?",
+                [doc.path, doc.size, doc.mtime_ns, document_id],
+            )
+            self.summary.moved += 1
+            self.batches.done(0)
+            return True
+        return False
+
     def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
         if not paragraphs:
             self.report("warning", str(path), "empty file: imported with no paragraphs")
@@ -394,20 +436,41 @@ class _ImportRun:
     def prune(self, root: Path) -> None:
         """Remove the documents under root whose files no longer exist.  A file
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
-        prefix = str(root).rstrip(os.sep) + os.sep
-        if printable(prefix) != prefix:
-            return  # a folder name that is not UTF-8 holds no document (see _plan)
-        # The paths that start with prefix, as a range the path index answers.
-        after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
-        gone = []
-        for row in self.db.query(
-            "select id, path from documents where path >= ? and path < ?", [prefix, after_prefix]
-        ):
-            try:
-                os.lstat(row["path"])
-            except (FileNotFoundError, NotADirectoryError):
-                gone.append(row)
-            except OSError:
-                pass  # cannot tell: keep it
-        for row in gone:
-            self._remove(row)
+        for document_id, path in documents_under(self.db, str(root)):
+            if _surely_gone(path):
+                self._remove({"id": document_id})
+
+
+def file_gone(path: str) -> bool:
+    """Whether the file at path no longer exists; OSError when that cannot be told."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    return False
+
+
+def _surely_gone(path: str) -> bool:
+    """Whether the file at path no longer exists, False when that cannot be
+    told: such a document is kept, and never taken as moved."""
+    try:
+        return file_gone(path)
+    except OSError:
+        return False
+
+
+def documents_under(db: sqlite_utils.Database, root: str | None) -> list[tuple[int, str]]:
+    """(id, path) of the documents at or under root (an absolute, resolved
+    path, which need not exist any more), by path; every one with None."""
+    if root is None:
+        return db.conn.execute("select id, path from documents order by path").fetchall()
+    prefix = root.rstrip(os.sep) + os.sep
+    if printable(prefix) != prefix:
+        return []  # a name that is not UTF-8 holds no document (see _plan)
+    # The paths that start with prefix, as a range the path index answers.
+    after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
+    return db.conn.execute(
+        "select id, path from documents where path = ? or (path >= ? and path < ?) order by path",
+        [root, prefix, after_prefix],
+    ).fetchall()
+

@@ -1,0 +1,153 @@
+"""Moved and renamed files (issue 18): an import finds a gone document's file
+at its new place and moves the document."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import sqlite_utils
+
+from archive import pipeline
+from conftest import SEEDS
+
+ARTICLE = "وزارة الصحة تطلق حملة جديدة\n\nأعلنت وزارة الصحة عن حملة تطعيم في المدارس.\n\nوقال المتحدث إن الحملة تستمر شهرا.\n"
+OTHER = "الزرافة في حديقة الحيوان\n\nولدت زرافة صغيرة في الحديقة هذا الأسبوع.\n"
+
+
+def summary(result) -> str:
+    return result.stderr.strip().splitlines()[-1].split(": ", 1)[1]
+
+
+def contents(db_path) -> dict[str, list[tuple[int, str]]]:
+    """Each document's path and its paragraphs (id, text): what a move keeps."""
+    db = sqlite_utils.Database(db_path)
+    found: dict[str, list[tuple[int, str]]] = {}
+    for row in db.query(
+        "select d.path, p.id, p.text from documents d left join paragraphs p on p.document_id = d.id "
+        "order by d.path, p.number"
+    ):
+        found.setdefault(row["path"], [])
+        if row["id"] is not None:
+            found[row["path"]].append((row["id"], row["text"]))
+    return found
+
+
+def moved_keys(found: dict, old: str, new: str) -> dict:
+    return {path.replace(old, new, 1): paragraphs for path, paragraphs in found.items()}
+
+
+def hit_paths(run, db, *words) -> list[str]:
+    result = run("search", "--db", db, "--json", "--show-duplicates", *words)
+    return [json.loads(line)["path"] for line in result.stdout.splitlines()]
+
+
+def checked(run, db) -> None:
+    result = run("check", "--db", db)
+    assert result.exit_code == 0, result.output
+
+
+def write(path, text=ARTICLE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_moved_folder_moves_its_documents(tmp_path, run):
+    shutil.copytree(SEEDS, tmp_path / "mv1")
+    db = tmp_path / "a.db"
+    assert run("import", "mv1", "--db", db).exit_code == 0
+    before = contents(db)
+    (tmp_path / "mv1").rename(tmp_path / "mv2")
+
+    result = run("import", "mv2", "--db", db, "--prune")
+    assert result.exit_code == 0, result.output
+    files = len(before)
+    assert summary(result) == (
+        f"0 added, 0 updated, 0 unchanged, {files} moved, 0 removed, 0 skipped, 0 failed; 0 paragraphs written"
+    )
+    # The same documents, paragraphs and paragraph ids, at the new paths only.
+    assert contents(db) == moved_keys(before, str(tmp_path / "mv1"), str(tmp_path / "mv2"))
+    paths = hit_paths(run, db, "القوات")
+    assert paths and all(path.startswith(str(tmp_path / "mv2") + os.sep) for path in paths)
+    checked(run, db)
+
+    again = run("import", "mv2", "--db", db, "--prune")
+    assert summary(again).startswith(f"0 added, 0 updated, {files} unchanged, 0 moved, 0 removed")
+
+
+def test_a_moved_folder_is_not_analyzed_ahead(tmp_path, run, monkeypatch):
+    """mv keeps size and mtime: such a file is read by the importer itself
+    (to compare its content), not sent to the worker to be analyzed."""
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "PREFETCH_WINDOW", 2)
+    ahead = []  # the files read ahead, by the worker or by the importer for it
+    send, prepare = pipeline._Worker.send, pipeline._prepare
+
+    def sent(worker, number, path, encoding):
+        ahead.append(path)
+        send(worker, number, path, encoding)
+
+    def prepared(path, encoding):
+        ahead.append(path)
+        return prepare(path, encoding)
+
+    monkeypatch.setattr(pipeline._Worker, "send", sent)
+    monkeypatch.setattr(pipeline, "_prepare", prepared)
+    shutil.copytree(SEEDS, tmp_path / "mv1")
+    db = tmp_path / "a.db"
+    assert run("import", "mv1", "--db", db).exit_code == 0
+    assert ahead  # the worker did read the first import
+    ahead.clear()
+    (tmp_path / "mv1").rename(tmp_path / "mv2")
+
+    result = run("import", "mv2", "--db", db)
+    assert summary(result).startswith(f"0 added, 0 updated, 0 unchanged, {len(list(SEEDS.iterdir()))} moved")
+    assert ahead == []
+    checked(run, db)
+
+
+def test_a_renamed_file_keeps_its_document(tmp_path, run):
+    write(tmp_path / "tree" / "a.txt")
+    write(tmp_path / "tree" / "b.txt", OTHER)
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    before = contents(db)
+    os.rename(tmp_path / "tree" / "a.txt", tmp_path / "tree" / "renamed.txt")
+
+    result = run("import", "tree", "--db", db)  # no --prune needed
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 1 moved, 0 removed")
+    assert contents(db) == moved_keys(before, str(tmp_path / "tree" / "a.txt"), str(tmp_path / "tree" / "renamed.txt"))
+    assert hit_paths(run, db, "التطعيم") == [str(tmp_path / "tree" / "renamed.txt")]
+    checked(run, db)
+
+
+def test_a_copy_is_a_document_of_its_own(tmp_path, run):
+    write(tmp_path / "tree" / "a.txt")
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    shutil.copy2(tmp_path / "tree" / "a.txt", tmp_path / "tree" / "copy.txt")
+
+    result = run("import", "tree", "--db", db)
+    assert summary(result).startswith("1 added, 0 updated, 1 unchanged, 0 moved, 0 removed")
+    assert sorted(hit_paths(run, db, "التطعيم")) == [str(tmp_path / "tree" / name) for name in ("a.txt", "copy.txt")]
+    checked(run, db)
+
+
+def test_gone_and_new_files_of_one_text_pair_one_to_one(tmp_path, run):
+    for name in ("x1.txt", "x2.txt"):
+        write(tmp_path / "old" / name)
+    db = tmp_path / "a.db"
+    assert run("import", "old", "--db", db).exit_code == 0
+    ids = sorted(paragraph_id for paragraphs in contents(db).values() for paragraph_id, _ in paragraphs)
+    shutil.rmtree(tmp_path / "old")
+    for name in ("y1.txt", "y2.txt", "y3.txt"):
+        write(tmp_path / "new" / name)
+
+    result = run("import", "new", "--db", db)
+    assert summary(result).startswith("1 added, 0 updated, 0 unchanged, 2 moved, 0 removed")
+    after = contents(db)
+    assert sorted(after) == [str(tmp_path / "new" / name) for name in ("y1.txt", "y2.txt", "y3.txt")]
+    kept = sorted(paragraph_id for paragraphs in after.values() for paragraph_id, _ in paragraphs)
+    assert set(ids) < set(kept) and len(kept) == 9  # the two moved kept their rows; one new document
+    checked(run, db)
