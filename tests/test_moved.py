@@ -1,5 +1,6 @@
 """Moved and renamed files (issue 18): an import finds a gone document's file
-at its new place and moves the document."""
+at its new place and moves the document; `archive forget` removes the
+documents whose files are gone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import sqlite_utils
 
 from archive import pipeline
+from archive.db import writer_lock
 from conftest import SEEDS
 
 ARTICLE = "وزارة الصحة تطلق حملة جديدة\n\nأعلنت وزارة الصحة عن حملة تطعيم في المدارس.\n\nوقال المتحدث إن الحملة تستمر شهرا.\n"
@@ -151,3 +153,86 @@ def test_gone_and_new_files_of_one_text_pair_one_to_one(tmp_path, run):
     kept = sorted(paragraph_id for paragraphs in after.values() for paragraph_id, _ in paragraphs)
     assert set(ids) < set(kept) and len(kept) == 9  # the two moved kept their rows; one new document
     checked(run, db)
+
+
+def test_forget_lists_with_dry_run_then_removes(tmp_path, run):
+    write(tmp_path / "tree" / "a.txt")
+    write(tmp_path / "tree" / "b.txt", OTHER)
+    write(tmp_path / "tree" / "sub" / "c.txt", OTHER.replace("الأسبوع", "الشهر"))
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    (tmp_path / "tree" / "b.txt").unlink()
+    shutil.rmtree(tmp_path / "tree" / "sub")
+    before = contents(db)
+
+    dry = run("forget", "--db", db, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.splitlines() == ["tree/b.txt", "tree/sub/c.txt"]
+    assert summary(dry) == "2 to remove (dry run: nothing changed), 1 kept, 0 failed"
+    assert contents(db) == before
+
+    result = run("forget", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["tree/b.txt", "tree/sub/c.txt"]
+    assert summary(result) == "2 removed, 1 kept, 0 failed"
+    assert list(contents(db)) == [str(tmp_path / "tree" / "a.txt")]
+    assert hit_paths(run, db, "زرافة") == []
+    checked(run, db)
+    assert summary(run("forget", "--db", db)) == "0 removed, 1 kept, 0 failed"
+
+
+def test_forget_a_folder_that_is_gone(tmp_path, run):
+    write(tmp_path / "mv1" / "a.txt")
+    write(tmp_path / "keep" / "b.txt", OTHER)
+    write(tmp_path / "keep" / "c.txt", OTHER.replace("الأسبوع", "الشهر"))
+    db = tmp_path / "a.db"
+    for folder in ("mv1", "keep"):
+        assert run("import", folder, "--db", db).exit_code == 0
+    shutil.rmtree(tmp_path / "mv1")
+    (tmp_path / "keep" / "c.txt").unlink()
+
+    result = run("forget", "mv1", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["mv1/a.txt"]
+    assert summary(result) == "1 removed, 0 kept, 0 failed"
+    # Only under the folder: keep/c.txt is gone too, but stays.
+    assert sorted(contents(db)) == [str(tmp_path / "keep" / name) for name in ("b.txt", "c.txt")]
+    checked(run, db)
+
+    nothing = run("forget", "nowhere", "--db", db)
+    assert nothing.exit_code == 0
+    assert f"archive: warning: no document in {db} is under nowhere" in nothing.stderr
+
+
+def test_forget_keeps_a_document_it_cannot_check(tmp_path, run):
+    write(tmp_path / "tree" / "loop" / "a.txt")
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    # The file's folder becomes a symlink to itself: lstat of the file fails
+    # with "too many levels of symbolic links", not "no such file".
+    shutil.rmtree(tmp_path / "tree" / "loop")
+    os.symlink("loop", tmp_path / "tree" / "loop")
+    before = contents(db)
+
+    result = run("forget", "--db", db)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "archive: cannot check tree/loop/a.txt: symlink loop"
+    assert summary(result) == "0 removed, 0 kept, 1 failed"
+    assert contents(db) == before
+    # Nor does an import take it as moved.
+    write(tmp_path / "elsewhere" / "a.txt")
+    moved = run("import", "elsewhere", "--db", db)
+    assert summary(moved).startswith("1 added, 0 updated, 0 unchanged, 0 moved")
+
+
+def test_forget_takes_the_writer_lock_a_dry_run_does_not(tmp_path, run):
+    write(tmp_path / "tree" / "a.txt")
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    (tmp_path / "tree" / "a.txt").unlink()
+    with writer_lock(str(db)):  # as an import or rebuild running
+        busy = run("forget", "--db", db)
+        dry = run("forget", "--db", db, "--dry-run")
+    assert busy.exit_code == 2 and "is busy: another import or rebuild is writing it" in busy.stderr
+    assert dry.exit_code == 0 and dry.stdout.splitlines() == ["tree/a.txt"]
+    assert list(contents(db)) == [str(tmp_path / "tree" / "a.txt")]

@@ -218,20 +218,18 @@ class Action(enum.Enum):
     NONE = "none"  # a file already taken through another link, or as itself
 
 
-def _finish(run: _ImportRun, merge_pending: bool) -> None:
-    """Record the import in archive_meta and merge the index segments it
-    wrote (or an earlier run left unmerged)."""
+def _finish(run: _ImportRun, merge_pending: bool, imported: bool = True) -> None:
+    """Record the import (if it was one, not a forget) in archive_meta and
+    merge the index segments it wrote (or an earlier run left unmerged)."""
     db, summary = run.db, run.summary
     merge = merge_pending or bool(summary.added or summary.updated or summary.removed)
     run.batches.begin()
     create_fingerprint_index(db)
     if merge or COPIES_PER_TEXT not in get_meta(db):
         record_copies_per_text(db)
-    set_meta(
-        db,
-        last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        index_merge="pending" if merge else "done",
-    )
+    if imported:
+        set_meta(db, last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    set_meta(db, index_merge="pending" if merge else "done")
     run.batches.commit()
     if merge:
         merge_index(db, summary.paragraphs)
@@ -474,3 +472,19 @@ def documents_under(db: sqlite_utils.Database, root: str | None) -> list[tuple[i
         [root, prefix, after_prefix],
     ).fetchall()
 
+
+def remove_documents(db: sqlite_utils.Database, ids: Iterable[int]) -> int:
+    """Remove these documents, their paragraphs and index entries, in
+    batches as an import writes them, then merge the index as an import
+    ends; how many were removed."""
+    run = _ImportRun(db, None, None, lambda kind, path, why: None)
+    try:
+        run.batches.begin()
+        set_meta(db, index_merge="pending")
+        for document_id in ids:
+            run._remove({"id": document_id})
+        _finish(run, merge_pending=False, imported=False)
+    except BaseException:
+        run.batches.rollback()
+        raise
+    return run.summary.removed
