@@ -76,6 +76,11 @@ def test_a_moved_folder_moves_its_documents(tmp_path, run):
 
     again = run("import", "mv2", "--db", db, "--prune")
     assert summary(again).startswith(f"0 added, 0 updated, {files} unchanged, 0 moved, 0 removed")
+    gone = run("import", "mv1", "--db", db, "--prune")
+    assert gone.exit_code == 2
+    assert gone.stderr.strip().splitlines() == [
+        f"archive: error: mv1: no such folder; to remove its documents from the archive: archive forget mv1 --db {db}"
+    ]
 
 
 def test_a_moved_folder_is_not_analyzed_ahead(tmp_path, run, monkeypatch):

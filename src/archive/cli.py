@@ -116,7 +116,6 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
       archive import old-files/ --encoding cp1256
     """
     from .db import open_archive, writer_lock
-    from .files import scan_folder
     from .importer import import_scanned
 
     if encoding:
@@ -136,7 +135,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
         label = {"failed": "cannot import", "skipped": "skipped", "warning": "warning:"}[kind]
         click.echo(f"{prefix}archive: {label} {file}: {why}", err=True)
 
-    scan = scan_folder(folder, include_hidden=hidden, patterns=patterns)
+    scan = _scan_to_import(folder, hidden, patterns, prune, db_path)
     with writer_lock(path):
         db = open_archive(path, create=True)
         with _progress(scan.count() if interactive else 0, interactive) as advance:
@@ -252,6 +251,22 @@ def forget(folder, db_path, dry_run):
         click.echo(f"archive: warning: no document in {path} is under {folder}", err=True)
     click.echo(f"{path}: {summary.line()}", err=True)
     sys.exit(1 if summary.failed else 0)
+
+
+def _scan_to_import(folder, hidden, patterns, prune, db_path):
+    """The folder's scan; when a folder to prune is gone, the error says how
+    to remove its documents."""
+    import shlex
+
+    from .files import printable, scan_folder
+
+    try:
+        return scan_folder(folder, include_hidden=hidden, patterns=patterns)
+    except FileNotFoundError as error:
+        if not prune:
+            raise
+        db = f" --db {shlex.quote(db_path)}" if db_path else ""
+        _fail(f"{error}; to remove its documents from the archive: archive forget {shlex.quote(printable(folder))}{db}")
 
 
 COLOR_OPTION = click.option(
