@@ -144,9 +144,12 @@ def test_a_copy_is_a_document_of_its_own(tmp_path, run):
 def test_gone_and_new_files_of_one_text_pair_one_to_one(tmp_path, run):
     for name in ("x1.txt", "x2.txt"):
         write(tmp_path / "old" / name)
+    for number in range(10):  # copies that stay: never taken
+        write(tmp_path / "keep" / f"k{number}.txt")
     db = tmp_path / "a.db"
     assert run("import", "old", "--db", db).exit_code == 0
-    ids = sorted(paragraph_id for paragraphs in contents(db).values() for paragraph_id, _ in paragraphs)
+    assert run("import", "keep", "--db", db).exit_code == 0
+    before = contents(db)
     shutil.rmtree(tmp_path / "old")
     for name in ("y1.txt", "y2.txt", "y3.txt"):
         write(tmp_path / "new" / name)
@@ -154,9 +157,11 @@ def test_gone_and_new_files_of_one_text_pair_one_to_one(tmp_path, run):
     result = run("import", "new", "--db", db)
     assert summary(result).startswith("1 added, 0 updated, 0 unchanged, 2 moved, 0 removed")
     after = contents(db)
-    assert sorted(after) == [str(tmp_path / "new" / name) for name in ("y1.txt", "y2.txt", "y3.txt")]
-    kept = sorted(paragraph_id for paragraphs in after.values() for paragraph_id, _ in paragraphs)
-    assert set(ids) < set(kept) and len(kept) == 9  # the two moved kept their rows; one new document
+    new = [str(tmp_path / "new" / name) for name in ("y1.txt", "y2.txt", "y3.txt")]
+    assert sorted(after) == sorted([path for path in before if "/keep/" in path] + new)
+    # The two moved kept their paragraph rows, the third is a new document.
+    assert [after[new[0]], after[new[1]]] == [before[str(tmp_path / "old" / name)] for name in ("x1.txt", "x2.txt")]
+    assert not set(after[new[2]]) & {row for rows in before.values() for row in rows}
     checked(run, db)
 
 

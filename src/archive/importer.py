@@ -48,6 +48,8 @@ BATCH_PARAGRAPHS = 20_000
 # SQLite's page cache for an import, in KiB: the index's merges read their
 # segments in order, so a bigger one gains nothing.
 IMPORT_CACHE_KIB = 8_000
+# So many documents alike, none gone, are not checked again (_first_gone).
+MANY_ALIKE = 8
 # Finds the documents of a file's size and content, for a file that may be
 # one of them moved (see _ImportRun._moved).
 CONTENT_INDEX = "idx_documents_size_sha256"
@@ -260,6 +262,7 @@ class _ImportRun:
         # to one is not taken again.  Only these: a file the walk reaches as
         # itself is taken then, never through a link (see FileScan.taken_as_itself).
         self.link_targets: set[str] = set()
+        self.none_gone: set[tuple] = set()  # see _first_gone
 
     def known(self, paths: list[str]) -> dict[str, dict | None]:
         """The archive's records of the documents at these paths (None: none)."""
@@ -339,10 +342,24 @@ class _ImportRun:
         """Whether a document of this size and mtime has lost its file.  The
         file is then likely that document moved (mv keeps both): read here,
         not analyzed ahead for nothing.  _moved decides, from the content."""
-        rows = self.db.conn.execute(
-            "select path from documents where size = ? and mtime_ns = ?", [info.st_size, info.st_mtime_ns]
-        ).fetchall()
-        return any(_surely_gone(path) for (path,) in rows)
+        return self._first_gone(
+            "select id, path, encoding from documents where size = ? and mtime_ns = ?", (info.st_size, info.st_mtime_ns)
+        ) is not None
+
+    def _first_gone(self, sql: str, key: tuple) -> int | None:
+        """The first document sql finds (id, path, encoding) whose file is gone
+        and that a forced encoding would not decode otherwise.  Many found and
+        none gone (copies of a text) is remembered: no lstat of them all again."""
+        if (sql, key) in self.none_gone:
+            return None
+        rows = self.db.conn.execute(sql, key).fetchall()
+        forced = codec_name(self.encoding) if self.encoding is not None else None
+        for document_id, path, encoding in rows:
+            if forced in (None, codec_name(encoding)) and _surely_gone(path):
+                return document_id
+        if len(rows) >= MANY_ALIKE:
+            self.none_gone.add((sql, key))
+        return None
 
     def to_read(self, plan: _Plan) -> tuple[str, str | None] | None:
         """What the worker is asked to read for a plan, if anything."""
@@ -397,28 +414,22 @@ class _ImportRun:
         self.batches.done(written)
 
     def _moved(self, doc: Document) -> bool:
-        """Whether doc is a document of the archive whose file is gone, moved
-        or renamed to doc.path: then only its row's path (size, mtime) change,
-        its paragraphs and index entries stay.  A document whose file still
-        exists is never taken (a copy is a document of its own); once moved,
-        its file exists, so several moved copies pair one to one."""
-        rows = self.db.conn.execute(
-            "select id, path, encoding from documents where size = ? and sha256 = ? order by id",
-            [doc.size, doc.sha256],
-        ).fetchall()
-        for document_id, path, encoding in rows:
-            if self.encoding is not None and codec_name(self.encoding) != codec_name(encoding):
-                continue  # to be decoded otherwise: a document of its own
-            if not _surely_gone(path):
-                continue
-            self.db.conn.execute(
-                "update documents set path = ?, size = ?, mtime_ns = ? where id = ?",
-                [doc.path, doc.size, doc.mtime_ns, document_id],
-            )
-            self.summary.moved += 1
-            self.batches.done(0)
-            return True
-        return False
+        """Whether doc is a document whose file is gone, moved to doc.path: then
+        only its path, size and mtime change; paragraphs and index stay.  One
+        whose file exists is never taken (a copy is a document of its own);
+        once moved, its file exists: several moved copies pair one to one."""
+        document_id = self._first_gone(
+            "select id, path, encoding from documents where size = ? and sha256 = ? order by id", (doc.size, doc.sha256)
+        )
+        if document_id is None:
+            return False
+        self.db.conn.execute(
+            "update documents set path = ?, size = ?, mtime_ns = ? where id = ?",
+            [doc.path, doc.size, doc.mtime_ns, document_id],
+        )
+        self.summary.moved += 1
+        self.batches.done(0)
+        return True
 
     def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
         if not paragraphs:
