@@ -10,7 +10,7 @@ import shutil
 
 import sqlite_utils
 
-from archive import pipeline
+from archive import importer, pipeline
 from archive.db import writer_lock
 from conftest import SEEDS
 
@@ -246,3 +246,33 @@ def test_forget_takes_the_writer_lock_a_dry_run_does_not(tmp_path, run):
     assert busy.exit_code == 2 and "is busy: another import or rebuild is writing it" in busy.stderr
     assert dry.exit_code == 0 and dry.stdout.splitlines() == ["tree/a.txt"]
     assert list(contents(db)) == [str(tmp_path / "tree" / "a.txt")]
+
+
+def test_a_move_cut_short_is_finished_by_the_next_import(tmp_path, run, monkeypatch):
+    shutil.copytree(SEEDS, tmp_path / "mv1")
+    db = tmp_path / "a.db"
+    assert run("import", "mv1", "--db", db).exit_code == 0
+    before = contents(db)
+    (tmp_path / "mv1").rename(tmp_path / "mv2")
+    monkeypatch.setattr(importer, "BATCH_DOCUMENTS", 2)
+    moves = []
+    original = importer._ImportRun._moved
+
+    def dies_on_fifth(self, doc):
+        moves.append(doc.path)
+        if len(moves) == 5:
+            raise KeyboardInterrupt
+        return original(self, doc)
+
+    monkeypatch.setattr(importer._ImportRun, "_moved", dies_on_fifth)
+    assert run("import", "mv2", "--db", db).exit_code != 0
+    # The two batches committed moved four documents; nothing else changed.
+    halfway = contents(db)
+    assert len(halfway) == len(before) and sum("/mv2/" in path for path in halfway) == 4
+    assert moved_keys(halfway, str(tmp_path / "mv2"), str(tmp_path / "mv1")) == before
+    checked(run, db)
+
+    monkeypatch.setattr(importer._ImportRun, "_moved", original)
+    result = run("import", "mv2", "--db", db)
+    assert summary(result).startswith(f"0 added, 0 updated, 4 unchanged, {len(before) - 4} moved, 0 removed")
+    assert contents(db) == moved_keys(before, str(tmp_path / "mv1"), str(tmp_path / "mv2"))
