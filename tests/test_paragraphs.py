@@ -199,7 +199,8 @@ def test_lines_that_end_their_sentence_stay_one_paragraph_each(lines):
 
 
 def _non_blank_lines(text: str) -> int:
-    return sum(1 for line in text.splitlines() if line.strip())
+    """Lines with something to see: not only spaces and direction marks."""
+    return sum(1 for line in text.splitlines() if line.strip().strip("\u200e\u200f\ufeff"))
 
 
 def test_corpus_articles_keep_one_paragraph_per_line():
