@@ -331,7 +331,7 @@ def test_import_into_a_foreign_database_leaves_it_untouched(tmp_path, run, schem
 
 
 def test_long_paragraph_of_short_lines_is_cut_with_a_warning(tmp_path, run):
-    line = ("قال المتحدث إن الاجتماع انتهى دون اتفاق " * 3)[:99] + "."
+    line = ("قال المتحدث إن الاجتماع انتهى دون اتفاق " * 3)[:99] + "،"  # no line ends its sentence: one paragraph
     text = "عنوان الخبر\n\n" + "\n".join([line] * 200) + "\n"
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "long.txt").write_text(text, encoding="utf-8")
