@@ -1,4 +1,4 @@
-"""Paragraphs as a reader sees them (archive.files.split_paragraphs): each
+"""Paragraphs as a reader sees them (archive.paragraphs.split_paragraphs): each
 block of lines between blank lines is split on its own shape."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.files import MAX_PARAGRAPH_CHARS, cut_long_paragraph, split_paragraphs
+from archive.paragraphs import MAX_PARAGRAPH_CHARS, cut_long_paragraph, split_paragraphs
 from conftest import SEEDS, SHARED_CORPUS, SHARED_SEEDS
 
 # News paragraphs as the corpus has them: one long line each, ending a sentence.

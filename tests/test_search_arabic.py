@@ -9,7 +9,7 @@ import pytest
 from conftest import SEEDS, SHARED_SEEDS
 
 from archive.analyze import written_words
-from archive.files import split_paragraphs
+from archive.paragraphs import split_paragraphs
 
 PREFIX = "(?:[وف]?[بكل]?ال|[وف]?لل|[وف]?[بكل]?)"
 PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كن|نا)"

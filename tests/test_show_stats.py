@@ -6,7 +6,7 @@ import os
 import sqlite_utils
 
 from archive import analyze
-from archive.files import split_paragraphs
+from archive.paragraphs import split_paragraphs
 from conftest import SEEDS
 
 FORCES = "news/07-forces-security.txt"

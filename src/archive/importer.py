@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from . import pipeline
 from .db import COPIES_PER_TEXT, check_writable, get_meta, record_copies_per_text, set_meta
 from .files import (
-    MAX_PARAGRAPH_CHARS,
     Document,
     FileScan,
     NotText,
@@ -25,8 +24,8 @@ from .files import (
     printable,
     read_document,
     scan_folder,
-    split_paragraphs,
 )
+from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
     configure_index_merging,
     create_fingerprint_index,
