@@ -280,8 +280,12 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
     from . import present
-    from .query import (Filters, context_of, count, fill_duplicates, find_document,
-                        Highlighter, matching_documents, one_snapshot, parse, search as run_search)
+    from .documents import find_document
+    from .highlight import Highlighter
+    from .query import parse
+    from .filters import Filters
+    from .search import (context_of, count, fill_duplicates, matching_documents, one_snapshot,
+                         search as run_search)
 
     if files_only and count_only:
         _fail("--files and --count cannot be used together")
@@ -353,7 +357,7 @@ def show(document_path, db_path, paragraph, context, as_json, color):
       archive show --json /data/news/2015-07-21_okaz_00012.txt
     """
     from . import present
-    from .query import around, find_document, paragraphs_of
+    from .documents import around, find_document, paragraphs_of
 
     if context and not paragraph:
         _fail("--context needs --paragraph N: the paragraphs around which one?")
@@ -386,7 +390,7 @@ def stats(db_path, as_json):
     import json
 
     from . import present
-    from .query import stats as archive_stats
+    from .documents import stats as archive_stats
 
     path = _db_path(db_path)
     facts = archive_stats(_open_for_reading(path), path)
