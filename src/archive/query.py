@@ -56,54 +56,107 @@ class Query:
 
 
 _TOKEN = re.compile(r'-?"[^"]*"?|[^\s"]+')
+_OPERATORS = ("OR", "AND", "NOT")
+
+
+@dataclass
+class _Term:
+    """A token that holds words: its atom, whether it is excluded, and how it
+    was typed (for messages)."""
+
+    atom: Atom
+    excluded: bool
+    typed: str
 
 
 def parse(text: str, exact: bool = False) -> Query:
-    """Parse a query string.
+    """Parse a query string, as docs/query-grammar.md says.
 
     >>> q = parse('قوات OR جيش -مدني "حقل العمر" -"دير الزور"')
     >>> [[a.words for a in c] for c in q.clauses], [a.words for a in q.excluded]
     ([[['قوات'], ['جيش']], [['حقل', 'العمر']]], [['مدني'], ['دير', 'الزور']])
     """
+    tokens = _TOKEN.findall(text.replace("\x00", " "))
+    _refuse_grouping(tokens)
     query = Query(exact=exact)
-    negate_next = False
+    previous: _Term | None = None  # the last term, OR's left side
+    exclude_next = False
     join_next = False
-    for raw in _TOKEN.findall(text.replace("\x00", " ")):
-        if raw == "OR":
-            join_next = bool(query.clauses)
+    for token in tokens:
+        if token in ("AND", "NOT", "OR"):
+            exclude_next = exclude_next or token == "NOT"
+            join_next = join_next or (token == "OR" and previous is not None)
             continue
-        if raw == "AND":
+        term = _term(token)
+        if term is None:  # punctuation alone: as if not typed
             continue
-        if raw == "NOT":
-            negate_next = True
-            continue
-        negate = negate_next
-        negate_next = False
-        prefix = False
-        if raw.startswith(('"', '-"')):
-            negate = negate or raw.startswith("-")
-            body = raw.lstrip("-").strip('"')
-        else:
-            if raw.startswith("-") and len(raw) > 1:
-                negate, raw = True, raw.lstrip("-")
-            prefix = raw.endswith("*")
-            body = raw
-        normalized = analyze.words(body)
-        if not normalized:
-            join_next = False
-            continue
-        atom = Atom(normalized, prefix=prefix and len(normalized) == 1)
-        if negate:
-            query.excluded.append(atom)
-            join_next = False
+        if exclude_next:
+            term.excluded, term.typed = True, f"NOT {token}"
+        if join_next and (term.excluded or previous.excluded):
+            raise QueryError(
+                f"OR cannot join an excluded word ({previous.typed} OR {term.typed}): "
+                "an excluded word is left out of the whole query"
+            )
+        if term.excluded:
+            query.excluded.append(term.atom)
         elif join_next:
-            query.clauses[-1].append(atom)
-            join_next = False
+            query.clauses[-1].append(term.atom)
         else:
-            query.clauses.append([atom])
+            query.clauses.append([term.atom])
+        previous, exclude_next, join_next = term, False, False
     if len(query.positive_atoms()) + len(query.excluded) > _MAX_ATOMS:
         raise QueryError(f"the query has more than {_MAX_ATOMS} words")
     return query
+
+
+def _term(token: str) -> _Term | None:
+    """The term a token (not an operator) stands for; None if it holds no word."""
+    excluded = token.startswith("-") and len(token) > 1
+    body = token.lstrip("-") if excluded else token
+    if body.startswith('"'):
+        words, prefix = analyze.words(body.strip('"')), False
+    else:
+        words, prefix = analyze.words(body), body.endswith("*")
+    if not words:
+        return None
+    return _Term(Atom(words, prefix=prefix and len(words) == 1), excluded, token)
+
+
+def _refuse_grouping(tokens: list[str]) -> None:
+    """Brackets do not group words: refuse them where grouping would change
+    what OR or NOT act on, rather than silently search something else."""
+    opened: list[int] = []
+    for index, token in enumerate(tokens):
+        if token.startswith(('"', '-"')):
+            continue
+        for character in token:
+            if character == "(":
+                opened.append(index)
+            elif character == ")" and opened:
+                start = opened.pop()
+                if start != index and _grouping_matters(tokens, start, index):
+                    group = " ".join(tokens[start:index + 1])
+                    raise QueryError(
+                        f"brackets do not group words: OR and NOT take one word or phrase, "
+                        f"not {group}; leave the brackets out"
+                    )
+
+
+def _grouping_matters(tokens: list[str], start: int, end: int) -> bool:
+    """Whether the bracketed tokens[start:end + 1] mean something else as a group."""
+    before = tokens[start - 1] if start else ""
+    after = tokens[end + 1] if end + 1 < len(tokens) else ""
+    if before in ("NOT", "-") or tokens[start].startswith("-"):
+        return True
+    if "OR" not in (before, after):
+        return False  # AND groups any way round
+    inside = [t for t in tokens[start:end + 1] if t in _OPERATORS or _term(t) is not None]
+    # Only a plain `a OR b OR c` is the same alone as next to another OR.
+    return not (
+        len(inside) % 2 == 1
+        and all(t == "OR" for t in inside[1::2])
+        and not any(t in _OPERATORS for t in inside[::2])
+    )
 
 
 def quote(term: str) -> str:
