@@ -304,11 +304,8 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     """
     from . import present
     from .documents import find_document
-    from .highlight import Highlighter
-    from .query import parse
     from .filters import Filters
-    from .search import (context_of, count, fill_duplicates, matching_documents, one_snapshot,
-                         search as run_search)
+    from .query import parse
 
     if files_only and count_only:
         raise Failure("--files and --count cannot be used together")
@@ -325,25 +322,48 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
         paths=paths, document=find_document(db, document).path if document else None
     )
     colored = not as_json and present.use_color(color, sys.stdout)
-
     if count_only:
-        counts = count(db, query, filters)
-        click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
-        sys.exit(0 if counts.paragraphs else 1)
+        found = _print_counts(db, query, filters, as_json)
+    elif files_only:
+        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored)
+    else:
+        found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
+                                  context, as_json, colored)
+    sys.exit(0 if found else 1)
 
-    if files_only:
-        documents = matching_documents(db, query, limit, offset, filters, sort)
-        for found in documents:
-            click.echo(present.document_json_line(found) if as_json
-                       else present.format_document_hit(found, colored), color=colored)
-        more = " (more with --offset)" if len(documents) == limit else ""
-        click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
-        sys.exit(0 if documents else 1)
+
+def _print_counts(db, query, filters, as_json: bool) -> bool:
+    from . import present
+    from .search import count
+
+    counts = count(db, query, filters)
+    click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
+    return bool(counts.paragraphs)
+
+
+def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool) -> bool:
+    from . import present
+    from .search import matching_documents
+
+    documents = matching_documents(db, query, limit, offset, filters, sort)
+    for found in documents:
+        click.echo(present.document_json_line(found) if as_json
+                   else present.format_document_hit(found, colored), color=colored)
+    more = " (more with --offset)" if len(documents) == limit else ""
+    click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
+    return bool(documents)
+
+
+def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
+                      as_json: bool, colored: bool) -> bool:
+    from . import present
+    from .highlight import Highlighter
+    from .search import context_of, fill_duplicates, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
     with one_snapshot(db.conn):
-        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
+        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
     highlighter = Highlighter(query)
@@ -356,7 +376,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
     click.echo(present.search_summary(hits, limit), err=True)
-    sys.exit(0 if hits else 1)
+    return bool(hits)
 
 
 @cli.command()

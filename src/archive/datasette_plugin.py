@@ -223,7 +223,7 @@ def _search_query(built_with: str | None = None) -> dict:
     }
 
 
-def analyzer_mismatch(datasette, database: str) -> str | None:
+def _other_analyzer(datasette, database: str) -> str | None:
     """The analyzer version the archive was built with, if it is not ours."""
     return _read_only(datasette.databases[database].path, archive_db.analyzer_mismatch, None)
 
@@ -231,7 +231,7 @@ def analyzer_mismatch(datasette, database: str) -> str | None:
 @hookimpl
 def canned_queries(datasette, database):
     if is_archive_database(datasette, database):
-        return {"search": _search_query(analyzer_mismatch(datasette, database))}
+        return {"search": _search_query(_other_analyzer(datasette, database))}
     return None
 
 
@@ -248,7 +248,7 @@ def startup(datasette):
                 continue
             if not _has_hook("canned_queries"):
                 add_query = datasette.add_query
-                query = _search_query(analyzer_mismatch(datasette, name))
+                query = _search_query(_other_analyzer(datasette, name))
                 arguments = _accepted_arguments(add_query, query)
                 await _maybe_await(add_query(name, "search", **arguments))
             if not _has_hook("get_metadata"):
@@ -461,7 +461,8 @@ def serve(db_path: str, port: int) -> None:
             raise archive_db.ArchiveError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
     datasette_cli.main(
         ["serve", db_path, "--host", "127.0.0.1", "--port", str(port),
-         # A word in most paragraphs takes over a second to rank on 30k articles.
+         # Ranking a word found in most paragraphs of a large archive takes longer
+         # than Datasette's default limit.
          "--setting", "sql_time_limit_ms", str(SERVE_TIME_LIMIT_MS)],
         prog_name="datasette", standalone_mode=False,
     )
