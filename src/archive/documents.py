@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from .db import ArchiveError, get_meta
 
@@ -59,6 +59,13 @@ def around(number: int, context: int) -> range:
     return range(max(1, number - context), number + context + 1)
 
 
+class _Vocabulary(NamedTuple):
+    """One column of the search index: its distinct terms, and how often they stand."""
+
+    terms: int = 0
+    occurrences: int = 0
+
+
 def stats(db: sqlite_utils.Database, db_path: str) -> dict:
     """Sizes and facts of the archive: documents, paragraphs, words, distinct
     words and terms, bytes on disk, last import and analyzer version.
@@ -71,20 +78,21 @@ def stats(db: sqlite_utils.Database, db_path: str) -> dict:
     paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
     db.execute("create virtual table if not exists temp.archive_vocab using fts5vocab(main, paragraphs_fts, col)")
     try:
-        vocab = dict(
-            (column, (terms, occurrences))
+        vocab = {
+            column: _Vocabulary(terms, occurrences or 0)
             for column, terms, occurrences in db.execute(
                 "select col, count(*), sum(cnt) from temp.archive_vocab group by col"
             )
-        )
+        }
     finally:
         db.execute("drop table temp.archive_vocab")
+    exact, stemmed = vocab.get("exact", _Vocabulary()), vocab.get("terms", _Vocabulary())
     return {
         "documents": documents,
         "paragraphs": paragraphs,
-        "words": vocab.get("exact", (0, 0))[1] or 0,
-        "distinct_words": vocab.get("exact", (0, 0))[0],
-        "distinct_terms": vocab.get("terms", (0, 0))[0],
+        "words": exact.occurrences,
+        "distinct_words": exact.terms,
+        "distinct_terms": stemmed.terms,
         # The write-ahead log holds recent writes not yet copied into the file.
         "bytes": sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p)),
         "last_import": meta.get("last_import"),
