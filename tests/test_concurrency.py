@@ -97,7 +97,8 @@ def test_a_search_reads_one_state_of_the_archive(tmp_path, run):
     put its rows under the ranked ones."""
     import os
 
-    from archive import query as q
+    from archive import search as q
+    from archive.query import parse
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -106,7 +107,7 @@ def test_a_search_reads_one_state_of_the_archive(tmp_path, run):
     db_path = tmp_path / "a.db"
     assert run("import", docs, "--db", db_path).exit_code == 0
     db = open_archive(str(db_path))
-    query = q.parse("قوات")
+    query = parse("قوات")
     before = [(h.path, h.paragraph, h.text) for h in q.search(db, query)]
     assert len(before) == 3 and before[0][0].endswith("z.txt")
 
@@ -142,7 +143,8 @@ def test_archive_search_shows_hits_and_their_reprints_from_one_state(tmp_path, r
     import json
     import os
 
-    from archive import query as q
+    from archive import search as q
+    from archive.query import parse
 
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import analyze, datasette_plugin
-from archive.query import highlight_spans, parse, search
+from archive.highlight import highlight_spans
+from archive.query import parse
+from archive.search import search
 from conftest import SEEDS, SHARED_SEEDS
 
 # Arabic queries with affixes, diacritics, tatweel, hamza and letter variants,

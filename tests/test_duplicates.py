@@ -152,7 +152,8 @@ def test_corpus_filter_by_paper_keeps_its_own_copies(reprints_db, run):
 def test_copies_are_the_matches_that_share_the_shown_ones_words(seeds_db, words):
     """A folded hit's copies, counted by fingerprint alone, are exactly the
     matching paragraphs with its words (as the unfolded search lists them)."""
-    from archive.query import parse, search
+    from archive.query import parse
+    from archive.search import search
     from archive.db import open_archive
 
     db = open_archive(str(seeds_db))
@@ -201,13 +202,14 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
     reference ranks, numbers and folds every match in SQL.  Same hits, same
     copy of each shown (ties go to the first path), same counts; unfolded
     too, where the page ends inside a tie of copies."""
-    from archive import query as q
+    from archive import search as q
+    from archive.query import parse, to_fts
     from archive.db import open_archive
 
     if words == "-":
         words = "الماء OR المياه OR في"
     db = open_archive(str(copies_db))
-    query = q.parse(words)
+    query = parse(words)
     fast = q.search(db, query, limit=limit, offset=offset, fold_duplicates=fold)
     reference = q._search_all(db, query, limit, offset, None, "rank", fold)
     assert fast or offset
@@ -229,11 +231,12 @@ def test_an_archive_of_copies_ranks_its_matches_once(copies_db):
     """Ranking is the cost that grows with the archive.  The first ranking is
     sized by the copies the import counted, so that folding ten copies of
     every text does not leave the page short and rank everything again."""
-    from archive import query as q
+    from archive import search as q
+    from archive.query import parse, to_fts
     from archive.db import COPIES_PER_TEXT, open_archive
 
     db = open_archive(str(copies_db))
-    query = q.parse("في")
+    query = parse("في")
     ran = _ranking_statements(db)
     hits = q.search(db, query, limit=20)
     assert len(hits) == 20 and all(hit.copies >= 10 for hit in hits)
@@ -252,15 +255,16 @@ def test_index_entries_without_a_paragraph_take_no_place(seeds_db):
     reports) ranks entries that have no row to show: the page is filled
     from the next ones, as the reference, which joins every match, fills it."""
     from archive import analyze, index
-    from archive import query as q
+    from archive import search as q
+    from archive.query import parse, to_fts
     from archive.db import open_archive
 
     db = open_archive(str(seeds_db))
-    query = q.parse("المياه")
+    query = parse("المياه")
     with db.conn:
         terms, exact = analyze.analyze_text("المياه المياه المياه")
         index.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
-    assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": q.to_fts(query), "limit": 2})] == [990_001, 990_002]
+    assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": to_fts(query), "limit": 2})] == [990_001, 990_002]
     for fold in (True, False):
         for limit in (1, 2, 5):
             fast = q.search(db, query, limit=limit, fold_duplicates=fold)

@@ -4,7 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.query import QueryError, highlight_spans, parse, search, to_fts
+from archive.highlight import highlight_spans
+from archive.query import QueryError, parse, to_fts
+from archive.search import search
 from archive.sqlite import sqlite3
 from archive.db import open_archive
 
