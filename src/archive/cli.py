@@ -343,13 +343,15 @@ def _print_counts(db, query, filters, as_json: bool) -> bool:
 
 def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool) -> bool:
     from . import present
-    from .search import matching_documents
+    from .search import count, matching_documents
 
     documents = matching_documents(db, query, limit, offset, filters, sort)
     for found in documents:
         click.echo(present.document_json_line(found) if as_json
                    else present.format_document_hit(found, colored), color=colored)
     more = " (more with --offset)" if len(documents) == limit else ""
+    if offset and not documents:
+        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
     click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
     return bool(documents)
 
@@ -358,7 +360,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
                       as_json: bool, colored: bool) -> bool:
     from . import present
     from .highlight import Highlighter
-    from .search import context_of, fill_duplicates, one_snapshot, search as run_search
+    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
@@ -375,7 +377,11 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
-    click.echo(present.search_summary(hits, limit), err=True)
+    summary = present.search_summary(hits, limit)
+    if offset and not hits:
+        counts = count(db, query, filters)
+        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
+    click.echo(summary, err=True)
     return bool(hits)
 
 

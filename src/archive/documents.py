@@ -96,5 +96,10 @@ def stats(db: sqlite_utils.Database, db_path: str) -> dict:
         # The write-ahead log holds recent writes not yet copied into the file.
         "bytes": sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p)),
         "last_import": meta.get("last_import"),
-        "analyzer_version": meta.get("analyzer_version"),
+        "analyzer_version": _number(meta.get("analyzer_version")),
     }
+
+
+def _number(value: str | None) -> int | str | None:
+    """A version stored as text, as the number it is (JSON readers compare it)."""
+    return int(value) if value and value.isdigit() else value

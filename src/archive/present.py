@@ -171,6 +171,15 @@ def search_summary(hits: list[Hit], limit: int) -> str:
     return line
 
 
+def past_the_end(offset: int, total: int, noun: str) -> str:
+    """What an --offset past the last result says instead of nothing.
+
+    >>> past_the_end(50, 4, "paragraph")
+    ': --offset 50 is past the end, the search found 4 paragraphs'
+    """
+    return f": --offset {offset} is past the end, the search found {counted(total, noun)}"
+
+
 def json_line(
     hit: Hit,
     spans: list[tuple[int, int]],
