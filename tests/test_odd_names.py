@@ -5,8 +5,13 @@ NUL-terminated bytes for xargs -0."""
 from __future__ import annotations
 
 import os
+import unicodedata
 
 import sqlite_utils
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive import paths
 from archive.files import find_files
 
 TEXT = "زرافة في الحديقة\n"
@@ -113,3 +118,101 @@ def test_the_walk_keeps_its_order_and_rules(tmp_path):
     (tmp_path / "b" / "file-link.txt").symlink_to(tmp_path / "c.txt")
     found = [p.relative_to(tmp_path).as_posix() for p in find_files(tmp_path)]
     assert found == ["a.txt", "c.txt", "a/q.txt", "b/file-link.txt", "b/z.txt", "b/a/y.txt"]
+
+
+def test_a_name_not_utf8_is_imported_kept_shown_and_pruned(tmp_path, run):
+    tree = os.fsencode(tmp_path / "tree")
+    write_named(tree, [b"good.txt", b"bad\xff\xfe.txt"])
+    db = tmp_path / "a.db"
+    result = run("import", "tree", "--db", db)
+    assert result.exit_code == 0, result.stderr
+    assert summary(result) == "2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed; 2 paragraphs written"
+    assert stored_paths(db) == [f"{tmp_path}/tree/bad\\xff\\xfe.txt", f"{tmp_path}/tree/good.txt"]
+    again = run("import", "tree", "--db", db)
+    assert summary(again).startswith("0 added, 0 updated, 2 unchanged, 0 removed")
+    listed = run("search", "--db", db, "--files", "--sort", "path", "زرافة").stdout
+    assert listed == "tree/bad\\xff\\xfe.txt\ntree/good.txt\n"
+    for typed in ("tree/bad\\xff\\xfe.txt", os.fsdecode(tree + b"/bad\xff\xfe.txt")):
+        shown = run("show", "--db", db, typed)
+        assert shown.exit_code == 0, shown.stderr
+        assert shown.stdout == "   1  زرافة في الحديقة\n"
+    os.unlink(tree + b"/bad\xff\xfe.txt")
+    pruned = run("import", "tree", "--db", db, "--prune")
+    assert summary(pruned).startswith("0 added, 0 updated, 1 unchanged, 1 removed")
+    assert stored_paths(db) == [f"{tmp_path}/tree/good.txt"]
+
+
+def test_a_folder_not_utf8_is_imported_and_pruned(tmp_path, run):
+    folder = os.fsencode(tmp_path) + b"/bad\xff"
+    write_named(folder, [b"a.txt", b"b.txt"])
+    db = tmp_path / "a.db"
+    assert run("import", os.fsdecode(folder), "--db", db).exit_code == 0
+    os.unlink(folder + b"/b.txt")
+    pruned = run("import", os.fsdecode(folder), "--db", db, "--prune")
+    assert summary(pruned).startswith("0 added, 0 updated, 1 unchanged, 1 removed")
+    assert stored_paths(db) == [f"{tmp_path}/bad\\xff/a.txt"]
+
+
+CONTROL_NAMES = {
+    "new\nline.txt": "new\\nline.txt",
+    "tab\there.txt": "tab\\there.txt",
+    "esc\x1b[31mred.txt": "esc\\x1b[31mred.txt",
+    "del\x7f.txt": "del\\x7f.txt",
+    "c1\x9b.txt": "c1\\xc2\\x9b.txt",
+    "back\\slash.txt": "back\\\\slash.txt",
+    "tab\\tlike.txt": "tab\\\\tlike.txt",  # a real backslash and t: not the tab above
+}
+
+
+def test_control_characters_print_escaped_and_show_takes_them_back(tmp_path, run):
+    (tmp_path / "tree").mkdir()
+    for number, name in enumerate(CONTROL_NAMES):
+        (tmp_path / "tree" / name).write_text(f"زرافة رقم {number}\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    hits = run("search", "--db", db, "--sort", "path", "--limit", "50", "زرافة").stdout
+    assert "\x1b" not in hits and "\x7f" not in hits and "\x9b" not in hits and "\t" not in hits
+    locations = sorted(line for line in hits.splitlines() if line.startswith("tree/"))
+    assert locations == sorted(f"tree/{printed}:1" for printed in CONTROL_NAMES.values())
+    listed = run("search", "--db", db, "--files", "--limit", "50", "زرافة").stdout.splitlines()
+    assert sorted(listed) == sorted(f"tree/{printed}" for printed in CONTROL_NAMES.values())
+    for number, (name, printed) in enumerate(CONTROL_NAMES.items()):
+        for typed in (f"tree/{printed}", f"tree/{name}"):
+            shown = run("show", "--db", db, typed)
+            assert shown.stdout == f"   1  زرافة رقم {number}\n", (typed, shown.stderr)
+    missing = run("show", "--db", db, "tree/nope\x1b.txt")
+    assert missing.exit_code == 2 and "\x1b" not in missing.stderr
+    assert "tree/nope\\x1b.txt is not in the archive" in missing.stderr
+
+
+def test_a_path_stored_raw_before_is_rewritten_not_doubled(tmp_path, run):
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "tab\there.txt").write_text(TEXT, encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    # As archives stored it before paths were stored printable.
+    sqlite_utils.Database(db).execute("update documents set path = ?", [f"{tmp_path}/tree/tab\there.txt"]).connection.commit()
+    result = run("import", "tree", "--db", db, "--prune")
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 removed")
+    assert stored_paths(db) == [f"{tmp_path}/tree/tab\\there.txt"]
+
+
+@given(st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\0" not in b and b"/" not in b), min_size=2))
+def test_printed_names_are_one_line_and_give_the_name_back(names):
+    printed = [paths.printable(os.fsdecode(name)) for name in names]
+    for name, text in zip(names, printed):
+        assert not any(unicodedata.category(c) == "Cc" or c in "\u2028\u2029" for c in text)
+        assert text.encode("utf-8")  # no surrogates left
+        assert os.fsencode(paths.from_printable(text)) == name
+    assert len(set(printed)) == len(set(names))
+
+
+def test_path_globs_find_odd_names_typed_printed_or_raw(tmp_path, run, monkeypatch):
+    folder = os.fsencode(tmp_path) + b"/here\xff"
+    write_named(folder, [b"tab\tone.txt", b"two.txt"])
+    db = tmp_path / "a.db"
+    assert run("import", os.fsdecode(folder), "--db", db).exit_code == 0
+    monkeypatch.chdir(os.fsdecode(folder))  # a working directory that is not UTF-8
+    for glob in ("./tab\\t*", "./tab\t*", "tab\\to*"):
+        result = run("search", "--db", db, "--files", "--path", glob, "زرافة")
+        assert result.stdout == "tab\\tone.txt\n", (glob, result.stderr)

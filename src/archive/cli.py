@@ -397,8 +397,9 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
 def show(document_path, db_path, paragraph, context, as_json, color):
     """Print an archived document, or part of it, with paragraph numbers.
 
-    PATH is the file as imported, absolute or relative to here (as search
-    prints it).  The text comes from the archive, not from the file.
+    PATH is the file as imported, absolute or relative to here, as search
+    prints it (odd characters escaped: \\n, \\t, \\xNN, \\\\) or as it is on
+    disk.  The text comes from the archive, not from the file.
 
     \b
       archive show seeds/07-forces-security.txt
@@ -413,7 +414,7 @@ def show(document_path, db_path, paragraph, context, as_json, color):
     db = _open_for_reading(db_path)
     document = find_document(db, document_path)
     if paragraph and paragraph > document.paragraphs:
-        raise Failure(f"{document_path} has {present.counted(document.paragraphs, 'paragraph')}: "
+        raise Failure(f"{present.display_path(document.path)} has {present.counted(document.paragraphs, 'paragraph')}: "
               f"there is no paragraph {paragraph}")
     texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
     colored = not as_json and present.use_color(color, sys.stdout)

@@ -5,17 +5,75 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 
-def printable(path: str | os.PathLike) -> str:
-    """A path as it can be shown anywhere: a file name's bytes that are not
-    UTF-8 (kept by Python as surrogates) replaced by U+FFFD.
+# How a path is shown, stored in documents.path and accepted back: the name
+# itself, except a backslash, written \\, and what could break a line, move
+# the cursor or not be UTF-8 at all: \n, \t, \r, and \xNN for each other byte
+# of a control character (C0, DEL, C1, line and paragraph separators) and for
+# each byte that is not UTF-8.  A printed backslash always starts an escape,
+# so no escaped name reads as another, real name.
+_ODD_CHARACTER = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
+_NAMED_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|([\\ntr]))")
 
-    >>> printable(os.fsdecode(b"a\\xff.txt"))
-    'a\ufffd.txt'
+
+def printable(path: str | os.PathLike) -> str:
+    r"""A path (as the system gives it: bytes that are not UTF-8 kept as
+    surrogates) in the form shown everywhere and stored in the archive: one
+    line, no terminal escapes, and from_printable() gives the path back.
+
+    >>> print(printable(os.fsdecode(b"/a\xff\tb\\c\x1b.txt")))
+    /a\xff\tb\\c\x1b.txt
     """
-    return os.fsencode(path).decode("utf-8", "replace")
+    return _ODD_CHARACTER.sub(_escaped, os.fsdecode(path))
+
+
+def _escaped(match: re.Match) -> str:
+    character = match.group()
+    if character in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[character]
+    if "\udc80" <= character <= "\udcff":  # a byte that is not UTF-8
+        return f"\\x{ord(character) - 0xDC00:02x}"
+    return "".join(f"\\x{byte:02x}" for byte in character.encode("utf-8"))
+
+
+def from_printable(text: str) -> str:
+    r"""The path a printable() form stands for.  A backslash that starts no
+    escape is taken as itself, so a name typed as it is on disk comes back
+    unchanged unless it holds one of the escapes.
+
+    >>> from_printable(r"a\xff\x1b\t\\x") == os.fsdecode(b"a\xff\x1b\t\\x")
+    True
+    >>> print(from_printable(r"plain\q"))
+    plain\q
+    """
+    if "\\" not in text:
+        return text
+    data, last = bytearray(), 0
+    for match in _ESCAPE.finditer(text):
+        data += text[last:match.start()].encode("utf-8", "surrogateescape")
+        byte, named = match.groups()
+        data += bytes([int(byte, 16)]) if byte else {"\\": b"\\", "n": b"\n", "t": b"\t", "r": b"\r"}[named]
+        last = match.end()
+    data += text[last:].encode("utf-8", "surrogateescape")
+    return os.fsdecode(bytes(data))
+
+
+def printable_forms(path: str) -> list[str]:
+    """The stored forms a path typed by a user may stand for, absolute: as
+    printed (escapes read), then as typed (a raw name, backslashes and all)."""
+    forms = []
+    for real in (from_printable(path), path):
+        try:
+            resolved = Path(real).expanduser().resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            resolved = Path(os.path.abspath(real))
+        if printable(resolved) not in forms:
+            forms.append(printable(resolved))
+    return forms
 
 
 def too_long(path: str | os.PathLike) -> str | None:

@@ -7,6 +7,7 @@ import os
 from typing import Callable
 
 from .documents import around
+from .paths import from_printable, printable
 from .search import Counts, DocumentHit, Hit
 
 _MATCH = "\x1b[1;31m"
@@ -17,12 +18,18 @@ _RESET = "\x1b[0m"
 
 
 def display_path(path: str) -> str:
-    """The path relative to the working directory when it lies inside it."""
+    """A stored path as text shows it: printable (escaped, see files.py),
+    relative to the working directory when it lies inside it."""
+    return printable(_shown(path))
+
+
+def _shown(path: str) -> str:
+    real = from_printable(path)
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(real)
     except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative
+        return real
+    return real if relative.startswith("..") else relative
 
 
 def mark(
