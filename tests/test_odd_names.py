@@ -185,6 +185,21 @@ def test_control_characters_print_escaped_and_show_takes_them_back(tmp_path, run
     assert "tree/nope\\x1b.txt is not in the archive" in missing.stderr
 
 
+def test_files_null_prints_raw_names_each_ended_by_nul(tmp_path, run):
+    tree = os.fsencode(tmp_path / "tree")
+    names = [b"bad\xff.txt", b"new\nline.txt", b"back\\slash.txt", b"plain.txt"]
+    write_named(tree, names)
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    for option in ("-0", "--null"):
+        result = run("search", "--db", db, "--files", option, "زرافة")
+        assert result.exit_code == 0
+        assert result.stdout_bytes.endswith(b"\0")
+        assert sorted(result.stdout_bytes.split(b"\0")[:-1]) == sorted(b"tree/" + name for name in names)
+    refused = run("search", "--db", db, "--null", "زرافة")
+    assert refused.exit_code == 2 and "--null" in refused.stderr
+
+
 def test_a_path_stored_raw_before_is_rewritten_not_doubled(tmp_path, run):
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "tab\there.txt").write_text(TEXT, encoding="utf-8")

@@ -266,6 +266,9 @@ def _open_for_reading(db_path: str | None):
 @click.option("--doc", "document", metavar="PATH", help="Only this document.")
 @click.option("--files", "-l", "files_only", is_flag=True,
               help="List the matching documents only, best first.")
+@click.option("--null", "-0", "null", is_flag=True,
+              help="With --files: end each path with a NUL, not a newline, and print "
+                   "it as its bytes on disk, unescaped (for xargs -0).")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only how many paragraphs and documents match.")
 @click.option("--show-duplicates", is_flag=True,
@@ -278,7 +281,7 @@ def _open_for_reading(db_path: str | None):
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
-def search(terms, db_path, exact, context, paths, document, files_only, count_only,
+def search(terms, db_path, exact, context, paths, document, files_only, null, count_only,
            show_duplicates, sort, limit, offset, as_json, color):
     """Search the archive; matching paragraphs are printed best first.
 
@@ -299,6 +302,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
       archive search --exact العمر
       archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
       archive search --files --sort path وزارة الصحة
+      archive search --files -0 الحج | xargs -0 ls -l
       archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
@@ -309,6 +313,8 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
 
     if files_only and count_only:
         raise Failure("--files and --count cannot be used together")
+    if null and (not files_only or as_json):
+        raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
         raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
     db = _open_for_reading(db_path)
@@ -325,7 +331,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     if count_only:
         found = _print_counts(db, query, filters, as_json)
     elif files_only:
-        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored)
+        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
     else:
         found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
                                   context, as_json, colored)
@@ -341,12 +347,16 @@ def _print_counts(db, query, filters, as_json: bool) -> bool:
     return bool(counts.paragraphs)
 
 
-def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool) -> bool:
+def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool,
+                     null: bool = False) -> bool:
     from . import present
     from .search import count, matching_documents
 
     documents = matching_documents(db, query, limit, offset, filters, sort)
     for found in documents:
+        if null:
+            click.echo(present.null_terminated(found.path), nl=False)
+            continue
         click.echo(present.document_json_line(found) if as_json
                    else present.format_document_hit(found, colored), color=colored)
     more = " (more with --offset)" if len(documents) == limit else ""

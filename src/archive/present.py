@@ -23,6 +23,12 @@ def display_path(path: str) -> str:
     return printable(_shown(path))
 
 
+def null_terminated(path: str) -> bytes:
+    """A stored path for `--files --null`: the name's bytes as on disk,
+    unescaped, relative as display_path has it, and a NUL after it."""
+    return os.fsencode(_shown(path)) + b"\0"
+
+
 def _shown(path: str) -> str:
     real = from_printable(path)
     try:
