@@ -18,7 +18,7 @@ _RESET = "\x1b[0m"
 
 
 def display_path(path: str) -> str:
-    """A stored path as text shows it: printable (escaped, see files.py),
+    """A stored path as text shows it: printable (escaped, see paths.py),
     relative to the working directory when it lies inside it."""
     return printable(_shown(path))
 
