@@ -22,7 +22,8 @@ def _assert_same_marks(text):
     """Highlighter.spans finds a text's words in one pass and the marked ones
     again by str.find, and decides the usual word by its own code: the same
     as deciding each word that written_words() walks to, one by one."""
-    from archive.query import Highlighter, parse
+    from archive.highlight import Highlighter
+    from archive.query import parse
 
     for words, exact in _HIGHLIGHTED:
         query = parse(words, exact=exact)

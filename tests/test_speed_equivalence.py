@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from archive import analyze, pipeline
 from archive.analyze import analyze_text, analyze_word
-from archive.files import split_paragraphs
+from archive.paragraphs import split_paragraphs
 from conftest import SEEDS, SHARED_SEEDS
 
 _WORD = re.compile(f"(?:{analyze.WORD_CHARACTER})+")

@@ -32,7 +32,7 @@ from .stemmer import ARTICLES, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
 # some text: databases built by another version need `archive rebuild`.
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 
 
 def environment() -> dict[str, str]:
@@ -216,6 +216,10 @@ def words(text: str) -> list[str]:
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LATIN_LETTER = re.compile("[a-z]")
 _english = Stemmer.Stemmer("english")
+# A number written with an attached conjunction or preposition before it and a
+# short Arabic word after it (2016م, ١٤٣٦هـ, 100كم, و2015): the number is the
+# word a reader looks for, so it is the stem.
+_NUMBER_WORD = re.compile("[وف]?[بلك]?([0-9]+)[\u0621-\u064a]{0,4}")
 
 
 @lru_cache(maxsize=200_000)
@@ -230,6 +234,10 @@ def stem(word: str) -> str:
 
 
 def _stem(word: str) -> str:
+    if word[:1].isdigit() or word[1:2].isdigit() or word[2:3].isdigit():
+        number = _NUMBER_WORD.fullmatch(word)
+        if number:
+            return number.group(1)
     if _ARABIC_LETTER.search(word):
         return stem_arabic(word)
     if _LATIN_LETTER.search(word):
@@ -391,6 +399,10 @@ def expansion(word: str) -> Expansion:
     """
     if not _ARABIC_LETTER.search(word):
         return Expansion(frozenset([stem(word)]), frozenset())
+    number = _NUMBER_WORD.fullmatch(word)
+    if number:
+        # 2016م stands for the number, whatever is attached to it.
+        return expansion(number.group(1))
     for article in ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2 and word not in UNSTEMMED:
             return expansion(word[len(article):])

@@ -19,48 +19,67 @@ from .sqlite import sqlite3
 DB_OPTION_HELP = "Archive database (default: $ARCHIVE_DB or ./archive.db)."
 
 
-class ArchiveGroup(click.Group):
-    """Turns expected failures into one line on stderr and exit status 2."""
+class Failure(click.ClickException):
+    """An error the user can act on: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"archive: error: {self.format_message()}", file=file, err=True)
+
+
+@contextlib.contextmanager
+def _expected_failures():
+    """The failures a command can meet, as a Failure: never a traceback."""
+    from .db import ArchiveError
+    from .query import QueryError
+
+    try:
+        yield
+    except (ArchiveError, QueryError) as error:
+        raise Failure(str(error)) from None
+    except sqlite3.Error as error:
+        raise Failure(f"database error: {error}") from None
+    except BrokenPipeError:
+        _closed_pipe()
+    except OSError as error:
+        raise Failure(str(error)) from None
+    except KeyboardInterrupt:
+        raise Failure("interrupted") from None
+
+
+@contextlib.contextmanager
+def _usage_in_one_line():
+    """Click's usage errors as one line too, saying where the help is."""
+    try:
+        yield
+    except click.UsageError as error:
+        where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+        raise Failure(error.format_message() + where) from None
+
+
+class _OneLineUsage:
+    """Parsing whose usage errors end as a Failure."""
+
+    def parse_args(self, ctx, args):
+        with _usage_in_one_line():
+            return super().parse_args(ctx, args)
+
+
+class ArchiveCommand(_OneLineUsage, click.Command):
+    """A command whose expected failures click shows as any ClickException."""
 
     def invoke(self, ctx):
-        from .query import QueryError
-        from .db import ArchiveError
-
-        try:
+        with _expected_failures():
             return super().invoke(ctx)
-        except (ArchiveError, QueryError) as error:
-            _fail(str(error))
-        except sqlite3.Error as error:
-            _fail(f"database error: {error}")
-        except BrokenPipeError:
-            _closed_pipe()
-        except OSError as error:
-            _fail(str(error))
-        except KeyboardInterrupt:
-            _fail("interrupted")
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        """Click's usage errors as one line too, instead of usage + message."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            status = super().main(args, prog_name, complete_var, False, **extra)
-        except click.UsageError as error:
-            if type(error).__name__ == "NoArgsIsHelpError":  # bare `archive`
-                click.echo(error.ctx.get_help())
-                sys.exit(0)
-            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            _fail(error.format_message() + where)
-        except click.ClickException as error:
-            _fail(error.format_message())
-        except click.Abort:
-            _fail("interrupted")
-        sys.exit(status if isinstance(status, int) else 0)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"archive: error: {message}", err=True)
-    sys.exit(2)
+class ArchiveGroup(_OneLineUsage, click.Group):
+    command_class = ArchiveCommand
+
+    def resolve_command(self, ctx, args):
+        with _usage_in_one_line():
+            return super().resolve_command(ctx, args)
 
 
 def _closed_pipe() -> None:
@@ -80,15 +99,19 @@ def _db_path(db: str | None) -> str:
     return db or default_db_path()
 
 
-@click.group(cls=ArchiveGroup)
+@click.group(cls=ArchiveGroup, invoke_without_command=True,
+             subcommand_metavar="COMMAND [ARGS]...")
 @click.version_option(__version__, prog_name="archive")
-def cli():
+@click.pass_context
+def cli(ctx):
     """A searchable archive of text documents, Arabic-aware.
 
     \b
       archive import seeds/
       archive search القوات
     """
+    if ctx.invoked_subcommand is None:  # bare `archive`: the help, no error
+        click.echo(ctx.get_help())
 
 
 @cli.command(name="import")
@@ -124,7 +147,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
         try:
             codecs.lookup(encoding)
         except LookupError:
-            _fail(f"unknown encoding: {encoding}")
+            raise Failure(f"unknown encoding: {encoding}") from None
 
     path = _db_path(db_path)
     interactive = sys.stderr.isatty()
@@ -230,13 +253,14 @@ def forget(folder, db_path, dry_run):
     from . import present
     from .db import open_archive, writer_lock
     from .forget import forget as run_forget
+    from .paths import printable
 
     path = _db_path(db_path)
     try:
         # Not strict: the folder may be gone; symlinks above it still resolve.
         root = str(Path(folder).resolve()) if folder else None
     except (OSError, RuntimeError) as error:
-        _fail(f"{folder}: {error}")
+        raise Failure(f"{printable(folder)}: {error}") from None
 
     def report(kind, file, why):
         click.echo(f"archive: cannot check {present.display_path(file)}: {why}", err=True)
@@ -248,7 +272,7 @@ def forget(folder, db_path, dry_run):
     for gone in summary.paths:
         click.echo(present.display_path(gone))
     if folder and not (summary.paths or summary.kept or summary.failed):
-        click.echo(f"archive: warning: no document in {path} is under {folder}", err=True)
+        click.echo(f"archive: warning: no document in {path} is under {printable(folder)}", err=True)
     click.echo(f"{path}: {summary.line()}", err=True)
     sys.exit(1 if summary.failed else 0)
 
@@ -258,7 +282,8 @@ def _scan_to_import(folder, hidden, patterns, prune, db_path):
     to remove its documents."""
     import shlex
 
-    from .files import printable, scan_folder
+    from .files import scan_folder
+    from .paths import printable
 
     try:
         return scan_folder(folder, include_hidden=hidden, patterns=patterns)
@@ -266,7 +291,9 @@ def _scan_to_import(folder, hidden, patterns, prune, db_path):
         if not prune:
             raise
         db = f" --db {shlex.quote(db_path)}" if db_path else ""
-        _fail(f"{error}; to remove its documents from the archive: archive forget {shlex.quote(printable(folder))}{db}")
+        raise Failure(
+            f"{error}; to remove its documents from the archive: archive forget {shlex.quote(printable(folder))}{db}"
+        ) from None
 
 
 COLOR_OPTION = click.option(
@@ -304,6 +331,9 @@ def _open_for_reading(db_path: str | None):
 @click.option("--doc", "document", metavar="PATH", help="Only this document.")
 @click.option("--files", "-l", "files_only", is_flag=True,
               help="List the matching documents only, best first.")
+@click.option("--null", "-0", "null", is_flag=True,
+              help="With --files: end each path with a NUL, not a newline, and print "
+                   "it as its bytes on disk, unescaped (for xargs -0).")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only how many paragraphs and documents match.")
 @click.option("--show-duplicates", is_flag=True,
@@ -316,15 +346,15 @@ def _open_for_reading(db_path: str | None):
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
-def search(terms, db_path, exact, context, paths, document, files_only, count_only,
+def search(terms, db_path, exact, context, paths, document, files_only, null, count_only,
            show_duplicates, sort, limit, offset, as_json, color):
     """Search the archive; matching paragraphs are printed best first.
 
     \b
     Words are ANDed; also:
       "a phrase"     the words in that order
-      a OR b         either word
-      -word, NOT w   without that word
+      a OR b         either word (a b OR c: a and either b or c)
+      -word, NOT w   without that word (in the whole query)
       prefix*        words starting with prefix
     A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
     written with or without diacritics, tatweel and hamza; --exact finds
@@ -337,47 +367,80 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
       archive search --exact العمر
       archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
       archive search --files --sort path وزارة الصحة
+      archive search --files -0 الحج | xargs -0 ls -l
       archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
     from . import present
-    from .query import (Filters, context_of, count, fill_duplicates, find_document,
-                        Highlighter, matching_documents, one_snapshot, parse, search as run_search)
+    from .documents import find_document
+    from .filters import Filters
+    from .query import parse
 
     if files_only and count_only:
-        _fail("--files and --count cannot be used together")
+        raise Failure("--files and --count cannot be used together")
+    if null and (not files_only or as_json):
+        raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
-        _fail("--context shows paragraphs: it cannot be used with --files or --count")
+        raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
     db = _open_for_reading(db_path)
     # Unknown options reach TERMS (so that -word can exclude a word); a
     # mistyped --option must not silently become one.
     for term in terms:
         if term.startswith("--") and len(term) > 2:
-            _fail(f"no such option: {term} (see 'archive search --help')")
+            raise Failure(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact)
     filters = Filters(
         paths=paths, document=find_document(db, document).path if document else None
     )
     colored = not as_json and present.use_color(color, sys.stdout)
-
     if count_only:
-        counts = count(db, query, filters)
-        click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
-        sys.exit(0 if counts.paragraphs else 1)
+        found = _print_counts(db, query, filters, as_json)
+    elif files_only:
+        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
+    else:
+        found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
+                                  context, as_json, colored)
+    sys.exit(0 if found else 1)
 
-    if files_only:
-        documents = matching_documents(db, query, limit, offset, filters, sort)
-        for found in documents:
-            click.echo(present.document_json_line(found) if as_json
-                       else present.format_document_hit(found, colored), color=colored)
-        more = " (more with --offset)" if len(documents) == limit else ""
-        click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
-        sys.exit(0 if documents else 1)
+
+def _print_counts(db, query, filters, as_json: bool) -> bool:
+    from . import present
+    from .search import count
+
+    counts = count(db, query, filters)
+    click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
+    return bool(counts.paragraphs)
+
+
+def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool,
+                     null: bool = False) -> bool:
+    from . import present
+    from .search import count, matching_documents
+
+    documents = matching_documents(db, query, limit, offset, filters, sort)
+    for found in documents:
+        if null:
+            click.echo(present.null_terminated(found.path), nl=False)
+            continue
+        click.echo(present.document_json_line(found) if as_json
+                   else present.format_document_hit(found, colored), color=colored)
+    more = " (more with --offset)" if len(documents) == limit else ""
+    if offset and not documents:
+        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
+    click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
+    return bool(documents)
+
+
+def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
+                      as_json: bool, colored: bool) -> bool:
+    from . import present
+    from .highlight import Highlighter
+    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
     with one_snapshot(db.conn):
-        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
+        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
     highlighter = Highlighter(query)
@@ -389,8 +452,12 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
-    click.echo(present.search_summary(hits, limit), err=True)
-    sys.exit(0 if hits else 1)
+    summary = present.search_summary(hits, limit)
+    if offset and not hits:
+        counts = count(db, query, filters)
+        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
+    click.echo(summary, err=True)
+    return bool(hits)
 
 
 @cli.command()
@@ -405,8 +472,9 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
 def show(document_path, db_path, paragraph, context, as_json, color):
     """Print an archived document, or part of it, with paragraph numbers.
 
-    PATH is the file as imported, absolute or relative to here (as search
-    prints it).  The text comes from the archive, not from the file.
+    PATH is the file as imported, absolute or relative to here, as search
+    prints it (odd characters escaped: \\n, \\t, \\xNN, \\\\) or as it is on
+    disk.  The text comes from the archive, not from the file.
 
     \b
       archive show seeds/07-forces-security.txt
@@ -414,14 +482,14 @@ def show(document_path, db_path, paragraph, context, as_json, color):
       archive show --json /data/news/2015-07-21_okaz_00012.txt
     """
     from . import present
-    from .query import around, find_document, paragraphs_of
+    from .documents import around, find_document, paragraphs_of
 
     if context and not paragraph:
-        _fail("--context needs --paragraph N: the paragraphs around which one?")
+        raise Failure("--context needs --paragraph N: the paragraphs around which one?")
     db = _open_for_reading(db_path)
     document = find_document(db, document_path)
     if paragraph and paragraph > document.paragraphs:
-        _fail(f"{document_path} has {present.counted(document.paragraphs, 'paragraph')}: "
+        raise Failure(f"{present.display_path(document.path)} has {present.counted(document.paragraphs, 'paragraph')}: "
               f"there is no paragraph {paragraph}")
     texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
     colored = not as_json and present.use_color(color, sys.stdout)
@@ -447,7 +515,7 @@ def stats(db_path, as_json):
     import json
 
     from . import present
-    from .query import stats as archive_stats
+    from .documents import stats as archive_stats
 
     path = _db_path(db_path)
     facts = archive_stats(_open_for_reading(path), path)

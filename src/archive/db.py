@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import stat
+import time
 from typing import TYPE_CHECKING, Iterator
 
 from . import analyze
@@ -117,19 +118,49 @@ class Reader:
         return self.conn.execute(sql, parameters if parameters is not None else ())
 
 
+# How long a reader waits for a first import to create the archive's tables.
+CREATION_WAIT_S = 10.0
+
+
 def open_reader(path: str) -> Reader:
-    """Open an existing archive for searching (see open_archive)."""
-    if not check_db_path(path):
-        raise ArchiveError(f"no archive at {path}: run 'archive import DIR' first")
+    """Open an existing archive for searching (see open_archive).  An archive
+    that a first import is still creating is waited for, for a moment."""
+    deadline = time.monotonic() + CREATION_WAIT_S
+    while True:
+        creating = writer_active(path)
+        if check_db_path(path):
+            try:
+                conn = sqlite3.connect(path)
+                conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+                archive = is_archive(conn)
+                empty = not conn.execute("select count(*) from sqlite_master").fetchone()[0]
+            except sqlite3.DatabaseError as error:
+                raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
+            if archive:
+                return Reader(conn)
+            conn.close()
+            if not (empty and creating):
+                raise ArchiveError(f"{path} is not an archive database")
+        elif not creating:
+            raise ArchiveError(f"no archive at {path}: run 'archive import DIR' first")
+        if time.monotonic() > deadline:
+            raise ArchiveError(f"{path} is being created by an import; try again in a moment")
+        time.sleep(0.05)
+
+
+def writer_active(db_path: str) -> bool:
+    """Whether an import or rebuild holds the archive's writer lock now."""
     try:
-        conn = sqlite3.connect(path)
-        conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-        archive = is_archive(conn)
-    except sqlite3.DatabaseError as error:
-        raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
-    if not archive:
-        raise ArchiveError(f"{path} is not an archive database")
-    return Reader(conn)
+        fd = os.open(db_path + ".lock", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def is_archive(db) -> bool:
@@ -245,7 +276,7 @@ def analysis_differences(meta: dict[str, str]) -> str:
     and the stemmers.
 
     >>> analysis_differences({"analyzer_version": "0", **analyze.environment()})
-    'analyzer version 0, this is version 3'
+    'analyzer version 0, this is version 4'
     """
     ours = {"analyzer_version": analyze.ANALYZER_VERSION, **analyze.environment()}
     names = {"analyzer_version": "analyzer version", "unicode_version": "Unicode", "stemmer_version": "PyStemmer"}

@@ -1,5 +1,5 @@
-"""Reading documents: which files to take from a folder, how to decode them and
-how to cut them into paragraphs."""
+"""Reading documents: which files to take from a folder and how to decode them
+(their paragraphs: see paragraphs.py)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .paths import describe_os_error, printable, too_long
+
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 _SNIFF_BYTES = 8192
 # A file this big is almost certainly not a document; reading it whole would
 # only exhaust memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
-# One paragraph row stays small enough to show and to highlight; longer runs
-# of text (a file with no line breaks at all) are cut at sentence or word ends.
-MAX_PARAGRAPH_CHARS = 10_000
 MAX_TITLE_CHARS = 200
 # Legacy code pages our users' Arabic files come in: bytes that are not UTF-8
 # are read as one of these.  Left free to choose, charset-normalizer took
@@ -67,25 +66,52 @@ def find_files(
     """
     root = Path(root)
     patterns = list(patterns)
-
-    def walk_error(error: OSError) -> None:
-        if on_error:
-            on_error(error.filename or str(root), error.strerror or str(error))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=walk_error):
-        dirnames.sort()
-        if not include_hidden:
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        folder = Path(dirpath)
-        for name in sorted(filenames):
+    # An explicit stack, not recursion (os.walk recurses in Python 3.11): a
+    # tree thousands of folders deep is walked like any other.  Each entry is
+    # the subfolders of one folder still to visit, in reverse order.
+    pending: list[list[Path]] = [[root]]
+    while pending:
+        if not pending[-1]:
+            pending.pop()
+            continue
+        folder = pending[-1].pop()
+        listed = _list_folder(folder, on_error)
+        if listed is None:
+            continue
+        folders, names = listed
+        for name in sorted(names):
             if not include_hidden and name.startswith("."):
                 continue
-            if patterns:
-                path = folder / name
-                if _wanted(path, root, patterns):
-                    yield path
-            elif _has_text_suffix(name):
+            if _has_text_suffix(name) if not patterns else _wanted(folder / name, root, patterns):
                 yield folder / name
+        if not include_hidden:
+            folders = [name for name in folders if not name.startswith(".")]
+        pending.append([folder / name for name in sorted(folders, reverse=True)])
+
+
+def _list_folder(
+    folder: Path, on_error: Callable[[str, str], None] | None
+) -> tuple[list[str], list[str]] | None:
+    """A folder's subfolders to walk into and its other entries, as os.walk
+    tells them apart: a symlink to a folder is neither (never followed, never
+    a file).  None, after on_error(folder, why), when it cannot be listed."""
+    folders, names = [], []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:
+                    is_folder = False
+                if not is_folder:
+                    names.append(entry.name)
+                elif not entry.is_symlink():
+                    folders.append(entry.name)
+    except OSError as error:
+        if on_error:
+            on_error(str(folder), too_long(folder) or error.strerror or str(error))
+        return None
+    return folders, names
 
 
 def walked(path: Path, root: Path, include_hidden: bool = False, patterns: Iterable[str] = ()) -> bool:
@@ -252,83 +278,6 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
     return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text))
 
 
-def printable(path: str | os.PathLike) -> str:
-    """A path as it can be shown anywhere: a file name's bytes that are not
-    UTF-8 (kept by Python as surrogates) replaced by U+FFFD.
-
-    >>> printable(os.fsdecode(b"a\\xff.txt"))
-    'a\ufffd.txt'
-    """
-    return os.fsencode(path).decode("utf-8", "replace")
-
-
-def describe_os_error(error: BaseException, path: Path) -> str:
-    """Why a path could not be opened, in words (RuntimeError: a symlink loop
-    as Python 3.10-3.12 report it)."""
-    if isinstance(error, RuntimeError) or getattr(error, "errno", None) == 40:
-        return "symlink loop"
-    if isinstance(error, FileNotFoundError):
-        return "dangling symlink" if path.is_symlink() else "file vanished during the import"
-    return getattr(error, "strerror", None) or str(error)
-
-
-_BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n")
-
-
-def split_paragraphs(text: str, cut: list[int] | None = None) -> list[str]:
-    """Cut text into paragraphs: at blank lines where the text has any,
-    otherwise one paragraph per line.  Whitespace is trimmed, empty ones
-    dropped, and one longer than MAX_PARAGRAPH_CHARS is cut in pieces (its
-    length is appended to cut, when given).
-
-    >>> split_paragraphs("one\\ntwo\\n\\nthree\\n")
-    ['one\\ntwo', 'three']
-    >>> split_paragraphs("one\\r\\n  two  \\n")
-    ['one', 'two']
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    pieces = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
-    paragraphs = []
-    for piece in pieces:
-        piece = piece.strip()
-        if len(piece) > MAX_PARAGRAPH_CHARS:
-            paragraphs.extend(cut_long_paragraph(piece))
-            if cut is not None:
-                cut.append(len(piece))
-        elif piece:
-            paragraphs.append(piece)
-    return paragraphs
-
-
-_SENTENCE_END = re.compile(r"[.!?؟۔…]+[\"'»”)]*\s")
-_SPACE = re.compile(r"\s")
-
-
-def cut_long_paragraph(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
-    """Cut text into pieces of at most limit characters, each ending at the
-    last sentence end in the second half of its window, else at the last
-    space, else (one endless word) exactly at the limit.
-
-    >>> cut_long_paragraph("One two. Three four five. Six", limit=14)
-    ['One two.', 'Three four', 'five. Six']
-    """
-    pieces = []
-    start = 0  # an offset, not a shrinking copy: copying the rest each time is quadratic
-    while len(text) - start > limit:
-        window = text[start:start + limit + 1]
-        cut = _last_end(_SENTENCE_END, window, limit // 2) or _last_end(_SPACE, window, limit // 2) or limit
-        pieces.append(window[:cut].rstrip())
-        start += cut
-        while start < len(text) and text[start].isspace():
-            start += 1
-    if start < len(text):
-        pieces.append(text[start:])
-    return pieces
-
-
-def _last_end(pattern: re.Pattern, window: str, start: int) -> int:
-    ends = [m.end() for m in pattern.finditer(window, start)]
-    return ends[-1] if ends else 0
 
 
 def title_of(text: str) -> str:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .db import check_writable
-from .files import describe_os_error
-from .importer import Report, documents_under, file_gone, remove_documents
+from .gone import documents_under, file_gone
+from .importer import Report, remove_documents
+from .paths import describe_os_error, from_printable
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class ForgetSummary:
-    paths: list[str] = field(default_factory=list)  # the documents removed, or to remove
+    paths: list[str] = field(default_factory=list)  # the documents removed, or to remove (stored form)
     kept: int = 0
     failed: int = 0
     dry_run: bool = False
@@ -45,7 +46,7 @@ def forget(
                 continue
         except OSError as error:
             summary.failed += 1
-            report("failed", path, describe_os_error(error, Path(path)))
+            report("failed", path, describe_os_error(error, Path(from_printable(path))))
             continue
         gone.append(document_id)
         summary.paths.append(path)

@@ -15,18 +15,16 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from . import pipeline
 from .db import COPIES_PER_TEXT, check_writable, get_meta, record_copies_per_text, set_meta
 from .files import (
-    MAX_PARAGRAPH_CHARS,
     Document,
     FileScan,
     NotText,
     UnreadableDocument,
     codec_name,
-    describe_os_error,
-    printable,
     read_document,
     scan_folder,
-    split_paragraphs,
 )
+from .gone import documents_under, surely_gone
+from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
     configure_index_merging,
     create_fingerprint_index,
@@ -35,6 +33,7 @@ from .index import (
     insert_paragraphs,
     merge_index,
 )
+from .paths import describe_os_error, from_printable, printable
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -87,7 +86,7 @@ def _store(
     existing: dict | None,
 ) -> int:
     record = {
-        "path": doc.path,
+        "path": printable(doc.path),  # lossless and one line, whatever the name's bytes (files.py)
         "title": doc.title,
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
@@ -250,6 +249,19 @@ class _Plan:
     moved: bool = False  # likely a gone document's file, moved: see _gone_twin
 
 
+def _stored_raw_before(path: str) -> bool:
+    """Whether archives made before paths were stored printable held this
+    path as another string, which is no printable form of any path: a valid
+    UTF-8 name with characters printable() escapes, and no escape of its own."""
+    if printable(path) == path or from_printable(path) != path:
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _ImportRun:
     def __init__(self, db: sqlite_utils.Database, scan: FileScan, encoding: str | None, report: Report):
         self.db = db
@@ -265,15 +277,21 @@ class _ImportRun:
         self.none_gone: set[tuple] = set()  # see _first_gone
 
     def known(self, paths: list[str]) -> dict[str, dict | None]:
-        """The archive's records of the documents at these paths (None: none)."""
+        """The archive's records of the documents at these real paths (None:
+        none).  A record is found by its path's printable form, or else by
+        the name itself as archives stored it before (control characters raw)."""
         found: dict[str, dict | None] = dict.fromkeys(paths)
+        forms = {printable(path): path for path in paths}
+        older = {path: path for path in paths if _stored_raw_before(path)}
         rows = self.db.conn.execute(
             "select id, path, size, mtime_ns, sha256, encoding from documents "
-            f"where path in ({', '.join('?' * len(paths))})",
-            paths,
+            f"where path in ({', '.join('?' * (len(forms) + len(older)))})",
+            [*forms, *older],
         )
         for row in rows:
-            found[row[1]] = dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
+            path = forms.get(row[1]) or older[row[1]]
+            if found[path] is None or row[1] in forms:
+                found[path] = dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
         return found
 
     def fail(self, path, why: str) -> None:
@@ -302,8 +320,7 @@ class _ImportRun:
     def plan(self, paths: list[Path]) -> list[_Plan]:
         """Decide about files from their metadata alone.  Changes nothing,
         and reports nothing: carry_out() does, in the files' order."""
-        # (A name that is not UTF-8 cannot be looked up: _plan refuses it.)
-        known = self.known([str(path) for path in paths if printable(path) == str(path)])
+        known = self.known([str(path) for path in paths])
         return [self._plan(path, known) for path in paths]
 
     def _plan(self, path: Path, known: dict[str, dict | None]) -> _Plan:
@@ -322,10 +339,6 @@ class _ImportRun:
                 resolved = str(path)
         except (OSError, RuntimeError) as error:
             return _Plan(path, Action.FAIL, describe_os_error(error, path))
-        if printable(resolved) != resolved:
-            # Bytes that are not UTF-8 in its name: SQLite's text cannot hold
-            # that path, and a path stored altered would never match the file.
-            return _Plan(path, Action.FAIL, "file name is not valid UTF-8")
         existing = known[resolved] if resolved in known else self.known([resolved])[resolved]
         if not stat.S_ISREG(info.st_mode):
             return _Plan(path, Action.SKIP, "not a regular file", resolved, existing)
@@ -333,7 +346,11 @@ class _ImportRun:
         same_encoding = existing is not None and (
             self.encoding is None or codec_name(self.encoding) == codec_name(existing["encoding"])
         )
-        if same_encoding and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
+        if (
+            same_encoding
+            and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns)
+            and existing["path"] == printable(resolved)  # else stored as before: rewrite it
+        ):
             return _Plan(path, Action.UNCHANGED)
         moved = existing is None and self._gone_twin(info)
         return _Plan(path, Action.READ, "", resolved, existing, same_encoding, moved)
@@ -355,7 +372,7 @@ class _ImportRun:
         rows = self.db.conn.execute(sql, key).fetchall()
         forced = codec_name(self.encoding) if self.encoding is not None else None
         for document_id, path, encoding in rows:
-            if forced in (None, codec_name(encoding)) and _surely_gone(path):
+            if forced in (None, codec_name(encoding)) and surely_gone(path):
                 return document_id
         if len(rows) >= MANY_ALIKE:
             self.none_gone.add((sql, key))
@@ -399,7 +416,8 @@ class _ImportRun:
         if plan.same_encoding and existing["sha256"] == doc.sha256:
             # Touched but not changed: remember the new mtime so the next run is cheap.
             self.db.conn.execute(
-                "update documents set mtime_ns = ?, size = ? where id = ?", [doc.mtime_ns, doc.size, existing["id"]]
+                "update documents set mtime_ns = ?, size = ?, path = ? where id = ?",
+                [doc.mtime_ns, doc.size, printable(doc.path), existing["id"]],
             )
             self.summary.unchanged += 1
             self.batches.done(0)
@@ -425,7 +443,7 @@ class _ImportRun:
             return False
         self.db.conn.execute(
             "update documents set path = ?, size = ?, mtime_ns = ? where id = ?",
-            [doc.path, doc.size, doc.mtime_ns, document_id],
+            [printable(doc.path), doc.size, doc.mtime_ns, document_id],
         )
         self.summary.moved += 1
         self.batches.done(0)
@@ -433,11 +451,11 @@ class _ImportRun:
 
     def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
         if not paragraphs:
-            self.report("warning", str(path), "empty file: imported with no paragraphs")
+            self.report("warning", printable(path), "empty file: imported with no paragraphs")
         elif cut:
             self.report(
                 "warning",
-                str(path),
+                printable(path),
                 f"{len(cut)} paragraph{'' if len(cut) == 1 else 's'} longer than {MAX_PARAGRAPH_CHARS} "
                 f"characters (the longest {max(cut)}): cut into rows at sentence ends",
             )
@@ -446,42 +464,8 @@ class _ImportRun:
         """Remove the documents under root whose files no longer exist.  A file
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
         for document_id, path in documents_under(self.db, str(root)):
-            if _surely_gone(path):
+            if surely_gone(path):
                 self._remove({"id": document_id})
-
-
-def file_gone(path: str) -> bool:
-    """Whether the file at path no longer exists; OSError when that cannot be told."""
-    try:
-        os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return True
-    return False
-
-
-def _surely_gone(path: str) -> bool:
-    """Whether the file at path no longer exists, False when that cannot be
-    told: such a document is kept, and never taken as moved."""
-    try:
-        return file_gone(path)
-    except OSError:
-        return False
-
-
-def documents_under(db: sqlite_utils.Database, root: str | None) -> list[tuple[int, str]]:
-    """(id, path) of the documents at or under root (an absolute, resolved
-    path, which need not exist any more), by path; every one with None."""
-    if root is None:
-        return db.conn.execute("select id, path from documents order by path").fetchall()
-    prefix = root.rstrip(os.sep) + os.sep
-    if printable(prefix) != prefix:
-        return []  # a name that is not UTF-8 holds no document (see _plan)
-    # The paths that start with prefix, as a range the path index answers.
-    after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
-    return db.conn.execute(
-        "select id, path from documents where path = ? or (path >= ? and path < ?) order by path",
-        [root, prefix, after_prefix],
-    ).fetchall()
 
 
 def remove_documents(db: sqlite_utils.Database, ids: Iterable[int]) -> int:

@@ -73,7 +73,8 @@ def _prepare(path: str, encoding: str | None):
     raised, or the document (without its text), its paragraphs, the lengths
     of the paragraphs cut short and their analysis; None on anything
     unexpected (the importer reads the file again)."""
-    from .files import UnreadableDocument, read_document, split_paragraphs
+    from .files import UnreadableDocument, read_document
+    from .paragraphs import split_paragraphs
 
     try:
         try:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Callable
 
-from .query import Counts, DocumentHit, Hit, around
+from .documents import around
+from .paths import from_printable, printable
+from .search import Counts, DocumentHit, Hit
 
 _MATCH = "\x1b[1;31m"
 _PATH = "\x1b[35m"
@@ -15,26 +18,44 @@ _RESET = "\x1b[0m"
 
 
 def display_path(path: str) -> str:
-    """The path relative to the working directory when it lies inside it."""
+    """A stored path as text shows it: printable (escaped, see paths.py),
+    relative to the working directory when it lies inside it."""
+    return printable(_shown(path))
+
+
+def null_terminated(path: str) -> bytes:
+    """A stored path for `--files --null`: the name's bytes as on disk,
+    unescaped, relative as display_path has it, and a NUL after it."""
+    return os.fsencode(_shown(path)) + b"\0"
+
+
+def _shown(path: str) -> str:
+    real = from_printable(path)
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(real)
     except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative
+        return real
+    return real if relative.startswith("..") else relative
 
 
-def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
-    """Wrap each span of text in before/after.
+def mark(
+    text: str, spans: list[tuple[int, int]], before: str, after: str, escape: Callable[[str], str] = str
+) -> str:
+    """Wrap each span of text in before/after; escape (for HTML, say) acts on
+    the pieces of text only, so the spans still count the text's characters.
 
     >>> mark("abc def", [(4, 7)], "[", "]")
     'abc [def]'
+    >>> import html
+    >>> mark("<a> b", [(4, 5)], "<mark>", "</mark>", escape=html.escape)
+    '&lt;a&gt; <mark>b</mark>'
     """
     out, last = [], 0
     for start, end in spans:
-        out.append(text[last:start])
-        out.append(before + text[start:end] + after)
+        out.append(escape(text[last:start]))
+        out.append(before + escape(text[start:end]) + after)
         last = end
-    out.append(text[last:])
+    out.append(escape(text[last:]))
     return "".join(out)
 
 
@@ -48,7 +69,7 @@ def _location(path: str, number: int, separator: str, color: bool) -> str:
 def reprint_note(hit: Hit) -> str | None:
     """What folding hid behind a hit, in words.
 
-    >>> from archive.query import Duplicate
+    >>> from archive.search import Duplicate
     >>> hit = Hit("/a", "", 1, "", 0.0, 1, 1, copies=3,
     ...           duplicates=[Duplicate("/b", 4), Duplicate("/c", 2)])
     >>> reprint_note(hit)
@@ -161,6 +182,15 @@ def search_summary(hits: list[Hit], limit: int) -> str:
     if len(hits) == limit:
         line += " (more with --offset or --limit)"
     return line
+
+
+def past_the_end(offset: int, total: int, noun: str) -> str:
+    """What an --offset past the last result says instead of nothing.
+
+    >>> past_the_end(50, 4, "paragraph")
+    ': --offset 50 is past the end, the search found 4 paragraphs'
+    """
+    return f": --offset {offset} is past the end, the search found {counted(total, noun)}"
 
 
 def json_line(
