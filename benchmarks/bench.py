@@ -178,17 +178,19 @@ def import_naive(sqlite_utils: str, tree: Path, db: Path) -> tuple[float, int]:
 def in_process_latency(db_path: Path) -> list[float]:
     """Seconds per query as `archive search` spends them: parse, FTS5 query,
     highlighting of the 20 hits shown; each query run IN_PROCESS_RUNS times."""
-    from archive import query as q
-    from archive.store import open_archive
+    from archive.highlight import Highlighter
+    from archive.query import parse
+    from archive.search import search
+    from archive.db import open_archive
 
     db = open_archive(str(db_path))
     timings = []
     for text in QUERIES:
         for _ in range(IN_PROCESS_RUNS):
             started = time.perf_counter()
-            parsed = q.parse(text)
-            highlighter = q.Highlighter(parsed)
-            for hit in q.search(db, parsed, limit=20):
+            parsed = parse(text)
+            highlighter = Highlighter(parsed)
+            for hit in search(db, parsed, limit=20):
                 highlighter.spans(hit.text)
             timings.append(time.perf_counter() - started)
     db.conn.close()

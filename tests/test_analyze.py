@@ -6,18 +6,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import analyze
-from archive.store import INDEX_TOKENIZER
+from archive import analyze, stemmer
+from archive.index import INDEX_TOKENIZER
 from archive.analyze import (
-    exact_form,
+    analyze_text,
     expand,
     expansion,
     normalize,
     stem,
-    stemmed_form,
     tokenize,
     words,
 )
+
+
+def exact_form(text: str) -> str:
+    return analyze_text(text)[1]
+
+
+def stemmed_form(text: str) -> str:
+    return analyze_text(text)[0]
 
 
 def analyzed(word: str) -> str:
@@ -229,7 +236,7 @@ def test_feminine_nouns_that_are_other_words_stay_apart(place, other):
 
 def _article_one_by_one(word: str) -> str:
     """_strip_article as the rule reads: each article group, longest first."""
-    for prefix in analyze._ARTICLE_PREFIXES:
+    for prefix in stemmer.ARTICLES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             return word[len(prefix):]
     if word.startswith("و") and len(word) >= 4:
@@ -239,10 +246,10 @@ def _article_one_by_one(word: str) -> str:
 
 def _pronoun_one_by_one(word: str) -> tuple[str, bool]:
     """_strip_pronoun as the rule reads: each pronoun, longest first."""
-    for pronoun in analyze._PRONOUNS:
+    for pronoun in stemmer.PRONOUNS:
         least = 4 if pronoun == "ه" else 2
-        if word.endswith(pronoun) and analyze._core_length(word) - len(pronoun) >= least:
-            return analyze._feminine(word[: -len(pronoun)]), True
+        if word.endswith(pronoun) and stemmer._core_length(word) - len(pronoun) >= least:
+            return stemmer._feminine(word[: -len(pronoun)]), True
     return word, False
 
 
@@ -253,12 +260,12 @@ _AFFIX_LETTERS = st.text(alphabet="والبكفلهمانيتدر", max_size=9)
 @settings(max_examples=2000, deadline=None)
 @given(_AFFIX_LETTERS)
 def test_affixes_are_found_as_the_rules_read(word):
-    assert analyze._strip_article(word) == _article_one_by_one(word)
-    assert analyze._strip_pronoun(word) == _pronoun_one_by_one(word)
+    assert stemmer._strip_article(word) == _article_one_by_one(word)
+    assert stemmer._strip_pronoun(word) == _pronoun_one_by_one(word)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=12) | st.text(st.characters(min_codepoint=0x600, max_codepoint=0x6FF), max_size=12))
 def test_word_parts_of_plain_letters_take_the_short_way(word):
     expected = tuple(analyze._NORMALIZED_WORD.findall(normalize(word))) if analyze._REMOVE.sub("", word) else ()
-    assert analyze.word_parts.__wrapped__(word) == expected
+    assert analyze.word_parts(word) == expected

@@ -70,3 +70,35 @@ def test_closed_output_pipe_ends_quietly(seeds_db):
         process.stdout.close()  # before it writes anything: its first write meets a closed pipe
         _, stderr = process.communicate()
         assert (process.returncode, stderr.decode()) == (141, ""), command
+
+
+def test_bare_archive_prints_the_help(run):
+    result = run()
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ") and "[OPTIONS] COMMAND [ARGS]..." in result.stdout
+    assert "search" in result.stdout and result.stderr == ""
+
+
+def test_an_error_is_a_click_exception_for_a_caller_of_the_group(tmp_path):
+    """Embedded (standalone_mode=False), the error reaches the caller as
+    click intends, with its message and exit status, not as sys.exit."""
+    import click
+    import pytest
+
+    from archive.cli import cli
+
+    with pytest.raises(click.ClickException) as raised:
+        cli.main(["search", "--db", str(tmp_path / "none.db"), "x"], standalone_mode=False)
+    assert raised.value.exit_code == 2
+    assert raised.value.format_message().startswith("no archive at ")
+
+
+def test_an_interrupted_command_says_so_in_one_line(run, seeds_db, monkeypatch):
+    from archive import search
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search, "search", interrupted)
+    result = run("search", "--db", seeds_db, "قوات")
+    assert (result.exit_code, result.stderr) == (2, "archive: error: interrupted\n")

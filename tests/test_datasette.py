@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import analyze, datasette_plugin
-from archive.query import highlight_spans, parse, search
+from archive.highlight import Highlighter
+from archive.query import parse
+from archive.search import search
 from conftest import SEEDS, SHARED_SEEDS
 
 # Arabic queries with affixes, diacritics, tatweel, hamza and letter variants,
@@ -145,7 +147,7 @@ def test_search_page_marks_the_words_archive_search_marks(archive_db):
     rows = search_page_rows(archive_db, text)
     assert len(rows) == len(hits) > 3
     for hit, row in zip(hits, rows):
-        expected = [hit.text[s:e] for s, e in highlight_spans(hit.text, parse(text))]
+        expected = [hit.text[s:e] for s, e in Highlighter(parse(text)).spans(hit.text)]
         marked = [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", row["marked_text"])]
         assert marked == expected
         assert html.unescape(re.sub(r"</?mark>", "", row["marked_text"])) == hit.text
@@ -171,7 +173,7 @@ def test_search_page_without_q_shows_the_form(archive_db):
 
 
 def test_search_page_warns_when_another_analyzer_built_the_archive(archive_db):
-    from archive.store import set_meta
+    from archive.db import set_meta
 
     assert "Warning" not in fetch_one(archive_db, "/archive/search").text
     set_meta(sqlite_utils.Database(archive_db), analyzer_version="0")
@@ -318,7 +320,7 @@ def test_without_the_plugin_the_archive_is_an_ordinary_database(archive_db, with
     # Stock search matches the index's normalized words: the written form in
     # normalized spelling (bare alef) is found, the spelling with hamza is not.
     rows = normalized.json()
-    assert rows and all("الامن" in analyze.exact_form(row["text"]).split() for row in rows)
+    assert rows and all("الامن" in analyze.analyze_text(row["text"])[1].split() for row in rows)
     assert as_typed.json() == []
     # ... and only that form: the plugin finds more (قوات الأمن with و, ل ...).
     stock = {row["id"] for row in rows}

@@ -7,11 +7,15 @@ take a paragraph that Saudi papers really reprinted from the wire.
 """
 
 import json
+import shutil
+import sqlite3
 import tarfile
 from collections import Counter
 
 import pytest
+from click.testing import CliRunner
 
+from archive.cli import cli
 from conftest import SEEDS, SHARED_CORPUS
 
 PLANT = str(SEEDS / "08-desalination-plant.txt")
@@ -20,6 +24,66 @@ COAST = str(SEEDS / "09-desalinated-water-coast.txt")
 
 def hits_of(result):
     return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+# The archives below are made once for this module and shared by its tests,
+# which only read them: a test that changes one takes a copy (copy_of).
+
+
+def import_folders(db, *folders):
+    for folder in folders:
+        result = CliRunner().invoke(cli, ["import", str(folder), "--db", str(db)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return db
+
+
+def state_of(db):
+    """What a test that changed a shared archive would have changed."""
+    conn = sqlite3.connect(db)
+    try:
+        return [
+            conn.execute(sql).fetchall()
+            for sql in (
+                "select * from archive_meta order by key",
+                "select count(*), max(id) from paragraphs",
+                "select count(*), max(id) from paragraphs_fts_docsize",
+            )
+        ]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def unchanged():
+    """Shares an archive among the module's tests, and fails at the end if one changed it."""
+    shared = {}
+
+    def share(db):
+        shared[db] = state_of(db)
+        return db
+
+    yield share
+    for db, before in shared.items():
+        assert state_of(db) == before, f"a test changed the shared archive {db}: copy_of() it"
+
+
+def copy_of(db, folder):
+    """A copy of an archive for a test to change (SQLite's backup: the
+    write-ahead log's pages too)."""
+    copy = folder / db.name
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return copy
+
+
+@pytest.fixture(scope="module")
+def seeds_db(tmp_path_factory, unchanged):
+    """An archive of the team's seeds (conftest's, made once for this module)."""
+    return unchanged(import_folders(tmp_path_factory.mktemp("seeds") / "seeds.db", SEEDS))
 
 
 def test_reprint_is_shown_once_with_its_other_copy(seeds_db, run):
@@ -152,8 +216,9 @@ def test_corpus_filter_by_paper_keeps_its_own_copies(reprints_db, run):
 def test_copies_are_the_matches_that_share_the_shown_ones_words(seeds_db, words):
     """A folded hit's copies, counted by fingerprint alone, are exactly the
     matching paragraphs with its words (as the unfolded search lists them)."""
-    from archive.query import parse, search
-    from archive.store import open_archive
+    from archive.query import parse
+    from archive.search import search
+    from archive.db import open_archive
 
     db = open_archive(str(seeds_db))
     query = parse(words)
@@ -165,25 +230,21 @@ def test_copies_are_the_matches_that_share_the_shown_ones_words(seeds_db, words)
     assert {hit.reprint: hit.copies for hit in folded} == matching
 
 
-@pytest.fixture
-def copies_db(tmp_path, run):
+@pytest.fixture(scope="module")
+def copies_db(tmp_path_factory, unchanged):
     """The seeds under ten folders, as if imported ten times under new names,
     and once more a few of them alone: texts with 10 and 11 copies.  The
     last folders by path are imported first, so that the copies of a text
     come out of the index (in rowid order) in the opposite order to the one
     search shows them in (by path)."""
-    import shutil
-
-    tree = tmp_path / "copies"
+    tree = tmp_path_factory.mktemp("copies")
     for copy in range(10):
         shutil.copytree(SEEDS, tree / f"copy{copy}")
     (tree / "extra").mkdir()
     for name in ("05-health-campaign.txt", "08-desalination-plant.txt"):
         shutil.copy(SEEDS / name, tree / "extra" / name)
-    db = tmp_path / "copies.db"
-    for folder in ["extra", *(f"copy{copy}" for copy in reversed(range(10)))]:
-        assert run("import", tree / folder, "--db", db).exit_code == 0
-    return db
+    folders = [tree / "extra", *(tree / f"copy{copy}" for copy in reversed(range(10)))]
+    return unchanged(import_folders(tree / "copies.db", *folders))
 
 
 def _ranking_statements(db):
@@ -201,13 +262,14 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
     reference ranks, numbers and folds every match in SQL.  Same hits, same
     copy of each shown (ties go to the first path), same counts; unfolded
     too, where the page ends inside a tie of copies."""
-    from archive import query as q
-    from archive.store import open_archive
+    from archive import search as q
+    from archive.query import parse, to_fts
+    from archive.db import open_archive
 
     if words == "-":
         words = "الماء OR المياه OR في"
     db = open_archive(str(copies_db))
-    query = q.parse(words)
+    query = parse(words)
     fast = q.search(db, query, limit=limit, offset=offset, fold_duplicates=fold)
     reference = q._search_all(db, query, limit, offset, None, "rank", fold)
     assert fast or offset
@@ -217,7 +279,7 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
 
 
 def test_import_counts_the_copies_of_each_text(copies_db):
-    from archive.store import COPIES_PER_TEXT, get_meta, open_archive
+    from archive.db import COPIES_PER_TEXT, get_meta, open_archive
 
     db = open_archive(str(copies_db))
     paragraphs, texts = db.execute("select count(*), count(distinct fingerprint) from paragraphs").fetchone()
@@ -225,15 +287,16 @@ def test_import_counts_the_copies_of_each_text(copies_db):
     assert float(get_meta(db)[COPIES_PER_TEXT]) == pytest.approx(paragraphs / texts, abs=0.001)
 
 
-def test_an_archive_of_copies_ranks_its_matches_once(copies_db):
+def test_an_archive_of_copies_ranks_its_matches_once(copies_db, tmp_path):
     """Ranking is the cost that grows with the archive.  The first ranking is
     sized by the copies the import counted, so that folding ten copies of
     every text does not leave the page short and rank everything again."""
-    from archive import query as q
-    from archive.store import COPIES_PER_TEXT, open_archive
+    from archive import search as q
+    from archive.query import parse, to_fts
+    from archive.db import COPIES_PER_TEXT, open_archive
 
-    db = open_archive(str(copies_db))
-    query = q.parse("في")
+    db = open_archive(str(copy_of(copies_db, tmp_path)))
+    query = parse("في")
     ran = _ranking_statements(db)
     hits = q.search(db, query, limit=20)
     assert len(hits) == 20 and all(hit.copies >= 10 for hit in hits)
@@ -247,20 +310,21 @@ def test_an_archive_of_copies_ranks_its_matches_once(copies_db):
     assert len(ran) == 2
 
 
-def test_index_entries_without_a_paragraph_take_no_place(seeds_db):
+def test_index_entries_without_a_paragraph_take_no_place(seeds_db, tmp_path):
     """An index out of step with `paragraphs` (which `archive check`
     reports) ranks entries that have no row to show: the page is filled
     from the next ones, as the reference, which joins every match, fills it."""
-    from archive import pipeline
-    from archive import query as q
-    from archive.store import open_archive
+    from archive import analyze, index
+    from archive import search as q
+    from archive.query import parse, to_fts
+    from archive.db import open_archive
 
-    db = open_archive(str(seeds_db))
-    query = q.parse("المياه")
+    db = open_archive(str(copy_of(seeds_db, tmp_path)))
+    query = parse("المياه")
     with db.conn:
-        terms, exact = pipeline.analyze_paragraph("المياه المياه المياه")
-        pipeline.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
-    assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": q.to_fts(query), "limit": 2})] == [990_001, 990_002]
+        terms, exact = analyze.analyze_text("المياه المياه المياه")
+        index.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
+    assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": to_fts(query), "limit": 2})] == [990_001, 990_002]
     for fold in (True, False):
         for limit in (1, 2, 5):
             fast = q.search(db, query, limit=limit, fold_duplicates=fold)

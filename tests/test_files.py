@@ -8,16 +8,14 @@ import os
 import pytest
 
 from archive.files import (
-    MAX_PARAGRAPH_CHARS,
     NotText,
     UnreadableDocument,
-    cut_long_paragraph,
     decode,
     find_files,
     read_document,
-    split_paragraphs,
     title_of,
 )
+from archive.paragraphs import MAX_PARAGRAPH_CHARS, cut_long_paragraph, split_paragraphs
 
 # Short realistic news sentences, in the letters both legacy code pages share
 # and in those only Windows-1256 has (its punctuation and marks).

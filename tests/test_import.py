@@ -10,7 +10,7 @@ import os
 import pytest
 import sqlite_utils
 
-from archive import files
+from archive import files, paragraphs
 
 ARTICLE = "وزارة الصحة تطلق حملة جديدة\n\nأعلنت وزارة الصحة عن حملة تطعيم في المدارس.\n\nوقال المتحدث إن الحملة تستمر شهرا.\n"
 
@@ -170,20 +170,20 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
     (tree / "empty.txt").write_bytes(b"")
     # One line with no break at all, a few times the paragraph limit.
     sentence = "قال المتحدث إن الاجتماع انتهى دون اتفاق. "
-    huge_text = sentence * (4 * files.MAX_PARAGRAPH_CHARS // len(sentence))
+    huge_text = sentence * (4 * paragraphs.MAX_PARAGRAPH_CHARS // len(sentence))
     (tree / "huge.txt").write_text(huge_text, encoding="utf-8")
 
     # A file removed after the walk listed it, before it is read.
-    import archive.store as store
+    import archive.importer as importer
 
-    real_carry_out = store._ImportRun.carry_out
+    real_carry_out = importer._ImportRun.carry_out
 
     def remove_then_import(self, plan, *args):
         if plan.path.name == "vanishing.txt":
             plan.path.unlink()
         return real_carry_out(self, plan, *args)
 
-    monkeypatch.setattr(store._ImportRun, "carry_out", remove_then_import)
+    monkeypatch.setattr(importer._ImportRun, "carry_out", remove_then_import)
     # Tests run as root, who can read anything: refuse one file the way a
     # file without read permission is refused.
     write_tree(tree, ["unreadable.txt"])
@@ -217,7 +217,7 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
         "select text from paragraphs where document_id = ? order by number", [docs["huge.txt"]["id"]]
     ).fetchall()
     assert len(pieces) >= 4
-    assert all(len(text) <= files.MAX_PARAGRAPH_CHARS for (text,) in pieces)
+    assert all(len(text) <= paragraphs.MAX_PARAGRAPH_CHARS for (text,) in pieces)
     assert " ".join(text for (text,) in pieces) == huge_text.strip()
     assert len(docs["huge.txt"]["title"]) <= files.MAX_TITLE_CHARS + 1
     assert summary(result) == (
@@ -234,7 +234,7 @@ def test_bad_folder_is_one_line_error_and_creates_nothing(tmp_path, run):
 
 
 def test_second_writer_is_refused_with_one_line(tmp_path, run):
-    from archive.store import writer_lock
+    from archive.db import writer_lock
 
     write_tree(tmp_path / "tree", ["a.txt"])
     db = tmp_path / "a.db"
@@ -331,7 +331,7 @@ def test_import_into_a_foreign_database_leaves_it_untouched(tmp_path, run, schem
 
 
 def test_long_paragraph_of_short_lines_is_cut_with_a_warning(tmp_path, run):
-    line = ("قال المتحدث إن الاجتماع انتهى دون اتفاق " * 3)[:99] + "."
+    line = ("قال المتحدث إن الاجتماع انتهى دون اتفاق " * 3)[:99] + "،"  # no line ends its sentence: one paragraph
     text = "عنوان الخبر\n\n" + "\n".join([line] * 200) + "\n"
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "long.txt").write_text(text, encoding="utf-8")
@@ -339,7 +339,7 @@ def test_long_paragraph_of_short_lines_is_cut_with_a_warning(tmp_path, run):
     result = run("import", tmp_path / "tree", "--db", db)
     assert result.exit_code == 0
     rows = [len(t) for (t,) in sqlite_utils.Database(db).execute("select text from paragraphs order by number")]
-    assert len(rows) > 3 and max(rows) <= files.MAX_PARAGRAPH_CHARS
+    assert len(rows) > 3 and max(rows) <= paragraphs.MAX_PARAGRAPH_CHARS
     assert f"long.txt: 1 paragraph longer than 10000 characters (the longest {200 * 101 - 1}): " in result.stderr
 
 

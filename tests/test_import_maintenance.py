@@ -22,7 +22,7 @@ def _reindex(db, analysis):
     for pid, text in db.execute("select id, text from paragraphs").fetchall():
         db.execute(
             "insert into paragraphs_fts (paragraphs_fts, rowid, terms, exact) values ('delete', ?, ?, ?)",
-            [pid, analyze.stemmed_form(text), analyze.exact_form(text)],
+            [pid, *analyze.analyze_text(text)],
         )
         db.execute("insert into paragraphs_fts (rowid, terms, exact) values (?, ?, ?)", [pid, *analysis(text)])
 
@@ -63,7 +63,7 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
         db.execute(f"alter table paragraphs drop column {column}")
         db["paragraphs"].add_column(column, str)
     for pid, text in db.execute("select id, text from paragraphs").fetchall():
-        db["paragraphs"].update(pid, {"terms": analyze.stemmed_form(text), "exact": analyze.exact_form(text)})
+        db["paragraphs"].update(pid, dict(zip(("terms", "exact"), analyze.analyze_text(text))))
     db["paragraphs"].enable_fts(["terms", "exact"], fts_version="FTS5", create_triggers=True)
     db["archive_meta"].upsert({"key": "schema_version", "value": "1"}, pk="key")
     db.conn.commit()
@@ -162,7 +162,7 @@ def test_check_and_rebuild_refuse_what_is_not_an_archive(tmp_path, run):
 
 
 def test_rebuild_is_refused_while_an_import_writes(seeds_db, run):
-    from archive.store import writer_lock
+    from archive.db import writer_lock
 
     with writer_lock(str(seeds_db)):
         result = run("rebuild", "--db", seeds_db)

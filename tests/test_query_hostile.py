@@ -4,9 +4,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.query import QueryError, highlight_spans, parse, search, to_fts
+from archive.highlight import Highlighter
+from archive.query import QueryError, parse, to_fts
+from archive.search import search
 from archive.sqlite import sqlite3
-from archive.store import open_archive
+from archive.db import open_archive
 
 HOSTILE = [
     '"',
@@ -60,7 +62,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory):
-    from archive.store import import_folder
+    from archive.importer import import_folder
     from conftest import SEEDS
 
     path = tmp_path_factory.mktemp("hostile") / "a.db"
@@ -78,7 +80,7 @@ def run_query(db, text, exact=False):
         assert str(error) and "\n" not in str(error)
         return None
     for hit in hits:
-        for start, end in highlight_spans(hit.text, query):
+        for start, end in Highlighter(query).spans(hit.text):
             assert 0 <= start < end <= len(hit.text)
     return hits
 

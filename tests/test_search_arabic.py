@@ -9,7 +9,7 @@ import pytest
 from conftest import SEEDS, SHARED_SEEDS
 
 from archive.analyze import written_words
-from archive.files import split_paragraphs
+from archive.paragraphs import split_paragraphs
 
 PREFIX = "(?:[وف]?[بكل]?ال|[وف]?لل|[وف]?[بكل]?)"
 PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كن|نا)"
@@ -178,14 +178,15 @@ def test_mistyped_option_is_an_error_not_an_excluded_word(run, seeds_db):
 def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch):
     """Datasette keeps a Highlighter per recent query; its memory of decided
     words is capped, and past the cap it still marks what a new one would."""
-    from archive import query as q
+    from archive import highlight as q
+    from archive.query import parse
 
     monkeypatch.setattr(q, "_DECIDED_WORDS", 7)
     texts = [p for path in sorted(SEEDS.glob("*.txt")) for p in split_paragraphs(path.read_text(encoding="utf-8"))]
     for words in ["المياه", "قوات", "تحلي*", '"محطة التحلية"']:
-        kept = q.Highlighter(q.parse(words))
+        kept = q.Highlighter(parse(words))
         marked = [kept.spans(text) for text in texts]
-        assert marked == [q.Highlighter(q.parse(words)).spans(text) for text in texts]
+        assert marked == [q.Highlighter(parse(words)).spans(text) for text in texts]
         assert any(marked)
         # Decisions are forgotten whenever a text's words would pass the
         # cap: what is kept is at most the cap, or one text's words.
@@ -198,12 +199,13 @@ def test_a_highlighter_forgetting_in_another_thread_leaves_marks_whole(monkeypat
     """Datasette's threads share a highlighter per query: one of them
     forgetting (past the cap) while another marks a text must not take
     the other's decisions away before it has read them."""
-    from archive import query as q
+    from archive import highlight as q
+    from archive.query import parse
 
     text = "وقالت القوات إن القوات انتشرت"
-    expected = q.Highlighter(q.parse("قوات")).spans(text)
+    expected = q.Highlighter(parse("قوات")).spans(text)
     assert expected == [(6, 12), (16, 22)]
-    shared = q.Highlighter(q.parse("قوات"))
+    shared = q.Highlighter(parse("قوات"))
     decide = shared._decide
 
     def decide_while_another_thread_forgets(*args):

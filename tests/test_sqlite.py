@@ -10,7 +10,7 @@ import sqlite_utils.utils
 from datasette.utils import sqlite as datasette_sqlite
 
 from archive.sqlite import sqlite3
-from archive.store import open_archive, open_reader
+from archive.db import open_archive, open_reader
 
 from conftest import SEEDS
 

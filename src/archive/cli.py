@@ -19,48 +19,67 @@ from .sqlite import sqlite3
 DB_OPTION_HELP = "Archive database (default: $ARCHIVE_DB or ./archive.db)."
 
 
-class ArchiveGroup(click.Group):
-    """Turns expected failures into one line on stderr and exit status 2."""
+class Failure(click.ClickException):
+    """An error the user can act on: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"archive: error: {self.format_message()}", file=file, err=True)
+
+
+@contextlib.contextmanager
+def _expected_failures():
+    """The failures a command can meet, as a Failure: never a traceback."""
+    from .db import ArchiveError
+    from .query import QueryError
+
+    try:
+        yield
+    except (ArchiveError, QueryError) as error:
+        raise Failure(str(error)) from None
+    except sqlite3.Error as error:
+        raise Failure(f"database error: {error}") from None
+    except BrokenPipeError:
+        _closed_pipe()
+    except OSError as error:
+        raise Failure(str(error)) from None
+    except KeyboardInterrupt:
+        raise Failure("interrupted") from None
+
+
+@contextlib.contextmanager
+def _usage_in_one_line():
+    """Click's usage errors as one line too, saying where the help is."""
+    try:
+        yield
+    except click.UsageError as error:
+        where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+        raise Failure(error.format_message() + where) from None
+
+
+class _OneLineUsage:
+    """Parsing whose usage errors end as a Failure."""
+
+    def parse_args(self, ctx, args):
+        with _usage_in_one_line():
+            return super().parse_args(ctx, args)
+
+
+class ArchiveCommand(_OneLineUsage, click.Command):
+    """A command whose expected failures click shows as any ClickException."""
 
     def invoke(self, ctx):
-        from .query import QueryError
-        from .store import ArchiveError
-
-        try:
+        with _expected_failures():
             return super().invoke(ctx)
-        except (ArchiveError, QueryError) as error:
-            _fail(str(error))
-        except sqlite3.Error as error:
-            _fail(f"database error: {error}")
-        except BrokenPipeError:
-            _closed_pipe()
-        except OSError as error:
-            _fail(str(error))
-        except KeyboardInterrupt:
-            _fail("interrupted")
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        """Click's usage errors as one line too, instead of usage + message."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            status = super().main(args, prog_name, complete_var, False, **extra)
-        except click.UsageError as error:
-            if type(error).__name__ == "NoArgsIsHelpError":  # bare `archive`
-                click.echo(error.ctx.get_help())
-                sys.exit(0)
-            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            _fail(error.format_message() + where)
-        except click.ClickException as error:
-            _fail(error.format_message())
-        except click.Abort:
-            _fail("interrupted")
-        sys.exit(status if isinstance(status, int) else 0)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"archive: error: {message}", err=True)
-    sys.exit(2)
+class ArchiveGroup(_OneLineUsage, click.Group):
+    command_class = ArchiveCommand
+
+    def resolve_command(self, ctx, args):
+        with _usage_in_one_line():
+            return super().resolve_command(ctx, args)
 
 
 def _closed_pipe() -> None:
@@ -75,20 +94,24 @@ def _closed_pipe() -> None:
 
 
 def _db_path(db: str | None) -> str:
-    from .store import default_db_path
+    from .db import default_db_path
 
     return db or default_db_path()
 
 
-@click.group(cls=ArchiveGroup)
+@click.group(cls=ArchiveGroup, invoke_without_command=True,
+             subcommand_metavar="COMMAND [ARGS]...")
 @click.version_option(__version__, prog_name="archive")
-def cli():
+@click.pass_context
+def cli(ctx):
     """A searchable archive of text documents, Arabic-aware.
 
     \b
       archive import seeds/
       archive search القوات
     """
+    if ctx.invoked_subcommand is None:  # bare `archive`: the help, no error
+        click.echo(ctx.get_help())
 
 
 @cli.command(name="import")
@@ -115,7 +138,9 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
       archive import ~/notes --glob '*.txt' --glob 'drafts/*' --hidden
       archive import old-files/ --encoding cp1256
     """
-    from .store import import_scanned, open_archive, scan_folder, writer_lock
+    from .db import open_archive, writer_lock
+    from .files import scan_folder
+    from .importer import import_scanned
 
     if encoding:
         import codecs
@@ -123,7 +148,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
         try:
             codecs.lookup(encoding)
         except LookupError:
-            _fail(f"unknown encoding: {encoding}")
+            raise Failure(f"unknown encoding: {encoding}") from None
 
     path = _db_path(db_path)
     interactive = sys.stderr.isatty()
@@ -176,7 +201,7 @@ def check(db_path):
       archive check --db news.db
     """
     from .maintenance import check as run_check
-    from .store import open_archive
+    from .db import open_archive
 
     path = _db_path(db_path)
     health = run_check(open_archive(path))
@@ -197,7 +222,7 @@ def rebuild(db_path):
       archive rebuild --db news.db
     """
     from .maintenance import rebuild as run_rebuild
-    from .store import open_archive, writer_lock
+    from .db import open_archive, writer_lock
 
     path = _db_path(db_path)
     db = open_archive(path)
@@ -214,7 +239,7 @@ COLOR_OPTION = click.option(
 
 def _open_for_reading(db_path: str | None):
     """The archive, with a warning on stderr when an older analyzer built it."""
-    from .store import analyzer_mismatch, open_reader
+    from .db import analyzer_mismatch, open_reader
 
     path = _db_path(db_path)
     db = open_reader(path)
@@ -260,8 +285,8 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     \b
     Words are ANDed; also:
       "a phrase"     the words in that order
-      a OR b         either word
-      -word, NOT w   without that word
+      a OR b         either word (a b OR c: a and either b or c)
+      -word, NOT w   without that word (in the whole query)
       prefix*        words starting with prefix
     A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
     written with or without diacritics, tatweel and hamza; --exact finds
@@ -278,43 +303,69 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
     from . import present
-    from .query import (Filters, context_of, count, fill_duplicates, find_document,
-                        Highlighter, matching_documents, one_snapshot, parse, search as run_search)
+    from .documents import find_document
+    from .filters import Filters
+    from .query import parse
 
     if files_only and count_only:
-        _fail("--files and --count cannot be used together")
+        raise Failure("--files and --count cannot be used together")
     if context and (files_only or count_only):
-        _fail("--context shows paragraphs: it cannot be used with --files or --count")
+        raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
     db = _open_for_reading(db_path)
     # Unknown options reach TERMS (so that -word can exclude a word); a
     # mistyped --option must not silently become one.
     for term in terms:
         if term.startswith("--") and len(term) > 2:
-            _fail(f"no such option: {term} (see 'archive search --help')")
+            raise Failure(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact)
     filters = Filters(
         paths=paths, document=find_document(db, document).path if document else None
     )
     colored = not as_json and present.use_color(color, sys.stdout)
-
     if count_only:
-        counts = count(db, query, filters)
-        click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
-        sys.exit(0 if counts.paragraphs else 1)
+        found = _print_counts(db, query, filters, as_json)
+    elif files_only:
+        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored)
+    else:
+        found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
+                                  context, as_json, colored)
+    sys.exit(0 if found else 1)
 
-    if files_only:
-        documents = matching_documents(db, query, limit, offset, filters, sort)
-        for found in documents:
-            click.echo(present.document_json_line(found) if as_json
-                       else present.format_document_hit(found, colored), color=colored)
-        more = " (more with --offset)" if len(documents) == limit else ""
-        click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
-        sys.exit(0 if documents else 1)
+
+def _print_counts(db, query, filters, as_json: bool) -> bool:
+    from . import present
+    from .search import count
+
+    counts = count(db, query, filters)
+    click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
+    return bool(counts.paragraphs)
+
+
+def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool) -> bool:
+    from . import present
+    from .search import count, matching_documents
+
+    documents = matching_documents(db, query, limit, offset, filters, sort)
+    for found in documents:
+        click.echo(present.document_json_line(found) if as_json
+                   else present.format_document_hit(found, colored), color=colored)
+    more = " (more with --offset)" if len(documents) == limit else ""
+    if offset and not documents:
+        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
+    click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
+    return bool(documents)
+
+
+def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
+                      as_json: bool, colored: bool) -> bool:
+    from . import present
+    from .highlight import Highlighter
+    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
     with one_snapshot(db.conn):
-        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=not show_duplicates)
+        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
     highlighter = Highlighter(query)
@@ -326,8 +377,12 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
-    click.echo(present.search_summary(hits, limit), err=True)
-    sys.exit(0 if hits else 1)
+    summary = present.search_summary(hits, limit)
+    if offset and not hits:
+        counts = count(db, query, filters)
+        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
+    click.echo(summary, err=True)
+    return bool(hits)
 
 
 @cli.command()
@@ -351,14 +406,14 @@ def show(document_path, db_path, paragraph, context, as_json, color):
       archive show --json /data/news/2015-07-21_okaz_00012.txt
     """
     from . import present
-    from .query import around, find_document, paragraphs_of
+    from .documents import around, find_document, paragraphs_of
 
     if context and not paragraph:
-        _fail("--context needs --paragraph N: the paragraphs around which one?")
+        raise Failure("--context needs --paragraph N: the paragraphs around which one?")
     db = _open_for_reading(db_path)
     document = find_document(db, document_path)
     if paragraph and paragraph > document.paragraphs:
-        _fail(f"{document_path} has {present.counted(document.paragraphs, 'paragraph')}: "
+        raise Failure(f"{document_path} has {present.counted(document.paragraphs, 'paragraph')}: "
               f"there is no paragraph {paragraph}")
     texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
     colored = not as_json and present.use_color(color, sys.stdout)
@@ -384,7 +439,7 @@ def stats(db_path, as_json):
     import json
 
     from . import present
-    from .query import stats as archive_stats
+    from .documents import stats as archive_stats
 
     path = _db_path(db_path)
     facts = archive_stats(_open_for_reading(path), path)

@@ -2,8 +2,7 @@
 
 Loaded by Datasette through the `datasette` entry point in pyproject.toml, so
 installing archive is enough.  It only acts on databases that are archives
-(they have the tables archive_meta and paragraphs_fts); every other database
-is left as Datasette shows it.
+(see db.is_archive); every other database is left as Datasette shows it.
 
 What it adds to an archive database:
 
@@ -27,17 +26,19 @@ import functools
 import html
 import os
 import re
+from typing import Callable
 from urllib.parse import parse_qsl, urlencode
 
 import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_decode
 
-from .query import Highlighter, QueryError, fts_expression, parse
+from . import db as archive_db
+from .highlight import Highlighter
+from .present import mark
+from .query import MATCH_NOTHING, QueryError, fts_expression, parse
 from .sqlite import sqlite3
 
-# An FTS5 expression that is valid and matches no row: the empty phrase.
-MATCH_NOTHING = '""'
 # Most paragraphs the search page shows; the highlighting is computed only for
 # these, not for every match.
 SEARCH_PAGE_LIMIT = 100
@@ -119,13 +120,7 @@ def marked_html(text, query_text) -> str | None:
         spans = _highlighter(str(query_text or "")).spans(text)
     except QueryError:
         spans = []
-    out, last = [], 0
-    for start, end in spans:
-        out.append(html.escape(text[last:start]))
-        out.append(_MARK_OPEN + html.escape(text[start:end]) + _MARK_CLOSE)
-        last = end
-    out.append(html.escape(text[last:]))
-    return "".join(out)
+    return mark(text, spans, _MARK_OPEN, _MARK_CLOSE, escape=html.escape)
 
 
 _MARK_TAG = re.compile("(</?mark>)")
@@ -153,33 +148,28 @@ def safe_marked_html(value: str) -> markupsafe.Markup:
 # --- which databases are archives ---------------------------------------------
 
 
-def connection_is_archive(conn: sqlite3.Connection) -> bool:
-    names = {
-        row[0]
-        for row in conn.execute("select name from sqlite_master where type = 'table'")
-    }
-    return {"archive_meta", "paragraphs_fts"} <= names
-
-
 # Database file path → whether it is an archive.  Filled from the file itself
 # and from every connection Datasette prepares.
 _archive_files: dict[str, bool] = {}
 
 
-def _file_is_archive(path: str) -> bool:
-    known = _archive_files.get(path)
-    if known is not None:
-        return known
+def _read_only(path: str, read: Callable[[sqlite3.Connection], object], failed: object):
+    """read(connection) on the database file, opened read-only; failed if it cannot be read."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            found = connection_is_archive(conn)
+            return read(conn)
         finally:
             conn.close()
     except sqlite3.Error:
-        found = False
-    _archive_files[path] = found
-    return found
+        return failed
+
+
+def _file_is_archive(path: str) -> bool:
+    known = _archive_files.get(path)
+    if known is None:
+        known = _archive_files[path] = _read_only(path, archive_db.is_archive, False)
+    return known
 
 
 def is_archive_database(datasette, database: str | None) -> bool:
@@ -199,7 +189,7 @@ def prepare_connection(conn, database, datasette):
     # trylast: Datasette's own prepare_connection registers its escape_fts;
     # ours must come after it to replace it on this connection.
     try:
-        archive = connection_is_archive(conn)
+        archive = archive_db.is_archive(conn)
     except sqlite3.Error:
         return
     db = datasette.databases.get(database)
@@ -233,29 +223,15 @@ def _search_query(built_with: str | None = None) -> dict:
     }
 
 
-def analyzer_mismatch(datasette, database: str) -> str | None:
+def _other_analyzer(datasette, database: str) -> str | None:
     """The analyzer version the archive was built with, if it is not ours."""
-    from .analyze import ANALYZER_VERSION
-
-    path = datasette.databases[database].path
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = conn.execute(
-                "select value from archive_meta where key = 'analyzer_version'"
-            ).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    built_with = row[0] if row else None
-    return built_with if built_with != ANALYZER_VERSION else None
+    return _read_only(datasette.databases[database].path, archive_db.analyzer_mismatch, None)
 
 
 @hookimpl
 def canned_queries(datasette, database):
     if is_archive_database(datasette, database):
-        return {"search": _search_query(analyzer_mismatch(datasette, database))}
+        return {"search": _search_query(_other_analyzer(datasette, database))}
     return None
 
 
@@ -272,7 +248,7 @@ def startup(datasette):
                 continue
             if not _has_hook("canned_queries"):
                 add_query = datasette.add_query
-                query = _search_query(analyzer_mismatch(datasette, name))
+                query = _search_query(_other_analyzer(datasette, name))
                 arguments = _accepted_arguments(add_query, query)
                 await _maybe_await(add_query(name, "search", **arguments))
             if not _has_hook("get_metadata"):
@@ -476,18 +452,17 @@ def serve(db_path: str, port: int) -> None:
 
     from datasette.cli import cli as datasette_cli
 
-    from .store import ArchiveError, open_archive
-
-    open_archive(db_path).conn.close()
+    archive_db.open_archive(db_path).conn.close()
     # Say so plainly if the port is taken, rather than through the server's log.
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
-            raise ArchiveError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
+            raise archive_db.ArchiveError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
     datasette_cli.main(
         ["serve", db_path, "--host", "127.0.0.1", "--port", str(port),
-         # A word in most paragraphs takes over a second to rank on 30k articles.
+         # Ranking a word found in most paragraphs of a large archive takes longer
+         # than Datasette's default limit.
          "--setting", "sql_time_limit_ms", str(SERVE_TIME_LIMIT_MS)],
         prog_name="datasette", standalone_mode=False,
     )

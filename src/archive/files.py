@@ -1,5 +1,5 @@
-"""Reading documents: which files to take from a folder, how to decode them and
-how to cut them into paragraphs."""
+"""Reading documents: which files to take from a folder and how to decode them
+(their paragraphs: see paragraphs.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,6 @@ _SNIFF_BYTES = 8192
 # A file this big is almost certainly not a document; reading it whole would
 # only exhaust memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
-# One paragraph row stays small enough to show and to highlight; longer runs
-# of text (a file with no line breaks at all) are cut at sentence or word ends.
-MAX_PARAGRAPH_CHARS = 10_000
 MAX_TITLE_CHARS = 200
 # Legacy code pages our users' Arabic files come in: bytes that are not UTF-8
 # are read as one of these.  Left free to choose, charset-normalizer took
@@ -272,65 +269,6 @@ def describe_os_error(error: BaseException, path: Path) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
-_BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n")
-
-
-def split_paragraphs(text: str, cut: list[int] | None = None) -> list[str]:
-    """Cut text into paragraphs: at blank lines where the text has any,
-    otherwise one paragraph per line.  Whitespace is trimmed, empty ones
-    dropped, and one longer than MAX_PARAGRAPH_CHARS is cut in pieces (its
-    length is appended to cut, when given).
-
-    >>> split_paragraphs("one\\ntwo\\n\\nthree\\n")
-    ['one\\ntwo', 'three']
-    >>> split_paragraphs("one\\r\\n  two  \\n")
-    ['one', 'two']
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    pieces = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
-    paragraphs = []
-    for piece in pieces:
-        piece = piece.strip()
-        if len(piece) > MAX_PARAGRAPH_CHARS:
-            paragraphs.extend(cut_long_paragraph(piece))
-            if cut is not None:
-                cut.append(len(piece))
-        elif piece:
-            paragraphs.append(piece)
-    return paragraphs
-
-
-_SENTENCE_END = re.compile(r"[.!?؟۔…]+[\"'»”)]*\s")
-_SPACE = re.compile(r"\s")
-
-
-def cut_long_paragraph(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
-    """Cut text into pieces of at most limit characters, each ending at the
-    last sentence end in the second half of its window, else at the last
-    space, else (one endless word) exactly at the limit.
-
-    >>> cut_long_paragraph("One two. Three four five. Six", limit=14)
-    ['One two.', 'Three four', 'five. Six']
-    """
-    pieces = []
-    start = 0  # an offset, not a shrinking copy: copying the rest each time is quadratic
-    while len(text) - start > limit:
-        window = text[start:start + limit + 1]
-        cut = _last_end(_SENTENCE_END, window, limit // 2) or _last_end(_SPACE, window, limit // 2) or limit
-        pieces.append(window[:cut].rstrip())
-        start += cut
-        while start < len(text) and text[start].isspace():
-            start += 1
-    if start < len(text):
-        pieces.append(text[start:])
-    return pieces
-
-
-def _last_end(pattern: re.Pattern, window: str, start: int) -> int:
-    ends = [m.end() for m in pattern.finditer(window, start)]
-    return ends[-1] if ends else 0
-
-
 def title_of(text: str) -> str:
     """First non-empty line, trimmed, and cut at a word end if very long.
 
@@ -344,3 +282,52 @@ def title_of(text: str) -> str:
                 line = line[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
             return line
     return ""
+
+
+# --- the files of a folder ----------------------------------------------------
+
+
+@dataclass
+class FileScan:
+    """The candidate files under a folder, walked as they are imported: the
+    list of paths is never held, whatever the tree's size."""
+
+    root: Path  # resolved
+    include_hidden: bool = False
+    patterns: tuple[str, ...] = ()
+
+    def files(self, on_error: Callable[[str, str], None] | None = None) -> Iterator[Path]:
+        """The files, in the walk's order; on_error(folder, why) for a folder
+        that cannot be listed."""
+        return find_files(self.root, self.include_hidden, self.patterns, on_error=on_error)
+
+    def count(self) -> int:
+        """How many files there are (a walk of its own, for a progress bar)."""
+        return sum(1 for _ in self.files())
+
+    def taken_as_itself(self, resolved: str) -> bool:
+        """Whether the walk reaches this real path as a file of its own: one
+        it lists, in folders it can list."""
+        path = Path(resolved)
+        if not walked(path, self.root, self.include_hidden, self.patterns):
+            return False
+        for folder in [self.root, *path.relative_to(self.root).parents[-2::-1]]:
+            try:
+                os.scandir(self.root / folder).close()
+            except OSError:
+                return False
+        return True
+
+
+def scan_folder(
+    root: str | os.PathLike, include_hidden: bool = False, patterns: Iterable[str] = ()
+) -> FileScan:
+    """The scan of a folder; FileNotFoundError or NotADirectoryError, with a
+    message for the user, when root is not one."""
+    try:
+        resolved = Path(root).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise FileNotFoundError(f"{printable(root)}: no such folder") from None
+    if not resolved.is_dir():
+        raise NotADirectoryError(f"{printable(root)} is not a folder")
+    return FileScan(resolved, include_hidden, tuple(patterns))

@@ -1,23 +1,25 @@
-"""The import hot path: paragraph analysis, a worker on the second core, and
-the search index written in bulk.
+"""The import's read-ahead: a worker process on the second core reads,
+decodes, splits and analyzes files ahead of the importer, which writes them.
 
-`analyze.exact_form` and `analyze.stemmed_form` define the two analyzed
-forms of a paragraph that the search index holds (`exact` and `terms`); this
-module computes the same two strings faster, for the import of many
-documents: each distinct written word is normalized and stemmed once, as a
-news corpus repeats a few hundred thousand written words millions of times.
-tests/test_speed_equivalence.py pins that the output is identical to the
-straightforward path, on real and on arbitrary text.
+The importer decides what to do with each file (new, changed, unchanged, not
+text...) a few hundred files ahead of writing it, and the worker reads the
+files to be read among those (see Ahead) and hands each document back ready
+to store.  The importer reads files too, the farthest ones, whenever it
+would otherwise wait for the worker.  The worker is a plain child process
+talking pickles over its stdin/stdout: it inherits no file descriptor (the
+writer lock stays the importer's alone) and it exits as soon as its stdin
+closes, that is when the importer ends in any way, kill -9 included.  It is
+started only once enough files need reading: a re-import of an unchanged
+tree never starts it.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import itertools
 import hashlib
 import io
-import operator
+import itertools
 import os
 import pickle
 import signal
@@ -25,91 +27,10 @@ import sys
 from typing import Callable, Iterable, Iterator
 
 from . import analyze
+from .analyze import analyze_text
 
-# Distinct written words kept analyzed, at most; memory stays bounded on any
-# corpus.  The cache has two generations: when the young one is full it
-# becomes the old one, the old one is dropped, and a word met again is moved
-# from the old to the young one (a copy, not an analysis).  So the words in
-# use stay, whatever the corpus's size: clearing it all when full cost a
-# third of the analysis on 30,000 articles.  About 250 bytes a word.
-CACHE_WORDS = 50_000
-# The worker's cache: it analyzes most documents.
+# The worker's analysis cache (see analyze.CACHE_WORDS): it analyzes most documents.
 WORKER_CACHE_WORDS = 100_000
-
-# Distinct written word → (its normalized form(s), its stem(s)), each joined
-# by spaces ("" for a word that normalizes to nothing).  Most words are
-# already normalized and are their own stem: the three are then one string
-# object.  One look-up gives both: the table is far bigger than the CPU's
-# caches, and a look-up mostly waits for memory.
-_analysis: dict[str, tuple[str, str]] = {}
-_old_analysis: dict[str, tuple[str, str]] = {}
-
-
-def _learn(raws: list[str]) -> list[tuple[str, str]]:
-    """Every word's (exact, terms), analyzing those not seen yet as
-    tokenize() and stem() would.  The words in hand are looked up one by one,
-    once: a set of the missing ones and a second look-up of them all cost as
-    much as the analysis of a new word."""
-    global _analysis, _old_analysis
-    if len(_analysis) >= CACHE_WORDS // 2:
-        _old_analysis, _analysis = _analysis, {}
-    young, known, old = _analysis, _analysis.get, _old_analysis.get
-    found = []
-    for raw in raws:
-        pair = known(raw)
-        if pair is None:
-            pair = old(raw) or _analyze_word(raw)
-            young[raw] = pair
-        found.append(pair)
-    return found
-
-
-def _analyze_word(raw: str) -> tuple[str, str]:
-    """(exact, terms) of one written word, by the functions behind analyze's
-    own caches: this cache holds their results already, and one copy of the
-    vocabulary is enough memory."""
-    if analyze._NORMALIZED_ARABIC.fullmatch(raw):
-        # Most new words: Arabic letters that normalization leaves alone.
-        terms = analyze.stem_arabic(raw)
-        return raw, raw if terms == raw else terms
-    parts = analyze.word_parts.__wrapped__(raw)
-    if len(parts) == 1:  # nearly always
-        exact = parts[0]
-        terms = analyze.stem.__wrapped__(exact)
-    else:
-        exact = " ".join(parts)
-        terms = " ".join([analyze.stem.__wrapped__(part) for part in parts])
-    exact = raw if exact == raw else exact
-    return exact, exact if terms == exact else terms
-
-
-def analyze_paragraph(text: str) -> tuple[str, str]:
-    """(terms, exact) of a paragraph: stemmed_form(text), exact_form(text).
-
-    >>> analyze_paragraph("وَالقُوّاتُ الأمريكيـــة")
-    ('قوه امريكي', 'والقوات الامريكيه')
-    """
-    raws = analyze.raw_words(text)
-    if not raws:
-        return "", ""
-    # Every word's analysis in one call made in C: a tuple of (exact, terms),
-    # or the one pair itself for a single word.
-    look_up = operator.itemgetter(*raws)
-    try:
-        found = look_up(_analysis)
-    except KeyError:
-        found = _learn(raws)
-        if len(raws) == 1:
-            found = found[0]
-    if len(raws) == 1:
-        exact, terms = found
-    else:
-        exacts, stems = zip(*found)
-        exact, terms = " ".join(exacts), " ".join(stems)
-    # A word that normalizes to nothing (marks alone) left a space too many.
-    if "  " in exact or exact[:1] == " " or exact[-1:] == " ":
-        exact, terms = " ".join(filter(None, exact.split(" "))), " ".join(filter(None, terms.split(" ")))
-    return terms, exact
 
 
 def fingerprint(exact: str) -> str:
@@ -117,94 +38,30 @@ def fingerprint(exact: str) -> str:
     return hashlib.sha1(exact.encode("utf-8")).hexdigest()[:16]
 
 
-# (terms, exact, fingerprint) of one paragraph; terms and exact may be UTF-8.
+# (terms, exact, fingerprint) of one paragraph, as the index stores it (see
+# index.py); terms and exact may be UTF-8.
 Analyzed = tuple[str | bytes, str | bytes, str]
 
 
 def analyze_paragraphs(paragraphs: Iterable[str]) -> list[Analyzed]:
     analyzed = []
     for text in paragraphs:
-        terms, exact = analyze_paragraph(text)
+        terms, exact = analyze_text(text)
         analyzed.append((terms, exact, fingerprint(exact)))
     return analyzed
 
-
-# --- the search index ---------------------------------------------------------
-#
-# paragraphs_fts is an external-content FTS5 table over `paragraphs`, whose
-# two columns, `terms` and `exact`, are not stored anywhere else: they are
-# computed from the paragraph's text, here at import, and again from the same
-# text when a paragraph is removed (FTS5 must be told the words it indexed).
-# So the archive keeps the text once, not three times; the index is written by
-# archive alone (no triggers), and `archive check` compares it with a fresh
-# analysis of every paragraph.  A document's rows and index entries are
-# written in the same transaction: every commit holds them in step, so a
-# kill -9 at any moment leaves a sound archive.
-
-INDEX = "paragraphs_fts"
-# Texts come as str, or as UTF-8 bytes from the worker: cast() makes either
-# TEXT (bytes are taken as the database's encoding, UTF-8), with no copy.
-_INDEX_ROW = f"insert into {INDEX} (rowid, terms, exact) values (?, cast(? as text), cast(? as text))"
-_UNINDEX_ROW = f"insert into {INDEX} ({INDEX}, rowid, terms, exact) values ('delete', ?, ?, ?)"
-_INSERT = "insert into paragraphs (document_id, number, text, fingerprint) values (?, ?, cast(? as text), ?)"
-
-
-def insert_paragraphs(
-    conn, document_id: int, paragraphs: list[str] | list[bytes], analyzed: list[Analyzed] | None = None
-) -> None:
-    """Write one document's paragraphs, and index them."""
-    if not paragraphs:
-        return
-    if analyzed is None:
-        analyzed = analyze_paragraphs(paragraphs)
-    conn.executemany(
-        _INSERT,
-        [(document_id, number, text, fp) for number, (text, (_, _, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
-    )
-    # A rowid table gives each new row the largest rowid plus one: the
-    # document's paragraphs hold the ids that end at the last one inserted.
-    first = conn.execute("select last_insert_rowid()").fetchone()[0] - len(paragraphs) + 1
-    index_paragraphs(conn, [(first + i, terms, exact) for i, (terms, exact, _) in enumerate(analyzed)])
-
-
-def index_paragraphs(conn, rows: list[tuple[int, str | bytes, str | bytes]]) -> None:
-    """Index paragraphs: (id, terms, exact) each."""
-    conn.executemany(_INDEX_ROW, rows)
-
-
-def delete_document_paragraphs(conn, document_id: int) -> None:
-    """Remove a document's paragraphs, from the index first."""
-    rows = conn.execute("select id, text from paragraphs where document_id = ?", [document_id]).fetchall()
-    conn.executemany(_UNINDEX_ROW, [(pid, *analyze_paragraph(text)) for pid, text in rows])
-    conn.execute("delete from paragraphs where document_id = ?", [document_id])
-
-
-# --- the second core: reading and analysis ahead of the writer ----------------
-#
-# The importer decides what to do with each file (new, changed, unchanged, not
-# text...) a few hundred files ahead of writing it, and a worker process
-# reads, decodes, splits and analyzes files to be read among those (see
-# Ahead), and hands each document back ready to store.  The importer reads
-# files too, the farthest ones, whenever it would otherwise wait for the
-# worker.  The worker is a plain child process talking pickles over its
-# stdin/stdout: it inherits no file descriptor (the writer lock stays ours
-# alone) and it exits as soon as its stdin closes, that is when the importer
-# ends in any way, kill -9 included.  It is started only
-# once enough files need reading: a re-import of an unchanged tree never
-# starts it.
 
 # Files to read before a worker is worth starting.
 PREFETCH_MIN_FILES = 64
 # Files decided at once (one look-up in the archive for them all).
 PLAN_BATCH = 64
 # Files decided ahead of the importer: bounds the work done ahead, and so the
-# memory it holds (about 10 KB a file).
+# memory it holds.
 PREFETCH_WINDOW = 512
 # Files the worker may have in hand, read or not, the nearest ones: enough
-# for it to work through most of the importer's longest pause (a commit takes
-# a quarter of a second, about 400 files; twice that cost 5 MB more at the
-# peak and nothing measurable in time), and fewer than the window, whose far
-# end is the importer's own to read while it would otherwise wait.
+# for it to work through most of the importer's longest pause (a commit), and
+# fewer than the window, whose far end is the importer's own to read while it
+# would otherwise wait.
 WORKER_QUEUE = 256
 # The worker's answers wait in its pipe until the importer takes them: a pipe
 # this big (or as big as the system allows) saves system calls.
@@ -216,7 +73,8 @@ def _prepare(path: str, encoding: str | None):
     raised, or the document (without its text), its paragraphs, the lengths
     of the paragraphs cut short and their analysis; None on anything
     unexpected (the importer reads the file again)."""
-    from .files import UnreadableDocument, read_document, split_paragraphs
+    from .files import UnreadableDocument, read_document
+    from .paragraphs import split_paragraphs
 
     try:
         try:
@@ -227,9 +85,8 @@ def _prepare(path: str, encoding: str | None):
         paragraphs = split_paragraphs(doc.text, cut)
         doc.text = ""  # the importer needs the paragraphs only: half the bytes to send
         analyzed = analyze_paragraphs(paragraphs)
-        # As UTF-8, which the importer stores as it is (see _INSERT): str
-        # would be decoded from the pipe and encoded again for SQLite, a
-        # tenth of the importer's time.
+        # As UTF-8, which the importer stores as it is (see index.py): str
+        # would be decoded from the pipe and encoded again for SQLite.
         return (
             doc,
             [text.encode() for text in paragraphs],
@@ -246,10 +103,8 @@ def _serve() -> None:
 
     Answers the importer has not taken yet wait here, not in the pipe: the
     worker never blocks on a full pipe, and goes on with the files it was
-    given while the importer is busy (a commit takes a quarter of a second,
-    a full pipe about a tenth)."""
-    global CACHE_WORDS
-    CACHE_WORDS = WORKER_CACHE_WORDS
+    given while the importer is busy (a commit)."""
+    analyze.CACHE_WORDS = WORKER_CACHE_WORDS
     # Ctrl-C reaches the whole process group: the importer handles it, and
     # closing the pipe ends this loop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

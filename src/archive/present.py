@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Callable
 
-from .query import Counts, DocumentHit, Hit, around
+from .documents import around
+from .search import Counts, DocumentHit, Hit
 
 _MATCH = "\x1b[1;31m"
 _PATH = "\x1b[35m"
@@ -23,18 +25,24 @@ def display_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
-    """Wrap each span of text in before/after.
+def mark(
+    text: str, spans: list[tuple[int, int]], before: str, after: str, escape: Callable[[str], str] = str
+) -> str:
+    """Wrap each span of text in before/after; escape (for HTML, say) acts on
+    the pieces of text only, so the spans still count the text's characters.
 
     >>> mark("abc def", [(4, 7)], "[", "]")
     'abc [def]'
+    >>> import html
+    >>> mark("<a> b", [(4, 5)], "<mark>", "</mark>", escape=html.escape)
+    '&lt;a&gt; <mark>b</mark>'
     """
     out, last = [], 0
     for start, end in spans:
-        out.append(text[last:start])
-        out.append(before + text[start:end] + after)
+        out.append(escape(text[last:start]))
+        out.append(before + escape(text[start:end]) + after)
         last = end
-    out.append(text[last:])
+    out.append(escape(text[last:]))
     return "".join(out)
 
 
@@ -48,7 +56,7 @@ def _location(path: str, number: int, separator: str, color: bool) -> str:
 def reprint_note(hit: Hit) -> str | None:
     """What folding hid behind a hit, in words.
 
-    >>> from archive.query import Duplicate
+    >>> from archive.search import Duplicate
     >>> hit = Hit("/a", "", 1, "", 0.0, 1, 1, copies=3,
     ...           duplicates=[Duplicate("/b", 4), Duplicate("/c", 2)])
     >>> reprint_note(hit)
@@ -161,6 +169,15 @@ def search_summary(hits: list[Hit], limit: int) -> str:
     if len(hits) == limit:
         line += " (more with --offset or --limit)"
     return line
+
+
+def past_the_end(offset: int, total: int, noun: str) -> str:
+    """What an --offset past the last result says instead of nothing.
+
+    >>> past_the_end(50, 4, "paragraph")
+    ': --offset 50 is past the end, the search found 4 paragraphs'
+    """
+    return f": --offset {offset} is past the end, the search found {counted(total, noun)}"
 
 
 def json_line(

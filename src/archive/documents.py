@@ -1,0 +1,105 @@
+"""Reading an archive's documents: one by its path, its paragraphs, and the
+archive's sizes."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, NamedTuple
+
+from .db import ArchiveError, get_meta
+
+if TYPE_CHECKING:  # any object with sqlite_utils.Database's execute
+    import sqlite_utils
+
+
+@dataclass
+class StoredDocument:
+    id: int
+    path: str
+    title: str
+    paragraphs: int
+
+
+def find_document(db: sqlite_utils.Database, path: str) -> StoredDocument:
+    """The archived document at a path given as at import (resolved, so a
+    relative path or one through a symlink finds it too)."""
+    try:
+        resolved = str(Path(path).expanduser().resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        resolved = os.path.abspath(path)
+    row = db.execute(
+        "select id, path, title, paragraphs from documents where path = ?", [resolved]
+    ).fetchone()
+    if row is None:
+        raise ArchiveError(f"{path} is not in the archive")
+    return StoredDocument(*row)
+
+
+def paragraphs_of(
+    db: sqlite_utils.Database, document_id: int, numbers: Iterable[int] | None = None
+) -> dict[int, str]:
+    """A document's paragraphs by number: all of them, or those numbered."""
+    sql = "select number, text from paragraphs where document_id = :id"
+    params: dict = {"id": document_id}
+    if numbers is not None:
+        sql += " and number in (select value from json_each(:numbers))"
+        params["numbers"] = json.dumps(sorted(set(numbers)))
+    return dict(db.execute(sql + " order by number", params).fetchall())
+
+
+def around(number: int, context: int) -> range:
+    """Paragraph numbers from `context` before to `context` after (from 1).
+
+    >>> list(around(2, 3))
+    [1, 2, 3, 4, 5]
+    """
+    return range(max(1, number - context), number + context + 1)
+
+
+class _Vocabulary(NamedTuple):
+    """One column of the search index: its distinct terms, and how often they stand."""
+
+    terms: int = 0
+    occurrences: int = 0
+
+
+def stats(db: sqlite_utils.Database, db_path: str) -> dict:
+    """Sizes and facts of the archive: documents, paragraphs, words, distinct
+    words and terms, bytes on disk, last import and analyzer version.
+
+    Words and terms come from the FTS index through an fts5vocab table made in
+    the TEMP schema, so nothing is added to the archive itself.
+    """
+    meta = get_meta(db)
+    documents = db.execute("select count(*) from documents").fetchone()[0]
+    paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
+    db.execute("create virtual table if not exists temp.archive_vocab using fts5vocab(main, paragraphs_fts, col)")
+    try:
+        vocab = {
+            column: _Vocabulary(terms, occurrences or 0)
+            for column, terms, occurrences in db.execute(
+                "select col, count(*), sum(cnt) from temp.archive_vocab group by col"
+            )
+        }
+    finally:
+        db.execute("drop table temp.archive_vocab")
+    exact, stemmed = vocab.get("exact", _Vocabulary()), vocab.get("terms", _Vocabulary())
+    return {
+        "documents": documents,
+        "paragraphs": paragraphs,
+        "words": exact.occurrences,
+        "distinct_words": exact.terms,
+        "distinct_terms": stemmed.terms,
+        # The write-ahead log holds recent writes not yet copied into the file.
+        "bytes": sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p)),
+        "last_import": meta.get("last_import"),
+        "analyzer_version": _number(meta.get("analyzer_version")),
+    }
+
+
+def _number(value: str | None) -> int | str | None:
+    """A version stored as text, as the number it is (JSON readers compare it)."""
+    return int(value) if value and value.isdigit() else value

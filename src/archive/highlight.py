@@ -1,0 +1,114 @@
+"""Which words of a text a query matched, as character spans to mark."""
+
+from __future__ import annotations
+
+import re
+
+from . import analyze
+from .query import PREFIX_LEADS, Query
+
+# A highlighter kept for many texts (Datasette keeps one per recent query)
+# forgets its decisions past this many words, so that its memory stays
+# bounded; a page of hits holds far fewer.
+_DECIDED_WORDS = 10_000
+
+
+class Highlighter:
+    """Finds the words of texts that a query matched, deciding each distinct
+    written word once for all the texts of a search.
+
+    >>> from archive.query import parse
+    >>> Highlighter(parse("قوات")).spans("وقالت القوّاتُ")
+    [(6, 14)]
+    """
+
+    def __init__(self, query: Query):
+        self._stems: set[str] = set()
+        self._forms: set[str] = set()
+        prefixes: list[str] = []
+        for atom in query.positive_atoms():
+            if atom.prefix:
+                leads = PREFIX_LEADS if not query.exact else ("",)
+                prefixes.extend(lead + atom.words[0] for lead in leads)
+            elif query.exact:
+                self._forms.update(atom.words)
+            else:
+                for word in atom.words:
+                    terms, written = analyze.expansion(word)
+                    self._stems.update(terms)
+                    self._forms.update(written)
+        self._prefixes = tuple(prefixes)
+        # Written words decided so far: (marked, unmarked), replaced as one.
+        self._decisions: tuple[set[str], set[str]] = (set(), set())
+
+    def _marked(self, word: str) -> bool:
+        """Whether one written word is marked: any of its analyzed words
+        (analyze.analyze_word, as the index has them) matched."""
+        exact, terms = analyze.analyze_word(word)
+        if " " not in exact:  # one word nearly always
+            return self._part_marked(exact, terms)
+        return any(map(self._part_marked, exact.split(" "), terms.split(" ")))
+
+    def _part_marked(self, exact: str, term: str) -> bool:
+        return bool(
+            exact
+            and (
+                exact in self._forms
+                or (self._stems and term in self._stems)
+                or (self._prefixes and exact.startswith(self._prefixes))
+            )
+        )
+
+    def _forget(self) -> tuple[set[str], set[str]]:
+        """Start anew: new sets, not the old ones cleared, as another
+        thread (Datasette shares a highlighter) may be reading those."""
+        self._decisions = (set(), set())
+        return self._decisions
+
+    def _decide(self, words: set[str], marked: set[str], unmarked: set[str]) -> None:
+        is_marked = self._marked
+        for word in words:
+            (marked if is_marked(word) else unmarked).add(word)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the text's marked words (analyze.written_words).
+
+        Its distinct words are found in one pass made in C, those not yet
+        decided are decided, and only the marked ones are looked for again
+        (str.find, a whole word when no letter or mark of a word is at
+        either side), which costs less than walking every word in Python."""
+        words = set(analyze.raw_words(text))
+        # This text's decisions are read from the sets they went into, even
+        # if another thread forgets meanwhile.
+        marked_words, unmarked_words = self._decisions
+        undecided = words.difference(marked_words, unmarked_words)
+        if undecided:
+            if len(marked_words) + len(unmarked_words) + len(undecided) > _DECIDED_WORDS:
+                marked_words, unmarked_words = self._forget()
+                undecided = words
+            self._decide(undecided, marked_words, unmarked_words)
+        marked = words.intersection(marked_words)
+        if len(marked) > _WORDS_FOUND_AGAIN:
+            # Each str.find reads the text again: past a few words (a prefix
+            # such as ال* marks most of them), one walk costs less.
+            return [(start, start + len(word)) for word, start in analyze.written_words(text) if word in marked]
+        spans = []
+        size = len(text)
+        inside_word = _INSIDE_WORD.match
+        for word in marked:
+            length = len(word)
+            start = text.find(word)
+            while start >= 0:
+                end = start + length
+                if (start == 0 or not inside_word(text, start - 1)) and (end == size or not inside_word(text, end)):
+                    spans.append((start, end))
+                # A whole word cannot begin inside this one: go on after it.
+                start = text.find(word, end)
+        spans.sort()
+        return spans
+
+
+# Most distinct marked words of a text that spans() looks for one by one.
+_WORDS_FOUND_AGAIN = 8
+# A character that continues a word of written_words.
+_INSIDE_WORD = re.compile(analyze.WORD_CHARACTER)

@@ -1,0 +1,451 @@
+"""Running searches: the paragraphs (or documents) that match a parsed query,
+best first or by path, with reprints folded, and the SQL that finds them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
+
+from .db import copies_per_text
+from .documents import around, paragraphs_of
+from .filters import Filters, connect_functions
+from .query import Known, Query, quote, to_fts
+
+if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
+    import sqlite_utils
+
+
+@dataclass
+class Duplicate:
+    """Another place where a hit's paragraph stands, word for word."""
+
+    path: str
+    paragraph: int
+
+
+@dataclass
+class Hit:
+    path: str
+    title: str
+    paragraph: int
+    text: str
+    score: float
+    document_id: int
+    paragraph_id: int
+    reprint: str = ""  # what its reprints share: the paragraph's fingerprint
+    # Other matching paragraphs with the same normalized words (reprints),
+    # folded into this hit; filled in by `fill_duplicates`.
+    copies: int = 0
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+
+# What a paragraph's reprints share: its fingerprint; a paragraph without one
+# is a reprint of nothing.
+_REPRINT = "coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
+
+
+class _Row(NamedTuple):
+    """A matching paragraph, as the statements below select it (in this order)."""
+
+    paragraph_id: int
+    paragraph: int
+    text: str
+    document_id: int
+    path: str
+    title: str
+    score: float | None
+    reprint: str
+    copies: int = 1
+
+
+# Every matching paragraph of the filtered documents, numbered among its
+# reprints (same fingerprint): copy 1 is the best-ranked, the one shown.
+_MATCHES_SQL = f"""
+with matches as (
+  select
+    paragraphs.id as paragraph_id,
+    paragraphs.number as paragraph,
+    {_REPRINT} as reprint,
+    documents.id as document_id,
+    documents.path as path,
+    paragraphs_fts.rank as score
+  from paragraphs_fts
+  join paragraphs on paragraphs.id = paragraphs_fts.rowid
+  join documents on documents.id = paragraphs.document_id
+  where paragraphs_fts match :expression {{filters}}
+),
+numbered as (
+  select matches.*,
+    row_number() over (partition by reprint order by score, path, paragraph) as copy,
+    count(*) over (partition by reprint) as copies
+  from matches
+)
+"""
+
+_ORDER = {
+    "rank": "order by numbered.score, numbered.path, numbered.paragraph",
+    "path": "order by numbered.path, numbered.paragraph",
+}
+
+_HITS_SQL = """
+select numbered.paragraph_id, numbered.paragraph, paragraphs.text, numbered.document_id,
+       numbered.path, documents.title, numbered.score, numbered.reprint, numbered.copies
+from numbered
+join paragraphs on paragraphs.id = numbered.paragraph_id
+join documents on documents.id = numbered.document_id
+where {shown}
+{order}
+limit :limit offset :offset
+"""
+
+
+def _indexed_terms(db: sqlite_utils.Database) -> Known:
+    """A `known` for to_fts(), asking the index itself."""
+    db.execute(
+        "create virtual table if not exists temp.archive_index_terms"
+        " using fts5vocab(main, 'paragraphs_fts', 'col')"
+    )
+
+    def known(column: str, terms: Iterable[str]) -> set[str]:
+        terms = list(terms)
+        if len(terms) <= _PROBED_TERMS:
+            # A term's first match is one seek, even for a common term; all
+            # the terms in one statement, to spare a round trip each.
+            expressions = json.dumps([f"{column} : {quote(term)}" for term in terms])
+            return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
+        # Many terms (a word's written forms, mostly rare): the vocabulary,
+        # which counts each term's matches, in one query per 500.
+        found: set[str] = set()
+        for start in range(0, len(terms), 500):
+            chunk = terms[start:start + 500]
+            found.update(
+                row[0]
+                for row in db.execute(
+                    "select distinct term from temp.archive_index_terms where col = ? and term in ("
+                    + ", ".join("?" * len(chunk)) + ")",
+                    [column, *chunk],
+                )
+            )
+        return found
+
+    return known
+
+
+# Up to this many terms are checked by a look-up each (see _indexed_terms).
+_PROBED_TERMS = 64
+# The positions, in a JSON list of FTS5 expressions, of those that match.
+_PROBE_SQL = """
+select key from json_each(?)
+where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.value)
+"""
+
+
+def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -> tuple[str, dict]:
+    """The `matches` and `numbered` SQL for this query and filters, with parameters."""
+    where, params = (filters or Filters()).sql(os.getcwd())
+    expression = to_fts(query, _indexed_terms(db))
+    return _MATCHES_SQL.format(filters=where), {"expression": expression, **params}
+
+
+# The best-ranked matches, the first `limit` of them, as rowid and score: FTS5
+# ranks every match (the one cost that grows with the archive) and no row is
+# read.  Ordering by bm25() rather than by the `rank` column is the same
+# order, cheaper: FTS5 answers `order by rank` through a second, inner query.
+_TOP_SQL = """
+select rowid, bm25(paragraphs_fts) as score from paragraphs_fts
+where paragraphs_fts match :expression order by score limit :limit
+"""
+# The rows of those that may be shown.
+_SHOWN_SQL = f"""
+select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
+       documents.title, {_REPRINT}
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.id in (select value from json_each(:ids))
+"""
+# With filters, which must act before the limit, every match is joined.
+_RANKED_FILTERED_SQL = f"""
+select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
+       documents.title, bm25(paragraphs_fts) as score, {_REPRINT}
+from paragraphs_fts
+join paragraphs on paragraphs.id = paragraphs_fts.rowid
+join documents on documents.id = paragraphs.document_id
+where paragraphs_fts match :expression {{filters}}
+order by score, documents.path, paragraphs.number
+limit :limit
+"""
+
+# How many matching paragraphs share each of these fingerprints, found by the
+# fingerprint index alone.  Paragraphs with the same fingerprint have the same
+# normalized words, so the same index entries: when one matches, all do
+# (checking each against the query would list every match).
+_COPIES_SQL = """
+select paragraphs.fingerprint, count(*)
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.fingerprint in (select value from json_each(:reprints)) {filters}
+group by paragraphs.fingerprint
+"""
+
+
+def search(
+    db: sqlite_utils.Database,
+    query: Query,
+    limit: int = 20,
+    offset: int = 0,
+    filters: Filters | None = None,
+    sort: str = "rank",
+    fold_duplicates: bool = True,
+) -> list[Hit]:
+    """Paragraphs matching the query, best first (bm25) or by path.
+
+    With fold_duplicates, paragraphs whose normalized words are the same (a
+    reprint) count once: only the best-ranked copy is returned, with `copies`
+    saying how many there are; limit and offset count what is returned.
+    """
+    connect_functions(db)
+    if sort != "rank":
+        return _search_all(db, query, limit, offset, filters, sort, fold_duplicates)
+    where, params = (filters or Filters()).sql(os.getcwd())
+    params["expression"] = to_fts(query, _indexed_terms(db))
+    wanted = offset + limit
+    # Rows are ranked in one statement and read in others: all of them must
+    # see the same archive, or an import committing in between could give a
+    # ranked paragraph's id to a new one.
+    with one_snapshot(db.conn):
+        if where:
+            kept = _best_filtered_rows(db, params, where, wanted, fold_duplicates)
+        else:
+            kept = _best_rows(db, params, wanted, fold_duplicates)
+        hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
+        if fold_duplicates and hits:
+            params["reprints"] = json.dumps([hit.reprint for hit in hits])
+            copies = dict(db.execute(_COPIES_SQL.format(filters=where), params).fetchall())
+            for hit in hits:
+                hit.copies = copies.get(hit.reprint, 1)
+    return hits
+
+
+@contextlib.contextmanager
+def one_snapshot(conn) -> Iterator[None]:
+    """The statements inside read one state of the archive: a read
+    transaction (in WAL mode an import goes on writing meanwhile)."""
+    if conn.in_transaction:  # the caller's transaction holds it already
+        yield
+        return
+    conn.execute("begin")
+    try:
+        yield
+    finally:
+        # An error may have ended the transaction already: then there is
+        # nothing to end, and the error is what the caller must see.
+        if conn.in_transaction:
+            conn.execute("commit")
+
+
+def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplicates: bool) -> list[_Row]:
+    """The `wanted` best matches' rows, in order; folded, the best copy of
+    each of the `wanted` best texts.
+
+    FTS5 ranks for rowids and scores only (_TOP_SQL), the rows of the best
+    are read.  Ranked by bm25, the first copy of a reprint met is its
+    best-ranked one: the ranking takes a few times the page, as many times
+    more as the archive holds copies of each text, and more only when that
+    was too few (each time, it ranks every match again)."""
+    fetch = _folded_fetch(db, wanted) if fold_duplicates else max(2 * wanted, 50)
+    while True:
+        ranked = db.execute(_TOP_SQL, {**params, "limit": fetch}).fetchall()
+        complete = len(ranked) < fetch
+        places = wanted
+        while (shown := _best_ranked(ranked, places, complete, fold_duplicates)) is not None:
+            rows = _read_shown(db, shown)
+            kept = _first_copies(rows) if fold_duplicates else rows
+            if len(kept) >= wanted or complete and len(shown) == len(ranked):
+                return kept
+            # Fewer rows than places: index entries without a paragraph (an
+            # index out of step with it, which `archive check` reports).
+            places += wanted - len(kept)
+        fetch *= 4
+
+
+def _best_filtered_rows(
+    db: sqlite_utils.Database, params: dict, where: str, wanted: int, fold_duplicates: bool
+) -> list[_Row]:
+    """_best_rows with filters, which must act before the limit: every
+    match is joined, and the rows come in order from SQL."""
+    fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
+    while True:
+        cursor = db.execute(_RANKED_FILTERED_SQL.format(filters=where), {**params, "limit": fetch})
+        rows = [_Row(*row) for row in cursor]
+        kept = _first_copies(rows) if fold_duplicates else rows
+        if len(kept) >= wanted or len(rows) < fetch:
+            return kept
+        fetch *= 4
+
+
+def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
+    """How many ranked rows to take first for `wanted` folded hits: a few
+    times the page, as many times more as the archive holds copies of each
+    text."""
+    return round(max(4 * wanted, 50) * copies_per_text(db))
+
+
+def _best_ranked(ranked: list[tuple], places: int, complete: bool, by_score: bool) -> list[tuple] | None:
+    """The best (rowid, score) pairs of `ranked` that fill `places`, a tie
+    kept whole; None if `ranked` may be too short for that.
+
+    A place is a row, or with by_score a score: reprints have the same
+    words, so the same score, and rows of n different scores hold n
+    different texts.  A tie runs to its end, so that whichever of its rows
+    comes first by path (the one shown) is among them.
+
+    >>> ranked = [(1, -3.0), (2, -3.0), (3, -2.0), (4, -1.0)]
+    >>> _best_ranked(ranked, 2, False, by_score=True)
+    [(1, -3.0), (2, -3.0), (3, -2.0)]
+    >>> _best_ranked(ranked, 1, False, by_score=False)
+    [(1, -3.0), (2, -3.0)]
+    >>> _best_ranked(ranked, 4, False, by_score=True) is None
+    True
+    """
+    filled = 0
+    last = None
+    for place, (_, score) in enumerate(ranked):
+        if score != last:
+            if filled >= places:
+                return ranked[:place]
+            last = score
+            filled += by_score
+        filled += not by_score
+    return ranked if complete else None
+
+
+def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:
+    """The rows of ranked (rowid, score) pairs, ordered by score, path and
+    paragraph number, as ranking every match orders them."""
+    scores = dict(ranked)
+    cursor = db.execute(_SHOWN_SQL, {"ids": json.dumps(list(scores))})
+    rows = [
+        _Row(paragraph_id, number, text, document_id, path, title, scores[paragraph_id], reprint)
+        for paragraph_id, number, text, document_id, path, title, reprint in cursor
+    ]
+    rows.sort(key=lambda row: (row.score, row.path, row.paragraph))
+    return rows
+
+
+def _first_copies(rows: list[_Row]) -> list[_Row]:
+    seen: set[str] = set()
+    first = []
+    for row in rows:
+        if row.reprint not in seen:
+            seen.add(row.reprint)
+            first.append(row)
+    return first
+
+
+def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> list[Hit]:
+    """Any order: every match is numbered among its reprints in SQL."""
+    matches, params = _matches(query, filters, db)
+    sql = matches + _HITS_SQL.format(
+        shown="copy = 1" if fold_duplicates else "1", order=_ORDER[sort]
+    )
+    rows = [_Row(*values) for values in db.execute(sql, {**params, "limit": limit, "offset": offset})]
+    return [_hit(row, copies=row.copies if fold_duplicates else 1) for row in rows]
+
+
+def _hit(row: _Row, copies: int) -> Hit:
+    return Hit(path=row.path, title=row.title, paragraph=row.paragraph, text=row.text,
+               score=row.score, document_id=row.document_id, paragraph_id=row.paragraph_id,
+               reprint=row.reprint, copies=copies)
+
+
+# The other copies of the shown hits, found by fingerprint (indexed): they
+# match as the shown one does (see _COPIES_SQL) and score alike, so path and
+# number give the order folding used.
+_DUPLICATES_SQL = """
+select paragraphs.fingerprint, documents.path, paragraphs.number
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.fingerprint in (select value from json_each(:reprints))
+  and paragraphs.id not in (select value from json_each(:shown)) {filters}
+order by documents.path, paragraphs.number
+"""
+
+
+def fill_duplicates(db: sqlite_utils.Database, hits: list[Hit], filters: Filters | None = None) -> None:
+    """Fill in each folded hit's `duplicates`: the reprints it stands for."""
+    folded = {hit.reprint: hit for hit in hits if hit.copies > 1}
+    if not folded:
+        return
+    connect_functions(db)
+    where, params = (filters or Filters()).sql(os.getcwd())
+    params.update(
+        reprints=json.dumps(list(folded)),
+        shown=json.dumps([hit.paragraph_id for hit in folded.values()]),
+    )
+    for reprint, path, paragraph in db.execute(_DUPLICATES_SQL.format(filters=where), params):
+        folded[reprint].duplicates.append(Duplicate(path, paragraph))
+
+
+@dataclass
+class DocumentHit:
+    """A matching document; its score is its best paragraph's."""
+
+    path: str
+    title: str
+    score: float
+    paragraphs: int  # how many of its paragraphs match
+
+
+_DOCUMENTS_SQL = """
+select matches.path, documents.title, min(matches.score) as best, count(*)
+from matches join documents on documents.id = matches.document_id
+group by matches.document_id
+{order}
+limit :limit offset :offset
+"""
+
+
+def matching_documents(
+    db: sqlite_utils.Database,
+    query: Query,
+    limit: int = 20,
+    offset: int = 0,
+    filters: Filters | None = None,
+    sort: str = "rank",
+) -> list[DocumentHit]:
+    """Documents with a matching paragraph, best first or by path."""
+    connect_functions(db)
+    matches, params = _matches(query, filters, db)
+    order = "order by best, matches.path" if sort == "rank" else "order by matches.path"
+    rows = db.execute(
+        matches + _DOCUMENTS_SQL.format(order=order), {**params, "limit": limit, "offset": offset}
+    )
+    return [DocumentHit(*row) for row in rows]
+
+
+@dataclass
+class Counts:
+    paragraphs: int  # every matching paragraph
+    distinct: int  # the same, reprints counted once
+    documents: int
+
+
+def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
+    """How many paragraphs (all, and without reprints) and documents match."""
+    connect_functions(db)
+    matches, params = _matches(query, filters, db)
+    sql = matches + (
+        "select count(*), count(distinct reprint), count(distinct document_id) from matches"
+    )
+    return Counts(*db.execute(sql, params).fetchone())
+
+
+def context_of(db: sqlite_utils.Database, hits: list[Hit], context: int) -> dict[int, dict[int, str]]:
+    """For each document with hits, the texts of its hits' paragraphs and of
+    the `context` paragraphs around each, by number: one query a document."""
+    wanted: dict[int, set[int]] = {}
+    for hit in hits:
+        wanted.setdefault(hit.document_id, set()).update(around(hit.paragraph, context))
+    return {document_id: paragraphs_of(db, document_id, numbers) for document_id, numbers in wanted.items()}
+
+

@@ -1,0 +1,129 @@
+"""Arabic light stemming of a normalized word (see analyze.normalize): one
+article group, one attached pronoun, one number suffix.  A change here that
+alters a stem needs analyze.ANALYZER_VERSION bumped."""
+
+from __future__ import annotations
+
+# Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
+# (ل + ال is written لل).  Only one group is removed.
+ARTICLES = (
+    "وبال", "وكال", "فبال", "فكال", "ولل", "فلل",
+    "وال", "فال", "بال", "كال", "لل", "ال",
+)
+# Attached pronouns, longest first.  Single ك (your) and ي (my) are left alone:
+# too many words end in those letters (ملك, شريك, كرسي).
+PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه")
+# Words the rules would damage: the name of God would become له (for him), and
+# على + pronoun would meet the name علي.
+UNSTEMMED = frozenset(
+    ["الله", "لله", "والله", "بالله", "فالله", "تالله"]
+    + ["علي" + p for p in ("ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "نا")]
+)
+
+
+# Stems that are a common word of their own, different from the ة-noun that
+# would otherwise be stemmed to them: الرياض (Riyadh) is not رياضة (sport),
+# جامع (mosque) not جامعة (university).  Their ة stays, as ه.  Taken from the
+# most frequent such pairs in two months of Saudi news.
+FEMININE_KEPT = frozenset(
+    ["رياض", "جامع", "منطق", "مدين", "طريق", "سلام", "مساعد", "قاعد", "عاصم",
+     "مكتب", "مدرس", "امان", "محكم", "مءسس", "مجموع", "ادار", "عملي"]
+)
+
+
+def stem_arabic(word: str) -> str:
+    """Light-stem a normalized Arabic word: one article group, one pronoun,
+    one number suffix.
+
+    >>> [stem_arabic(w) for w in ["والحسن", "بالحسن", "وحسن", "للاخر", "زوجها"]]
+    ['حسن', 'حسن', 'حسن', 'اخر', 'زوج']
+    >>> from archive.analyze import normalize
+    >>> [stem_arabic(normalize(w)) for w in ["حكومة", "حكومتها", "دولة", "دولتهم", "دولية"]]
+    ['حكوم', 'حكوم', 'دوله', 'دوله', 'دولي']
+    >>> [stem_arabic(normalize(w)) for w in ["الرياض", "الرياضة", "رياضتها"]]
+    ['رياض', 'رياضه', 'رياضه']
+    """
+    if word in UNSTEMMED:
+        return word
+    bare = _strip_article(word)
+    word, had_pronoun = _strip_pronoun(bare)
+    word = _strip_number(word, had_pronoun)
+    kept = word in FEMININE_KEPT or (word[:1] in ("ب", "ك", "ل", "ف") and word[1:] in FEMININE_KEPT)
+    if kept and bare.startswith(word):
+        removed = bare[len(word):]
+        if removed == "ه" or removed.startswith(("ت", "ات")):
+            return word + "ه"
+    return word
+
+
+def _by_length(affixes: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
+    """Affixes grouped by length, longest first: at most one of each length
+    starts (or ends) a word, so a set look-up per length finds it."""
+    lengths = sorted({len(a) for a in affixes}, reverse=True)
+    return tuple((n, frozenset(a for a in affixes if len(a) == n)) for n in lengths)
+
+
+# The stemmer runs once per distinct word of an import (hundreds of
+# thousands): set look-ups, not a startswith() per affix.
+_ARTICLES_BY_LENGTH = _by_length(ARTICLES)
+_PRONOUNS_BY_LENGTH = _by_length(PRONOUNS)
+
+
+def _strip_article(word: str) -> str:
+    for length, prefixes in _ARTICLES_BY_LENGTH:
+        if word[:length] in prefixes and len(word) - length >= 2:
+            return word[length:]
+    # Bare و (and): only on longer words, as و starts many words itself.
+    if word.startswith("و") and len(word) >= 4:
+        return word[1:]
+    return word
+
+
+def _core_length(word: str) -> int:
+    """Length without a leading ب ك ل ف, which may be an attached preposition
+    or conjunction that is never removed: length rules must decide the same for
+    دولتها and بدولتها.
+
+    >>> _core_length("بدولته"), _core_length("دولته")
+    (5, 5)
+    """
+    return len(word) - 1 if word[:1] in ("ب", "ك", "ل", "ف") and len(word) > 3 else len(word)
+
+
+def _strip_pronoun(word: str) -> tuple[str, bool]:
+    for length, pronouns in _PRONOUNS_BY_LENGTH:
+        if word[-length:] in pronouns:
+            # A lone ه is also the folded ة: on a short word it is kept, so
+            # that دولة (state) does not become دول (states, countries).
+            least = 4 if word[-length:] == "ه" else 2
+            if _core_length(word) - length >= least:
+                return _feminine(word[:-length]), True
+    return word, False
+
+
+def _feminine(word: str) -> str:
+    """Before a suffix, ة is written ت: مدينتها is مدينة + ها.  Turn that ت
+    back into what the bare word stems to; two-letter words keep it (بيت)."""
+    if not word.endswith("ت") or word.endswith("ات"):
+        return word
+    if _core_length(word) >= 5:
+        return word[:-1]
+    if _core_length(word) == 4:
+        return word[:-1] + "ه"
+    return word
+
+
+def _strip_number(word: str, had_pronoun: bool) -> str:
+    if word.endswith("ات") and len(word) >= 4:
+        # Feminine plural: like ة, short words keep a ه in its place (قوات as قوة).
+        return word[:-2] if _core_length(word) >= 6 else word[:-2] + "ه"
+    if had_pronoun:
+        # A pronoun drops the ن of ون/ين/ان (مواطنوها): nothing more to remove.
+        return word
+    for suffix in ("ون", "ين", "ان"):
+        # At least four letters must stay: عشرين is not عشر, بيان not بي.
+        if word.endswith(suffix) and _core_length(word) - len(suffix) >= 4:
+            rest = word[:-2]
+            # The dual of a ة-noun: دولتين, دولتان.
+            return _feminine(rest) if suffix != "ون" else rest
+    return word
