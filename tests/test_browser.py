@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest

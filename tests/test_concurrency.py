@@ -174,7 +174,6 @@ def test_archive_search_shows_hits_and_their_reprints_from_one_state(tmp_path, r
     import os
 
     from archive import search as q
-    from archive.query import parse
 
     docs = tmp_path / "docs"
     docs.mkdir()

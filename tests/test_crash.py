@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli

@@ -263,7 +263,7 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
     copy of each shown (ties go to the first path), same counts; unfolded
     too, where the page ends inside a tie of copies."""
     from archive import search as q
-    from archive.query import parse, to_fts
+    from archive.query import parse
     from archive.db import open_archive
 
     if words == "-":
@@ -292,7 +292,7 @@ def test_an_archive_of_copies_ranks_its_matches_once(copies_db, tmp_path):
     sized by the copies the import counted, so that folding ten copies of
     every text does not leave the page short and rank everything again."""
     from archive import search as q
-    from archive.query import parse, to_fts
+    from archive.query import parse
     from archive.db import COPIES_PER_TEXT, open_archive
 
     db = open_archive(str(copy_of(copies_db, tmp_path)))

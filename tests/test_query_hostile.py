@@ -62,12 +62,13 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory):
-    from archive.importer import import_folder
+    from archive.files import scan_folder
+    from archive.importer import import_scanned
     from conftest import SEEDS
 
     path = tmp_path_factory.mktemp("hostile") / "a.db"
     db = open_archive(str(path), create=True)
-    import_folder(db, SEEDS)
+    import_scanned(db, scan_folder(SEEDS))
     return db
 
 

@@ -8,7 +8,6 @@ import importlib.util
 import re
 import shlex
 import shutil
-from pathlib import Path
 
 import pytest
 

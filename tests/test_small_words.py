@@ -22,3 +22,26 @@ def test_offset_past_the_end_of_documents_gives_their_total(run, seeds_db):
 def test_stats_json_gives_the_analyzer_version_as_a_number(run, seeds_db):
     stats = json.loads(run("stats", "--db", seeds_db, "--json").stdout)
     assert isinstance(stats["analyzer_version"], int)
+
+
+def test_one_paragraph_is_one_paragraph(run, tmp_path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "a.txt").write_text("سطر واحد\n", encoding="utf-8")
+    result = run("import", tmp_path / "one", "--db", tmp_path / "a.db")
+    assert result.stderr.rstrip().endswith("; 1 paragraph written")
+
+
+def test_a_glob_that_matches_nothing_says_so(run, tmp_path):
+    from conftest import SEEDS
+
+    result = run("import", SEEDS, "--db", tmp_path / "a.db", "--glob", "*.nomatch")
+    assert result.exit_code == 0
+    assert "warning: no file under" in result.stderr and "--glob '*.nomatch'" in result.stderr
+    matched = run("import", SEEDS, "--db", tmp_path / "a.db", "--glob", "*.txt")
+    assert "warning" not in matched.stderr
+
+
+def test_an_empty_folder_says_so(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("import", tmp_path / "empty", "--db", tmp_path / "a.db")
+    assert result.exit_code == 0 and "warning: no file under" in result.stderr

@@ -165,6 +165,10 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
             summary = import_scanned(
                 db, scan, encoding=encoding, prune=prune, report=report, progress=advance
             )
+    if not summary.files():
+        why = (" matches " + " or ".join(f"--glob {p!r}" for p in patterns) if patterns
+               else " named *.txt, *.md, *.text or without a suffix (--glob takes others)")
+        click.echo(f"archive: warning: no file under {folder}{why}", err=True)
     click.echo(f"{path}: {summary.line()}", err=True)
     if summary.failed:
         sys.exit(1)

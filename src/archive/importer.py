@@ -21,7 +21,6 @@ from .files import (
     UnreadableDocument,
     codec_name,
     read_document,
-    scan_folder,
 )
 from .gone import documents_under, surely_gone
 from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
@@ -69,8 +68,12 @@ class ImportSummary:
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.moved} moved, {self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
-            f"{self.paragraphs} paragraphs written"
+            f"{self.paragraphs} paragraph{'' if self.paragraphs == 1 else 's'} written"
         )
+
+    def files(self) -> int:
+        """How many files the import looked at (removed documents had none)."""
+        return self.added + self.updated + self.unchanged + self.moved + self.skipped + self.failed
 
 
 # What the importer tells about a file as it goes: "failed" (not imported, an
@@ -145,20 +148,6 @@ class _Batches:
     def rollback(self) -> None:
         if self.db.conn.in_transaction:
             self.db.conn.execute("rollback")
-
-
-def import_folder(
-    db: sqlite_utils.Database,
-    root: str | os.PathLike,
-    encoding: str | None = None,
-    include_hidden: bool = False,
-    patterns: Iterable[str] = (),
-    prune: bool = False,
-    report: Report | None = None,
-) -> ImportSummary:
-    """Load every text file under root (see import_scanned)."""
-    scan = scan_folder(root, include_hidden, patterns)
-    return import_scanned(db, scan, encoding=encoding, prune=prune, report=report)
 
 
 def import_scanned(
