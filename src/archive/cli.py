@@ -124,7 +124,10 @@ def cli(ctx):
 @click.option("--hidden", is_flag=True, help="Also take hidden files and folders (.name).")
 @click.option("--prune", is_flag=True,
               help="Remove the documents under FOLDER whose files are gone.")
-def import_command(folder, db_path, encoding, patterns, hidden, prune):
+@click.option("--fields", "field_pattern", metavar="PATTERN",
+              help="Take fields from each file's path, e.g. '{date}_{source}_{n}.txt' "
+                   "(remembered for FOLDER; '' forgets it).")
+def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pattern):
     """Import the text files under FOLDER.
 
     Each file becomes a document and each paragraph a searchable row.
@@ -137,7 +140,11 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
       archive import ~/news --db news.db --prune
       archive import ~/notes --glob '*.txt' --glob 'drafts/*' --hidden
       archive import old-files/ --encoding cp1256
+      archive import corpus/ --fields '{date}_{source}_{n}.txt'
     """
+    import datetime
+
+    from . import fields
     from .db import open_archive, writer_lock
     from .files import scan_folder
     from .importer import import_scanned
@@ -159,14 +166,22 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
         label = {"failed": "cannot import", "skipped": "skipped", "warning": "warning:"}[kind]
         click.echo(f"{prefix}archive: {label} {file}: {why}", err=True)
 
+    if field_pattern:
+        fields.FieldPattern.parse(field_pattern)  # a bad pattern stops before anything is done
     scan = scan_folder(folder, include_hidden=hidden, patterns=patterns)
     with writer_lock(path):
         db = open_archive(path, create=True)
+        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        field_run = fields.prepare(db, str(scan.root), field_pattern)
         with _progress(scan.count() if interactive else 0, interactive) as advance:
             summary = import_scanned(
                 db, scan, encoding=encoding, prune=prune, report=report, progress=advance
             )
+        if field_run:
+            fields.apply(db, field_run, started, report)
     click.echo(f"{path}: {summary.line()}", err=True)
+    if field_run:
+        click.echo(f"{path}: {field_run.line()}", err=True)
     if summary.failed:
         sys.exit(1)
 

@@ -1,0 +1,140 @@
+"""Document fields from file paths (`archive import --fields`) and the search
+filters on them (`--where`, `--since`, `--until`), on generated files named
+like the corpus's (`2015-07-21_okaz_00001.txt`)."""
+
+import json
+
+import pytest
+
+import sqlite_utils
+
+PATTERN = "{date}_{source}_{n}.txt"
+
+# name -> text: every article mentions الرياض, so a search for it finds each
+# (with a word of its own, so that no two are reprints folded into one).
+ARTICLES = {
+    "2015-07-21_okaz_00001.txt": "أعلنت الرياض خطة المرور الجديدة",
+    "2015-08-01_okaz_00002.txt": "استضافت الرياض معرض الكتاب الدولي",
+    "2015-08-15_okaz_00003.txt": "شهدت الرياض أمطارا غزيرة مساء أمس",
+    "2015-08-02_alriyadh_00004.txt": "افتتحت الرياض مستشفى جديدا للأطفال",
+    "2015-07-30_aawsat_00005.txt": "زار وفد رسمي الرياض لبحث التعاون",
+    "2015-09-01_aawsat_00006.txt": "ناقشت الرياض ملف الطاقة مع الشركاء",
+}
+
+
+def write_corpus(folder, articles=ARTICLES):
+    folder.mkdir(exist_ok=True)
+    for name, text in articles.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def import_with_fields(run, tmp_path, *options, folder="corpus"):
+    write_corpus(tmp_path / folder)
+    return run("import", folder, "--db", "news.db", *options)
+
+
+def documents(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "news.db")
+    return {row["path"].rsplit("/", 1)[1]: row for row in db["documents"].rows}
+
+
+@pytest.fixture
+def fielded(run, tmp_path):
+    result = import_with_fields(run, tmp_path, "--fields", PATTERN)
+    assert result.exit_code == 0, result.output
+    return tmp_path / "news.db"
+
+
+# --- import --fields -----------------------------------------------------------
+
+
+def test_fields_become_columns_of_documents(fielded, tmp_path):
+    rows = documents(tmp_path)
+    okaz = rows["2015-08-01_okaz_00002.txt"]
+    assert (okaz["date"], okaz["source"], okaz["n"]) == ("2015-08-01", "okaz", "00002")
+    # Real columns, indexed: what Datasette facets on.
+    db = sqlite_utils.Database(fielded)
+    assert {"date", "source", "n"} <= set(db["documents"].columns_dict)
+    assert any(index.columns == ["source"] for index in db["documents"].indexes)
+
+
+def test_dates_are_parsed_to_iso_whatever_their_form(run, tmp_path):
+    write_corpus(tmp_path / "corpus", {
+        "20150721_okaz_1.txt": "الرياض أ",
+        "2015_07_22_okaz_2.txt": "الرياض ب",
+        "23-07-2015_okaz_3.txt": "الرياض ج",
+    })
+    result = run("import", "corpus", "--db", "news.db", "--fields", PATTERN)
+    assert result.exit_code == 0, result.output
+    assert sorted(row["date"] for row in documents(tmp_path).values()) == [
+        "2015-07-21", "2015-07-22", "2015-07-23"]
+
+
+def test_a_date_that_does_not_parse_warns_and_imports(run, tmp_path):
+    write_corpus(tmp_path / "corpus", {"2015-02-30_okaz_1.txt": "الرياض أ", "2015-02-28_okaz_2.txt": "الرياض ب"})
+    result = run("import", "corpus", "--db", "news.db", "--fields", PATTERN)
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr and "2015-02-30_okaz_1.txt: date '2015-02-30' is not a date" in result.stderr
+    bad = documents(tmp_path)["2015-02-30_okaz_1.txt"]
+    assert (bad["date"], bad["source"], bad["paragraphs"]) == (None, "okaz", 1)
+
+
+def test_a_file_the_pattern_does_not_fit_is_imported_without_fields(run, tmp_path):
+    write_corpus(tmp_path / "corpus", {"notes.txt": "الرياض", "2015-07-21_okaz_1.txt": "الرياض أ"})
+    result = run("import", "corpus", "--db", "news.db", "--fields", PATTERN)
+    assert result.exit_code == 0
+    assert "notes.txt: does not match the --fields pattern" in result.stderr
+    assert documents(tmp_path)["notes.txt"]["source"] is None
+
+
+def test_the_pattern_is_remembered_for_later_imports(fielded, run, tmp_path):
+    (tmp_path / "corpus" / "2015-09-09_alwatan_00007.txt").write_text("الرياض جديد\n", encoding="utf-8")
+    result = run("import", "corpus", "--db", "news.db")
+    assert result.exit_code == 0, result.output
+    new = documents(tmp_path)["2015-09-09_alwatan_00007.txt"]
+    assert (new["date"], new["source"]) == ("2015-09-09", "alwatan")
+    # Nothing new to warn about, and the unchanged documents keep their fields.
+    assert "warning" not in result.stderr
+    assert documents(tmp_path)["2015-07-21_okaz_00001.txt"]["source"] == "okaz"
+
+
+def test_a_new_pattern_updates_the_fields_of_unchanged_files(fielded, run, tmp_path):
+    result = run("import", "corpus", "--db", "news.db", "--fields", "{day}_{paper}_*")
+    assert result.exit_code == 0, result.output
+    row = documents(tmp_path)["2015-08-01_okaz_00002.txt"]
+    assert (row["day"], row["paper"]) == ("2015-08-01", "okaz")
+    # The old pattern's fields are cleared: the new one does not give them.
+    assert (row["date"], row["source"], row["n"]) == (None, None, None)
+    assert "0 updated, 6 unchanged" in result.stderr
+
+
+def test_a_pattern_with_a_slash_matches_the_path_under_the_folder(run, tmp_path):
+    (tmp_path / "news" / "okaz").mkdir(parents=True)
+    (tmp_path / "news" / "okaz" / "2015-07-21.txt").write_text("الرياض\n", encoding="utf-8")
+    result = run("import", "news", "--db", "news.db", "--fields", "{source}/{date}.txt")
+    assert result.exit_code == 0, result.output
+    row = documents(tmp_path)["2015-07-21.txt"]
+    assert (row["source"], row["date"]) == ("okaz", "2015-07-21")
+
+
+def test_an_archive_made_before_fields_gets_them_without_a_rebuild(run, tmp_path):
+    assert import_with_fields(run, tmp_path).exit_code == 0
+    result = run("import", "corpus", "--db", "news.db", "--fields", PATTERN)
+    assert result.exit_code == 0, result.output
+    assert documents(tmp_path)["2015-09-01_aawsat_00006.txt"]["source"] == "aawsat"
+    assert run("check", "--db", "news.db").exit_code == 0
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("{Date}_{source}.txt", "bad field name 'Date'"),
+    ("{path}_{source}.txt", "path is a column of the archive's documents already"),
+    ("{date}_{date}.txt", "field date stands twice"),
+    ("{date_{source}.txt", "unmatched brace"),
+    ("plain.txt", "names no field"),
+])
+def test_a_bad_pattern_is_a_one_line_error(run, tmp_path, pattern, message):
+    result = import_with_fields(run, tmp_path, "--fields", pattern)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("archive: error: --fields: ") and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
