@@ -3,6 +3,7 @@ filters on them (`--where`, `--since`, `--until`), on generated files named
 like the corpus's (`2015-07-21_okaz_00001.txt`)."""
 
 import json
+import re
 
 import pytest
 
@@ -138,3 +139,92 @@ def test_a_bad_pattern_is_a_one_line_error(run, tmp_path, pattern, message):
     assert result.exit_code == 2
     assert result.stderr.startswith("archive: error: --fields: ") and message in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+# --- search --where / --since / --until ------------------------------------------
+
+
+def hits(run, *args):
+    result = run("search", "--db", "news.db", "--json", "-n", "100", "الرياض", *args)
+    assert result.exit_code in (0, 1), result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def names(found):
+    return sorted(hit["path"].rsplit("/", 1)[1] for hit in found)
+
+
+def test_acceptance_okaz_on_or_after_the_first_of_august(fielded, run):
+    found = hits(run, "--where", "source=okaz", "--since", "2015-08-01")
+    assert names(found) == ["2015-08-01_okaz_00002.txt", "2015-08-15_okaz_00003.txt"]
+    for hit in found:
+        assert hit["fields"]["source"] == "okaz" and hit["fields"]["date"] >= "2015-08-01"
+
+
+def test_each_json_hit_carries_its_documents_fields(fielded, run):
+    found = hits(run)
+    assert len(found) == len(ARTICLES)
+    first = next(hit for hit in found if hit["path"].endswith("2015-07-30_aawsat_00005.txt"))
+    assert first["fields"] == {"date": "2015-07-30", "source": "aawsat", "n": "00005"}
+
+
+def test_values_of_one_field_are_ored_and_fields_anded(fielded, run):
+    either = hits(run, "--where", "source=okaz", "--where", "source=aawsat")
+    assert {hit["fields"]["source"] for hit in either} == {"okaz", "aawsat"} and len(either) == 5
+    both = hits(run, "--where", "source=okaz", "--where", "source=aawsat", "--where", "n=00005")
+    assert names(both) == ["2015-07-30_aawsat_00005.txt"]
+    # A value's case does not matter; a date is written any way a date may be.
+    assert names(hits(run, "--where", "source=AAWSAT", "--where", "date=30-07-2015")) == names(both)
+
+
+def test_until_includes_its_day_and_a_month_stands_for_its_days(fielded, run):
+    assert names(hits(run, "--until", "2015-07-30")) == ["2015-07-21_okaz_00001.txt", "2015-07-30_aawsat_00005.txt"]
+    august = hits(run, "--since", "2015-08", "--until", "2015-08")
+    assert {hit["fields"]["date"][:7] for hit in august} == {"2015-08"} and len(august) == 3
+
+
+def test_filters_act_before_the_limit_and_the_count(fielded, run):
+    # The one best hit among aawsat's, not the best hit overall filtered away.
+    assert len(hits(run, "-n", "1", "--where", "source=aawsat")) == 1
+    result = run("search", "--db", "news.db", "--count", "--where", "source=okaz", "الرياض")
+    assert result.stdout.startswith("3 paragraphs") and "in 3 documents" in result.stdout
+
+
+def test_files_lists_each_documents_fields_after_its_path(fielded, run):
+    result = run("search", "--db", "news.db", "--files", "--where", "source=alriyadh", "الرياض")
+    assert result.stdout == "corpus/2015-08-02_alriyadh_00004.txt\tdate=2015-08-02 source=alriyadh n=00004\n"
+    result = run("search", "--db", "news.db", "--files", "--json", "--where", "n=00004", "الرياض")
+    assert json.loads(result.stdout)["fields"]["source"] == "alriyadh"
+
+
+def test_stats_shows_documents_per_source_and_the_date_range(fielded, run):
+    facts = json.loads(run("stats", "--db", "news.db", "--json").stdout)["fields"]
+    assert facts["source"] == {"documents": 6, "values": {"okaz": 3, "aawsat": 2, "alriyadh": 1}}
+    assert facts["date"] == {"documents": 6, "first": "2015-07-21", "last": "2015-09-01"}
+    text = run("stats", "--db", "news.db").stdout
+    assert re.search(r"^field source +okaz 3, aawsat 2, alriyadh 1$", text, re.M)
+    assert re.search(r"^field date +2015-07-21 \.\. 2015-09-01 \(6 documents\)$", text, re.M)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--where", "paper=okaz"], "--where paper=okaz: no field paper in this archive (its fields: date, source, n)"),
+    (["--where", "source"], "--where source: write FIELD=VALUE"),
+    (["--where", "date=yesterday"], "--where date=yesterday: not a date"),
+    (["--since", "2015-02-30"], "--since 2015-02-30: not a date"),
+    (["--until", "soon"], "--until soon: not a date"),
+])
+def test_bad_filters_are_one_line_errors(fielded, run, args, message):
+    result = run("search", "--db", "news.db", "الرياض", *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"archive: error: {message}" + result.stderr.split(message, 1)[1]
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_dates_in_an_archive_without_fields_are_an_error(run, tmp_path):
+    assert import_with_fields(run, tmp_path).exit_code == 0
+    result = run("search", "--db", "news.db", "--since", "2015-08-01", "الرياض")
+    assert result.exit_code == 2 and "this archive's documents have no date" in result.stderr
+    result = run("search", "--db", "news.db", "--where", "source=okaz", "الرياض")
+    assert result.exit_code == 2 and "it has no fields" in result.stderr
+    # Without fields, hits still carry an (empty) "fields".
+    assert all(hit["fields"] == {} for hit in hits(run))

@@ -279,6 +279,11 @@ def _open_for_reading(db_path: str | None):
               help="Only documents matching GLOB (repeatable: any). Without a slash it "
                    "matches the file name, with one the path.")
 @click.option("--doc", "document", metavar="PATH", help="Only this document.")
+@click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
+              help="Only documents whose FIELD (see 'import --fields') is VALUE "
+                   "(repeatable: any value of one field, and every field).")
+@click.option("--since", metavar="DATE", help="Only documents dated DATE or later (YYYY-MM-DD, YYYY-MM, YYYY).")
+@click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
 @click.option("--files", "-l", "files_only", is_flag=True,
               help="List the matching documents only, best first.")
 @click.option("--count", "count_only", is_flag=True,
@@ -293,8 +298,8 @@ def _open_for_reading(db_path: str | None):
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
-def search(terms, db_path, exact, context, paths, document, files_only, count_only,
-           show_duplicates, sort, limit, offset, as_json, color):
+def search(terms, db_path, exact, context, paths, document, where, since, until, files_only,
+           count_only, show_duplicates, sort, limit, offset, as_json, color):
     """Search the archive; matching paragraphs are printed best first.
 
     \b
@@ -315,11 +320,10 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
       archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
       archive search --files --sort path وزارة الصحة
       archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
+      archive search --where source=okaz --where source=sabq --since 2015-08 الرياض
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
     from . import present
-    from .documents import find_document
-    from .filters import Filters
     from .query import parse
 
     if files_only and count_only:
@@ -333,9 +337,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
         if term.startswith("--") and len(term) > 2:
             raise Failure(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact)
-    filters = Filters(
-        paths=paths, document=find_document(db, document).path if document else None
-    )
+    filters = _filters(db, paths, document, where, since, until)
     colored = not as_json and present.use_color(color, sys.stdout)
     if count_only:
         found = _print_counts(db, query, filters, as_json)
@@ -345,6 +347,17 @@ def search(terms, db_path, exact, context, paths, document, files_only, count_on
         found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
                                   context, as_json, colored)
     sys.exit(0 if found else 1)
+
+
+def _filters(db, paths, document, where, since, until):
+    """The search's Filters, its fields and dates checked against the archive."""
+    from .documents import find_document
+    from .fields import check_dates, parse_where
+    from .filters import Filters
+
+    since, until = check_dates(db, since, until)
+    return Filters(paths=paths, document=find_document(db, document).path if document else None,
+                   fields=parse_where(db, where), since=since, until=until)
 
 
 def _print_counts(db, query, filters, as_json: bool) -> bool:
@@ -358,12 +371,16 @@ def _print_counts(db, query, filters, as_json: bool) -> bool:
 
 def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool) -> bool:
     from . import present
-    from .search import matching_documents
+    from .fields import fields_by_path
+    from .search import matching_documents, one_snapshot
 
-    documents = matching_documents(db, query, limit, offset, filters, sort)
+    with one_snapshot(db.conn):
+        documents = matching_documents(db, query, limit, offset, filters, sort)
+        fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
-        click.echo(present.document_json_line(found) if as_json
-                   else present.format_document_hit(found, colored), color=colored)
+        values = fields.get(found.path, {})
+        click.echo(present.document_json_line(found, values) if as_json
+                   else present.format_document_hit(found, colored, values), color=colored)
     more = " (more with --offset)" if len(documents) == limit else ""
     click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
     return bool(documents)
@@ -372,6 +389,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
 def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
                       as_json: bool, colored: bool) -> bool:
     from . import present
+    from .fields import fields_by_path
     from .highlight import Highlighter
     from .search import context_of, fill_duplicates, one_snapshot, search as run_search
 
@@ -381,12 +399,13 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
         hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
+        fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
     highlighter = Highlighter(query)
     spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
     if as_json:
         for hit in hits:
             around = present.json_context(hit, texts[hit.document_id], context) if context else None
-            click.echo(present.json_line(hit, spans[hit.paragraph_id], around))
+            click.echo(present.json_line(hit, spans[hit.paragraph_id], around, fields.get(hit.path, {})))
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
@@ -439,7 +458,9 @@ def show(document_path, db_path, paragraph, context, as_json, color):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def stats(db_path, as_json):
     """How big the archive is: documents, paragraphs, words, distinct words
-    and terms (stems), bytes on disk, last import and analyzer version.
+    and terms (stems), bytes on disk, last import and analyzer version; and
+    its fields: the dates' range, the documents per source (per value of each
+    field with few values).
 
     \b
       archive stats
@@ -449,9 +470,11 @@ def stats(db_path, as_json):
 
     from . import present
     from .documents import stats as archive_stats
+    from .fields import field_stats
 
     path = _db_path(db_path)
-    facts = archive_stats(_open_for_reading(path), path)
+    db = _open_for_reading(path)
+    facts = {**archive_stats(db, path), "fields": field_stats(db)}
     click.echo(json.dumps(facts) if as_json else present.format_stats(facts))
 
 

@@ -390,11 +390,3 @@ def field_stats(db) -> dict[str, dict]:
         result[name] = facts
     return result
 
-
-def describe_path_fields(values: dict[str, str | None]) -> str:
-    """A document's fields on one line, for --files.
-
-    >>> describe_path_fields({"date": "2015-07-21", "source": "okaz", "n": None})
-    'date=2015-07-21 source=okaz'
-    """
-    return " ".join(f"{name}={value}" for name, value in values.items() if value is not None)
