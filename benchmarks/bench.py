@@ -18,7 +18,8 @@ one run, measures side by side:
   copies are hard links under other folder names: distinct files to us).
 
 Every figure is compared with a baseline measured in the same run; the table
-printed at the end gives each figure, its target and whether it is met.
+printed at the end gives each figure, its target and whether it is met, and a
+full run (not --quick) writes it into docs/performance.md.
 Nothing here asserts anything: the test suite never depends on timing.
 """
 
@@ -219,13 +220,31 @@ class Table:
     def add(self, figure: str, value: str, target: str = "", met: bool | None = None):
         self.rows.append((figure, value, target, "" if met is None else ("yes" if met else "NO")))
 
-    def print(self):
+    def markdown(self) -> str:
         widths = [max(len(r[i]) for r in self.rows + [self.header]) for i in range(4)]
         lines = [self.header, tuple("-" * w for w in widths)] + self.rows
-        for row in lines:
-            print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        return "\n".join("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in lines)
 
     header = ("figure", "measured", "target", "met")
+
+
+# The latest run's section of the performance page, replaced by each full run
+# so that the page shows what the code measures, not figures copied by hand.
+PERFORMANCE_PAGE = REPO / "docs" / "performance.md"
+SECTION_START = "<!-- bench.py: the latest run, from here -->"
+SECTION_END = "<!-- bench.py: the latest run, to here -->"
+
+
+def write_latest_run(page: Path, heading: str, table: Table) -> bool:
+    """Put this run's heading and table between the page's two markers;
+    False (the page untouched) when the markers are not there."""
+    text = page.read_text(encoding="utf-8")
+    start, end = text.find(SECTION_START), text.find(SECTION_END)
+    if start < 0 or end < start:
+        return False
+    section = f"{SECTION_START}\n{heading}\n\n{table.markdown()}\n"
+    page.write_text(text[:start] + section + text[end:], encoding="utf-8")
+    return True
 
 
 def machine() -> str:
@@ -374,11 +393,22 @@ def main() -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
 
+    command = " ".join(["python benchmarks/bench.py", *sys.argv[1:]])
+    heading = (
+        f"`{command}`, {time.strftime('%Y-%m-%d')}: {machine()}; {len(files)} articles; "
+        f"whole run {time.perf_counter() - started:.0f} s."
+    )
     print()
-    print(f"Machine: {machine()}; {len(files)} articles"
-          f"{' (--quick)' if args.quick else ''}; whole run {time.perf_counter() - started:.0f} s")
+    print(heading)
     print()
-    table.print()
+    print(table.markdown())
+    # A quick run is for comparing two versions of the code, not the record.
+    if args.quick:
+        return
+    if write_latest_run(PERFORMANCE_PAGE, heading, table):
+        print(f"\nwrote the table into {PERFORMANCE_PAGE}")
+    else:
+        print(f"\nbench: {PERFORMANCE_PAGE} has no latest-run markers; not written", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import analyze, datasette_plugin
-from archive.highlight import highlight_spans
+from archive.highlight import Highlighter
 from archive.query import parse
 from archive.search import search
 from conftest import SEEDS, SHARED_SEEDS
@@ -147,7 +147,7 @@ def test_search_page_marks_the_words_archive_search_marks(archive_db):
     rows = search_page_rows(archive_db, text)
     assert len(rows) == len(hits) > 3
     for hit, row in zip(hits, rows):
-        expected = [hit.text[s:e] for s, e in highlight_spans(hit.text, parse(text))]
+        expected = [hit.text[s:e] for s, e in Highlighter(parse(text)).spans(hit.text)]
         marked = [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", row["marked_text"])]
         assert marked == expected
         assert html.unescape(re.sub(r"</?mark>", "", row["marked_text"])) == hit.text

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.highlight import highlight_spans
+from archive.highlight import Highlighter
 from archive.query import QueryError, parse, to_fts
 from archive.search import search
 from archive.sqlite import sqlite3
@@ -80,7 +80,7 @@ def run_query(db, text, exact=False):
         assert str(error) and "\n" not in str(error)
         return None
     for hit in hits:
-        for start, end in highlight_spans(hit.text, query):
+        for start, end in Highlighter(query).spans(hit.text):
             assert 0 <= start < end <= len(hit.text)
     return hits
 

@@ -286,6 +286,9 @@ def _open_for_reading(db_path: str | None):
 @click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
 @click.option("--files", "-l", "files_only", is_flag=True,
               help="List the matching documents only, best first.")
+@click.option("--null", "-0", "null", is_flag=True,
+              help="With --files: end each path with a NUL, not a newline, and print "
+                   "it as its bytes on disk, unescaped (for xargs -0).")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only how many paragraphs and documents match.")
 @click.option("--show-duplicates", is_flag=True,
@@ -299,7 +302,7 @@ def _open_for_reading(db_path: str | None):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
 def search(terms, db_path, exact, context, paths, document, where, since, until, files_only,
-           count_only, show_duplicates, sort, limit, offset, as_json, color):
+           null, count_only, show_duplicates, sort, limit, offset, as_json, color):
     """Search the archive; matching paragraphs are printed best first.
 
     \b
@@ -319,6 +322,7 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
       archive search --exact العمر
       archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
       archive search --files --sort path وزارة الصحة
+      archive search --files -0 الحج | xargs -0 ls -l
       archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
       archive search --where source=okaz --where source=sabq --since 2015-08 الرياض
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
@@ -328,6 +332,8 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
 
     if files_only and count_only:
         raise Failure("--files and --count cannot be used together")
+    if null and (not files_only or as_json):
+        raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
         raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
     db = _open_for_reading(db_path)
@@ -342,7 +348,7 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
     if count_only:
         found = _print_counts(db, query, filters, as_json)
     elif files_only:
-        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored)
+        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
     else:
         found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
                                   context, as_json, colored)
@@ -369,19 +375,25 @@ def _print_counts(db, query, filters, as_json: bool) -> bool:
     return bool(counts.paragraphs)
 
 
-def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool) -> bool:
+def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool,
+                     null: bool = False) -> bool:
     from . import present
     from .fields import fields_by_path
-    from .search import matching_documents, one_snapshot
+    from .search import count, matching_documents, one_snapshot
 
     with one_snapshot(db.conn):
         documents = matching_documents(db, query, limit, offset, filters, sort)
         fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
+        if null:
+            click.echo(present.null_terminated(found.path), nl=False)
+            continue
         values = fields.get(found.path, {})
         click.echo(present.document_json_line(found, values) if as_json
                    else present.format_document_hit(found, colored, values), color=colored)
     more = " (more with --offset)" if len(documents) == limit else ""
+    if offset and not documents:
+        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
     click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
     return bool(documents)
 
@@ -391,7 +403,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     from . import present
     from .fields import fields_by_path
     from .highlight import Highlighter
-    from .search import context_of, fill_duplicates, one_snapshot, search as run_search
+    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
@@ -409,7 +421,11 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
-    click.echo(present.search_summary(hits, limit), err=True)
+    summary = present.search_summary(hits, limit)
+    if offset and not hits:
+        counts = count(db, query, filters)
+        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
+    click.echo(summary, err=True)
     return bool(hits)
 
 
@@ -425,8 +441,9 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
 def show(document_path, db_path, paragraph, context, as_json, color):
     """Print an archived document, or part of it, with paragraph numbers.
 
-    PATH is the file as imported, absolute or relative to here (as search
-    prints it).  The text comes from the archive, not from the file.
+    PATH is the file as imported, absolute or relative to here, as search
+    prints it (odd characters escaped: \\n, \\t, \\xNN, \\\\) or as it is on
+    disk.  The text comes from the archive, not from the file.
 
     \b
       archive show seeds/07-forces-security.txt
@@ -441,7 +458,7 @@ def show(document_path, db_path, paragraph, context, as_json, color):
     db = _open_for_reading(db_path)
     document = find_document(db, document_path)
     if paragraph and paragraph > document.paragraphs:
-        raise Failure(f"{document_path} has {present.counted(document.paragraphs, 'paragraph')}: "
+        raise Failure(f"{present.display_path(document.path)} has {present.counted(document.paragraphs, 'paragraph')}: "
               f"there is no paragraph {paragraph}")
     texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
     colored = not as_json and present.use_color(color, sys.stdout)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from .db import ArchiveError, get_meta
+from .paths import from_printable, printable, printable_forms
 
 if TYPE_CHECKING:  # any object with sqlite_utils.Database's execute
     import sqlite_utils
@@ -25,17 +25,16 @@ class StoredDocument:
 
 def find_document(db: sqlite_utils.Database, path: str) -> StoredDocument:
     """The archived document at a path given as at import (resolved, so a
-    relative path or one through a symlink finds it too)."""
-    try:
-        resolved = str(Path(path).expanduser().resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        resolved = os.path.abspath(path)
-    row = db.execute(
-        "select id, path, title, paragraphs from documents where path = ?", [resolved]
-    ).fetchone()
-    if row is None:
-        raise ArchiveError(f"{path} is not in the archive")
-    return StoredDocument(*row)
+    relative path or one through a symlink finds it too), printed (escaped)
+    as archive prints it or raw as on disk; the printed reading first."""
+    forms = printable_forms(path)
+    rows = {row[1]: row for row in db.execute(
+        f"select id, path, title, paragraphs from documents where path in ({', '.join('?' * len(forms))})", forms
+    )}
+    found = [rows[form] for form in forms if form in rows]
+    if not found:
+        raise ArchiveError(f"{printable(from_printable(path))} is not in the archive")
+    return StoredDocument(*found[0])
 
 
 def paragraphs_of(
@@ -96,5 +95,10 @@ def stats(db: sqlite_utils.Database, db_path: str) -> dict:
         # The write-ahead log holds recent writes not yet copied into the file.
         "bytes": sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p)),
         "last_import": meta.get("last_import"),
-        "analyzer_version": meta.get("analyzer_version"),
+        "analyzer_version": _number(meta.get("analyzer_version")),
     }
+
+
+def _number(value: str | None) -> int | str | None:
+    """A version stored as text, as the number it is (JSON readers compare it)."""
+    return int(value) if value and value.isdigit() else value

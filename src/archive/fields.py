@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .db import ArchiveError, get_meta
+from .paths import printable
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -206,6 +207,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     forgets), add its columns; the run that apply() completes, or None when
     no pattern applies to the folder."""
     pattern = FieldPattern.parse(given) if given else None
+    folder = printable(folder)  # as documents.path holds the paths under it
     conn = db.conn
     conn.execute("begin immediate")
     try:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .paths import describe_os_error, printable, too_long
+
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 _SNIFF_BYTES = 8192
 # A file this big is almost certainly not a document; reading it whole would
@@ -64,25 +66,52 @@ def find_files(
     """
     root = Path(root)
     patterns = list(patterns)
-
-    def walk_error(error: OSError) -> None:
-        if on_error:
-            on_error(error.filename or str(root), error.strerror or str(error))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=walk_error):
-        dirnames.sort()
-        if not include_hidden:
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        folder = Path(dirpath)
-        for name in sorted(filenames):
+    # An explicit stack, not recursion (os.walk recurses in Python 3.11): a
+    # tree thousands of folders deep is walked like any other.  Each entry is
+    # the subfolders of one folder still to visit, in reverse order.
+    pending: list[list[Path]] = [[root]]
+    while pending:
+        if not pending[-1]:
+            pending.pop()
+            continue
+        folder = pending[-1].pop()
+        listed = _list_folder(folder, on_error)
+        if listed is None:
+            continue
+        folders, names = listed
+        for name in sorted(names):
             if not include_hidden and name.startswith("."):
                 continue
-            if patterns:
-                path = folder / name
-                if _wanted(path, root, patterns):
-                    yield path
-            elif _has_text_suffix(name):
+            if _has_text_suffix(name) if not patterns else _wanted(folder / name, root, patterns):
                 yield folder / name
+        if not include_hidden:
+            folders = [name for name in folders if not name.startswith(".")]
+        pending.append([folder / name for name in sorted(folders, reverse=True)])
+
+
+def _list_folder(
+    folder: Path, on_error: Callable[[str, str], None] | None
+) -> tuple[list[str], list[str]] | None:
+    """A folder's subfolders to walk into and its other entries, as os.walk
+    tells them apart: a symlink to a folder is neither (never followed, never
+    a file).  None, after on_error(folder, why), when it cannot be listed."""
+    folders, names = [], []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:
+                    is_folder = False
+                if not is_folder:
+                    names.append(entry.name)
+                elif not entry.is_symlink():
+                    folders.append(entry.name)
+    except OSError as error:
+        if on_error:
+            on_error(str(folder), too_long(folder) or error.strerror or str(error))
+        return None
+    return folders, names
 
 
 def walked(path: Path, root: Path, include_hidden: bool = False, patterns: Iterable[str] = ()) -> bool:
@@ -249,24 +278,6 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
     return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text))
 
 
-def printable(path: str | os.PathLike) -> str:
-    """A path as it can be shown anywhere: a file name's bytes that are not
-    UTF-8 (kept by Python as surrogates) replaced by U+FFFD.
-
-    >>> printable(os.fsdecode(b"a\\xff.txt"))
-    'a\ufffd.txt'
-    """
-    return os.fsencode(path).decode("utf-8", "replace")
-
-
-def describe_os_error(error: BaseException, path: Path) -> str:
-    """Why a path could not be opened, in words (RuntimeError: a symlink loop
-    as Python 3.10-3.12 report it)."""
-    if isinstance(error, RuntimeError) or getattr(error, "errno", None) == 40:
-        return "symlink loop"
-    if isinstance(error, FileNotFoundError):
-        return "dangling symlink" if path.is_symlink() else "file vanished during the import"
-    return getattr(error, "strerror", None) or str(error)
 
 
 def title_of(text: str) -> str:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .paths import from_printable, printable
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -41,10 +43,12 @@ class Filters:
     def sql(self, cwd: str) -> tuple[str, dict[str, str]]:
         """A where-clause fragment on `documents` and its named parameters."""
         clauses, params = [], {}
+        cwd = printable(cwd)  # paths are stored printable (see paths.py)
         if self.paths:
             alternatives = []
             for number, glob in enumerate(self.paths):
                 name = f"path{number}"
+                glob = printable(from_printable(glob))  # typed printed or raw
                 if "/" in glob:
                     alternatives.append(f"documents.path glob :{name}")
                     params[name] = absolute_glob(glob, cwd)

@@ -42,14 +42,21 @@ class Highlighter:
         self._decisions: tuple[set[str], set[str]] = (set(), set())
 
     def _marked(self, word: str) -> bool:
-        """Whether one written word is marked: any of tokenize()'s words in it matched."""
-        return any(self._part_marked(part) for part in analyze.word_parts(word))
+        """Whether one written word is marked: any of its analyzed words
+        (analyze.analyze_word, as the index has them) matched."""
+        exact, terms = analyze.analyze_word(word)
+        if " " not in exact:  # one word nearly always
+            return self._part_marked(exact, terms)
+        return any(map(self._part_marked, exact.split(" "), terms.split(" ")))
 
-    def _part_marked(self, part: str) -> bool:
+    def _part_marked(self, exact: str, term: str) -> bool:
         return bool(
-            part in self._forms
-            or (self._stems and analyze.stem(part) in self._stems)
-            or (self._prefixes and part.startswith(self._prefixes))
+            exact
+            and (
+                exact in self._forms
+                or (self._stems and term in self._stems)
+                or (self._prefixes and exact.startswith(self._prefixes))
+            )
         )
 
     def _forget(self) -> tuple[set[str], set[str]]:
@@ -59,12 +66,9 @@ class Highlighter:
         return self._decisions
 
     def _decide(self, words: set[str], marked: set[str], unmarked: set[str]) -> None:
-        part_marked, parts_of = self._part_marked, analyze.word_parts
+        is_marked = self._marked
         for word in words:
-            parts = parts_of(word)
-            # One part nearly always: _marked without its generator.
-            hit = part_marked(parts[0]) if len(parts) == 1 else self._marked(word)
-            (marked if hit else unmarked).add(word)
+            (marked if is_marked(word) else unmarked).add(word)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the text's marked words (analyze.written_words).
@@ -108,13 +112,3 @@ class Highlighter:
 _WORDS_FOUND_AGAIN = 8
 # A character that continues a word of written_words.
 _INSIDE_WORD = re.compile(analyze.WORD_CHARACTER)
-
-
-def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
-    """Character spans of the original text's words that the query matched.
-
-    >>> from archive.query import parse
-    >>> highlight_spans("وقالت القوّاتُ", parse("قوات"))
-    [(6, 14)]
-    """
-    return Highlighter(query).spans(text)

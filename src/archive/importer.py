@@ -20,8 +20,6 @@ from .files import (
     NotText,
     UnreadableDocument,
     codec_name,
-    describe_os_error,
-    printable,
     read_document,
     scan_folder,
 )
@@ -34,6 +32,7 @@ from .index import (
     insert_paragraphs,
     merge_index,
 )
+from .paths import describe_os_error, from_printable, printable
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -80,7 +79,7 @@ def _store(
     existing: dict | None,
 ) -> int:
     record = {
-        "path": doc.path,
+        "path": printable(doc.path),  # lossless and one line, whatever the name's bytes (files.py)
         "title": doc.title,
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
@@ -243,6 +242,19 @@ class _Plan:
     same_encoding: bool = False
 
 
+def _stored_raw_before(path: str) -> bool:
+    """Whether archives made before paths were stored printable held this
+    path as another string, which is no printable form of any path: a valid
+    UTF-8 name with characters printable() escapes, and no escape of its own."""
+    if printable(path) == path or from_printable(path) != path:
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _ImportRun:
     def __init__(self, db: sqlite_utils.Database, scan: FileScan, encoding: str | None, report: Report):
         self.db = db
@@ -257,15 +269,21 @@ class _ImportRun:
         self.link_targets: set[str] = set()
 
     def known(self, paths: list[str]) -> dict[str, dict | None]:
-        """The archive's records of the documents at these paths (None: none)."""
+        """The archive's records of the documents at these real paths (None:
+        none).  A record is found by its path's printable form, or else by
+        the name itself as archives stored it before (control characters raw)."""
         found: dict[str, dict | None] = dict.fromkeys(paths)
+        forms = {printable(path): path for path in paths}
+        older = {path: path for path in paths if _stored_raw_before(path)}
         rows = self.db.conn.execute(
             "select id, path, size, mtime_ns, sha256, encoding from documents "
-            f"where path in ({', '.join('?' * len(paths))})",
-            paths,
+            f"where path in ({', '.join('?' * (len(forms) + len(older)))})",
+            [*forms, *older],
         )
         for row in rows:
-            found[row[1]] = dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
+            path = forms.get(row[1]) or older[row[1]]
+            if found[path] is None or row[1] in forms:
+                found[path] = dict(zip(("id", "path", "size", "mtime_ns", "sha256", "encoding"), row))
         return found
 
     def fail(self, path, why: str) -> None:
@@ -294,8 +312,7 @@ class _ImportRun:
     def plan(self, paths: list[Path]) -> list[_Plan]:
         """Decide about files from their metadata alone.  Changes nothing,
         and reports nothing: carry_out() does, in the files' order."""
-        # (A name that is not UTF-8 cannot be looked up: _plan refuses it.)
-        known = self.known([str(path) for path in paths if printable(path) == str(path)])
+        known = self.known([str(path) for path in paths])
         return [self._plan(path, known) for path in paths]
 
     def _plan(self, path: Path, known: dict[str, dict | None]) -> _Plan:
@@ -314,10 +331,6 @@ class _ImportRun:
                 resolved = str(path)
         except (OSError, RuntimeError) as error:
             return _Plan(path, Action.FAIL, describe_os_error(error, path))
-        if printable(resolved) != resolved:
-            # Bytes that are not UTF-8 in its name: SQLite's text cannot hold
-            # that path, and a path stored altered would never match the file.
-            return _Plan(path, Action.FAIL, "file name is not valid UTF-8")
         existing = known[resolved] if resolved in known else self.known([resolved])[resolved]
         if not stat.S_ISREG(info.st_mode):
             return _Plan(path, Action.SKIP, "not a regular file", resolved, existing)
@@ -325,7 +338,11 @@ class _ImportRun:
         same_encoding = existing is not None and (
             self.encoding is None or codec_name(self.encoding) == codec_name(existing["encoding"])
         )
-        if same_encoding and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
+        if (
+            same_encoding
+            and (existing["size"], existing["mtime_ns"]) == (info.st_size, info.st_mtime_ns)
+            and existing["path"] == printable(resolved)  # else stored as before: rewrite it
+        ):
             return _Plan(path, Action.UNCHANGED)
         return _Plan(path, Action.READ, "", resolved, existing, same_encoding)
 
@@ -365,7 +382,8 @@ class _ImportRun:
         if plan.same_encoding and existing["sha256"] == doc.sha256:
             # Touched but not changed: remember the new mtime so the next run is cheap.
             self.db.conn.execute(
-                "update documents set mtime_ns = ?, size = ? where id = ?", [doc.mtime_ns, doc.size, existing["id"]]
+                "update documents set mtime_ns = ?, size = ?, path = ? where id = ?",
+                [doc.mtime_ns, doc.size, printable(doc.path), existing["id"]],
             )
             self.summary.unchanged += 1
             self.batches.done(0)
@@ -381,11 +399,11 @@ class _ImportRun:
 
     def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
         if not paragraphs:
-            self.report("warning", str(path), "empty file: imported with no paragraphs")
+            self.report("warning", printable(path), "empty file: imported with no paragraphs")
         elif cut:
             self.report(
                 "warning",
-                str(path),
+                printable(path),
                 f"{len(cut)} paragraph{'' if len(cut) == 1 else 's'} longer than {MAX_PARAGRAPH_CHARS} "
                 f"characters (the longest {max(cut)}): cut into rows at sentence ends",
             )
@@ -393,9 +411,7 @@ class _ImportRun:
     def prune(self, root: Path) -> None:
         """Remove the documents under root whose files no longer exist.  A file
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
-        prefix = str(root).rstrip(os.sep) + os.sep
-        if printable(prefix) != prefix:
-            return  # a folder name that is not UTF-8 holds no document (see _plan)
+        prefix = printable(str(root).rstrip(os.sep) + os.sep)
         # The paths that start with prefix, as a range the path index answers.
         after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
         gone = []
@@ -403,7 +419,7 @@ class _ImportRun:
             "select id, path from documents where path >= ? and path < ?", [prefix, after_prefix]
         ):
             try:
-                os.lstat(row["path"])
+                os.lstat(from_printable(row["path"]))
             except (FileNotFoundError, NotADirectoryError):
                 gone.append(row)
             except OSError:

@@ -7,6 +7,7 @@ import os
 from typing import Callable
 
 from .documents import around
+from .paths import from_printable, printable
 from .search import Counts, DocumentHit, Hit
 
 _MATCH = "\x1b[1;31m"
@@ -17,12 +18,24 @@ _RESET = "\x1b[0m"
 
 
 def display_path(path: str) -> str:
-    """The path relative to the working directory when it lies inside it."""
+    """A stored path as text shows it: printable (escaped, see paths.py),
+    relative to the working directory when it lies inside it."""
+    return printable(_shown(path))
+
+
+def null_terminated(path: str) -> bytes:
+    """A stored path for `--files --null`: the name's bytes as on disk,
+    unescaped, relative as display_path has it, and a NUL after it."""
+    return os.fsencode(_shown(path)) + b"\0"
+
+
+def _shown(path: str) -> str:
+    real = from_printable(path)
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(real)
     except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative
+        return real
+    return real if relative.startswith("..") else relative
 
 
 def mark(
@@ -169,6 +182,15 @@ def search_summary(hits: list[Hit], limit: int) -> str:
     if len(hits) == limit:
         line += " (more with --offset or --limit)"
     return line
+
+
+def past_the_end(offset: int, total: int, noun: str) -> str:
+    """What an --offset past the last result says instead of nothing.
+
+    >>> past_the_end(50, 4, "paragraph")
+    ': --offset 50 is past the end, the search found 4 paragraphs'
+    """
+    return f": --offset {offset} is past the end, the search found {counted(total, noun)}"
 
 
 def json_line(
