@@ -2,12 +2,13 @@
 filters on them (`--where`, `--since`, `--until`), on generated files named
 like the corpus's (`2015-07-21_okaz_00001.txt`)."""
 
+import asyncio
 import json
 import re
 
 import pytest
-
 import sqlite_utils
+from datasette.app import Datasette
 
 PATTERN = "{date}_{source}_{n}.txt"
 
@@ -58,6 +59,17 @@ def test_fields_become_columns_of_documents(fielded, tmp_path):
     db = sqlite_utils.Database(fielded)
     assert {"date", "source", "n"} <= set(db["documents"].columns_dict)
     assert any(index.columns == ["source"] for index in db["documents"].indexes)
+
+
+def test_datasette_facets_documents_by_source_and_date(fielded):
+    datasette = Datasette([str(fielded)])
+    url = "/news/documents.json?_facet=source&_facet_date=date&source=okaz&_size=0"
+    response = asyncio.run(datasette.client.get(url))
+    assert response.status_code == 200, response.text
+    facets = response.json()["facet_results"]
+    assert response.json()["filtered_table_rows_count"] == 3
+    assert {(row["value"], row["count"]) for row in facets["source"]["results"]} == {("okaz", 3)}
+    assert {row["value"] for row in facets["date"]["results"]} == {"2015-07-21", "2015-08-01", "2015-08-15"}
 
 
 def test_dates_are_parsed_to_iso_whatever_their_form(run, tmp_path):

@@ -328,6 +328,7 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
     from . import present
+    from .filters import search_filters
     from .query import parse
 
     if files_only and count_only:
@@ -343,7 +344,7 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
         if term.startswith("--") and len(term) > 2:
             raise Failure(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact)
-    filters = _filters(db, paths, document, where, since, until)
+    filters = search_filters(db, paths, document, where, since, until)
     colored = not as_json and present.use_color(color, sys.stdout)
     if count_only:
         found = _print_counts(db, query, filters, as_json)
@@ -353,17 +354,6 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
         found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
                                   context, as_json, colored)
     sys.exit(0 if found else 1)
-
-
-def _filters(db, paths, document, where, since, until):
-    """The search's Filters, its fields and dates checked against the archive."""
-    from .documents import find_document
-    from .fields import check_dates, parse_where
-    from .filters import Filters
-
-    since, until = check_dates(db, since, until)
-    return Filters(paths=paths, document=find_document(db, document).path if document else None,
-                   fields=parse_where(db, where), since=since, until=until)
 
 
 def _print_counts(db, query, filters, as_json: bool) -> bool:

@@ -72,6 +72,17 @@ class Filters:
         return " ".join(f"and {clause}" for clause in clauses), params
 
 
+def search_filters(db, paths=(), document=None, where=(), since=None, until=None) -> Filters:
+    """Filters from search options: --doc found, --where and the dates
+    checked against the archive's fields (an ArchiveError if they do not fit)."""
+    from .documents import find_document
+    from .fields import check_dates, parse_where
+
+    since, until = check_dates(db, since, until)
+    return Filters(paths=tuple(paths), document=find_document(db, document).path if document else None,
+                   fields=parse_where(db, where), since=since, until=until)
+
+
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
