@@ -47,18 +47,19 @@ def test_reimport_skips_unchanged_updates_changed_and_prunes(tmp_path, run):
     db = tmp_path / "a.db"
     first = run("import", tree, "--db", db)
     assert first.exit_code == 0, first.output
-    assert summary(first) == "4 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed; 12 paragraphs written"
+    assert summary(first) == "4 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 0 skipped, 0 failed; 12 paragraphs written"
 
     again = run("import", tree, "--db", db)
-    assert summary(again).startswith("0 added, 0 updated, 4 unchanged, 0 removed")
+    assert summary(again).startswith("0 added, 0 updated, 4 unchanged, 0 moved, 0 removed")
 
     (tree / "a.txt").write_text("خبر جديد عن الاقتصاد\n", encoding="utf-8")
     os.utime(tree / "b.txt", ns=(1, 1))  # touched, same bytes
     (tree / "c.txt").unlink()
-    write_tree(tree, ["e.txt"])
+    # Not c.txt's text: a file with the text of a gone one is that one moved.
+    write_tree(tree, ["e.txt"], text=ARTICLE.replace("شهرا", "أسبوعا"))
     ids_before = {name: row["id"] for name, row in documents(db).items()}
     third = run("import", tree, "--db", db, "--prune")
-    assert summary(third) == "1 added, 1 updated, 2 unchanged, 1 removed, 0 skipped, 0 failed; 4 paragraphs written"
+    assert summary(third) == "1 added, 1 updated, 2 unchanged, 0 moved, 1 removed, 0 skipped, 0 failed; 4 paragraphs written"
     after = documents(db)
     assert set(after) == {"a.txt", "b.txt", "d.md", "e.txt"}
     assert after["a.txt"]["id"] == ids_before["a.txt"]  # replaced in place
@@ -74,7 +75,7 @@ def test_without_prune_documents_of_deleted_files_stay(tmp_path, run):
     run("import", tree, "--db", db)
     (tree / "a.txt").unlink()
     result = run("import", tree, "--db", db)
-    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 removed")
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 moved, 0 removed")
     assert set(documents(db)) == {"a.txt", "b.txt"}
 
 
@@ -154,7 +155,7 @@ def test_binary_files_are_skipped_and_counted(tmp_path, run):
     result = run("import", tree, "--db", db)
     assert result.exit_code == 0
     assert set(documents(db)) == {"good.txt"}
-    assert summary(result).startswith("1 added, 0 updated, 0 unchanged, 0 removed, 2 skipped, 0 failed")
+    assert summary(result).startswith("1 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 2 skipped, 0 failed")
     assert "skipped" in result.stderr and "image.txt: binary file, not text" in result.stderr
 
 
@@ -221,7 +222,7 @@ def test_fault_matrix_imports_every_good_file(tmp_path, run, monkeypatch):
     assert " ".join(text for (text,) in pieces) == huge_text.strip()
     assert len(docs["huge.txt"]["title"]) <= files.MAX_TITLE_CHARS + 1
     assert summary(result) == (
-        f"7 added, 0 updated, 0 unchanged, 0 removed, 1 skipped, 5 failed; "
+        f"7 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 1 skipped, 5 failed; "
         f"{5 * 3 + len(pieces)} paragraphs written"
     )
 
@@ -274,7 +275,7 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     text = output.decode()
     assert on_terminal.returncode == 0, text
     assert "importing" in text and "30/30" in text and "files/s" in text
-    assert text.rstrip().endswith("0 added, 0 updated, 30 unchanged, 0 removed, 0 skipped, 0 failed; 0 paragraphs written")
+    assert text.rstrip().endswith("0 added, 0 updated, 30 unchanged, 0 moved, 0 removed, 0 skipped, 0 failed; 0 paragraphs written")
 
 
 def test_file_name_not_utf8_is_imported_with_the_rest(tmp_path):
@@ -292,7 +293,7 @@ def test_file_name_not_utf8_is_imported_with_the_rest(tmp_path):
     )
     stderr = result.stderr.decode("utf-8")
     assert result.returncode == 0, stderr
-    assert summary_of(stderr) == "2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed; 6 paragraphs written"
+    assert summary_of(stderr) == "2 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 0 skipped, 0 failed; 6 paragraphs written"
     assert set(documents(db)) == {"good.txt", "\\xff\\xfe-bad.txt"}
 
 
@@ -390,7 +391,7 @@ def test_file_that_is_no_longer_text_loses_its_old_text(tmp_path, run):
     assert result.exit_code == 0
     assert set(documents(db)) == {"c.txt"}
     assert paragraph_count(db) == 3
-    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 2 removed, 2 skipped, 0 failed")
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 moved, 2 removed, 2 skipped, 0 failed")
     assert "a.txt: binary file, not text; its earlier text is removed from the archive" in result.stderr
     assert run("search", "--db", db, "--count", "الحملة").stdout.endswith(" in 1 document\n")
 

@@ -72,7 +72,7 @@ def test_a_tree_a_thousand_folders_deep_is_imported(run, tmp_path):
     try:
         result = run("import", top, "--db", tmp_path / "a.db")
         assert result.exit_code == 0, result.stderr
-        assert summary(result) == "3 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed; 3 paragraphs written"
+        assert summary(result) == "3 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 0 skipped, 0 failed; 3 paragraphs written"
         listed = run("search", "--db", tmp_path / "a.db", "--files", "--sort", "path", "زرافة").stdout.splitlines()
         assert [path.rsplit("/", 1)[1] for path in listed] == ["f999.txt", "f500.txt", "f0.txt"]
         assert listed[0] == "deep/" + "d/" * 999 + "f999.txt"
@@ -105,7 +105,7 @@ def test_paths_past_the_system_limit_fail_with_a_reason(run, tmp_path):
         assert any("cannot list folder: path too long" in line for line in failures)
         fits = [n for n in (0, 5, 29) if base + 200 * n + len(f"/f{n}.txt") < 4096]
         assert fits == [0, 5]
-        assert summary(result) == "2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 2 failed; 2 paragraphs written"
+        assert summary(result) == "2 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 0 skipped, 2 failed; 2 paragraphs written"
     finally:
         remove_chain(top, folder)
 
@@ -126,10 +126,10 @@ def test_a_name_not_utf8_is_imported_kept_shown_and_pruned(tmp_path, run):
     db = tmp_path / "a.db"
     result = run("import", "tree", "--db", db)
     assert result.exit_code == 0, result.stderr
-    assert summary(result) == "2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 failed; 2 paragraphs written"
+    assert summary(result) == "2 added, 0 updated, 0 unchanged, 0 moved, 0 removed, 0 skipped, 0 failed; 2 paragraphs written"
     assert stored_paths(db) == [f"{tmp_path}/tree/bad\\xff\\xfe.txt", f"{tmp_path}/tree/good.txt"]
     again = run("import", "tree", "--db", db)
-    assert summary(again).startswith("0 added, 0 updated, 2 unchanged, 0 removed")
+    assert summary(again).startswith("0 added, 0 updated, 2 unchanged, 0 moved, 0 removed")
     listed = run("search", "--db", db, "--files", "--sort", "path", "زرافة").stdout
     assert listed == "tree/bad\\xff\\xfe.txt\ntree/good.txt\n"
     for typed in ("tree/bad\\xff\\xfe.txt", os.fsdecode(tree + b"/bad\xff\xfe.txt")):
@@ -138,7 +138,7 @@ def test_a_name_not_utf8_is_imported_kept_shown_and_pruned(tmp_path, run):
         assert shown.stdout == "   1  زرافة في الحديقة\n"
     os.unlink(tree + b"/bad\xff\xfe.txt")
     pruned = run("import", "tree", "--db", db, "--prune")
-    assert summary(pruned).startswith("0 added, 0 updated, 1 unchanged, 1 removed")
+    assert summary(pruned).startswith("0 added, 0 updated, 1 unchanged, 0 moved, 1 removed")
     assert stored_paths(db) == [f"{tmp_path}/tree/good.txt"]
 
 
@@ -149,7 +149,7 @@ def test_a_folder_not_utf8_is_imported_and_pruned(tmp_path, run):
     assert run("import", os.fsdecode(folder), "--db", db).exit_code == 0
     os.unlink(folder + b"/b.txt")
     pruned = run("import", os.fsdecode(folder), "--db", db, "--prune")
-    assert summary(pruned).startswith("0 added, 0 updated, 1 unchanged, 1 removed")
+    assert summary(pruned).startswith("0 added, 0 updated, 1 unchanged, 0 moved, 1 removed")
     assert stored_paths(db) == [f"{tmp_path}/bad\\xff/a.txt"]
 
 
@@ -208,7 +208,7 @@ def test_a_path_stored_raw_before_is_rewritten_not_doubled(tmp_path, run):
     # As archives stored it before paths were stored printable.
     sqlite_utils.Database(db).execute("update documents set path = ?", [f"{tmp_path}/tree/tab\there.txt"]).connection.commit()
     result = run("import", "tree", "--db", db, "--prune")
-    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 removed")
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 0 moved, 0 removed")
     assert stored_paths(db) == [f"{tmp_path}/tree/tab\\there.txt"]
 
 

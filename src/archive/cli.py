@@ -146,7 +146,6 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
 
     from . import fields
     from .db import open_archive, writer_lock
-    from .files import scan_folder
     from .importer import import_scanned
 
     if encoding:
@@ -168,7 +167,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
 
     if field_pattern:
         fields.FieldPattern.parse(field_pattern)  # a bad pattern stops before anything is done
-    scan = scan_folder(folder, include_hidden=hidden, patterns=patterns)
+    scan = _scan_to_import(folder, hidden, patterns, prune, db_path)
     with writer_lock(path):
         db = open_archive(path, create=True)
         started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -244,6 +243,72 @@ def rebuild(db_path):
     with writer_lock(path):
         paragraphs = run_rebuild(db)
     click.echo(f"{path}: {paragraphs} paragraphs analyzed again, search index rebuilt", err=True)
+
+
+# --- archive forget: documents whose files are gone (issue 18) ---------------
+
+
+@cli.command()
+@click.argument("folder", required=False, type=click.Path())
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+@click.option("--dry-run", is_flag=True, help="Only list the documents that would be removed.")
+def forget(folder, db_path, dry_run):
+    """Remove the documents whose files no longer exist, under FOLDER (which
+    may be gone itself) or everywhere.  Their paths are listed on stdout.  A
+    file that cannot be checked stays, listed on stderr; the exit status is
+    then 1.  A moved folder needs no forget: importing it where it is now
+    moves its documents.
+
+    \b
+      archive forget --dry-run
+      archive forget old-news/ --db news.db
+    """
+    from pathlib import Path
+
+    from . import present
+    from .db import open_archive, writer_lock
+    from .forget import forget as run_forget
+    from .paths import printable
+
+    path = _db_path(db_path)
+    try:
+        # Not strict: the folder may be gone; symlinks above it still resolve.
+        root = str(Path(folder).resolve()) if folder else None
+    except (OSError, RuntimeError) as error:
+        raise Failure(f"{printable(folder)}: {error}") from None
+
+    def report(kind, file, why):
+        click.echo(f"archive: cannot check {present.display_path(file)}: {why}", err=True)
+
+    db = open_archive(path)  # first: no lock file is left next to a missing archive
+    # A dry run writes nothing, so it need not wait for an import to end.
+    with contextlib.nullcontext() if dry_run else writer_lock(path):
+        summary = run_forget(db, root, dry_run=dry_run, report=report)
+    for gone in summary.paths:
+        click.echo(present.display_path(gone))
+    if folder and not (summary.paths or summary.kept or summary.failed):
+        click.echo(f"archive: warning: no document in {path} is under {printable(folder)}", err=True)
+    click.echo(f"{path}: {summary.line()}", err=True)
+    sys.exit(1 if summary.failed else 0)
+
+
+def _scan_to_import(folder, hidden, patterns, prune, db_path):
+    """The folder's scan; when a folder to prune is gone, the error says how
+    to remove its documents."""
+    import shlex
+
+    from .files import scan_folder
+    from .paths import printable
+
+    try:
+        return scan_folder(folder, include_hidden=hidden, patterns=patterns)
+    except FileNotFoundError as error:
+        if not prune:
+            raise
+        db = f" --db {shlex.quote(db_path)}" if db_path else ""
+        raise Failure(
+            f"{error}; to remove its documents from the archive: archive forget {shlex.quote(printable(folder))}{db}"
+        ) from None
 
 
 COLOR_OPTION = click.option(

@@ -23,6 +23,7 @@ from .files import (
     read_document,
     scan_folder,
 )
+from .gone import documents_under, surely_gone
 from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
     configure_index_merging,
@@ -46,6 +47,11 @@ BATCH_PARAGRAPHS = 20_000
 # SQLite's page cache for an import, in KiB: the index's merges read their
 # segments in order, so a bigger one gains nothing.
 IMPORT_CACHE_KIB = 8_000
+# So many documents alike, none gone, are not checked again (_first_gone).
+MANY_ALIKE = 8
+# Finds the documents of a file's size and content, for a file that may be
+# one of them moved (see _ImportRun._moved).
+CONTENT_INDEX = "idx_documents_size_sha256"
 
 
 @dataclass
@@ -53,6 +59,7 @@ class ImportSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    moved: int = 0
     removed: int = 0
     skipped: int = 0
     failed: int = 0
@@ -61,7 +68,7 @@ class ImportSummary:
     def line(self) -> str:
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
+            f"{self.moved} moved, {self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
             f"{self.paragraphs} paragraphs written"
         )
 
@@ -181,6 +188,7 @@ def import_scanned(
     merge_pending = get_meta(db).get("index_merge") == "pending"
     try:
         run.batches.begin()
+        db.execute(f"create index if not exists {CONTENT_INDEX} on documents (size, sha256)")
         configure_index_merging(db)
         set_meta(db, index_merge="pending")
         # Each file is decided a few files ahead, and a worker process reads
@@ -211,20 +219,18 @@ class Action(enum.Enum):
     NONE = "none"  # a file already taken through another link, or as itself
 
 
-def _finish(run: _ImportRun, merge_pending: bool) -> None:
-    """Record the import in archive_meta and merge the index segments it
-    wrote (or an earlier run left unmerged)."""
+def _finish(run: _ImportRun, merge_pending: bool, imported: bool = True) -> None:
+    """Record the import (if it was one, not a forget) in archive_meta and
+    merge the index segments it wrote (or an earlier run left unmerged)."""
     db, summary = run.db, run.summary
     merge = merge_pending or bool(summary.added or summary.updated or summary.removed)
     run.batches.begin()
     create_fingerprint_index(db)
     if merge or COPIES_PER_TEXT not in get_meta(db):
         record_copies_per_text(db)
-    set_meta(
-        db,
-        last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        index_merge="pending" if merge else "done",
-    )
+    if imported:
+        set_meta(db, last_import=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    set_meta(db, index_merge="pending" if merge else "done")
     run.batches.commit()
     if merge:
         merge_index(db, summary.paragraphs)
@@ -240,6 +246,7 @@ class _Plan:
     resolved: str = ""
     existing: dict | None = None
     same_encoding: bool = False
+    moved: bool = False  # likely a gone document's file, moved: see _gone_twin
 
 
 def _stored_raw_before(path: str) -> bool:
@@ -267,6 +274,7 @@ class _ImportRun:
         # to one is not taken again.  Only these: a file the walk reaches as
         # itself is taken then, never through a link (see FileScan.taken_as_itself).
         self.link_targets: set[str] = set()
+        self.none_gone: set[tuple] = set()  # see _first_gone
 
     def known(self, paths: list[str]) -> dict[str, dict | None]:
         """The archive's records of the documents at these real paths (None:
@@ -344,11 +352,35 @@ class _ImportRun:
             and existing["path"] == printable(resolved)  # else stored as before: rewrite it
         ):
             return _Plan(path, Action.UNCHANGED)
-        return _Plan(path, Action.READ, "", resolved, existing, same_encoding)
+        moved = existing is None and self._gone_twin(info)
+        return _Plan(path, Action.READ, "", resolved, existing, same_encoding, moved)
+
+    def _gone_twin(self, info: os.stat_result) -> bool:
+        """Whether a document of this size and mtime has lost its file.  The
+        file is then likely that document moved (mv keeps both): read here,
+        not analyzed ahead for nothing.  _moved decides, from the content."""
+        return self._first_gone(
+            "select id, path, encoding from documents where size = ? and mtime_ns = ?", (info.st_size, info.st_mtime_ns)
+        ) is not None
+
+    def _first_gone(self, sql: str, key: tuple) -> int | None:
+        """The first document sql finds (id, path, encoding) whose file is gone
+        and that a forced encoding would not decode otherwise.  Many found and
+        none gone (copies of a text) is remembered: no lstat of them all again."""
+        if (sql, key) in self.none_gone:
+            return None
+        rows = self.db.conn.execute(sql, key).fetchall()
+        forced = codec_name(self.encoding) if self.encoding is not None else None
+        for document_id, path, encoding in rows:
+            if forced in (None, codec_name(encoding)) and surely_gone(path):
+                return document_id
+        if len(rows) >= MANY_ALIKE:
+            self.none_gone.add((sql, key))
+        return None
 
     def to_read(self, plan: _Plan) -> tuple[str, str | None] | None:
         """What the worker is asked to read for a plan, if anything."""
-        return (plan.resolved, self.encoding) if plan.action is Action.READ else None
+        return (plan.resolved, self.encoding) if plan.action is Action.READ and not plan.moved else None
 
     def carry_out(self, plan: _Plan, take: Callable[[], object]) -> None:
         """Do what plan says; take() gives the worker's reading of the file,
@@ -379,6 +411,8 @@ class _ImportRun:
             paragraphs = split_paragraphs(doc.text, cut)
             analyzed = None
         self.batches.begin()
+        if existing is None and self._moved(doc):
+            return
         if plan.same_encoding and existing["sha256"] == doc.sha256:
             # Touched but not changed: remember the new mtime so the next run is cheap.
             self.db.conn.execute(
@@ -397,6 +431,24 @@ class _ImportRun:
             self.summary.added += 1
         self.batches.done(written)
 
+    def _moved(self, doc: Document) -> bool:
+        """Whether doc is a document whose file is gone, moved to doc.path: then
+        only its path, size and mtime change; paragraphs and index stay.  One
+        whose file exists is never taken (a copy is a document of its own);
+        once moved, its file exists: several moved copies pair one to one."""
+        document_id = self._first_gone(
+            "select id, path, encoding from documents where size = ? and sha256 = ? order by id", (doc.size, doc.sha256)
+        )
+        if document_id is None:
+            return False
+        self.db.conn.execute(
+            "update documents set path = ?, size = ?, mtime_ns = ? where id = ?",
+            [printable(doc.path), doc.size, doc.mtime_ns, document_id],
+        )
+        self.summary.moved += 1
+        self.batches.done(0)
+        return True
+
     def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
         if not paragraphs:
             self.report("warning", printable(path), "empty file: imported with no paragraphs")
@@ -411,18 +463,23 @@ class _ImportRun:
     def prune(self, root: Path) -> None:
         """Remove the documents under root whose files no longer exist.  A file
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
-        prefix = printable(str(root).rstrip(os.sep) + os.sep)
-        # The paths that start with prefix, as a range the path index answers.
-        after_prefix = prefix[:-1] + chr(ord(os.sep) + 1)
-        gone = []
-        for row in self.db.query(
-            "select id, path from documents where path >= ? and path < ?", [prefix, after_prefix]
-        ):
-            try:
-                os.lstat(from_printable(row["path"]))
-            except (FileNotFoundError, NotADirectoryError):
-                gone.append(row)
-            except OSError:
-                pass  # cannot tell: keep it
-        for row in gone:
-            self._remove(row)
+        for document_id, path in documents_under(self.db, str(root)):
+            if surely_gone(path):
+                self._remove({"id": document_id})
+
+
+def remove_documents(db: sqlite_utils.Database, ids: Iterable[int]) -> int:
+    """Remove these documents, their paragraphs and index entries, in
+    batches as an import writes them, then merge the index as an import
+    ends; how many were removed."""
+    run = _ImportRun(db, None, None, lambda kind, path, why: None)
+    try:
+        run.batches.begin()
+        set_meta(db, index_merge="pending")
+        for document_id in ids:
+            run._remove({"id": document_id})
+        _finish(run, merge_pending=False, imported=False)
+    except BaseException:
+        run.batches.rollback()
+        raise
+    return run.summary.removed
