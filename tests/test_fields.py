@@ -122,6 +122,24 @@ def test_a_new_pattern_updates_the_fields_of_unchanged_files(fielded, run, tmp_p
     assert "0 updated, 6 unchanged" in result.stderr
 
 
+def test_a_moved_file_takes_the_fields_of_its_new_name(fielded, run, tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "2015-07-21_okaz_00001.txt").rename(corpus / "2015-07-22_sabq_00009.txt")
+    result = run("import", "corpus", "--db", "news.db")
+    assert result.exit_code == 0 and "1 moved" in result.stderr
+    row = documents(tmp_path)["2015-07-22_sabq_00009.txt"]
+    assert (row["date"], row["source"], row["n"]) == ("2015-07-22", "sabq", "00009")
+
+
+def test_an_empty_pattern_forgets_the_folders_pattern_and_fields(fielded, run, tmp_path):
+    result = run("import", "corpus", "--db", "news.db", "--fields", "")
+    assert result.exit_code == 0, result.output
+    assert all(row["source"] is None for row in documents(tmp_path).values())
+    (tmp_path / "corpus" / "2015-09-09_alwatan_00007.txt").write_text("الرياض جديد\n", encoding="utf-8")
+    assert run("import", "corpus", "--db", "news.db").exit_code == 0
+    assert documents(tmp_path)["2015-09-09_alwatan_00007.txt"]["source"] is None
+
+
 def test_a_pattern_with_a_slash_matches_the_path_under_the_folder(run, tmp_path):
     (tmp_path / "news" / "okaz").mkdir(parents=True)
     (tmp_path / "news" / "okaz" / "2015-07-21.txt").write_text("الرياض\n", encoding="utf-8")

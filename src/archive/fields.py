@@ -199,7 +199,8 @@ class FieldRun:
 
     def line(self) -> str:
         patterns = ", ".join(repr(p.text) for p in self.patterns.values())
-        return f"fields from {patterns}: {self.updated} documents given new values"
+        documents = "document" if self.updated == 1 else "documents"
+        return f"fields from {patterns}: {self.updated} {documents} given new values"
 
 
 def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldRun | None:
