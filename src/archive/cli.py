@@ -124,7 +124,10 @@ def cli(ctx):
 @click.option("--hidden", is_flag=True, help="Also take hidden files and folders (.name).")
 @click.option("--prune", is_flag=True,
               help="Remove the documents under FOLDER whose files are gone.")
-def import_command(folder, db_path, encoding, patterns, hidden, prune):
+@click.option("--fields", "field_pattern", metavar="PATTERN",
+              help="Take fields from each file's path, e.g. '{date}_{source}_{n}.txt' "
+                   "(remembered for FOLDER; '' forgets it).")
+def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pattern):
     """Import the text files under FOLDER.
 
     Each file becomes a document and each paragraph a searchable row.
@@ -137,7 +140,11 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
       archive import ~/news --db news.db --prune
       archive import ~/notes --glob '*.txt' --glob 'drafts/*' --hidden
       archive import old-files/ --encoding cp1256
+      archive import corpus/ --fields '{date}_{source}_{n}.txt'
     """
+    import datetime
+
+    from . import fields
     from .db import open_archive, writer_lock
     from .importer import import_scanned
 
@@ -158,18 +165,26 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune):
         label = {"failed": "cannot import", "skipped": "skipped", "warning": "warning:"}[kind]
         click.echo(f"{prefix}archive: {label} {file}: {why}", err=True)
 
+    if field_pattern:
+        fields.FieldPattern.parse(field_pattern)  # a bad pattern stops before anything is done
     scan = _scan_to_import(folder, hidden, patterns, prune, db_path)
     with writer_lock(path):
         db = open_archive(path, create=True)
+        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        field_run = fields.prepare(db, str(scan.root), field_pattern)
         with _progress(scan.count() if interactive else 0, interactive) as advance:
             summary = import_scanned(
                 db, scan, encoding=encoding, prune=prune, report=report, progress=advance
             )
+        if field_run:
+            fields.apply(db, field_run, started, report)
     if not summary.files():
         why = (" matches " + " or ".join(f"--glob {p!r}" for p in patterns) if patterns
                else " named *.txt, *.md, *.text or without a suffix (--glob takes others)")
         click.echo(f"archive: warning: no file under {folder}{why}", err=True)
     click.echo(f"{path}: {summary.line()}", err=True)
+    if field_run:
+        click.echo(f"{path}: {field_run.line()}", err=True)
     if summary.failed:
         sys.exit(1)
 
@@ -333,6 +348,11 @@ def _open_for_reading(db_path: str | None):
               help="Only documents matching GLOB (repeatable: any). Without a slash it "
                    "matches the file name, with one the path.")
 @click.option("--doc", "document", metavar="PATH", help="Only this document.")
+@click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
+              help="Only documents whose FIELD (see 'import --fields') is VALUE "
+                   "(repeatable: any value of one field, and every field).")
+@click.option("--since", metavar="DATE", help="Only documents dated DATE or later (YYYY-MM-DD, YYYY-MM, YYYY).")
+@click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
 @click.option("--files", "-l", "files_only", is_flag=True,
               help="List the matching documents only, best first.")
 @click.option("--null", "-0", "null", is_flag=True,
@@ -350,8 +370,8 @@ def _open_for_reading(db_path: str | None):
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
-def search(terms, db_path, exact, context, paths, document, files_only, null, count_only,
-           show_duplicates, sort, limit, offset, as_json, color):
+def search(terms, db_path, exact, context, paths, document, where, since, until, files_only,
+           null, count_only, show_duplicates, sort, limit, offset, as_json, color):
     """Search the archive; matching paragraphs are printed best first.
 
     \b
@@ -373,11 +393,11 @@ def search(terms, db_path, exact, context, paths, document, files_only, null, co
       archive search --files --sort path وزارة الصحة
       archive search --files -0 الحج | xargs -0 ls -l
       archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
+      archive search --where source=okaz --where source=sabq --since 2015-08 الرياض
       archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
     """
     from . import present
-    from .documents import find_document
-    from .filters import Filters
+    from .filters import search_filters
     from .query import parse
 
     if files_only and count_only:
@@ -393,9 +413,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, null, co
         if term.startswith("--") and len(term) > 2:
             raise Failure(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact)
-    filters = Filters(
-        paths=paths, document=find_document(db, document).path if document else None
-    )
+    filters = search_filters(db, paths, document, where, since, until)
     colored = not as_json and present.use_color(color, sys.stdout)
     if count_only:
         found = _print_counts(db, query, filters, as_json)
@@ -419,15 +437,19 @@ def _print_counts(db, query, filters, as_json: bool) -> bool:
 def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool,
                      null: bool = False) -> bool:
     from . import present
-    from .search import count, matching_documents
+    from .fields import fields_by_path
+    from .search import count, matching_documents, one_snapshot
 
-    documents = matching_documents(db, query, limit, offset, filters, sort)
+    with one_snapshot(db.conn):
+        documents = matching_documents(db, query, limit, offset, filters, sort)
+        fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
         if null:
             click.echo(present.null_terminated(found.path), nl=False)
             continue
-        click.echo(present.document_json_line(found) if as_json
-                   else present.format_document_hit(found, colored), color=colored)
+        values = fields.get(found.path, {})
+        click.echo(present.document_json_line(found, values) if as_json
+                   else present.format_document_hit(found, colored, values), color=colored)
     more = " (more with --offset)" if len(documents) == limit else ""
     if offset and not documents:
         more = present.past_the_end(offset, count(db, query, filters).documents, "document")
@@ -438,6 +460,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
 def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
                       as_json: bool, colored: bool) -> bool:
     from . import present
+    from .fields import fields_by_path
     from .highlight import Highlighter
     from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
 
@@ -447,12 +470,13 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
         hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
+        fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
     highlighter = Highlighter(query)
     spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
     if as_json:
         for hit in hits:
             around = present.json_context(hit, texts[hit.document_id], context) if context else None
-            click.echo(present.json_line(hit, spans[hit.paragraph_id], around))
+            click.echo(present.json_line(hit, spans[hit.paragraph_id], around, fields.get(hit.path, {})))
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
@@ -510,7 +534,9 @@ def show(document_path, db_path, paragraph, context, as_json, color):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def stats(db_path, as_json):
     """How big the archive is: documents, paragraphs, words, distinct words
-    and terms (stems), bytes on disk, last import and analyzer version.
+    and terms (stems), bytes on disk, last import and analyzer version; and
+    its fields: the dates' range, the documents per source (per value of each
+    field with few values).
 
     \b
       archive stats
@@ -520,9 +546,11 @@ def stats(db_path, as_json):
 
     from . import present
     from .documents import stats as archive_stats
+    from .fields import field_stats
 
     path = _db_path(db_path)
-    facts = archive_stats(_open_for_reading(path), path)
+    db = _open_for_reading(path)
+    facts = {**archive_stats(db, path), "fields": field_stats(db)}
     click.echo(json.dumps(facts) if as_json else present.format_stats(facts))
 
 

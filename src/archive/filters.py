@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .paths import from_printable, printable
@@ -21,15 +21,24 @@ class Filters:
     file name (like grep --include); one with a slash matches the whole path,
     absolute or relative to the working directory (as paths are displayed).
     document: one document's stored path (see `document_path`).
+    fields: values by field name (checked names, see fields.py): any of a
+    field's values, and every field.
+    since, until: ISO dates, both included, on the `date` field.
 
     >>> Filters(paths=("*okaz*",)).sql("/home/me")
     ('and (archive_file_name(documents.path) glob :path0)', {'path0': '*okaz*'})
     >>> Filters(paths=("corpus/2015-07-2*",)).sql("/home/me")[1]
     {'path0': '/home/me/corpus/2015-07-2*'}
+    >>> Filters(fields={"source": ("okaz", "sabq")}, since="2015-08-01").sql("/")
+    ('and documents."source" in (:field0_0, :field0_1) and documents."date" >= :since', \
+{'field0_0': 'okaz', 'field0_1': 'sabq', 'since': '2015-08-01'})
     """
 
     paths: tuple[str, ...] = ()
     document: str | None = None
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    since: str | None = None
+    until: str | None = None
 
     def sql(self, cwd: str) -> tuple[str, dict[str, str]]:
         """A where-clause fragment on `documents` and its named parameters."""
@@ -50,7 +59,31 @@ class Filters:
         if self.document is not None:
             clauses.append("documents.path = :document")
             params["document"] = self.document
+        for number, (name, values) in enumerate(self.fields.items()):
+            if not _FIELD_NAME.fullmatch(name):  # never quoted into SQL unchecked
+                raise ValueError(f"not a field name: {name!r}")
+            names = [f"field{number}_{index}" for index in range(len(values))]
+            clauses.append(f'documents."{name}" in ({", ".join(":" + n for n in names)})')
+            params.update(zip(names, values))
+        for bound, operator in (("since", ">="), ("until", "<=")):
+            if getattr(self, bound) is not None:
+                clauses.append(f'documents."date" {operator} :{bound}')
+                params[bound] = getattr(self, bound)
         return " ".join(f"and {clause}" for clause in clauses), params
+
+
+def search_filters(db, paths=(), document=None, where=(), since=None, until=None) -> Filters:
+    """Filters from search options: --doc found, --where and the dates
+    checked against the archive's fields (an ArchiveError if they do not fit)."""
+    from .documents import find_document
+    from .fields import check_dates, parse_where
+
+    since, until = check_dates(db, since, until)
+    return Filters(paths=tuple(paths), document=find_document(db, document).path if document else None,
+                   fields=parse_where(db, where), since=since, until=until)
+
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def absolute_glob(glob: str, cwd: str) -> str:

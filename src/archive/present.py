@@ -197,12 +197,14 @@ def json_line(
     hit: Hit,
     spans: list[tuple[int, int]],
     context: dict[str, list[dict]] | None = None,
+    fields: dict[str, str | None] | None = None,
 ) -> str:
     """One JSON object per hit; spans are [start, end) offsets in `text`;
-    `duplicates` are the reprints folded into it."""
+    `duplicates` are the reprints folded into it; `fields` its document's."""
     record = {
         "path": hit.path,
         "title": hit.title,
+        "fields": fields or {},
         "paragraph": hit.paragraph,
         "text": hit.text,
         "score": hit.score,
@@ -227,17 +229,24 @@ def json_context(hit: Hit, texts: dict[int, str], context: int) -> dict[str, lis
     }
 
 
-def format_document_hit(document: DocumentHit, color: bool) -> str:
-    """A matching document's path, for --files."""
+def format_document_hit(document: DocumentHit, color: bool, fields: dict | None = None) -> str:
+    """A matching document's path, for --files; its fields after a tab.
+
+    >>> format_document_hit(DocumentHit("/x/a.txt", "", 0.0, 1), False, {"source": "okaz", "n": None})
+    '/x/a.txt\\tsource=okaz'
+    """
     path = display_path(document.path)
-    return f"{_PATH}{path}{_RESET}" if color else path
+    shown = f"{_PATH}{path}{_RESET}" if color else path
+    values = " ".join(f"{name}={value}" for name, value in (fields or {}).items() if value is not None)
+    return f"{shown}\t{values}" if values else shown
 
 
-def document_json_line(document: DocumentHit) -> str:
+def document_json_line(document: DocumentHit, fields: dict | None = None) -> str:
     return json.dumps(
         {
             "path": document.path,
             "title": document.title,
+            "fields": fields or {},
             "score": document.score,
             "paragraphs": document.paragraphs,
         },
@@ -293,8 +302,29 @@ def format_stats(stats: dict) -> str:
     documents  2
     bytes      2048
     """
-    width = max(len(key) for key in stats)
-    return "\n".join(f"{key:<{width}}  {'' if value is None else value}" for key, value in stats.items())
+    lines = {key: value for key, value in stats.items() if key != "fields"}
+    lines.update(
+        (f"field {name}", field_line(facts)) for name, facts in (stats.get("fields") or {}).items()
+    )
+    width = max(len(key) for key in lines)
+    return "\n".join(f"{key:<{width}}  {'' if value is None else value}" for key, value in lines.items())
+
+
+def field_line(facts: dict) -> str:
+    """A field's facts (see fields.field_stats) on one line.
+
+    >>> field_line({"documents": 5, "first": "2015-07-21", "last": "2015-08-15"})
+    '2015-07-21 .. 2015-08-15 (5 documents)'
+    >>> field_line({"documents": 3, "values": {"okaz": 2, "sabq": 1}})
+    'okaz 2, sabq 1'
+    >>> field_line({"documents": 900, "distinct": 900})
+    '900 values in 900 documents'
+    """
+    if "first" in facts:
+        return f"{facts['first']} .. {facts['last']} ({counted(facts['documents'], 'document')})"
+    if "values" in facts:
+        return ", ".join(f"{value} {number}" for value, number in facts["values"].items())
+    return f"{counted(facts['distinct'], 'value')} in {counted(facts['documents'], 'document')}"
 
 
 def use_color(choice: str, stream) -> bool:
