@@ -7,97 +7,22 @@ nothing, 2 error (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 
 import click
 
 from . import __version__
-from .sqlite import sqlite3
-
-DB_OPTION_HELP = "Archive database (default: $ARCHIVE_DB or ./archive.db)."
-
-
-class Failure(click.ClickException):
-    """An error the user can act on: one line on stderr, exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(f"archive: error: {self.format_message()}", file=file, err=True)
-
-
-@contextlib.contextmanager
-def _expected_failures():
-    """The failures a command can meet, as a Failure: never a traceback."""
-    from .db import ArchiveError
-    from .query import QueryError
-
-    try:
-        yield
-    except (ArchiveError, QueryError) as error:
-        raise Failure(str(error)) from None
-    except sqlite3.Error as error:
-        raise Failure(f"database error: {error}") from None
-    except BrokenPipeError:
-        _closed_pipe()
-    except OSError as error:
-        raise Failure(str(error)) from None
-    except KeyboardInterrupt:
-        raise Failure("interrupted") from None
-
-
-@contextlib.contextmanager
-def _usage_in_one_line():
-    """Click's usage errors as one line too, saying where the help is."""
-    try:
-        yield
-    except click.UsageError as error:
-        where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-        raise Failure(error.format_message() + where) from None
-
-
-class _OneLineUsage:
-    """Parsing whose usage errors end as a Failure."""
-
-    def parse_args(self, ctx, args):
-        with _usage_in_one_line():
-            return super().parse_args(ctx, args)
-
-
-class ArchiveCommand(_OneLineUsage, click.Command):
-    """A command whose expected failures click shows as any ClickException."""
-
-    def invoke(self, ctx):
-        with _expected_failures():
-            return super().invoke(ctx)
-
-
-class ArchiveGroup(_OneLineUsage, click.Group):
-    command_class = ArchiveCommand
-
-    def resolve_command(self, ctx, args):
-        with _usage_in_one_line():
-            return super().resolve_command(ctx, args)
-
-
-def _closed_pipe() -> None:
-    """The reader of our output went away (`archive search ... | head -1`):
-    stop without a word, with the status a shell gives grep killed by
-    SIGPIPE.  stdout now points at /dev/null, so that flushing it at exit
-    cannot raise again ("Exception ignored ... BrokenPipeError")."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    sys.exit(128 + 13)
-
-
-def _db_path(db: str | None) -> str:
-    from .db import default_db_path
-
-    return db or default_db_path()
-
+from .cli_search import search
+from .clibase import (
+    COLOR_OPTION,
+    DB_OPTION_HELP,
+    ArchiveGroup,
+    Failure,
+    closed_pipe,
+    db_path_or_default,
+    open_for_reading,
+)
 
 @click.group(cls=ArchiveGroup, invoke_without_command=True,
              subcommand_metavar="COMMAND [ARGS]...")
@@ -112,6 +37,9 @@ def cli(ctx):
     """
     if ctx.invoked_subcommand is None:  # bare `archive`: the help, no error
         click.echo(ctx.get_help())
+
+
+cli.add_command(search)
 
 
 @cli.command(name="import")
@@ -156,7 +84,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
         except LookupError:
             raise Failure(f"unknown encoding: {encoding}") from None
 
-    path = _db_path(db_path)
+    path = db_path_or_default(db_path)
     interactive = sys.stderr.isatty()
 
     def report(kind, file, why):
@@ -221,7 +149,7 @@ def check(db_path):
     from .maintenance import check as run_check
     from .db import open_archive
 
-    path = _db_path(db_path)
+    path = db_path_or_default(db_path)
     health = run_check(open_archive(path))
     for problem in health.problems:
         click.echo(f"archive: problem: {path}: {problem}", err=True)
@@ -242,7 +170,7 @@ def rebuild(db_path):
     from .maintenance import rebuild as run_rebuild
     from .db import open_archive, writer_lock
 
-    path = _db_path(db_path)
+    path = db_path_or_default(db_path)
     db = open_archive(path)
     with writer_lock(path):
         paragraphs = run_rebuild(db)
@@ -274,7 +202,7 @@ def forget(folder, db_path, dry_run):
     from .forget import forget as run_forget
     from .paths import printable
 
-    path = _db_path(db_path)
+    path = db_path_or_default(db_path)
     try:
         # Not strict: the folder may be gone; symlinks above it still resolve.
         root = str(Path(folder).resolve()) if folder else None
@@ -315,179 +243,6 @@ def _scan_to_import(folder, hidden, patterns, prune, db_path):
         ) from None
 
 
-COLOR_OPTION = click.option(
-    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-    help="Mark matches in colour, dim context (auto: on a terminal, unless NO_COLOR).",
-)
-
-
-def _open_for_reading(db_path: str | None):
-    """The archive, with a warning on stderr when an older analyzer built it."""
-    from .db import analyzer_mismatch, open_reader
-
-    path = _db_path(db_path)
-    db = open_reader(path)
-    old = analyzer_mismatch(db)
-    if old:
-        click.echo(
-            f"archive: warning: {path} was built by analyzer version {old}; "
-            "results may be incomplete until you run 'archive rebuild'",
-            err=True,
-        )
-    return db
-
-
-# `-word` excludes a word: let click hand unknown "options" to TERMS.
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("terms", nargs=-1, required=True)
-@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
-@click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
-@click.option("--context", "-C", default=0, type=click.IntRange(min=0), metavar="N",
-              help="Also show N paragraphs before and after each hit.")
-@click.option("--path", "paths", multiple=True, metavar="GLOB",
-              help="Only documents matching GLOB (repeatable: any). Without a slash it "
-                   "matches the file name, with one the path.")
-@click.option("--doc", "document", metavar="PATH", help="Only this document.")
-@click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
-              help="Only documents whose FIELD (see 'import --fields') is VALUE "
-                   "(repeatable: any value of one field, and every field).")
-@click.option("--since", metavar="DATE", help="Only documents dated DATE or later (YYYY-MM-DD, YYYY-MM, YYYY).")
-@click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
-@click.option("--files", "-l", "files_only", is_flag=True,
-              help="List the matching documents only, best first.")
-@click.option("--null", "-0", "null", is_flag=True,
-              help="With --files: end each path with a NUL, not a newline, and print "
-                   "it as its bytes on disk, unescaped (for xargs -0).")
-@click.option("--count", "count_only", is_flag=True,
-              help="Print only how many paragraphs and documents match.")
-@click.option("--show-duplicates", is_flag=True,
-              help="Show every copy of a reprinted paragraph, not just the best one.")
-@click.option("--sort", type=click.Choice(["rank", "path"]), default="rank", show_default=True,
-              help="Best first, or by document path then paragraph number.")
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
-              help="Show at most this many paragraphs (documents with --files).")
-@click.option("--offset", default=0, type=click.IntRange(min=0), metavar="M",
-              help="Skip the first M results (the next page: --offset 20).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@COLOR_OPTION
-def search(terms, db_path, exact, context, paths, document, where, since, until, files_only,
-           null, count_only, show_duplicates, sort, limit, offset, as_json, color):
-    """Search the archive; matching paragraphs are printed best first.
-
-    \b
-    Words are ANDed; also:
-      "a phrase"     the words in that order
-      a OR b         either word (a b OR c: a and either b or c)
-      -word, NOT w   without that word (in the whole query)
-      prefix*        words starting with prefix
-    A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
-    written with or without diacritics, tatweel and hamza; --exact finds
-    the written form only.  A paragraph reprinted word for word in other
-    documents (wire copy) is shown once, saying where else it stands.
-
-    \b
-      archive search القوات
-      archive search --json "قوات الأمن"
-      archive search --exact العمر
-      archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
-      archive search --files --sort path وزارة الصحة
-      archive search --files -0 الحج | xargs -0 ls -l
-      archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
-      archive search --where source=okaz --where source=sabq --since 2015-08 الرياض
-      archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
-    """
-    from . import present
-    from .filters import search_filters
-    from .query import parse
-
-    if files_only and count_only:
-        raise Failure("--files and --count cannot be used together")
-    if null and (not files_only or as_json):
-        raise Failure("--null prints paths for --files only, without --json")
-    if context and (files_only or count_only):
-        raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
-    db = _open_for_reading(db_path)
-    # Unknown options reach TERMS (so that -word can exclude a word); a
-    # mistyped --option must not silently become one.
-    for term in terms:
-        if term.startswith("--") and len(term) > 2:
-            raise Failure(f"no such option: {term} (see 'archive search --help')")
-    query = parse(" ".join(terms), exact=exact)
-    filters = search_filters(db, paths, document, where, since, until)
-    colored = not as_json and present.use_color(color, sys.stdout)
-    if count_only:
-        found = _print_counts(db, query, filters, as_json)
-    elif files_only:
-        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
-    else:
-        found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
-                                  context, as_json, colored)
-    sys.exit(0 if found else 1)
-
-
-def _print_counts(db, query, filters, as_json: bool) -> bool:
-    from . import present
-    from .search import count
-
-    counts = count(db, query, filters)
-    click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
-    return bool(counts.paragraphs)
-
-
-def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool,
-                     null: bool = False) -> bool:
-    from . import present
-    from .fields import fields_by_path
-    from .search import count, matching_documents, one_snapshot
-
-    with one_snapshot(db.conn):
-        documents = matching_documents(db, query, limit, offset, filters, sort)
-        fields = fields_by_path(db, (found.path for found in documents))
-    for found in documents:
-        if null:
-            click.echo(present.null_terminated(found.path), nl=False)
-            continue
-        values = fields.get(found.path, {})
-        click.echo(present.document_json_line(found, values) if as_json
-                   else present.format_document_hit(found, colored, values), color=colored)
-    more = " (more with --offset)" if len(documents) == limit else ""
-    if offset and not documents:
-        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
-    click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
-    return bool(documents)
-
-
-def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
-                      as_json: bool, colored: bool) -> bool:
-    from . import present
-    from .fields import fields_by_path
-    from .highlight import Highlighter
-    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
-
-    # The hits, their reprints and the paragraphs around them, all from one
-    # state of the archive, though an import may be committing meanwhile.
-    with one_snapshot(db.conn):
-        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
-        fill_duplicates(db, hits, filters)
-        texts = context_of(db, hits, context) if context else {}
-        fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
-    highlighter = Highlighter(query)
-    spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
-    if as_json:
-        for hit in hits:
-            around = present.json_context(hit, texts[hit.document_id], context) if context else None
-            click.echo(present.json_line(hit, spans[hit.paragraph_id], around, fields.get(hit.path, {})))
-    else:
-        # color= keeps click from stripping the codes when --color always is piped.
-        click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
-    summary = present.search_summary(hits, limit)
-    if offset and not hits:
-        counts = count(db, query, filters)
-        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
-    click.echo(summary, err=True)
-    return bool(hits)
-
-
 @cli.command()
 @click.argument("document_path", metavar="PATH")
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
@@ -514,7 +269,7 @@ def show(document_path, db_path, paragraph, context, as_json, color):
 
     if context and not paragraph:
         raise Failure("--context needs --paragraph N: the paragraphs around which one?")
-    db = _open_for_reading(db_path)
+    db = open_for_reading(db_path)
     document = find_document(db, document_path)
     if paragraph and paragraph > document.paragraphs:
         raise Failure(f"{present.display_path(document.path)} has {present.counted(document.paragraphs, 'paragraph')}: "
@@ -548,8 +303,8 @@ def stats(db_path, as_json):
     from .documents import stats as archive_stats
     from .fields import field_stats
 
-    path = _db_path(db_path)
-    db = _open_for_reading(path)
+    path = db_path_or_default(db_path)
+    db = open_for_reading(path)
     facts = {**archive_stats(db, path), "fields": field_stats(db)}
     click.echo(json.dumps(facts) if as_json else present.format_stats(facts))
 
@@ -569,7 +324,7 @@ def serve(db_path, port):
     """
     from .datasette_plugin import serve as serve_archive
 
-    serve_archive(_db_path(db_path), port)
+    serve_archive(db_path_or_default(db_path), port)
 
 
 def main():
@@ -580,4 +335,4 @@ def main():
         try:
             sys.stdout.flush()
         except BrokenPipeError:
-            _closed_pipe()
+            closed_pipe()

@@ -1,0 +1,160 @@
+"""archive search: the command and its three printers (counts, documents,
+paragraphs)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open_for_reading
+
+# `-word` excludes a word: let click hand unknown "options" to TERMS.
+@click.command(cls=ArchiveCommand, context_settings={"ignore_unknown_options": True})
+@click.argument("terms", nargs=-1, required=True)
+@click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
+@click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
+@click.option("--context", "-C", default=0, type=click.IntRange(min=0), metavar="N",
+              help="Also show N paragraphs before and after each hit.")
+@click.option("--path", "paths", multiple=True, metavar="GLOB",
+              help="Only documents matching GLOB (repeatable: any). Without a slash it "
+                   "matches the file name, with one the path.")
+@click.option("--doc", "document", metavar="PATH", help="Only this document.")
+@click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
+              help="Only documents whose FIELD (see 'import --fields') is VALUE "
+                   "(repeatable: any value of one field, and every field).")
+@click.option("--since", metavar="DATE", help="Only documents dated DATE or later (YYYY-MM-DD, YYYY-MM, YYYY).")
+@click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
+@click.option("--files", "-l", "files_only", is_flag=True,
+              help="List the matching documents only, best first.")
+@click.option("--null", "-0", "null", is_flag=True,
+              help="With --files: end each path with a NUL, not a newline, and print "
+                   "it as its bytes on disk, unescaped (for xargs -0).")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only how many paragraphs and documents match.")
+@click.option("--show-duplicates", is_flag=True,
+              help="Show every copy of a reprinted paragraph, not just the best one.")
+@click.option("--sort", type=click.Choice(["rank", "path"]), default="rank", show_default=True,
+              help="Best first, or by document path then paragraph number.")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Show at most this many paragraphs (documents with --files).")
+@click.option("--offset", default=0, type=click.IntRange(min=0), metavar="M",
+              help="Skip the first M results (the next page: --offset 20).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@COLOR_OPTION
+def search(terms, db_path, exact, context, paths, document, where, since, until, files_only,
+           null, count_only, show_duplicates, sort, limit, offset, as_json, color):
+    """Search the archive; matching paragraphs are printed best first.
+
+    \b
+    Words are ANDed; also:
+      "a phrase"     the words in that order
+      a OR b         either word (a b OR c: a and either b or c)
+      -word, NOT w   without that word (in the whole query)
+      prefix*        words starting with prefix
+    A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
+    written with or without diacritics, tatweel and hamza; --exact finds
+    the written form only.  A paragraph reprinted word for word in other
+    documents (wire copy) is shown once, saying where else it stands.
+
+    \b
+      archive search القوات
+      archive search --json "قوات الأمن"
+      archive search --exact العمر
+      archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
+      archive search --files --sort path وزارة الصحة
+      archive search --files -0 الحج | xargs -0 ls -l
+      archive search --count --doc news/2015-07-21_aawsat_00001.txt الرياض
+      archive search --where source=okaz --where source=sabq --since 2015-08 الرياض
+      archive search --show-duplicates --limit 50 --offset 50 مجلس الوزراء
+    """
+    from . import present
+    from .filters import search_filters
+    from .query import parse
+
+    if files_only and count_only:
+        raise Failure("--files and --count cannot be used together")
+    if null and (not files_only or as_json):
+        raise Failure("--null prints paths for --files only, without --json")
+    if context and (files_only or count_only):
+        raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
+    db = open_for_reading(db_path)
+    # Unknown options reach TERMS (so that -word can exclude a word); a
+    # mistyped --option must not silently become one.
+    for term in terms:
+        if term.startswith("--") and len(term) > 2:
+            raise Failure(f"no such option: {term} (see 'archive search --help')")
+    query = parse(" ".join(terms), exact=exact)
+    filters = search_filters(db, paths, document, where, since, until)
+    colored = not as_json and present.use_color(color, sys.stdout)
+    if count_only:
+        found = _print_counts(db, query, filters, as_json)
+    elif files_only:
+        found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
+    else:
+        found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
+                                  context, as_json, colored)
+    sys.exit(0 if found else 1)
+
+
+def _print_counts(db, query, filters, as_json: bool) -> bool:
+    from . import present
+    from .search import count
+
+    counts = count(db, query, filters)
+    click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
+    return bool(counts.paragraphs)
+
+
+def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, colored: bool,
+                     null: bool = False) -> bool:
+    from . import present
+    from .fields import fields_by_path
+    from .search import count, matching_documents, one_snapshot
+
+    with one_snapshot(db.conn):
+        documents = matching_documents(db, query, limit, offset, filters, sort)
+        fields = fields_by_path(db, (found.path for found in documents))
+    for found in documents:
+        if null:
+            click.echo(present.null_terminated(found.path), nl=False)
+            continue
+        values = fields.get(found.path, {})
+        click.echo(present.document_json_line(found, values) if as_json
+                   else present.format_document_hit(found, colored, values), color=colored)
+    more = " (more with --offset)" if len(documents) == limit else ""
+    if offset and not documents:
+        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
+    click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
+    return bool(documents)
+
+
+def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, context: int,
+                      as_json: bool, colored: bool) -> bool:
+    from . import present
+    from .fields import fields_by_path
+    from .highlight import Highlighter
+    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
+
+    # The hits, their reprints and the paragraphs around them, all from one
+    # state of the archive, though an import may be committing meanwhile.
+    with one_snapshot(db.conn):
+        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
+        fill_duplicates(db, hits, filters)
+        texts = context_of(db, hits, context) if context else {}
+        fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
+    highlighter = Highlighter(query)
+    spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
+    if as_json:
+        for hit in hits:
+            around = present.json_context(hit, texts[hit.document_id], context) if context else None
+            click.echo(present.json_line(hit, spans[hit.paragraph_id], around, fields.get(hit.path, {})))
+    else:
+        # color= keeps click from stripping the codes when --color always is piped.
+        click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
+    summary = present.search_summary(hits, limit)
+    if offset and not hits:
+        counts = count(db, query, filters)
+        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
+    click.echo(summary, err=True)
+    return bool(hits)
