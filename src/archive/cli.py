@@ -306,12 +306,23 @@ COLOR_OPTION = click.option(
 )
 
 
-def _open_for_reading(db_path: str | None):
-    """The archive, with a warning on stderr when an older analyzer built it."""
+def _open_for_reading(db_path: str | None, searching: bool = False):
+    """The archive, with a warning on stderr when an older analyzer built it
+    or its search index is out of step with its paragraphs (an error to
+    search with none)."""
     from .db import analyzer_mismatch, open_reader
+    from .index import INDEX_MISSING, index_mismatch
 
     path = _db_path(db_path)
     db = open_reader(path)
+    mismatch = index_mismatch(db)
+    if mismatch == INDEX_MISSING and searching:
+        raise Failure(f"{path}: {mismatch}: run 'archive rebuild'")
+    if mismatch:
+        click.echo(
+            f"archive: warning: {path}: {mismatch}; results may be incomplete until you run 'archive rebuild'",
+            err=True,
+        )
     old = analyzer_mismatch(db)
     if old:
         click.echo(
@@ -386,7 +397,7 @@ def search(terms, db_path, exact, context, paths, document, files_only, null, co
         raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
         raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
-    db = _open_for_reading(db_path)
+    db = _open_for_reading(db_path, searching=True)
     # Unknown options reach TERMS (so that -word can exclude a word); a
     # mistyped --option must not silently become one.
     for term in terms:
