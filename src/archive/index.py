@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, set_meta
-from .pipeline import Analyzed, analyze_paragraphs
 from .sqlite import sqlite3
 
 if TYPE_CHECKING:
+    from .pipeline import Analyzed
     import sqlite_utils
 
 INDEX = "paragraphs_fts"
@@ -204,6 +204,10 @@ def insert_paragraphs(
     if not paragraphs:
         return
     if analyzed is None:
+        # Here, not at the top: every `archive search` imports this module
+        # (index_mismatch), and the worker's module costs its start-up time.
+        from .pipeline import analyze_paragraphs
+
         analyzed = analyze_paragraphs(paragraphs)
     conn.executemany(
         _INSERT,
