@@ -78,7 +78,7 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
         raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
         raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
-    db = open_for_reading(db_path)
+    db = open_for_reading(db_path, searching=True)
     # Unknown options reach TERMS (so that -word can exclude a word); a
     # mistyped --option must not silently become one.
     for term in terms:

@@ -100,12 +100,23 @@ COLOR_OPTION = click.option(
 )
 
 
-def open_for_reading(db_path: str | None):
-    """The archive, with a warning on stderr when an older analyzer built it."""
+def open_for_reading(db_path: str | None, searching: bool = False):
+    """The archive, with a warning on stderr when an older analyzer built it
+    or its search index is out of step with its paragraphs (an error to
+    search with none)."""
     from .db import analyzer_mismatch, open_reader
+    from .index import INDEX_MISSING, index_mismatch
 
     path = db_path_or_default(db_path)
     db = open_reader(path)
+    mismatch = index_mismatch(db)
+    if mismatch == INDEX_MISSING and searching:
+        raise Failure(f"{path}: {mismatch}: run 'archive rebuild'")
+    if mismatch:
+        click.echo(
+            f"archive: warning: {path}: {mismatch}; results may be incomplete until you run 'archive rebuild'",
+            err=True,
+        )
     old = analyzer_mismatch(db)
     if old:
         click.echo(

@@ -11,13 +11,14 @@ What it adds to an archive database:
   archive connections that function is replaced by `search_expression`;
 * a canned query ``search`` (``/DB/search?q=...``): paragraphs best first,
   with document, title, paragraph number and the matched words marked;
+* the search index named as the paragraphs' (``fts_table``): it is
+  contentless, not content="paragraphs", so Datasette would not find it;
 * titles and descriptions, the documents' title as label of the foreign key,
-  Arabic cells laid out right-to-left, and the paragraphs' fingerprint and
-  the search index's empty columns (terms, exact) left out of the paragraphs
-  table page unless asked for.
+  Arabic cells laid out right-to-left, and the paragraphs' fingerprint left
+  out of the paragraphs table page unless asked for.
 
 Nothing is stored in the database: without the plugin it is an ordinary
-SQLite database with a stock FTS5 index.
+SQLite database with a stock FTS5 index (?_fts_table=paragraphs_fts searches it).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from .sqlite import sqlite3
 # Most paragraphs the search page shows; the highlighting is computed only for
 # these, not for every match.
 SEARCH_PAGE_LIMIT = 100
-ANALYZED_COLUMNS = ("terms", "exact", "fingerprint")
+ANALYZED_COLUMNS = ("fingerprint",)
 STYLESHEET_PATH = "/-/archive.css"
 SERVE_TIME_LIMIT_MS = 5000
 _MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
@@ -378,16 +379,16 @@ def _archive_metadata(name: str, datasette) -> dict:
                 "title": "Paragraphs",
                 "description": (
                     "One row per paragraph. The search box finds every written form "
-                    "of the words typed, like `archive search`. The columns terms, "
-                    "exact and fingerprint are hidden here: add ?_col=fingerprint to see it."
+                    "of the words typed, like `archive search`. The column fingerprint "
+                    "is hidden here: add ?_col=fingerprint to see it."
                 ),
+                "fts_table": "paragraphs_fts",
+                "fts_pk": "id",
                 "columns": {
                     "document_id": "The document this paragraph belongs to",
                     "number": "Position in the document, from 1",
                     "text": "The paragraph as written",
                     "fingerprint": "Hash of the normalized words: equal for reprints",
-                    "terms": "Always empty: the stemmed words are in the search index only",
-                    "exact": "Always empty: the normalized words are in the search index only",
                 },
             },
             "archive_meta": {

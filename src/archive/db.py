@@ -3,7 +3,7 @@
 Tables:
   documents   one row per file (path, title, size, hash, encoding)
   paragraphs  one row per paragraph: its text and the fingerprint of its words
-  paragraphs_fts  the search index (see index.py)
+  paragraphs_fts  the search index, contentless (see index.py)
   archive_meta    key/value facts about the archive, such as the analyzer version
 """
 
@@ -23,11 +23,15 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 # 2: the analyzed forms are no longer stored in `paragraphs` (1 stored them,
-# and kept the index in step by triggers); `archive rebuild` converts.
-SCHEMA_VERSION = "2"
+# and kept the index in step by triggers).  3: the index is contentless, no
+# longer over `paragraphs` (whose always-NULL columns 2 kept for it let
+# other tools "rebuild" it empty).  `archive rebuild` converts.
+SCHEMA_VERSION = "3"
 DEFAULT_DB = "archive.db"
 BUSY_TIMEOUT_MS = 30_000
-ARCHIVE_TABLES = frozenset({"documents", "paragraphs", "paragraphs_fts", "archive_meta"})
+# The search index is not among them: an archive whose index another tool
+# dropped is still one, which says so, and which `archive rebuild` repairs.
+ARCHIVE_TABLES = frozenset({"documents", "paragraphs", "archive_meta"})
 # archive_meta's key for how many paragraphs the archive holds per distinct
 # text (1.0: no reprints), which search sizes its first ranking by.
 COPIES_PER_TEXT = "copies_per_text"
@@ -172,7 +176,7 @@ def is_archive(db) -> bool:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     # index.py builds on this module (its meta); imported here so that the
     # modules still import one way.
-    from .index import add_index_columns, create_fingerprint_index, create_search_index
+    from .index import create_fingerprint_index, create_search_index
 
     # Decided before any pragma or table is written: an archive is made only
     # in an empty database or completed in one that already is an archive
@@ -194,7 +198,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # either no tables or all of them, search index included.
     with db.atomic():
         _create_tables(db)
-        add_index_columns(db)
         db["paragraphs"].create_index(["document_id", "number"], unique=True, if_not_exists=True)
         create_fingerprint_index(db)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
@@ -264,6 +267,12 @@ def check_writable(db: sqlite_utils.Database) -> None:
             f"archive made by another version of archive (schema {meta.get('schema_version')}): "
             "run 'archive rebuild' first"
         )
+    from .index import index_mismatch  # (see ensure_schema)
+
+    # Written on, an index out of step with the paragraphs would drift further.
+    mismatch = index_mismatch(db)
+    if mismatch:
+        raise ArchiveError(f"{mismatch}: run 'archive rebuild' first")
     differences = analysis_differences(meta)
     if differences and db["paragraphs"].count:
         raise ArchiveError(f"archive analyzed with {differences}: run 'archive rebuild' first")

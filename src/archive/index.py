@@ -1,12 +1,12 @@
 """The search index: every rule of the FTS5 table `paragraphs_fts`.
 
-It is an external-content FTS5 table over `paragraphs`, whose two columns,
-`terms` (stems) and `exact` (normalized words), are stored nowhere else:
-they are computed from the paragraph's text at import, and again from the
-same text when a paragraph is removed (FTS5 must be told the words it
-indexed).  So the archive keeps the text once; the index is written by
-archive alone (no triggers), and `archive check` compares it with a fresh
-analysis of every paragraph (index_problems).  A document's rows and index
+It is a contentless FTS5 table, whose two columns, `terms` (stems) and
+`exact` (normalized words), are stored nowhere else: they are computed
+from the paragraph's text at import, and again from the same text when a
+paragraph is removed (FTS5 must be told the words it indexed).  So the archive keeps the text once; the index is written by
+archive alone, and `archive check` compares it with a fresh analysis of
+every paragraph (index_problems); every search compares its counts with
+the paragraphs' (index_mismatch).  A document's rows and index
 entries are written in the same transaction, so a kill -9 at any moment
 leaves a sound archive.
 """
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, set_meta
-from .pipeline import Analyzed, analyze_paragraphs
 from .sqlite import sqlite3
 
 if TYPE_CHECKING:
+    from .pipeline import Analyzed
     import sqlite_utils
 
 INDEX = "paragraphs_fts"
@@ -67,43 +67,47 @@ def drop_fingerprint_index(db: sqlite_utils.Database) -> None:
     db.execute(f"drop index if exists {FINGERPRINT_INDEX}")
 
 
-def add_index_columns(db: sqlite_utils.Database) -> None:
-    """The index's column names in `paragraphs`, as generated columns that
-    are always NULL and take no room (see create_search_index).  Not in
-    `PRAGMA table_info`, so Datasette and sqlite-utils do not show them."""
-    for column in ("terms", "exact"):
-        db.execute(f"alter table paragraphs add column {column} text generated always as (null) virtual")
-
-
 def create_search_index(db: sqlite_utils.Database) -> None:
     """The (empty) FTS5 index of the paragraphs' analyzed forms.
 
-    External content: content="paragraphs" is how Datasette and sqlite-utils
-    find a table's search index.  FTS5 reads the content table only for
-    column values (which archive never asks of it: the analyzed forms exist
-    in the index only) and for 'rebuild' (which archive never runs); it finds
-    the two columns it would read there, always NULL, so that counting or
-    listing the index's rows (as Datasette does) is no error.  sqlite-utils'
-    enable_fts() would fill it from those columns, hence the SQL here."""
+    Contentless (content=""): FTS5 refuses to rebuild it ("'rebuild' may not
+    be used with a contentless fts5 table"), so no other tool can remake it
+    from something else, and lists its rows with empty columns, at no cost.
+    Not content="paragraphs": sqlite-utils and Datasette take an index by
+    that name for one of `paragraphs` they may rebuild, fill, drop and remake
+    (rebuild-fts, populate-fts, enable-fts --replace) from the table's
+    columns, which have no analyzed forms; archive's Datasette plugin names
+    the index for the table search box instead (fts_table)."""
+    db.execute(f'create virtual table {INDEX} using fts5(terms, exact, tokenize="{INDEX_TOKENIZER}", content="")')
+    # FTS5 takes a row for a paragraph it already indexed, replacing its
+    # sizes and keeping its words: what `sqlite-utils populate-fts
+    # paragraphs terms exact` does (to SQLite, its "terms" and "exact", no
+    # columns of `paragraphs`, are strings).  archive never does (it deletes
+    # a row first): such a row rolls the transaction back, changing nothing.
+    # Not raise(abort): that needs a statement journal, at whose savepoint
+    # FTS5 writes out its pending entries, a segment per statement.
     db.execute(
-        f"create virtual table {INDEX} using fts5"
-        f'(terms, exact, tokenize="{INDEX_TOKENIZER}", content="paragraphs", content_rowid="id")'
+        f"create trigger {INDEX}_once before insert on {INDEX}_docsize "
+        f"when exists (select 1 from {INDEX}_docsize where id = new.id) "
+        "begin select raise(rollback, 'this paragraph is indexed already: archive alone writes the index'); end"
     )
     index_command(db, "hashsize", INDEX_HASHSIZE)
     configure_index_merging(db)
 
 
 def drop_search_index(db: sqlite_utils.Database) -> bool:
-    """Drop the index, with the triggers and the stored analyzed columns of
-    schema 1 (whose `paragraphs` held them); whether that was schema 1."""
-    db["paragraphs"].disable_fts()
-    if "terms" not in db["paragraphs"].columns_dict:
-        return False
+    """Drop the index (if another tool has not), with what earlier schemas
+    kept for it: the triggers and stored analyzed columns of schema 1, the
+    always-NULL columns of schema 2 (its content="paragraphs" read them).
+    Whether that was schema 1, whose columns were most of the file."""
+    db["paragraphs"].disable_fts()  # schema 1's triggers, and its index
+    db.execute(f"drop table if exists {INDEX}")
+    stored = "terms" in db["paragraphs"].columns_dict
     # SQLite drops a column in place; sqlite-utils' transform would copy the table.
     for column in ("terms", "exact"):
-        db.execute(f'alter table paragraphs drop column "{column}"')
-    add_index_columns(db)
-    return True
+        if column in {row[1] for row in db.execute("pragma table_xinfo(paragraphs)")}:
+            db.execute(f'alter table paragraphs drop column "{column}"')
+    return stored
 
 
 def index_command(db: sqlite_utils.Database, command: str, value: int) -> None:
@@ -141,6 +145,55 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
                 return
 
 
+# --- trusting it ----------------------------------------------------------------
+
+INDEX_MISSING = "the search index is missing"
+
+
+def index_mismatch(db) -> str | None:
+    """Why the search index cannot be trusted to find every paragraph, in
+    words, or None; db is anything with .execute(sql, params).  Cheap enough
+    for every search: the rows and words FTS5 counts in its 'averages'
+    record (one row) against the paragraphs' count, in one statement, so
+    from one snapshot.  It sees an index dropped, emptied or filled by
+    another tool and paragraphs added or deleted behind archive's back; a
+    paragraph's text edited in place is `archive check`'s to find."""
+    try:
+        paragraphs, averages = db.execute(
+            f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1)", []
+        ).fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        return INDEX_MISSING
+    rows, *words = _varints(averages or b"")
+    if rows != paragraphs:
+        return f"the search index holds {rows} paragraphs, the archive {paragraphs}"
+    if paragraphs and not any(words):
+        return "the search index holds no words"
+    return None
+
+
+def _varints(data: bytes) -> list[int]:
+    """The SQLite varints in data, in order ([0] for none: an empty index).
+
+    >>> _varints(bytes([0x8b, 0xf3, 0x3d, 0x05]))
+    [195005, 5]
+    """
+    numbers, value, length = [], 0, 0
+    for byte in data:
+        length += 1
+        if length == 9:  # the ninth byte gives all its 8 bits
+            numbers.append((value << 8) | byte)
+            value = length = 0
+        elif byte & 0x80:
+            value = (value << 7) | (byte & 0x7F)
+        else:
+            numbers.append((value << 7) | byte)
+            value = length = 0
+    return numbers or [0]
+
+
 # --- writing it ---------------------------------------------------------------
 
 
@@ -151,6 +204,10 @@ def insert_paragraphs(
     if not paragraphs:
         return
     if analyzed is None:
+        # Here, not at the top: every `archive search` imports this module
+        # (index_mismatch), and the worker's module costs its start-up time.
+        from .pipeline import analyze_paragraphs
+
         analyzed = analyze_paragraphs(paragraphs)
     conn.executemany(
         _INSERT,
