@@ -292,12 +292,12 @@ class _ImportRun:
         then), its document goes: the archive keeps in step with the folder,
         as for a file that was emptied."""
         if existing:
-            self._remove(existing)
+            self.remove(existing)
             why += "; its earlier text is removed from the archive"
         self.summary.skipped += 1
         self.report("skipped", printable(path), why)
 
-    def _remove(self, row: dict) -> None:
+    def remove(self, row: dict) -> None:
         self.batches.begin()
         delete_document_paragraphs(self.db.conn, row["id"])
         # Plain SQL, here and for updates: sqlite-utils' own opens a
@@ -454,7 +454,7 @@ class _ImportRun:
         that exists but was not taken (another --glob, hidden, unreadable) stays."""
         for document_id, path in documents_under(self.db, str(root)):
             if surely_gone(path):
-                self._remove({"id": document_id})
+                self.remove({"id": document_id})
 
 
 def remove_documents(db: sqlite_utils.Database, ids: Iterable[int]) -> int:
@@ -466,7 +466,7 @@ def remove_documents(db: sqlite_utils.Database, ids: Iterable[int]) -> int:
         run.batches.begin()
         set_meta(db, index_merge="pending")
         for document_id in ids:
-            run._remove({"id": document_id})
+            run.remove({"id": document_id})
         _finish(run, merge_pending=False, imported=False)
     except BaseException:
         run.batches.rollback()
