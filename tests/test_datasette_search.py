@@ -27,12 +27,13 @@ ARTICLES = 40
 WIRE = "وكالة الأنباء: أمطار غزيرة على الرياض اليوم وتحذيرات من السيول في الأودية."
 FIELDS = "{date}_{source}_{n}.txt"
 WORD = "الرياض"
+FILLER = 30
 
 
 def write_newsroom(folder) -> None:
     """ARTICLES articles named date_source_n.txt: a title, a paragraph of
     their own about الرياض, one that does not name it, and every fourth one
-    the WIRE paragraph."""
+    the WIRE paragraph (the first one after FILLER more)."""
     folder.mkdir()
     for n in range(ARTICLES):
         source = SOURCES[n % len(SOURCES)]
@@ -42,6 +43,8 @@ def write_newsroom(folder) -> None:
             f"قال مسؤول في الرياض إن المشروع {n + 1} يكتمل بعد {n + 2} أشهر بتكلفة {100 + n} مليون.",
             "فقرة أخرى لا تذكر المدينة.",
         ]
+        if n == 0:  # a long article: its hit is far down the page
+            paragraphs += [f"فقرة تمهيدية {i + 1} عن موضوع آخر." for i in range(FILLER)]
         if n % 4 == 0:
             paragraphs.append(WIRE)
         (folder / f"{date}_{source}_{n:05d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")

@@ -77,6 +77,7 @@ _STYLE = """
 .archive-facets .selected a { font-weight: bold; }
 .archive-hits { flex: 1; padding-left: 2em; }
 .archive-hit { margin-bottom: 1.2em; }
+.archive-title { font-size: 1.1em; unicode-bidi: plaintext; text-align: start; }
 .archive-where { color: #555; font-size: 0.9em; }
 .archive-paragraph { line-height: 1.8; unicode-bidi: plaintext; text-align: start; }
 .archive-paragraph mark { background: #ffe066; padding: 0 0.1em; }
@@ -123,7 +124,7 @@ SEARCH_TEMPLATE = """{% extends "base.html" %}
 <ol class="archive-hits" start="{{ (results.page - 1) * page_size + 1 }}">
 {% for hit in results.hits %}
   <li class="archive-hit">
-    <a class="archive-title" href="{{ hit.document_url }}" dir="auto">{{ hit.title or hit.path }}</a>
+    <div class="archive-title" dir="auto"><a href="{{ hit.document_url }}">{{ hit.title or hit.path }}</a></div>
     <div class="archive-where"><span dir="ltr">{{ hit.path }}:{{ hit.paragraph }}</span>
       {% for name, value in hit.fields.items() %}{% if value %} &middot; {{ name }} <span dir="auto">{{ value }}</span>{% endif %}{% endfor %}</div>
     <div class="archive-paragraph" dir="auto">{{ Markup(hit.marked_text) }}</div>
