@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote, urlencode
@@ -40,6 +41,9 @@ from .search import Counts, Hit, count, count_by, fill_duplicates, one_snapshot,
 from .sqlite import sqlite3
 
 PAGE_SIZE = 20
+# Longer page numbers and document ids are not numbers these pages take.
+_PAGE_DIGITS = 9
+_ID_DIGITS = 18
 SEARCH_ROUTE = "/-/archive-search/"
 ARTICLE_ROUTE = "/-/archive-article/"
 # Facets: a name, the field it needs, what it counts by.
@@ -67,7 +71,7 @@ class SearchForm:
             where=tuple(value for value in args.getlist("where") if value),
             since=args.get("since") or None,
             until=args.get("until") or None,
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=max(1, int(page)) if page.isdigit() and len(page) <= _PAGE_DIGITS else 1,
         )
 
     def params(self, **changes) -> list[tuple[str, str]]:
@@ -114,7 +118,8 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
     with sqlite_timelimit(conn, limit_ms), one_snapshot(conn):
         filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
         counts = count(reader, query, filters)
-        hits = search(reader, query, PAGE_SIZE, (form.page - 1) * PAGE_SIZE, filters)
+        offset = (form.page - 1) * PAGE_SIZE
+        hits = search(reader, query, PAGE_SIZE, offset, filters) if offset < counts.distinct else []
         fill_duplicates(reader, hits, filters)
         paths = {hit.path for hit in hits} | {copy.path for hit in hits for copy in hit.duplicates}
         names = field_names(reader)
@@ -305,8 +310,9 @@ def read_article(conn, document_id: int) -> dict | None:
 async def article_view(datasette, request):
     name, database = _archive(datasette, request)
     document_id = request.url_vars["id"]
-    article = await database.execute_fn(lambda conn: read_article(conn, int(document_id)))
-    if article is None:
+    found = _ID.fullmatch(document_id)
+    article = found and await database.execute_fn(lambda conn: read_article(conn, int(document_id)))
+    if not article:
         raise NotFound(f"no document {document_id} in {name}")
     form = SearchForm.from_args(request.args)
     hit = request.args.get("p")
@@ -343,10 +349,11 @@ def _archive(datasette, request):
 def routes() -> list[tuple[str, Callable]]:
     return [
         (rf"^{SEARCH_ROUTE}(?P<database>[^/]+?)(\.(?P<format>json|csv))?$", search_view),
-        (rf"^{ARTICLE_ROUTE}(?P<database>[^/]+)/(?P<id>\d+)$", article_view),
+        (rf"^{ARTICLE_ROUTE}(?P<database>[^/]+)/(?P<id>[^/]+)$", article_view),
     ]
 
 
+_ID = re.compile(rf"[0-9]{{1,{_ID_DIGITS}}}")
 _SEARCH_PAGES = {"search": "", "search.json": ".json", "search.csv": ".csv"}
 _TABLE_FORMATS = {"paragraphs": "", "paragraphs.json": ".json", "paragraphs.csv": ".csv"}
 
@@ -356,7 +363,7 @@ def internal_scope(scope: dict, base: str, parts: list[str]) -> dict | None:
     to the page's internal path (base: Datasette's base_url, no end slash)."""
     if len(parts) == 2 and parts[1] in _SEARCH_PAGES:
         path = f"{base}{SEARCH_ROUTE}{parts[0]}{_SEARCH_PAGES[parts[1]]}"
-    elif len(parts) == 3 and parts[1] == "article" and parts[2].isdigit():
+    elif len(parts) == 3 and parts[1] == "article":
         path = f"{base}{ARTICLE_ROUTE}{parts[0]}/{parts[2]}"
     else:
         return None
