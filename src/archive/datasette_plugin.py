@@ -229,7 +229,8 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl(specname="render_cell")
 def render_paragraph_number(row, value, column, table, database, datasette):
-    # The search page's paragraph numbers lead to the paragraph's own row.
+    # In an SQL query's results, a paragraph number beside its paragraph_id
+    # leads to the paragraph's own row.
     if table is not None or column != "paragraph" or not isinstance(value, int):
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
@@ -300,8 +301,9 @@ def _archive_metadata(name: str, datasette) -> dict:
                 "title": "Paragraphs",
                 "description": (
                     "One row per paragraph. The search box finds every written form "
-                    "of the words typed, like `archive search`. The column fingerprint "
-                    "is hidden here: add ?_col=fingerprint to see it."
+                    "of the words typed, like `archive search`, in table order: "
+                    "_sort=rank shows them best first, on the search page. The column "
+                    "fingerprint is hidden here: add ?_col=fingerprint to see it."
                 ),
                 "fts_table": "paragraphs_fts",
                 "fts_pk": "id",

@@ -107,7 +107,12 @@ class Found:
     root: str = ""
 
     def relative(self, path: str) -> str:
-        return path[len(self.root):] if self.root and path.startswith(self.root) else path
+        return relative(path, self.root)
+
+
+def relative(path: str, root: str) -> str:
+    """A stored path as the pages show it: relative to the common folder."""
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def find(conn, form: SearchForm, limit_ms: int) -> Found:
@@ -325,10 +330,9 @@ async def article_view(datasette, request):
          "html": pages.marked(text, highlighter.spans(text) if highlighter else [])}
         for number, text in article["paragraphs"].items()
     ]
-    root = article["root"]
     context = {
         "database": name, "title": article["title"], "fields": article["fields"],
-        "path": article["path"][len(root):] if article["path"].startswith(root) else article["path"],
+        "path": relative(article["path"], article["root"]),
         "paragraphs": paragraphs, "back": Links(datasette.urls.database(name), form).results()
         if form.q is not None else None,
     }
@@ -379,4 +383,4 @@ def ranked_search(base: str, parts: list[str], args: list[tuple[str, str]]) -> s
     if not any(key in ("_sort", "_sort_desc") and value == "rank" for key, value in args):
         return None
     words = next((value for key, value in args if key == "_search"), "")
-    return f"{base}/{parts[0]}/search{_TABLE_FORMATS[parts[1]]}?{urlencode({'q': words})}"
+    return f"{base}/{quote(parts[0], safe='~')}/search{_TABLE_FORMATS[parts[1]]}?{urlencode({'q': words})}"
