@@ -81,6 +81,7 @@ _STYLE = """
 .archive-where { color: #555; font-size: 0.9em; }
 .archive-paragraph { line-height: 1.8; unicode-bidi: plaintext; text-align: start; }
 .archive-paragraph mark { background: #ffe066; padding: 0 0.1em; }
+.archive-article p { scroll-margin-top: 3em; }
 .archive-article p.archive-hit, .archive-article p:target { background: #fff5c2;
   outline: 2px solid #e0b800; padding: 0.2em 0.4em; }
 .archive-pages a { margin-right: 1em; }
