@@ -48,6 +48,8 @@ QUERIES = [
     "ترجم*",
     "translations",
 ]
+# Hits on a page of the search page.
+SEARCH_PAGE_SIZE = 20
 NO_WORDS = ["", " ", "،", "-", '"', '""', "*", "NOT", "OR", "-قوات", "()"]
 
 
@@ -90,9 +92,10 @@ def table_search_ids(db_path, text, extra=""):
 
 
 def search_page_rows(db_path, text):
-    response = fetch_one(db_path, f"/archive/search.json?q={quote(text)}&_shape=array")
-    assert response.status_code == 200, response.text
-    return response.json()
+    """The first page of hits of the search page's JSON ([] for a refused query)."""
+    response = fetch_one(db_path, f"/archive/search.json?q={quote(text)}")
+    assert response.status_code in (200, 400), response.text
+    return response.json()["hits"]
 
 
 # --- the plugin is there, and what it relies on in Datasette is still there -----
@@ -102,7 +105,7 @@ def test_plugin_is_loaded_from_the_entry_point(archive_db):
     plugins = fetch_one(archive_db, "/-/plugins.json").json()
     archive = [p for p in plugins if p["name"] == "archive"]
     assert archive, plugins
-    assert {"prepare_connection", "canned_queries", "render_cell"} <= set(archive[0]["hooks"])
+    assert {"prepare_connection", "register_routes", "render_cell"} <= set(archive[0]["hooks"])
 
 
 def test_datasette_still_routes_table_search_through_escape_fts():
@@ -135,10 +138,12 @@ def test_the_queries_are_not_all_empty(archive_db):
 def test_search_page_lists_archive_search_results_in_rank_order(archive_db, text):
     expected = [
         (hit.path, hit.title, hit.paragraph)
-        for hit in cli_search(archive_db, text)[: datasette_plugin.SEARCH_PAGE_LIMIT]
+        for hit in cli_search(archive_db, text)[:SEARCH_PAGE_SIZE]
     ]
     rows = search_page_rows(archive_db, text)
-    assert [(r["document"], r["title"], r["paragraph"]) for r in rows] == expected
+    assert [(r["title"], r["paragraph"]) for r in rows] == [(title, n) for _, title, n in expected]
+    # Paths are shown relative to the folder all documents lie in.
+    assert all(path.endswith("/" + r["path"]) for (path, _, _), r in zip(expected, rows))
 
 
 def test_search_page_marks_the_words_archive_search_marks(archive_db):
@@ -153,15 +158,15 @@ def test_search_page_marks_the_words_archive_search_marks(archive_db):
         assert html.unescape(re.sub(r"</?mark>", "", row["marked_text"])) == hit.text
 
 
-def test_search_page_html_marks_words_and_links_documents(archive_db):
+def test_search_page_html_marks_words_and_links_articles(archive_db):
     page, = fetch([archive_db], f"/archive/search?q={quote('للقوات')}")
     assert page.status_code == 200
     assert '<div class="archive-paragraph" dir="auto">' in page.text
     marked = set(re.findall(r"<mark>(.*?)</mark>", page.text))
     assert {"القوات", "للقوات"} <= marked
-    document_links = set(re.findall(r'href="(/archive/documents/\d+)"', page.text))
-    assert document_links
-    for response in fetch([archive_db], *sorted(document_links)):
+    article_links = set(re.findall(r'href="(/archive/article/\d+)[?"]', page.text))
+    assert article_links
+    for response in fetch([archive_db], *sorted(article_links)):
         assert response.status_code == 200
         assert "07-forces-security.txt" in response.text or "seeds" in response.text
 

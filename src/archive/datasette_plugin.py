@@ -9,8 +9,8 @@ What it adds to an archive database:
 * the table search box (``?_search=``) goes through the archive's analyzer:
   Datasette wraps the typed text in the SQL function ``escape_fts()``, and on
   archive connections that function is replaced by `search_expression`;
-* a canned query ``search`` (``/DB/search?q=...``): paragraphs best first,
-  with document, title, paragraph number and the matched words marked;
+* a search page (``/DB/search?q=...``, also as JSON and CSV) and an article
+  page (``/DB/article/ID``), in datasette_search.py;
 * the search index named as the paragraphs' (``fts_table``): it is
   contentless, not content="paragraphs", so Datasette would not find it;
 * titles and descriptions, the documents' title as label of the foreign key,
@@ -40,36 +40,10 @@ from .present import mark
 from .query import MATCH_NOTHING, QueryError, fts_expression, parse
 from .sqlite import sqlite3
 
-# Most paragraphs the search page shows; the highlighting is computed only for
-# these, not for every match.
-SEARCH_PAGE_LIMIT = 100
 ANALYZED_COLUMNS = ("fingerprint",)
 STYLESHEET_PATH = "/-/archive.css"
 SERVE_TIME_LIMIT_MS = 5000
 _MARK_OPEN, _MARK_CLOSE = "<mark>", "</mark>"
-
-SEARCH_SQL = f"""
-with hits as (
-  -- bm25() is the rank, without the inner query FTS5 runs for `order by rank`
-  select rowid as paragraph_id, bm25(paragraphs_fts) as score
-  from paragraphs_fts
-  where paragraphs_fts match archive_fts(:q)
-  order by score, rowid
-  limit {SEARCH_PAGE_LIMIT}
-)
-select
-  documents.id as document_id,
-  documents.path as document,
-  documents.title as title,
-  paragraphs.id as paragraph_id,
-  paragraphs.number as paragraph,
-  archive_mark(paragraphs.text, :q) as marked_text,
-  hits.score as score
-from hits
-join paragraphs on paragraphs.id = hits.paragraph_id
-join documents on documents.id = paragraphs.document_id
-order by hits.score, hits.paragraph_id
-"""
 
 STYLESHEET = """\
 /* archive: each cell takes its direction from its own text, so Arabic reads
@@ -203,56 +177,16 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("archive_mark", 2, marked_html, deterministic=True)
 
 
-def _search_query(built_with: str | None = None) -> dict:
-    description = (
-        f"The {SEARCH_PAGE_LIMIT} paragraphs that best match q, best first "
-        "(bm25), with the matched words marked. Same words as `archive search`: "
-        "every word finds its written forms (with or without diacritics, "
-        'tatweel, hamza, attached و ب ل ال and suffixes); "a phrase", '
-        "a OR b, -word and prefix* work too."
-    )
-    if built_with:
-        description += (
-            f" Warning: this archive was built by analyzer version {built_with}; "
-            "results may be incomplete until you run 'archive rebuild'."
-        )
-    return {
-        "sql": SEARCH_SQL,
-        "title": "Search paragraphs",
-        "description": description,
-        "hide_sql": True,
-    }
-
-
-def _other_analyzer(datasette, database: str) -> str | None:
-    """The analyzer version the archive was built with, if it is not ours."""
-    return _read_only(datasette.databases[database].path, archive_db.analyzer_mismatch, None)
-
-
-@hookimpl
-def canned_queries(datasette, database):
-    if is_archive_database(datasette, database):
-        return {"search": _search_query(_other_analyzer(datasette, database))}
-    return None
-
-
 @hookimpl
 def startup(datasette):
-    # Datasette 1.0 dropped the canned_queries and get_metadata hooks: there
-    # the search page and the descriptions are added once, at start-up.
-    if _has_hook("canned_queries") and _has_hook("get_metadata"):
+    # Datasette 1.0 dropped the get_metadata hook: there the descriptions
+    # are added once, at start-up.
+    if _has_hook("get_metadata"):
         return None
 
     async def add_to_archives():
         for name in list(datasette.databases):
-            if not is_archive_database(datasette, name):
-                continue
-            if not _has_hook("canned_queries"):
-                add_query = datasette.add_query
-                query = _search_query(_other_analyzer(datasette, name))
-                arguments = _accepted_arguments(add_query, query)
-                await _maybe_await(add_query(name, "search", **arguments))
-            if not _has_hook("get_metadata"):
+            if is_archive_database(datasette, name):
                 await _store_metadata(datasette, name, _archive_metadata(name, datasette))
 
     return add_to_archives
@@ -262,13 +196,6 @@ def _has_hook(name: str) -> bool:
     from datasette import hookspecs
 
     return hasattr(hookspecs, name)
-
-
-def _accepted_arguments(function, arguments: dict) -> dict:
-    import inspect
-
-    accepted = inspect.signature(function).parameters
-    return {key: value for key, value in arguments.items() if key in accepted}
 
 
 async def _store_metadata(datasette, name: str, metadata: dict) -> None:
@@ -282,14 +209,6 @@ async def _store_metadata(datasette, name: str, metadata: dict) -> None:
             await datasette.set_resource_metadata(name, table, key, table_metadata[key])
         for column, description in table_metadata.get("columns", {}).items():
             await datasette.set_column_metadata(name, table, column, "description", description)
-
-
-async def _maybe_await(value):
-    import inspect
-
-    if inspect.isawaitable(value):
-        return await value
-    return value
 
 
 @hookimpl
@@ -310,7 +229,8 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl(specname="render_cell")
 def render_paragraph_number(row, value, column, table, database, datasette):
-    # The search page's paragraph numbers lead to the paragraph's own row.
+    # In an SQL query's results, a paragraph number beside its paragraph_id
+    # leads to the paragraph's own row.
     if table is not None or column != "paragraph" or not isinstance(value, int):
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
@@ -340,7 +260,9 @@ def register_routes():
             headers={"cache-control": "max-age=3600"},
         )
 
-    return [(r"^" + re.escape(STYLESHEET_PATH) + r"$", stylesheet)]
+    from .datasette_search import routes
+
+    return [(r"^" + re.escape(STYLESHEET_PATH) + r"$", stylesheet), *routes()]
 
 
 @hookimpl
@@ -379,8 +301,9 @@ def _archive_metadata(name: str, datasette) -> dict:
                 "title": "Paragraphs",
                 "description": (
                     "One row per paragraph. The search box finds every written form "
-                    "of the words typed, like `archive search`. The column fingerprint "
-                    "is hidden here: add ?_col=fingerprint to see it."
+                    "of the words typed, like `archive search`, in table order: "
+                    "_sort=rank shows them best first, on the search page. The column "
+                    "fingerprint is hidden here: add ?_col=fingerprint to see it."
                 ),
                 "fts_table": "paragraphs_fts",
                 "fts_pk": "id",
@@ -408,6 +331,12 @@ def asgi_wrapper(datasette):
         async def archive_requests(scope, receive, send):
             if scope.get("type") == "http":
                 scope = _rewrite(datasette, scope)
+                if "archive_redirect" in scope:
+                    location = scope["archive_redirect"].encode("utf-8")
+                    await send({"type": "http.response.start", "status": 302,
+                                "headers": [[b"location", location], [b"content-length", b"0"]]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
             await app(scope, receive, send)
 
         return archive_requests
@@ -423,21 +352,37 @@ def _rewrite(datasette, scope: dict) -> dict:
       would be an SQL error.  The archive's own syntax (phrases, OR, -word,
       prefix*) covers what raw mode is used for.
     * the HTML page of the paragraphs table leaves out the fingerprint and
-      the empty index columns unless ?_col= or ?_nocol= says which to show.
+      the empty index columns unless ?_col= or ?_nocol= says which to show,
+      and suggests no facets (each suggestion is a query over every row);
+    * /DB/search and /DB/article/ID go to the pages of datasette_search.py,
+      and the paragraphs table sorted by relevance (``_sort=rank``) is sent
+      to the search page (as ``archive_redirect``).
     """
+    from . import datasette_search
+
     path = scope.get("path", "")
     base = datasette.setting("base_url").rstrip("/")
     if base and path.startswith(base):
         path = path[len(base):]
     parts = path.strip("/").split("/")
-    if len(parts) != 2 or not is_archive_database(datasette, tilde_decode(parts[0])):
+    if len(parts) not in (2, 3) or not is_archive_database(datasette, tilde_decode(parts[0])):
+        return scope
+    page = datasette_search.internal_scope(scope, base, parts)
+    if page is not None:
+        return page
+    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    ranked = datasette_search.ranked_search(base, parts, args)
+    if ranked is not None:
+        return dict(scope, archive_redirect=ranked)
+    if len(parts) != 2:
         return scope
     table = tilde_decode(parts[1])
-    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     rewritten = [(k, v) for k, v in args if not (k == "_searchmode" and v == "raw")]
     names = {k for k, _ in rewritten}
     if table == "paragraphs" and not names & {"_col", "_nocol", "_format"}:
         rewritten += [("_nocol", column) for column in ANALYZED_COLUMNS]
+    if table.partition(".")[0] == "paragraphs" and "_nosuggest" not in names:
+        rewritten.append(("_nosuggest", "1"))
     if rewritten == args:
         return scope
     return dict(scope, query_string=urlencode(rewritten).encode("latin-1"))

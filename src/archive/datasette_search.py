@@ -1,0 +1,386 @@
+"""The archive's own pages in Datasette: the search page and the article page.
+
+* ``/DB/search?q=...`` (and ``search.json``, ``search.csv``): the totals of
+  `archive search --count`, one page of hits with reprints folded as
+  `archive search` folds them, facets by source and by month when the
+  archive has those fields, and --where/--since/--until as URL parameters;
+* ``/DB/article/ID``: one document to read, every paragraph in order, the
+  hit paragraph marked and scrolled to.
+
+Everything comes from search.py's functions, on one snapshot of the archive,
+under Datasette's time limit.  Datasette routes plugin pages before its own;
+so that /DB/search of a database that is not an archive stays Datasette's
+(a table named search, say), these pages live at internal paths and the
+plugin's request rewriting sends only archives' URLs there (internal_scope).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import quote, unquote, urlencode
+
+from datasette.utils import sqlite_timelimit, tilde_decode
+from datasette.utils.asgi import NotFound
+
+from . import datasette_pages as pages
+from .datasette_plugin import is_archive_database
+from .db import ArchiveError, Reader, analyzer_mismatch
+from .documents import paragraphs_of
+from .fields import DATE, field_names, fields_by_path
+from .filters import search_filters
+from .highlight import Highlighter
+from .index import index_mismatch
+from .present import format_counts, reprint_note
+from .query import QueryError, parse
+from .search import Counts, Hit, count, count_by, fill_duplicates, one_snapshot, search
+from .sqlite import sqlite3
+
+PAGE_SIZE = 20
+# Longer page numbers and document ids are not numbers these pages take.
+_PAGE_DIGITS = 9
+_ID_DIGITS = 18
+SEARCH_ROUTE = "/-/archive-search/"
+ARTICLE_ROUTE = "/-/archive-article/"
+# Facets: a name, the field it needs, what it counts by.
+FACETS = (("source", "source", 'documents."source"'), ("month", DATE, 'substr(documents."date", 1, 7)'))
+
+
+# --- what the URL asks for ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """The search page's parameters: q, where (FIELD=VALUE, repeatable), since, until, page."""
+
+    q: str | None = None
+    where: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> SearchForm:
+        page = args.get("page") or "1"
+        return cls(
+            q=args.get("q"),
+            where=tuple(value for value in args.getlist("where") if value),
+            since=args.get("since") or None,
+            until=args.get("until") or None,
+            page=max(1, int(page)) if page.isdigit() and len(page) <= _PAGE_DIGITS else 1,
+        )
+
+    def params(self, **changes) -> list[tuple[str, str]]:
+        form = dataclasses.replace(self, **changes)
+        pairs = [("q", form.q)] if form.q is not None else []
+        pairs += [("where", item) for item in form.where]
+        pairs += [(name, getattr(form, name)) for name in ("since", "until") if getattr(form, name)]
+        return pairs + ([("page", str(form.page))] if form.page > 1 else [])
+
+    def query_string(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+    def filters_shown(self) -> list[tuple[str, str]]:
+        """The filters in force, as (label, query string without it)."""
+        shown = [(item, self.query_string(where=tuple(w for w in self.where if w != item), page=1))
+                 for item in self.where]
+        shown += [(f"{name} {getattr(self, name)}", self.query_string(**{name: None}, page=1))
+                  for name in ("since", "until") if getattr(self, name)]
+        return shown
+
+
+# --- running the search, in Datasette's thread for the database ------------------------
+
+
+@dataclass
+class Found:
+    counts: Counts
+    hits: list[Hit]
+    spans: dict[int, list[tuple[int, int]]]  # by paragraph id
+    fields: dict[str, dict]  # by stored path
+    ids: dict[str, int]  # document ids by stored path, of the hits and their reprints
+    facets: dict[str, dict[str | None, int]]
+    root: str = ""
+
+    def relative(self, path: str) -> str:
+        return relative(path, self.root)
+
+
+def relative(path: str, root: str) -> str:
+    """A stored path as the pages show it: relative to the common folder."""
+    return path[len(root):] if root and path.startswith(root) else path
+
+
+def find(conn, form: SearchForm, limit_ms: int) -> Found:
+    """The page of hits the form asks for, with totals and facets, from one
+    snapshot; a QueryError or ArchiveError says what is wrong with the form."""
+    reader = Reader(conn)
+    query = parse(form.q or "")
+    with sqlite_timelimit(conn, limit_ms), one_snapshot(conn):
+        filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
+        counts = count(reader, query, filters)
+        offset = (form.page - 1) * PAGE_SIZE
+        hits = search(reader, query, PAGE_SIZE, offset, filters) if offset < counts.distinct else []
+        fill_duplicates(reader, hits, filters)
+        paths = {hit.path for hit in hits} | {copy.path for hit in hits for copy in hit.duplicates}
+        names = field_names(reader)
+        groups = {name: sql for name, needs, sql in FACETS if needs in names}
+        found = Found(
+            counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
+            count_by(reader, query, filters, groups), common_folder(reader),
+        )
+    highlighter = Highlighter(query)
+    found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
+    return found
+
+
+def document_ids(db, paths) -> dict[str, int]:
+    rows = db.execute("select path, id from documents where path in (select value from json_each(?))",
+                      [pages.json_list(paths)])
+    return dict(rows.fetchall())
+
+
+def common_folder(db) -> str:
+    """The folder all documents lie in, ending in a slash (the imported
+    folder, when one was): the first and last paths in order share it."""
+    first, last = db.execute("select min(path), max(path) from documents", []).fetchone()
+    if first is None:
+        return ""
+    prefix = os.path.commonprefix([first, last])
+    return prefix[: prefix.rfind("/") + 1]
+
+
+def archive_warnings(conn) -> list[str]:
+    """What `archive search` warns of: an index out of step, another analyzer."""
+    reader = Reader(conn)
+    warnings = []
+    mismatch = index_mismatch(reader)
+    if mismatch:
+        warnings.append(f"{mismatch}; results may be incomplete until you run 'archive rebuild'")
+    built_with = analyzer_mismatch(reader)
+    if built_with:
+        warnings.append(f"this archive was built by analyzer version {built_with}; "
+                        "results may be incomplete until you run 'archive rebuild'")
+    return warnings
+
+
+# --- the search page ------------------------------------------------------------------
+
+
+@dataclass
+class Links:
+    """The URLs a page of results points to."""
+
+    database: str  # the database's page
+    form: SearchForm
+    absolute: Callable[[str], str] = field(default=lambda path: path)
+    suffix: str = ""  # of the results' URLs: ".json" for the JSON API's
+
+    @property
+    def search(self) -> str:
+        return self.database + "/search"
+
+    def results(self, **changes) -> str:
+        query = self.form.query_string(**changes)
+        return self.absolute(self.search + self.suffix + (f"?{query}" if query else ""))
+
+    def article(self, document_id: int, paragraph: int) -> str:
+        query = self.form.query_string(page=self.form.page)
+        return self.absolute(f"{self.database}/article/{document_id}?{query}&p={paragraph}#p-{paragraph}")
+
+
+def hit_record(hit: Hit, found: Found, links: Links) -> dict:
+    """A hit as the JSON API gives it (and the page shows it)."""
+    spans = found.spans.get(hit.paragraph_id, [])
+    note = reprint_note(hit)
+    return {
+        "path": found.relative(hit.path),
+        "title": hit.title,
+        "paragraph": hit.paragraph,
+        "text": hit.text,
+        "marked_text": pages.marked(hit.text, spans),
+        "matches": [list(span) for span in spans],
+        # The CLI's words, less its hint at --show-duplicates.
+        "also_in_note": note.rpartition(" (")[0] if note else None,
+        "also_in": [
+            {"path": found.relative(copy.path), "paragraph": copy.paragraph,
+             "document_url": links.article(found.ids[copy.path], copy.paragraph)}
+            for copy in hit.duplicates if copy.path in found.ids
+        ],
+        "fields": found.fields.get(hit.path, {}),
+        "document_url": links.article(hit.document_id, hit.paragraph),
+    }
+
+
+def facet_records(found: Found, form: SearchForm, links: Links) -> dict[str, list[dict]]:
+    """Each facet's values, with counts, whether chosen, and the URL that
+    chooses (or drops) it."""
+    facets = {}
+    for name, values in found.facets.items():
+        records = []
+        for value, number in values.items():
+            if value is None:
+                continue
+            if name == "month":
+                chosen = form.since == form.until == value
+                bounds = (None, None) if chosen else (value, value)
+                url = links.results(since=bounds[0], until=bounds[1], page=1)
+            else:
+                item = f"{name}={value}"
+                chosen = item in form.where
+                where = tuple(w for w in form.where if w != item) if chosen else (*form.where, item)
+                url = links.results(where=where, page=1)
+            records.append({"value": value, "count": number, "selected": chosen, "url": url})
+        key = (lambda r: r["value"]) if name == "month" else (lambda r: (-r["count"], r["value"]))
+        facets[name] = sorted(records, key=key)
+    return facets
+
+
+def results_record(found: Found, form: SearchForm, links: Links) -> dict:
+    pages_in_all = max(1, math.ceil(found.counts.distinct / PAGE_SIZE))
+    more = form.page < pages_in_all
+    return {
+        "q": form.q,
+        "total": found.counts.paragraphs,
+        "distinct": found.counts.distinct,
+        "documents": found.counts.documents,
+        "counts": format_counts(found.counts),
+        "page": form.page,
+        "pages": pages_in_all,
+        "hits": [hit_record(hit, found, links) for hit in found.hits],
+        "next": links.results(page=form.page + 1) if more else None,
+        "previous": links.results(page=form.page - 1) if form.page > 1 else None,
+        "facets": facet_records(found, form, links),
+    }
+
+
+def past_the_end(form: SearchForm, found: Found) -> str | None:
+    if found.hits or form.page == 1:
+        return None
+    return f"page {form.page} is past the end: the search found {format_counts(found.counts)}"
+
+
+async def search_view(datasette, request):
+    name, database = _archive(datasette, request)
+    form = SearchForm.from_args(request.args)
+    page_format = request.url_vars.get("format") or "html"
+    links = Links(datasette.urls.database(name), form)
+    warnings = await database.execute_fn(archive_warnings)
+    results, error, status = None, None, 200
+    if form.q is None and page_format != "html":
+        error, status = "give the words to search for: ?q=WORDS", 400
+    elif form.q is not None:
+        if page_format == "json":
+            links.absolute = lambda path: datasette.absolute_url(request, path)
+            links.suffix = ".json"
+        limit_ms = datasette.setting("sql_time_limit_ms")
+        try:
+            found = await database.execute_fn(lambda conn: find(conn, form, limit_ms))
+            results = results_record(found, form, links)
+            error = past_the_end(form, found)
+        except (ArchiveError, QueryError) as refused:
+            error, status = str(refused), 400
+        except sqlite3.OperationalError as failed:
+            if "interrupted" not in str(failed):
+                raise
+            error, status = (f"the search took longer than Datasette's time limit ({limit_ms} ms): "
+                             "add words or filters, or run 'archive serve', which allows more"), 400
+    if page_format == "json":
+        return pages.json_response(pages.api_record(results, error, warnings), status)
+    if page_format == "csv":
+        return pages.csv_response(results, error, status)
+    context = {"database": name, "form": form, "links": links, "results": results,
+               "error": error, "warnings": warnings, "page_size": PAGE_SIZE}
+    return await pages.render(datasette, request, pages.SEARCH_TEMPLATE, context, status)
+
+
+# --- the article page -------------------------------------------------------------------
+
+
+def read_article(conn, document_id: int) -> dict | None:
+    reader = Reader(conn)
+    with one_snapshot(conn):
+        row = reader.execute("select id, path, title from documents where id = ?", [document_id]).fetchone()
+        if row is None:
+            return None
+        _, path, title = row
+        return {"path": path, "title": title, "paragraphs": paragraphs_of(reader, document_id),
+                "fields": fields_by_path(reader, [path]).get(path, {}), "root": common_folder(reader)}
+
+
+async def article_view(datasette, request):
+    name, database = _archive(datasette, request)
+    document_id = request.url_vars["id"]
+    found = _ID.fullmatch(document_id)
+    article = found and await database.execute_fn(lambda conn: read_article(conn, int(document_id)))
+    if not article:
+        raise NotFound(f"no document {document_id} in {name}")
+    form = SearchForm.from_args(request.args)
+    hit = request.args.get("p")
+    try:
+        highlighter = Highlighter(parse(form.q)) if form.q else None
+    except QueryError:
+        highlighter = None
+    paragraphs = [
+        {"number": number, "hit": str(number) == hit,
+         "html": pages.marked(text, highlighter.spans(text) if highlighter else [])}
+        for number, text in article["paragraphs"].items()
+    ]
+    context = {
+        "database": name, "title": article["title"], "fields": article["fields"],
+        "path": relative(article["path"], article["root"]),
+        "paragraphs": paragraphs, "back": Links(datasette.urls.database(name), form).results()
+        if form.q is not None else None,
+    }
+    return await pages.render(datasette, request, pages.ARTICLE_TEMPLATE, context, 200)
+
+
+def _archive(datasette, request):
+    """The archive database the URL names, by name and as Datasette's Database."""
+    name = tilde_decode(unquote(request.url_vars["database"]))
+    if not is_archive_database(datasette, name):
+        raise NotFound(f"no archive database {name}")
+    return name, datasette.get_database(name)
+
+
+# --- routing ------------------------------------------------------------------------------
+
+
+def routes() -> list[tuple[str, Callable]]:
+    return [
+        (rf"^{SEARCH_ROUTE}(?P<database>[^/]+?)(\.(?P<format>json|csv))?$", search_view),
+        (rf"^{ARTICLE_ROUTE}(?P<database>[^/]+)/(?P<id>[^/]+)$", article_view),
+    ]
+
+
+_ID = re.compile(rf"[0-9]{{1,{_ID_DIGITS}}}")
+_SEARCH_PAGES = {"search": "", "search.json": ".json", "search.csv": ".csv"}
+_TABLE_FORMATS = {"paragraphs": "", "paragraphs.json": ".json", "paragraphs.csv": ".csv"}
+
+
+def internal_scope(scope: dict, base: str, parts: list[str]) -> dict | None:
+    """An archive's /DB/search[.json|.csv] or /DB/article/ID request, sent
+    to the page's internal path (base: Datasette's base_url, no end slash)."""
+    if len(parts) == 2 and parts[1] in _SEARCH_PAGES:
+        path = f"{base}{SEARCH_ROUTE}{parts[0]}{_SEARCH_PAGES[parts[1]]}"
+    elif len(parts) == 3 and parts[1] == "article":
+        path = f"{base}{ARTICLE_ROUTE}{parts[0]}/{parts[2]}"
+    else:
+        return None
+    return dict(scope, path=path, raw_path=quote(path, safe="/~").encode("ascii"))
+
+
+def ranked_search(base: str, parts: list[str], args: list[tuple[str, str]]) -> str | None:
+    """Where the paragraphs table's search sorted by relevance (_sort=rank,
+    which the table cannot do) is answered: the search page, for the same
+    words, in the same format."""
+    if len(parts) != 2 or parts[1] not in _TABLE_FORMATS:
+        return None
+    if not any(key in ("_sort", "_sort_desc") and value == "rank" for key, value in args):
+        return None
+    words = next((value for key, value in args if key == "_search"), "")
+    return f"{base}/{quote(parts[0], safe='~')}/search{_TABLE_FORMATS[parts[1]]}?{urlencode({'q': words})}"

@@ -1,0 +1,346 @@
+"""The search front end in Datasette (/DB/search, its JSON and CSV, and the
+article page): what `archive search` finds, folded and paged, with facets.
+
+Requests go through Datasette's own test client, in process, on a small
+newsroom written here: three sources over two months, each article with a
+paragraph of its own about الرياض, and a wire paragraph reprinted in every
+fourth article.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+import io
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+from datasette.app import Datasette
+
+SOURCES = ("okaz", "sabq", "aawsat")
+ARTICLES = 40
+WIRE = "وكالة الأنباء: أمطار غزيرة على الرياض اليوم وتحذيرات من السيول في الأودية."
+FIELDS = "{date}_{source}_{n}.txt"
+WORD = "الرياض"
+PAGE_SIZE = 20  # hits on a page
+FILLER = 30
+
+
+def write_newsroom(folder) -> None:
+    """ARTICLES articles named date_source_n.txt: a title, a paragraph of
+    their own about الرياض, one that does not name it, and every fourth one
+    the WIRE paragraph (the first one after FILLER more)."""
+    folder.mkdir()
+    for n in range(ARTICLES):
+        source = SOURCES[n % len(SOURCES)]
+        date = f"2015-0{7 + n % 2}-{10 + n % 15:02d}"
+        paragraphs = [
+            f"الخبر {n + 1}: مشروع جديد في {source}",
+            f"قال مسؤول في الرياض إن المشروع {n + 1} يكتمل بعد {n + 2} أشهر بتكلفة {100 + n} مليون.",
+            "فقرة أخرى لا تذكر المدينة.",
+        ]
+        if n == 0:  # a long article: its hit is far down the page
+            paragraphs += [f"فقرة تمهيدية {i + 1} عن موضوع آخر." for i in range(FILLER)]
+        if n % 4 == 0:
+            paragraphs.append(WIRE)
+        (folder / f"{date}_{source}_{n:05d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def newsroom(tmp_path, run):
+    write_newsroom(tmp_path / "news")
+    db = tmp_path / "newsroom.db"
+    result = run("import", tmp_path / "news", "--db", db, "--fields", FIELDS)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def get(db_path, *urls, **settings):
+    """GET each url (redirects followed) from a fresh Datasette over db_path."""
+    datasette = Datasette([str(db_path)], settings=settings or None)
+
+    async def get_all():
+        return [await datasette.client.get(url, follow_redirects=True) for url in urls]
+
+    return asyncio.run(get_all())
+
+
+def get_one(db_path, url, **settings):
+    return get(db_path, url, **settings)[0]
+
+
+def api(db_path, query="", **params):
+    """The JSON API's answer for q=query and params (lists repeat)."""
+    pairs = [("q", query)] + [(k, v) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])]
+    url = "/newsroom/search.json?" + "&".join(f"{k}={quote(str(v))}" for k, v in pairs)
+    response = get_one(db_path, url)
+    return response.status_code, response.json()
+
+
+def cli(run, db, *args):
+    result = run("search", "--db", db, *args)
+    return result
+
+
+def cli_counts(run, db, *args):
+    result = cli(run, db, "--count", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def cli_hits(run, db, *args):
+    """(path, paragraph, text) of every hit of `archive search --json`, in order."""
+    result = cli(run, db, "--json", "--limit", "1000", *args)
+    assert result.exit_code == 0, result.output
+    return [(h["path"], h["paragraph"], h["text"]) for h in map(json.loads, result.stdout.splitlines())]
+
+
+def all_pages(db_path, query, **params):
+    """Every page's hits, following `next` from the first page."""
+    status, page = api(db_path, query, **params)
+    assert status == 200, page
+    hits, seen = list(page["hits"]), 1
+    while page["next"]:
+        url = page["next"].removeprefix("http://localhost")
+        page = get_one(db_path, url).json()
+        hits += page["hits"]
+        seen += 1
+        assert seen < 50
+    return hits
+
+
+# --- totals, folding and pages -------------------------------------------------------
+
+
+def test_totals_are_those_of_archive_search_count(newsroom, run):
+    counts = cli_counts(run, newsroom, WORD)
+    status, page = api(newsroom, WORD)
+    assert status == 200
+    assert (page["total"], page["distinct"]) == (counts["paragraphs"], counts["distinct_paragraphs"])
+    # The newsroom has reprints: the two totals differ, and the page says both.
+    assert page["total"] == ARTICLES + ARTICLES // 4 and page["distinct"] == ARTICLES + 1
+    html_page = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}").text
+    assert f"{page['total']} paragraphs ({page['distinct']} without reprints)" in html_page
+
+
+def test_first_page_holds_no_two_identical_texts(newsroom):
+    status, page = api(newsroom, WORD)
+    texts = [hit["text"] for hit in page["hits"]]
+    assert len(texts) == PAGE_SIZE
+    assert len(set(texts)) == len(texts)
+    wire = [hit for hit in page["hits"] if hit["text"] == WIRE]
+    assert len(wire) == 1 and len(wire[0]["also_in"]) == ARTICLES // 4 - 1
+    assert wire[0]["also_in_note"] == f"also in {ARTICLES // 4 - 1} other documents"
+
+
+def test_next_pages_continue_where_the_first_stopped(newsroom, run):
+    hits = all_pages(newsroom, WORD)
+    expected = cli_hits(run, newsroom, WORD)
+    assert len(hits) == len(expected) == ARTICLES + 1 > 2 * PAGE_SIZE
+    assert [(h["paragraph"], h["text"]) for h in hits] == [(n, text) for _, n, text in expected]
+    assert all(path.endswith("/news/" + h["path"]) for h, (path, _, _) in zip(hits, expected))
+    second = api(newsroom, WORD, page=2)[1]
+    assert second["hits"] == hits[PAGE_SIZE:2 * PAGE_SIZE]
+
+
+def test_a_page_past_the_end_says_so(newsroom):
+    status, page = api(newsroom, WORD, page=9)
+    assert page["hits"] == [] and page["next"] is None
+    assert page["error"] == (
+        f"page 9 is past the end: the search found {ARTICLES + ARTICLES // 4} paragraphs "
+        f"({ARTICLES + 1} without reprints) in {ARTICLES} documents"
+    )
+
+
+def test_html_page_folds_reprints_and_links_the_next_page(newsroom):
+    text = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}").text
+    assert text.count('<li class="archive-hit">') == PAGE_SIZE
+    assert f"<summary>also in {ARTICLES // 4 - 1} other documents</summary>" in text
+    assert re.search(r'<a rel="next" href="/newsroom/search\?q=[^"]*page=2"', text)
+    # Paths relative to the imported folder, scores nowhere.
+    assert "/news/" not in text and "score" not in text
+
+
+# --- the JSON API and the CSV ------------------------------------------------------------
+
+
+def test_json_api_shape(newsroom):
+    status, page = api(newsroom, WORD)
+    assert status == 200
+    assert {"total", "distinct", "hits", "next", "facets"} <= set(page)
+    hit = page["hits"][0]
+    assert {"path", "paragraph", "text", "marked_text", "matches", "also_in", "fields", "document_url"} <= set(hit)
+    assert hit["fields"]["source"] in SOURCES and re.fullmatch(r"2015-0[78]-\d\d", hit["fields"]["date"])
+    assert [hit["text"][s:e] for s, e in hit["matches"]] == [WORD]
+    assert hit["marked_text"] == html.escape(hit["text"]).replace(WORD, f"<mark>{WORD}</mark>")
+    n = hit["paragraph"]
+    assert re.fullmatch(rf"http://localhost/newsroom/article/\d+\?q=[^#]+&p={n}#p-{n}", hit["document_url"])
+    assert page["next"].startswith("http://localhost/newsroom/search.json?q=") and page["next"].endswith("&page=2")
+
+
+def test_csv_has_plain_text_and_the_fields(newsroom):
+    response = get_one(newsroom, f"/newsroom/search.csv?q={quote(WORD)}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "<mark>" not in response.text and not re.search(r"&\w+;|&#\d+;", response.text)
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    hits = api(newsroom, WORD)[1]["hits"]
+    assert [row["text"] for row in rows] == [hit["text"] for hit in hits]
+    assert [(row["source"], row["date"]) for row in rows] == [
+        (hit["fields"]["source"], hit["fields"]["date"]) for hit in hits
+    ]
+    # The page links to it.
+    page = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}").text
+    assert f'href="/newsroom/search.csv?q={quote(WORD)}"' in page
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("", "the query has no words to search for"),
+        ("،", "the query has no words to search for"),
+        (f"-{WORD}", "the query only excludes words: add a word to search for"),
+        ("قوات OR -أمن", "OR cannot join an excluded word (قوات OR -أمن): an excluded word is left out of the whole query"),
+    ],
+)
+def test_refused_queries_say_what_the_cli_says(newsroom, run, query, message):
+    result = cli(run, newsroom, query)
+    assert result.stderr.strip() == f"archive: error: {message}"
+    status, page = api(newsroom, query)
+    assert status == 400 and page["error"] == message and page["hits"] == []
+    response = get_one(newsroom, f"/newsroom/search?q={quote(query)}")
+    assert response.status_code == 400
+    assert f'<p class="message-error archive-error">{html.escape(message)}</p>' in response.text
+
+
+def test_typed_text_is_shown_escaped(newsroom):
+    typed = '<script>alert(1)</script> OR -<b>x'
+    response = get_one(newsroom, f"/newsroom/search?q={quote(typed)}&where={quote('<i>=1')}")
+    assert response.status_code == 400
+    assert "<script>alert" not in response.text and "<b>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+@pytest.mark.parametrize("page", ["0", "x", "9" * 5000, "99999999"])
+def test_any_page_number_gives_a_page(newsroom, page):
+    response = get_one(newsroom, f"/newsroom/search.json?q={quote(WORD)}&page={page}")
+    assert response.status_code == 200
+    assert response.json()["page"] in (1, 99999999)
+
+
+def test_bad_filters_say_what_the_cli_says(newsroom, run):
+    result = cli(run, newsroom, WORD, "--where", "paper=okaz")
+    status, page = api(newsroom, WORD, where="paper=okaz")
+    assert status == 400 and f"archive: error: {page['error']}" == result.stderr.strip()
+    status, page = api(newsroom, WORD, since="someday")
+    assert status == 400 and "not a date" in page["error"]
+
+
+def test_the_form_alone_without_a_query(newsroom):
+    response = get_one(newsroom, "/newsroom/search")
+    assert response.status_code == 200
+    assert 'name="q"' in response.text and "archive-error" not in response.text
+    assert get_one(newsroom, "/newsroom/search.json").status_code == 400
+
+
+def test_a_search_over_the_time_limit_says_so(newsroom):
+    response = get_one(newsroom, f"/newsroom/search.json?q={quote(WORD)}", sql_time_limit_ms=0)
+    assert response.status_code == 400
+    assert "took longer than Datasette's time limit" in response.json()["error"]
+
+
+# --- filters and facets ----------------------------------------------------------------------
+
+
+def test_filters_in_the_url_are_those_of_the_cli(newsroom, run):
+    counts = cli_counts(run, newsroom, WORD, "--where", "source=okaz", "--since", "2015-08-01")
+    hits = all_pages(newsroom, WORD, where="source=okaz", since="2015-08-01")
+    assert len(hits) == counts["distinct_paragraphs"] > 0
+    assert all(h["fields"]["source"] == "okaz" and h["fields"]["date"] >= "2015-08-01" for h in hits)
+
+
+def test_facets_count_by_source_and_month_and_filter_the_results(newsroom):
+    status, page = api(newsroom, WORD)
+    facets = page["facets"]
+    assert {f["value"] for f in facets["source"]} == set(SOURCES)
+    assert [f["value"] for f in facets["month"]] == ["2015-07", "2015-08"]
+    for name in ("source", "month"):
+        assert sum(f["count"] for f in facets[name]) == page["total"]
+    for facet in facets["source"] + facets["month"]:
+        url = facet["url"].removeprefix("http://localhost")
+        chosen = get_one(newsroom, url.replace("/search.json?", "/search?")).text
+        assert f'<p class="archive-counts">{facet["count"]} paragraphs' in chosen
+        filtered = get_one(newsroom, url).json()
+        assert filtered["total"] == facet["count"]
+        assert [f["selected"] for f in filtered["facets"]["source" if facet in facets["source"] else "month"]] == [True]
+        key = "source" if facet in facets["source"] else "date"
+        assert all(h["fields"][key].startswith(facet["value"]) for h in filtered["hits"])
+
+
+def test_an_archive_without_fields_has_no_facets(seeds_db):
+    response = get_one(seeds_db, f"/seeds/search.json?q={quote('القوات')}")
+    assert response.status_code == 200 and response.json()["facets"] == {}
+
+
+# --- the article page ------------------------------------------------------------------------
+
+
+def test_article_page_shows_every_paragraph_in_order_with_the_hit_marked(newsroom, tmp_path):
+    hit = next(h for h in api(newsroom, WORD)[1]["hits"] if h["text"] == WIRE)
+    response = get_one(newsroom, hit["document_url"].removeprefix("http://localhost"))
+    assert response.status_code == 200
+    file = tmp_path / "news" / hit["path"]
+    expected = [p for p in file.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    shown = re.findall(r'<p id="p-(\d+)" class="archive-paragraph( archive-hit)?" dir="auto">(.*?)</p>', response.text)
+    assert [int(n) for n, _, _ in shown] == list(range(1, len(expected) + 1))
+    assert [html.unescape(re.sub("</?mark>", "", body)) for _, _, body in shown] == [p.strip() for p in expected]
+    assert [int(n) for n, hit_class, _ in shown if hit_class] == [hit["paragraph"]]
+    assert f"<mark>{WORD}</mark>" in shown[hit["paragraph"] - 1][2]
+    # Its title, its fields, and the way back to the results.
+    assert f'<h1 dir="auto">{html.escape(expected[0].strip())}</h1>' in response.text
+    assert hit["fields"]["source"] in response.text and hit["fields"]["date"] in response.text
+    assert f'href="/newsroom/search?q={quote(WORD)}"' in response.text
+
+
+def test_article_page_of_no_document_is_not_found(newsroom):
+    for number in ("999999", "9" * 30, "x"):
+        assert get_one(newsroom, f"/newsroom/article/{number}").status_code == 404
+
+
+# --- the paragraphs table ----------------------------------------------------------------------
+
+
+def test_paragraphs_table_sorted_by_rank_is_the_search_page(newsroom):
+    page, data = get(
+        newsroom,
+        f"/newsroom/paragraphs?_search={quote(WORD)}&_sort=rank",
+        f"/newsroom/paragraphs.json?_search={quote(WORD)}&_sort_desc=rank",
+    )
+    assert page.status_code == 200 and data.status_code == 200
+    assert str(page.url).startswith("http://localhost/newsroom/search?q=")
+    assert data.json()["hits"] == api(newsroom, WORD)[1]["hits"]
+
+
+def test_paragraphs_table_suggests_no_facets(seeds_db):
+    data, page, documents = get(
+        seeds_db, "/seeds/paragraphs.json?_size=1", "/seeds/paragraphs?_size=1", "/seeds/documents.json?_size=1"
+    )
+    assert data.json()["suggested_facets"] == []
+    assert page.status_code == 200 and 'class="suggested-facets"' not in page.text
+    # The documents table still has its suggestions.
+    assert documents.json()["suggested_facets"]
+
+
+def test_other_databases_keep_their_own_search_table(tmp_path):
+    # A guard: only archives' /DB/search is the search page.
+    import sqlite_utils
+
+    path = tmp_path / "plain.db"
+    sqlite_utils.Database(path)["search"].insert({"id": 1, "word": "x"}, pk="id")
+    response = get_one(path, "/plain/search.json?_shape=array")
+    assert response.status_code == 200 and response.json() == [{"id": 1, "word": "x"}]
