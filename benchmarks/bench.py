@@ -265,7 +265,7 @@ def machine() -> str:
     )
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1,3", help="multiples of the corpus (default 1,3; 1 is always run)")
     parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_FILES} articles only")
@@ -276,123 +276,106 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    scales = sorted({int(s) for s in args.scales.split(",")})
-    if 1 not in scales:
-        scales.insert(0, 1)
+    args.scales = sorted({int(s) for s in args.scales.split(",")} | {1})
+    return args
 
-    if not CORPUS.exists():
-        print(f"bench: skipped: {CORPUS} is not here")
-        return
-    archive, sqlite_utils, rg = tool("archive"), tool("sqlite-utils"), shutil.which("rg")
-    if not archive or not sqlite_utils:
-        sys.exit("bench: needs the archive and sqlite-utils commands (pip install -e .)")
 
-    started = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="archive-bench-"))
-    table = Table()
-    try:
-        corpus = unpack(work)
-        files = sorted(p for p in corpus.rglob("*.txt") if p.name != "README.txt")
-        if args.quick:
-            files = files[:QUICK_FILES]
-        print(f"{len(files)} articles; scales {scales}; {machine()}", flush=True)
-
-        # 1×: archive against the naive pipeline.
-        tree1 = make_tree(files, work / "x1", 1)
-        naive_db, archive_db = work / "naive.db", work / "x1.db"
-        # Each import a few times, the two alternating: this machine's speed
-        # drifts by a fifth from minute to minute, and the fastest run of
-        # each is the one least slowed by anything else.
-        naive_runs, archive_runs = [], []
-        for attempt in range(args.repeat):
-            for db in (naive_db, archive_db):
-                for path in work.glob(db.name + "*"):
-                    path.unlink()
-            naive_runs.append(import_naive(sqlite_utils, tree1, naive_db))
-            print(f"naive import: {naive_runs[-1][0]:.1f} s", flush=True)
-            archive_runs.append(import_archive(archive, tree1, archive_db))
-            print(f"archive import: {archive_runs[-1].seconds:.1f} s", flush=True)
-        naive_seconds = min(seconds for seconds, _ in naive_runs)
-        naive_kb = max(kb for _, kb in naive_runs)
-        first = min(archive_runs, key=lambda run: run.seconds)
-        first.peak_kb = max(run.peak_kb for run in archive_runs)
-        again = import_archive(archive, tree1, archive_db)
-        print(f"archive re-import: {again.seconds:.1f} s", flush=True)
-
-        ratio = first.seconds / naive_seconds
-        fastest = f" (fastest of {args.repeat})" if args.repeat > 1 else ""
-        table.add(f"import 1x: naive pipeline{fastest}", f"{naive_seconds:.1f} s")
-        table.add(
-            f"import 1x: archive{fastest}", f"{first.seconds:.1f} s = {ratio:.2f}x naive", "<= 1.5x naive", ratio <= 1.5
-        )
-        ratio = again.seconds / naive_seconds
-        table.add("re-import unchanged", f"{again.seconds:.2f} s = {ratio:.3f}x naive", "<= 0.1x naive", ratio <= 0.1)
-        naive_mb, archive_mb = db_size(naive_db) / 1e6, db_size(archive_db) / 1e6
-        ratio = archive_mb / naive_mb
-        table.add("database size: naive.db", f"{naive_mb:.0f} MB")
-        table.add("database size: archive.db", f"{archive_mb:.0f} MB = {ratio:.2f}x naive", "<= 2x naive", ratio <= 2)
-        table.add("peak RSS: naive pipeline", f"{naive_kb / 1024:.0f} MB")
-        table.add("peak RSS: archive import 1x", f"{first.peak_kb / 1024:.0f} MB", "<= 150 MB", first.peak_kb <= 150 * 1024)
-
-        latency = {1: in_process_latency(archive_db)}
-        median1 = statistics.median(latency[1])
-        table.add(
-            f"search in-process, {len(QUERIES)} queries: median",
-            f"{median1 * 1000:.1f} ms", "<= 5 ms", median1 <= 0.005,
-        )
-        table.add("search in-process: p99", f"{percentile(latency[1], 0.99) * 1000:.1f} ms")
-
-        ours = median_process(lambda w: [archive, "search", "--db", str(archive_db), w], PROCESS_WORDS)
-        theirs = median_process(
-            lambda w: [sqlite_utils, "search", str(naive_db), "docs", w, "--limit", "20"], PROCESS_WORDS, ok=(0,)
-        )
-        table.add("process: sqlite-utils search", f"{theirs * 1000:.0f} ms")
-        table.add(
-            "process: archive search", f"{ours * 1000:.0f} ms = {ours / theirs:.2f}x sqlite-utils",
-            "<= 1x sqlite-utils", ours <= theirs,
-        )
-        if rg:
-            grep = median_process(lambda w: [rg, "-c", w, str(tree1)], PROCESS_WORDS)
-            table.add("process: rg -c", f"{grep * 1000:.0f} ms")
-        else:
-            table.add("process: rg -c", "skipped: rg is not installed")
-        shutil.rmtree(tree1)
-        for path in work.glob("naive.db*"):
-            path.unlink()
-
-        # Larger archives: the corpus several times over.
-        for scale in scales[1:]:
-            tree = make_tree(files, work / f"x{scale}", scale)
-            db = work / f"x{scale}.db"
-            run = import_archive(archive, tree, db)
-            print(f"archive import {scale}x: {run.seconds:.1f} s", flush=True)
-            growth = run.seconds / first.seconds
-            table.add(
-                f"import {scale}x: archive", f"{run.seconds:.1f} s = {growth:.2f}x the 1x import",
-                f"<= {1.1 * scale:.1f}x" if scale == 10 else "", growth <= 1.1 * scale if scale == 10 else None,
-            )
-            table.add(
-                f"peak RSS: archive import {scale}x", f"{run.peak_kb / 1024:.0f} MB", "<= 150 MB",
-                run.peak_kb <= 150 * 1024,
-            )
-            table.add(f"database size {scale}x", f"{db_size(db) / 1e6:.0f} MB")
-            latency[scale] = in_process_latency(db)
-            median = statistics.median(latency[scale])
-            table.add(
-                f"search in-process {scale}x: median",
-                f"{median * 1000:.1f} ms = {median / median1:.2f}x the 1x median",
-                "<= 2x" if scale == 10 else "", median <= 2 * median1 if scale == 10 else None,
-            )
-            table.add(f"search in-process {scale}x: p99", f"{percentile(latency[scale], 0.99) * 1000:.1f} ms")
-            shutil.rmtree(tree)
-            for path in work.glob(f"x{scale}.db*"):
+def imports_1x(args, archive: str, sqlite_utils: str, tree1: Path, work: Path, table: Table):
+    """archive's import against the naive pipeline's, alternating; the
+    fastest of each counts (this machine's speed drifts by a fifth from
+    minute to minute). Returns archive's fastest run and the two databases."""
+    naive_db, archive_db = work / "naive.db", work / "x1.db"
+    naive_runs, archive_runs = [], []
+    for attempt in range(args.repeat):
+        for db in (naive_db, archive_db):
+            for path in work.glob(db.name + "*"):
                 path.unlink()
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        naive_runs.append(import_naive(sqlite_utils, tree1, naive_db))
+        print(f"naive import: {naive_runs[-1][0]:.1f} s", flush=True)
+        archive_runs.append(import_archive(archive, tree1, archive_db))
+        print(f"archive import: {archive_runs[-1].seconds:.1f} s", flush=True)
+    naive_seconds = min(seconds for seconds, _ in naive_runs)
+    naive_kb = max(kb for _, kb in naive_runs)
+    first = min(archive_runs, key=lambda run: run.seconds)
+    first.peak_kb = max(run.peak_kb for run in archive_runs)
+    again = import_archive(archive, tree1, archive_db)
+    print(f"archive re-import: {again.seconds:.1f} s", flush=True)
 
+    ratio = first.seconds / naive_seconds
+    fastest = f" (fastest of {args.repeat})" if args.repeat > 1 else ""
+    table.add(f"import 1x: naive pipeline{fastest}", f"{naive_seconds:.1f} s")
+    table.add(
+        f"import 1x: archive{fastest}", f"{first.seconds:.1f} s = {ratio:.2f}x naive", "<= 1.5x naive", ratio <= 1.5
+    )
+    ratio = again.seconds / naive_seconds
+    table.add("re-import unchanged", f"{again.seconds:.2f} s = {ratio:.3f}x naive", "<= 0.1x naive", ratio <= 0.1)
+    naive_mb, archive_mb = db_size(naive_db) / 1e6, db_size(archive_db) / 1e6
+    ratio = archive_mb / naive_mb
+    table.add("database size: naive.db", f"{naive_mb:.0f} MB")
+    table.add("database size: archive.db", f"{archive_mb:.0f} MB = {ratio:.2f}x naive", "<= 2x naive", ratio <= 2)
+    table.add("peak RSS: naive pipeline", f"{naive_kb / 1024:.0f} MB")
+    table.add("peak RSS: archive import 1x", f"{first.peak_kb / 1024:.0f} MB", "<= 150 MB", first.peak_kb <= 150 * 1024)
+    return first, naive_db, archive_db
+
+
+def searches_1x(archive: str, sqlite_utils: str, naive_db: Path, archive_db: Path, tree1: Path, table: Table) -> float:
+    """In-process latency, and whole processes against sqlite-utils and rg;
+    returns the in-process median."""
+    latency = in_process_latency(archive_db)
+    median1 = statistics.median(latency)
+    table.add(
+        f"search in-process, {len(QUERIES)} queries: median",
+        f"{median1 * 1000:.1f} ms", "<= 5 ms", median1 <= 0.005,
+    )
+    table.add("search in-process: p99", f"{percentile(latency, 0.99) * 1000:.1f} ms")
+    ours = median_process(lambda w: [archive, "search", "--db", str(archive_db), w], PROCESS_WORDS)
+    theirs = median_process(
+        lambda w: [sqlite_utils, "search", str(naive_db), "docs", w, "--limit", "20"], PROCESS_WORDS, ok=(0,)
+    )
+    table.add("process: sqlite-utils search", f"{theirs * 1000:.0f} ms")
+    table.add(
+        "process: archive search", f"{ours * 1000:.0f} ms = {ours / theirs:.2f}x sqlite-utils",
+        "<= 1x sqlite-utils", ours <= theirs,
+    )
+    rg = shutil.which("rg")
+    if rg:
+        grep = median_process(lambda w: [rg, "-c", w, str(tree1)], PROCESS_WORDS)
+        table.add("process: rg -c", f"{grep * 1000:.0f} ms")
+    else:
+        table.add("process: rg -c", "skipped: rg is not installed")
+    return median1
+
+
+def at_scale(scale: int, files: list[Path], work: Path, archive: str, first, median1: float, table: Table) -> None:
+    """The corpus several times over: import growth, memory, latency."""
+    tree = make_tree(files, work / f"x{scale}", scale)
+    db = work / f"x{scale}.db"
+    run = import_archive(archive, tree, db)
+    print(f"archive import {scale}x: {run.seconds:.1f} s", flush=True)
+    growth = run.seconds / first.seconds
+    table.add(
+        f"import {scale}x: archive", f"{run.seconds:.1f} s = {growth:.2f}x the 1x import",
+        f"<= {1.1 * scale:.1f}x" if scale == 10 else "", growth <= 1.1 * scale if scale == 10 else None,
+    )
+    table.add(
+        f"peak RSS: archive import {scale}x", f"{run.peak_kb / 1024:.0f} MB", "<= 150 MB",
+        run.peak_kb <= 150 * 1024,
+    )
+    table.add(f"database size {scale}x", f"{db_size(db) / 1e6:.0f} MB")
+    latency = in_process_latency(db)
+    median = statistics.median(latency)
+    table.add(
+        f"search in-process {scale}x: median",
+        f"{median * 1000:.1f} ms = {median / median1:.2f}x the 1x median",
+        "<= 2x" if scale == 10 else "", median <= 2 * median1 if scale == 10 else None,
+    )
+    table.add(f"search in-process {scale}x: p99", f"{percentile(latency, 0.99) * 1000:.1f} ms")
+    shutil.rmtree(tree)
+    for path in work.glob(f"x{scale}.db*"):
+        path.unlink()
+
+
+def report(args, files: list[Path], started: float, table: Table) -> None:
     command = " ".join(["python benchmarks/bench.py", *sys.argv[1:]])
     heading = (
         f"`{command}`, {time.strftime('%Y-%m-%d')}: {machine()}; {len(files)} articles; "
@@ -409,6 +392,40 @@ def main() -> None:
         print(f"\nwrote the table into {PERFORMANCE_PAGE}")
     else:
         print(f"\nbench: {PERFORMANCE_PAGE} has no latest-run markers; not written", file=sys.stderr)
+
+
+def main() -> None:
+    args = arguments()
+    if not CORPUS.exists():
+        print(f"bench: skipped: {CORPUS} is not here")
+        return
+    archive, sqlite_utils = tool("archive"), tool("sqlite-utils")
+    if not archive or not sqlite_utils:
+        sys.exit("bench: needs the archive and sqlite-utils commands (pip install -e .)")
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="archive-bench-"))
+    table = Table()
+    try:
+        corpus = unpack(work)
+        files = sorted(p for p in corpus.rglob("*.txt") if p.name != "README.txt")
+        if args.quick:
+            files = files[:QUICK_FILES]
+        print(f"{len(files)} articles; scales {args.scales}; {machine()}", flush=True)
+        tree1 = make_tree(files, work / "x1", 1)
+        first, naive_db, archive_db = imports_1x(args, archive, sqlite_utils, tree1, work, table)
+        median1 = searches_1x(archive, sqlite_utils, naive_db, archive_db, tree1, table)
+        shutil.rmtree(tree1)
+        for path in work.glob("naive.db*"):
+            path.unlink()
+        for scale in args.scales[1:]:
+            at_scale(scale, files, work, archive, first, median1, table)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    report(args, files, started, table)
 
 
 if __name__ == "__main__":
