@@ -32,7 +32,7 @@ from .stemmer import ARTICLES, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
 # some text: databases built by another version need `archive rebuild`.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 
 def environment() -> dict[str, str]:
@@ -68,9 +68,9 @@ _LETTER_MAP = str.maketrans(
         # teh marbuta is often written as heh
         "\u0629": "\u0647",
         # hamza on waw and on yeh spell the same word in different house styles
-        # (مسؤول / مسئول): both fold to the bare hamza
-        "\u0624": "\u0621",
-        "\u0626": "\u0621",
+        # (مسؤول / مسئول): they fold to each other, not to the bare hamza,
+        # which would make مائة (hundred) the word ماء (water)
+        "\u0624": "\u0626",
         # Persian letters used in Arabic text
         "\u06cc": "\u064a",
         "\u06a9": "\u0643",
@@ -88,8 +88,8 @@ _LETTER_MAP = str.maketrans(
 # casefold leave them as they are, and only the letter map changes some.
 _PLAIN_ARABIC = re.compile("[\u0621-\u063f\u0641-\u064a]+")
 # Those of them that the letter map leaves alone too: a word of these is
-# already normalized (أ إ آ ؤ ئ ة ى are folded).
-_NORMALIZED_ARABIC = re.compile("[\u0621\u0627\u0628\u062a-\u063f\u0641-\u0648\u064a]+")
+# already normalized (أ إ آ ؤ ة ى are folded).
+_NORMALIZED_ARABIC = re.compile("[\u0621\u0626-\u0628\u062a-\u063f\u0641-\u0648\u064a]+")
 
 
 def normalize(text: str) -> str:
@@ -100,7 +100,7 @@ def normalize(text: str) -> str:
     >>> normalize("إسلامـــيّة")
     'اسلاميه'
     >>> normalize("مسؤولية مسئولية")
-    'مسءوليه مسءوليه'
+    'مسئوليه مسئوليه'
     >>> normalize("٢٠١٥ ﻻ Café")
     '2015 لا cafe'
     """
@@ -114,10 +114,11 @@ def normalize(text: str) -> str:
     text = text.translate(_LETTER_MAP)
     if not text.isascii():
         # Remaining combining marks (Latin accents, stray marks) go too: a
-        # word is the same with or without them.
+        # word is the same with or without them.  Not the hamza that NFD
+        # takes off ئ, which is a letter.
         decomposed = unicodedata.normalize("NFD", text)
         text = unicodedata.normalize(
-            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c) or c == "\u0654")
         )
     return text.casefold()
 
@@ -206,7 +207,7 @@ def words(text: str) -> list[str]:
     """Normalized words of a text.
 
     >>> words("وَقالَ الرئيسُ")
-    ['وقال', 'الرءيس']
+    ['وقال', 'الرئيس']
     """
     return [token.text for token in tokenize(text)]
 

@@ -27,7 +27,7 @@ UNSTEMMED = frozenset(
 # most frequent such pairs in two months of Saudi news.
 FEMININE_KEPT = frozenset(
     ["رياض", "جامع", "منطق", "مدين", "طريق", "سلام", "مساعد", "قاعد", "عاصم",
-     "مكتب", "مدرس", "امان", "محكم", "مءسس", "مجموع", "ادار", "عملي"]
+     "مكتب", "مدرس", "امان", "محكم", "مئسس", "مجموع", "ادار", "عملي"]
 )
 
 
@@ -42,12 +42,18 @@ def stem_arabic(word: str) -> str:
     ['حكوم', 'حكوم', 'دوله', 'دوله', 'دولي']
     >>> [stem_arabic(normalize(w)) for w in ["الرياض", "الرياضة", "رياضتها"]]
     ['رياض', 'رياضه', 'رياضه']
+    >>> [stem_arabic(normalize(w)) for w in ["ماء", "مائها", "أعضاؤها", "مائة", "المئة"]]
+    ['ماء', 'ماء', 'اعضاء', 'مائه', 'مئه']
     """
     if word in UNSTEMMED:
         return word
     bare = _strip_article(word)
     word, had_pronoun = _strip_pronoun(bare)
     word = _strip_number(word, had_pronoun)
+    if word[-1:] == "\u0626":
+        # A final hamza sits on yeh or waw before a suffix and on the line
+        # alone (اعضائها, اعضاؤها, اعضاء): one stem.
+        word = word[:-1] + "\u0621"
     kept = word in FEMININE_KEPT or (word[:1] in ("ب", "ك", "ل", "ف") and word[1:] in FEMININE_KEPT)
     if kept and bare.startswith(word):
         removed = bare[len(word):]

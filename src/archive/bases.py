@@ -1,0 +1,189 @@
+"""The words a typed query word is a form of: its bases.
+
+A reader types a word as they read it, inflected (الشركات, وزارته,
+المسؤولين, موظفي), and expects what its base (شركة, وزارة, مسؤول, موظف)
+finds.  readings() undoes the affixes the query expansion adds (analyze.py),
+keeping every reading that survives, each with what the index must show for
+it to be taken:
+
+* suffixes the stemmer removes itself (plural, dual, ات, a pronoun after ت)
+  are undone only where the stemmer, given the word with the article in
+  front, reduces both to one stem: its length and exception rules are what
+  keep شركات from شرك, عمران from عمر and دولة from دول;
+* letters that are as often part of the word (a ك or ي at the end, a و ف ب
+  ل ك in front) are undone only where the index agrees: the base is written
+  with the article somewhere, the typed word never is (لجنة takes the
+  article, so it is not ل + جنة; موظفي never does, so it is a construct).
+
+Words are normalized (analyze.normalize) Arabic.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from .stemmer import ARTICLES, CLITICS, PRONOUNS, UNSTEMMED, stem_arabic
+
+# A base has at least this many letters: two-letter "bases" are mostly
+# the radicals of another word (سنين is not سن + ين).
+_SHORTEST_BASE = 3
+
+
+class Reading(NamedTuple):
+    """A word the typed one may be a form of, and what the index must show
+    for that: at least one written word of each `present` group, and none of
+    `absent` (written words, as the `exact` column holds them)."""
+
+    base: str
+    present: tuple[frozenset[str], ...] = ()
+    absent: frozenset[str] = frozenset()
+
+    @property
+    def certain(self) -> bool:
+        """Taken whatever the index holds."""
+        return not self.present and not self.absent
+
+    def holds(self, indexed: set[str]) -> bool:
+        """Whether an index holding these written words shows this reading."""
+        return all(group & indexed for group in self.present) and not (self.absent & indexed)
+
+    def evidence(self) -> frozenset[str]:
+        """The written words this reading is decided by."""
+        return self.absent.union(*self.present)
+
+
+@lru_cache(maxsize=4096)
+def readings(word: str) -> tuple[Reading, ...]:
+    """The bases of a typed word, the word itself first.
+
+    >>> [r.base for r in readings("الشركات")]
+    ['شركات', 'شركه']
+    >>> [r.base for r in readings("وزارته") if r.certain]
+    ['وزارته', 'وزاره']
+    >>> [r.base for r in readings("المسئولين")]
+    ['مسئولين', 'مسئول']
+    >>> [(r.base, sorted(r.absent)) for r in readings("موظفي")][1]
+    ('موظف', ['الموظفي'])
+    >>> [r.base for r in readings("دوله")], [r.base for r in readings("جامعه")]
+    (['دوله'], ['جامعه'])
+    """
+    if word in UNSTEMMED:
+        return (Reading(word),)
+    for article in ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return _after_article(word[len(article):], article)
+    own = _own_readings(word)
+    found = list(own)
+    # A conjunction or preposition in front, if the word is not one of its
+    # own: one the article never comes before, on any of its own readings.
+    absent = frozenset("ال" + reading.base for reading in own if not reading.absent)
+    for clitic in CLITICS[1:]:
+        core = word[len(clitic):]
+        if word.startswith(clitic) and len(core) >= _SHORTEST_BASE:
+            for reading in _own_readings(core):
+                found.append(reading._replace(
+                    present=reading.present + (frozenset(["ال" + reading.base]),),
+                    absent=reading.absent | absent,
+                ))
+    return _unique(found)
+
+
+def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
+    """Readings of a word typed with its article: no construct, no clitic
+    but the article group's own."""
+    found = [Reading(base) for base in _suffix_bases(rest)]
+    if article.endswith("لل"):
+        # ل + ال + لجنة is written للجنة: the word may begin with that ل.
+        for base in _suffix_bases("ل" + rest):
+            found.append(Reading(base, present=(frozenset(["ال" + base]),)))
+    return _unique(found)
+
+
+def _own_readings(word: str) -> list[Reading]:
+    """Readings of a word without a clitic or article in front."""
+    found = [Reading(base) for base in _suffix_bases(word)]
+    for pronoun in ("ك",):
+        rest = word[: -len(pronoun)]
+        if word.endswith(pronoun) and len(rest) >= _SHORTEST_BASE:
+            # Your X (شركتك), or a word ending in ك (شريك): the latter takes
+            # the article, the former never does.
+            for base in _before_pronoun(rest) + [rest]:
+                if len(base) >= _SHORTEST_BASE:
+                    found.append(Reading(
+                        base, present=(frozenset(["ال" + base]),), absent=frozenset(["ال" + word])
+                    ))
+    found.extend(_construct(word))
+    return found
+
+
+def _construct(word: str) -> list[Reading]:
+    """موظفي (employees of, my employee), موظفيها: a noun with a sound
+    plural, in construct or with ي.  A word in ي that takes the article is
+    an adjective or a noun of its own (الدولي, الكرسي)."""
+    found = []
+    for pronoun in ("",) + PRONOUNS:
+        rest = word[: len(word) - len(pronoun)]
+        base = rest[:-1]
+        if word.endswith(pronoun) and rest.endswith("ي") and len(base) >= _SHORTEST_BASE:
+            plurals = frozenset(article + base + suffix for article in ("", "ال") for suffix in ("ون", "ين"))
+            found.append(Reading(base, present=(plurals,), absent=frozenset(["ال" + rest])))
+    return found
+
+
+def _suffix_bases(word: str) -> list[str]:
+    """The word and the bases it is a suffixed form of, by the stemmer's
+    own judgement: both reduce to one stem behind the article."""
+    bases = [word]
+    for candidate, compared in _candidates(word):
+        if len(candidate) >= _SHORTEST_BASE and (
+            compared is None or stem_arabic("ال" + compared) == stem_arabic("ال" + candidate)
+        ):
+            bases.append(candidate)
+    return bases
+
+
+def _candidates(word: str) -> list[tuple[str, str | None]]:
+    """(base, form to compare its stem with; None: no need) for each suffix
+    the expansion adds that the word may end in."""
+    found = []
+    for suffix in ("ون", "ين", "ان"):
+        if word.endswith(suffix):
+            rest = word[:-2]
+            found.append((rest, word))
+            if suffix != "ون" and rest.endswith("ت"):  # the dual of a ة-noun
+                found.append((rest[:-1] + "ه", word))
+    if word.endswith("ات"):
+        found += [(word[:-2] + "ه", word), (word[:-2], word)]
+    for pronoun in PRONOUNS:
+        rest = word[: -len(pronoun)]
+        if word.endswith(pronoun) and rest:
+            # A lone ه may be the ة of the word itself: compare the word as
+            # typed; any other pronoun as ها, which the stemmer removes.
+            compared = word if pronoun == "ه" else rest + "ها"
+            found += [(base, compared) for base in _before_pronoun(rest)]
+            if rest.endswith("و") and len(rest) > _SHORTEST_BASE:
+                # The plural's construct before a pronoun: معلموها.
+                found.append((rest[:-1], None))
+            break
+    return found
+
+
+def _before_pronoun(rest: str) -> list[str]:
+    """What a word is, seen before a pronoun: ة is written ت (مدينتها), the
+    plural keeps its ات (مدنها aside)."""
+    if rest.endswith("ات"):
+        return [rest, rest[:-2] + "ه", rest[:-2]]
+    if rest.endswith("ت"):
+        return [rest, rest[:-1] + "ه"]
+    return [rest]
+
+
+def _unique(found: list[Reading]) -> tuple[Reading, ...]:
+    """Readings in order, a base once: the first certain reading of it, or
+    the first reading."""
+    chosen: dict[str, Reading] = {}
+    for reading in found:
+        if reading.base not in chosen or reading.certain and not chosen[reading.base].certain:
+            chosen[reading.base] = reading
+    return tuple(chosen.values())
