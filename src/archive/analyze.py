@@ -28,7 +28,8 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-from .stemmer import ARTICLES, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
+from .bases import Reading, readings
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
 # some text: databases built by another version need `archive rebuild`.
@@ -341,9 +342,6 @@ def analyze_text(text: str) -> tuple[str, str]:
 
 # --- query expansion --------------------------------------------------------
 
-# What a query word may be written with in front: conjunctions and
-# prepositions ("" for none), and the article groups.
-CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 
@@ -380,22 +378,15 @@ class Expansion(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def expansion(word: str) -> Expansion:
-    """The ordinary written forms of a query word, as index look-ups.
+    """The ordinary written forms of a query word, as index look-ups: those
+    of every word it is certainly a form of (bases.readings), itself first.
 
-    The user types a word as they think of it; its forms with attached
-    conjunctions, prepositions, article and pronouns are generated, then stemmed
-    like the indexed text, so that every way a form can be stemmed is covered.
-    A form whose stem is not recognizably the word's (للجنة is stemmed like
-    للجنة "to paradise", to جنه) is looked up as written instead, so that its
-    stem does not bring in the other word's forms (الجنة, جنات).
-
-    >>> e = expansion("لجنه")
-    >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
-    (True, False, True)
-
-    A word typed with its article stands for the word: الوزير finds وزير too.
+    A word typed inflected stands for its base: الوزير and الوزيرين find
+    what وزير finds, الشركات what شركة finds.
 
     >>> expansion("الوزير") == expansion("وزير")
+    True
+    >>> expansion("الشركات").terms >= expansion("شركه").terms
     True
     """
     if not _ARABIC_LETTER.search(word):
@@ -404,9 +395,33 @@ def expansion(word: str) -> Expansion:
     if number:
         # 2016م stands for the number, whatever is attached to it.
         return expansion(number.group(1))
-    for article in ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2 and word not in UNSTEMMED:
-            return expansion(word[len(article):])
+    found = [base_expansion(reading.base) for reading in readings(word) if reading.certain]
+    return Expansion(frozenset().union(*(e.terms for e in found)), frozenset().union(*(e.forms for e in found)))
+
+
+def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
+    """The readings of a query word that the index decides (see
+    bases.Reading.holds), each with its base's expansion."""
+    if not _ARABIC_LETTER.search(word) or _NUMBER_WORD.fullmatch(word):
+        return ()
+    return tuple((r, base_expansion(r.base)) for r in readings(word) if not r.certain)
+
+
+@lru_cache(maxsize=4096)
+def base_expansion(word: str) -> Expansion:
+    """The ordinary written forms of one base word (no article in front).
+
+    Its forms with attached conjunctions, prepositions, article and pronouns
+    are generated, then stemmed like the indexed text, so that every way a
+    form can be stemmed is covered.  A form whose stem is not recognizably
+    the word's (للجنة is stemmed like للجنة "to paradise", to جنه) is looked
+    up as written instead, so that its stem does not bring in the other
+    word's forms (الجنة, جنات).
+
+    >>> e = base_expansion("لجنه")
+    >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
+    (True, False, True)
+    """
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     for written in _written_forms(word):

@@ -10,6 +10,9 @@ ARTICLES = (
     "وبال", "وكال", "فبال", "فكال", "ولل", "فلل",
     "وال", "فال", "بال", "كال", "لل", "ال",
 )
+# What a query word may be written with in front: conjunctions and
+# prepositions ("" for none); the article groups are ARTICLES.
+CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
 # Attached pronouns, longest first.  Single ك (your) and ي (my) are left alone:
 # too many words end in those letters (ملك, شريك, كرسي).
 PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه")
