@@ -342,6 +342,9 @@ def analyze_text(text: str) -> tuple[str, str]:
 
 # --- query expansion --------------------------------------------------------
 
+# A two-letter word takes a conjunction in front but not a preposition:
+# كفى, لما, كلا are words of their own, not forms of في, ما, لا.
+_SHORT_WORD_CLITICS = ("", "و", "ف")
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 
@@ -434,8 +437,9 @@ def base_expansion(word: str) -> Expansion:
 
 
 def _written_forms(word: str) -> Iterator[str]:
+    clitics = _SHORT_WORD_CLITICS if len(word) <= 2 else CLITICS
     for form in _forms(word):
-        for clitic in CLITICS:
+        for clitic in clitics:
             yield clitic + form
         if not form.endswith(PRONOUNS + ("ك",)) or form == word:
             for article in ARTICLES:
