@@ -28,7 +28,7 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-from .bases import Reading, readings
+from .bases import Reading, construct, construct_forms, readings
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
@@ -360,13 +360,13 @@ def _forms(word: str) -> set[str]:
         # Written with teh marbuta (folded to ه): مدينة → مدينته, مدينات.
         base = word[:-1]
         forms |= {base + s for s in _FEMININE_SUFFIXES}
-        forms |= {base + "ت" + p for p in pronouns}
+        forms |= {base + infix + p for p in pronouns for infix in ("ت", "ات")}
     elif word in FEMININE_KEPT:
         # Its ة-form is another word (رياض, رياضة): only plurals of its own.
         forms |= {word + s for s in ("ون", "ين", "ان")}
     else:
         forms |= {word + s for s in _NUMBER_SUFFIXES}
-        forms |= {word + "ت" + p for p in PRONOUNS}
+        forms |= {word + infix + p for p in PRONOUNS for infix in ("ت", "ات")}
         # Plural construct before a pronoun: معلموها, معلميها.
         forms |= {word + "و" + p for p in PRONOUNS}
     return forms
@@ -407,7 +407,16 @@ def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
     bases.Reading.holds), each with its base's expansion."""
     if not _ARABIC_LETTER.search(word) or _NUMBER_WORD.fullmatch(word):
         return ()
-    return tuple((r, base_expansion(r.base)) for r in readings(word) if not r.certain)
+    found = [(r, base_expansion(r.base)) for r in readings(word) if not r.certain]
+    for reading in readings(word):
+        forms = construct_forms(reading.base)
+        if forms:
+            # The construct of its plural (موظفي, مسؤولو): written forms, as
+            # their stem (مسئولي) is also an adjective's or noun's in ية.
+            plural = construct(reading.base)
+            both = plural._replace(present=reading.present + plural.present, absent=reading.absent | plural.absent)
+            found.append((both, Expansion(frozenset(), forms)))
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)

@@ -65,6 +65,8 @@ def readings(word: str) -> tuple[Reading, ...]:
     ['مسئولين', 'مسئول']
     >>> [(r.base, sorted(r.absent)) for r in readings("موظفي")][1]
     ('موظف', ['الموظفي'])
+    >>> [r.base for r in readings("مسئوليه")]
+    ['مسئوليه', 'مسئولي']
     >>> [r.base for r in readings("دوله")], [r.base for r in readings("جامعه")]
     (['دوله'], ['جامعه'])
     """
@@ -94,9 +96,10 @@ def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
     but the article group's own."""
     found = [Reading(base) for base in _suffix_bases(rest)]
     if article.endswith("لل"):
-        # ل + ال + لجنة is written للجنة: the word may begin with that ل.
-        for base in _suffix_bases("ل" + rest):
-            found.append(Reading(base, present=(frozenset(["ال" + base]),)))
+        # ل + ال + لجنة is written للجنة, ل + لاعبي للاعبي: the word may
+        # begin with the second ل.
+        for reading in _own_readings("ل" + rest):
+            found.append(reading._replace(present=reading.present + (frozenset(["ال" + reading.base]),)))
     return _unique(found)
 
 
@@ -118,17 +121,32 @@ def _own_readings(word: str) -> list[Reading]:
 
 
 def _construct(word: str) -> list[Reading]:
-    """موظفي (employees of, my employee), موظفيها: a noun with a sound
-    plural, in construct or with ي.  A word in ي that takes the article is
-    an adjective or a noun of its own (الدولي, الكرسي)."""
+    """موظفي, مسؤولو (employees of, officials of), موظفيها: a noun with a
+    sound plural, in construct.  Not before ه, which may be the ة of an
+    adjective or noun in ية (مسؤولية)."""
     found = []
-    for pronoun in ("",) + PRONOUNS:
+    for pronoun in ("",) + PRONOUNS[:-1]:
         rest = word[: len(word) - len(pronoun)]
-        base = rest[:-1]
-        if word.endswith(pronoun) and rest.endswith("ي") and len(base) >= _SHORTEST_BASE:
-            plurals = frozenset(article + base + suffix for article in ("", "ال") for suffix in ("ون", "ين"))
-            found.append(Reading(base, present=(plurals,), absent=frozenset(["ال" + rest])))
+        if word.endswith(pronoun) and rest[-1:] in ("ي", "و") and len(rest) > _SHORTEST_BASE:
+            reading = construct(rest[:-1], rest[-1])
+            found.append(reading._replace(absent=reading.absent | {"ال" + word}))
     return found
+
+
+def construct(base: str, ending: str = "ي") -> Reading:
+    """What the index must show for base + ي (or و) to be the construct of
+    base's plural: the plural, and never the ي-word with the article (that
+    is an adjective or a noun of its own: الدولي, الكرسي)."""
+    plurals = frozenset(article + base + suffix for article in ("", "ال") for suffix in ("ون", "ين"))
+    return Reading(base, present=(plurals,), absent=frozenset(["ال" + base + ending]))
+
+
+def construct_forms(base: str) -> frozenset[str]:
+    """The written construct forms of a base: موظفي, وموظفي, لموظفيها, مسؤولو."""
+    if len(base) < _SHORTEST_BASE or base.endswith("ه"):
+        return frozenset()
+    endings = ["و", "ي"] + ["ي" + pronoun for pronoun in PRONOUNS[:-1]]
+    return frozenset(clitic + base + ending for clitic in CLITICS for ending in endings)
 
 
 def _suffix_bases(word: str) -> list[str]:
@@ -136,11 +154,19 @@ def _suffix_bases(word: str) -> list[str]:
     own judgement: both reduce to one stem behind the article."""
     bases = [word]
     for candidate, compared in _candidates(word):
-        if len(candidate) >= _SHORTEST_BASE and (
-            compared is None or stem_arabic("ال" + compared) == stem_arabic("ال" + candidate)
-        ):
+        if len(candidate) >= _SHORTEST_BASE and (compared is None or _one_stem(compared, candidate)):
             bases.append(candidate)
     return bases
+
+
+def _one_stem(form: str, base: str) -> bool:
+    """Whether the stemmer reduces form and base to one stem, behind the
+    article.  A leading ب ك ل ف counts as a possible preposition in its
+    length rules (stemmer._core_length): a word that begins with one of
+    them is also judged as if it began with another letter (لاعبون)."""
+    if stem_arabic("ال" + form) == stem_arabic("ال" + base):
+        return True
+    return form[:1] in "بكلف" and stem_arabic("الم" + form[1:]) == stem_arabic("الم" + base[1:])
 
 
 def _candidates(word: str) -> list[tuple[str, str | None]]:
@@ -171,7 +197,9 @@ def _candidates(word: str) -> list[tuple[str, str | None]]:
 
 def _before_pronoun(rest: str) -> list[str]:
     """What a word is, seen before a pronoun: ة is written ت (مدينتها), the
-    plural keeps its ات (مدنها aside)."""
+    plural keeps its ات, a final hamza sits on ي or و (مائها, ماؤها)."""
+    if rest.endswith("ئ"):
+        return [rest[:-1] + "ء"]
     if rest.endswith("ات"):
         return [rest, rest[:-2] + "ه", rest[:-2]]
     if rest.endswith("ت"):
