@@ -67,8 +67,8 @@ def readings(word: str) -> tuple[Reading, ...]:
     ('موظف', ['الموظفي'])
     >>> [r.base for r in readings("مسئوليه")]
     ['مسئوليه', 'مسئولي']
-    >>> [r.base for r in readings("دوله")], [r.base for r in readings("جامعه")]
-    (['دوله'], ['جامعه'])
+    >>> [[r.base for r in readings(w) if r.certain] for w in ("دوله", "بلديه")]
+    [['دوله'], ['بلديه']]
     """
     if word in UNSTEMMED:
         return (Reading(word),)
@@ -162,11 +162,16 @@ def _suffix_bases(word: str) -> list[str]:
 def _one_stem(form: str, base: str) -> bool:
     """Whether the stemmer reduces form and base to one stem, behind the
     article.  A leading ب ك ل ف counts as a possible preposition in its
-    length rules (stemmer._core_length): a word that begins with one of
-    them is also judged as if it began with another letter (لاعبون)."""
+    length rules: a word that begins with one of them is also judged as if
+    it began with another letter (لاعبون), unless it ends in ه, which may be
+    its ة (بلدية is not بلدي + ه)."""
     if stem_arabic("ال" + form) == stem_arabic("ال" + base):
         return True
-    return form[:1] in "بكلف" and stem_arabic("الم" + form[1:]) == stem_arabic("الم" + base[1:])
+    return (
+        form[:1] in "بكلف"
+        and not form.endswith("ه")
+        and stem_arabic("الم" + form[1:]) == stem_arabic("الم" + base[1:])
+    )
 
 
 def _candidates(word: str) -> list[tuple[str, str | None]]:
