@@ -141,12 +141,17 @@ def construct(base: str, ending: str = "ي") -> Reading:
     return Reading(base, present=(plurals,), absent=frozenset(["ال" + base + ending]))
 
 
+# The construct forms looked up, the common ones only: each is one more
+# written form to check against the index for every masculine query word.
+_CONSTRUCT_CLITICS = ("", "و", "ل", "ب", "ول", "وب")
+_CONSTRUCT_ENDINGS = ("ي", "و", "يها", "يهم")
+
+
 def construct_forms(base: str) -> frozenset[str]:
     """The written construct forms of a base: موظفي, وموظفي, لموظفيها, مسؤولو."""
     if len(base) < _SHORTEST_BASE or base.endswith("ه"):
         return frozenset()
-    endings = ["و", "ي"] + ["ي" + pronoun for pronoun in PRONOUNS[:-1]]
-    return frozenset(clitic + base + ending for clitic in CLITICS for ending in endings)
+    return frozenset(c + base + e for c in _CONSTRUCT_CLITICS for e in _CONSTRUCT_ENDINGS)
 
 
 def _suffix_bases(word: str) -> list[str]:

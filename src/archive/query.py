@@ -220,20 +220,20 @@ def _word_lookups(word: str, known: Known | None) -> tuple[list[str], list[str]]
     """The stems and written forms one query word is looked up by: its own
     and its certain bases' (analyze.expansion), and, given the index, the
     bases it shows (analyze.uncertain_expansions).  Everything is checked
-    in the two statements that check the word's own terms and forms."""
+    in two statements, as the word's own terms and forms are."""
     terms, forms = analyze.expansion(word)
     if not known:
         return sorted(terms), sorted(forms)
     uncertain = analyze.uncertain_expansions(word)
     if not uncertain:
         return sorted(known("terms", terms)), sorted(known("exact", forms) if forms else forms)
-    all_terms = terms.union(*(e.terms for _, e in uncertain))
-    all_forms = forms.union(*(e.forms | r.evidence() for r, e in uncertain))
-    indexed_terms, indexed_forms = known("terms", all_terms), known("exact", all_forms)
+    # The written forms first, with the words the readings are decided by;
+    # then the stems of the readings the index shows.
+    indexed_forms = known("exact", forms.union(*(e.forms | r.evidence() for r, e in uncertain)))
     for reading, found in uncertain:
         if reading.holds(indexed_forms):
             terms, forms = terms | found.terms, forms | found.forms
-    return sorted(terms & indexed_terms), sorted(forms & indexed_forms)
+    return sorted(known("terms", terms)), sorted(forms & indexed_forms)
 
 
 def to_fts(query: Query, known: Known | None = None) -> str:
