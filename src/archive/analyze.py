@@ -29,7 +29,7 @@ from typing import Iterator, NamedTuple
 import Stemmer
 
 from .bases import Reading, construct, construct_forms, readings
-from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, stem_arabic
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
 # some text: databases built by another version need `archive rebuild`.
@@ -437,6 +437,8 @@ def base_expansion(word: str) -> Expansion:
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     for written in _written_forms(word):
+        if written in UNSTEMMED and written != word:
+            continue  # another word: الان (now) is not a form of ان
         term = stem(written)
         if base in term:
             terms.add(term)

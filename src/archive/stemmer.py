@@ -16,10 +16,10 @@ CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "ف
 # Attached pronouns, longest first.  Single ك (your) and ي (my) are left alone:
 # too many words end in those letters (ملك, شريك, كرسي).
 PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه")
-# Words the rules would damage: the name of God would become له (for him), and
-# على + pronoun would meet the name علي.
+# Words the rules would damage: the name of God would become له (for him),
+# على + pronoun would meet the name علي, and الآن (now) is not ال + ان (that).
 UNSTEMMED = frozenset(
-    ["الله", "لله", "والله", "بالله", "فالله", "تالله"]
+    ["الله", "لله", "والله", "بالله", "فالله", "تالله", "الان", "والان", "فالان"]
     + ["علي" + p for p in ("ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "نا")]
 )
 
