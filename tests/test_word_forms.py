@@ -52,6 +52,14 @@ SAME_WORD = [(noun, form) for noun in MASCULINE for form in masculine_forms(noun
     (noun, form) for noun in FEMININE for form in feminine_forms(noun)
 ]
 
+# A country and its adjective, in some of its forms (places_data.py).
+PLACES = [
+    ("إيران", "الإيرانية"), ("إيران", "إيرانيون"), ("إيران", "الإيرانيين"), ("العراق", "العراقي"),
+    ("العراق", "عراقية"), ("مصر", "المصري"), ("مصر", "والمصريين"), ("سوريا", "السورية"),
+    ("ألمانيا", "الألماني"), ("ألمانيا", "الألمانية"), ("أمريكا", "الأمريكية"), ("اليمن", "اليمنيين"),
+]
+SAME_WORD += PLACES
+
 # Words a reader keeps apart, each with some of its forms.
 LOOK_ALIKES = [
     (["ماء", "الماء", "بالماء", "مائها"], ["مائة", "المائة", "بالمائة", "مائتين"]),
@@ -62,6 +70,7 @@ LOOK_ALIKES = [
     (["مدرسة", "المدرسة", "مدرستها"], ["مدرس", "المدرس", "مدرسين", "المدرسون"]),
     (["ان", "أن", "إن", "وأن"], ["الآن", "والآن", "كان", "لان"]),
     (["الحج", "حج", "والحج"], ["لحج", "ولحج"]),  # Lahij, a Yemeni province
+    (["تركيا"], ["تركي"]),  # the given name Turki, in the stop list
 ]
 
 

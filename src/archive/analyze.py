@@ -29,6 +29,7 @@ from typing import Iterator, NamedTuple
 import Stemmer
 
 from .bases import Reading, construct, construct_forms, readings
+from .places_data import ADJECTIVES
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
@@ -398,8 +399,31 @@ def expansion(word: str) -> Expansion:
     if number:
         # 2016م stands for the number, whatever is attached to it.
         return expansion(number.group(1))
-    found = [base_expansion(reading.base) for reading in readings(word) if reading.certain]
-    return Expansion(frozenset().union(*(e.terms for e in found)), frozenset().union(*(e.forms for e in found)))
+    bases = [reading.base for reading in readings(word) if reading.certain]
+    return _merged([base_expansion(base) for base in bases + places(word, *bases)])
+
+
+def _merged(expansions: list[Expansion]) -> Expansion:
+    return Expansion(
+        frozenset().union(*(e.terms for e in expansions)), frozenset().union(*(e.forms for e in expansions))
+    )
+
+
+# A country's name and its adjective stand for each other (places_data.py,
+# built and reviewed by benchmarks/build_places.py): إيران, الإيرانية.
+_PLACES: dict[str, list[str]] = {}
+for _name, _adjective in ADJECTIVES.items():
+    _PLACES.setdefault(_name, []).append(_adjective)
+    _PLACES.setdefault(_adjective, []).append(_name)
+
+
+def places(*words: str) -> list[str]:
+    """The country names and adjectives that some of these words stand for.
+
+    >>> places("ايران"), places("سوري")
+    (['ايراني'], ['سوريا', 'سوريه'])
+    """
+    return [other for word in words for other in _PLACES.get(word, ())]
 
 
 def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
@@ -407,7 +431,10 @@ def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
     bases.Reading.holds), each with its base's expansion."""
     if not _ARABIC_LETTER.search(word) or _NUMBER_WORD.fullmatch(word):
         return ()
-    found = [(r, base_expansion(r.base)) for r in readings(word) if not r.certain]
+    found = [
+        (r, _merged([base_expansion(base) for base in [r.base] + places(r.base)]))
+        for r in readings(word) if not r.certain
+    ]
     for reading in readings(word):
         forms = construct_forms(reading.base)
         if forms:
