@@ -94,7 +94,7 @@ def readings(word: str) -> tuple[Reading, ...]:
 def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
     """Readings of a word typed with its article: no construct, no clitic
     but the article group's own."""
-    found = [Reading(base) for base in _suffix_bases(rest)]
+    found = [Reading(base) for base in _suffix_bases(rest)] + _short_dual(rest)
     if article.endswith("لل"):
         # ل + ال + لجنة is written للجنة, ل + لاعبي للاعبي: the word may
         # begin with the second ل.
@@ -117,7 +117,20 @@ def _own_readings(word: str) -> list[Reading]:
                         base, present=(frozenset(["ال" + base]),), absent=frozenset(["ال" + word])
                     ))
     found.extend(_construct(word))
+    found.extend(_short_dual(word))
     return found
+
+
+def _short_dual(word: str) -> list[Reading]:
+    """يومين, الشخصين: the dual (or plural) in ين of a three-letter noun,
+    which the stemmer leaves whole so that تمرين is not تمر.  Taken when the
+    index holds the noun with the article and both cases of the dual.  Not
+    a word in ان: names (عمران, سلمان, عثمان) have both cases in news."""
+    base = word[:-2]
+    if len(base) != _SHORTEST_BASE or not word.endswith("ين"):
+        return []
+    both = tuple(frozenset([base + suffix, "ال" + base + suffix]) for suffix in ("ان", "ين"))
+    return [Reading(base, present=both + (frozenset(["ال" + base]),))]
 
 
 def _construct(word: str) -> list[Reading]:
