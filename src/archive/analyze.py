@@ -441,7 +441,7 @@ def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
             # The construct of its plural (موظفي, مسؤولو): written forms, as
             # their stem (مسئولي) is also an adjective's or noun's in ية.
             plural = construct(reading.base)
-            both = plural._replace(present=reading.present + plural.present, absent=reading.absent | plural.absent)
+            both = plural._replace(present=reading.present + plural.present, absent=reading.absent + plural.absent)
             found.append((both, Expansion(frozenset(), forms)))
     return tuple(found)
 

@@ -32,12 +32,13 @@ _SHORTEST_BASE = 3
 
 class Reading(NamedTuple):
     """A word the typed one may be a form of, and what the index must show
-    for that: at least one written word of each `present` group, and none of
-    `absent` (written words, as the `exact` column holds them)."""
+    for that: at least one written word of each `present` group, and no
+    `absent` group whole (written words, as the `exact` column holds them;
+    a group of two needs both, so that one misspelling decides nothing)."""
 
     base: str
     present: tuple[frozenset[str], ...] = ()
-    absent: frozenset[str] = frozenset()
+    absent: tuple[frozenset[str], ...] = ()
 
     @property
     def certain(self) -> bool:
@@ -46,11 +47,13 @@ class Reading(NamedTuple):
 
     def holds(self, indexed: set[str]) -> bool:
         """Whether an index holding these written words shows this reading."""
-        return all(group & indexed for group in self.present) and not (self.absent & indexed)
+        return all(group & indexed for group in self.present) and not any(
+            group <= indexed for group in self.absent
+        )
 
     def evidence(self) -> frozenset[str]:
         """The written words this reading is decided by."""
-        return self.absent.union(*self.present)
+        return frozenset().union(*self.present, *self.absent)
 
 
 @lru_cache(maxsize=4096)
@@ -63,8 +66,8 @@ def readings(word: str) -> tuple[Reading, ...]:
     ['وزارته', 'وزاره']
     >>> [r.base for r in readings("المسئولين")]
     ['مسئولين', 'مسئول']
-    >>> [(r.base, sorted(r.absent)) for r in readings("موظفي")][1]
-    ('موظف', ['الموظفي'])
+    >>> [(r.base, [sorted(g) for g in r.absent]) for r in readings("موظفي")][1]
+    ('موظف', [['الموظفي', 'الموظفيه']])
     >>> [r.base for r in readings("مسئوليه")]
     ['مسئوليه', 'مسئولي']
     >>> [[r.base for r in readings(w) if r.certain] for w in ("دوله", "بلديه")]
@@ -79,14 +82,14 @@ def readings(word: str) -> tuple[Reading, ...]:
     found = list(own)
     # A conjunction or preposition in front, if the word is not one of its
     # own: one the article never comes before, on any of its own readings.
-    absent = frozenset("ال" + reading.base for reading in own if not reading.absent)
+    absent = tuple(frozenset(["ال" + reading.base]) for reading in own if not reading.absent)
     for clitic in CLITICS[1:]:
         core = word[len(clitic):]
         if word.startswith(clitic) and len(core) >= _SHORTEST_BASE:
             for reading in _own_readings(core):
                 found.append(reading._replace(
                     present=reading.present + (frozenset(["ال" + reading.base]),),
-                    absent=reading.absent | absent,
+                    absent=reading.absent + absent,
                 ))
     return _unique(found)
 
@@ -114,7 +117,7 @@ def _own_readings(word: str) -> list[Reading]:
             for base in _before_pronoun(rest) + [rest]:
                 if len(base) >= _SHORTEST_BASE:
                     found.append(Reading(
-                        base, present=(frozenset(["ال" + base]),), absent=frozenset(["ال" + word])
+                        base, present=(frozenset(["ال" + base]),), absent=(frozenset(["ال" + word]),)
                     ))
     found.extend(_construct(word))
     found.extend(_short_dual(word))
@@ -142,22 +145,27 @@ def _construct(word: str) -> list[Reading]:
         rest = word[: len(word) - len(pronoun)]
         if word.endswith(pronoun) and rest[-1:] in ("ي", "و") and len(rest) > _SHORTEST_BASE:
             reading = construct(rest[:-1], rest[-1])
-            found.append(reading._replace(absent=reading.absent | {"ال" + word}))
+            if pronoun:
+                reading = reading._replace(absent=reading.absent + (frozenset(["ال" + word]),))
+            found.append(reading)
     return found
 
 
 def construct(base: str, ending: str = "ي") -> Reading:
     """What the index must show for base + ي (or و) to be the construct of
-    base's plural: the plural, and never the ي-word with the article (that
-    is an adjective or a noun of its own: الدولي, الكرسي)."""
-    plurals = frozenset(article + base + suffix for article in ("", "ال") for suffix in ("ون", "ين"))
-    return Reading(base, present=(plurals,), absent=frozenset(["ال" + base + ending]))
+    base's plural: the plural in ون (ين is also the dual of any noun), and
+    never the ي-word with the article in both genders (that is an
+    adjective or a noun of its own: الدولي, الدولية; both, as one misspelt
+    اللاعبي would otherwise decide)."""
+    plurals = frozenset([base + "ون", "ال" + base + "ون"])
+    nisba = frozenset(["ال" + base + ending, "ال" + base + ending + "ه"])
+    return Reading(base, present=(plurals,), absent=(nisba,))
 
 
 # The construct forms looked up, the common ones only: each is one more
 # written form to check against the index for every masculine query word.
 _CONSTRUCT_CLITICS = ("", "و", "ل", "ب", "ول", "وب")
-_CONSTRUCT_ENDINGS = ("ي", "و", "يها", "يهم")
+_CONSTRUCT_ENDINGS = ("ي", "و", "يها", "يهم", "ينا")
 
 
 def construct_forms(base: str) -> frozenset[str]:
