@@ -44,7 +44,8 @@ def analyzed(word: str) -> str:
         ("أحمد إبراهيم آمنة ٱلله", "احمد ابراهيم امنه الله"),  # alef forms
         ("مستشفى", "مستشفي"),  # alef maqsura
         ("مدرسة", "مدرسه"),  # teh marbuta
-        ("مسؤول مسئول", "مسءول مسءول"),  # hamza carriers fold together
+        ("مسؤول مسئول", "مسئول مسئول"),  # hamza carriers fold together
+        ("ماء مائة", "ماء مائه"),  # but not onto the bare hamza
         ("\ufefb", "لا"),  # lam-alef ligature (presentation form)
         ("\ufe8e\ufe91", "اب"),  # isolated/initial presentation forms
         ("٢٠١٥ ۲۰۱۵", "2015 2015"),  # Arabic-Indic and Persian digits

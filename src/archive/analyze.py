@@ -28,11 +28,13 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-from .stemmer import ARTICLES, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
+from .bases import Reading, construct, construct_forms, readings
+from .places_data import ADJECTIVES
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
 # some text: databases built by another version need `archive rebuild`.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 
 def environment() -> dict[str, str]:
@@ -68,9 +70,9 @@ _LETTER_MAP = str.maketrans(
         # teh marbuta is often written as heh
         "\u0629": "\u0647",
         # hamza on waw and on yeh spell the same word in different house styles
-        # (مسؤول / مسئول): both fold to the bare hamza
-        "\u0624": "\u0621",
-        "\u0626": "\u0621",
+        # (مسؤول / مسئول): they fold to each other, not to the bare hamza,
+        # which would make مائة (hundred) the word ماء (water)
+        "\u0624": "\u0626",
         # Persian letters used in Arabic text
         "\u06cc": "\u064a",
         "\u06a9": "\u0643",
@@ -88,8 +90,8 @@ _LETTER_MAP = str.maketrans(
 # casefold leave them as they are, and only the letter map changes some.
 _PLAIN_ARABIC = re.compile("[\u0621-\u063f\u0641-\u064a]+")
 # Those of them that the letter map leaves alone too: a word of these is
-# already normalized (أ إ آ ؤ ئ ة ى are folded).
-_NORMALIZED_ARABIC = re.compile("[\u0621\u0627\u0628\u062a-\u063f\u0641-\u0648\u064a]+")
+# already normalized (أ إ آ ؤ ة ى are folded).
+_NORMALIZED_ARABIC = re.compile("[\u0621\u0626-\u0628\u062a-\u063f\u0641-\u0648\u064a]+")
 
 
 def normalize(text: str) -> str:
@@ -100,7 +102,7 @@ def normalize(text: str) -> str:
     >>> normalize("إسلامـــيّة")
     'اسلاميه'
     >>> normalize("مسؤولية مسئولية")
-    'مسءوليه مسءوليه'
+    'مسئوليه مسئوليه'
     >>> normalize("٢٠١٥ ﻻ Café")
     '2015 لا cafe'
     """
@@ -114,10 +116,11 @@ def normalize(text: str) -> str:
     text = text.translate(_LETTER_MAP)
     if not text.isascii():
         # Remaining combining marks (Latin accents, stray marks) go too: a
-        # word is the same with or without them.
+        # word is the same with or without them.  Not the hamza that NFD
+        # takes off ئ, which is a letter.
         decomposed = unicodedata.normalize("NFD", text)
         text = unicodedata.normalize(
-            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c) or c == "\u0654")
         )
     return text.casefold()
 
@@ -206,7 +209,7 @@ def words(text: str) -> list[str]:
     """Normalized words of a text.
 
     >>> words("وَقالَ الرئيسُ")
-    ['وقال', 'الرءيس']
+    ['وقال', 'الرئيس']
     """
     return [token.text for token in tokenize(text)]
 
@@ -340,9 +343,9 @@ def analyze_text(text: str) -> tuple[str, str]:
 
 # --- query expansion --------------------------------------------------------
 
-# What a query word may be written with in front: conjunctions and
-# prepositions ("" for none), and the article groups.
-CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
+# A two-letter word takes a conjunction in front but not a preposition:
+# كفى, لما, كلا are words of their own, not forms of في, ما, لا.
+_SHORT_WORD_CLITICS = ("", "و", "ف")
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 
@@ -358,13 +361,13 @@ def _forms(word: str) -> set[str]:
         # Written with teh marbuta (folded to ه): مدينة → مدينته, مدينات.
         base = word[:-1]
         forms |= {base + s for s in _FEMININE_SUFFIXES}
-        forms |= {base + "ت" + p for p in pronouns}
+        forms |= {base + infix + p for p in pronouns for infix in ("ت", "ات")}
     elif word in FEMININE_KEPT:
         # Its ة-form is another word (رياض, رياضة): only plurals of its own.
         forms |= {word + s for s in ("ون", "ين", "ان")}
     else:
         forms |= {word + s for s in _NUMBER_SUFFIXES}
-        forms |= {word + "ت" + p for p in PRONOUNS}
+        forms |= {word + infix + p for p in PRONOUNS for infix in ("ت", "ات")}
         # Plural construct before a pronoun: معلموها, معلميها.
         forms |= {word + "و" + p for p in PRONOUNS}
     return forms
@@ -379,22 +382,15 @@ class Expansion(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def expansion(word: str) -> Expansion:
-    """The ordinary written forms of a query word, as index look-ups.
+    """The ordinary written forms of a query word, as index look-ups: those
+    of every word it is certainly a form of (bases.readings), itself first.
 
-    The user types a word as they think of it; its forms with attached
-    conjunctions, prepositions, article and pronouns are generated, then stemmed
-    like the indexed text, so that every way a form can be stemmed is covered.
-    A form whose stem is not recognizably the word's (للجنة is stemmed like
-    للجنة "to paradise", to جنه) is looked up as written instead, so that its
-    stem does not bring in the other word's forms (الجنة, جنات).
-
-    >>> e = expansion("لجنه")
-    >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
-    (True, False, True)
-
-    A word typed with its article stands for the word: الوزير finds وزير too.
+    A word typed inflected stands for its base: الوزير and الوزيرين find
+    what وزير finds, الشركات what شركة finds.
 
     >>> expansion("الوزير") == expansion("وزير")
+    True
+    >>> expansion("الشركات").terms >= expansion("شركه").terms
     True
     """
     if not _ARABIC_LETTER.search(word):
@@ -403,12 +399,73 @@ def expansion(word: str) -> Expansion:
     if number:
         # 2016م stands for the number, whatever is attached to it.
         return expansion(number.group(1))
-    for article in ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2 and word not in UNSTEMMED:
-            return expansion(word[len(article):])
+    bases = [reading.base for reading in readings(word) if reading.certain]
+    return _merged([base_expansion(base) for base in bases + places(word, *bases)])
+
+
+def _merged(expansions: list[Expansion]) -> Expansion:
+    return Expansion(
+        frozenset().union(*(e.terms for e in expansions)), frozenset().union(*(e.forms for e in expansions))
+    )
+
+
+# A country's name and its adjective stand for each other (places_data.py,
+# built and reviewed by benchmarks/build_places.py): إيران, الإيرانية.
+_PLACES: dict[str, list[str]] = {}
+for _name, _adjective in ADJECTIVES.items():
+    _PLACES.setdefault(_name, []).append(_adjective)
+    _PLACES.setdefault(_adjective, []).append(_name)
+
+
+def places(*words: str) -> list[str]:
+    """The country names and adjectives that some of these words stand for.
+
+    >>> places("ايران"), places("سوري")
+    (['ايراني'], ['سوريا', 'سوريه'])
+    """
+    return [other for word in words for other in _PLACES.get(word, ())]
+
+
+def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
+    """The readings of a query word that the index decides (see
+    bases.Reading.holds), each with its base's expansion."""
+    if not _ARABIC_LETTER.search(word) or _NUMBER_WORD.fullmatch(word):
+        return ()
+    found = [
+        (r, _merged([base_expansion(base) for base in [r.base] + places(r.base)]))
+        for r in readings(word) if not r.certain
+    ]
+    for reading in readings(word):
+        forms = construct_forms(reading.base)
+        if forms:
+            # The construct of its plural (موظفي, مسؤولو): written forms, as
+            # their stem (مسئولي) is also an adjective's or noun's in ية.
+            plural = construct(reading.base)
+            both = plural._replace(present=reading.present + plural.present, absent=reading.absent + plural.absent)
+            found.append((both, Expansion(frozenset(), forms)))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def base_expansion(word: str) -> Expansion:
+    """The ordinary written forms of one base word (no article in front).
+
+    Its forms with attached conjunctions, prepositions, article and pronouns
+    are generated, then stemmed like the indexed text, so that every way a
+    form can be stemmed is covered.  A form whose stem is not recognizably
+    the word's (للجنة is stemmed like للجنة "to paradise", to جنه) is looked
+    up as written instead, so that its stem does not bring in the other
+    word's forms (الجنة, جنات).
+
+    >>> e = base_expansion("لجنه")
+    >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
+    (True, False, True)
+    """
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     for written in _written_forms(word):
+        if written in UNSTEMMED and written != word:
+            continue  # another word: الان (now) is not a form of ان
         term = stem(written)
         if base in term:
             terms.add(term)
@@ -418,8 +475,9 @@ def expansion(word: str) -> Expansion:
 
 
 def _written_forms(word: str) -> Iterator[str]:
+    clitics = _SHORT_WORD_CLITICS if len(word) <= 2 else CLITICS
     for form in _forms(word):
-        for clitic in CLITICS:
+        for clitic in clitics:
             yield clitic + form
         if not form.endswith(PRONOUNS + ("ك",)) or form == word:
             for article in ARTICLES:

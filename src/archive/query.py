@@ -191,9 +191,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
     if not atom.is_phrase:
         if exact:
             return f"exact : ({quote(atom.words[0])})"
-        terms, forms = analyze.expansion(atom.words[0])
-        terms = sorted(known("terms", terms) if known else terms)
-        forms = sorted(known("exact", forms) if known and forms else forms)
+        terms, forms = _word_lookups(atom.words[0], known)
         parts = []
         if terms:
             parts.append(f"terms : ({' OR '.join(quote(t) for t in terms)})")
@@ -216,6 +214,26 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
     # `"a" + "b"` is FTS5's phrase; `"a" "b"` would only AND the words.
     phrases = [" + ".join(quote(t) for t in combo) for combo in itertools.product(*per_word)]
     return f"{column} : ({' OR '.join(phrases)})"
+
+
+def _word_lookups(word: str, known: Known | None) -> tuple[list[str], list[str]]:
+    """The stems and written forms one query word is looked up by: its own
+    and its certain bases' (analyze.expansion), and, given the index, the
+    bases it shows (analyze.uncertain_expansions).  Everything is checked
+    in two statements, as the word's own terms and forms are."""
+    terms, forms = analyze.expansion(word)
+    if not known:
+        return sorted(terms), sorted(forms)
+    uncertain = analyze.uncertain_expansions(word)
+    if not uncertain:
+        return sorted(known("terms", terms)), sorted(known("exact", forms) if forms else forms)
+    # The written forms first, with the words the readings are decided by;
+    # then the stems of the readings the index shows.
+    indexed_forms = known("exact", forms.union(*(e.forms | r.evidence() for r, e in uncertain)))
+    for reading, found in uncertain:
+        if reading.holds(indexed_forms):
+            terms, forms = terms | found.terms, forms | found.forms
+    return sorted(known("terms", terms)), sorted(forms & indexed_forms)
 
 
 def to_fts(query: Query, known: Known | None = None) -> str:

@@ -10,13 +10,16 @@ ARTICLES = (
     "وبال", "وكال", "فبال", "فكال", "ولل", "فلل",
     "وال", "فال", "بال", "كال", "لل", "ال",
 )
+# What a query word may be written with in front: conjunctions and
+# prepositions ("" for none); the article groups are ARTICLES.
+CLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
 # Attached pronouns, longest first.  Single ك (your) and ي (my) are left alone:
 # too many words end in those letters (ملك, شريك, كرسي).
 PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "كن", "نا", "ه")
-# Words the rules would damage: the name of God would become له (for him), and
-# على + pronoun would meet the name علي.
+# Words the rules would damage: the name of God would become له (for him),
+# على + pronoun would meet the name علي, and الآن (now) is not ال + ان (that).
 UNSTEMMED = frozenset(
-    ["الله", "لله", "والله", "بالله", "فالله", "تالله"]
+    ["الله", "لله", "والله", "بالله", "فالله", "تالله", "الان", "والان", "فالان"]
     + ["علي" + p for p in ("ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "نا")]
 )
 
@@ -27,7 +30,7 @@ UNSTEMMED = frozenset(
 # most frequent such pairs in two months of Saudi news.
 FEMININE_KEPT = frozenset(
     ["رياض", "جامع", "منطق", "مدين", "طريق", "سلام", "مساعد", "قاعد", "عاصم",
-     "مكتب", "مدرس", "امان", "محكم", "مءسس", "مجموع", "ادار", "عملي"]
+     "مكتب", "مدرس", "امان", "محكم", "مئسس", "مجموع", "ادار", "عملي"]
 )
 
 
@@ -42,12 +45,18 @@ def stem_arabic(word: str) -> str:
     ['حكوم', 'حكوم', 'دوله', 'دوله', 'دولي']
     >>> [stem_arabic(normalize(w)) for w in ["الرياض", "الرياضة", "رياضتها"]]
     ['رياض', 'رياضه', 'رياضه']
+    >>> [stem_arabic(normalize(w)) for w in ["ماء", "مائها", "أعضاؤها", "مائة", "المئة"]]
+    ['ماء', 'ماء', 'اعضاء', 'مائه', 'مئه']
     """
     if word in UNSTEMMED:
         return word
     bare = _strip_article(word)
     word, had_pronoun = _strip_pronoun(bare)
     word = _strip_number(word, had_pronoun)
+    if word[-1:] == "\u0626":
+        # A final hamza sits on yeh or waw before a suffix and on the line
+        # alone (اعضائها, اعضاؤها, اعضاء): one stem.
+        word = word[:-1] + "\u0621"
     kept = word in FEMININE_KEPT or (word[:1] in ("ب", "ك", "ل", "ف") and word[1:] in FEMININE_KEPT)
     if kept and bare.startswith(word):
         removed = bare[len(word):]

@@ -1,0 +1,248 @@
+"""The words a typed query word is a form of: its bases.
+
+A reader types a word as they read it, inflected (الشركات, وزارته,
+المسؤولين, موظفي), and expects what its base (شركة, وزارة, مسؤول, موظف)
+finds.  readings() undoes the affixes the query expansion adds (analyze.py),
+keeping every reading that survives, each with what the index must show for
+it to be taken:
+
+* suffixes the stemmer removes itself (plural, dual, ات, a pronoun after ت)
+  are undone only where the stemmer, given the word with the article in
+  front, reduces both to one stem: its length and exception rules are what
+  keep شركات from شرك, عمران from عمر and دولة from دول;
+* letters that are as often part of the word (a ك or ي at the end, a و ف ب
+  ل ك in front) are undone only where the index agrees: the base is written
+  with the article somewhere, the typed word never is (لجنة takes the
+  article, so it is not ل + جنة; موظفي never does, so it is a construct).
+
+Words are normalized (analyze.normalize) Arabic.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from .stemmer import ARTICLES, CLITICS, PRONOUNS, UNSTEMMED, stem_arabic
+
+# A base has at least this many letters: two-letter "bases" are mostly
+# the radicals of another word (سنين is not سن + ين).
+_SHORTEST_BASE = 3
+
+
+class Reading(NamedTuple):
+    """A word the typed one may be a form of, and what the index must show
+    for that: at least one written word of each `present` group, and no
+    `absent` group whole (written words, as the `exact` column holds them;
+    a group of two needs both, so that one misspelling decides nothing)."""
+
+    base: str
+    present: tuple[frozenset[str], ...] = ()
+    absent: tuple[frozenset[str], ...] = ()
+
+    @property
+    def certain(self) -> bool:
+        """Taken whatever the index holds."""
+        return not self.present and not self.absent
+
+    def holds(self, indexed: set[str]) -> bool:
+        """Whether an index holding these written words shows this reading."""
+        return all(group & indexed for group in self.present) and not any(
+            group <= indexed for group in self.absent
+        )
+
+    def evidence(self) -> frozenset[str]:
+        """The written words this reading is decided by."""
+        return frozenset().union(*self.present, *self.absent)
+
+
+@lru_cache(maxsize=4096)
+def readings(word: str) -> tuple[Reading, ...]:
+    """The bases of a typed word, the word itself first.
+
+    >>> [r.base for r in readings("الشركات")]
+    ['شركات', 'شركه']
+    >>> [r.base for r in readings("وزارته") if r.certain]
+    ['وزارته', 'وزاره']
+    >>> [r.base for r in readings("المسئولين")]
+    ['مسئولين', 'مسئول']
+    >>> [(r.base, [sorted(g) for g in r.absent]) for r in readings("موظفي")][1]
+    ('موظف', [['الموظفي', 'الموظفيه']])
+    >>> [r.base for r in readings("مسئوليه")]
+    ['مسئوليه', 'مسئولي']
+    >>> [[r.base for r in readings(w) if r.certain] for w in ("دوله", "بلديه")]
+    [['دوله'], ['بلديه']]
+    """
+    if word in UNSTEMMED:
+        return (Reading(word),)
+    for article in ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return _after_article(word[len(article):], article)
+    own = _own_readings(word)
+    found = list(own)
+    # A conjunction or preposition in front, if the word is not one of its
+    # own: one the article never comes before, on any of its own readings.
+    absent = tuple(frozenset(["ال" + reading.base]) for reading in own if not reading.absent)
+    for clitic in CLITICS[1:]:
+        core = word[len(clitic):]
+        if word.startswith(clitic) and len(core) >= _SHORTEST_BASE:
+            for reading in _own_readings(core):
+                found.append(reading._replace(
+                    present=reading.present + (frozenset(["ال" + reading.base]),),
+                    absent=reading.absent + absent,
+                ))
+    return _unique(found)
+
+
+def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
+    """Readings of a word typed with its article: no construct, no clitic
+    but the article group's own."""
+    found = [Reading(base) for base in _suffix_bases(rest)] + _short_dual(rest)
+    if article.endswith("لل"):
+        # ل + ال + لجنة is written للجنة, ل + لاعبي للاعبي: the word may
+        # begin with the second ل.
+        for reading in _own_readings("ل" + rest):
+            found.append(reading._replace(present=reading.present + (frozenset(["ال" + reading.base]),)))
+    return _unique(found)
+
+
+def _own_readings(word: str) -> list[Reading]:
+    """Readings of a word without a clitic or article in front."""
+    found = [Reading(base) for base in _suffix_bases(word)]
+    for pronoun in ("ك",):
+        rest = word[: -len(pronoun)]
+        if word.endswith(pronoun) and len(rest) >= _SHORTEST_BASE:
+            # Your X (شركتك), or a word ending in ك (شريك): the latter takes
+            # the article, the former never does.
+            for base in _before_pronoun(rest) + [rest]:
+                if len(base) >= _SHORTEST_BASE:
+                    found.append(Reading(
+                        base, present=(frozenset(["ال" + base]),), absent=(frozenset(["ال" + word]),)
+                    ))
+    found.extend(_construct(word))
+    found.extend(_short_dual(word))
+    return found
+
+
+def _short_dual(word: str) -> list[Reading]:
+    """يومين, الشخصين: the dual (or plural) in ين of a three-letter noun,
+    which the stemmer leaves whole so that تمرين is not تمر.  Taken when the
+    index holds the noun with the article and both cases of the dual.  Not
+    a word in ان: names (عمران, سلمان, عثمان) have both cases in news."""
+    base = word[:-2]
+    if len(base) != _SHORTEST_BASE or not word.endswith("ين"):
+        return []
+    both = tuple(frozenset([base + suffix, "ال" + base + suffix]) for suffix in ("ان", "ين"))
+    return [Reading(base, present=both + (frozenset(["ال" + base]),))]
+
+
+def _construct(word: str) -> list[Reading]:
+    """موظفي, مسؤولو (employees of, officials of), موظفيها: a noun with a
+    sound plural, in construct.  Not before ه, which may be the ة of an
+    adjective or noun in ية (مسؤولية)."""
+    found = []
+    for pronoun in ("",) + PRONOUNS[:-1]:
+        rest = word[: len(word) - len(pronoun)]
+        if word.endswith(pronoun) and rest[-1:] in ("ي", "و") and len(rest) > _SHORTEST_BASE:
+            reading = construct(rest[:-1], rest[-1])
+            if pronoun:
+                reading = reading._replace(absent=reading.absent + (frozenset(["ال" + word]),))
+            found.append(reading)
+    return found
+
+
+def construct(base: str, ending: str = "ي") -> Reading:
+    """What the index must show for base + ي (or و) to be the construct of
+    base's plural: the plural in ون (ين is also the dual of any noun), and
+    never the ي-word with the article in both genders (that is an
+    adjective or a noun of its own: الدولي, الدولية; both, as one misspelt
+    اللاعبي would otherwise decide)."""
+    plurals = frozenset([base + "ون", "ال" + base + "ون"])
+    nisba = frozenset(["ال" + base + ending, "ال" + base + ending + "ه"])
+    return Reading(base, present=(plurals,), absent=(nisba,))
+
+
+# The construct forms looked up, the common ones only: each is one more
+# written form to check against the index for every masculine query word.
+_CONSTRUCT_CLITICS = ("", "و", "ل", "ب", "ول", "وب")
+_CONSTRUCT_ENDINGS = ("ي", "و", "يها", "يهم", "ينا")
+
+
+def construct_forms(base: str) -> frozenset[str]:
+    """The written construct forms of a base: موظفي, وموظفي, لموظفيها, مسؤولو."""
+    if len(base) < _SHORTEST_BASE or base.endswith("ه"):
+        return frozenset()
+    return frozenset(c + base + e for c in _CONSTRUCT_CLITICS for e in _CONSTRUCT_ENDINGS)
+
+
+def _suffix_bases(word: str) -> list[str]:
+    """The word and the bases it is a suffixed form of, by the stemmer's
+    own judgement: both reduce to one stem behind the article."""
+    bases = [word]
+    for candidate, compared in _candidates(word):
+        if len(candidate) >= _SHORTEST_BASE and (compared is None or _one_stem(compared, candidate)):
+            bases.append(candidate)
+    return bases
+
+
+def _one_stem(form: str, base: str) -> bool:
+    """Whether the stemmer reduces form and base to one stem, behind the
+    article.  A leading ب ك ل ف counts as a possible preposition in its
+    length rules: a word that begins with one of them is also judged as if
+    it began with another letter (لاعبون), unless it ends in ه, which may be
+    its ة (بلدية is not بلدي + ه)."""
+    if stem_arabic("ال" + form) == stem_arabic("ال" + base):
+        return True
+    return (
+        form[:1] in "بكلف"
+        and not form.endswith("ه")
+        and stem_arabic("الم" + form[1:]) == stem_arabic("الم" + base[1:])
+    )
+
+
+def _candidates(word: str) -> list[tuple[str, str | None]]:
+    """(base, form to compare its stem with; None: no need) for each suffix
+    the expansion adds that the word may end in."""
+    found = []
+    for suffix in ("ون", "ين", "ان"):
+        if word.endswith(suffix):
+            rest = word[:-2]
+            found.append((rest, word))
+            if suffix != "ون" and rest.endswith("ت"):  # the dual of a ة-noun
+                found.append((rest[:-1] + "ه", word))
+    if word.endswith("ات"):
+        found += [(word[:-2] + "ه", word), (word[:-2], word)]
+    for pronoun in PRONOUNS:
+        rest = word[: -len(pronoun)]
+        if word.endswith(pronoun) and rest:
+            # A lone ه may be the ة of the word itself: compare the word as
+            # typed; any other pronoun as ها, which the stemmer removes.
+            compared = word if pronoun == "ه" else rest + "ها"
+            found += [(base, compared) for base in _before_pronoun(rest)]
+            if rest.endswith("و") and len(rest) > _SHORTEST_BASE:
+                # The plural's construct before a pronoun: معلموها.
+                found.append((rest[:-1], None))
+            break
+    return found
+
+
+def _before_pronoun(rest: str) -> list[str]:
+    """What a word is, seen before a pronoun: ة is written ت (مدينتها), the
+    plural keeps its ات, a final hamza sits on ي or و (مائها, ماؤها)."""
+    if rest.endswith("ئ"):
+        return [rest[:-1] + "ء"]
+    if rest.endswith("ات"):
+        return [rest, rest[:-2] + "ه", rest[:-2]]
+    if rest.endswith("ت"):
+        return [rest, rest[:-1] + "ه"]
+    return [rest]
+
+
+def _unique(found: list[Reading]) -> tuple[Reading, ...]:
+    """Readings in order, a base once: the first certain reading of it, or
+    the first reading."""
+    chosen: dict[str, Reading] = {}
+    for reading in found:
+        if reading.base not in chosen or reading.certain and not chosen[reading.base].certain:
+            chosen[reading.base] = reading
+    return tuple(chosen.values())
