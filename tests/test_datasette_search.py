@@ -344,3 +344,15 @@ def test_other_databases_keep_their_own_search_table(tmp_path):
     sqlite_utils.Database(path)["search"].insert({"id": 1, "word": "x"}, pk="id")
     response = get_one(path, "/plain/search.json?_shape=array")
     assert response.status_code == 200 and response.json() == [{"id": 1, "word": "x"}]
+
+
+def test_hits_found_through_a_reading_the_index_decides_are_marked(tmp_path, run):
+    """The page marks what the search matched, readings the index decides
+    (وشركته: و + شركة + ه) included, as archive search does."""
+    folder = tmp_path / "firms"
+    folder.mkdir()
+    (folder / "a.txt").write_text("أعلنت الشركة عن أرباح كبيرة هذا العام\n", encoding="utf-8")
+    db = tmp_path / "firms.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+    page = get_one(db, f"/firms/search.json?q={quote('وشركته')}").json()
+    assert [hit["text"][start:end] for hit in page["hits"] for start, end in hit["matches"]] == ["الشركة"]

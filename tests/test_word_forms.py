@@ -148,3 +148,19 @@ def test_on_the_real_article_the_plural_finds_what_the_word_finds(tmp_path):
     assert paragraphs
     assert {h["paragraph"] for h in found_hits(db, "المسؤولين")} == paragraphs
     assert {h["paragraph"] for h in found_hits(db, "المسؤولون")} == paragraphs
+
+
+def test_hits_found_through_a_reading_the_index_decides_are_marked(run, tmp_path):
+    """وشركته finds الشركة only because the index shows the reading و +
+    شركة + ه: what the search matched is what gets marked."""
+    folder = tmp_path / "marked"
+    folder.mkdir()
+    (folder / "a.txt").write_text("أعلنت الشركة عن أرباح كبيرة هذا العام\n", encoding="utf-8")
+    (folder / "b.txt").write_text("قال موظفو الشركة إن الرواتب تأخرت\n", encoding="utf-8")
+    db = tmp_path / "marked.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+    result = run("search", "--db", db, "--json", "وشركته")
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(hits) == 2
+    for hit in hits:
+        assert [hit["text"][start:end] for start, end in hit["matches"]] == ["الشركة"]

@@ -134,7 +134,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     from . import present
     from .fields import fields_by_path
     from .highlight import Highlighter
-    from .search import context_of, count, fill_duplicates, one_snapshot, search as run_search
+    from .search import context_of, count, fill_duplicates, index_lookup, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
@@ -143,7 +143,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
         fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
-    highlighter = Highlighter(query)
+    highlighter = Highlighter(query, index_lookup(db))
     spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
     if as_json:
         for hit in hits:

@@ -37,7 +37,7 @@ from .highlight import Highlighter
 from .index import index_mismatch
 from .present import format_counts, reprint_note
 from .query import QueryError, parse
-from .search import Counts, Hit, count, count_by, fill_duplicates, one_snapshot, search
+from .search import Counts, Hit, count, count_by, fill_duplicates, index_lookup, one_snapshot, search
 from .sqlite import sqlite3
 
 PAGE_SIZE = 20
@@ -133,7 +133,7 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
             count_by(reader, query, filters, groups), common_folder(reader),
         )
-    highlighter = Highlighter(query)
+    highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
     return found
 

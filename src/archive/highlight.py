@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import analyze
-from .query import PREFIX_LEADS, Query
+from .query import PREFIX_LEADS, Known, Query, word_lookups
 
 # A highlighter kept for many texts (Datasette keeps one per recent query)
 # forgets its decisions past this many words, so that its memory stays
@@ -22,7 +22,10 @@ class Highlighter:
     [(6, 14)]
     """
 
-    def __init__(self, query: Query):
+    def __init__(self, query: Query, known: Known | None = None):
+        """known (search.index_lookup): mark what the search matched,
+        readings the index decides included; without it, the readings
+        certain from the word alone."""
         self._stems: set[str] = set()
         self._forms: set[str] = set()
         prefixes: list[str] = []
@@ -34,7 +37,7 @@ class Highlighter:
                 self._forms.update(atom.words)
             else:
                 for word in atom.words:
-                    terms, written = analyze.expansion(word)
+                    terms, written = word_lookups(word, known)
                     self._stems.update(terms)
                     self._forms.update(written)
         self._prefixes = tuple(prefixes)

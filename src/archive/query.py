@@ -191,7 +191,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
     if not atom.is_phrase:
         if exact:
             return f"exact : ({quote(atom.words[0])})"
-        terms, forms = _word_lookups(atom.words[0], known)
+        terms, forms = word_lookups(atom.words[0], known)
         parts = []
         if terms:
             parts.append(f"terms : ({' OR '.join(quote(t) for t in terms)})")
@@ -216,7 +216,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
     return f"{column} : ({' OR '.join(phrases)})"
 
 
-def _word_lookups(word: str, known: Known | None) -> tuple[list[str], list[str]]:
+def word_lookups(word: str, known: Known | None) -> tuple[list[str], list[str]]:
     """The stems and written forms one query word is looked up by: its own
     and its certain bases' (analyze.expansion), and, given the index, the
     bases it shows (analyze.uncertain_expansions).  Everything is checked

@@ -102,7 +102,7 @@ limit :limit offset :offset
 """
 
 
-def _indexed_terms(db: sqlite_utils.Database) -> Known:
+def index_lookup(db: sqlite_utils.Database) -> Known:
     """A `known` for to_fts(), asking the index itself."""
     db.execute(
         "create virtual table if not exists temp.archive_index_terms"
@@ -134,7 +134,7 @@ def _indexed_terms(db: sqlite_utils.Database) -> Known:
     return known
 
 
-# Up to this many terms are checked by a look-up each (see _indexed_terms).
+# Up to this many terms are checked by a look-up each (see index_lookup).
 _PROBED_TERMS = 64
 # The positions, in a JSON list of FTS5 expressions, of those that match.
 _PROBE_SQL = """
@@ -146,7 +146,7 @@ where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.
 def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -> tuple[str, dict]:
     """The `matches` and `numbered` SQL for this query and filters, with parameters."""
     where, params = (filters or Filters()).sql(os.getcwd())
-    expression = to_fts(query, _indexed_terms(db))
+    expression = to_fts(query, index_lookup(db))
     return _MATCHES_SQL.format(filters=where), {"expression": expression, **params}
 
 
@@ -208,7 +208,7 @@ def search(
     if sort != "rank":
         return _search_all(db, query, limit, offset, filters, sort, fold_duplicates)
     where, params = (filters or Filters()).sql(os.getcwd())
-    params["expression"] = to_fts(query, _indexed_terms(db))
+    params["expression"] = to_fts(query, index_lookup(db))
     wanted = offset + limit
     # Rows are ranked in one statement and read in others: all of them must
     # see the same archive, or an import committing in between could give a
