@@ -37,7 +37,8 @@ from datasette.utils import tilde_decode
 from . import db as archive_db
 from .highlight import Highlighter
 from .present import mark
-from .query import MATCH_NOTHING, QueryError, fts_expression, parse
+from .query import MATCH_NOTHING, Known, QueryError, parse, to_fts
+from .search import index_lookup
 from .sqlite import sqlite3
 
 ANALYZED_COLUMNS = ("fingerprint",)
@@ -59,11 +60,12 @@ td, th, .archive-paragraph, input[type="text"], input[type="search"], textarea {
 # --- search expressions and highlighting -------------------------------------
 
 
-def search_expression(text) -> str:
+def search_expression(text, known: Known | None = None) -> str:
     """What the search box's text stands for, as an FTS5 expression over the
-    archive's index; text with no words matches nothing.
+    archive's index (given `known`, the index's look-up, the same expression
+    as `archive search` builds); text with no words matches nothing.
 
-    >>> search_expression("القوّات") == fts_expression("القوات")
+    >>> search_expression("القوّات") == to_fts(parse("القوات"))
     True
     >>> search_expression("  ،؛ ") == MATCH_NOTHING
     True
@@ -71,7 +73,7 @@ def search_expression(text) -> str:
     if text is None:
         return MATCH_NOTHING
     try:
-        return fts_expression(str(text))
+        return to_fts(parse(str(text)), known)
     except QueryError:
         return MATCH_NOTHING
 
@@ -172,8 +174,13 @@ def prepare_connection(conn, database, datasette):
         _archive_files[os.path.realpath(db.path)] = archive
     if not archive:
         return
-    conn.create_function("escape_fts", 1, search_expression, deterministic=True)
-    conn.create_function("archive_fts", 1, search_expression, deterministic=True)
+    # The index's look-up, as `archive search` and the search page use it, so
+    # the box finds the readings the index decides and caps phrases alike.
+    # It reads through this connection: the snapshot the table query reads.
+    known = index_lookup(archive_db.Reader(conn))
+    expression = functools.partial(search_expression, known=known)
+    conn.create_function("escape_fts", 1, expression, deterministic=True)
+    conn.create_function("archive_fts", 1, expression, deterministic=True)
     conn.create_function("archive_mark", 2, marked_html, deterministic=True)
 
 
