@@ -30,6 +30,7 @@ import Stemmer
 
 from .bases import Reading, construct, construct_forms, readings
 from .places_data import ADJECTIVES
+from .variants_data import GROUPS as VARIANT_GROUPS
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
@@ -381,7 +382,7 @@ class Expansion(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def expansion(word: str) -> Expansion:
+def expansion(word: str, lexicon: bool = True) -> Expansion:
     """The ordinary written forms of a query word, as index look-ups: those
     of every word it is certainly a form of (bases.readings), itself first.
 
@@ -398,9 +399,10 @@ def expansion(word: str) -> Expansion:
     number = _NUMBER_WORD.fullmatch(word)
     if number:
         # 2016م stands for the number, whatever is attached to it.
-        return expansion(number.group(1))
+        return expansion(number.group(1), lexicon)
     bases = [reading.base for reading in readings(word) if reading.certain]
-    return _merged([base_expansion(base) for base in bases + places(word, *bases)])
+    related = lexicon_words(word, *bases) if lexicon else []
+    return _merged([base_expansion(base) for base in bases + related])
 
 
 def _merged(expansions: list[Expansion]) -> Expansion:
@@ -426,13 +428,43 @@ def places(*words: str) -> list[str]:
     return [other for word in words for other in _PLACES.get(word, ())]
 
 
-def uncertain_expansions(word: str) -> tuple[tuple[Reading, Expansion], ...]:
+# Spellings of one loanword or name stand for each other (variants_data.py,
+# mined and reviewed by benchmarks/build_variants.py): امريكا, اميركا.
+_VARIANTS: dict[str, list[str]] = {}
+for _group in VARIANT_GROUPS:
+    for _spelling in _group:
+        _VARIANTS.setdefault(_spelling, []).extend(s for s in _group if s != _spelling)
+
+
+def variants(*words: str) -> list[str]:
+    """The other spellings of the loanwords and names these words are.
+
+    >>> variants("امريكا"), variants("مليشيات")
+    (['اميركا'], ['ميلشيات', 'ميليشيات'])
+    """
+    return [other for word in words for other in _VARIANTS.get(word, ())]
+
+
+def lexicon_words(*words: str) -> list[str]:
+    """What the lexicon tables (places, spellings) add to these words, each
+    spelling with its place's or adjective's spellings; `archive search
+    --no-lexicon` leaves them out.
+
+    >>> sorted(lexicon_words("امريكا"))
+    ['امريكي', 'اميركا', 'اميركي']
+    """
+    spelled = list(words) + variants(*words)
+    related = places(*spelled)
+    return list(dict.fromkeys(variants(*words) + related + variants(*related)))
+
+
+def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading, Expansion], ...]:
     """The readings of a query word that the index decides (see
     bases.Reading.holds), each with its base's expansion."""
     if not _ARABIC_LETTER.search(word) or _NUMBER_WORD.fullmatch(word):
         return ()
     found = [
-        (r, _merged([base_expansion(base) for base in [r.base] + places(r.base)]))
+        (r, _merged([base_expansion(base) for base in [r.base] + (lexicon_words(r.base) if lexicon else [])]))
         for r in readings(word) if not r.certain
     ]
     for reading in readings(word):
@@ -485,12 +517,12 @@ def _written_forms(word: str) -> Iterator[str]:
 
 
 @lru_cache(maxsize=4096)
-def expand(word: str) -> frozenset[str]:
+def expand(word: str, lexicon: bool = True) -> frozenset[str]:
     """Every stem the ordinary forms of a query word take: what a word inside
     a phrase is looked up by, since a phrase can only hold stems.
 
     >>> {"زير", "وزير"} <= expand("وزير")  # وزير stems to زير, الوزير to وزير
     True
     """
-    terms, forms = expansion(word)
+    terms, forms = expansion(word, lexicon)
     return terms | {stem(form) for form in forms}

@@ -14,6 +14,9 @@ from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open
 @click.argument("terms", nargs=-1, required=True)
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
 @click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
+@click.option("--no-lexicon", is_flag=True,
+              help="Leave out the lexicon (place adjectives, spellings of loanwords and names): "
+                   "forms and affixes only.")
 @click.option("--context", "-C", default=0, type=click.IntRange(min=0), metavar="N",
               help="Also show N paragraphs before and after each hit.")
 @click.option("--path", "paths", multiple=True, metavar="GLOB",
@@ -42,7 +45,7 @@ from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
-def search(terms, db_path, exact, context, paths, document, where, since, until, files_only,
+def search(terms, db_path, exact, no_lexicon, context, paths, document, where, since, until, files_only,
            null, count_only, show_duplicates, sort, limit, offset, as_json, color):
     """Search the archive; matching paragraphs are printed best first.
 
@@ -53,14 +56,17 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
       -word, NOT w   without that word (in the whole query)
       prefix*        words starting with prefix
     A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
-    written with or without diacritics, tatweel and hamza; --exact finds
-    the written form only.  A paragraph reprinted word for word in other
+    written with or without diacritics, tatweel and hamza, and a country
+    its adjective, a loanword or name its other spellings (إيران الإيرانية,
+    أمريكا أميركا; --no-lexicon leaves these out); --exact finds the
+    written form only.  A paragraph reprinted word for word in other
     documents (wire copy) is shown once, saying where else it stands.
 
     \b
       archive search القوات
       archive search --json "قوات الأمن"
       archive search --exact العمر
+      archive search --no-lexicon أمريكا
       archive search -C 1 --path '*okaz*' --path '2015-08-1*' الحج
       archive search --files --sort path وزارة الصحة
       archive search --files -0 الحج | xargs -0 ls -l
@@ -84,7 +90,7 @@ def search(terms, db_path, exact, context, paths, document, where, since, until,
     for term in terms:
         if term.startswith("--") and len(term) > 2:
             raise Failure(f"no such option: {term} (see 'archive search --help')")
-    query = parse(" ".join(terms), exact=exact)
+    query = parse(" ".join(terms), exact=exact, lexicon=not no_lexicon)
     filters = search_filters(db, paths, document, where, since, until)
     colored = not as_json and present.use_color(color, sys.stdout)
     if count_only:

@@ -50,6 +50,7 @@ class Query:
     clauses: list[list[Atom]] = field(default_factory=list)
     excluded: list[Atom] = field(default_factory=list)
     exact: bool = False
+    lexicon: bool = True  # places and spellings (analyze.lexicon_words)
 
     def positive_atoms(self) -> list[Atom]:
         return [atom for clause in self.clauses for atom in clause]
@@ -69,7 +70,7 @@ class _Term:
     typed: str
 
 
-def parse(text: str, exact: bool = False) -> Query:
+def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
     """Parse a query string, as docs/query-grammar.md says.
 
     >>> q = parse('قوات OR جيش -مدني "حقل العمر" -"دير الزور"')
@@ -78,7 +79,7 @@ def parse(text: str, exact: bool = False) -> Query:
     """
     tokens = _TOKEN.findall(text.replace("\x00", " "))
     _refuse_grouping(tokens)
-    query = Query(exact=exact)
+    query = Query(exact=exact, lexicon=lexicon)
     previous: _Term | None = None  # the last term, OR's left side
     exclude_next = False
     join_next = False
@@ -164,9 +165,9 @@ def quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def word_terms(word: str, exact: bool) -> frozenset[str]:
+def word_terms(word: str, exact: bool, lexicon: bool = True) -> frozenset[str]:
     """Index terms that stand for one query word."""
-    return frozenset([word]) if exact else analyze.expand(word)
+    return frozenset([word]) if exact else analyze.expand(word, lexicon)
 
 
 # known(column, terms) -> the terms the index holds in that column; given, the
@@ -177,7 +178,7 @@ Known = Callable[[str, Iterable[str]], set[str]]
 MATCH_NOTHING = '""'
 
 
-def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str:
+def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexicon: bool = True) -> str:
     column = "exact" if exact else "terms"
     if atom.prefix:
         word = atom.words[0]
@@ -191,7 +192,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
     if not atom.is_phrase:
         if exact:
             return f"exact : ({quote(atom.words[0])})"
-        terms, forms = word_lookups(atom.words[0], known)
+        terms, forms = word_lookups(atom.words[0], known, lexicon)
         parts = []
         if terms:
             parts.append(f"terms : ({' OR '.join(quote(t) for t in terms)})")
@@ -200,7 +201,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
         return f"({' OR '.join(parts)})" if parts else MATCH_NOTHING
     # A phrase: FTS5 phrases hold one term per place, so the variants of each
     # word multiply; past a limit only the first word keeps its variants.
-    per_word = [sorted(word_terms(w, exact)) for w in atom.words]
+    per_word = [sorted(word_terms(w, exact, lexicon)) for w in atom.words]
     if known and not exact:
         per_word = [sorted(known(column, variants)) for variants in per_word]
         if not all(per_word):
@@ -216,15 +217,15 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None) -> str
     return f"{column} : ({' OR '.join(phrases)})"
 
 
-def word_lookups(word: str, known: Known | None) -> tuple[list[str], list[str]]:
+def word_lookups(word: str, known: Known | None, lexicon: bool = True) -> tuple[list[str], list[str]]:
     """The stems and written forms one query word is looked up by: its own
     and its certain bases' (analyze.expansion), and, given the index, the
     bases it shows (analyze.uncertain_expansions).  Everything is checked
     in two statements, as the word's own terms and forms are."""
-    terms, forms = analyze.expansion(word)
+    terms, forms = analyze.expansion(word, lexicon)
     if not known:
         return sorted(terms), sorted(forms)
-    uncertain = analyze.uncertain_expansions(word)
+    uncertain = analyze.uncertain_expansions(word, lexicon)
     if not uncertain:
         return sorted(known("terms", terms)), sorted(known("exact", forms) if forms else forms)
     # The written forms first, with the words the readings are decided by;
@@ -248,11 +249,11 @@ def to_fts(query: Query, known: Known | None = None) -> str:
         raise QueryError("the query has no words to search for")
     parts = []
     for clause in query.clauses:
-        alternatives = [_atom_expression(a, query.exact, known) for a in clause]
+        alternatives = [_atom_expression(a, query.exact, known, query.lexicon) for a in clause]
         parts.append("(" + " OR ".join(alternatives) + ")")
     expression = " AND ".join(parts)
     if query.excluded:
-        excluded = " OR ".join(_atom_expression(a, query.exact, known) for a in query.excluded)
+        excluded = " OR ".join(_atom_expression(a, query.exact, known, query.lexicon) for a in query.excluded)
         expression = f"({expression}) NOT ({excluded})"
     return expression
 
