@@ -29,8 +29,7 @@ from typing import Iterator, NamedTuple
 import Stemmer
 
 from .bases import Reading, construct, construct_forms, readings
-from .places_data import ADJECTIVES
-from .variants_data import GROUPS as VARIANT_GROUPS
+from .lexicon import lexicon_words
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
@@ -409,53 +408,6 @@ def _merged(expansions: list[Expansion]) -> Expansion:
     return Expansion(
         frozenset().union(*(e.terms for e in expansions)), frozenset().union(*(e.forms for e in expansions))
     )
-
-
-# A country's name and its adjective stand for each other (places_data.py,
-# built and reviewed by benchmarks/build_places.py): إيران, الإيرانية.
-_PLACES: dict[str, list[str]] = {}
-for _name, _adjective in ADJECTIVES.items():
-    _PLACES.setdefault(_name, []).append(_adjective)
-    _PLACES.setdefault(_adjective, []).append(_name)
-
-
-def places(*words: str) -> list[str]:
-    """The country names and adjectives that some of these words stand for.
-
-    >>> places("ايران"), places("سوري")
-    (['ايراني'], ['سوريا', 'سوريه'])
-    """
-    return [other for word in words for other in _PLACES.get(word, ())]
-
-
-# Spellings of one loanword or name stand for each other (variants_data.py,
-# mined and reviewed by benchmarks/build_variants.py): امريكا, اميركا.
-_VARIANTS: dict[str, list[str]] = {}
-for _group in VARIANT_GROUPS:
-    for _spelling in _group:
-        _VARIANTS.setdefault(_spelling, []).extend(s for s in _group if s != _spelling)
-
-
-def variants(*words: str) -> list[str]:
-    """The other spellings of the loanwords and names these words are.
-
-    >>> variants("امريكا"), variants("مليشيات")
-    (['اميركا'], ['ميلشيات', 'ميليشيات'])
-    """
-    return [other for word in words for other in _VARIANTS.get(word, ())]
-
-
-def lexicon_words(*words: str) -> list[str]:
-    """What the lexicon tables (places, spellings) add to these words, each
-    spelling with its place's or adjective's spellings; `archive search
-    --no-lexicon` leaves them out.
-
-    >>> sorted(lexicon_words("امريكا"))
-    ['امريكي', 'اميركا', 'اميركي']
-    """
-    spelled = list(words) + variants(*words)
-    related = places(*spelled)
-    return list(dict.fromkeys(variants(*words) + related + variants(*related)))
 
 
 def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading, Expansion], ...]:

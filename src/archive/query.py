@@ -50,7 +50,7 @@ class Query:
     clauses: list[list[Atom]] = field(default_factory=list)
     excluded: list[Atom] = field(default_factory=list)
     exact: bool = False
-    lexicon: bool = True  # places and spellings (analyze.lexicon_words)
+    lexicon: bool = True  # places and spellings (lexicon.lexicon_words)
 
     def positive_atoms(self) -> list[Atom]:
         return [atom for clause in self.clauses for atom in clause]
