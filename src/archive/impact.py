@@ -3,14 +3,16 @@ of ranking (see rank.py and docs/ranking.md).
 
 A stem's weight in a paragraph grows with how often the paragraph holds it
 and shrinks with the paragraph's length, as in BM25; here it is rounded to
-one of LEVELS levels when the paragraph is indexed, and the impact index
-(`paragraphs_impact`) holds, per paragraph, one token per distinct stem: the
-level's letter followed by the stem.  A search then reads the paragraphs
-of a stem level by level, best first, and stops once the rest cannot
-matter, rather than score every paragraph that holds the stem.
+one of LEVELS levels when the paragraph is indexed.  A stem found once is
+at the level of the paragraph's length alone, the same for all of them: the
+index's `impact` column holds that level's letter once per paragraph, and
+a token (the level's letter, then the stem) only for each stem found more
+than once.  So a search can read a stem's paragraphs level by level, best
+first, and stop once the rest cannot matter, rather than score every
+paragraph that holds it.
 
-The level depends on the paragraph alone (its stems and their count), never
-on the rest of the archive, so writing a paragraph never rewrites another.
+A level depends on the paragraph alone, never on the rest of the archive,
+so writing a paragraph never rewrites another.
 """
 
 from __future__ import annotations
@@ -67,15 +69,17 @@ def _letter_for(frequency: int, length: int) -> str:
 
 
 def impact_text(terms: str) -> str:
-    """A paragraph's impact tokens, from its analyzed `terms` (see
-    analyze.analyze_text): one per distinct stem, space-separated.
+    """A paragraph's `impact` column, from its analyzed `terms` (see
+    analyze.analyze_text): the letter of a stem's level when found once,
+    then a token for each stem found more often.
 
     >>> impact_text("مملك عرب مملك")
-    'uمملك rعرب'
+    'r uمملك'
     """
     stems = terms.split()
     length = len(stems)
     once = _letter_for(1, length)
-    return " ".join(
-        [(once if frequency == 1 else _letter_for(frequency, length)) + stem for stem, frequency in Counter(stems).items()]
-    )
+    repeated = [
+        _letter_for(frequency, length) + stem for stem, frequency in Counter(stems).items() if frequency > 1
+    ]
+    return " ".join([once, *repeated])

@@ -25,11 +25,10 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 INDEX = "paragraphs_fts"
-# The impact index (impact.py): per paragraph, each distinct stem with its
-# level, without positions (detail=none), which ranking does not use.
-# Written, deleted, merged and checked with the search index.
-IMPACT = "paragraphs_impact"
 FINGERPRINT_INDEX = "idx_paragraphs_fingerprint"
+# The index's columns: the stems, the normalized written words, and the
+# levels of the stems (impact.py), which ranking reads.
+INDEX_COLUMNS = "terms, exact, impact"
 # The stock FTS5 tokenizer the index uses.  The analyzed forms are words
 # already normalized and case-folded, joined by single spaces: ascii cuts
 # them into exactly those words (tests/test_analyze.py pins it), where
@@ -55,10 +54,10 @@ MERGE_PAGES = 2_000
 
 # Texts come as str, or as UTF-8 bytes from the worker: cast() makes either
 # TEXT (bytes are taken as the database's encoding, UTF-8), with no copy.
-_INDEX_ROW = f"insert into {INDEX} (rowid, terms, exact) values (?, cast(? as text), cast(? as text))"
-_UNINDEX_ROW = f"insert into {INDEX} ({INDEX}, rowid, terms, exact) values ('delete', ?, ?, ?)"
-_IMPACT_ROW = f"insert into {IMPACT} (rowid, impact) values (?, cast(? as text))"
-_UNIMPACT_ROW = f"insert into {IMPACT} ({IMPACT}, rowid, impact) values ('delete', ?, ?)"
+_INDEX_ROW = (
+    f"insert into {INDEX} (rowid, terms, exact, impact) values (?, cast(? as text), cast(? as text), cast(? as text))"
+)
+_UNINDEX_ROW = f"insert into {INDEX} ({INDEX}, rowid, terms, exact, impact) values ('delete', ?, ?, ?, ?)"
 _INSERT = "insert into paragraphs (document_id, number, text, fingerprint) values (?, ?, cast(? as text), ?)"
 
 
@@ -85,7 +84,7 @@ def create_search_index(db: sqlite_utils.Database) -> None:
     (rebuild-fts, populate-fts, enable-fts --replace) from the table's
     columns, which have no analyzed forms; archive's Datasette plugin names
     the index for the table search box instead (fts_table)."""
-    db.execute(f'create virtual table {INDEX} using fts5(terms, exact, tokenize="{INDEX_TOKENIZER}", content="")')
+    db.execute(f'create virtual table {INDEX} using fts5({INDEX_COLUMNS}, tokenize="{INDEX_TOKENIZER}", content="")')
     # FTS5 takes a row for a paragraph it already indexed, replacing its
     # sizes and keeping its words: what `sqlite-utils populate-fts
     # paragraphs terms exact` does (to SQLite, its "terms" and "exact", no
@@ -98,13 +97,9 @@ def create_search_index(db: sqlite_utils.Database) -> None:
         f"when exists (select 1 from {INDEX}_docsize where id = new.id) "
         "begin select raise(rollback, 'this paragraph is indexed already: archive alone writes the index'); end"
     )
-    db.execute(
-        f'create virtual table {IMPACT} using fts5(impact, tokenize="{INDEX_TOKENIZER}",'
-        ' content="", detail=none)'
-    )
-    for table in (INDEX, IMPACT):
-        index_command(db, "hashsize", INDEX_HASHSIZE, table)
+    index_command(db, "hashsize", INDEX_HASHSIZE)
     configure_index_merging(db)
+    db.execute(f"create table {TERM_COUNTS} (term text primary key, paragraphs integer not null) without rowid")
 
 
 def drop_search_index(db: sqlite_utils.Database) -> bool:
@@ -114,7 +109,7 @@ def drop_search_index(db: sqlite_utils.Database) -> bool:
     Whether that was schema 1, whose columns were most of the file."""
     db["paragraphs"].disable_fts()  # schema 1's triggers, and its index
     db.execute(f"drop table if exists {INDEX}")
-    db.execute(f"drop table if exists {IMPACT}")
+    db.execute(f"drop table if exists {TERM_COUNTS}")
     stored = "terms" in db["paragraphs"].columns_dict
     # SQLite drops a column in place; sqlite-utils' transform would copy the table.
     for column in ("terms", "exact"):
@@ -123,19 +118,17 @@ def drop_search_index(db: sqlite_utils.Database) -> bool:
     return stored
 
 
-def index_command(db: sqlite_utils.Database, command: str, value: int, table: str = INDEX) -> None:
-    """One of FTS5's special commands on the search index (or the impact
-    index): a setting ('automerge', 'hashsize'...) or an action ('merge',
-    'integrity-check')."""
-    db.execute(f"insert into {table} ({table}, rank) values (?, ?)", [command, value])
+def index_command(db: sqlite_utils.Database, command: str, value: int) -> None:
+    """One of FTS5's special commands on the search index: a setting
+    ('automerge', 'hashsize'...) or an action ('merge', 'integrity-check')."""
+    db.execute(f"insert into {INDEX} ({INDEX}, rank) values (?, ?)", [command, value])
 
 
 def configure_index_merging(db: sqlite_utils.Database) -> None:
     """Leave the merging of index segments to merge_index (archives made
     before it merged as FTS5 does by default)."""
-    for table in (INDEX, IMPACT):
-        index_command(db, "automerge", 0, table)
-        index_command(db, "crisismerge", INDEX_CRISIS_SEGMENTS, table)
+    index_command(db, "automerge", 0)
+    index_command(db, "crisismerge", INDEX_CRISIS_SEGMENTS)
 
 
 def merge_index(db: sqlite_utils.Database, written: int) -> None:
@@ -149,16 +142,84 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
     paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
     # Negative: every segment counts as one level, to be merged into one.
     pages = -MERGE_PAGES if written >= OPTIMIZE_SHARE * paragraphs else MERGE_PAGES
-    for table in (INDEX, IMPACT):
-        while True:
-            with db.atomic():
-                before = db.conn.total_changes
-                index_command(db, "merge", pages, table)
+    while True:
+        with db.atomic():
+            before = db.conn.total_changes
+            index_command(db, "merge", pages)
             # The command itself counts as one change: a 'merge' that found
             # nothing left to merge counts no other.
             if db.conn.total_changes - before < 2:
+                set_meta(db, index_merge="done")
                 break
-    set_meta(db, index_merge="done")
+    _count_terms_if_stale(db, written, paragraphs)
+
+
+# --- counting its terms ----------------------------------------------------------
+
+# How many paragraphs hold each common stem: the weight (idf) of a query
+# word.  FTS5 would count them by reading each stem's whole list, at every
+# search; this table keeps the counts of the stems in at least COUNTED_MIN
+# paragraphs, counted again once the paragraphs written since the last count
+# reach OPTIMIZE_SHARE of the archive (as a weight, not a match, a count a
+# little behind changes an order a little, never what is found).  Rarer
+# stems are counted at search time, cheaply.
+TERM_COUNTS = "archive_term_counts"
+COUNTED_MIN = 64
+
+
+def _count_terms_if_stale(db: sqlite_utils.Database, written: int, paragraphs: int) -> None:
+    since = int(get_meta(db).get("terms_written_since_count", -1))
+    if since < 0 or since + written >= OPTIMIZE_SHARE * paragraphs:
+        count_terms(db)
+    elif written:
+        with db.atomic():
+            set_meta(db, terms_written_since_count=str(since + written))
+
+
+def count_terms(db: sqlite_utils.Database) -> None:
+    """Count again the paragraphs that hold each common stem."""
+    _create_vocabulary(db)
+    with db.atomic():
+        db.execute(f"delete from {TERM_COUNTS}")
+        db.execute(
+            f"insert into {TERM_COUNTS} (term, paragraphs) select term, doc from {_VOCABULARY}"
+            " where col = 'terms' and doc >= ?",
+            [COUNTED_MIN],
+        )
+        set_meta(db, terms_written_since_count="0")
+
+
+_VOCABULARY = "temp.archive_index_vocabulary"
+
+
+def _create_vocabulary(db) -> None:
+    db.execute(f"create virtual table if not exists {_VOCABULARY} using fts5vocab(main, '{INDEX}', 'col')")
+
+
+def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
+    """How many paragraphs hold each of these stems (those it holds)."""
+    stems = list(stems)
+    counts: dict[str, int] = {}
+    for start in range(0, len(stems), 500):
+        chunk = stems[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        counts.update(db.execute(f"select term, paragraphs from {TERM_COUNTS} where term in ({marks})", chunk))
+    rare = [stem for stem in stems if stem not in counts]
+    if rare:
+        _create_vocabulary(db)
+        for start in range(0, len(rare), 500):
+            chunk = rare[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            counts.update(
+                db.execute(f"select term, doc from {_VOCABULARY} where col = 'terms' and term in ({marks})", chunk)
+            )
+    return counts
+
+
+def paragraph_total(db) -> int:
+    """How many paragraphs the index holds (FTS5's own count)."""
+    row = db.execute(f"select block from {INDEX}_data where id = 1").fetchone()
+    return _varints(row[0] if row and row[0] else b"")[0]
 
 
 # --- trusting it ----------------------------------------------------------------
@@ -175,10 +236,8 @@ def index_mismatch(db) -> str | None:
     another tool and paragraphs added or deleted behind archive's back; a
     paragraph's text edited in place is `archive check`'s to find."""
     try:
-        paragraphs, averages, impacts = db.execute(
-            f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1),"
-            f" (select block from {IMPACT}_data where id = 1)",
-            [],
+        paragraphs, averages = db.execute(
+            f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1)", []
         ).fetchone()
     except sqlite3.OperationalError as error:
         if "no such table" not in str(error):
@@ -189,9 +248,6 @@ def index_mismatch(db) -> str | None:
         return f"the search index holds {rows} paragraphs, the archive {paragraphs}"
     if paragraphs and not any(words):
         return "the search index holds no words"
-    ranked = _varints(impacts or b"")[0]
-    if ranked != paragraphs:
-        return f"the impact index holds {ranked} paragraphs, the archive {paragraphs}"
     return None
 
 
@@ -218,6 +274,12 @@ def _varints(data: bytes) -> list[int]:
 # --- writing it ---------------------------------------------------------------
 
 
+def analyzed_row(text: str) -> tuple[str, str, str]:
+    """A paragraph's three indexed columns, from its text."""
+    terms, exact = analyze_text(text)
+    return terms, exact, impact_text(terms)
+
+
 def insert_paragraphs(
     conn, document_id: int, paragraphs: list[str] | list[bytes], analyzed: list[Analyzed] | None = None
 ) -> None:
@@ -241,18 +303,14 @@ def insert_paragraphs(
 
 
 def index_paragraphs(conn, rows: list[tuple[int, str | bytes, str | bytes, str | bytes]]) -> None:
-    """Index paragraphs: (id, terms, exact, impact) each (impact.impact_text
-    of the terms)."""
-    conn.executemany(_INDEX_ROW, [row[:3] for row in rows])
-    conn.executemany(_IMPACT_ROW, [(row[0], row[3]) for row in rows])
+    """Index paragraphs: (id, terms, exact, impact) each (analyzed_row)."""
+    conn.executemany(_INDEX_ROW, rows)
 
 
 def delete_document_paragraphs(conn, document_id: int) -> None:
     """Remove a document's paragraphs, from the indexes first."""
     rows = conn.execute("select id, text from paragraphs where document_id = ?", [document_id]).fetchall()
-    analyzed = [(pid, *analyze_text(text)) for pid, text in rows]
-    conn.executemany(_UNINDEX_ROW, analyzed)
-    conn.executemany(_UNIMPACT_ROW, [(pid, impact_text(terms)) for pid, terms, _ in analyzed])
+    conn.executemany(_UNINDEX_ROW, [(pid, *analyzed_row(text)) for pid, text in rows])
     conn.execute("delete from paragraphs where document_id = ?", [document_id])
 
 
@@ -314,16 +372,12 @@ def _unindexed_rows(db: sqlite_utils.Database) -> list[str]:
 
 def _differing_terms(db: sqlite_utils.Database) -> list[str]:
     db.execute(
-        f"create virtual table temp.archive_fresh using fts5(terms, exact, tokenize='{INDEX_TOKENIZER}', content='')"
+        f"create virtual table temp.archive_fresh using fts5({INDEX_COLUMNS}, tokenize='{INDEX_TOKENIZER}', content='')"
     )
-    # The fresh stems are kept for the impact index's check.
-    db.execute("create temp table archive_fresh_terms (rowid integer primary key, terms text)")
-    db.conn.create_function("archive_impact", 1, impact_text, deterministic=True)
     for batch in paragraph_batches(db):
-        analyzed = [(pid, *analyze_text(text)) for pid, text, _ in batch]
-        db.conn.executemany("insert into temp.archive_fresh (rowid, terms, exact) values (?, ?, ?)", analyzed)
         db.conn.executemany(
-            "insert into temp.archive_fresh_terms (rowid, terms) values (?, ?)", [row[:2] for row in analyzed]
+            "insert into temp.archive_fresh (rowid, terms, exact, impact) values (?, ?, ?, ?)",
+            [(pid, *analyzed_row(text)) for pid, text, _ in batch],
         )
     db.execute(f"create virtual table temp.archive_stored_vocab using fts5vocab(main, {INDEX}, col)")
     db.execute("create virtual table temp.archive_fresh_vocab using fts5vocab(temp, archive_fresh, col)")
@@ -331,31 +385,10 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
         db.execute("select term, col, doc, cnt from temp.archive_stored_vocab"),
         db.execute("select term, col, doc, cnt from temp.archive_fresh_vocab"),
     )
-    problems = [f"{differing} terms are not indexed as the paragraphs' text says"] if differing else []
-    return problems + _differing_impacts(db)
+    return [f"{differing} terms are not indexed as the paragraphs' text says"] if differing else []
 
 
-def _differing_impacts(db: sqlite_utils.Database) -> list[str]:
-    """The impact index against one made afresh from the fresh analysis."""
-    db.execute(
-        f"create virtual table temp.archive_fresh_impact using fts5(impact, tokenize='{INDEX_TOKENIZER}',"
-        " content='', detail=none)"
-    )
-    db.execute(
-        "insert into temp.archive_fresh_impact (rowid, impact)"
-        " select rowid, archive_impact(terms) from temp.archive_fresh_terms"
-    )
-    db.execute(f"create virtual table temp.archive_stored_impacts using fts5vocab(main, {IMPACT}, row)")
-    db.execute("create virtual table temp.archive_fresh_impacts using fts5vocab(temp, archive_fresh_impact, row)")
-    # Both in FTS5's order; the column name only fits _differing's key.
-    differing = _differing(
-        db.execute("select term, 'terms', doc from temp.archive_stored_impacts"),
-        db.execute("select term, 'terms', doc from temp.archive_fresh_impacts"),
-    )
-    return [f"{differing} impact tokens are not indexed as the paragraphs' text says"] if differing else []
-
-
-_COLUMNS = {"terms": 0, "exact": 1}
+_COLUMNS = {"terms": 0, "exact": 1, "impact": 2}
 
 
 def _differing(stored: Iterable[tuple], fresh: Iterable[tuple]) -> int:

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import analyze
-from .impact import LEVELS, token
-from .index import IMPACT
-from .query import Known, Query, word_lookups
+from .impact import LEVELS, letter, token
+from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts
+from .query import Known, Query, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
 OWN_BONUS = 0.5
@@ -53,8 +53,17 @@ class Plan:
     # phrases, exclusions, prefixes, written forms.
     check_match: bool
     total: int = 0  # paragraphs in the archive
-    # (slot, value, tokens) per non-empty cell, best first.
-    cells: list[tuple[float, int, float, list[str]]] = field(default_factory=list)
+    # (score, slot, value, FTS5 expression) per cell, best first.
+    cells: list[tuple[float, int, float, str]] = field(default_factory=list)
+
+
+def ready(db) -> bool:
+    """Whether the index has what ranking reads (`archive rebuild` adds it
+    to an archive made before)."""
+    columns = {row[1] for row in db.execute(f"pragma table_info({INDEX})")}
+    return "impact" in columns and db.execute(
+        f"select 1 from sqlite_master where name = '{TERM_COUNTS}'"
+    ).fetchone() is not None
 
 
 def plan(db, query: Query, known: Known | None) -> Plan:
@@ -87,44 +96,34 @@ def _slot(word: str, query: Query, known: Known | None) -> Slot:
     return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
 
 
-_IMPACT_VOCABULARY = "temp.archive_impact_terms"
-
-
 def _weigh(db, plan: Plan) -> None:
-    """Each slot's weight (idf) and the non-empty cells, from the impact
-    index's vocabulary: how many paragraphs hold each stem at each level."""
-    db.execute(
-        f"create virtual table if not exists {_IMPACT_VOCABULARY} using fts5vocab(main, '{IMPACT}', 'row')"
-    )
-    averages = db.execute(f"select block from {IMPACT}_data where id = 1").fetchone()
-    plan.total = _first_varint(averages[0]) if averages and averages[0] else 0
-    tokens: dict[str, list[tuple[int, str, int]]] = {}  # two words may share a stem
+    """Each slot's weight (idf, from how many paragraphs hold its stems,
+    index.term_counts) and the cells to read: per slot and level, the
+    paragraphs where one of its stems is at that level (the stem typed
+    apart, half a level up)."""
+    plan.total = paragraph_total(db)
+    counts = term_counts(db, set().union(*(slot.stems | slot.form_stems for slot in plan.slots)))
+    cells = []
     for number, slot in enumerate(plan.slots):
-        for stem in slot.stems | slot.form_stems:
-            for level in range(1, LEVELS + 1):
-                tokens.setdefault(token(level, stem), []).append((number, stem, level))
-    counts: dict[str, int] = {}
-    names = list(tokens)
-    for start in range(0, len(names), 900):
-        chunk = names[start:start + 900]
-        counts.update(
-            db.execute(
-                f"select term, doc from {_IMPACT_VOCABULARY} where term in ({', '.join('?' * len(chunk))})", chunk
-            ).fetchall()
-        )
-    held = [0] * len(plan.slots)
-    cells: dict[tuple[int, float], list[str]] = {}
-    for name, paragraphs in counts.items():
-        for number, stem, level in tokens[name]:
-            held[number] += paragraphs
-            value = level + (OWN_BONUS if stem == plan.slots[number].own else 0.0)
-            cells.setdefault((number, value), []).append(name)
-    for number, slot in enumerate(plan.slots):
-        slot.weight = idf(min(held[number], plan.total), plan.total)
-    plan.cells = sorted(
-        ((plan.slots[number].weight * value, number, value, names) for (number, value), names in cells.items()),
-        key=lambda cell: (-cell[0], cell[1], -cell[2]),
-    )
+        stems = slot.stems | slot.form_stems
+        slot.weight = idf(min(sum(counts.get(stem, 0) for stem in stems), plan.total), plan.total)
+        groups = [(OWN_BONUS, [slot.own] if slot.own in stems else []), (0.0, sorted(stems - {slot.own}))]
+        for bonus, group in groups:
+            if group:
+                cells += [
+                    (slot.weight * (level + bonus), number, level + bonus, _cell_expression(level, group))
+                    for level in range(LEVELS, 0, -1)
+                ]
+    plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
+
+
+def _cell_expression(level: int, stems: list[str]) -> str:
+    """Paragraphs holding one of the stems at the level: once in a paragraph
+    whose length puts one mention at that level, or more often (a token of
+    its own)."""
+    once = " OR ".join(quote(stem) for stem in stems)
+    more = " OR ".join(quote(token(level, stem)) for stem in stems)
+    return f"(terms : ({once}) AND impact : {quote(letter(level))}) OR impact : ({more})"
 
 
 def idf(paragraphs: int, total: int) -> float:
@@ -132,20 +131,10 @@ def idf(paragraphs: int, total: int) -> float:
     return math.log(1 + (total - paragraphs + 0.5) / (paragraphs + 0.5))
 
 
-def _first_varint(data: bytes) -> int:
-    value = 0
-    for byte in data[:9]:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            break
-    return value
+_CELL_SQL = f"select rowid from {INDEX} where {INDEX} match ?"
 
 
-_CELL_SQL = f"select rowid from {IMPACT} where {IMPACT} match ?"
-
-
-def _cell_rows(db, names: list[str]) -> list[int]:
-    expression = " OR ".join('"' + name + '"' for name in names)
+def _cell_rows(db, expression: str) -> list[int]:
     return [row[0] for row in db.execute(_CELL_SQL, [expression])]
 
 
@@ -171,8 +160,8 @@ def top(db, plan: Plan, wanted: int, check: Check, filtered: bool) -> tuple[list
     seen: dict[int, list[float]] = {}
     decided: dict[int, bool] = {}
     must_check = filtered or plan.check_match
-    for position, (_, number, value, names) in enumerate(plan.cells):
-        for rowid in _cell_rows(db, names):
+    for position, (_, number, value, expression) in enumerate(plan.cells):
+        for rowid in _cell_rows(db, expression):
             values = seen.get(rowid)
             if values is None:
                 values = seen[rowid] = [0.0] * len(slots)
@@ -252,8 +241,8 @@ def _final(seen, weights, wanted, decided, check, must_check, slots) -> list[tup
 def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
     """Every match scored, best first: what top() must agree with."""
     values = {rowid: [0.0] * len(plan.slots) for rowid in matching}
-    for _, number, value, names in plan.cells:
-        for rowid in _cell_rows(db, names):
+    for _, number, value, expression in plan.cells:
+        for rowid in _cell_rows(db, expression):
             row = values.get(rowid)
             if row is not None and not row[number]:
                 row[number] = value

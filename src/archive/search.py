@@ -158,6 +158,16 @@ select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, document
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.id in (select value from json_each(:ids))
 """
+# An index made before the impact column (schema 3 and older, until `archive
+# rebuild`): every match ranked by FTS5's bm25, as archive did then.
+_BM25_SQL = f"""
+select paragraphs.id, bm25(paragraphs_fts) as score from paragraphs_fts
+join paragraphs on paragraphs.id = paragraphs_fts.rowid
+join documents on documents.id = paragraphs.document_id
+where paragraphs_fts match :expression {{filters}}
+order by score, paragraphs.id
+limit :limit
+"""
 # Matches in id order, for those that score nothing (a prefix alone, say).
 _UNSCORED_SQL = f"""
 select paragraphs.id from paragraphs_fts
@@ -206,7 +216,7 @@ def search(
     with one_snapshot(db.conn):
         known = remembered(index_lookup(db))
         params["expression"] = to_fts(query, known)
-        ranking = Ranking(db, rank.plan(db, query, known), where, params)
+        ranking = Ranking(db, rank.plan(db, query, known) if rank.ready(db) else None, where, params)
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
         if fold_duplicates and hits:
@@ -236,13 +246,15 @@ class Ranking:
     """The best matches of one query, as many as asked for: rank.top() for
     those that score, then the matches that score nothing, in id order."""
 
-    def __init__(self, db: sqlite_utils.Database, plan: rank.Plan, where: str, params: dict):
+    def __init__(self, db: sqlite_utils.Database, plan: rank.Plan | None, where: str, params: dict):
         self.db, self.plan, self.where, self.params = db, plan, where, params
         self.check = rank.checker(db, params["expression"], where, params)
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
         rank's negative, so that ascending is best first."""
+        if self.plan is None:
+            return self.db.execute(_BM25_SQL.format(filters=self.where), {**self.params, "limit": wanted}).fetchall()
         scored, seen = rank.top(self.db, self.plan, wanted, self.check, bool(self.where))
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
