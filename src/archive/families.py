@@ -145,11 +145,9 @@ def _nouns(stem: str, endings: tuple[str, ...], owned: tuple[str, ...] = ()) -> 
 
 class Family(NamedTuple):
     """The written forms of one (form, root) family, by role (masdar, past,
-    present, participle), and those a family may be found from (the
-    contracted forms of forms VII and VIII are members only)."""
+    present, participle)."""
 
     roles: dict[str, frozenset[str]]
-    entries: frozenset[str]
     stems: tuple[frozenset[str], ...]  # the forms of each distinct stem
 
     @property
@@ -177,14 +175,15 @@ def family(form: Form, root: str) -> Family:
                     for e in _PRESENT_ENDINGS if not (doubled and e == "ن")},
         "participle": _nouns(participle, _PARTICIPLE_III_ENDINGS if third else _PARTICIPLE_ENDINGS),
     }
-    stems = {"masdar": masdar, "past": past, "present": present, "participle": participle}
+    # The present's stem as written in the 3rd person: Form V's يتقدم is
+    # not its verbal noun تقدم.
+    stems = {"masdar": masdar, "past": past, "present": "ي" + present, "participle": participle}
     roles = {role: frozenset() if stems[role] in STOP else frozenset(forms) for role, forms in roles.items()}
-    entries = roles["masdar"] if doubled and form.name != "X" else frozenset().union(*roles.values())
     # Roles written with one stem (Form V's verbal noun and past) are one.
     by_stem: dict[str, frozenset[str]] = {}
     for role, forms in roles.items():
         by_stem[stems[role]] = by_stem.get(stems[role], frozenset()) | forms
-    return Family(roles, entries, tuple(by_stem.values()))
+    return Family(roles, tuple(by_stem.values()))
 
 
 def _past_endings(form: Form, root: str, doubled: bool) -> tuple[str, ...]:
@@ -218,6 +217,8 @@ def _pattern_regex(pattern: str, form: Form) -> re.Pattern:
     return re.compile("".join(classes.get(c, c) for c in pattern))
 
 
+# The contracted patterns of forms VII and VIII (احتل, محتل) are not read:
+# they are those of common words (يكتب, مكتب).
 _READINGS = tuple(
     (form, _pattern_regex(pattern, form))
     for form in FORMS
@@ -262,7 +263,7 @@ def readings(word: str) -> list[tuple[Form, str]]:
     >>> [(form.name, root) for form, root in readings("والانسحاب")]
     [('VII', 'سحب')]
     """
-    found = [(form, root) for form, root in _candidates(word) if word in family(form, root).entries]
+    found = [(form, root) for form, root in _candidates(word) if word in family(form, root).forms]
     return sorted(found, key=lambda reading: (FORMS.index(reading[0]), reading[1]))
 
 
