@@ -155,7 +155,8 @@ class Family(NamedTuple):
         return frozenset().union(*self.roles.values())
 
 
-@lru_cache(maxsize=2048)
+# A family holds about a thousand forms: a few hundred families are kept.
+@lru_cache(maxsize=512)
 def family(form: Form, root: str) -> Family:
     """The written forms of a root's family in one derived form.
 
@@ -243,7 +244,7 @@ def _candidates(word: str) -> set[tuple[Form, str]]:
     return found
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def family_forms(word: str) -> frozenset[str]:
     """The written forms of the families a normalized word belongs to, the
     word's own forms included; empty when it belongs to none.
