@@ -122,6 +122,7 @@ def _infix(first: str) -> str:
 
 
 def fill(pattern: str, root: str) -> str:
+    """A pattern written with a root's consonants: fill("است12ا3", "هدف") is استهداف."""
     first, second, third = root
     return (pattern.replace("T", _infix(first)).replace("1", first)
             .replace("2", second).replace("3", third))
