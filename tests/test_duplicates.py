@@ -247,11 +247,46 @@ def copies_db(tmp_path_factory, unchanged):
     return unchanged(import_folders(tree / "copies.db", *folders))
 
 
-def _ranking_statements(db):
-    """The SQL statements that rank matches (bm25), as the connection runs them."""
-    ran = []
-    db.conn.set_trace_callback(lambda sql: ran.append(sql) if "bm25(" in sql else None)
-    return ran
+def _rankings(monkeypatch):
+    """The calls to rank.top() (each ranks the best matches), as made."""
+    from archive import rank
+
+    calls, original = [], rank.top
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(rank, "top", counted)
+    return calls
+
+
+def reference_search(db, query, limit, offset, fold):
+    """Every match scored (rank.exhaustive), then folded and paged: what the
+    top-k search must give."""
+    from archive import rank
+    from archive.search import index_lookup
+    from archive.query import to_fts
+
+    known = index_lookup(db)
+    expression = to_fts(query, known)
+    matching = [row[0] for row in db.execute(
+        "select paragraphs.id from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid"
+        " where paragraphs_fts match ?", [expression])]
+    ranked = rank.exhaustive(db, rank.plan(db, query, known), matching)
+    rows = {pid: (path, number, reprint) for pid, path, number, reprint in db.execute(
+        "select paragraphs.id, documents.path, paragraphs.number,"
+        " coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
+        " from paragraphs join documents on documents.id = paragraphs.document_id")}
+    copies = Counter(rows[pid][2] for pid in matching)
+    shown, seen = [], set()
+    for pid, score in ranked:
+        path, number, reprint = rows[pid]
+        if fold and reprint in seen:
+            continue
+        seen.add(reprint)
+        shown.append((path, number, copies[reprint] if fold else 1, -score))
+    return shown[offset:offset + limit]
 
 
 @pytest.mark.parametrize("words", ["في", "المياه", "الدمام OR الميناء", '"محطة التحلية"', "تحلي*", "-"])
@@ -259,8 +294,8 @@ def _ranking_statements(db):
 @pytest.mark.parametrize("fold", [True, False])
 def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offset, fold):
     """Search ranks only the best matches and reads only those it shows; the
-    reference ranks, numbers and folds every match in SQL.  Same hits, same
-    copy of each shown (ties go to the first path), same counts; unfolded
+    reference scores every match, then folds.  Same hits, same copy of each
+    shown (ties go to the paragraph imported first), same counts; unfolded
     too, where the page ends inside a tie of copies."""
     from archive import search as q
     from archive.query import parse
@@ -271,11 +306,8 @@ def test_ranking_is_every_match_ranked_then_folded(copies_db, words, limit, offs
     db = open_archive(str(copies_db))
     query = parse(words)
     fast = q.search(db, query, limit=limit, offset=offset, fold_duplicates=fold)
-    reference = q._search_all(db, query, limit, offset, None, "rank", fold)
     assert fast or offset
-    assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == [
-        (h.path, h.paragraph, h.copies, h.score) for h in reference
-    ]
+    assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == reference_search(db, query, limit, offset, fold)
 
 
 def test_import_counts_the_copies_of_each_text(copies_db):
@@ -287,7 +319,7 @@ def test_import_counts_the_copies_of_each_text(copies_db):
     assert float(get_meta(db)[COPIES_PER_TEXT]) == pytest.approx(paragraphs / texts, abs=0.001)
 
 
-def test_an_archive_of_copies_ranks_its_matches_once(copies_db, tmp_path):
+def test_an_archive_of_copies_ranks_its_matches_once(copies_db, tmp_path, monkeypatch):
     """Ranking is the cost that grows with the archive.  The first ranking is
     sized by the copies the import counted, so that folding ten copies of
     every text does not leave the page short and rank everything again."""
@@ -297,7 +329,7 @@ def test_an_archive_of_copies_ranks_its_matches_once(copies_db, tmp_path):
 
     db = open_archive(str(copy_of(copies_db, tmp_path)))
     query = parse("في")
-    ran = _ranking_statements(db)
+    ran = _rankings(monkeypatch)
     hits = q.search(db, query, limit=20)
     assert len(hits) == 20 and all(hit.copies >= 10 for hit in hits)
     assert len(ran) == 1
@@ -314,20 +346,26 @@ def test_index_entries_without_a_paragraph_take_no_place(seeds_db, tmp_path):
     """An index out of step with `paragraphs` (which `archive check`
     reports) ranks entries that have no row to show: the page is filled
     from the next ones, as the reference, which joins every match, fills it."""
-    from archive import analyze, index
+    from archive import analyze, index, rank
     from archive import search as q
     from archive.query import parse, to_fts
     from archive.db import open_archive
 
     db = open_archive(str(copy_of(seeds_db, tmp_path)))
     query = parse("المياه")
+    from archive.impact import impact_text
+
     with db.conn:
         terms, exact = analyze.analyze_text("المياه المياه المياه")
-        index.index_paragraphs(db.conn, [(990_001, terms, exact), (990_002, terms + " ماء", exact + " ماء")])
-    assert [rowid for rowid, _ in db.execute(q._TOP_SQL, {"expression": to_fts(query), "limit": 2})] == [990_001, 990_002]
+        index.index_paragraphs(db.conn, [
+            (990_001, terms, exact, impact_text(terms)),
+            (990_002, terms + " ماء", exact + " ماء", impact_text(terms + " ماء")),
+        ])
+    ranking = q.Ranking(db, rank.plan(db, query, q.index_lookup(db)), "", {"expression": to_fts(query)})
+    assert [rowid for rowid, _ in ranking.best(2)] == [990_001, 990_002]
     for fold in (True, False):
         for limit in (1, 2, 5):
             fast = q.search(db, query, limit=limit, fold_duplicates=fold)
-            reference = q._search_all(db, query, limit, 0, None, "rank", fold)
+            reference = [(path, number) for path, number, _, _ in reference_search(db, query, limit, 0, fold)]
             assert len(fast) == limit
-            assert [(h.path, h.paragraph) for h in fast] == [(h.path, h.paragraph) for h in reference]
+            assert [(h.path, h.paragraph) for h in fast] == reference

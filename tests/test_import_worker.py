@@ -321,12 +321,12 @@ def _merge_interrupted_at_third_step(monkeypatch):
     monkeypatch.setattr(index, "MERGE_PAGES", 1)
     steps, original_command = [], index.index_command
 
-    def interrupted_at_third_merge_step(database, command, value):
+    def interrupted_at_third_merge_step(database, command, value, *table):
         if command == "merge":
             steps.append(value)
             if len(steps) == 3:
                 raise KeyboardInterrupt
-        return original_command(database, command, value)
+        return original_command(database, command, value, *table)
 
     monkeypatch.setattr(index, "index_command", interrupted_at_third_merge_step)
     return steps, original_command

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 # 2: the analyzed forms are no longer stored in `paragraphs` (1 stored them,
 # and kept the index in step by triggers).  3: the index is contentless, no
 # longer over `paragraphs` (whose always-NULL columns 2 kept for it let
-# other tools "rebuild" it empty).  `archive rebuild` converts.
-SCHEMA_VERSION = "3"
+# other tools "rebuild" it empty).  4: the impact index ranks searches.
+# `archive rebuild` converts.
+SCHEMA_VERSION = "4"
 DEFAULT_DB = "archive.db"
 BUSY_TIMEOUT_MS = 30_000
 # The search index is not among them: an archive whose index another tool

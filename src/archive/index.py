@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, set_meta
+from .impact import impact_text
 from .sqlite import sqlite3
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 INDEX = "paragraphs_fts"
+# The impact index (impact.py): per paragraph, each distinct stem with its
+# level, without positions (detail=none), which ranking does not use.
+# Written, deleted, merged and checked with the search index.
+IMPACT = "paragraphs_impact"
 FINGERPRINT_INDEX = "idx_paragraphs_fingerprint"
 # The stock FTS5 tokenizer the index uses.  The analyzed forms are words
 # already normalized and case-folded, joined by single spaces: ascii cuts
@@ -52,6 +57,8 @@ MERGE_PAGES = 2_000
 # TEXT (bytes are taken as the database's encoding, UTF-8), with no copy.
 _INDEX_ROW = f"insert into {INDEX} (rowid, terms, exact) values (?, cast(? as text), cast(? as text))"
 _UNINDEX_ROW = f"insert into {INDEX} ({INDEX}, rowid, terms, exact) values ('delete', ?, ?, ?)"
+_IMPACT_ROW = f"insert into {IMPACT} (rowid, impact) values (?, cast(? as text))"
+_UNIMPACT_ROW = f"insert into {IMPACT} ({IMPACT}, rowid, impact) values ('delete', ?, ?)"
 _INSERT = "insert into paragraphs (document_id, number, text, fingerprint) values (?, ?, cast(? as text), ?)"
 
 
@@ -91,7 +98,12 @@ def create_search_index(db: sqlite_utils.Database) -> None:
         f"when exists (select 1 from {INDEX}_docsize where id = new.id) "
         "begin select raise(rollback, 'this paragraph is indexed already: archive alone writes the index'); end"
     )
-    index_command(db, "hashsize", INDEX_HASHSIZE)
+    db.execute(
+        f'create virtual table {IMPACT} using fts5(impact, tokenize="{INDEX_TOKENIZER}",'
+        ' content="", detail=none)'
+    )
+    for table in (INDEX, IMPACT):
+        index_command(db, "hashsize", INDEX_HASHSIZE, table)
     configure_index_merging(db)
 
 
@@ -102,6 +114,7 @@ def drop_search_index(db: sqlite_utils.Database) -> bool:
     Whether that was schema 1, whose columns were most of the file."""
     db["paragraphs"].disable_fts()  # schema 1's triggers, and its index
     db.execute(f"drop table if exists {INDEX}")
+    db.execute(f"drop table if exists {IMPACT}")
     stored = "terms" in db["paragraphs"].columns_dict
     # SQLite drops a column in place; sqlite-utils' transform would copy the table.
     for column in ("terms", "exact"):
@@ -110,17 +123,19 @@ def drop_search_index(db: sqlite_utils.Database) -> bool:
     return stored
 
 
-def index_command(db: sqlite_utils.Database, command: str, value: int) -> None:
-    """One of FTS5's special commands on the search index: a setting
-    ('automerge', 'hashsize'...) or an action ('merge', 'integrity-check')."""
-    db.execute(f"insert into {INDEX} ({INDEX}, rank) values (?, ?)", [command, value])
+def index_command(db: sqlite_utils.Database, command: str, value: int, table: str = INDEX) -> None:
+    """One of FTS5's special commands on the search index (or the impact
+    index): a setting ('automerge', 'hashsize'...) or an action ('merge',
+    'integrity-check')."""
+    db.execute(f"insert into {table} ({table}, rank) values (?, ?)", [command, value])
 
 
 def configure_index_merging(db: sqlite_utils.Database) -> None:
     """Leave the merging of index segments to merge_index (archives made
     before it merged as FTS5 does by default)."""
-    index_command(db, "automerge", 0)
-    index_command(db, "crisismerge", INDEX_CRISIS_SEGMENTS)
+    for table in (INDEX, IMPACT):
+        index_command(db, "automerge", 0, table)
+        index_command(db, "crisismerge", INDEX_CRISIS_SEGMENTS, table)
 
 
 def merge_index(db: sqlite_utils.Database, written: int) -> None:
@@ -134,15 +149,16 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
     paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
     # Negative: every segment counts as one level, to be merged into one.
     pages = -MERGE_PAGES if written >= OPTIMIZE_SHARE * paragraphs else MERGE_PAGES
-    while True:
-        with db.atomic():
-            before = db.conn.total_changes
-            index_command(db, "merge", pages)
+    for table in (INDEX, IMPACT):
+        while True:
+            with db.atomic():
+                before = db.conn.total_changes
+                index_command(db, "merge", pages, table)
             # The command itself counts as one change: a 'merge' that found
             # nothing left to merge counts no other.
             if db.conn.total_changes - before < 2:
-                set_meta(db, index_merge="done")
-                return
+                break
+    set_meta(db, index_merge="done")
 
 
 # --- trusting it ----------------------------------------------------------------
@@ -159,8 +175,10 @@ def index_mismatch(db) -> str | None:
     another tool and paragraphs added or deleted behind archive's back; a
     paragraph's text edited in place is `archive check`'s to find."""
     try:
-        paragraphs, averages = db.execute(
-            f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1)", []
+        paragraphs, averages, impacts = db.execute(
+            f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1),"
+            f" (select block from {IMPACT}_data where id = 1)",
+            [],
         ).fetchone()
     except sqlite3.OperationalError as error:
         if "no such table" not in str(error):
@@ -171,6 +189,9 @@ def index_mismatch(db) -> str | None:
         return f"the search index holds {rows} paragraphs, the archive {paragraphs}"
     if paragraphs and not any(words):
         return "the search index holds no words"
+    ranked = _varints(impacts or b"")[0]
+    if ranked != paragraphs:
+        return f"the impact index holds {ranked} paragraphs, the archive {paragraphs}"
     return None
 
 
@@ -211,23 +232,27 @@ def insert_paragraphs(
         analyzed = analyze_paragraphs(paragraphs)
     conn.executemany(
         _INSERT,
-        [(document_id, number, text, fp) for number, (text, (_, _, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
+        [(document_id, number, text, fp) for number, (text, (*_, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
     )
     # A rowid table gives each new row the largest rowid plus one: the
     # document's paragraphs hold the ids that end at the last one inserted.
     first = conn.execute("select last_insert_rowid()").fetchone()[0] - len(paragraphs) + 1
-    index_paragraphs(conn, [(first + i, terms, exact) for i, (terms, exact, _) in enumerate(analyzed)])
+    index_paragraphs(conn, [(first + i, *row[:3]) for i, row in enumerate(analyzed)])
 
 
-def index_paragraphs(conn, rows: list[tuple[int, str | bytes, str | bytes]]) -> None:
-    """Index paragraphs: (id, terms, exact) each."""
-    conn.executemany(_INDEX_ROW, rows)
+def index_paragraphs(conn, rows: list[tuple[int, str | bytes, str | bytes, str | bytes]]) -> None:
+    """Index paragraphs: (id, terms, exact, impact) each (impact.impact_text
+    of the terms)."""
+    conn.executemany(_INDEX_ROW, [row[:3] for row in rows])
+    conn.executemany(_IMPACT_ROW, [(row[0], row[3]) for row in rows])
 
 
 def delete_document_paragraphs(conn, document_id: int) -> None:
-    """Remove a document's paragraphs, from the index first."""
+    """Remove a document's paragraphs, from the indexes first."""
     rows = conn.execute("select id, text from paragraphs where document_id = ?", [document_id]).fetchall()
-    conn.executemany(_UNINDEX_ROW, [(pid, *analyze_text(text)) for pid, text in rows])
+    analyzed = [(pid, *analyze_text(text)) for pid, text in rows]
+    conn.executemany(_UNINDEX_ROW, analyzed)
+    conn.executemany(_UNIMPACT_ROW, [(pid, impact_text(terms)) for pid, terms, _ in analyzed])
     conn.execute("delete from paragraphs where document_id = ?", [document_id])
 
 
@@ -291,10 +316,14 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
     db.execute(
         f"create virtual table temp.archive_fresh using fts5(terms, exact, tokenize='{INDEX_TOKENIZER}', content='')"
     )
+    # The fresh stems are kept for the impact index's check.
+    db.execute("create temp table archive_fresh_terms (rowid integer primary key, terms text)")
+    db.conn.create_function("archive_impact", 1, impact_text, deterministic=True)
     for batch in paragraph_batches(db):
+        analyzed = [(pid, *analyze_text(text)) for pid, text, _ in batch]
+        db.conn.executemany("insert into temp.archive_fresh (rowid, terms, exact) values (?, ?, ?)", analyzed)
         db.conn.executemany(
-            "insert into temp.archive_fresh (rowid, terms, exact) values (?, ?, ?)",
-            [(pid, *analyze_text(text)) for pid, text, _ in batch],
+            "insert into temp.archive_fresh_terms (rowid, terms) values (?, ?)", [row[:2] for row in analyzed]
         )
     db.execute(f"create virtual table temp.archive_stored_vocab using fts5vocab(main, {INDEX}, col)")
     db.execute("create virtual table temp.archive_fresh_vocab using fts5vocab(temp, archive_fresh, col)")
@@ -302,7 +331,28 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
         db.execute("select term, col, doc, cnt from temp.archive_stored_vocab"),
         db.execute("select term, col, doc, cnt from temp.archive_fresh_vocab"),
     )
-    return [f"{differing} terms are not indexed as the paragraphs' text says"] if differing else []
+    problems = [f"{differing} terms are not indexed as the paragraphs' text says"] if differing else []
+    return problems + _differing_impacts(db)
+
+
+def _differing_impacts(db: sqlite_utils.Database) -> list[str]:
+    """The impact index against one made afresh from the fresh analysis."""
+    db.execute(
+        f"create virtual table temp.archive_fresh_impact using fts5(impact, tokenize='{INDEX_TOKENIZER}',"
+        " content='', detail=none)"
+    )
+    db.execute(
+        "insert into temp.archive_fresh_impact (rowid, impact)"
+        " select rowid, archive_impact(terms) from temp.archive_fresh_terms"
+    )
+    db.execute(f"create virtual table temp.archive_stored_impacts using fts5vocab(main, {IMPACT}, row)")
+    db.execute("create virtual table temp.archive_fresh_impacts using fts5vocab(temp, archive_fresh_impact, row)")
+    # Both in FTS5's order; the column name only fits _differing's key.
+    differing = _differing(
+        db.execute("select term, 'terms', doc from temp.archive_stored_impacts"),
+        db.execute("select term, 'terms', doc from temp.archive_fresh_impacts"),
+    )
+    return [f"{differing} impact tokens are not indexed as the paragraphs' text says"] if differing else []
 
 
 _COLUMNS = {"terms": 0, "exact": 1}

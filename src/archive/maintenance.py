@@ -9,6 +9,7 @@ import sqlite_utils
 
 from . import analyze
 from .analyze import analyze_text
+from .impact import impact_text
 from .db import SCHEMA_VERSION, analysis_differences, get_meta, record_copies_per_text, set_meta
 from .index import create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
 from .pipeline import fingerprint
@@ -98,7 +99,10 @@ def rebuild(db: sqlite_utils.Database) -> int:
         create_search_index(db)
         for batch in paragraph_batches(db):
             analyzed = [analyze_text(text) for _, text, _ in batch]
-            index_paragraphs(db.conn, [(pid, terms, exact) for (pid, _, _), (terms, exact) in zip(batch, analyzed)])
+            index_paragraphs(
+                db.conn,
+                [(pid, terms, exact, impact_text(terms)) for (pid, _, _), (terms, exact) in zip(batch, analyzed)],
+            )
             changed = [
                 (fingerprint(exact), pid)
                 for (pid, _, old), (_, exact) in zip(batch, analyzed)

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import analyze
 from .analyze import analyze_text
+from .impact import impact_text
 
 # The worker's analysis cache (see analyze.CACHE_WORDS): it analyzes most documents.
 WORKER_CACHE_WORDS = 100_000
@@ -38,16 +39,16 @@ def fingerprint(exact: str) -> str:
     return hashlib.sha1(exact.encode("utf-8")).hexdigest()[:16]
 
 
-# (terms, exact, fingerprint) of one paragraph, as the index stores it (see
-# index.py); terms and exact may be UTF-8.
-Analyzed = tuple[str | bytes, str | bytes, str]
+# (terms, exact, impact, fingerprint) of one paragraph, as the indexes store
+# it (see index.py and impact.py); all but the fingerprint may be UTF-8.
+Analyzed = tuple[str | bytes, str | bytes, str | bytes, str]
 
 
 def analyze_paragraphs(paragraphs: Iterable[str]) -> list[Analyzed]:
     analyzed = []
     for text in paragraphs:
         terms, exact = analyze_text(text)
-        analyzed.append((terms, exact, fingerprint(exact)))
+        analyzed.append((terms, exact, impact_text(terms), fingerprint(exact)))
     return analyzed
 
 
@@ -91,7 +92,7 @@ def _prepare(path: str, encoding: str | None):
             doc,
             [text.encode() for text in paragraphs],
             cut,
-            [(terms.encode(), exact.encode(), fp) for terms, exact, fp in analyzed],
+            [(terms.encode(), exact.encode(), impact.encode(), fp) for terms, exact, impact, fp in analyzed],
         )
     except Exception:
         return None

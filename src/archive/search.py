@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 from .db import copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions
+from . import rank
 from .query import Known, Query, quote, to_fts
 
 if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
@@ -150,30 +151,20 @@ def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -
     return _MATCHES_SQL.format(filters=where), {"expression": expression, **params}
 
 
-# The best-ranked matches, the first `limit` of them, as rowid and score: FTS5
-# ranks every match (the one cost that grows with the archive) and no row is
-# read.  Ordering by bm25() rather than by the `rank` column is the same
-# order, cheaper: FTS5 answers `order by rank` through a second, inner query.
-_TOP_SQL = """
-select rowid, bm25(paragraphs_fts) as score from paragraphs_fts
-where paragraphs_fts match :expression order by score limit :limit
-"""
-# The rows of those that may be shown.
+# The rows of the best-ranked matches (rank.py finds them).
 _SHOWN_SQL = f"""
 select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
        documents.title, {_REPRINT}
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.id in (select value from json_each(:ids))
 """
-# With filters, which must act before the limit, every match is joined.
-_RANKED_FILTERED_SQL = f"""
-select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
-       documents.title, bm25(paragraphs_fts) as score, {_REPRINT}
-from paragraphs_fts
+# Matches in id order, for those that score nothing (a prefix alone, say).
+_UNSCORED_SQL = f"""
+select paragraphs.id from paragraphs_fts
 join paragraphs on paragraphs.id = paragraphs_fts.rowid
 join documents on documents.id = paragraphs.document_id
 where paragraphs_fts match :expression {{filters}}
-order by score, documents.path, paragraphs.number
+order by paragraphs_fts.rowid
 limit :limit
 """
 
@@ -198,7 +189,7 @@ def search(
     sort: str = "rank",
     fold_duplicates: bool = True,
 ) -> list[Hit]:
-    """Paragraphs matching the query, best first (bm25) or by path.
+    """Paragraphs matching the query, best first (rank.py) or by path.
 
     With fold_duplicates, paragraphs whose normalized words are the same (a
     reprint) count once: only the best-ranked copy is returned, with `copies`
@@ -208,16 +199,15 @@ def search(
     if sort != "rank":
         return _search_all(db, query, limit, offset, filters, sort, fold_duplicates)
     where, params = (filters or Filters()).sql(os.getcwd())
-    params["expression"] = to_fts(query, index_lookup(db))
     wanted = offset + limit
-    # Rows are ranked in one statement and read in others: all of them must
+    # Rows are ranked in some statements and read in others: all of them must
     # see the same archive, or an import committing in between could give a
     # ranked paragraph's id to a new one.
     with one_snapshot(db.conn):
-        if where:
-            kept = _best_filtered_rows(db, params, where, wanted, fold_duplicates)
-        else:
-            kept = _best_rows(db, params, wanted, fold_duplicates)
+        known = remembered(index_lookup(db))
+        params["expression"] = to_fts(query, known)
+        ranking = Ranking(db, rank.plan(db, query, known), where, params)
+        kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
         if fold_duplicates and hits:
             params["reprints"] = json.dumps([hit.reprint for hit in hits])
@@ -225,6 +215,52 @@ def search(
             for hit in hits:
                 hit.copies = copies.get(hit.reprint, 1)
     return hits
+
+
+def remembered(known: Known) -> Known:
+    """`known` asking the index once per column and term."""
+    answers: dict[tuple[str, str], bool] = {}
+
+    def ask(column: str, terms: Iterable[str]) -> set[str]:
+        terms = list(terms)
+        new = [term for term in terms if (column, term) not in answers]
+        if new:
+            found = known(column, new)
+            answers.update(((column, term), term in found) for term in new)
+        return {term for term in terms if answers[(column, term)]}
+
+    return ask
+
+
+class Ranking:
+    """The best matches of one query, as many as asked for: rank.top() for
+    those that score, then the matches that score nothing, in id order."""
+
+    def __init__(self, db: sqlite_utils.Database, plan: rank.Plan, where: str, params: dict):
+        self.db, self.plan, self.where, self.params = db, plan, where, params
+        self.check = rank.checker(db, params["expression"], where, params)
+
+    def best(self, wanted: int) -> list[tuple[int, float]]:
+        """(id, score) of the `wanted` best, best first; the score is the
+        rank's negative, so that ascending is best first."""
+        scored, seen = rank.top(self.db, self.plan, wanted, self.check, bool(self.where))
+        ranked = [(rowid, -score) for rowid, score in scored]
+        if len(ranked) < wanted:
+            ranked += self._unscored(wanted - len(ranked), seen)
+        return ranked
+
+    def _unscored(self, wanted: int, seen: set[int]) -> list[tuple[int, float]]:
+        fetch = wanted + len(seen)
+        while True:
+            rows = self.db.execute(self.unscored_sql, {**self.params, "limit": fetch}).fetchall()
+            found = [(rowid, 0.0) for (rowid,) in rows if rowid not in seen]
+            if len(found) >= wanted or len(rows) < fetch:
+                return found[:wanted]
+            fetch *= 4
+
+    @property
+    def unscored_sql(self) -> str:
+        return _UNSCORED_SQL.format(filters=self.where)
 
 
 @contextlib.contextmanager
@@ -244,43 +280,19 @@ def one_snapshot(conn) -> Iterator[None]:
             conn.execute("commit")
 
 
-def _best_rows(db: sqlite_utils.Database, params: dict, wanted: int, fold_duplicates: bool) -> list[_Row]:
+def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_duplicates: bool) -> list[_Row]:
     """The `wanted` best matches' rows, in order; folded, the best copy of
-    each of the `wanted` best texts.
-
-    FTS5 ranks for rowids and scores only (_TOP_SQL), the rows of the best
-    are read.  Ranked by bm25, the first copy of a reprint met is its
-    best-ranked one: the ranking takes a few times the page, as many times
-    more as the archive holds copies of each text, and more only when that
-    was too few (each time, it ranks every match again)."""
-    fetch = _folded_fetch(db, wanted) if fold_duplicates else max(2 * wanted, 50)
-    while True:
-        ranked = db.execute(_TOP_SQL, {**params, "limit": fetch}).fetchall()
-        complete = len(ranked) < fetch
-        places = wanted
-        while (shown := _best_ranked(ranked, places, complete, fold_duplicates)) is not None:
-            rows = _read_shown(db, shown)
-            kept = _first_copies(rows) if fold_duplicates else rows
-            if len(kept) >= wanted or complete and len(shown) == len(ranked):
-                return kept
-            # Fewer rows than places: index entries without a paragraph (an
-            # index out of step with it, which `archive check` reports).
-            places += wanted - len(kept)
-        fetch *= 4
-
-
-def _best_filtered_rows(
-    db: sqlite_utils.Database, params: dict, where: str, wanted: int, fold_duplicates: bool
-) -> list[_Row]:
-    """_best_rows with filters, which must act before the limit: every
-    match is joined, and the rows come in order from SQL."""
+    each of the `wanted` best texts.  Reprints have the same words, so the
+    same score: the first copy met is the one imported first.  The ranking
+    takes a few times the page, as many times more as the archive holds
+    copies of each text, and more only when that was too few."""
     fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
     while True:
-        cursor = db.execute(_RANKED_FILTERED_SQL.format(filters=where), {**params, "limit": fetch})
-        rows = [_Row(*row) for row in cursor]
+        ranked = ranking.best(fetch)
+        rows = _read_shown(db, ranked)
         kept = _first_copies(rows) if fold_duplicates else rows
-        if len(kept) >= wanted or len(rows) < fetch:
-            return kept
+        if len(kept) >= wanted or len(ranked) < fetch:
+            return kept[:wanted] if not fold_duplicates else kept
         fetch *= 4
 
 
@@ -291,45 +303,16 @@ def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
     return round(max(4 * wanted, 50) * copies_per_text(db))
 
 
-def _best_ranked(ranked: list[tuple], places: int, complete: bool, by_score: bool) -> list[tuple] | None:
-    """The best (rowid, score) pairs of `ranked` that fill `places`, a tie
-    kept whole; None if `ranked` may be too short for that.
-
-    A place is a row, or with by_score a score: reprints have the same
-    words, so the same score, and rows of n different scores hold n
-    different texts.  A tie runs to its end, so that whichever of its rows
-    comes first by path (the one shown) is among them.
-
-    >>> ranked = [(1, -3.0), (2, -3.0), (3, -2.0), (4, -1.0)]
-    >>> _best_ranked(ranked, 2, False, by_score=True)
-    [(1, -3.0), (2, -3.0), (3, -2.0)]
-    >>> _best_ranked(ranked, 1, False, by_score=False)
-    [(1, -3.0), (2, -3.0)]
-    >>> _best_ranked(ranked, 4, False, by_score=True) is None
-    True
-    """
-    filled = 0
-    last = None
-    for place, (_, score) in enumerate(ranked):
-        if score != last:
-            if filled >= places:
-                return ranked[:place]
-            last = score
-            filled += by_score
-        filled += not by_score
-    return ranked if complete else None
-
-
 def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:
-    """The rows of ranked (rowid, score) pairs, ordered by score, path and
-    paragraph number, as ranking every match orders them."""
+    """The rows of ranked (rowid, score) pairs, in the ranking's order."""
+    place = {rowid: number for number, (rowid, _) in enumerate(ranked)}
     scores = dict(ranked)
     cursor = db.execute(_SHOWN_SQL, {"ids": json.dumps(list(scores))})
     rows = [
         _Row(paragraph_id, number, text, document_id, path, title, scores[paragraph_id], reprint)
         for paragraph_id, number, text, document_id, path, title, reprint in cursor
     ]
-    rows.sort(key=lambda row: (row.score, row.path, row.paragraph))
+    rows.sort(key=lambda row: place[row.paragraph_id])
     return rows
 
 

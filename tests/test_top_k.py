@@ -1,0 +1,142 @@
+"""The best k without scoring every match (rank.py): the same hits as every
+match scored and sorted, for queries of every shape, on an archive that
+imports, updates and deletes between the rounds."""
+
+import random
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from archive import rank
+from archive import search as q
+from archive.cli import cli
+from archive.db import open_archive
+from archive.filters import Filters
+from archive.query import parse, to_fts
+from conftest import SEEDS
+
+from test_duplicates import reference_search
+
+# Made-up paragraphs: words with clitics, plurals, repeats and lengths that
+# spread the levels, so that ties and near-ties are common.
+WORDS = [
+    "المملكة", "للمملكة", "بالمملكة", "الشركة", "الشركات", "شركته", "وزارة", "وزارته", "الوزارات",
+    "المياه", "الماء", "مياه", "في", "من", "على", "محطة", "التحلية", "الدمام", "الميناء", "السعودية",
+    "مجلس", "الوزراء", "ولي", "العهد", "النفط", "الغاز", "الاقتصاد", "اقتصادية", "twitter", "2015",
+]
+
+
+def make_tree(folder, seed, documents=40):
+    chance = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(documents):
+        paragraphs = []
+        for _ in range(chance.randint(1, 6)):
+            length = chance.choice([2, 3, 5, 8, 13, 21, 40, 70])
+            paragraphs.append(" ".join(chance.choice(WORDS) for _ in range(length)))
+        (folder / f"doc{number:03d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return folder
+
+
+def queries(seed, count):
+    chance = random.Random(seed)
+    word = lambda: chance.choice(WORDS)  # noqa: E731
+    shapes = [
+        lambda: word(),
+        lambda: f"{word()} {word()}",
+        lambda: f'"{word()} {word()}"',
+        lambda: f"{word()} OR {word()}",
+        lambda: f"{word()} -{word()}",
+        lambda: f"{word()[:3]}*",
+        lambda: f"{word()} {word()[:3]}*",
+        lambda: f"{word()} OR {word()} {word()}",
+        lambda: f'"{word()} {word()}" OR {word()}',
+    ]
+    return [chance.choice(shapes)() for _ in range(count)]
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def compare(db_path, texts):
+    db = open_archive(str(db_path))
+    compared = 0
+    for text in texts:
+        query = parse(text)
+        for limit, offset, fold in ((10, 0, True), (3, 2, False), (25, 0, False)):
+            fast = q.search(db, query, limit=limit, offset=offset, fold_duplicates=fold)
+            expected = reference_search(db, query, limit, offset, fold)
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected, (text, limit, offset, fold)
+            compared += 1
+    db.conn.close()
+    return compared
+
+
+def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path):
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=1)
+    run("import", tree, "--db", db)
+    compared = compare(db, queries(10, 40))
+    # More documents, some changed, some gone: the impact index follows.
+    make_tree(tree / "more", seed=2, documents=30)
+    for name in ("doc001.txt", "doc002.txt", "doc003.txt"):
+        (tree / name).write_text("المملكة المملكة في\n\nالشركات الوزارات المياه\n", encoding="utf-8")
+    for name in ("doc010.txt", "doc011.txt"):
+        (tree / name).unlink()
+    run("import", tree, "--db", db, "--prune")
+    compared += compare(db, queries(11, 40))
+    shutil.rmtree(tree / "more")
+    run("import", tree, "--db", db, "--prune")
+    run("rebuild", "--db", db)
+    compared += compare(db, queries(12, 40))
+    assert compared >= 300
+    assert "ok" in run("check", "--db", db).output
+
+
+def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path):
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=3)
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    filters = Filters(paths=("doc0[0-2]*",))
+    for text in queries(13, 30):
+        query = parse(text)
+        fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
+        everything = reference_search(archive, query, 10_000, 0, False)
+        expected = [row for row in everything if row[0].rsplit("/", 1)[-1][:5] in ("doc00", "doc01", "doc02")]
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
+
+
+def test_the_word_typed_ranks_above_its_other_forms(tmp_path):
+    """One word, one weight: a paragraph with the form typed comes before
+    one with another of its forms, all else equal."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("الإيرانية تاريخ طويل\n", encoding="utf-8")
+    (folder / "b.txt").write_text("إيران تاريخ طويل\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    archive = open_archive(str(db))
+    for typed, first in (("إيران", "b.txt"), ("الإيرانية", "a.txt")):
+        hits = q.search(archive, parse(typed), limit=2)
+        assert [hit.path.rsplit("/", 1)[-1] for hit in hits][0] == first
+        assert len(hits) == 2
+
+
+def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch):
+    """A word of the seeds found in many paragraphs: the best page is found
+    from the first levels, not from every paragraph that holds it."""
+    db = tmp_path / "archive.db"
+    run("import", SEEDS, "--db", db)
+    archive = open_archive(str(db))
+    query = parse("في")
+    plan = rank.plan(archive, query, q.index_lookup(archive))
+    read = []
+    original = rank._cell_rows
+    monkeypatch.setattr(rank, "_cell_rows", lambda db, names: read.append(names) or original(db, names))
+    best, _ = rank.top(archive, plan, 1, lambda ids: set(ids), False)
+    assert best and len(read) < len(plan.cells)
