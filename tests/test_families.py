@@ -102,6 +102,12 @@ def test_look_alikes_are_never_found(db, typed, apart):
     assert apart not in added, f"~{typed} finds {apart}"
 
 
+def test_a_family_with_another_word(db):
+    # Ranked word by word (rank.py): the family is one word of the query.
+    assert found(db, "~استهداف التقرير") == set(FAMILIES["X"])
+    assert found(db, "التقرير ~استهداف استهداف") == {"استهداف"}
+
+
 def test_a_family_can_be_excluded_and_ored(db):
     assert found(db, "-~استهداف التقرير") == found(db, "التقرير") - set(FAMILIES["X"])
     assert found(db, "~انسحاب OR ~تطور") == set(FAMILIES["VII"]) | set(FAMILIES["V"])
