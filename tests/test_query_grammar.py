@@ -13,9 +13,14 @@ from conftest import REPO
 GRAMMAR = REPO / "docs" / "query-grammar.md"
 
 
+def _section() -> str:
+    """The 'Every case' section, up to the next heading."""
+    return GRAMMAR.read_text(encoding="utf-8").split("## Every case", 1)[1].split("\n## ", 1)[0]
+
+
 def _rows() -> list[tuple[str, str, str]]:
     """(typed, expected, row) for each query of the 'Every case' table."""
-    text = GRAMMAR.read_text(encoding="utf-8").split("## Every case", 1)[1]
+    text = _section()
     cases = []
     for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -39,6 +44,8 @@ ROWS = _rows()
 def _atom(atom: Atom) -> str:
     if atom.prefix:
         return atom.words[0] + "*"
+    if atom.family:
+        return "~" + atom.words[0]
     return f'"{" ".join(atom.words)}"' if atom.is_phrase else atom.words[0]
 
 
@@ -60,7 +67,7 @@ def render(query: Query) -> str:
 
 
 def test_every_row_of_the_table_is_read():
-    section = GRAMMAR.read_text(encoding="utf-8").split("## Every case", 1)[1]
+    section = _section()
     table_rows = [line for line in section.splitlines() if line.startswith("|")][2:]
     assert len({row for _, _, row in ROWS}) == len(table_rows) > 25
     assert sum(expected.startswith("refused") for _, expected, _ in ROWS) > 15

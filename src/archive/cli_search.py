@@ -55,6 +55,7 @@ def search(terms, db_path, exact, no_lexicon, context, paths, document, where, s
       a OR b         either word (a b OR c: a and either b or c)
       -word, NOT w   without that word (in the whole query)
       prefix*        words starting with prefix
+      ~word          also its family: ~استهداف finds استهدف, يستهدف, مستهدف
     A word finds all its ordinary forms (القوات, للقوات, قواتها for قوات),
     written with or without diacritics, tatweel and hamza, and a country
     its adjective, a loanword or name its other spellings (إيران الإيرانية,

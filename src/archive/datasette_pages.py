@@ -97,10 +97,12 @@ SEARCH_TEMPLATE = """{% extends "base.html" %}
 <h1>Search {{ database }}</h1>
 <form class="archive-search" action="{{ links.search }}" method="get">
   <input type="search" name="q" value="{{ form.q or '' }}" dir="auto" autofocus
-    placeholder="words, &quot;a phrase&quot;, a OR b, -word, prefix*">
-  {% for name, value in form.params(q=None, page=1) %}
+    placeholder="words, &quot;a phrase&quot;, a OR b, -word, prefix*, ~word">
+  {% for name, value in form.params(q=None, page=1, lexicon=True) %}
   <input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
   <input type="submit" value="Search">
+  <label class="archive-lexicon" title="leave out place adjectives and the spellings of loanwords and names">
+    <input type="checkbox" name="lexicon" value="0"{% if not form.lexicon %} checked{% endif %}> forms only, no lexicon</label>
 </form>
 {% for warning in warnings %}<p class="message-warning">Warning: {{ warning }}</p>{% endfor %}
 {% if error %}<p class="message-error archive-error">{{ error }}</p>{% endif %}

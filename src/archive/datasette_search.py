@@ -55,13 +55,15 @@ FACETS = (("source", "source", 'documents."source"'), ("month", DATE, 'substr(do
 
 @dataclass(frozen=True)
 class SearchForm:
-    """The search page's parameters: q, where (FIELD=VALUE, repeatable), since, until, page."""
+    """The search page's parameters: q, where (FIELD=VALUE, repeatable), since, until, page,
+    and lexicon=0 (`archive search --no-lexicon`)."""
 
     q: str | None = None
     where: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
     page: int = 1
+    lexicon: bool = True
 
     @classmethod
     def from_args(cls, args) -> SearchForm:
@@ -72,6 +74,7 @@ class SearchForm:
             since=args.get("since") or None,
             until=args.get("until") or None,
             page=max(1, int(page)) if page.isdigit() and len(page) <= _PAGE_DIGITS else 1,
+            lexicon=args.get("lexicon") != "0",
         )
 
     def params(self, **changes) -> list[tuple[str, str]]:
@@ -79,6 +82,7 @@ class SearchForm:
         pairs = [("q", form.q)] if form.q is not None else []
         pairs += [("where", item) for item in form.where]
         pairs += [(name, getattr(form, name)) for name in ("since", "until") if getattr(form, name)]
+        pairs += [] if form.lexicon else [("lexicon", "0")]
         return pairs + ([("page", str(form.page))] if form.page > 1 else [])
 
     def query_string(self, **changes) -> str:
@@ -119,7 +123,7 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
     """The page of hits the form asks for, with totals and facets, from one
     snapshot; a QueryError or ArchiveError says what is wrong with the form."""
     reader = Reader(conn)
-    query = parse(form.q or "")
+    query = parse(form.q or "", lexicon=form.lexicon)
     with sqlite_timelimit(conn, limit_ms), one_snapshot(conn):
         filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
         counts = count(reader, query, filters)
@@ -322,7 +326,7 @@ async def article_view(datasette, request):
     form = SearchForm.from_args(request.args)
     hit = request.args.get("p")
     try:
-        highlighter = Highlighter(parse(form.q)) if form.q else None
+        highlighter = Highlighter(parse(form.q, lexicon=form.lexicon)) if form.q else None
     except QueryError:
         highlighter = None
     paragraphs = [

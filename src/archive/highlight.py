@@ -37,7 +37,7 @@ class Highlighter:
                 self._forms.update(atom.words)
             else:
                 for word in atom.words:
-                    terms, written = word_lookups(word, known, query.lexicon)
+                    terms, written = word_lookups(word, known, query.lexicon, atom.family)
                     self._stems.update(terms)
                     self._forms.update(written)
         self._prefixes = tuple(prefixes)

@@ -6,6 +6,7 @@ Syntax (Google-like):
   قوات OR جيش          either word
   -جيش, NOT جيش        without the word
   اقتصا*               words starting with that
+  ~استهداف             the word and its derivational family (families.py)
 Every word goes through the analyzer (see analyze.py), and the FTS5 expression
 is built from quoted terms only, so no input can produce an FTS5 syntax error.
 The precedence of the operators is in docs/query-grammar.md.  No database here:
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from . import analyze
+from . import analyze, families
 
 _MAX_PHRASE_VARIANTS = 64
 _MAX_ATOMS = 64
@@ -38,6 +39,7 @@ class Atom:
 
     words: list[str]
     prefix: bool = False
+    family: bool = False  # ~word: its derivational family too (families.py)
 
     @property
     def is_phrase(self) -> bool:
@@ -56,7 +58,7 @@ class Query:
         return [atom for clause in self.clauses for atom in clause]
 
 
-_TOKEN = re.compile(r'-?"[^"]*"?|[^\s"]+')
+_TOKEN = re.compile(r'-?~*"[^"]*"?|[^\s"]+')
 _OPERATORS = ("OR", "AND", "NOT")
 
 
@@ -105,6 +107,8 @@ def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
         else:
             query.clauses.append([term.atom])
         previous, exclude_next, join_next = term, False, False
+    if exact and any(a.family for a in query.positive_atoms() + query.excluded):
+        raise QueryError("~ (a word's family) cannot be used with --exact, which finds the written form only")
     if len(query.positive_atoms()) + len(query.excluded) > _MAX_ATOMS:
         raise QueryError(f"the query has more than {_MAX_ATOMS} words")
     return query
@@ -114,13 +118,17 @@ def _term(token: str) -> _Term | None:
     """The term a token (not an operator) stands for; None if it holds no word."""
     excluded = token.startswith("-") and len(token) > 1
     body = token.lstrip("-") if excluded else token
+    family = body.startswith("~")
+    body = body.lstrip("~")
     if body.startswith('"'):
         words, prefix = analyze.words(body.strip('"')), False
     else:
         words, prefix = analyze.words(body), body.endswith("*")
     if not words:
         return None
-    return _Term(Atom(words, prefix=prefix and len(words) == 1), excluded, token)
+    if family and (len(words) > 1 or prefix or body.startswith('"')):
+        raise QueryError(f"~ takes one word, not {token.lstrip('-')}: its derivational family")
+    return _Term(Atom(words, prefix=prefix and len(words) == 1, family=family), excluded, token)
 
 
 def _refuse_grouping(tokens: list[str]) -> None:
@@ -128,7 +136,7 @@ def _refuse_grouping(tokens: list[str]) -> None:
     what OR or NOT act on, rather than silently search something else."""
     opened: list[int] = []
     for index, token in enumerate(tokens):
-        if token.startswith(('"', '-"')):
+        if token.lstrip("-~").startswith('"'):
             continue
         for character in token:
             if character == "(":
@@ -192,7 +200,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
     if not atom.is_phrase:
         if exact:
             return f"exact : ({quote(atom.words[0])})"
-        terms, forms = word_lookups(atom.words[0], known, lexicon)
+        terms, forms = word_lookups(atom.words[0], known, lexicon, atom.family)
         parts = []
         if terms:
             parts.append(f"terms : ({' OR '.join(quote(t) for t in terms)})")
@@ -217,11 +225,17 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
     return f"{column} : ({' OR '.join(phrases)})"
 
 
-def word_lookups(word: str, known: Known | None, lexicon: bool = True) -> tuple[list[str], list[str]]:
+def word_lookups(
+    word: str, known: Known | None, lexicon: bool = True, family: bool = False
+) -> tuple[list[str], list[str]]:
     """The stems and written forms one query word is looked up by: its own
     and its certain bases' (analyze.expansion), and, given the index, the
     bases it shows (analyze.uncertain_expansions).  Everything is checked
-    in two statements, as the word's own terms and forms are."""
+    in two statements, as the word's own terms and forms are.  family
+    (~word) adds the written forms of its derivational family."""
+    if family:
+        terms, forms = word_lookups(word, known, lexicon)
+        return terms, sorted(set(forms) | families.indexed_family(word, known))
     terms, forms = analyze.expansion(word, lexicon)
     if not known:
         return sorted(terms), sorted(forms)

@@ -69,7 +69,7 @@ def ready(db) -> bool:
 def plan(db, query: Query, known: Known | None) -> Plan:
     """The slots of a query and the cells of the impact index to read."""
     slots: list[Slot] = []
-    numbers: dict[str, int] = {}  # a word typed twice is one slot
+    numbers: dict[tuple[str, bool], int] = {}  # a word typed twice is one slot
     clauses: list[list[list[int]]] = []
     check = bool(query.excluded)
     for clause in query.clauses:
@@ -78,21 +78,22 @@ def plan(db, query: Query, known: Known | None) -> Plan:
             check = check or atom.is_phrase or atom.prefix  # a prefix is matched, not scored
             clauses[-1].append([])
             for word in [] if atom.prefix else atom.words:
-                if word not in numbers:
-                    numbers[word] = len(slots)
-                    slots.append(_slot(word, query, known))
+                key = (word, atom.family)  # ~word is another slot (families.py)
+                if key not in numbers:
+                    numbers[key] = len(slots)
+                    slots.append(_slot(word, query, known, atom.family))
                     check = check or query.exact or bool(slots[-1].form_stems)
-                clauses[-1][-1].append(numbers[word])
+                clauses[-1][-1].append(numbers[key])
     result = Plan(slots, clauses, check)
     _weigh(db, result)
     return result
 
 
-def _slot(word: str, query: Query, known: Known | None) -> Slot:
+def _slot(word: str, query: Query, known: Known | None, family: bool = False) -> Slot:
     own = analyze.stem(word)
     if query.exact:
         return Slot(frozenset([own]), frozenset(), own)
-    terms, forms = word_lookups(word, known, query.lexicon)
+    terms, forms = word_lookups(word, known, query.lexicon, family)
     return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
 
 
