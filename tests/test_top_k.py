@@ -137,6 +137,6 @@ def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch)
     plan = rank.plan(archive, query, q.index_lookup(archive))
     read = []
     original = rank._cell_rows
-    monkeypatch.setattr(rank, "_cell_rows", lambda db, names: read.append(names) or original(db, names))
-    best, _ = rank.top(archive, plan, 1, lambda ids: set(ids), False)
-    assert best and len(read) < len(plan.cells)
+    monkeypatch.setattr(rank, "_cell_rows", lambda db, cell: read.append(cell) or original(db, cell))
+    best, _ = rank.top(archive, plan, to_fts(query, q.index_lookup(archive)), 1, None)
+    assert best and len(read) < len(plan.cells) / 2

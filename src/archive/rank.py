@@ -30,6 +30,8 @@ from .query import Known, Query, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
 OWN_BONUS = 0.5
+# Scores are rounded to this many decimals (see _settled).
+SCORE_DIGITS = 9
 
 
 @dataclass
@@ -47,11 +49,6 @@ class Slot:
 @dataclass
 class Plan:
     slots: list[Slot]
-    # Per clause (AND), its atoms (OR), each the numbers of its slots.
-    clauses: list[list[list[int]]]
-    # Whether every candidate must be checked against the FTS5 expression:
-    # phrases, exclusions, prefixes, written forms.
-    check_match: bool
     total: int = 0  # paragraphs in the archive
     # (score, slot, value, FTS5 expression) per cell, best first.
     cells: list[tuple[float, int, float, str]] = field(default_factory=list)
@@ -70,21 +67,14 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     """The slots of a query and the cells of the impact index to read."""
     slots: list[Slot] = []
     numbers: dict[tuple[str, bool], int] = {}  # a word typed twice is one slot
-    clauses: list[list[list[int]]] = []
-    check = bool(query.excluded)
     for clause in query.clauses:
-        clauses.append([])
         for atom in clause:
-            check = check or atom.is_phrase or atom.prefix  # a prefix is matched, not scored
-            clauses[-1].append([])
             for word in [] if atom.prefix else atom.words:
                 key = (word, atom.family)  # ~word is another slot (families.py)
                 if key not in numbers:
                     numbers[key] = len(slots)
                     slots.append(_slot(word, query, known, atom.family))
-                    check = check or query.exact or bool(slots[-1].form_stems)
-                clauses[-1][-1].append(numbers[key])
-    result = Plan(slots, clauses, check)
+    result = Plan(slots)
     _weigh(db, result)
     return result
 
@@ -139,104 +129,112 @@ def _cell_rows(db, expression: str) -> list[int]:
     return [row[0] for row in db.execute(_CELL_SQL, [expression])]
 
 
-# Check = a function taking candidate ids and giving back those that match
-# the query and pass its filters.
-Check = Callable[[list[int]], set[int]]
+# Passed = a function taking candidate ids (matches of the query) and giving
+# back those that pass the filters.
+Passed = Callable[[list[int]], set[int]]
 
 
-def top(db, plan: Plan, wanted: int, check: Check, filtered: bool) -> tuple[list[tuple[int, float]], set[int]]:
-    """The `wanted` best matches as (id, score), best first (ties: lower id
-    first): read the cells best first, and stop when nothing unread can
-    reach the last place.  `check` is asked only about candidates that may
-    be among them; with `filtered` or the plan's check_match it decides,
-    otherwise a paragraph seen in every word's cells matches by itself.
-    Also the ids of every paragraph seen: a match not among them scores 0."""
-    slots = plan.slots
-    if not slots:
+class _Candidates:
+    """What the cells read so far say of each paragraph met: the sum of its
+    words' values seen (a lower bound of its score) and which words it was
+    met for."""
+
+    def __init__(self, weights: list[float]):
+        self.weights = weights
+        self.low: dict[int, float] = {}
+        self.met: dict[int, int] = {}  # bit n: met for slot n
+        self.passed: dict[int, bool] = {}
+
+    def add(self, rows: list[int], number: int, value: float) -> None:
+        gain, bit = self.weights[number] * value, 1 << number
+        low, met = self.low, self.met
+        for rowid in rows:
+            seen = met.get(rowid, 0)
+            if not seen & bit:  # the first cell met is the word's best
+                met[rowid] = seen | bit
+                low[rowid] = low.get(rowid, 0.0) + gain
+
+    def high(self, rowid: int, open_gain: list[float]) -> float:
+        """The most the paragraph may still score: its unseen words at the
+        value of their next cell."""
+        met = self.met[rowid]
+        return self.low[rowid] + sum(gain for n, gain in enumerate(open_gain) if gain and not met & (1 << n))
+
+
+def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], set[int]]:
+    """The `wanted` best matches of `expression` as (id, score), best first
+    (ties: lower id first), and the ids of every match met: a match not
+    among them scores 0.
+
+    The cells are read best first, each narrowed to the query's matches, so
+    every paragraph met matches; `passed` (the filters, if any) is asked
+    only about those that may be among the best.  Reading stops when no
+    paragraph not met, nor any met that is missing a word, can reach the
+    last place."""
+    if not plan.slots:
         return [], set()
-    weights = [slot.weight for slot in slots]
-    frontier = [0.0] * len(slots)
+    candidates = _Candidates([slot.weight for slot in plan.slots])
+    # Each slot's next value: the best of its cells not read yet.
+    upcoming: list[list[float]] = [[] for _ in plan.slots]
     for _, number, value, _ in reversed(plan.cells):
-        frontier[number] = value  # ends as each slot's best value
-    seen: dict[int, list[float]] = {}
-    decided: dict[int, bool] = {}
-    must_check = filtered or plan.check_match
-    for position, (_, number, value, expression) in enumerate(plan.cells):
-        for rowid in _cell_rows(db, expression):
-            values = seen.get(rowid)
-            if values is None:
-                values = seen[rowid] = [0.0] * len(slots)
-            if not values[number]:
-                values[number] = value
-        frontier[number] = _next_value(plan.cells, position, number)
-        unseen = sum(w * f for w, f in zip(weights, frontier))
-        result = _settled(seen, weights, frontier, unseen, wanted, decided, check, must_check, plan.clauses)
-        if result is not None:
-            return result, set(seen)
-    return _final(seen, weights, wanted, decided, check, must_check, plan.clauses), set(seen)
+        upcoming[number].append(value)
+    read_since, best = 0, None
+    for _, number, value, cell in plan.cells:
+        rows = _cell_rows(db, f"({cell}) AND ({expression})")
+        upcoming[number].pop()
+        candidates.add(rows, number, value)
+        read_since += len(rows)
+        # Settling costs a pass over the candidates: worth it once as many
+        # rows again were read, or when the last cell is read.
+        if read_since * 2 < len(candidates.low) and any(upcoming):
+            continue
+        read_since = 0
+        best = _settled(candidates, upcoming, wanted, passed)
+        if best is not None:
+            return best, set(candidates.low)
+    best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
+    return best or [], set(candidates.low)
 
 
-def _next_value(cells, position: int, number: int) -> float:
-    for _, other, value, _ in cells[position + 1:]:
-        if other == number:
-            return value
-    return 0.0
-
-
-def _settled(seen, weights, frontier, unseen, wanted, decided, check, must_check, slots) -> list | None:
-    """The best `wanted` if the cells read so far decide them, else None."""
-    if len(seen) < wanted and unseen > 0:
-        return None
-    scored = []
-    for rowid, values in seen.items():
-        low = sum(w * v for w, v in zip(weights, values))
-        high = low + sum(w * f for w, v, f in zip(weights, values, frontier) if not v)
-        scored.append((low, high, rowid, values))
-    scored.sort(key=lambda item: (-item[0], item[2]))
+def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
+    """The best `wanted` if the cells read decide them, else None."""
+    open_gain = [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
+    unseen = sum(open_gain)
+    # Rounded: sums of the same values in another order may differ in their
+    # last bits, and must not order two paragraphs differently.
+    order = sorted(((rowid, round(low, SCORE_DIGITS)) for rowid, low in candidates.low.items()),
+                   key=lambda item: (-item[1], item[0]))
     best: list[tuple[int, float]] = []
-    for low, high, rowid, values in scored:
+    for position, (rowid, low) in enumerate(order):
         if len(best) == wanted:
             break
-        # A paragraph still missing words may gain: not settled yet.
-        if high > low:
-            return None
-        if not _matches(rowid, values, decided, check, must_check, scored, slots):
+        if candidates.high(rowid, open_gain) > candidates.low[rowid]:
+            return None  # one of the best may still gain
+        if passed is not None and not _passes(rowid, order, position, candidates, passed):
             continue
         best.append((rowid, low))
     if len(best) < wanted:
         return None if unseen > 0 else best
-    last = best[-1][1]
-    if unseen >= last and unseen > 0:
+    last_score, last_id = best[-1][1], best[-1][0]
+    if unseen >= last_score and unseen > 0:
         return None
-    # Nothing outside may still reach the last place.
-    chosen = {rowid for rowid, _ in best}
-    for low, high, rowid, _ in scored:
-        if rowid not in chosen and (high > last or (high == last and rowid < best[-1][0])):
-            if high == low and not _matches(rowid, seen[rowid], decided, check, must_check, scored, slots):
-                continue
-            return None
+    for rowid, low in order[position:]:
+        if low < last_score - unseen and low < last_score:
+            break  # sorted: no one further down can catch up either
+        high = round(candidates.high(rowid, open_gain), SCORE_DIGITS)
+        if high > last_score or (high == last_score and rowid < last_id):
+            if passed is None or _passes(rowid, order, position, candidates, passed):
+                return None
     return best
 
 
-def _matches(rowid, values, decided, check, must_check, scored, slots) -> bool:
-    if not must_check:
-        # Each clause has an atom whose words were all seen: it matches.
-        return all(any(all(values[n] for n in atom) for atom in clause) for clause in slots)
-    if rowid not in decided:
-        # Ask about the next few best undecided at once: one statement.
-        batch = [item[2] for item in scored if item[2] not in decided][:64]
-        if rowid not in batch:
-            batch.append(rowid)
-        passed = check(batch)
-        for other in batch:
-            decided[other] = other in passed
-    return decided[rowid]
-
-
-def _final(seen, weights, wanted, decided, check, must_check, slots) -> list[tuple[int, float]]:
-    """Every cell read: the best of what was seen."""
-    frontier = [0.0] * len(weights)
-    return _settled(seen, weights, frontier, 0.0, wanted, decided, check, must_check, slots) or []
+def _passes(rowid: int, order, position: int, candidates: _Candidates, passed: Passed) -> bool:
+    if rowid not in candidates.passed:
+        # The next few best not asked yet, in one statement.
+        batch = [other for other, _ in order[position:position + 256] if other not in candidates.passed]
+        found = passed(batch)
+        candidates.passed.update((other, other in found) for other in batch)
+    return candidates.passed[rowid]
 
 
 def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
@@ -248,26 +246,27 @@ def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
             if row is not None and not row[number]:
                 row[number] = value
     weights = [slot.weight for slot in plan.slots]
-    scored = [(sum(w * v for w, v in zip(weights, row)), rowid) for rowid, row in values.items()]
+    scored = [(round(sum(w * v for w, v in zip(weights, row)), SCORE_DIGITS), rowid) for rowid, row in values.items()]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [(rowid, score) for score, rowid in scored]
 
 
-def check_sql(expression: str, filters: str) -> str:
+def filter_sql(filters: str) -> str:
     """The statement that keeps, of candidate ids (:ids, a JSON list), those
-    that match the expression and pass the filters."""
+    that pass the filters (a where-clause fragment on `documents`)."""
     return f"""
 select paragraphs.id from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.id in (select value from json_each(:ids)) {filters}
-  and exists (select 1 from paragraphs_fts where paragraphs_fts match :expression
-              and paragraphs_fts.rowid = paragraphs.id)
 """
 
 
-def checker(db, expression: str, filters: str, params: dict) -> Check:
-    sql = check_sql(expression, filters)
+def filter_of(db, filters: str, params: dict) -> Passed | None:
+    """The filters as a Passed, or None without filters."""
+    if not filters:
+        return None
+    sql = filter_sql(filters)
 
-    def check(ids: list[int]) -> set[int]:
-        return {row[0] for row in db.execute(sql, {**params, "expression": expression, "ids": json.dumps(ids)})}
+    def passed(ids: list[int]) -> set[int]:
+        return {row[0] for row in db.execute(sql, {**params, "ids": json.dumps(ids)})}
 
-    return check
+    return passed

@@ -248,14 +248,14 @@ class Ranking:
 
     def __init__(self, db: sqlite_utils.Database, plan: rank.Plan | None, where: str, params: dict):
         self.db, self.plan, self.where, self.params = db, plan, where, params
-        self.check = rank.checker(db, params["expression"], where, params)
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
         rank's negative, so that ascending is best first."""
         if self.plan is None:
             return self.db.execute(_BM25_SQL.format(filters=self.where), {**self.params, "limit": wanted}).fetchall()
-        scored, seen = rank.top(self.db, self.plan, wanted, self.check, bool(self.where))
+        passed = rank.filter_of(self.db, self.where, self.params)
+        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen)
