@@ -18,6 +18,7 @@ decided on the candidates.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from dataclasses import dataclass, field
@@ -200,40 +201,63 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
     """The best `wanted` if the cells read decide them, else None."""
     open_gain = [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
     unseen = sum(open_gain)
-    # Rounded: sums of the same values in another order may differ in their
-    # last bits, and must not order two paragraphs differently.
-    order = sorted(((rowid, round(low, SCORE_DIGITS)) for rowid, low in candidates.low.items()),
-                   key=lambda item: (-item[1], item[0]))
-    best: list[tuple[int, float]] = []
-    for position, (rowid, low) in enumerate(order):
-        if len(best) == wanted:
-            break
-        if candidates.high(rowid, open_gain) > candidates.low[rowid]:
-            return None  # one of the best may still gain
-        if passed is not None and not _passes(rowid, order, position, candidates, passed):
-            continue
-        best.append((rowid, low))
-    if len(best) < wanted:
-        return None if unseen > 0 else best
-    last_score, last_id = best[-1][1], best[-1][0]
-    if unseen >= last_score and unseen > 0:
+    low = candidates.low
+    if unseen > 0 and len(low) < wanted:
         return None
-    for rowid, low in order[position:]:
-        if low < last_score - unseen and low < last_score:
-            break  # sorted: no one further down can catch up either
+    best = _best_met(candidates, open_gain, wanted, passed)
+    if best is None or len(best) < wanted:
+        return None if best is None or unseen > 0 else best
+    last_id, last_score = best[-1]
+    if unseen > 0 and unseen >= last_score:
+        return None  # a paragraph not met yet may reach the last place
+    chosen = {rowid for rowid, _ in best}
+    for rowid, score in low.items():
+        if score + unseen < last_score - EPSILON or rowid in chosen:
+            continue
         high = round(candidates.high(rowid, open_gain), SCORE_DIGITS)
         if high > last_score or (high == last_score and rowid < last_id):
-            if passed is None or _passes(rowid, order, position, candidates, passed):
-                return None
+            if passed is None or _passes([rowid], candidates, passed):
+                return None  # met, but missing a word that may lift it
     return best
 
 
-def _passes(rowid: int, order, position: int, candidates: _Candidates, passed: Passed) -> bool:
+# Below any difference of two scores that are not the same.
+EPSILON = 10 ** -(SCORE_DIGITS - 1)
+
+
+def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    # Rounded: sums of the same values in another order may differ in their
+    # last bits, and must not order two paragraphs differently.
+    return -round(item[1], SCORE_DIGITS), item[0]
+
+
+def _best_met(candidates: _Candidates, open_gain: list[float], wanted: int, passed: Passed | None):
+    """The best `wanted` met so far that pass the filters, each complete
+    (no missing word may still lift it), else None."""
+    take = wanted
+    while True:
+        head = heapq.nsmallest(take, candidates.low.items(), key=_rank_key)
+        best: list[tuple[int, float]] = []
+        for rowid, score in head:
+            if candidates.high(rowid, open_gain) > score:
+                return None  # one of the best may still gain
+            if passed is None or _passes([r for r, _ in head], candidates, passed, rowid):
+                best.append((rowid, round(score, SCORE_DIGITS)))
+                if len(best) == wanted:
+                    return best
+        if len(head) < take:
+            return best
+        take *= 4  # the filters left too few
+
+
+def _passes(batch: list[int], candidates: _Candidates, passed: Passed, rowid: int | None = None) -> bool:
+    """Whether a paragraph passes the filters, asking about the batch it is
+    in at once (rowid: the one meant, if not the batch's only)."""
+    rowid = batch[0] if rowid is None else rowid
     if rowid not in candidates.passed:
-        # The next few best not asked yet, in one statement.
-        batch = [other for other, _ in order[position:position + 256] if other not in candidates.passed]
-        found = passed(batch)
-        candidates.passed.update((other, other in found) for other in batch)
+        ask = [other for other in batch if other not in candidates.passed]
+        found = passed(ask)
+        candidates.passed.update((other, other in found) for other in ask)
     return candidates.passed[rowid]
 
 
