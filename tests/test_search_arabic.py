@@ -47,7 +47,8 @@ def shared_paragraphs():
     "query, pattern",
     [
         ("قوات", f"{PREFIX}قوات{PRONOUN}?"),
-        ("قاعدة", f"{PREFIX}قاعد(?:ه|ت{PRONOUN}|ات|تين|تان)"),
+        # and its broken plural (plurals_data.py): القواعد
+        ("قاعدة", f"{PREFIX}(?:قاعد(?:ه|ت{PRONOUN}|ات|تين|تان)|قواعد{PRONOUN}?)"),
         ("هجوم", f"{PREFIX}هجوم(?:{PRONOUN}|ين|ان|ات)?"),
         ("مسؤول", f"{PREFIX}مسءول(?:{PRONOUN}|ين|ون|ان|ه|ات)?"),
     ],
