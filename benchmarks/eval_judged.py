@@ -261,8 +261,9 @@ def group_runs(db, corpus: Paragraphs, group: Group, stemmers: Stemmers) -> tupl
     return candidates, found
 
 
-def group_scores(db, corpus, groups, judged: Judged, stemmers) -> list[tuple[Group, dict, int]]:
-    """Per group: its Score per system and how many candidates are unjudged."""
+def group_scores(db, corpus, groups, judged: Judged, stemmers, misses: int = 0) -> list[tuple[Group, dict, int]]:
+    """Per group: its Score per system and how many candidates are unjudged;
+    with misses, archive's first wrong and missed paragraphs are printed."""
     results = []
     for group in groups:
         candidates, found = group_runs(db, corpus, group, stemmers)
@@ -273,27 +274,51 @@ def group_scores(db, corpus, groups, judged: Judged, stemmers) -> list[tuple[Gro
                 verdicts[k] = v
         scores = {system: score(found[system], verdicts) for system in SYSTEMS}
         results.append((group, scores, len(candidates) - len(verdicts)))
+        if misses:
+            print_misses(group, corpus, found["archive"], verdicts, misses)
     return results
 
 
-def print_group_table(title: str, results) -> dict:
-    print(f"{title}:")
-    header = f"{'query':<12} {'kind':<14} {'unj':>5} {'rel':>4}" + "".join(f" | {s[:10]:>10} R     P" for s in SYSTEMS)
-    print(header)
-    print("-" * len(header))
+def print_misses(group: Group, corpus: Paragraphs, found: set, verdicts: dict, count: int) -> None:
+    """archive's wrong and missed paragraphs of a group, by key and the words
+    the group's patterns match there."""
+    from eval_stemming import truth_normalize
+
+    pattern = re.compile("|".join(group.patterns))
+    wrong = sorted(k for k in found if verdicts.get(k) is False)
+    missed = sorted(k for k, ok in verdicts.items() if ok and k not in found)
+    for label, keys in (("wrong", wrong), ("missed", missed)):
+        for article, n in keys[:count]:
+            words = {w for w in _RAW_WORD.findall(corpus.text[(article, n)]) if pattern.search(truth_normalize(w))}
+            print(f"  {group.query} {label}: {article} #{n} {' '.join(sorted(words))}")
+
+
+def render(rows: list[list[str]], markdown: bool) -> str:
+    """A table: the first row is the header; aligned text, or Markdown."""
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|" + " --- |" * len(rows[0]))
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def print_group_table(title: str, results, markdown: bool = False) -> dict:
+    """A row per group (R and P of each system) and the pooled row."""
+    rows = [["query", "kind", "unjudged", "relevant"] + [f"{s} {m}" for s in SYSTEMS for m in ("R", "P")]]
     totals = {system: Score() for system in SYSTEMS}
     for group, scores, unjudged in results:
-        row = f"{group.query:<12} {group.kind:<14} {unjudged:>5} {scores['archive'].relevant:>4}"
+        row = [group.query, group.kind, str(unjudged), str(scores["archive"].relevant)]
         for system in SYSTEMS:
-            s = scores[system]
-            totals[system].add(s)
-            row += f" | {s.recall:>12.3f} {s.precision:>5.3f}"
-        print(row)
-    print("-" * len(header))
-    row = f"{'all':<12} {'':<14} {'':>5} {totals['archive'].relevant:>4}"
+            totals[system].add(scores[system])
+            row += [f"{scores[system].recall:.3f}", f"{scores[system].precision:.3f}"]
+        rows.append(row)
+    pooled = ["**all**" if markdown else "all", "", "", str(totals["archive"].relevant)]
     for system in SYSTEMS:
-        row += f" | {totals[system].recall:>12.3f} {totals[system].precision:>5.3f}"
-    print(row)
+        pooled += [f"{totals[system].recall:.3f}", f"{totals[system].precision:.3f}"]
+    print(f"{title}:\n{render(rows + [pooled], markdown)}")
     unjudged = {system: totals[system].unjudged for system in SYSTEMS if totals[system].unjudged}
     if unjudged:
         print(f"found but unjudged (left out of precision): {unjudged}")
@@ -318,8 +343,10 @@ def top10(db, query: str) -> list:
     return [(Path(h.path).name, h.paragraph, h.text) for h in search(db, parse(query), limit=10)]
 
 
-def print_top10_table(db, queries, judged: Judged) -> None:
-    print("precision at 10 (archive search QUERY --limit 10):")
+def print_top10_table(db, queries, judged: Judged, markdown: bool = False) -> None:
+    """P@10 per query (+ relevant, - look-alike, ? unjudged, in rank order),
+    the mean, and the one-word queries whose first result is a look-alike."""
+    rows = [["query", "P@10", "results"]]
     total, led, unjudged_all = 0.0, [], 0
     for query in queries:
         verdicts = [judged.verdict(query, a, n, text_hash(t)) for a, n, t in top10(db, query)]
@@ -327,13 +354,15 @@ def print_top10_table(db, queries, judged: Judged) -> None:
         total += p
         unjudged_all += unjudged
         marks = "".join({True: "+", False: "-", None: "?"}[v] for v in verdicts)
-        print(f"  {query:<20} P@10 {p:.2f}  {marks}" + (f"  ({unjudged} unjudged)" if unjudged else ""))
+        rows.append([query.replace("|", "\\|") if markdown else query, f"{p:.2f}", f"`{marks}`" if markdown else marks])
         if " " not in query.strip('"') and led_by_lookalike(verdicts):
             led.append(query)
-    print(f"  mean P@10 over {len(queries)} queries: {total / len(queries):.3f}")
-    print(f"  one-word queries led by a look-alike: {', '.join(led) if led else 'none'}")
+    print("precision at 10 (archive search QUERY --limit 10):")
+    print(render(rows, markdown))
+    print(f"\nmean P@10 over {len(queries)} queries: {total / len(queries):.3f}")
+    print(f"one-word queries led by a look-alike: {', '.join(led) if led else 'none'}")
     if unjudged_all:
-        print(f"  {unjudged_all} results unjudged (counted as not relevant): run --pending")
+        print(f"{unjudged_all} results unjudged (counted as not relevant): run --pending")
     print()
 
 
@@ -413,7 +442,7 @@ def add_judgments(path: Path) -> None:
 # --- main --------------------------------------------------------------------
 
 
-def report(db_path: Path) -> None:
+def report(db_path: Path, misses: int = 0, markdown: bool = False) -> None:
     """The judged tables, on an archive of the corpus."""
     import sqlite_utils
 
@@ -425,8 +454,8 @@ def report(db_path: Path) -> None:
         ("concept groups used for tuning", [g for g in groups if not g.held_out]),
         ("held-out concept groups", [g for g in groups if g.held_out]),
     ):
-        print_group_table(title, group_scores(db, corpus, half, judged, stemmers))
-    print_top10_table(db, load_queries(), load(TOP10_JUDGMENTS))
+        print_group_table(title, group_scores(db, corpus, half, judged, stemmers, misses), markdown)
+    print_top10_table(db, load_queries(), load(TOP10_JUDGMENTS), markdown)
 
 
 def main() -> None:
@@ -435,6 +464,8 @@ def main() -> None:
     parser.add_argument("--db", help="an archive of the corpus (default: import into a temp db)")
     parser.add_argument("--pending", action="store_true", help="print unjudged items to judge")
     parser.add_argument("--add", metavar="FILE", help="append the judged lines of a --pending file")
+    parser.add_argument("--misses", type=int, default=0, help="show archive's first N wrong and missed paragraphs")
+    parser.add_argument("--markdown", action="store_true", help="tables in Markdown (for docs/evaluation.md)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     if args.add:
@@ -451,7 +482,7 @@ def main() -> None:
             db = sqlite_utils.Database(db_path)
             print_pending(db, read_paragraphs(db), load_groups(), load_queries(), Stemmers())
         else:
-            report(db_path)
+            report(db_path, args.misses, args.markdown)
 
 
 if __name__ == "__main__":
