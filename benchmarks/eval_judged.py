@@ -468,6 +468,13 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="tables in Markdown (for docs/evaluation.md)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
+    try:
+        run(args)
+    except (OSError, ValueError) as error:  # a judgment file unread or malformed
+        sys.exit(f"eval_judged: error: {error}")
+
+
+def run(args) -> None:
     if args.add:
         add_judgments(Path(args.add))
         return

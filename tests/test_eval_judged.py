@@ -3,8 +3,10 @@ scores (the judged figures themselves need the corpus and are in docs/)."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -123,3 +125,24 @@ def test_the_stored_judgments_hold_no_corpus_text():
             cells = line.split("\t")
             assert len(cells) in (5, 6) and cells[4] in ("0", "1") and len(cells[3]) == 10
             assert len(cells) == 5 or len(cells[5]) <= 60
+
+
+def test_a_malformed_judgment_file_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "todo.tsv"
+    bad.write_text("school\ta.txt\t1\tabc\tmaybe\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "eval_judged.py"), "--add", str(bad)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "eval_judged: error: line 1: want key, article, paragraph, hash, 0/1 (tab-separated)"
+
+
+def test_without_the_corpus_the_evaluation_is_skipped(tmp_path, monkeypatch, capsys):
+    sys.path.insert(0, str(BENCHMARKS))
+    import eval_stemming
+
+    monkeypatch.setattr(eval_stemming, "CORPUS_ARCHIVE", tmp_path / "absent.tar.xz")
+    args = argparse.Namespace(corpus=None, db=None)
+    with eval_stemming.corpus_and_archive(args, need_folder=False) as (folder, db_path):
+        assert (folder, db_path) == (None, None)
+    assert "skipped: no corpus" in capsys.readouterr().err
