@@ -140,3 +140,18 @@ def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch)
     monkeypatch.setattr(rank, "_cell_rows", lambda db, cell: read.append(cell) or original(db, cell))
     best, _ = rank.top(archive, plan, to_fts(query, q.index_lookup(archive)), 1, None)
     assert best and len(read) < len(plan.cells) / 2
+
+
+def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
+    """Counting costs as much as the matches: past the cap, "more than"."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=4), "--db", db)
+    archive = open_archive(str(db))
+    common, fewer = q.count(archive, parse("في")), q.count(archive, parse('"في من"'))
+    assert not common.more and common.paragraphs > fewer.paragraphs > 0
+    monkeypatch.setattr(q, "COUNT_CAP", fewer.paragraphs)
+    capped = q.count(archive, parse("في"))
+    assert capped.more and capped.paragraphs == fewer.paragraphs
+    assert q.count(archive, parse('"في من"')) == fewer  # at the cap, still exact
+    result = CliRunner().invoke(cli, ["search", "في", "--count", "--db", str(db)])
+    assert result.exit_code == 0 and f"more than {fewer.paragraphs:,} paragraphs" in result.output

@@ -135,7 +135,8 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
         groups = {name: sql for name, needs, sql in FACETS if needs in names}
         found = Found(
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
-            count_by(reader, query, filters, groups), common_folder(reader),
+            # Past the count's cap, facets would cost as much as the matches.
+            {} if counts.more else count_by(reader, query, filters, groups), common_folder(reader),
         )
     highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
@@ -252,6 +253,7 @@ def results_record(found: Found, form: SearchForm, links: Links) -> dict:
         "total": found.counts.paragraphs,
         "distinct": found.counts.distinct,
         "documents": found.counts.documents,
+        "more": found.counts.more,
         "counts": format_counts(found.counts),
         "page": form.page,
         "pages": pages_in_all,

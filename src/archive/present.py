@@ -260,7 +260,11 @@ def format_counts(counts: Counts) -> str:
     '12 paragraphs (9 without reprints) in 7 documents'
     >>> format_counts(Counts(paragraphs=1, distinct=1, documents=1))
     '1 paragraph (1 without reprints) in 1 document'
+    >>> format_counts(Counts(50000, 50000, 50000, more=True))
+    'more than 50,000 paragraphs'
     """
+    if counts.more:
+        return f"more than {counts.paragraphs:,} paragraphs"
     return (
         f"{counted(counts.paragraphs, 'paragraph')} ({counts.distinct} without reprints) "
         f"in {counted(counts.documents, 'document')}"
@@ -273,6 +277,7 @@ def counts_json(counts: Counts) -> str:
             "paragraphs": counts.paragraphs,
             "distinct_paragraphs": counts.distinct,
             "documents": counts.documents,
+            "more": counts.more,
         }
     )
 

@@ -423,12 +423,35 @@ class Counts:
     paragraphs: int  # every matching paragraph
     distinct: int  # the same, reprints counted once
     documents: int
+    # More than COUNT_CAP paragraphs match: the figures are COUNT_CAP, and
+    # say "more than".
+    more: bool = False
+
+
+# Counting matches costs as much as the matches: past this many, a count
+# says "more than" instead (docs/ranking.md), so that it answers in a
+# fraction of a second however large the archive.
+COUNT_CAP = 50_000
+# Whether more than COUNT_CAP paragraphs match.
+_PAST_CAP_SQL = f"""
+select count(*) > :cap from (
+  select 1 from paragraphs_fts
+  join paragraphs on paragraphs.id = paragraphs_fts.rowid
+  join documents on documents.id = paragraphs.document_id
+  where paragraphs_fts match :expression {{filters}}
+  limit :cap + 1
+)
+"""
 
 
 def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
-    """How many paragraphs (all, and without reprints) and documents match."""
+    """How many paragraphs (all, and without reprints) and documents match;
+    past COUNT_CAP, only that there are more."""
     connect_functions(db)
     matches, params = _matches(query, filters, db)
+    where, _ = (filters or Filters()).sql(os.getcwd())
+    if db.execute(_PAST_CAP_SQL.format(filters=where), {**params, "cap": COUNT_CAP}).fetchone()[0]:
+        return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True)
     sql = matches + (
         "select count(*), count(distinct reprint), count(distinct document_id) from matches"
     )
