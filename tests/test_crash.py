@@ -156,6 +156,7 @@ def assert_complete(db, expected, rng):
         "paragraphs": sum(map(len, expected.values())),
         "distinct_paragraphs": sum(map(len, expected.values())),
         "documents": len(expected),
+        "more": False,
     }
     # A few files by their number, which only their own paragraphs hold
     # (from 100 on: no paragraph's own number is that high).

@@ -134,6 +134,7 @@ def test_count_gives_paragraphs_with_and_without_reprints(seeds_db, run):
         "paragraphs": len(listed),
         "distinct_paragraphs": len(folded),
         "documents": len({h["path"] for h in listed}),
+        "more": False,
     }
     assert counts["paragraphs"] == counts["distinct_paragraphs"] + 1
 
