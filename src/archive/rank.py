@@ -51,8 +51,11 @@ class Slot:
 class Plan:
     slots: list[Slot]
     total: int = 0  # paragraphs in the archive
-    # (score, slot, value, FTS5 expression) per cell, best first.
-    cells: list[tuple[float, int, float, str]] = field(default_factory=list)
+    # (score, slot, value, (level, stems)) per cell, best first.
+    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...]]]] = field(default_factory=list)
+    # Whether a cell's paragraphs all match: one word, looked up by its
+    # stems alone; otherwise each cell is narrowed to the query's matches.
+    plain: bool = False
 
 
 def ready(db) -> bool:
@@ -75,7 +78,12 @@ def plan(db, query: Query, known: Known | None) -> Plan:
                 if key not in numbers:
                     numbers[key] = len(slots)
                     slots.append(_slot(word, query, known, atom.family))
-    result = Plan(slots)
+    atoms = query.positive_atoms()
+    plain = (
+        len(slots) == 1 and len(atoms) == 1 and not (atoms[0].prefix or atoms[0].is_phrase)
+        and not (query.excluded or query.exact or slots[0].form_stems)
+    )
+    result = Plan(slots, plain=plain)
     _weigh(db, result)
     return result
 
@@ -103,13 +111,13 @@ def _weigh(db, plan: Plan) -> None:
         for bonus, group in groups:
             if group:
                 cells += [
-                    (slot.weight * (level + bonus), number, level + bonus, _cell_expression(level, group))
+                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group)))
                     for level in range(LEVELS, 0, -1)
                 ]
     plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
 
 
-def _cell_expression(level: int, stems: list[str]) -> str:
+def _cell_expression(level: int, stems: tuple[str, ...]) -> str:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
     its own)."""
@@ -181,7 +189,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         upcoming[number].append(value)
     read_since, best = 0, None
     for _, number, value, cell in plan.cells:
-        rows = _cell_rows(db, f"({cell}) AND ({expression})")
+        cell = _cell_expression(*cell)
+        rows = _cell_rows(db, cell if plan.plain else f"({cell}) AND ({expression})")
         upcoming[number].pop()
         candidates.add(rows, number, value)
         read_since += len(rows)
@@ -264,8 +273,8 @@ def _passes(batch: list[int], candidates: _Candidates, passed: Passed, rowid: in
 def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
     """Every match scored, best first: what top() must agree with."""
     values = {rowid: [0.0] * len(plan.slots) for rowid in matching}
-    for _, number, value, expression in plan.cells:
-        for rowid in _cell_rows(db, expression):
+    for _, number, value, cell in plan.cells:
+        for rowid in _cell_rows(db, _cell_expression(*cell)):
             row = values.get(rowid)
             if row is not None and not row[number]:
                 row[number] = value
