@@ -76,7 +76,10 @@ def compare(db_path, texts):
     return compared
 
 
-def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path):
+def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path, monkeypatch):
+    completed = []
+    original = rank.score_text
+    monkeypatch.setattr(rank, "score_text", lambda plan, text: completed.append(1) or original(plan, text))
     db = tmp_path / "archive.db"
     tree = make_tree(tmp_path / "tree", seed=1)
     run("import", tree, "--db", db)
@@ -94,6 +97,7 @@ def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_p
     run("rebuild", "--db", db)
     compared += compare(db, queries(12, 40))
     assert compared >= 300
+    assert completed  # some paragraphs were completed from their text
     assert "ok" in run("check", "--db", db).output
 
 

@@ -21,11 +21,13 @@ from __future__ import annotations
 import heapq
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import analyze
-from .impact import LEVELS, letter, token
+from .analyze import analyze_text
+from .impact import LEVELS, letter, level, token
 from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts
 from .query import Known, Query, quote, word_lookups
 
@@ -56,6 +58,9 @@ class Plan:
     # Whether a cell's paragraphs all match: one word, looked up by its
     # stems alone; otherwise each cell is narrowed to the query's matches.
     plain: bool = False
+    # Whether every match holds every word (no OR): a paragraph met is then
+    # missing a word only until that word's cell is read.
+    conjunctive: bool = False
 
 
 def ready(db) -> bool:
@@ -83,7 +88,8 @@ def plan(db, query: Query, known: Known | None) -> Plan:
         len(slots) == 1 and len(atoms) == 1 and not (atoms[0].prefix or atoms[0].is_phrase)
         and not (query.excluded or query.exact or slots[0].form_stems)
     )
-    result = Plan(slots, plain=plain)
+    conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
+    result = Plan(slots, plain=plain, conjunctive=conjunctive)
     _weigh(db, result)
     return result
 
@@ -200,10 +206,61 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             continue
         read_since = 0
         best = _settled(candidates, upcoming, wanted, passed)
+        # With OR, too many paragraphs may miss a word for their text to be
+        # worth reading.
+        if best is None and plan.conjunctive and _complete_the_best(db, plan, candidates, upcoming, wanted):
+            best = _settled(candidates, upcoming, wanted, passed)
         if best is not None:
             return best, set(candidates.low)
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], set(candidates.low)
+
+
+# Paragraphs completed from their text at once (see _complete_the_best).
+COMPLETED_AT_ONCE = 128
+
+
+def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int) -> bool:
+    """Give the paragraphs met that may still reach the first places, but
+    miss a word, their exact score from their text (analyzed again, as the
+    index was): a word met in none of the cells read may be anywhere below,
+    or absent, which only reading its cells to the end would show.  Whether
+    any was completed."""
+    open_gain = [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
+    everything = (1 << len(plan.slots)) - 1
+    lows = heapq.nlargest(wanted, candidates.low.values())
+    if len(lows) < wanted:
+        return False
+    threshold = lows[-1]
+    missing = [
+        (high, rowid)
+        for rowid in candidates.low
+        if candidates.met[rowid] != everything
+        and (high := candidates.high(rowid, open_gain)) >= threshold - EPSILON
+    ]
+    if not missing:
+        return False
+    chosen = [rowid for _, rowid in heapq.nlargest(COMPLETED_AT_ONCE, missing)]
+    for rowid, text in db.execute(
+        "select id, text from paragraphs where id in (select value from json_each(?))", [json.dumps(chosen)]
+    ):
+        candidates.low[rowid] = score_text(plan, text)
+        candidates.met[rowid] = everything
+    return True
+
+
+def score_text(plan: Plan, text: str) -> float:
+    """A paragraph's score from its text: what its cells give, summed in
+    slot order."""
+    stems = analyze_text(text)[0].split()
+    counts = Counter(stems)
+    score = 0.0
+    for slot in plan.slots:
+        best = 0.0
+        for stem in (slot.stems | slot.form_stems) & counts.keys():
+            best = max(best, level(counts[stem], len(stems)) + (OWN_BONUS if stem == slot.own else 0.0))
+        score += slot.weight * best
+    return score
 
 
 def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
