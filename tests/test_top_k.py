@@ -159,3 +159,21 @@ def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     assert q.count(archive, parse('"في من"')) == fewer  # at the cap, still exact
     result = CliRunner().invoke(cli, ["search", "في", "--count", "--db", str(db)])
     assert result.exit_code == 0 and f"more than {fewer.paragraphs:,} paragraphs" in result.output
+
+
+def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, monkeypatch):
+    """ا* covers most of the index: its first matches by id are found by
+    reading paragraphs, the same ones FTS5 gives, and its count stops early."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
+    archive = open_archive(str(db))
+    for text in ("ا*", "ال*", "م* ا*", "ا* OR و*"):
+        query = parse(text)
+        assert q.short_prefixes(archive, query, "", {}) is not None, text
+        for limit, offset, fold in ((10, 0, True), (7, 3, False)):
+            fast = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+            expected = reference_search(archive, query, limit, offset, fold)
+            assert fast and [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected, text
+    monkeypatch.setattr(q, "SCANNED_CAP", 5)
+    assert q.count(archive, parse("ا*")).more
+    assert q.short_prefixes(archive, parse("اقت*"), "", {}) is None  # three letters: FTS5

@@ -4,6 +4,7 @@ best first or by path, with reprints folded, and the SQL that finds them."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from .db import copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions
 from . import rank
-from .query import Known, Query, quote, to_fts
+from .analyze import analyze_text
+from .query import PREFIX_LEADS, Known, Query, quote, to_fts
 
 if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
     import sqlite_utils
@@ -216,7 +218,7 @@ def search(
     with one_snapshot(db.conn):
         known = remembered(index_lookup(db))
         params["expression"] = to_fts(query, known)
-        ranking = Ranking(db, rank.plan(db, query, known) if rank.ready(db) else None, where, params)
+        ranking = Ranking(db, rank.plan(db, query, known) if rank.ready(db) else None, where, params, query)
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
         if fold_duplicates and hits:
@@ -246,14 +248,17 @@ class Ranking:
     """The best matches of one query, as many as asked for: rank.top() for
     those that score, then the matches that score nothing, in id order."""
 
-    def __init__(self, db: sqlite_utils.Database, plan: rank.Plan | None, where: str, params: dict):
+    def __init__(self, db: sqlite_utils.Database, plan: rank.Plan | None, where: str, params: dict, query=None):
         self.db, self.plan, self.where, self.params = db, plan, where, params
+        self.scan = short_prefixes(db, query, where, params) if query is not None else None
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
         rank's negative, so that ascending is best first."""
         if self.plan is None:
             return self.db.execute(_BM25_SQL.format(filters=self.where), {**self.params, "limit": wanted}).fetchall()
+        if self.scan is not None:
+            return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
         passed = rank.filter_of(self.db, self.where, self.params)
         scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
@@ -446,10 +451,13 @@ select count(*) > :cap from (
 
 def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
     """How many paragraphs (all, and without reprints) and documents match;
-    past COUNT_CAP, only that there are more."""
+    past COUNT_CAP (SCANNED_CAP for a short prefix), only that there are more."""
     connect_functions(db)
     matches, params = _matches(query, filters, db)
     where, _ = (filters or Filters()).sql(os.getcwd())
+    scan = short_prefixes(db, query, where, params)
+    if scan is not None and next(itertools.islice(scan(), SCANNED_CAP, None), None) is not None:
+        return Counts(SCANNED_CAP, SCANNED_CAP, SCANNED_CAP, more=True)
     if db.execute(_PAST_CAP_SQL.format(filters=where), {**params, "cap": COUNT_CAP}).fetchone()[0]:
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True)
     sql = matches + (
@@ -479,6 +487,58 @@ def count_by(
         for name, value in zip(names, values):
             result[name][value] = result[name].get(value, 0) + number
     return result
+
+
+# --- a query of short prefixes alone -----------------------------------------
+#
+# FTS5 merges every index term a prefix covers before it gives the first
+# match: for a letter or two (ا*) that is most of the index.  Such a query
+# scores nothing, so its best are its first matches by id: when a sample of
+# the archive shows the prefix common, the paragraphs are read in id order
+# and their words tested instead.
+
+SHORT_PREFIX = 2  # letters
+SAMPLE = 400  # paragraphs
+# Past this many matches, the count of such a query says "more than".
+SCANNED_CAP = 1_000
+_SCAN_SQL = """
+select paragraphs.id, paragraphs.text from paragraphs
+join documents on documents.id = paragraphs.document_id
+where paragraphs.id > :after {filters}
+order by paragraphs.id limit :limit
+"""
+
+
+def short_prefixes(db, query: Query, where: str, params: dict):
+    """For a query of short, common prefixes alone: a function giving its
+    matches' ids in id order, by reading the paragraphs; else None."""
+    atoms = query.positive_atoms()
+    if query.exact or query.excluded or not atoms or not all(
+        atom.prefix and len(atom.words[0]) <= SHORT_PREFIX for atom in atoms
+    ):
+        return None
+    # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
+    clauses = [tuple(lead + atom.words[0] for atom in clause for lead in PREFIX_LEADS) for clause in query.clauses]
+
+    def matches(text: str) -> bool:
+        words = analyze_text(text)[1].split()
+        return all(any(word.startswith(starts) for word in words) for starts in clauses)
+
+    def scan(limit: int | None = None):
+        after = 0
+        while True:
+            rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": 256}).fetchall()
+            for rowid, text in rows:
+                if matches(text):
+                    yield rowid
+            if len(rows) < 256:
+                return
+            after = rows[-1][0]
+
+    sample = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}).fetchall()
+    if sum(matches(text) for _, text in sample) * 10 < len(sample):
+        return None  # uncommon: FTS5 finds it cheaply
+    return scan
 
 
 def context_of(db: sqlite_utils.Database, hits: list[Hit], context: int) -> dict[int, dict[int, str]]:
