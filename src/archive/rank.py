@@ -206,9 +206,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             continue
         read_since = 0
         best = _settled(candidates, upcoming, wanted, passed)
-        # With OR, too many paragraphs may miss a word for their text to be
-        # worth reading.
-        if best is None and plan.conjunctive and _complete_the_best(db, plan, candidates, upcoming, wanted):
+        if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted):
             best = _settled(candidates, upcoming, wanted, passed)
         if best is not None:
             return best, set(candidates.low)
@@ -218,6 +216,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
 
 # Paragraphs completed from their text at once (see _complete_the_best).
 COMPLETED_AT_ONCE = 128
+COMPLETED_WITH_OR = 4096
 
 
 def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int) -> bool:
@@ -232,6 +231,13 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
     if len(lows) < wanted:
         return False
     threshold = lows[-1]
+    # With OR, a paragraph may miss a word altogether, and many do: only once
+    # nothing unmet can reach the page, and then all of them at once.
+    at_once = COMPLETED_AT_ONCE
+    if not plan.conjunctive:
+        if sum(open_gain) >= threshold:
+            return False
+        at_once = COMPLETED_WITH_OR
     missing = [
         (high, rowid)
         for rowid in candidates.low
@@ -240,7 +246,7 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
     ]
     if not missing:
         return False
-    chosen = [rowid for _, rowid in heapq.nlargest(COMPLETED_AT_ONCE, missing)]
+    chosen = [rowid for _, rowid in heapq.nlargest(at_once, missing)]
     for rowid, text in db.execute(
         "select id, text from paragraphs where id in (select value from json_each(?))", [json.dumps(chosen)]
     ):
