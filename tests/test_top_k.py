@@ -177,3 +177,16 @@ def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, 
     monkeypatch.setattr(q, "SCANNED_CAP", 5)
     assert q.count(archive, parse("ا*")).more
     assert q.short_prefixes(archive, parse("اقت*"), "", {}) is None  # three letters: FTS5
+
+
+def test_check_reports_missing_term_counts_and_rebuild_restores_them(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=6, documents=5), "--db", db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("drop table archive_term_counts")
+    result = CliRunner().invoke(cli, ["check", "--db", str(db)])
+    assert result.exit_code == 1 and "term counts are missing" in result.output
+    run("rebuild", "--db", db)
+    assert "ok" in run("check", "--db", db).output
