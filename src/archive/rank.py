@@ -47,6 +47,7 @@ class Slot:
     form_stems: frozenset[str]
     own: str
     weight: float = 0.0
+    held: int = 0  # paragraphs holding one of its stems (counted apart)
 
 
 @dataclass
@@ -112,7 +113,8 @@ def _weigh(db, plan: Plan) -> None:
     cells = []
     for number, slot in enumerate(plan.slots):
         stems = slot.stems | slot.form_stems
-        slot.weight = idf(min(sum(counts.get(stem, 0) for stem in stems), plan.total), plan.total)
+        slot.held = sum(counts.get(stem, 0) for stem in stems)
+        slot.weight = idf(min(slot.held, plan.total), plan.total)
         groups = [(OWN_BONUS, [slot.own] if slot.own in stems else []), (0.0, sorted(stems - {slot.own}))]
         for bonus, group in groups:
             if group:
@@ -189,12 +191,19 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     if not plan.slots:
         return [], set()
     candidates = _Candidates([slot.weight for slot in plan.slots])
+    # A rare word's paragraphs are few: read at once, values and all, rather
+    # than level by level.
+    direct = {number for number, slot in enumerate(plan.slots) if slot.held <= DIRECT_MAX}
+    for number in direct:
+        for value, rows in _direct_values(db, plan, number, None if plan.plain else expression).items():
+            candidates.add(rows, number, value)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
     for _, number, value, _ in reversed(plan.cells):
-        upcoming[number].append(value)
+        if number not in direct:
+            upcoming[number].append(value)
     read_since, best = 0, None
-    for _, number, value, cell in plan.cells:
+    for _, number, value, cell in [cell for cell in plan.cells if cell[1] not in direct]:
         cell = _cell_expression(*cell)
         rows = _cell_rows(db, cell if plan.plain else f"({cell}) AND ({expression})")
         upcoming[number].pop()
@@ -212,6 +221,79 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             return best, set(candidates.low)
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], set(candidates.low)
+
+
+# A word in at most this many paragraphs is read at once (_direct_values).
+DIRECT_MAX = 1_000
+_LENGTHS_SQL = f"""
+select {INDEX}.rowid, {INDEX}_docsize.sz from {INDEX}
+join {INDEX}_docsize on {INDEX}_docsize.id = {INDEX}.rowid
+where {INDEX} match ?
+"""
+
+
+def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[float, list[int]]:
+    """The paragraphs of one word (narrowed to the expression's matches if
+    given) grouped by the word's value in each, from their lengths and the
+    tokens of stems found more than once: what reading all its cells gives."""
+    slot = plan.slots[number]
+    stems = sorted(slot.stems | slot.form_stems)
+    if not stems:
+        return {}
+    words = "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
+    lengths = {
+        rowid: _first_varint(sizes)
+        for rowid, sizes in db.execute(_LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
+    }
+    if not lengths:
+        return {}
+    own = set()
+    if slot.own in stems:
+        own = {row[0] for row in db.execute(_CELL_SQL, [f"terms : {quote(slot.own)}"]) if row[0] in lengths}
+    values = {rowid: level(1, length) + (OWN_BONUS if rowid in own else 0.0) for rowid, length in lengths.items()}
+    for value, rows in _repeated(db, slot, stems).items():
+        for rowid in rows:
+            if rowid in values and value > values[rowid]:
+                values[rowid] = value
+    grouped: dict[float, list[int]] = {}
+    for rowid, value in values.items():
+        grouped.setdefault(value, []).append(rowid)
+    return grouped
+
+
+def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
+    """The paragraphs where one of the stems is found more than once, by
+    the value of its token (the tokens the index holds, from its vocabulary)."""
+    tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
+              for stem in stems for value in range(1, LEVELS + 1)}
+    names = list(tokens)
+    held = db.execute(
+        f"select distinct term from {_IMPACT_VOCABULARY} where col = 'impact' and term in ({', '.join('?' * len(names))})",
+        names,
+    ).fetchall() if _vocabulary(db) else []
+    found: dict[float, list[int]] = {}
+    for (name,) in held:
+        found.setdefault(tokens[name], []).extend(_cell_rows(db, f"impact : {quote(name)}"))
+    return found
+
+
+_IMPACT_VOCABULARY = "temp.archive_index_terms"
+
+
+def _vocabulary(db) -> bool:
+    db.execute(f"create virtual table if not exists {_IMPACT_VOCABULARY} using fts5vocab(main, '{INDEX}', 'col')")
+    return True
+
+
+def _first_varint(data: bytes) -> int:
+    """The first SQLite varint of FTS5's sizes blob: the `terms` column's
+    length in words."""
+    value = 0
+    for byte in data[:9]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    return value
 
 
 # Paragraphs completed from their text at once (see _complete_the_best).
