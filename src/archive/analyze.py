@@ -29,7 +29,7 @@ from typing import Iterator, NamedTuple
 import Stemmer
 
 from .bases import Reading, construct, construct_forms, readings
-from .lexicon import lexicon_words
+from .lexicon import is_name, is_particle, lexicon_words, short_noun_forms
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
@@ -343,8 +343,8 @@ def analyze_text(text: str) -> tuple[str, str]:
 
 # --- query expansion --------------------------------------------------------
 
-# A two-letter word takes a conjunction in front but not a preposition:
-# كفى, لما, كلا are words of their own, not forms of في, ما, لا.
+# A two-letter word or a particle takes a conjunction in front but not a
+# preposition: كفى, لما, كلا are words of their own, not forms of في, ما, لا.
 _SHORT_WORD_CLITICS = ("", "و", "ف")
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
@@ -353,6 +353,12 @@ _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
 def _forms(word: str) -> set[str]:
     """The ordinary written forms of a normalized Arabic word, without prefixes."""
     pronouns = PRONOUNS + ("ك",)
+    if _pronouns_only(word):
+        # فيه, عليها, لديهم; not فيت, فيان (ألفيت, وفيان), nor اليات (آليات).
+        stems = (word,) + short_noun_forms(word)
+        return set(stems) | {s + p for s in stems for p in pronouns}
+    if is_name(word):
+        return _name_forms(word, pronouns)
     forms = {word} | {word + p for p in pronouns}
     if word in FEMININE_KEPT:
         # رياضه reads as رياضة (sport), not as "his gardens"
@@ -371,6 +377,22 @@ def _forms(word: str) -> set[str]:
         # Plural construct before a pronoun: معلموها, معلميها.
         forms |= {word + "و" + p for p in PRONOUNS}
     return forms
+
+
+def _pronouns_only(word: str) -> bool:
+    """A two-letter word or a particle: it takes a pronoun, never a noun's
+    ending, and a conjunction in front but no preposition (بلدي is not ب +
+    لدى)."""
+    return len(word) <= 2 or is_particle(word)
+
+
+def _name_forms(word: str, pronouns: tuple[str, ...]) -> set[str]:
+    """A country's name with a pronoun (مصرنا, سوريتها), without the
+    feminine and plural endings of a noun: قطرات (drops), مصرة and مصراتة
+    (Misrata) are other words, and a lone ه reads as their ة."""
+    if word.endswith("ه"):
+        return {word} | {word[:-1] + "ت" + p for p in pronouns}
+    return {word} | {word + p for p in pronouns if p != "ه"}
 
 
 class Expansion(NamedTuple):
@@ -459,7 +481,7 @@ def base_expansion(word: str) -> Expansion:
 
 
 def _written_forms(word: str) -> Iterator[str]:
-    clitics = _SHORT_WORD_CLITICS if len(word) <= 2 else CLITICS
+    clitics = _SHORT_WORD_CLITICS if _pronouns_only(word) else CLITICS
     for form in _forms(word):
         for clitic in clitics:
             yield clitic + form

@@ -1,6 +1,7 @@
 """The lexicon tables the query expansion adds to a word: a country's name
 and its adjective (places_data.py), the spellings of one loanword or name
-(variants_data.py), a singular and its broken plural (plurals_data.py).
+(variants_data.py), a singular and its broken plural (plurals_data.py); and
+the words whose forms it narrows: names and particles (no noun endings).
 Query side only: the index does not depend on them."""
 
 from __future__ import annotations
@@ -77,3 +78,58 @@ def lexicon_words(*words: str) -> list[str]:
     spelled = list(words) + variants(*words)
     related = places(*spelled)
     return list(dict.fromkeys(variants(*words) + related + variants(*related) + plurals(*spelled)))
+
+
+# Country names whose adjective places_data.py leaves out (its stop list:
+# تركي is a given name): still names.
+_MORE_NAMES = ("تركيا", "كندا", "كوبا", "غانا", "جورجيا", "بيرو", "عمان")
+_NAMES = frozenset(ADJECTIVES) | frozenset(_MORE_NAMES)
+
+
+def is_name(word: str) -> bool:
+    """Whether a word is a country's name, which takes no feminine or plural
+    ending: مصرة, قطرات, مصراتة are other words, not forms of مصر, قطر.
+
+    >>> is_name("مصر"), is_name("تركيا"), is_name("مدرسه")
+    (True, True, False)
+    """
+    return word in _NAMES
+
+
+# Prepositions and particles of three letters or more that take an attached
+# pronoun (عليها, لديهم, قبله) but neither a noun's endings nor a
+# preposition: آلية, بلدية, قبلات, الكحول are other words.  Not دون and the
+# demonstratives, which do take one (بدون, لذلك, بهذه).  Normalized.
+_PARTICLES = frozenset(
+    ["الي", "علي", "حتي", "لدي", "منذ", "عند", "بين", "خلال", "حول", "عبر", "قبل", "بعد",
+     "تحت", "فوق", "لكن", "لكي", "اذا", "لقد"]
+)
+
+
+def is_particle(word: str) -> bool:
+    """Whether a word is a particle that takes pronouns only.
+
+    >>> is_particle("لدي"), is_particle("لجنه")
+    (True, False)
+    """
+    return word in _PARTICLES
+
+
+# Two-letter nouns with longer forms, each taking a pronoun: the father and
+# the brother lengthen (أبوه, أخيها; not أبي, whose stem is that of أبيات,
+# verses), the brother has a feminine (أخته), the hand a dual (يدين, يداه).
+# Other two-letter words take a pronoun only (analyze.py).
+_SHORT_NOUNS = {
+    "اب": ("ابو", "ابا"),
+    "اخ": ("اخو", "اخي", "اخا", "اخت"),
+    "يد": ("يدا", "يدي", "يدان", "يدين"),
+}
+
+
+def short_noun_forms(word: str) -> tuple[str, ...]:
+    """The longer forms of a two-letter noun, each of which takes a pronoun.
+
+    >>> short_noun_forms("اب"), short_noun_forms("في")
+    (('ابو', 'ابا'), ())
+    """
+    return _SHORT_NOUNS.get(word, ())
