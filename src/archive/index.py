@@ -178,7 +178,7 @@ def _count_terms_if_stale(db: sqlite_utils.Database, written: int, paragraphs: i
 
 def count_terms(db: sqlite_utils.Database) -> None:
     """Count again the paragraphs that hold each common stem."""
-    _create_vocabulary(db)
+    vocabulary(db)
     with db.atomic():
         db.execute(f"delete from {TERM_COUNTS}")
         db.execute(
@@ -189,11 +189,14 @@ def count_terms(db: sqlite_utils.Database) -> None:
         set_meta(db, terms_written_since_count="0")
 
 
-_VOCABULARY = "temp.archive_index_vocabulary"
+_VOCABULARY = "temp.archive_index_terms"
 
 
-def _create_vocabulary(db) -> None:
+def vocabulary(db) -> str:
+    """The name of the index's vocabulary (FTS5's fts5vocab, per column: term,
+    col, doc, cnt), made in this connection's temp schema if not yet."""
     db.execute(f"create virtual table if not exists {_VOCABULARY} using fts5vocab(main, '{INDEX}', 'col')")
+    return _VOCABULARY
 
 
 def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
@@ -206,7 +209,7 @@ def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
         counts.update(db.execute(f"select term, paragraphs from {TERM_COUNTS} where term in ({marks})", chunk))
     rare = [stem for stem in stems if stem not in counts]
     if rare:
-        _create_vocabulary(db)
+        vocabulary(db)
         for start in range(0, len(rare), 500):
             chunk = rare[start:start + 500]
             marks = ", ".join("?" * len(chunk))

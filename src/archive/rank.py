@@ -28,7 +28,7 @@ from typing import Callable
 from . import analyze
 from .analyze import analyze_text
 from .impact import LEVELS, letter, level, token
-from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts
+from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts, vocabulary
 from .query import Known, Query, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
@@ -268,21 +268,13 @@ def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
               for stem in stems for value in range(1, LEVELS + 1)}
     names = list(tokens)
     held = db.execute(
-        f"select distinct term from {_IMPACT_VOCABULARY} where col = 'impact' and term in ({', '.join('?' * len(names))})",
+        f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
         names,
-    ).fetchall() if _vocabulary(db) else []
+    ).fetchall()
     found: dict[float, list[int]] = {}
     for (name,) in held:
         found.setdefault(tokens[name], []).extend(_cell_rows(db, f"impact : {quote(name)}"))
     return found
-
-
-_IMPACT_VOCABULARY = "temp.archive_index_terms"
-
-
-def _vocabulary(db) -> bool:
-    db.execute(f"create virtual table if not exists {_IMPACT_VOCABULARY} using fts5vocab(main, '{INDEX}', 'col')")
-    return True
 
 
 def _first_varint(data: bytes) -> int:

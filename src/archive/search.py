@@ -14,6 +14,7 @@ from .db import copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions
 from . import rank
+from .index import vocabulary
 from .analyze import analyze_text
 from .query import PREFIX_LEADS, Known, Query, quote, to_fts
 
@@ -107,10 +108,7 @@ limit :limit offset :offset
 
 def index_lookup(db: sqlite_utils.Database) -> Known:
     """A `known` for to_fts(), asking the index itself."""
-    db.execute(
-        "create virtual table if not exists temp.archive_index_terms"
-        " using fts5vocab(main, 'paragraphs_fts', 'col')"
-    )
+    words = vocabulary(db)
 
     def known(column: str, terms: Iterable[str]) -> set[str]:
         terms = list(terms)
@@ -127,7 +125,7 @@ def index_lookup(db: sqlite_utils.Database) -> Known:
             found.update(
                 row[0]
                 for row in db.execute(
-                    "select distinct term from temp.archive_index_terms where col = ? and term in ("
+                    f"select distinct term from {words} where col = ? and term in ("
                     + ", ".join("?" * len(chunk)) + ")",
                     [column, *chunk],
                 )
