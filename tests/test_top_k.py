@@ -80,8 +80,10 @@ def compare(db_path, texts):
 def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path, monkeypatch, direct_max):
     """With direct_max 0 every word is read level by level (the way of the
     common words of a large archive); by default this archive's words are
-    rare enough to be read at once."""
+    rare enough, and its AND and phrase queries' matches few enough, to be
+    read at once."""
     monkeypatch.setattr(rank, "DIRECT_MAX", direct_max)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
     completed = []
     original = rank.score_text
     monkeypatch.setattr(rank, "score_text", lambda plan, text: completed.append(1) or original(plan, text))

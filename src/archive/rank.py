@@ -191,6 +191,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     if not plan.slots:
         return [], set()
     candidates = _Candidates([slot.weight for slot in plan.slots])
+    if plan.conjunctive and not plan.plain and _all_at_once(db, plan, expression, candidates):
+        return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], set(candidates.low)
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
     direct = {number for number, slot in enumerate(plan.slots) if slot.held <= DIRECT_MAX}
@@ -234,8 +236,8 @@ where {INDEX} match ?
 
 def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[float, list[int]]:
     """The paragraphs of one word (narrowed to the expression's matches if
-    given) grouped by the word's value in each, from their lengths and the
-    tokens of stems found more than once: what reading all its cells gives."""
+    given) grouped by the word's value in each: what reading all its cells
+    gives."""
     slot = plan.slots[number]
     stems = sorted(slot.stems | slot.form_stems)
     if not stems:
@@ -245,20 +247,51 @@ def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[
         rowid: _first_varint(sizes)
         for rowid, sizes in db.execute(_LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
     }
-    if not lengths:
-        return {}
-    own = set()
+    grouped: dict[float, list[int]] = {}
+    for rowid, value in _values(db, slot, lengths, None).items():
+        grouped.setdefault(value, []).append(rowid)
+    return grouped
+
+
+# A query whose matches all hold every word, with at most this many, is
+# scored at once (_all_at_once).
+ALL_AT_ONCE = 10_000
+
+
+def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bool:
+    """Score every match of a query whose matches hold every word, if they
+    are few: one statement for the matches and their lengths, a few for
+    each word.  Whether it did."""
+    rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, ALL_AT_ONCE + 1]).fetchall()
+    if len(rows) > ALL_AT_ONCE:
+        return False
+    lengths = {rowid: _first_varint(sizes) for rowid, sizes in rows}
+    for number, slot in enumerate(plan.slots):
+        grouped: dict[float, list[int]] = {}
+        for rowid, value in _values(db, slot, lengths, expression).items():
+            grouped.setdefault(value, []).append(rowid)
+        for value, group in grouped.items():
+            candidates.add(group, number, value)
+    return True
+
+
+def _values(db, slot: Slot, lengths: dict[int, int], expression: str | None) -> dict[int, float]:
+    """The word's value in each of these paragraphs, which all hold one of
+    its stems (by id, with their lengths in words): the level of a stem
+    found once, from the length; the stem typed half a level up; the token
+    of a stem found more than once where it is higher.  `expression` narrows
+    the look-up of the stem typed (a common stem's paragraphs are many)."""
+    stems = sorted(slot.stems | slot.form_stems)
+    own: set[int] = set()
     if slot.own in stems:
-        own = {row[0] for row in db.execute(_CELL_SQL, [f"terms : {quote(slot.own)}"]) if row[0] in lengths}
+        look_up = f"terms : {quote(slot.own)}"
+        own = {row[0] for row in db.execute(_CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up])}
     values = {rowid: level(1, length) + (OWN_BONUS if rowid in own else 0.0) for rowid, length in lengths.items()}
     for value, rows in _repeated(db, slot, stems).items():
         for rowid in rows:
             if rowid in values and value > values[rowid]:
                 values[rowid] = value
-    grouped: dict[float, list[int]] = {}
-    for rowid, value in values.items():
-        grouped.setdefault(value, []).append(rowid)
-    return grouped
+    return values
 
 
 def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
