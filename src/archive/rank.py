@@ -191,7 +191,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     if not plan.slots:
         return [], set()
     candidates = _Candidates([slot.weight for slot in plan.slots])
-    if plan.conjunctive and not plan.plain and _all_at_once(db, plan, expression, candidates):
+    if not plan.plain and _all_at_once(db, plan, expression, candidates):
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], set(candidates.low)
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
@@ -253,22 +253,28 @@ def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[
     return grouped
 
 
-# A query whose matches all hold every word, with at most this many, is
-# scored at once (_all_at_once).
+# A query with at most this many matches is scored at once (_all_at_once).
 ALL_AT_ONCE = 10_000
 
 
 def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bool:
-    """Score every match of a query whose matches hold every word, if they
-    are few: one statement for the matches and their lengths, a few for
-    each word.  Whether it did."""
+    """Score every match of a query, if they are few: one statement for the
+    matches and their lengths, a few for each word (with OR, one more for
+    the matches that hold it).  Whether it did."""
     rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, ALL_AT_ONCE + 1]).fetchall()
     if len(rows) > ALL_AT_ONCE:
         return False
     lengths = {rowid: _first_varint(sizes) for rowid, sizes in rows}
     for number, slot in enumerate(plan.slots):
+        held = lengths
+        if not plan.conjunctive:
+            stems = sorted(slot.stems | slot.form_stems)
+            if not stems:
+                continue
+            words = "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
+            held = {row[0]: lengths[row[0]] for row in db.execute(_CELL_SQL, [f"({words}) AND ({expression})"])}
         grouped: dict[float, list[int]] = {}
-        for rowid, value in _values(db, slot, lengths, expression).items():
+        for rowid, value in _values(db, slot, held, expression).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
