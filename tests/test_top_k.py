@@ -145,12 +145,15 @@ def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch)
     run("import", SEEDS, "--db", db)
     archive = open_archive(str(db))
     query = parse("في")
+    monkeypatch.setattr(rank, "DIRECT_MAX", 0)  # not read at once, as a rare word is
     plan = rank.plan(archive, query, q.index_lookup(archive))
     read = []
     original = rank._cell_rows
-    monkeypatch.setattr(rank, "_cell_rows", lambda db, cell: read.append(cell) or original(db, cell))
+    monkeypatch.setattr(rank, "_cell_rows", lambda db, *args: read.append(args) or original(db, *args))
     best, _ = rank.top(archive, plan, to_fts(query, q.index_lookup(archive)), 1, None)
     assert best and len(read) < len(plan.cells) / 2
+    # One word: a cell is read no further than the page needs.
+    assert read and all(limit >= 1 for _, limit in read)
 
 
 def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):

@@ -142,8 +142,8 @@ def idf(paragraphs: int, total: int) -> float:
 _CELL_SQL = f"select rowid from {INDEX} where {INDEX} match ?"
 
 
-def _cell_rows(db, expression: str) -> list[int]:
-    return [row[0] for row in db.execute(_CELL_SQL, [expression])]
+def _cell_rows(db, expression: str, limit: int = -1) -> list[int]:
+    return [row[0] for row in db.execute(_CELL_SQL + " limit ?", [expression, limit])]
 
 
 # Passed = a function taking candidate ids (matches of the query) and giving
@@ -207,7 +207,13 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     read_since, best = 0, None
     for _, number, value, cell in [cell for cell in plan.cells if cell[1] not in direct]:
         cell = _cell_expression(*cell)
-        rows = _cell_rows(db, cell if plan.plain else f"({cell}) AND ({expression})")
+        if plan.plain:
+            # One word: a cell's paragraphs tie, the first ids first, so the
+            # page needs no more of them than places left (plus those met
+            # already in a better cell).
+            rows = _cell_rows(db, cell, -1 if passed else wanted + len(candidates.low))
+        else:
+            rows = _cell_rows(db, f"({cell}) AND ({expression})")
         upcoming[number].pop()
         candidates.add(rows, number, value)
         read_since += len(rows)
