@@ -39,6 +39,7 @@ import threading
 import time
 from pathlib import Path
 
+import served
 import topk
 
 REPO = Path(__file__).resolve().parent.parent
@@ -306,112 +307,28 @@ def processes_1x(archive: str, sqlite_utils: str, naive_db: Path, archive_db: Pa
         table.add("process: rg -c", "skipped: rg is not installed")
 
 
-class Baseline:
-    """The 1x figures that the larger scales are compared with."""
-
-    p50: float = 0.0
-    ratio: float | None = None  # archive's p50 over tantivy's
-
-
-def searches(scale: int, db: Path, work: Path, archive: str, table: Table, baseline: Baseline) -> None:
+def searches(scale: int, db: Path, work: Path, archive: str, table: Table, baseline: topk.Baseline) -> None:
     """At one scale: latency per shape (archive, FTS5's bm25, tantivy),
     Datasette under its default limit, and counts."""
     ours, ranking = topk.archive_latency(db)
     print(f"{scale}x: archive in process, p50 {topk.ms(topk.median(ours.all()))}", flush=True)
     old = topk.fts5_latency(db)
     print(f"{scale}x: FTS5 bm25, p50 {topk.ms(topk.median(old.all()))}", flush=True)
-    anchor = tantivy_latency(scale, db, work, table)
-    latency_rows(scale, ours, old, anchor, table, baseline)
+    anchor = topk.tantivy_figures(scale, db, work, table)
+    topk.latency_rows(scale, ours, old, anchor, table, baseline)
     table.add(f"search {scale}x: archive p50 / p99 without highlighting",
               f"{topk.ms(topk.median(ranking.all()))} / {topk.ms(topk.percentile(ranking.all(), 0.99))}")
     for latencies in (ours, old):
         if latencies.capped:
             table.add(f"search {scale}x: {latencies.name}, stopped at {topk.CAP:.0f} s",
                       ", ".join(sorted(latencies.capped, key=topk.QUERIES.index)))
-    table.shapes[scale] = shape_rows(ours, old, anchor)
-    datasette_rows(scale, db, table)
-    counts = topk.count_times(archive, db)
-    slowest = max(counts, key=counts.get)
-    table.add(
-        f"{scale}x: archive search --count, {len(counts)} queries",
-        f"median {topk.median(list(counts.values())):.2f} s, slowest {counts[slowest]:.2f} s ({slowest})"
-        + (" (stopped)" if counts[slowest] >= topk.COUNT_TIMEOUT else ""),
-        "< 1 s", counts[slowest] < 1,
-    )
-
-
-def tantivy_latency(scale: int, db: Path, work: Path, table: Table) -> topk.Latencies | None:
-    if not topk.tantivy_available():
-        table.add(f"{scale}x: tantivy", "skipped: tantivy is not installed (pip install -e '.[bench]')")
-        return None
-    folder = work / f"tantivy{scale}"
-    index = topk.build_tantivy(db, folder)
-    table.add(f"{scale}x: tantivy index", f"built in {index.seconds:.0f} s, {index.size / 1e6:.0f} MB")
-    anchor = topk.tantivy_latency(index, db)
-    print(f"{scale}x: tantivy, p50 {topk.ms(topk.median(anchor.all()))}", flush=True)
-    del index
-    shutil.rmtree(folder)
-    return anchor
-
-
-def latency_rows(scale, ours, old, anchor, table: Table, baseline: Baseline) -> None:
-    samples = ours.all()
-    p50, p90, p99 = (topk.percentile(samples, f) for f in (0.5, 0.9, 0.99))
-    where = f"{scale}x, {len(topk.QUERIES)} queries"
-    if scale == 1:
-        baseline.p50 = p50
-        table.add(f"search {where}: archive p50", topk.ms(p50), "<= 3 ms", p50 <= 0.003)
-    else:
-        table.add(f"search {where}: archive p50", f"{topk.ms(p50)} = {p50 / baseline.p50:.2f}x the 1x p50")
-    table.add(f"search {scale}x: archive p90", topk.ms(p90))
-    limit = 0.015 if scale == 1 else 0.030
-    table.add(f"search {scale}x: archive p99", topk.ms(p99), f"<= {limit * 1000:.0f} ms", p99 <= limit)
-    table.add(f"search {scale}x: FTS5 bm25 over every match, p50 / p99",
-              f"{topk.ms(topk.median(old.all()))} / {topk.ms(topk.percentile(old.all(), 0.99))}")
-    if anchor is None:
-        return
-    theirs = topk.median(anchor.all())
-    table.add(f"search {scale}x: tantivy p50 / p99", f"{topk.ms(theirs)} / {topk.ms(topk.percentile(anchor.all(), 0.99))}")
-    ratio = p50 / theirs
-    if scale == 1:
-        baseline.ratio = ratio
-        table.add("search 1x: archive / tantivy (p50)", f"{ratio:.0f}x", "<= 30x", ratio <= 30)
-    elif baseline.ratio is not None:
-        table.add(f"search {scale}x: archive / tantivy (p50)", f"{ratio:.0f}x",
-                  f"<= {baseline.ratio:.0f}x (1x)", ratio <= baseline.ratio)
-
-
-def shape_rows(ours, old, anchor) -> list[tuple[str, ...]]:
-    rows = []
-    for shape, queries in topk.SHAPES.items():
-        samples = ours.by_shape[shape]
-        p50 = topk.median(samples)
-        theirs = topk.median(anchor.by_shape[shape]) if anchor else None
-        rows.append((
-            shape, str(len(queries)), topk.ms(p50), topk.ms(topk.percentile(samples, 0.9)),
-            topk.ms(topk.percentile(samples, 0.99)), topk.ms(topk.median(old.by_shape[shape])),
-            topk.ms(theirs) if theirs else "-", f"{p50 / theirs:.0f}x" if theirs else "-",
-        ))
-    return rows
-
-
-def datasette_rows(scale: int, db: Path, table: Table) -> None:
+    table.shapes[scale] = topk.shape_rows(ours, old, anchor)
     datasette = tool("datasette")
-    if not datasette:
+    if datasette:
+        served.datasette_rows(scale, datasette, db, table)
+    else:
         table.add(f"{scale}x: Datasette", "skipped: the datasette command is not installed")
-        return
-    served = topk.datasette_load(datasette, db)
-    for failure in served.failed:
-        print(f"{scale}x: Datasette: {failure}", flush=True)
-    shown = "; ".join(served.failed[:3]) + (" ..." if len(served.failed) > 3 else "")
-    table.add(
-        f"{scale}x: Datasette, default limit, {served.requests} requests by {topk.DATASETTE_CLIENTS} clients",
-        f"{len(served.failed)} failed, {served.limited} of them at the time limit" + (f" ({shown})" if shown else ""),
-        "none fail", not served.failed,
-    )
-    seconds, text = served.slowest
-    table.add(f"{scale}x: Datasette p50 / slowest request",
-              f"{topk.median(served.seconds):.2f} s / {seconds:.2f} s ({text})")
+    served.count_rows(scale, archive, db, table)
 
 
 def at_scale(scale: int, files: list[Path], work: Path, archive: str, first, table: Table) -> Path:
@@ -477,7 +394,7 @@ def main() -> None:
         shutil.rmtree(tree1)
         for path in work.glob("naive.db*"):
             path.unlink()
-        baseline = Baseline()
+        baseline = topk.Baseline()
         searches(1, archive_db, work, archive, table, baseline)
         for scale in args.scales[1:]:
             db = at_scale(scale, files, work, archive, first, table)

@@ -1,8 +1,7 @@
 """Search latency per query shape, three ways on the same queries: archive's
 top-k ranking, FTS5's bm25 over every match (the old way) and tantivy fed
-archive's analyzed words; then the same queries through Datasette under its
-default time limit, and `archive search --count`.  bench.py runs these at
-each scale and puts the figures in its tables.
+archive's analyzed words.  bench.py runs these at each scale and puts the
+figures in its tables; served.py sends the same queries to Datasette.
 
 Tantivy (`pip install -e '.[bench]'`) is a benchmark-only dependency; without
 it its figures are left out with a line saying so.  Its index holds each
@@ -12,16 +11,11 @@ rank the same stems; its simplifications are in tantivy_query().
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
+import shutil
 import re
-import socket
 import statistics
-import subprocess
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,12 +38,8 @@ SHAPES: dict[str, list[str]] = {
     "English, digits": ["twitter", "ISIS", "2015"],
 }
 QUERIES = [text for queries in SHAPES.values() for text in queries]
-# What `archive search --count` is timed on: the common words and the
-# queries with the most matches.
-COUNT_QUERIES = SHAPES["one word, common"] + ["في OR من OR على", "ا*"]
 RUNS = 5  # each query, in process
 FTS5_RUNS = 2  # the old way is slow on common words: fewer runs
-DATASETTE_CLIENTS = 4
 
 
 @dataclass
@@ -315,100 +305,71 @@ def tantivy_latency(tv: TantivyIndex, db_path: Path) -> Latencies:
     return latencies
 
 
-# --- Datasette and counts ------------------------------------------------------
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# --- the figures -------------------------------------------------------------
 
 
 @dataclass
-class Served:
-    requests: int = 0
-    failed: list[str] = field(default_factory=list)  # "status url" of each
-    limited: int = 0  # of the failed, those that hit the time limit
-    slowest: tuple[float, str] = (0.0, "")
-    seconds: list[float] = field(default_factory=list)
+class Baseline:
+    """The 1x figures that the larger scales are compared with."""
+
+    p50: float = 0.0
+    ratio: float | None = None  # archive's p50 over tantivy's
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def tantivy_figures(scale: int, db: Path, work: Path, table) -> Latencies | None:
+    if not tantivy_available():
+        table.add(f"{scale}x: tantivy", "skipped: tantivy is not installed (pip install -e '.[bench]')")
+        return None
+    folder = work / f"tantivy{scale}"
+    index = build_tantivy(db, folder)
+    table.add(f"{scale}x: tantivy index", f"built in {index.seconds:.0f} s, {index.size / 1e6:.0f} MB")
+    anchor = tantivy_latency(index, db)
+    print(f"{scale}x: tantivy, p50 {ms(median(anchor.all()))}", flush=True)
+    del index
+    shutil.rmtree(folder)
+    return anchor
 
 
-def datasette_load(datasette: str, db_path: Path) -> Served:
-    """`datasette DB` with its default settings; every query's search page
-    and search.json, requested by DATASETTE_CLIENTS threads at once."""
-    port = free_port()
-    server = subprocess.Popen(
-        [datasette, str(db_path), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}/{db_path.stem}"
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/-/versions.json", server)
-        urls = [
-            (text, f"{base}/{page}?{urllib.parse.urlencode({'q': text})}")
-            for text in QUERIES for page in ("search", "search.json")
-        ]
-        served = Served(requests=len(urls))
-        with concurrent.futures.ThreadPoolExecutor(DATASETTE_CLIENTS) as pool:
-            for text, url, status, body, seconds in pool.map(lambda item: _get(*item), urls):
-                served.seconds.append(seconds)
-                served.slowest = max(served.slowest, (seconds, text))
-                if status != 200:
-                    page = url.split("?")[0].rsplit("/", 1)[1]
-                    served.failed.append(f"{status} {page}?q={text}")
-                    served.limited += "time limit" in body or "interrupted" in body.lower()
-        return served
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def latency_rows(scale, ours, old, anchor, table, baseline: Baseline) -> None:
+    samples = ours.all()
+    p50, p90, p99 = (percentile(samples, f) for f in (0.5, 0.9, 0.99))
+    where = f"{scale}x, {len(QUERIES)} queries"
+    if scale == 1:
+        baseline.p50 = p50
+        table.add(f"search {where}: archive p50", ms(p50), "<= 3 ms", p50 <= 0.003)
+    else:
+        table.add(f"search {where}: archive p50", f"{ms(p50)} = {p50 / baseline.p50:.2f}x the 1x p50")
+    table.add(f"search {scale}x: archive p90", ms(p90))
+    limit = 0.015 if scale == 1 else 0.030
+    table.add(f"search {scale}x: archive p99", ms(p99), f"<= {limit * 1000:.0f} ms", p99 <= limit)
+    table.add(f"search {scale}x: FTS5 bm25 over every match, p50 / p99",
+              f"{ms(median(old.all()))} / {ms(percentile(old.all(), 0.99))}")
+    if anchor is None:
+        return
+    theirs = median(anchor.all())
+    table.add(f"search {scale}x: tantivy p50 / p99", f"{ms(theirs)} / {ms(percentile(anchor.all(), 0.99))}")
+    ratio = p50 / theirs
+    if scale == 1:
+        baseline.ratio = ratio
+        table.add("search 1x: archive / tantivy (p50)", f"{ratio:.0f}x", "<= 30x", ratio <= 30)
+    elif baseline.ratio is not None:
+        table.add(f"search {scale}x: archive / tantivy (p50)", f"{ratio:.0f}x",
+                  f"<= {baseline.ratio:.0f}x (1x)", ratio <= baseline.ratio)
 
 
-def _wait_for(url: str, server: subprocess.Popen, patience: float = 60) -> None:
-    deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"bench: datasette exited: {server.stderr.read().decode()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"bench: datasette did not answer {url} in {patience:.0f} s")
-
-
-def _get(text: str, url: str) -> tuple[str, str, int, str, float]:
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            status, body = response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        status, body = error.code, error.read().decode("utf-8", "replace")
-    return text, url, status, body, time.perf_counter() - started
-
-
-COUNT_TIMEOUT = 30.0
-
-
-def count_times(archive: str, db_path: Path) -> dict[str, float]:
-    """Seconds of a whole `archive search --count` process per query: the
-    second of two runs (the first warms the page cache) unless the first
-    took over a second; COUNT_TIMEOUT when it took longer than that."""
-    times = {}
-    for text in COUNT_QUERIES:
-        argv = [archive, "search", "--db", str(db_path), "--count", "--json", "--", text]
-        for _ in range(2):
-            started = time.perf_counter()
-            try:
-                done = subprocess.run(argv, capture_output=True, timeout=COUNT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                times[text] = COUNT_TIMEOUT
-                break
-            times[text] = time.perf_counter() - started
-            if done.returncode not in (0, 1):
-                raise SystemExit(f"bench: {' '.join(argv)} failed: {done.stderr.decode()[-2000:]}")
-            if times[text] > 1:
-                break
-    return times
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+def shape_rows(ours, old, anchor) -> list[tuple[str, ...]]:
+    rows = []
+    for shape, queries in SHAPES.items():
+        samples = ours.by_shape[shape]
+        p50 = median(samples)
+        theirs = median(anchor.by_shape[shape]) if anchor else None
+        rows.append((
+            shape, str(len(queries)), ms(p50), ms(percentile(samples, 0.9)),
+            ms(percentile(samples, 0.99)), ms(median(old.by_shape[shape])),
+            ms(theirs) if theirs else "-", f"{p50 / theirs:.0f}x" if theirs else "-",
+        ))
+    return rows
