@@ -235,27 +235,29 @@ def tantivy_recipe(db, text: str) -> dict:
     query = parse(text)
     known = remembered(index_lookup(db))
     plan = rank.plan(db, query, known)
+    # The plan's slots, numbered as rank.plan numbers them: each word (and
+    # ~word) of the positive atoms in the order first met.
+    numbers: dict[tuple[str, bool], int] = {}
+    for atom in query.positive_atoms():
+        for word in [] if atom.prefix else atom.words:
+            numbers.setdefault((word, atom.family), len(numbers))
 
-    def lookups(word: str) -> list[str]:
-        terms, forms = word_lookups(word, known, query.lexicon)
-        return sorted(set(terms) | {stem(form) for form in forms})
-
-    def atom_recipe(atom, slots) -> tuple[str, object]:
+    def atom_recipe(atom, excluded: bool = False) -> tuple[str, object]:
         if atom.prefix:
             leads = "|".join(re.escape(lead) for lead in PREFIX_LEADS if lead)
             return "prefix", f"({leads})?{re.escape(atom.words[0])}.*"
         if atom.is_phrase:
             return "phrase", [stem(word) for word in atom.words]
-        if slots is None:
-            return "words", lookups(atom.words[0])
-        slot = plan.slots[slots[0]]
+        if excluded:
+            terms, forms = word_lookups(atom.words[0], known, query.lexicon, atom.family)
+            return "words", sorted(set(terms) | {stem(form) for form in forms})
+        slot = plan.slots[numbers[(atom.words[0], atom.family)]]
         return "words", sorted(slot.stems | slot.form_stems)
 
-    clauses = [
-        [atom_recipe(atom, slots) for atom, slots in zip(clause, plan.clauses[number])]
-        for number, clause in enumerate(query.clauses)
-    ]
-    return {"clauses": clauses, "excluded": [atom_recipe(atom, None) for atom in query.excluded]}
+    return {
+        "clauses": [[atom_recipe(atom) for atom in clause] for clause in query.clauses],
+        "excluded": [atom_recipe(atom, excluded=True) for atom in query.excluded],
+    }
 
 
 def tantivy_query(tv: TantivyIndex, recipe: dict):
