@@ -304,11 +304,21 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
-        rows = _read_shown(db, ranked)
-        kept = _first_copies(rows) if fold_duplicates else rows
+        # Folded first by fingerprint alone: the texts read are the page's.
+        kept = _first_copies(ranked, _reprints(db, [rowid for rowid, _ in ranked]), wanted, fold_duplicates)
         if len(kept) >= wanted or len(ranked) < fetch:
-            return kept[:wanted] if not fold_duplicates else kept
+            return _read_shown(db, kept)
         fetch *= 4
+
+
+_REPRINTS_SQL = f"""
+select paragraphs.id, {_REPRINT} from paragraphs where paragraphs.id in (select value from json_each(:ids))
+"""
+
+
+def _reprints(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
+    """What each paragraph's reprints share, by id (those that exist)."""
+    return dict(db.execute(_REPRINTS_SQL, {"ids": json.dumps(ids)}).fetchall())
 
 
 def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
@@ -331,14 +341,20 @@ def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:
     return rows
 
 
-def _first_copies(rows: list[_Row]) -> list[_Row]:
+def _first_copies(ranked: list[tuple], reprints: dict[int, str], wanted: int, fold: bool) -> list[tuple]:
+    """The first `wanted` of the ranked (id, score) pairs that have a row,
+    folded: only the first of each reprint's copies."""
     seen: set[str] = set()
-    first = []
-    for row in rows:
-        if row.reprint not in seen:
-            seen.add(row.reprint)
-            first.append(row)
-    return first
+    kept = []
+    for rowid, score in ranked:
+        reprint = reprints.get(rowid)
+        if reprint is None or (fold and reprint in seen):
+            continue  # no row: an index out of step (see index_mismatch)
+        seen.add(reprint)
+        kept.append((rowid, score))
+        if len(kept) == wanted:
+            break
+    return kept
 
 
 def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> list[Hit]:
