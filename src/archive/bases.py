@@ -121,6 +121,7 @@ def _own_readings(word: str) -> list[Reading]:
                     ))
     found.extend(_construct(word))
     found.extend(_short_dual(word))
+    found.extend(_accusative_base(word))
     return found
 
 
@@ -173,6 +174,58 @@ def construct_forms(base: str) -> frozenset[str]:
     if len(base) < _SHORTEST_BASE or base.endswith("ه"):
         return frozenset()
     return frozenset(c + base + e for c in _CONSTRUCT_CLITICS for e in _CONSTRUCT_ENDINGS)
+
+
+# Words in ا that the accusative rule would take for a noun's, but that are
+# names, verbs or other words of their own (روما is not روم + ا, بدوا "they
+# appeared" not بدو + ا); and frequent ones kept out whatever the index holds.
+_NOT_ACCUSATIVE = frozenset(
+    ["روما", "كوبا", "انجيلا", "وهنا", "بدوا", "سموا", "فروا", "وغدا", "ايضا", "فرنسا", "كلما", "وانا"]
+)
+_ARTICLE_CLITICS = ("وال", "بال", "لل", "فال", "كال")
+
+
+def accusative_forms(base: str) -> frozenset[str]:
+    """The indefinite accusative of a noun, written with a final ا (tanween:
+    شخصاً, مواطناً, شيئاً), alone or after و ف; none for a base that does not
+    take it or that the rule would merge with another word: one in ي (سوري:
+    سوريا is the country, علي: عليا), ه (its ة: مدينةً), ا ى or اء; in هم or
+    كم (وهما, لهما are و + هما, ل + هما); of two letters (جد: جدا)."""
+    return frozenset(clitic + form for form in _accusative_written(base) for clitic in ("", "و", "ف"))
+
+
+def _accusative_written(base: str) -> set[str]:
+    if len(base) < _SHORTEST_BASE or base.endswith(("ي", "ه", "ا", "ى", "اء", "هم", "كم")):
+        return set()
+    # A final hamza sits on ي before the ا, or stays on the line (شيئا, جزءا).
+    written = {base + "ا"} | ({base[:-1] + "ئا"} if base.endswith("ء") else set())
+    return written - _NOT_ACCUSATIVE
+
+
+def accusative(base: str) -> Reading | None:
+    """What the index must show for base + ا to be base's accusative: the
+    base with the article, twice over (الشخص and والشخص: one misspelling
+    decides nothing); the ا-word never with it (العليا, البابا are words of
+    their own); and for a base in ن, not a shorter word with the article
+    (يومنا is يوم + نا, our day)."""
+    own = _accusative_written(base)
+    if not own:
+        return None
+    present = (frozenset(["ال" + base]), frozenset(a + base for a in _ARTICLE_CLITICS))
+    absent = tuple(frozenset(["ال" + form, a + form]) for form in own for a in _ARTICLE_CLITICS)
+    if base.endswith("ن"):
+        absent += (frozenset(["ال" + base[:-1]]),)
+    return Reading(base, present=present, absent=absent)
+
+
+def _accusative_base(word: str) -> list[Reading]:
+    """شخصا, مواطنا, شيئا: the accusative of a noun, typed; its base."""
+    if not word.endswith("ا"):
+        return []
+    stem = word[:-1]
+    base = stem[:-1] + "ء" if stem.endswith("ئ") else stem
+    reading = accusative(base)
+    return [reading] if reading and word in _accusative_written(base) else []
 
 
 def _suffix_bases(word: str) -> list[str]:
