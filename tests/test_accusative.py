@@ -1,6 +1,7 @@
 """A noun finds its indefinite accusative, written with a final ا (tanween:
 شخصاً, مواطناً, شيئاً), and the accusative typed finds the noun; words that
 really end in ا stay apart (روما is not روم, مهما not مهم, جدا not جد).
+A loanword in ا finds its plural in ات (ميليشيا, الميليشيات) and back.
 
 One archive of made-up sentences, written here and searched through the CLI.
 The index decides an accusative: the noun is written with the article in
@@ -20,6 +21,7 @@ NOUNS = [
     "عاد الموظف إلى مكتبه واتصل بالموظف الجديد",
     "لا يقاس الشيء بالشيء",
     "تحدث العضو مع والعضو الآخر",
+    "صوت الميليشيا يعلو على صوت الدولة",
 ]
 # The accusative written, and the noun typed that must find it.
 ACCUSATIVE = {
@@ -53,6 +55,10 @@ APART = {
 }
 LOOK_ALIKES = [("روم", "روما"), ("مهم", "مهما"), ("وهم", "وهما"), ("جد", "جدا"), ("باب", "بابا"),
                ("سوري", "سوريا"), ("تركي", "تركيا"), ("أيض", "ايضا"), ("سمو", "سموا")]
+MILITIAS = {
+    "الميليشيات": "هاجمت الميليشيات القرية",
+    "مليشيات": "انسحبت مليشيات من المدينة",
+}
 
 
 def search(db: str, *query: str) -> set[str]:
@@ -63,7 +69,7 @@ def search(db: str, *query: str) -> set[str]:
 def db(tmp_path_factory):
     texts = NOUNS + list(ACCUSATIVE.values()) + [t for pair in APART.values() for t in pair]
     # One sentence a paragraph.
-    return archive_of(tmp_path_factory.mktemp("accusative") / "docs", texts)
+    return archive_of(tmp_path_factory.mktemp("accusative") / "docs", texts + list(MILITIAS.values()))
 
 
 @pytest.mark.parametrize("typed", ACCUSATIVE)
@@ -89,3 +95,16 @@ def test_words_in_alif_are_not_a_look_alikes_accusative(db, one, other):
     written = {APART[other][0]} if other in APART else {APART[one][1]}
     assert not written & search(db, "--no-lexicon", one), f"{one} finds {other}"
 
+
+@pytest.mark.parametrize("typed, written", [
+    ("ميليشيا", "الميليشيات"), ("مليشيا", "مليشيات"), ("ميليشيا", "مليشيات"),
+])
+def test_a_loanword_finds_its_plural_in_at(db, typed, written):
+    assert MILITIAS[written] in search(db, typed)
+    assert MILITIAS[written] not in search(db, "--no-lexicon", "--exact", typed)
+
+
+@pytest.mark.parametrize("typed", ["الميليشيات", "مليشيات"])
+def test_the_plural_finds_the_loanword(db, typed):
+    assert NOUNS[6] in search(db, typed)
+    assert NOUNS[6] not in search(db, "--no-lexicon", typed)
