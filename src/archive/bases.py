@@ -187,7 +187,8 @@ NOT_ACCUSATIVE = frozenset(
     + ["مشيرا", "مئكدا", "خصوصا", "مبينا", "فضلا", "لافتا", "تماما", "بدلا", "تقريبا", "موضحا", "مشددا",
        "ابدا", "سائلا", "مسجلا", "سلبا", "طبعا", "مجانا", "ايجابا", "مثمنا", "معبرا", "مخاطبا", "عطفا", "مذكرا"]
 )
-_ARTICLE_CLITICS = ("وال", "بال", "لل", "فال", "كال")
+# The commonest article groups: each is one more word to check per noun.
+_ARTICLE_CLITICS = ("وال", "بال", "لل")
 
 
 def accusative_forms(base: str) -> frozenset[str]:
