@@ -23,6 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
+from .lexicon import is_name
 from .stemmer import ARTICLES, CLITICS, PRONOUNS, UNSTEMMED, stem_arabic
 
 # A base has at least this many letters: two-letter "bases" are mostly
@@ -196,12 +197,13 @@ def accusative_forms(base: str) -> frozenset[str]:
     شخصاً, مواطناً, شيئاً), alone or after و ف; none for a base that does not
     take it or that the rule would merge with another word: one in ي (سوري:
     سوريا is the country, علي: عليا), ه (its ة: مدينةً), ا ى or اء; in هم or
-    كم (وهما, لهما are و + هما, ل + هما); of two letters (جد: جدا)."""
+    كم (وهما, لهما are و + هما, ل + هما); of two letters (جد: جدا); a
+    country's name, which takes none (قطرا is a diameter)."""
     return frozenset(clitic + form for form in _accusative_written(base) for clitic in ("", "و", "ف"))
 
 
 def _accusative_written(base: str, stop: bool = True) -> set[str]:
-    if len(base) < _SHORTEST_BASE or base.endswith(("ي", "ه", "ا", "ى", "اء", "هم", "كم")):
+    if len(base) < _SHORTEST_BASE or base.endswith(("ي", "ه", "ا", "ى", "اء", "هم", "كم")) or is_name(base):
         return set()
     # A final hamza sits on ي before the ا, or stays on the line (شيئا, جزءا).
     written = {base + "ا"} | ({base[:-1] + "ئا"} if base.endswith("ء") else set())
