@@ -455,7 +455,7 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
 def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expansion]]:
     """The accusative in ا (شخصا, مواطنا, اطفالا) of each base of a query
     word and of what the lexicon adds to it, where the index shows it
-    (bases.accusative): written forms, as مواطنا stems to مواط."""
+    (bases.accusative)."""
     found = []
     for reading in readings(word):
         related = lexicon_words(reading.base) if lexicon else []
@@ -465,8 +465,17 @@ def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expa
                 both = evidence._replace(
                     present=reading.present + evidence.present, absent=reading.absent + evidence.absent
                 )
-                found.append((both, Expansion(frozenset(), accusative_forms(base))))
+                found.append((both, _by_stem(base, accusative_forms(base))))
     return found
+
+
+def _by_stem(base: str, written: frozenset[str]) -> Expansion:
+    """Written forms as look-ups: by their stem where it is recognizably the
+    base's (شخصا), as written where it is not (مواطنا stems to مواط)."""
+    stems = {form: stem(form) for form in written}
+    return Expansion(
+        frozenset(s for s in stems.values() if base in s), frozenset(f for f, s in stems.items() if base not in s)
+    )
 
 
 @lru_cache(maxsize=4096)
