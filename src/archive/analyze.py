@@ -28,7 +28,7 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-from .bases import Reading, construct, construct_forms, readings
+from .bases import Reading, accusative, accusative_forms, construct, construct_forms, readings
 from .lexicon import is_name, is_particle, lexicon_words, short_noun_forms
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
@@ -449,7 +449,33 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
             plural = construct(reading.base)
             both = plural._replace(present=reading.present + plural.present, absent=reading.absent + plural.absent)
             found.append((both, Expansion(frozenset(), forms)))
-    return tuple(found)
+    return tuple(found + _accusative_expansions(word, lexicon))
+
+
+def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expansion]]:
+    """The accusative in ا (شخصا, مواطنا, اطفالا) of each base of a query
+    word and of what the lexicon adds to it, where the index shows it
+    (bases.accusative)."""
+    found = []
+    for reading in readings(word):
+        related = lexicon_words(reading.base) if lexicon else []
+        for base in [reading.base] + related:
+            evidence = accusative(base)
+            if evidence:
+                both = evidence._replace(
+                    present=reading.present + evidence.present, absent=reading.absent + evidence.absent
+                )
+                found.append((both, _by_stem(base, accusative_forms(base))))
+    return found
+
+
+def _by_stem(base: str, written: frozenset[str]) -> Expansion:
+    """Written forms as look-ups: by their stem where it is recognizably the
+    base's (شخصا), as written where it is not (مواطنا stems to مواط)."""
+    stems = {form: stem(form) for form in written}
+    return Expansion(
+        frozenset(s for s in stems.values() if base in s), frozenset(f for f, s in stems.items() if base not in s)
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
+from .lexicon import is_name
 from .stemmer import ARTICLES, CLITICS, PRONOUNS, UNSTEMMED, stem_arabic
 
 # A base has at least this many letters: two-letter "bases" are mostly
@@ -121,6 +122,7 @@ def _own_readings(word: str) -> list[Reading]:
                     ))
     found.extend(_construct(word))
     found.extend(_short_dual(word))
+    found.extend(accusative_readings(word))
     return found
 
 
@@ -173,6 +175,70 @@ def construct_forms(base: str) -> frozenset[str]:
     if len(base) < _SHORTEST_BASE or base.endswith("ه"):
         return frozenset()
     return frozenset(c + base + e for c in _CONSTRUCT_CLITICS for e in _CONSTRUCT_ENDINGS)
+
+
+# Words in ا that the accusative rule would take for a noun's, but that are
+# names, verbs or other words of their own (روما is not روم + ا, بدوا "they
+# appeared" not بدو + ا); frequent ones kept out whatever the index holds;
+# and adverbs in ا whose noun a reader takes for another word (مشيرا
+# "pointing out" for مشير "marshal", ابدا "never" for ابد, طبعا "of course"
+# for طبع), from benchmarks/build_accusative.py's list, reviewed.
+NOT_ACCUSATIVE = frozenset(
+    ["روما", "كوبا", "انجيلا", "وهنا", "بدوا", "سموا", "فروا", "وغدا", "ايضا", "فرنسا", "كلما", "وانا"]
+    + ["مشيرا", "مئكدا", "خصوصا", "مبينا", "فضلا", "لافتا", "تماما", "بدلا", "تقريبا", "موضحا", "مشددا",
+       "ابدا", "سائلا", "مسجلا", "سلبا", "طبعا", "مجانا", "ايجابا", "مثمنا", "معبرا", "مخاطبا", "عطفا", "مذكرا"]
+)
+# The commonest article groups: each is one more word to check per noun.
+_ARTICLE_CLITICS = ("وال", "بال", "لل")
+
+
+def accusative_forms(base: str) -> frozenset[str]:
+    """The indefinite accusative of a noun, written with a final ا (tanween:
+    شخصاً, مواطناً, شيئاً), alone or after و ف; none for a base that does not
+    take it or that the rule would merge with another word: one in ي (سوري:
+    سوريا is the country, علي: عليا), ه (its ة: مدينةً), ا ى or اء; in هم or
+    كم (وهما, لهما are و + هما, ل + هما); of two letters (جد: جدا); a
+    country's name, which takes none (قطرا is a diameter)."""
+    return frozenset(clitic + form for form in _accusative_written(base) for clitic in ("", "و", "ف"))
+
+
+def _accusative_written(base: str, stop: bool = True) -> set[str]:
+    if len(base) < _SHORTEST_BASE or base.endswith(("ي", "ه", "ا", "ى", "اء", "هم", "كم")) or is_name(base):
+        return set()
+    # A final hamza sits on ي before the ا, or stays on the line (شيئا, جزءا).
+    written = {base + "ا"} | ({base[:-1] + "ئا"} if base.endswith("ء") else set())
+    return written - NOT_ACCUSATIVE if stop else written
+
+
+def accusative(base: str, stop: bool = True) -> Reading | None:
+    """What the index must show for base + ا to be base's accusative: the
+    base with the article, twice over (الشخص and والشخص: one misspelling
+    decides nothing); the ا-word never with it (العليا, البابا are words of
+    their own); and for a base in ن, not a shorter word with the article
+    (يومنا is يوم + نا, our day)."""
+    own = _accusative_written(base, stop)
+    if not own:
+        return None
+    present = (frozenset(["ال" + base]), frozenset(a + base for a in _ARTICLE_CLITICS))
+    absent = tuple(frozenset(["ال" + form, a + form]) for form in own for a in _ARTICLE_CLITICS)
+    if base.endswith("ن"):
+        absent += (frozenset(["ال" + base[:-1]]),)
+    return Reading(base, present=present, absent=absent)
+
+
+def accusative_readings(word: str, stop: bool = True) -> list[Reading]:
+    """شخصا, مواطنا, شيئا: the accusative of a noun, typed; its base
+    (stop=False: NOT_ACCUSATIVE left aside, to list what it keeps out).
+
+    >>> [r.base for r in accusative_readings("شيئا")], accusative_readings("مشيرا")
+    (['شيء'], [])
+    """
+    if not word.endswith("ا"):
+        return []
+    stem = word[:-1]
+    base = stem[:-1] + "ء" if stem.endswith("ئ") else stem
+    reading = accusative(base, stop)
+    return [reading] if reading and word in _accusative_written(base, stop) else []
 
 
 def _suffix_bases(word: str) -> list[str]:

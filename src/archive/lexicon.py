@@ -45,6 +45,25 @@ def variants(*words: str) -> list[str]:
     return [other for word in words for other in _VARIANTS.get(word, ())]
 
 
+# A loanword in ا and its plural in ات, when the spellings table holds both
+# (ميليشيا, ميليشيات): the expansion adds ات to no word in ا, as most are
+# names (روسيا) or other words.
+_LOAN_PLURALS: dict[str, str] = {}
+for _spelling in _VARIANTS:
+    if _spelling.endswith("ا") and _spelling + "ت" in _VARIANTS:
+        _LOAN_PLURALS[_spelling] = _spelling + "ت"
+        _LOAN_PLURALS[_spelling + "ت"] = _spelling
+
+
+def loan_plurals(*words: str) -> list[str]:
+    """The plural in ات of these loanwords in ا, or the singular of these plurals.
+
+    >>> loan_plurals("ميليشيا"), loan_plurals("مليشيات"), loan_plurals("امريكا")
+    (['ميليشيات'], ['مليشيا'], [])
+    """
+    return [_LOAN_PLURALS[word] for word in words if word in _LOAN_PLURALS]
+
+
 # A singular and its broken plural stand for each other (plurals_data.py,
 # mined and reviewed by benchmarks/build_plurals.py): مدرسه, مدارس.  One
 # step only: a plural with two singulars (طرق: طريق, طريقه) does not make
@@ -67,8 +86,8 @@ def plurals(*words: str) -> list[str]:
 
 def lexicon_words(*words: str) -> list[str]:
     """What the lexicon tables (places, spellings, broken plurals) add to
-    these words, each spelling with its place's or adjective's spellings and
-    its singular's or plural's; `archive search --no-lexicon` leaves them out.
+    these words, each spelling with its place's or adjective's spellings,
+    its loanword plural's and its singular's or plural's; `archive search --no-lexicon` leaves them out.
 
     >>> sorted(lexicon_words("امريكا"))
     ['امريكي', 'اميركا', 'اميركي']
@@ -76,7 +95,7 @@ def lexicon_words(*words: str) -> list[str]:
     ['قواعد']
     """
     spelled = list(words) + variants(*words)
-    related = places(*spelled)
+    related = places(*spelled) + loan_plurals(*spelled)
     return list(dict.fromkeys(variants(*words) + related + variants(*related) + plurals(*spelled)))
 
 
