@@ -24,10 +24,14 @@ the review's verdict (kept, rejected, or -).
     python benchmarks/build_plurals.py                 # unpacks ../shared/corpus
     python benchmarks/build_plurals.py --corpus DIR    # an unpacked corpus
     python benchmarks/build_plurals.py --check         # the table, found both ways?
+    python benchmarks/build_plurals.py --added         # what the table adds to each word
 
 --check measures the table at corpus scale: for each kept pair, the share
 of the corpus's written forms of one word (by count) that the query
-expansion of the other finds, both ways.  Without the corpus the script
+expansion of the other finds, both ways.  --added lists, for each word of
+the table, the corpus words its expansion finds with the table and not
+without it, most frequent first: the review reads it for look-alikes a pair
+pulls in (طن would bring الوطن to أطنان).  Without the corpus the script
 says so and stops.
 """
 
@@ -246,10 +250,29 @@ def check(folder: Path) -> None:
               f"({both / len(pairs):.1%}), {FOUND:.0%} of the other word's corpus forms at least")
 
 
+def added(folder: Path, shown: int = 6) -> None:
+    """For each word of the table, the most frequent corpus words that its
+    expansion finds only through the table."""
+    counts = collections.Counter()
+    for path in sorted(folder.rglob("*.txt")):
+        counts.update(analyze.words(path.read_text(encoding="utf-8", errors="replace")))
+    stems = {word: analyze.stem(word) for word, n in counts.items() if n >= LEAST}
+
+    def found(query: str, lexicon: bool) -> set[str]:
+        terms, exact = analyze.expansion(query, lexicon)
+        return {word for word, stem in stems.items() if word in exact or stem in terms}
+
+    for pair in PAIRS + HAND:
+        for word in pair:
+            extra = sorted(found(word, True) - found(word, False), key=lambda w: -counts[w])
+            print(word, " ".join(f"{w}:{counts[w]}" for w in extra[:shown]), sep="\t")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", help="folder of documents (default: unpack ../shared/corpus)")
     parser.add_argument("--check", action="store_true", help="measure the table instead of mining")
+    parser.add_argument("--added", action="store_true", help="list what the table adds to each word")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = corpus_dir(args, Path(tmp))
@@ -257,6 +280,8 @@ def main() -> None:
             print(f"skipped: no corpus ({CORPUS_ARCHIVE} is absent; give --corpus DIR)")
         elif args.check:
             check(folder)
+        elif args.added:
+            added(folder)
         else:
             kept = set(PAIRS + HAND)
             for plural, singular, np, ns, together in mine(*corpus_tokens(folder)):
