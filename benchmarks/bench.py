@@ -39,8 +39,10 @@ import threading
 import time
 from pathlib import Path
 
-import served
-import topk
+# Its sibling modules, however the script is loaded (tests load it by path).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import served  # noqa: E402
+import topk  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "saudinewsnet.tar.xz"

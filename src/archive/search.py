@@ -15,8 +15,8 @@ from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions
 from . import rank
 from .index import vocabulary
-from .analyze import analyze_text
-from .query import PREFIX_LEADS, Known, Query, quote, to_fts
+from .prefixes import SCANNED_CAP, short_prefixes
+from .query import Known, Query, quote, to_fts
 
 if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
     import sqlite_utils
@@ -501,58 +501,6 @@ def count_by(
         for name, value in zip(names, values):
             result[name][value] = result[name].get(value, 0) + number
     return result
-
-
-# --- a query of short prefixes alone -----------------------------------------
-#
-# FTS5 merges every index term a prefix covers before it gives the first
-# match: for a letter or two (ا*) that is most of the index.  Such a query
-# scores nothing, so its best are its first matches by id: when a sample of
-# the archive shows the prefix common, the paragraphs are read in id order
-# and their words tested instead.
-
-SHORT_PREFIX = 2  # letters
-SAMPLE = 400  # paragraphs
-# Past this many matches, the count of such a query says "more than".
-SCANNED_CAP = 1_000
-_SCAN_SQL = """
-select paragraphs.id, paragraphs.text from paragraphs
-join documents on documents.id = paragraphs.document_id
-where paragraphs.id > :after {filters}
-order by paragraphs.id limit :limit
-"""
-
-
-def short_prefixes(db, query: Query, where: str, params: dict):
-    """For a query of short, common prefixes alone: a function giving its
-    matches' ids in id order, by reading the paragraphs; else None."""
-    atoms = query.positive_atoms()
-    if query.exact or query.excluded or not atoms or not all(
-        atom.prefix and len(atom.words[0]) <= SHORT_PREFIX for atom in atoms
-    ):
-        return None
-    # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
-    clauses = [tuple(lead + atom.words[0] for atom in clause for lead in PREFIX_LEADS) for clause in query.clauses]
-
-    def matches(text: str) -> bool:
-        words = analyze_text(text)[1].split()
-        return all(any(word.startswith(starts) for word in words) for starts in clauses)
-
-    def scan(limit: int | None = None):
-        after = 0
-        while True:
-            rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": 256}).fetchall()
-            for rowid, text in rows:
-                if matches(text):
-                    yield rowid
-            if len(rows) < 256:
-                return
-            after = rows[-1][0]
-
-    sample = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}).fetchall()
-    if sum(matches(text) for _, text in sample) * 10 < len(sample):
-        return None  # uncommon: FTS5 finds it cheaply
-    return scan
 
 
 def context_of(db: sqlite_utils.Database, hits: list[Hit], context: int) -> dict[int, dict[int, str]]:

@@ -1,0 +1,56 @@
+"""A query of short prefixes alone (ا*), read in id order.
+
+FTS5 merges every index term a prefix covers before it gives the first
+match: for a letter or two (ا*) that is most of the index.  Such a query
+scores nothing, so its best are its first matches by id: when a sample of
+the archive shows the prefix common, the paragraphs are read in id order
+and their words tested instead.
+"""
+
+from __future__ import annotations
+
+from .analyze import analyze_text
+from .query import PREFIX_LEADS, Query
+
+SHORT_PREFIX = 2  # letters
+SAMPLE = 400  # paragraphs
+# Past this many matches, the count of such a query says "more than".
+SCANNED_CAP = 1_000
+_SCAN_SQL = """
+select paragraphs.id, paragraphs.text from paragraphs
+join documents on documents.id = paragraphs.document_id
+where paragraphs.id > :after {filters}
+order by paragraphs.id limit :limit
+"""
+
+
+def short_prefixes(db, query: Query, where: str, params: dict):
+    """For a query of short, common prefixes alone: a function giving its
+    matches' ids in id order, by reading the paragraphs; else None."""
+    atoms = query.positive_atoms()
+    if query.exact or query.excluded or not atoms or not all(
+        atom.prefix and len(atom.words[0]) <= SHORT_PREFIX for atom in atoms
+    ):
+        return None
+    # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
+    clauses = [tuple(lead + atom.words[0] for atom in clause for lead in PREFIX_LEADS) for clause in query.clauses]
+
+    def matches(text: str) -> bool:
+        words = analyze_text(text)[1].split()
+        return all(any(word.startswith(starts) for word in words) for starts in clauses)
+
+    def scan(limit: int | None = None):
+        after = 0
+        while True:
+            rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": 256}).fetchall()
+            for rowid, text in rows:
+                if matches(text):
+                    yield rowid
+            if len(rows) < 256:
+                return
+            after = rows[-1][0]
+
+    sample = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}).fetchall()
+    if sum(matches(text) for _, text in sample) * 10 < len(sample):
+        return None  # uncommon: FTS5 finds it cheaply
+    return scan
