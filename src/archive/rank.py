@@ -161,6 +161,9 @@ class _Candidates:
         self.low: dict[int, float] = {}
         self.met: dict[int, int] = {}  # bit n: met for slot n
         self.passed: dict[int, bool] = {}
+        # The level of a stem found once in the paragraph (its length's):
+        # no word it holds is below it.
+        self.floor: dict[int, float] = {}
 
     def add(self, rows: list[int], number: int, value: float) -> None:
         gain, bit = self.weights[number] * value, 1 << number
@@ -173,9 +176,13 @@ class _Candidates:
 
     def high(self, rowid: int, open_gain: list[float]) -> float:
         """The most the paragraph may still score: its unseen words at the
-        value of their next cell."""
-        met = self.met[rowid]
-        return self.low[rowid] + sum(gain for n, gain in enumerate(open_gain) if gain and not met & (1 << n))
+        value of their next cell, but none whose cells were read below the
+        paragraph's floor (a word it held would have been met there)."""
+        met, floor, weights = self.met[rowid], self.floor.get(rowid, 0.0), self.weights
+        return self.low[rowid] + sum(
+            gain for n, gain in enumerate(open_gain)
+            if gain and not met & (1 << n) and gain >= weights[n] * floor
+        )
 
 
 def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], set[int]]:
@@ -357,12 +364,16 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
         if sum(open_gain) >= threshold:
             return False
         at_once = COMPLETED_WITH_OR
-    missing = [
-        (high, rowid)
-        for rowid in candidates.low
-        if candidates.met[rowid] != everything
-        and (high := candidates.high(rowid, open_gain)) >= threshold - EPSILON
-    ]
+    missing = _missing(candidates, open_gain, threshold, everything)
+    # Their floors first (their lengths, one look-up each): a word whose
+    # cells were read below it is absent.
+    unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
+    if unfloored:
+        for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
+            candidates.floor[rowid] = float(level(1, _first_varint(sizes)))
+        missing = _missing(candidates, open_gain, threshold, everything)
+        if not missing:
+            return True
     if not missing:
         return False
     chosen = [rowid for _, rowid in heapq.nlargest(at_once, missing)]
@@ -372,6 +383,20 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
         candidates.low[rowid] = score_text(plan, text)
         candidates.met[rowid] = everything
     return True
+
+
+_SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
+
+
+def _missing(candidates: _Candidates, open_gain: list[float], threshold: float, everything: int) -> list:
+    """(high, id) of the paragraphs met that miss a word and may still
+    reach the threshold."""
+    return [
+        (high, rowid)
+        for rowid in candidates.low
+        if candidates.met[rowid] != everything
+        and (high := candidates.high(rowid, open_gain)) >= threshold - EPSILON
+    ]
 
 
 def score_text(plan: Plan, text: str) -> float:
