@@ -35,9 +35,11 @@ INDEX_COLUMNS = "terms, exact, impact"
 # unicode61 would split at letters its tables predate, and it is faster.
 INDEX_TOKENIZER = "ascii"
 # FTS5 keeps this many bytes of new index entries in memory before it writes
-# a segment: large enough that a whole import batch is one segment, written
-# at commit, rather than several to merge.
-INDEX_HASHSIZE = 16 * 1024 * 1024
+# a segment: large enough that an import batch is a segment or two rather
+# than many to merge, small enough for the import's memory target (its hash
+# table's own overhead grows with the distinct tokens, which the impact
+# column multiplies; docs/ranking.md).
+INDEX_HASHSIZE = 8 * 1024 * 1024
 # FTS5's automerge rewrites each entry again at every level it climbs, while
 # the import writes.  archive merges once at the end instead (merge_index);
 # meanwhile FTS5 only merges a level that reaches this many segments, its
