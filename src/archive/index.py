@@ -224,7 +224,7 @@ def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
 def paragraph_total(db) -> int:
     """How many paragraphs the index holds (FTS5's own count)."""
     row = db.execute(f"select block from {INDEX}_data where id = 1").fetchone()
-    return _varints(row[0] if row and row[0] else b"")[0]
+    return varints(row[0] if row and row[0] else b"")[0]
 
 
 # --- trusting it ----------------------------------------------------------------
@@ -248,7 +248,7 @@ def index_mismatch(db) -> str | None:
         if "no such table" not in str(error):
             raise
         return INDEX_MISSING
-    rows, *words = _varints(averages or b"")
+    rows, *words = varints(averages or b"")
     if rows != paragraphs:
         return f"the search index holds {rows} paragraphs, the archive {paragraphs}"
     if paragraphs and not any(words):
@@ -256,10 +256,10 @@ def index_mismatch(db) -> str | None:
     return None
 
 
-def _varints(data: bytes) -> list[int]:
+def varints(data: bytes) -> list[int]:
     """The SQLite varints in data, in order ([0] for none: an empty index).
 
-    >>> _varints(bytes([0x8b, 0xf3, 0x3d, 0x05]))
+    >>> varints(bytes([0x8b, 0xf3, 0x3d, 0x05]))
     [195005, 5]
     """
     numbers, value, length = [], 0, 0

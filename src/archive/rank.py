@@ -28,7 +28,7 @@ from typing import Callable
 from . import analyze
 from .analyze import analyze_text
 from .impact import LEVELS, letter, level, token
-from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts, vocabulary
+from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts, varints, vocabulary
 from .query import Known, Query, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
@@ -123,6 +123,11 @@ def _weigh(db, plan: Plan) -> None:
                     for level in range(LEVELS, 0, -1)
                 ]
     plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
+
+
+def _stems_expression(stems: list[str]) -> str:
+    """Paragraphs holding any of the stems."""
+    return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
 
 
 def _cell_expression(level: int, stems: tuple[str, ...]) -> str:
@@ -255,9 +260,9 @@ def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[
     stems = sorted(slot.stems | slot.form_stems)
     if not stems:
         return {}
-    words = "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
+    words = _stems_expression(stems)
     lengths = {
-        rowid: _first_varint(sizes)
+        rowid: varints(sizes)[0]
         for rowid, sizes in db.execute(_LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
     }
     grouped: dict[float, list[int]] = {}
@@ -277,14 +282,14 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, ALL_AT_ONCE + 1]).fetchall()
     if len(rows) > ALL_AT_ONCE:
         return False
-    lengths = {rowid: _first_varint(sizes) for rowid, sizes in rows}
+    lengths = {rowid: varints(sizes)[0] for rowid, sizes in rows}
     for number, slot in enumerate(plan.slots):
         held = lengths
         if not plan.conjunctive:
             stems = sorted(slot.stems | slot.form_stems)
             if not stems:
                 continue
-            words = "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
+            words = _stems_expression(stems)
             held = {row[0]: lengths[row[0]] for row in db.execute(_CELL_SQL, [f"({words}) AND ({expression})"])}
         grouped: dict[float, list[int]] = {}
         for rowid, value in _values(db, slot, held, expression).items():
@@ -329,17 +334,6 @@ def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
     return found
 
 
-def _first_varint(data: bytes) -> int:
-    """The first SQLite varint of FTS5's sizes blob: the `terms` column's
-    length in words."""
-    value = 0
-    for byte in data[:9]:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            break
-    return value
-
-
 # Paragraphs completed from their text at once (see _complete_the_best).
 COMPLETED_AT_ONCE = 128
 COMPLETED_WITH_OR = 4096
@@ -370,7 +364,7 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
     unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
     if unfloored:
         for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
-            candidates.floor[rowid] = float(level(1, _first_varint(sizes)))
+            candidates.floor[rowid] = float(level(1, varints(sizes)[0]))
         missing = _missing(candidates, open_gain, threshold, everything)
         if not missing:
             return True
