@@ -229,6 +229,7 @@ class Group:
     patterns: list
     every: int = 1
     held_out: bool = False
+    round: int = 1  # 2: chosen and judged after the rules were set
 
 
 def load_groups(path: Path = GROUPS_FILE) -> list[Group]:
@@ -305,25 +306,57 @@ def render(rows: list[list[str]], markdown: bool) -> str:
     return "\n".join(lines)
 
 
+SCORE_HEADER = [f"{s} {m}" for s in SYSTEMS for m in ("R", "P")]
+
+
+def score_cells(scores: dict) -> list[str]:
+    """R and P of each system, as table cells."""
+    return [f"{value:.3f}" for s in SYSTEMS for value in (scores[s].recall, scores[s].precision)]
+
+
+def pool(totals: list[dict]) -> dict:
+    """Per system, the sum of several groups' or tables' scores."""
+    pooled = {system: Score() for system in SYSTEMS}
+    for scores in totals:
+        for system in SYSTEMS:
+            pooled[system].add(scores[system])
+    return pooled
+
+
 def print_group_table(title: str, results, markdown: bool = False) -> dict:
     """A row per group (R and P of each system) and the pooled row."""
-    rows = [["query", "kind", "unjudged", "relevant"] + [f"{s} {m}" for s in SYSTEMS for m in ("R", "P")]]
-    totals = {system: Score() for system in SYSTEMS}
+    rows = [["query", "kind", "unjudged", "relevant"] + SCORE_HEADER]
     for group, scores, unjudged in results:
-        row = [group.query, group.kind, str(unjudged), str(scores["archive"].relevant)]
-        for system in SYSTEMS:
-            totals[system].add(scores[system])
-            row += [f"{scores[system].recall:.3f}", f"{scores[system].precision:.3f}"]
-        rows.append(row)
-    pooled = ["**all**" if markdown else "all", "", "", str(totals["archive"].relevant)]
-    for system in SYSTEMS:
-        pooled += [f"{totals[system].recall:.3f}", f"{totals[system].precision:.3f}"]
+        rows.append([group.query, group.kind, str(unjudged), str(scores["archive"].relevant)] + score_cells(scores))
+    totals = pool([scores for _, scores, _ in results])
+    pooled = ["**all**" if markdown else "all", "", "", str(totals["archive"].relevant)] + score_cells(totals)
     print(f"{title}:\n{render(rows + [pooled], markdown)}")
     unjudged = {system: totals[system].unjudged for system in SYSTEMS if totals[system].unjudged}
     if unjudged:
         print(f"found but unjudged (left out of precision): {unjudged}")
     print()
     return totals
+
+
+def group_sets(groups: list[Group]) -> list[tuple[str, list[Group]]]:
+    """The groups by table: round 1's tuning and held-out halves, then the
+    fresh held-out groups of round 2, chosen and judged after the rules were
+    set (none of them ever used to tune a rule)."""
+    fresh = "fresh held-out groups (round 2, judged after the rules were set)"
+    return [
+        ("concept groups used for tuning", [g for g in groups if g.round == 1 and not g.held_out]),
+        ("held-out concept groups", [g for g in groups if g.round == 1 and g.held_out]),
+        (fresh, [g for g in groups if g.round == 2]),
+    ]
+
+
+def print_pooled_table(pooled: list[tuple[str, dict]], markdown: bool = False) -> None:
+    """Each table's pooled row and the row over all judged groups (every round)."""
+    rows = [["groups", "relevant"] + SCORE_HEADER]
+    everything = ("**all judged groups**" if markdown else "all judged groups", pool([t for _, t in pooled]))
+    for title, totals in pooled + [everything]:
+        rows.append([title, str(totals["archive"].relevant)] + score_cells(totals))
+    print(f"pooled, every round:\n{render(rows, markdown)}\n")
 
 
 # --- precision at 10 ---------------------------------------------------------
@@ -450,11 +483,11 @@ def report(db_path: Path, misses: int = 0, markdown: bool = False) -> None:
     corpus = read_paragraphs(db)
     groups, judged, stemmers = load_groups(), load(GROUP_JUDGMENTS), Stemmers()
     print(f"{len(corpus.by_article)} articles, {len(corpus.text)} paragraphs\n")
-    for title, half in (
-        ("concept groups used for tuning", [g for g in groups if not g.held_out]),
-        ("held-out concept groups", [g for g in groups if g.held_out]),
-    ):
-        print_group_table(title, group_scores(db, corpus, half, judged, stemmers, misses), markdown)
+    pooled = []
+    for title, chosen in group_sets(groups):
+        totals = print_group_table(title, group_scores(db, corpus, chosen, judged, stemmers, misses), markdown)
+        pooled.append((title, totals))
+    print_pooled_table(pooled, markdown)
     print_top10_table(db, load_queries(), load(TOP10_JUDGMENTS), markdown)
 
 

@@ -119,12 +119,37 @@ def test_the_stored_judgments_hold_no_corpus_text():
     """Rows are key, article, paragraph, hash, verdict and a short note: the
     repository never keeps the corpus's paragraphs."""
     groups = json.loads((BENCHMARKS / "judgments" / "groups.json").read_text(encoding="utf-8"))
-    assert len(groups) >= 40 and sum(g["held_out"] for g in groups) * 2 == len(groups)
+    first = [g for g in groups if g.get("round", 1) == 1]
+    assert len(first) >= 40 and sum(g["held_out"] for g in first) * 2 == len(first)
     for name in ("groups.tsv", "top10.tsv"):
         for line in (BENCHMARKS / "judgments" / name).read_text(encoding="utf-8").splitlines():
             cells = line.split("\t")
             assert len(cells) in (5, 6) and cells[4] in ("0", "1") and len(cells[3]) == 10
             assert len(cells) == 5 or len(cells[5]) <= 60
+
+
+def test_round_two_groups_are_all_held_out_and_judged_apart():
+    """Round 1 keeps its tuning/held-out halves; round 2 (chosen and judged
+    after the rules were set) is held out whole and has a table of its own."""
+    groups = ej.load_groups()
+    fresh = [g for g in groups if g.round == 2]
+    assert len(fresh) >= 12 and all(g.held_out for g in fresh)
+    assert {g.round for g in groups} == {1, 2}
+    sets = dict(ej.group_sets(groups))
+    assert len(sets) == 3 and sum(len(chosen) for chosen in sets.values()) == len(groups)
+    assert sets["fresh held-out groups (round 2, judged after the rules were set)"] == fresh
+    assert all(not g.held_out and g.round == 1 for g in sets["concept groups used for tuning"])
+    assert all(g.held_out and g.round == 1 for g in sets["held-out concept groups"])
+
+
+def test_the_pooled_row_adds_every_round(capsys):
+    one = {s: ej.score({"a", "x"}, {"a": True, "b": True, "x": False}) for s in ej.SYSTEMS}
+    two = {s: ej.score({"c"}, {"c": True, "d": True}) for s in ej.SYSTEMS}
+    everything = ej.pool([one, two])
+    assert (everything["archive"].hits, everything["archive"].found, everything["archive"].relevant) == (2, 3, 4)
+    ej.print_pooled_table([("first", one), ("fresh", two)])
+    last = capsys.readouterr().out.strip().splitlines()[-1].split()
+    assert last[:4] == ["all", "judged", "groups", "4"] and last[4:6] == ["0.500", "0.667"]
 
 
 def test_a_malformed_judgment_file_is_a_one_line_error(tmp_path):
