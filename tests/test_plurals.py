@@ -134,3 +134,32 @@ def test_rejected_pairs_are_never_merged_by_the_lexicon(table_db, singular, plur
     for typed, apart in ((singular, plural), (plural, singular)):
         added = found(table_db, typed) - search(table_db, "--no-lexicon", typed)
         assert apart not in added, f"the lexicon merges {typed} with {apart}"
+
+
+# --- a singular that is also a verb ------------------------------------------
+
+# طالب is a student and "he demanded": where the archive writes the verb
+# (طالبوا, طالبت), a typed plural finds the singular's noun forms only.
+VERB_SENTENCES = {
+    "verb": "وطالب الوزير بإصلاح الطرق سريعا",
+    "plural verb": "طالبوا بزيادة الرواتب",
+    "feminine verb": "طالبت اللجنة بالتحقيق",
+    "noun": "نجح الطالب في الامتحان",
+    "feminine noun": "فازت طالبة بالجائزة",
+    "after a preposition": "كتب رسالة لطالب في الصف",
+}
+
+
+def test_a_plural_finds_only_the_noun_forms_of_a_singular_written_as_a_verb(tmp_path):
+    db = archive_of(tmp_path / "docs", list(VERB_SENTENCES.values()))
+    hits = search(db, "الطلاب")
+    assert {VERB_SENTENCES[k] for k in ("noun", "feminine noun", "after a preposition")} <= hits
+    assert VERB_SENTENCES["verb"] not in hits
+    # the singular typed is the user's own word: it still finds every form
+    assert VERB_SENTENCES["verb"] in search(db, "طالب")
+
+
+def test_where_the_verb_is_not_written_the_plural_finds_the_bare_singular(tmp_path):
+    texts = ["وصل طالب جديد إلى الصف", "نجح الطالب في الامتحان", "طالبت اللجنة بالتحقيق"]
+    db = archive_of(tmp_path / "docs", texts)
+    assert texts[0] in search(db, "الطلاب")

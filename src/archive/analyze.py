@@ -28,8 +28,8 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-from .bases import Reading, accusative, accusative_forms, construct, construct_forms, readings
-from .lexicon import is_name, is_particle, lexicon_words, short_noun_forms
+from .bases import Reading, accusative, accusative_forms, construct, construct_forms, readings, verb_reading
+from .lexicon import is_name, is_particle, lexicon_words, short_noun_forms, singulars
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
@@ -348,6 +348,8 @@ def analyze_text(text: str) -> tuple[str, str]:
 _SHORT_WORD_CLITICS = ("", "و", "ف")
 _NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
 _FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
+# What only a noun is written with in front, besides the article.
+_NOUN_CLITICS = tuple(c for c in CLITICS if c[-1:] in ("ب", "ل", "ك"))
 
 
 def _forms(word: str) -> set[str]:
@@ -422,8 +424,19 @@ def expansion(word: str, lexicon: bool = True) -> Expansion:
         # 2016م stands for the number, whatever is attached to it.
         return expansion(number.group(1), lexicon)
     bases = [reading.base for reading in readings(word) if reading.certain]
-    related = lexicon_words(word, *bases) if lexicon else []
-    return _merged([base_expansion(base) for base in bases + related])
+    return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon)[0])
+
+
+def _lexicon_expansions(words: list[str], lexicon: bool) -> tuple[list[Expansion], list[tuple[Reading, Expansion]]]:
+    """What the lexicon adds to these words: each related word's expansion,
+    except that the singular of a typed broken plural that is also a verb
+    (طلاب: طالب "demanded") gets only its noun forms for certain (الطالب,
+    لطالب), and its bare ones where the index shows no such verb."""
+    if not lexicon:
+        return [], []
+    verbs = {s: r for s in singulars(*words) if s not in words for r in [verb_reading(s)] if r}
+    certain = [_noun_expansion(w) if w in verbs else base_expansion(w) for w in lexicon_words(*words)]
+    return certain, [(reading, base_expansion(s)) for s, reading in verbs.items()]
 
 
 def _merged(expansions: list[Expansion]) -> Expansion:
@@ -437,10 +450,14 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
     bases.Reading.holds), each with its base's expansion."""
     if not _ARABIC_LETTER.search(word) or _NUMBER_WORD.fullmatch(word):
         return ()
-    found = [
-        (r, _merged([base_expansion(base) for base in [r.base] + (lexicon_words(r.base) if lexicon else [])]))
-        for r in readings(word) if not r.certain
-    ]
+    found = []
+    for r in readings(word):
+        if not r.certain:
+            related, uncertain = _lexicon_expansions([r.base], lexicon)
+            found.append((r, _merged([base_expansion(r.base)] + related)))
+            found += [(both._replace(present=r.present, absent=r.absent + both.absent), e) for both, e in uncertain]
+    if lexicon:
+        found += _lexicon_expansions([word] + [r.base for r in readings(word) if r.certain], lexicon)[1]
     for reading in readings(word):
         forms = construct_forms(reading.base)
         if forms:
@@ -506,8 +523,19 @@ def base_expansion(word: str) -> Expansion:
     return Expansion(frozenset(terms), frozenset(forms))
 
 
-def _written_forms(word: str) -> Iterator[str]:
-    clitics = _SHORT_WORD_CLITICS if _pronouns_only(word) else CLITICS
+@lru_cache(maxsize=1024)
+def _noun_expansion(word: str) -> Expansion:
+    """A word's forms that only a noun takes, as written: after the article
+    or a preposition (الطالب, بطالب, للطالبات), and its feminine (طالبة,
+    وطالبات), which the verb rarely writes."""
+    feminine = {word + "ه", word + "ات"} & _forms(word)  # none where it is another word (جامع)
+    forms = set(_written_forms(word, _NOUN_CLITICS)) | {a + f for a in ARTICLES for f in feminine}
+    return Expansion(frozenset(), frozenset(forms | {c + f for c in ("", "و", "ف") for f in feminine}))
+
+
+def _written_forms(word: str, clitics: tuple[str, ...] | None = None) -> Iterator[str]:
+    if clitics is None:
+        clitics = _SHORT_WORD_CLITICS if _pronouns_only(word) else CLITICS
     for form in _forms(word):
         for clitic in clitics:
             yield clitic + form

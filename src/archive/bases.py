@@ -226,6 +226,22 @@ def accusative(base: str, stop: bool = True) -> Reading | None:
     return Reading(base, present=present, absent=absent)
 
 
+def verb_reading(base: str) -> Reading | None:
+    """A singular of the form فاعل (طالب, عامل, حاكم) is also the perfect
+    of a verb (طالب "demanded", عامل "treated"); its bare forms are the
+    noun's only where the index shows the verb is not in use: it is not
+    written in the two forms only the verb takes, the perfect's plural and
+    feminine (طالبوا and طالبت; one misspelling decides nothing: عاملت
+    alone keeps عامل a noun).  None for other words.
+
+    >>> verb_reading("طالب").absent == (frozenset({"طالبوا", "طالبت"}),), verb_reading("مدرسه")
+    (True, None)
+    """
+    if len(base) != 4 or base[1] != "ا":
+        return None
+    return Reading(base, absent=(frozenset([base + "وا", base + "ت"]),))
+
+
 def accusative_readings(word: str, stop: bool = True) -> list[Reading]:
     """شخصا, مواطنا, شيئا: the accusative of a noun, typed; its base
     (stop=False: NOT_ACCUSATIVE left aside, to list what it keeps out).

@@ -74,6 +74,20 @@ for _singular, _plural in PLURAL_PAIRS + HAND_PLURALS:
     _PLURALS.setdefault(_plural, []).append(_singular)
 
 
+_SINGULARS: dict[str, list[str]] = {}
+for _singular, _plural in PLURAL_PAIRS + HAND_PLURALS:
+    _SINGULARS.setdefault(_plural, []).append(_singular)
+
+
+def singulars(*words: str) -> list[str]:
+    """The singulars of those of these words that are broken plurals.
+
+    >>> singulars("مشاريع"), singulars("مشروع")
+    (['مشروع'], [])
+    """
+    return [other for word in words for other in _SINGULARS.get(word, ())]
+
+
 def plurals(*words: str) -> list[str]:
     """The broken plurals of these words, and the singulars of those that
     are broken plurals.
