@@ -1,7 +1,8 @@
 """Build src/archive/places_data.py: country names and their adjectives.
 
-The names are CLDR's Arabic territory names, read through Babel (BSD; CLDR
-data under the Unicode licence), one-word names only, plus the hand additions
+The names are CLDR's Arabic territory names, countries and regions (أوروبا,
+آسيا), read through Babel (BSD; CLDR data under the Unicode licence),
+one-word names only, plus the hand additions
 below (names CLDR gives in a long form: المملكة العربية السعودية). The
 adjective is made by rule: the article goes, a final ا goes (سوريا → سوري,
 فرنسا → فرنسي), and ي is added where the name does not end in it (إيران → إيراني, مصر → مصري). With the corpus
@@ -34,6 +35,7 @@ OUTPUT = REPO / "src" / "archive" / "places_data.py"
 # Names CLDR writes in a long or another form, with the adjective by rule.
 HAND_ADDED = [
     "السعودية", "الإمارات", "أمريكا", "أميركا", "بريطانيا", "فلسطين", "سورية", "أفغانستان", "الشيشان",
+    "الخليج",  # a region CLDR does not name: the Gulf, خليجي
 ]
 # Adjectives that are also a given name or another common word.
 STOP = {
@@ -48,9 +50,10 @@ STOP = {
     "جورجي": "George (a given name)",
     "نيجري": "Nigerien and Nigerian written alike",
     "الباني": "the builder (ال + باني)",
+    "عالمي": "global, a common adjective (the world: العالم; عالم is also a scholar)",
 }
 # Irregular adjectives (no rule).
-IRREGULAR = {"افغانستان": "افغاني", "شيشان": "شيشاني", "نمسا": "نمساوي", "دانمرك": "دنماركي"}
+IRREGULAR = {"افغانستان": "افغاني", "شيشان": "شيشاني", "نمسا": "نمساوي", "دانمرك": "دنماركي", "اسيا": "اسيوي"}
 # With the corpus: the adjective with the article, all its forms together,
 # at least this many times.
 LEAST = 20
@@ -78,7 +81,8 @@ def adjective(word: str) -> str | None:
 def territory_names() -> list[str]:
     from babel import Locale
 
-    names = [name for code, name in Locale("ar").territories.items() if code.isalpha()]
+    # Countries (letter codes) and regions (number codes: أوروبا, آسيا).
+    names = list(Locale("ar").territories.values())
     return [name for name in names if " " not in name and "-" not in name]
 
 
