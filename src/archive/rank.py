@@ -62,6 +62,10 @@ class Plan:
     # Whether every match holds every word (no OR): a paragraph met is then
     # missing a word only until that word's cell is read.
     conjunctive: bool = False
+    # Whether a cell's paragraphs must be narrowed to the query's matches:
+    # not for words joined by OR only, each looked up by its stems alone,
+    # where holding a word's stem is matching.
+    narrowed: bool = True
 
 
 def ready(db) -> bool:
@@ -90,7 +94,9 @@ def plan(db, query: Query, known: Known | None) -> Plan:
         and not (query.excluded or query.exact or slots[0].form_stems)
     )
     conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
-    result = Plan(slots, plain=plain, conjunctive=conjunctive)
+    words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
+    narrowed = not (words_only and not (query.excluded or query.exact) and not any(s.form_stems for s in slots))
+    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed)
     _weigh(db, result)
     return result
 
@@ -203,7 +209,9 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     if not plan.slots:
         return [], set()
     candidates = _Candidates([slot.weight for slot in plan.slots])
-    if not plan.plain and _all_at_once(db, plan, expression, candidates):
+    # One word is read best first however many its matches: its cells are
+    # few and its best come first; several words are not.
+    if len(plan.slots) > 1 and _all_at_once(db, plan, expression, candidates):
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], set(candidates.low)
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
@@ -225,7 +233,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             # already in a better cell).
             rows = _cell_rows(db, cell, -1 if passed else wanted + len(candidates.low))
         else:
-            rows = _cell_rows(db, f"({cell}) AND ({expression})")
+            rows = _cell_rows(db, f"({cell}) AND ({expression})" if plan.narrowed else cell)
         upcoming[number].pop()
         candidates.add(rows, number, value)
         read_since += len(rows)
