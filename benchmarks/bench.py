@@ -320,6 +320,11 @@ def searches(scale: int, db: Path, work: Path, archive: str, table: Table, basel
     topk.latency_rows(scale, ours, old, anchor, table, baseline)
     table.add(f"search {scale}x: archive p50 / p99 without highlighting",
               f"{topk.ms(topk.median(ranking.all()))} / {topk.ms(topk.percentile(ranking.all(), 0.99))}")
+    if scale == 1:
+        # What the lexicon tables cost a search (issue 15: unchanged within noise).
+        light, _ = topk.archive_latency(db, lexicon=False)
+        table.add("search 1x: archive p50 with / without the lexicon",
+                  f"{topk.ms(topk.median(ours.all()))} / {topk.ms(topk.median(light.all()))}")
     for latencies in (ours, old):
         if latencies.capped:
             table.add(f"search {scale}x: {latencies.name}, stopped at {topk.CAP:.0f} s",

@@ -118,9 +118,10 @@ def timed_runs(conn, text: str, runs: int, latencies: Latencies, once, also: tup
         latencies.add(text, time.perf_counter() - started)
 
 
-def archive_latency(db_path: Path) -> tuple[Latencies, Latencies]:
-    """Each query as `archive search` spends it: parse, rank the best 20
-    (search.search), highlight them; and the same without highlighting."""
+def archive_latency(db_path: Path, lexicon: bool = True) -> tuple[Latencies, Latencies]:
+    """Each query as `archive search` spends it (with --no-lexicon unless
+    lexicon): parse, rank the best 20 (search.search), highlight them; and
+    the same without highlighting."""
     from archive.db import open_archive
     from archive.highlight import Highlighter
     from archive.query import parse
@@ -131,7 +132,7 @@ def archive_latency(db_path: Path) -> tuple[Latencies, Latencies]:
 
     def once():
         started = time.perf_counter()
-        parsed = parse(text)
+        parsed = parse(text, lexicon=lexicon)
         hits = search(db, parsed, limit=20)
         ranking.add(text, time.perf_counter() - started)
         highlighter = Highlighter(parsed)

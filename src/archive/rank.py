@@ -23,6 +23,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Callable
 
 from . import analyze
@@ -185,6 +186,19 @@ class _Candidates:
                 met[rowid] = seen | bit
                 low[rowid] = low.get(rowid, 0.0) + gain
 
+    def ceilings(self, open_gain: list[float]) -> Callable[[int], float]:
+        """What the words a paragraph was not met for may add at most, by
+        the words it was met for (its floor aside): one sum per set of
+        words, so that most paragraphs are passed over without high()."""
+        sums: dict[int, float] = {}
+
+        def ceiling(met: int) -> float:
+            if met not in sums:
+                sums[met] = sum(gain for n, gain in enumerate(open_gain) if not met & (1 << n))
+            return sums[met]
+
+        return ceiling
+
     def high(self, rowid: int, open_gain: list[float]) -> float:
         """The most the paragraph may still score: its unseen words at the
         value of their next cell, but none whose cells were read below the
@@ -344,7 +358,7 @@ def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
 
 # Paragraphs completed from their text at once (see _complete_the_best).
 COMPLETED_AT_ONCE = 128
-COMPLETED_WITH_OR = 4096
+COMPLETED_WITH_OR = 512
 
 
 def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int) -> bool:
@@ -393,10 +407,11 @@ _SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from
 def _missing(candidates: _Candidates, open_gain: list[float], threshold: float, everything: int) -> list:
     """(high, id) of the paragraphs met that miss a word and may still
     reach the threshold."""
+    ceiling, met = candidates.ceilings(open_gain), candidates.met
     return [
         (high, rowid)
-        for rowid in candidates.low
-        if candidates.met[rowid] != everything
+        for rowid, low in candidates.low.items()
+        if met[rowid] != everything and low + ceiling(met[rowid]) >= threshold - EPSILON
         and (high := candidates.high(rowid, open_gain)) >= threshold - EPSILON
     ]
 
@@ -429,8 +444,9 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
     if unseen > 0 and unseen >= last_score:
         return None  # a paragraph not met yet may reach the last place
     chosen = {rowid for rowid, _ in best}
+    ceiling, met = candidates.ceilings(open_gain), candidates.met
     for rowid, score in low.items():
-        if score + unseen < last_score - EPSILON or rowid in chosen:
+        if score + ceiling(met[rowid]) < last_score - EPSILON or rowid in chosen:
             continue
         high = round(candidates.high(rowid, open_gain), SCORE_DIGITS)
         if high > last_score or (high == last_score and rowid < last_id):
@@ -454,7 +470,7 @@ def _best_met(candidates: _Candidates, open_gain: list[float], wanted: int, pass
     (no missing word may still lift it), else None."""
     take = wanted
     while True:
-        head = heapq.nsmallest(take, candidates.low.items(), key=_rank_key)
+        head = _head(candidates.low, take)
         best: list[tuple[int, float]] = []
         for rowid, score in head:
             if candidates.high(rowid, open_gain) > score:
@@ -466,6 +482,18 @@ def _best_met(candidates: _Candidates, open_gain: list[float], wanted: int, pass
         if len(head) < take:
             return best
         take *= 4  # the filters left too few
+
+
+def _head(low: dict[int, float], take: int) -> list[tuple[int, float]]:
+    """The first `take` by _rank_key: the best raw scores (at C speed), and
+    every paragraph that ties the last of them once rounded."""
+    head = heapq.nlargest(take, low.items(), key=itemgetter(1))
+    if len(low) > take and head:
+        last = round(head[-1][1], SCORE_DIGITS)
+        if round(heapq.nlargest(take + 1, low.values())[-1], SCORE_DIGITS) == last:
+            bound = last - EPSILON  # a cheap bound first, rounding on the few left
+            head = [item for item in low.items() if item[1] >= bound and round(item[1], SCORE_DIGITS) >= last]
+    return sorted(head, key=_rank_key)[:take]
 
 
 def _passes(batch: list[int], candidates: _Candidates, passed: Passed, rowid: int | None = None) -> bool:
