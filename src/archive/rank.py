@@ -55,8 +55,10 @@ class Slot:
 class Plan:
     slots: list[Slot]
     total: int = 0  # paragraphs in the archive
-    # (score, slot, value, (level, stems)) per cell, best first.
-    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...]]]] = field(default_factory=list)
+    # (score, slot, value, (level, stems, checked)) per cell, best first;
+    # checked: its stems are those of forms looked up as written, whose
+    # paragraphs may hold them through another form (to narrow).
+    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...], bool]]] = field(default_factory=list)
     # Whether a cell's paragraphs all match: one word, looked up by its
     # stems alone; otherwise each cell is narrowed to the query's matches.
     plain: bool = False
@@ -64,8 +66,8 @@ class Plan:
     # missing a word only until that word's cell is read.
     conjunctive: bool = False
     # Whether a cell's paragraphs must be narrowed to the query's matches:
-    # not for words joined by OR only, each looked up by its stems alone,
-    # where holding a word's stem is matching.
+    # not for words joined by OR only, where holding one of a word's stems
+    # (its checked cells aside) is matching.
     narrowed: bool = True
 
 
@@ -96,7 +98,7 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     )
     conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
     words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
-    narrowed = not (words_only and not (query.excluded or query.exact) and not any(s.form_stems for s in slots))
+    narrowed = not (words_only and not (query.excluded or query.exact))
     result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed)
     _weigh(db, result)
     return result
@@ -122,11 +124,15 @@ def _weigh(db, plan: Plan) -> None:
         stems = slot.stems | slot.form_stems
         slot.held = sum(counts.get(stem, 0) for stem in stems)
         slot.weight = idf(min(slot.held, plan.total), plan.total)
-        groups = [(OWN_BONUS, [slot.own] if slot.own in stems else []), (0.0, sorted(stems - {slot.own}))]
-        for bonus, group in groups:
+        groups = [
+            (OWN_BONUS, [slot.own] if slot.own in stems else [], slot.own not in slot.stems),
+            (0.0, sorted(slot.stems - {slot.own}), False),
+            (0.0, sorted(slot.form_stems - {slot.own}), True),
+        ]
+        for bonus, group, checked in groups:
             if group:
                 cells += [
-                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group)))
+                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked))
                     for level in range(LEVELS, 0, -1)
                 ]
     plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
@@ -137,7 +143,7 @@ def _stems_expression(stems: list[str]) -> str:
     return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
 
 
-def _cell_expression(level: int, stems: tuple[str, ...]) -> str:
+def _cell_expression(level: int, stems: tuple[str, ...], checked: bool = False) -> str:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
     its own)."""
@@ -239,15 +245,15 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         if number not in direct:
             upcoming[number].append(value)
     read_since, best = 0, None
-    for _, number, value, cell in [cell for cell in plan.cells if cell[1] not in direct]:
-        cell = _cell_expression(*cell)
-        if plan.plain:
-            # One word: a cell's paragraphs tie, the first ids first, so the
-            # page needs no more of them than places left (plus those met
-            # already in a better cell).
-            rows = _cell_rows(db, cell, -1 if passed else wanted + len(candidates.low))
-        else:
-            rows = _cell_rows(db, f"({cell}) AND ({expression})" if plan.narrowed else cell)
+    for _, number, value, (level, stems, checked) in [cell for cell in plan.cells if cell[1] not in direct]:
+        cell = _cell_expression(level, stems)
+        if checked or plan.narrowed:
+            cell = f"({cell}) AND ({expression})"
+        # One word: a cell's paragraphs tie, the first ids first, so the page
+        # needs no more of them than places left (plus those met already in
+        # a better cell).
+        limit = -1 if passed or len(plan.slots) > 1 else wanted + len(candidates.low)
+        rows = _cell_rows(db, cell, limit)
         upcoming[number].pop()
         candidates.add(rows, number, value)
         read_since += len(rows)
