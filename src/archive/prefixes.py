@@ -40,17 +40,21 @@ def short_prefixes(db, query: Query, where: str, params: dict):
         return all(any(word.startswith(starts) for word in words) for starts in clauses)
 
     def scan(limit: int | None = None):
-        after = 0
+        after, batch = 0, 32  # a page's worth first: most pages need no more
         while True:
-            rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": 256}).fetchall()
+            rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": batch}).fetchall()
             for rowid, text in rows:
                 if matches(text):
                     yield rowid
-            if len(rows) < 256:
+            if len(rows) < batch:
                 return
-            after = rows[-1][0]
+            after, batch = rows[-1][0], 256
 
     sample = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}).fetchall()
-    if sum(matches(text) for _, text in sample) * 10 < len(sample):
-        return None  # uncommon: FTS5 finds it cheaply
-    return scan
+    # Common when a tenth of the sample matches: decided as soon as it does.
+    needed, found = -(-len(sample) // 10), 0
+    for _, text in sample:
+        found += matches(text)
+        if found >= needed:
+            return scan
+    return None  # uncommon: FTS5 finds it cheaply
