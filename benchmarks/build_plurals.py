@@ -45,7 +45,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from archive import analyze  # noqa: E402
+from archive import analyze, expand  # noqa: E402
 from archive.bases import readings  # noqa: E402
 from archive.stemmer import CLITICS  # noqa: E402
 from build_variants import bare  # noqa: E402
@@ -229,7 +229,7 @@ def written_forms(folder: Path) -> dict[str, collections.Counter]:
 
 def share_found(query: str, forms: collections.Counter, lexicon: bool = True) -> float:
     """The share of these written forms (by count) the query word finds."""
-    terms, exact = analyze.expansion(query, lexicon)
+    terms, exact = expand.expansion(query, lexicon)
     total = sum(forms.values())
     hit = sum(n for form, n in forms.items() if form in exact or analyze.stem(form) in terms)
     return hit / total if total else 0.0
@@ -260,7 +260,7 @@ def added(folder: Path, shown: int = 6) -> None:
     stems = {word: analyze.stem(word) for word, n in counts.items() if n >= LEAST}
 
     def found(query: str, lexicon: bool) -> set[str]:
-        terms, exact = analyze.expansion(query, lexicon)
+        terms, exact = expand.expansion(query, lexicon)
         return {word for word, stem in stems.items() if word in exact or stem in terms}
 
     for pair in PAIRS + HAND:

@@ -252,7 +252,7 @@ def evaluate(nouns, corpus: Corpus, db_path: Path, snowball, misses: int, lexico
     """Print a row per noun and the pooled figures: archive with its lexicon
     against the truth with broken plurals, without it against the truth
     without them."""
-    from archive import analyze
+    from archive import analyze, expand
 
     totals = {system: [0, 0, 0] for system in SYSTEMS}  # hits, found, relevant
     print(HEADER)
@@ -276,7 +276,7 @@ def evaluate(nouns, corpus: Corpus, db_path: Path, snowball, misses: int, lexico
             row += f" | {r:>{10 if system == 'Snowball' else 9}.1%} {p:>6.1%}"
         print(row)
         if misses:
-            terms, forms = analyze.expansion(analyze.words(query)[0], lexicon)
+            terms, forms = expand.expansion(analyze.words(query)[0], lexicon)
             matched_words = {
                 w for w in corpus.words if set(corpus.ours[w]) & terms or set(analyze.words(w)) & forms
             }

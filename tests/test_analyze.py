@@ -10,13 +10,12 @@ from archive import analyze, stemmer
 from archive.index import INDEX_TOKENIZER
 from archive.analyze import (
     analyze_text,
-    expand,
-    expansion,
     normalize,
     stem,
     tokenize,
     words,
 )
+from archive.expand import expand, expansion
 
 
 def exact_form(text: str) -> str:

@@ -2,7 +2,7 @@
 
 A reader types a word as they read it, inflected (الشركات, وزارته,
 المسؤولين, موظفي), and expects what its base (شركة, وزارة, مسؤول, موظف)
-finds.  readings() undoes the affixes the query expansion adds (analyze.py),
+finds.  readings() undoes the affixes the query expansion adds (expand.py),
 keeping every reading that survives, each with what the index must show for
 it to be taken:
 

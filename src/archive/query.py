@@ -21,12 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from . import analyze, families
+from . import analyze, expand, families
+from .stemmer import ARTICLES, CLITICS
 
 _MAX_PHRASE_VARIANTS = 64
 _MAX_ATOMS = 64
 # Clitics and articles that a prefix search looks behind: و+ال+اقتصا*.
-PREFIX_LEADS = ("",) + analyze.CLITICS[1:] + analyze.ARTICLES
+PREFIX_LEADS = ("",) + CLITICS[1:] + ARTICLES
 
 
 class QueryError(Exception):
@@ -175,7 +176,7 @@ def quote(term: str) -> str:
 
 def word_terms(word: str, exact: bool, lexicon: bool = True) -> frozenset[str]:
     """Index terms that stand for one query word."""
-    return frozenset([word]) if exact else analyze.expand(word, lexicon)
+    return frozenset([word]) if exact else expand.expand(word, lexicon)
 
 
 # known(column, terms) -> the terms the index holds in that column; given, the
@@ -229,17 +230,17 @@ def word_lookups(
     word: str, known: Known | None, lexicon: bool = True, family: bool = False
 ) -> tuple[list[str], list[str]]:
     """The stems and written forms one query word is looked up by: its own
-    and its certain bases' (analyze.expansion), and, given the index, the
-    bases it shows (analyze.uncertain_expansions).  Everything is checked
+    and its certain bases' (expand.expansion), and, given the index, the
+    bases it shows (expand.uncertain_expansions).  Everything is checked
     in two statements, as the word's own terms and forms are.  family
     (~word) adds the written forms of its derivational family."""
     if family:
         terms, forms = word_lookups(word, known, lexicon)
         return terms, sorted(set(forms) | families.indexed_family(word, known))
-    terms, forms = analyze.expansion(word, lexicon)
+    terms, forms = expand.expansion(word, lexicon)
     if not known:
         return sorted(terms), sorted(forms)
-    uncertain = analyze.uncertain_expansions(word, lexicon)
+    uncertain = expand.uncertain_expansions(word, lexicon)
     if not uncertain:
         return sorted(known("terms", terms)), sorted(known("exact", forms) if forms else forms)
     # The written forms first, with the words the readings are decided by;

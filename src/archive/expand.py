@@ -1,0 +1,230 @@
+"""Query expansion: what a typed word is looked up by in the index.
+
+A typed word is reduced to the words it may be a form of (bases.py), and each
+is expanded into its ordinary written forms (prefixes and suffixes) and what
+the lexicon tables add (lexicon.py); each form is stemmed as the text was
+(analyze.py), so a word whose stem the stemmer cannot guess consistently
+(وزير against الوزير) is still found in all its forms.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator, NamedTuple
+
+from .analyze import ARABIC_LETTER, NUMBER_WORD, stem
+from .bases import Reading, accusative, accusative_forms, construct, construct_forms, readings, verb_reading
+from .lexicon import is_name, is_particle, lexicon_words, short_noun_forms, singulars
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED
+
+# A two-letter word or a particle takes a conjunction in front but not a
+# preposition: كفى, لما, كلا are words of their own, not forms of في, ما, لا.
+_SHORT_WORD_CLITICS = ("", "و", "ف")
+_NUMBER_SUFFIXES = ("ون", "ين", "ان", "ات", "ه")
+_FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين")
+# What only a noun is written with in front, besides the article.
+_NOUN_CLITICS = tuple(c for c in CLITICS if c[-1:] in ("ب", "ل", "ك"))
+
+
+def _forms(word: str) -> set[str]:
+    """The ordinary written forms of a normalized Arabic word, without prefixes."""
+    pronouns = PRONOUNS + ("ك",)
+    if _pronouns_only(word):
+        # فيه, عليها, لديهم; not فيت, فيان (ألفيت, وفيان), nor اليات (آليات).
+        stems = (word,) + short_noun_forms(word)
+        return set(stems) | {s + p for s in stems for p in pronouns}
+    if is_name(word):
+        return _name_forms(word, pronouns)
+    forms = {word} | {word + p for p in pronouns}
+    if word in FEMININE_KEPT:
+        # رياضه reads as رياضة (sport), not as "his gardens"
+        forms.discard(word + "ه")
+    if word.endswith("ه") and len(word) >= 3:
+        # Written with teh marbuta (folded to ه): مدينة → مدينته, مدينات.
+        base = word[:-1]
+        forms |= {base + s for s in _FEMININE_SUFFIXES}
+        forms |= {base + infix + p for p in pronouns for infix in ("ت", "ات")}
+    elif word in FEMININE_KEPT:
+        # Its ة-form is another word (رياض, رياضة): only plurals of its own.
+        forms |= {word + s for s in ("ون", "ين", "ان")}
+    else:
+        forms |= {word + s for s in _NUMBER_SUFFIXES}
+        forms |= {word + infix + p for p in PRONOUNS for infix in ("ت", "ات")}
+        # Plural construct before a pronoun: معلموها, معلميها.
+        forms |= {word + "و" + p for p in PRONOUNS}
+    return forms
+
+
+def _pronouns_only(word: str) -> bool:
+    """A two-letter word or a particle: it takes a pronoun, never a noun's
+    ending, and a conjunction in front but no preposition (بلدي is not ب +
+    لدى)."""
+    return len(word) <= 2 or is_particle(word)
+
+
+def _name_forms(word: str, pronouns: tuple[str, ...]) -> set[str]:
+    """A country's name with a pronoun (مصرنا, سوريتها), without the
+    feminine and plural endings of a noun: قطرات (drops), مصرة and مصراتة
+    (Misrata) are other words, and a lone ه reads as their ة."""
+    if word.endswith("ه"):
+        return {word} | {word[:-1] + "ت" + p for p in pronouns}
+    return {word} | {word + p for p in pronouns if p != "ه"}
+
+
+class Expansion(NamedTuple):
+    """What a query word stands for in the index."""
+
+    terms: frozenset[str]  # stems, looked up in the `terms` column
+    forms: frozenset[str]  # written forms, looked up in the `exact` column
+
+
+@lru_cache(maxsize=4096)
+def expansion(word: str, lexicon: bool = True) -> Expansion:
+    """The ordinary written forms of a query word, as index look-ups: those
+    of every word it is certainly a form of (bases.readings), itself first.
+
+    A word typed inflected stands for its base: الوزير and الوزيرين find
+    what وزير finds, الشركات what شركة finds.
+
+    >>> expansion("الوزير") == expansion("وزير")
+    True
+    >>> expansion("الشركات").terms >= expansion("شركه").terms
+    True
+    """
+    if not ARABIC_LETTER.search(word):
+        return Expansion(frozenset([stem(word)]), frozenset())
+    number = NUMBER_WORD.fullmatch(word)
+    if number:
+        # 2016م stands for the number, whatever is attached to it.
+        return expansion(number.group(1), lexicon)
+    bases = [reading.base for reading in readings(word) if reading.certain]
+    return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon)[0])
+
+
+def _lexicon_expansions(words: list[str], lexicon: bool) -> tuple[list[Expansion], list[tuple[Reading, Expansion]]]:
+    """What the lexicon adds to these words: each related word's expansion,
+    except that the singular of a typed broken plural that is also a verb
+    (طلاب: طالب "demanded") gets only its noun forms for certain (الطالب,
+    لطالب), and its bare ones where the index shows no such verb."""
+    if not lexicon:
+        return [], []
+    verbs = {s: r for s in singulars(*words) if s not in words for r in [verb_reading(s)] if r}
+    certain = [_noun_expansion(w) if w in verbs else base_expansion(w) for w in lexicon_words(*words)]
+    return certain, [(reading, base_expansion(s)) for s, reading in verbs.items()]
+
+
+def _merged(expansions: list[Expansion]) -> Expansion:
+    return Expansion(
+        frozenset().union(*(e.terms for e in expansions)), frozenset().union(*(e.forms for e in expansions))
+    )
+
+
+def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading, Expansion], ...]:
+    """The readings of a query word that the index decides (see
+    bases.Reading.holds), each with its base's expansion."""
+    if not ARABIC_LETTER.search(word) or NUMBER_WORD.fullmatch(word):
+        return ()
+    found = []
+    for r in readings(word):
+        if not r.certain:
+            related, uncertain = _lexicon_expansions([r.base], lexicon)
+            found.append((r, _merged([base_expansion(r.base)] + related)))
+            found += [(both._replace(present=r.present, absent=r.absent + both.absent), e) for both, e in uncertain]
+    if lexicon:
+        found += _lexicon_expansions([word] + [r.base for r in readings(word) if r.certain], lexicon)[1]
+    for reading in readings(word):
+        forms = construct_forms(reading.base)
+        if forms:
+            # The construct of its plural (موظفي, مسؤولو): written forms, as
+            # their stem (مسئولي) is also an adjective's or noun's in ية.
+            plural = construct(reading.base)
+            both = plural._replace(present=reading.present + plural.present, absent=reading.absent + plural.absent)
+            found.append((both, Expansion(frozenset(), forms)))
+    return tuple(found + _accusative_expansions(word, lexicon))
+
+
+def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expansion]]:
+    """The accusative in ا (شخصا, مواطنا, اطفالا) of each base of a query
+    word and of what the lexicon adds to it, where the index shows it
+    (bases.accusative)."""
+    found = []
+    for reading in readings(word):
+        related = lexicon_words(reading.base) if lexicon else []
+        for base in [reading.base] + related:
+            evidence = accusative(base)
+            if evidence:
+                both = evidence._replace(
+                    present=reading.present + evidence.present, absent=reading.absent + evidence.absent
+                )
+                found.append((both, _by_stem(base, accusative_forms(base))))
+    return found
+
+
+def _by_stem(base: str, written: frozenset[str]) -> Expansion:
+    """Written forms as look-ups: by their stem where it is recognizably the
+    base's (شخصا), as written where it is not (مواطنا stems to مواط)."""
+    stems = {form: stem(form) for form in written}
+    return Expansion(
+        frozenset(s for s in stems.values() if base in s), frozenset(f for f, s in stems.items() if base not in s)
+    )
+
+
+@lru_cache(maxsize=4096)
+def base_expansion(word: str) -> Expansion:
+    """The ordinary written forms of one base word (no article in front).
+
+    Its forms with attached conjunctions, prepositions, article and pronouns
+    are generated, then stemmed like the indexed text, so that every way a
+    form can be stemmed is covered.  A form whose stem is not recognizably
+    the word's (للجنة is stemmed like للجنة "to paradise", to جنه) is looked
+    up as written instead, so that its stem does not bring in the other
+    word's forms (الجنة, جنات).
+
+    >>> e = base_expansion("لجنه")
+    >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
+    (True, False, True)
+    """
+    base = word[:-1] if word.endswith("ه") else word
+    terms, forms = set(), set()
+    for written in _written_forms(word):
+        if written in UNSTEMMED and written != word:
+            continue  # another word: الان (now) is not a form of ان
+        term = stem(written)
+        if base in term:
+            terms.add(term)
+        else:
+            forms.add(written)
+    return Expansion(frozenset(terms), frozenset(forms))
+
+
+@lru_cache(maxsize=1024)
+def _noun_expansion(word: str) -> Expansion:
+    """A word's forms that only a noun takes, as written: after the article
+    or a preposition (الطالب, بطالب, للطالبات), and its feminine (طالبة,
+    وطالبات), which the verb rarely writes."""
+    feminine = {word + "ه", word + "ات"} & _forms(word)  # none where it is another word (جامع)
+    forms = set(_written_forms(word, _NOUN_CLITICS)) | {a + f for a in ARTICLES for f in feminine}
+    return Expansion(frozenset(), frozenset(forms | {c + f for c in ("", "و", "ف") for f in feminine}))
+
+
+def _written_forms(word: str, clitics: tuple[str, ...] | None = None) -> Iterator[str]:
+    if clitics is None:
+        clitics = _SHORT_WORD_CLITICS if _pronouns_only(word) else CLITICS
+    for form in _forms(word):
+        for clitic in clitics:
+            yield clitic + form
+        if not form.endswith(PRONOUNS + ("ك",)) or form == word:
+            for article in ARTICLES:
+                yield article + form
+
+
+@lru_cache(maxsize=4096)
+def expand(word: str, lexicon: bool = True) -> frozenset[str]:
+    """Every stem the ordinary forms of a query word take: what a word inside
+    a phrase is looked up by, since a phrase can only hold stems.
+
+    >>> {"زير", "وزير"} <= expand("وزير")  # وزير stems to زير, الوزير to وزير
+    True
+    """
+    terms, forms = expansion(word, lexicon)
+    return terms | {stem(form) for form in forms}
