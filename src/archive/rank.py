@@ -245,8 +245,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         if number not in direct:
             upcoming[number].append(value)
     read_since, best = 0, None
-    for _, number, value, (level, stems, checked) in [cell for cell in plan.cells if cell[1] not in direct]:
-        cell = _cell_expression(level, stems)
+    for _, number, value, (cell_level, stems, checked) in [cell for cell in plan.cells if cell[1] not in direct]:
+        cell = _cell_expression(cell_level, stems)
         if checked or plan.narrowed:
             cell = f"({cell}) AND ({expression})"
         # One word: a cell's paragraphs tie, the first ids first, so the page
