@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
@@ -299,8 +300,8 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     """The `wanted` best matches' rows, in order; folded, the best copy of
     each of the `wanted` best texts.  Reprints have the same words, so the
     same score: the first copy met is the one imported first.  The ranking
-    takes a few times the page, as many times more as the archive holds
-    copies of each text, and more only when that was too few."""
+    takes twice the page, as many times more as the archive holds copies of
+    each text, and more only when that was too few."""
     fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
@@ -308,7 +309,8 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
         kept = _first_copies(ranked, _reprints(db, [rowid for rowid, _ in ranked]), wanted, fold_duplicates)
         if len(kept) >= wanted or len(ranked) < fetch:
             return _read_shown(db, kept)
-        fetch *= 4
+        # As many rows a text as the rows taken held, twice over.
+        fetch = max(fetch * 2, math.ceil(2 * fetch * wanted / max(len(kept), 1)))
 
 
 _REPRINTS_SQL = f"""
@@ -325,7 +327,7 @@ def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
     """How many ranked rows to take first for `wanted` folded hits: a few
     times the page, as many times more as the archive holds copies of each
     text."""
-    return round(max(4 * wanted, 50) * copies_per_text(db))
+    return round(max(2 * wanted, 10) * copies_per_text(db))
 
 
 def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:
