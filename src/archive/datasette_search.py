@@ -152,7 +152,11 @@ def document_ids(db, paths) -> dict[str, int]:
 def common_folder(db) -> str:
     """The folder all documents lie in, ending in a slash (the imported
     folder, when one was): the first and last paths in order share it."""
-    first, last = db.execute("select min(path), max(path) from documents", []).fetchone()
+    # One min() or max() a statement is a look-up in the path index; both in
+    # one statement scan every document.
+    first, last = db.execute(
+        "select (select min(path) from documents), (select max(path) from documents)", []
+    ).fetchone()
     if first is None:
         return ""
     prefix = os.path.commonprefix([first, last])
