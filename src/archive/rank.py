@@ -28,6 +28,7 @@ from typing import Callable
 
 from . import analyze
 from .analyze import analyze_text
+from .db import copies_per_text
 from .impact import LEVELS, letter, level, token
 from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts, varints, vocabulary
 from .query import Known, Query, quote, word_lookups
@@ -55,6 +56,7 @@ class Slot:
 class Plan:
     slots: list[Slot]
     total: int = 0  # paragraphs in the archive
+    copies: float = 1.0  # paragraphs per distinct text (db.copies_per_text)
     # (score, slot, value, (level, stems, checked)) per cell, best first;
     # checked: its stems are those of forms looked up as written, whose
     # paragraphs may hold them through another form (to narrow).
@@ -117,7 +119,7 @@ def _weigh(db, plan: Plan) -> None:
     index.term_counts) and the cells to read: per slot and level, the
     paragraphs where one of its stems is at that level (the stem typed
     apart, half a level up)."""
-    plan.total = paragraph_total(db)
+    plan.total, plan.copies = paragraph_total(db), copies_per_text(db)
     counts = term_counts(db, set().union(*(slot.stems | slot.form_stems for slot in plan.slots)))
     cells = []
     for number, slot in enumerate(plan.slots):
@@ -299,7 +301,7 @@ def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[
     return grouped
 
 
-# A query with at most this many matches is scored at once (_all_at_once).
+# A query with at most this many matches a distinct text is scored at once (_all_at_once).
 ALL_AT_ONCE = 10_000
 
 
@@ -307,8 +309,10 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     """Score every match of a query, if they are few: one statement for the
     matches and their lengths, a few for each word (with OR, one more for
     the matches that hold it).  Whether it did."""
-    rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, ALL_AT_ONCE + 1]).fetchall()
-    if len(rows) > ALL_AT_ONCE:
+    # Reprints tie: what the cells would spare grows with the distinct texts.
+    most = round(ALL_AT_ONCE * plan.copies)
+    rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
+    if len(rows) > most:
         return False
     lengths = {rowid: varints(sizes)[0] for rowid, sizes in rows}
     for number, slot in enumerate(plan.slots):
