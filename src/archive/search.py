@@ -463,6 +463,12 @@ select count(*) > :cap from (
   limit :cap + 1
 )
 """
+# The same without filters: the index alone (its rows are the paragraphs).
+_PAST_CAP_UNFILTERED_SQL = """
+select count(*) > :cap from (
+  select 1 from paragraphs_fts where paragraphs_fts match :expression limit :cap + 1
+)
+"""
 
 
 def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
@@ -474,7 +480,8 @@ def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = Non
     scan = short_prefixes(db, query, where, params)
     if scan is not None and next(itertools.islice(scan(), SCANNED_CAP, None), None) is not None:
         return Counts(SCANNED_CAP, SCANNED_CAP, SCANNED_CAP, more=True)
-    if db.execute(_PAST_CAP_SQL.format(filters=where), {**params, "cap": COUNT_CAP}).fetchone()[0]:
+    past_cap = _PAST_CAP_SQL.format(filters=where) if where else _PAST_CAP_UNFILTERED_SQL
+    if db.execute(past_cap, {**params, "cap": COUNT_CAP}).fetchone()[0]:
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True)
     sql = matches + (
         "select count(*), count(distinct reprint), count(distinct document_id) from matches"
