@@ -194,28 +194,29 @@ class _Candidates:
                 met[rowid] = seen | bit
                 low[rowid] = low.get(rowid, 0.0) + gain
 
-    def ceilings(self, open_gain: list[float]) -> Callable[[int], float]:
-        """What the words a paragraph was not met for may add at most, by
-        the words it was met for (its floor aside): one sum per set of
-        words, so that most paragraphs are passed over without high()."""
-        sums: dict[int, float] = {}
+    def headroom(self, open_gain: list[float]) -> Callable[..., float]:
+        """What the words a paragraph was not met for may still add: their
+        next cells' values, but none whose cells were read below the
+        paragraph's floor (a word it held would have been met there).  One
+        sum per set of words met and floor, so that passes over many
+        paragraphs cost a look-up each (floor 0: a bound for any floor)."""
+        sums: dict[tuple[int, float], float] = {}
+        weights = self.weights
 
-        def ceiling(met: int) -> float:
-            if met not in sums:
-                sums[met] = sum(gain for n, gain in enumerate(open_gain) if not met & (1 << n))
-            return sums[met]
+        def extra(met: int, floor: float = 0.0) -> float:
+            value = sums.get((met, floor))
+            if value is None:
+                value = sums[(met, floor)] = sum(
+                    gain for n, gain in enumerate(open_gain)
+                    if gain and not met & (1 << n) and gain >= weights[n] * floor
+                )
+            return value
 
-        return ceiling
+        return extra
 
-    def high(self, rowid: int, open_gain: list[float]) -> float:
-        """The most the paragraph may still score: its unseen words at the
-        value of their next cell, but none whose cells were read below the
-        paragraph's floor (a word it held would have been met there)."""
-        met, floor, weights = self.met[rowid], self.floor.get(rowid, 0.0), self.weights
-        return self.low[rowid] + sum(
-            gain for n, gain in enumerate(open_gain)
-            if gain and not met & (1 << n) and gain >= weights[n] * floor
-        )
+    def high(self, rowid: int, extra: Callable[..., float]) -> float:
+        """The most the paragraph may still score (extra: headroom())."""
+        return self.low[rowid] + extra(self.met[rowid], self.floor.get(rowid, 0.0))
 
 
 def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], set[int]]:
@@ -417,12 +418,13 @@ _SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from
 def _missing(candidates: _Candidates, open_gain: list[float], threshold: float, everything: int) -> list:
     """(high, id) of the paragraphs met that miss a word and may still
     reach the threshold."""
-    ceiling, met = candidates.ceilings(open_gain), candidates.met
+    extra, met, floor = candidates.headroom(open_gain), candidates.met, candidates.floor
+    bound = threshold - EPSILON
     return [
         (high, rowid)
         for rowid, low in candidates.low.items()
-        if met[rowid] != everything and low + ceiling(met[rowid]) >= threshold - EPSILON
-        and (high := candidates.high(rowid, open_gain)) >= threshold - EPSILON
+        if (words := met[rowid]) != everything and low + extra(words) >= bound
+        and (high := low + extra(words, floor.get(rowid, 0.0))) >= bound
     ]
 
 
@@ -454,11 +456,11 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
     if unseen > 0 and unseen >= last_score:
         return None  # a paragraph not met yet may reach the last place
     chosen = {rowid for rowid, _ in best}
-    ceiling, met = candidates.ceilings(open_gain), candidates.met
+    extra, met = candidates.headroom(open_gain), candidates.met
     for rowid, score in low.items():
-        if score + ceiling(met[rowid]) < last_score - EPSILON or rowid in chosen:
+        if score + extra(met[rowid]) < last_score - EPSILON or rowid in chosen:
             continue
-        high = round(candidates.high(rowid, open_gain), SCORE_DIGITS)
+        high = round(candidates.high(rowid, extra), SCORE_DIGITS)
         if high > last_score or (high == last_score and rowid < last_id):
             if passed is None or _passes([rowid], candidates, passed):
                 return None  # met, but missing a word that may lift it
@@ -478,12 +480,12 @@ def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
 def _best_met(candidates: _Candidates, open_gain: list[float], wanted: int, passed: Passed | None):
     """The best `wanted` met so far that pass the filters, each complete
     (no missing word may still lift it), else None."""
-    take = wanted
+    take, extra = wanted, candidates.headroom(open_gain)
     while True:
         head = _head(candidates.low, take)
         best: list[tuple[int, float]] = []
         for rowid, score in head:
-            if candidates.high(rowid, open_gain) > score:
+            if candidates.high(rowid, extra) > score:
                 return None  # one of the best may still gain
             if passed is None or _passes([r for r, _ in head], candidates, passed, rowid):
                 best.append((rowid, round(score, SCORE_DIGITS)))
