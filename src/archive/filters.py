@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .paths import from_printable, printable
 
@@ -121,3 +122,25 @@ def _file_name(path: str) -> str:
 def connect_functions(db: sqlite_utils.Database) -> None:
     """The SQL functions that Filters.sql() uses, on db's connection."""
     db.conn.create_function("archive_file_name", 1, _file_name, deterministic=True)
+
+
+def filter_sql(filters: str) -> str:
+    """The statement that keeps, of candidate ids (:ids, a JSON list), those
+    that pass the filters (a where-clause fragment on `documents`)."""
+    return f"""
+select paragraphs.id from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.id in (select value from json_each(:ids)) {filters}
+"""
+
+
+def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]] | None:
+    """The filters as a function taking candidate ids and giving back those
+    that pass (rank.Passed), or None without filters."""
+    if not filters:
+        return None
+    sql = filter_sql(filters)
+
+    def passed(ids: list[int]) -> set[int]:
+        return {row[0] for row in db.execute(sql, {**params, "ids": json.dumps(ids)})}
+
+    return passed

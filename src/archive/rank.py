@@ -531,24 +531,3 @@ def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
     scored = [(round(sum(w * v for w, v in zip(weights, row)), SCORE_DIGITS), rowid) for rowid, row in values.items()]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [(rowid, score) for score, rowid in scored]
-
-
-def filter_sql(filters: str) -> str:
-    """The statement that keeps, of candidate ids (:ids, a JSON list), those
-    that pass the filters (a where-clause fragment on `documents`)."""
-    return f"""
-select paragraphs.id from paragraphs join documents on documents.id = paragraphs.document_id
-where paragraphs.id in (select value from json_each(:ids)) {filters}
-"""
-
-
-def filter_of(db, filters: str, params: dict) -> Passed | None:
-    """The filters as a Passed, or None without filters."""
-    if not filters:
-        return None
-    sql = filter_sql(filters)
-
-    def passed(ids: list[int]) -> set[int]:
-        return {row[0] for row in db.execute(sql, {**params, "ids": json.dumps(ids)})}
-
-    return passed

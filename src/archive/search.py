@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .db import copies_per_text
 from .documents import around, paragraphs_of
-from .filters import Filters, connect_functions
+from .filters import Filters, connect_functions, filter_of
 from . import rank
 from .index import vocabulary
 from .prefixes import SCANNED_CAP, short_prefixes
@@ -258,7 +258,7 @@ class Ranking:
             return self.db.execute(_BM25_SQL.format(filters=self.where), {**self.params, "limit": wanted}).fetchall()
         if self.scan is not None:
             return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
-        passed = rank.filter_of(self.db, self.where, self.params)
+        passed = filter_of(self.db, self.where, self.params)
         scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
