@@ -420,10 +420,14 @@ def _missing(candidates: _Candidates, open_gain: list[float], threshold: float, 
     reach the threshold."""
     extra, met, floor = candidates.headroom(open_gain), candidates.met, candidates.floor
     bound = threshold - EPSILON
+    # Each set of words met bounds its paragraphs at once; only those that
+    # pass it are looked at with their floor.
+    ceiling = {words: extra(words) for words in set(met.values()) if words != everything}
+    cut = bound - max(ceiling.values(), default=0.0)
     return [
         (high, rowid)
         for rowid, low in candidates.low.items()
-        if (words := met[rowid]) != everything and low + extra(words) >= bound
+        if low >= cut and (words := met[rowid]) != everything and low + ceiling[words] >= bound
         and (high := low + extra(words, floor.get(rowid, 0.0))) >= bound
     ]
 
