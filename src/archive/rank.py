@@ -322,10 +322,13 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
             stems = sorted(slot.stems | slot.form_stems)
             if not stems:
                 continue
+            # Words joined by OR alone: the matches are known, so the word's
+            # paragraphs need no narrowing by FTS5, only keeping the matches.
             words = _stems_expression(stems)
-            held = {row[0]: lengths[row[0]] for row in db.execute(_CELL_SQL, [f"({words}) AND ({expression})"])}
+            look_up = f"({words}) AND ({expression})" if plan.narrowed else words
+            held = {row[0]: lengths[row[0]] for row in db.execute(_CELL_SQL, [look_up]) if row[0] in lengths}
         grouped: dict[float, list[int]] = {}
-        for rowid, value in _values(db, slot, held, expression).items():
+        for rowid, value in _values(db, slot, held, expression if plan.narrowed else None).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
