@@ -364,10 +364,11 @@ def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
         f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
         names,
     ).fetchall()
-    found: dict[float, list[int]] = {}
+    by_value: dict[float, list[str]] = {}
     for (name,) in held:
-        found.setdefault(tokens[name], []).extend(_cell_rows(db, f"impact : {quote(name)}"))
-    return found
+        by_value.setdefault(tokens[name], []).append(quote(name))
+    # One statement a value, for all the tokens that give it.
+    return {value: _cell_rows(db, f"impact : ({' OR '.join(names)})") for value, names in by_value.items()}
 
 
 # Paragraphs completed from their text at once (see _complete_the_best).
