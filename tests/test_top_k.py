@@ -122,6 +122,26 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path):
         assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
 
 
+@pytest.mark.parametrize("direct_max", [0, rank.DIRECT_MAX])
+def test_a_form_looked_up_as_written_is_not_another_words_stem(tmp_path, monkeypatch, direct_max):
+    """للجنة (to the committee) is looked up as written: its stem is that of
+    الجنة (paradise).  A paragraph holding paradise many times, at the best
+    level, is not a match of لجنة, alone or in an OR, however its cells are
+    read."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    texts = ["دخل الجنة الجنة الجنة", "قدم للجنة تقريرا", "اجتمعت اللجنة أمس", "وقع زلزال قوي"]
+    for number, text in enumerate(texts):
+        (folder / f"doc{number}.txt").write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    monkeypatch.setattr(rank, "DIRECT_MAX", direct_max)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    assert compare(db, ["لجنة", "لجنة OR زلزال", "زلزال OR للجنة"]) == 9
+    archive = open_archive(str(db))
+    assert "doc0.txt" not in {hit.path.rsplit("/", 1)[-1] for hit in q.search(archive, parse("لجنة OR زلزال"))}
+
+
 def test_the_word_typed_ranks_above_its_other_forms(tmp_path):
     """One word, one weight: a paragraph with the form typed comes before
     one with another of its forms, all else equal."""
