@@ -250,7 +250,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_FILES} articles only")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
-        "--only-import", action="store_true", help="the 1x imports only (naive and archive), not the record"
+        "--only-import", action="store_true",
+        help="the imports only (1x naive and archive, and archive at --scales), not the record",
     )
     parser.add_argument(
         "--repeat", type=int, default=2, help="1x imports of each kind, alternating; the fastest counts (default 2)"
@@ -405,6 +406,10 @@ def main() -> None:
         tree1 = make_tree(files, work / "x1", 1)
         first, naive_db, archive_db = imports_1x(args, archive, sqlite_utils, tree1, work, table)
         if args.only_import:
+            for scale in args.scales[1:]:
+                db = at_scale(scale, files, work, archive, first, table)
+                for path in work.glob(f"{db.name}*"):
+                    path.unlink()
             return report(args, files, started, table)
         processes_1x(archive, sqlite_utils, naive_db, archive_db, tree1, table)
         shutil.rmtree(tree1)
