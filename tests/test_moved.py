@@ -276,3 +276,24 @@ def test_a_move_cut_short_is_finished_by_the_next_import(tmp_path, run, monkeypa
     result = run("import", "mv2", "--db", db)
     assert summary(result).startswith(f"0 added, 0 updated, 4 unchanged, {len(before) - 4} moved, 0 removed")
     assert contents(db) == moved_keys(before, str(tmp_path / "mv1"), str(tmp_path / "mv2"))
+
+
+def test_only_documents_from_before_the_run_are_looked_for_as_moved(tmp_path, run, monkeypatch):
+    """A document the run itself added had its file a moment ago: copies of
+    a text (same size, mtime and content) never make it look for one gone."""
+    for n in range(3):
+        write(tmp_path / "tree" / f"copy{n}.txt")
+        os.utime(tmp_path / "tree" / f"copy{n}.txt", ns=(1_000_000_000, 1_000_000_000))
+    looked = []
+    monkeypatch.setattr(importer, "surely_gone", lambda path: looked.append(path) or False)
+    db = tmp_path / "a.db"
+    assert run("import", tmp_path / "tree", "--db", db).exit_code == 0
+    assert looked == []
+    assert summary(run("import", tmp_path / "tree", "--db", db)) == (
+        "0 added, 0 updated, 3 unchanged, 0 moved, 0 removed, 0 skipped, 0 failed; 0 paragraphs written"
+    )
+    # One more copy: the three from before are its candidates, all there.
+    write(tmp_path / "tree" / "copy3.txt")
+    os.utime(tmp_path / "tree" / "copy3.txt", ns=(1_000_000_000, 1_000_000_000))
+    assert run("import", tmp_path / "tree", "--db", db).exit_code == 0
+    assert sorted({os.path.basename(path) for path in looked}) == ["copy0.txt", "copy1.txt", "copy2.txt"]

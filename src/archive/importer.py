@@ -264,6 +264,9 @@ class _ImportRun:
         # itself is taken then, never through a link (see FileScan.taken_as_itself).
         self.link_targets: set[str] = set()
         self.none_gone: set[tuple] = set()  # see _first_gone
+        # The documents this run finds in the archive: only they can have lost
+        # their file to a move (one it adds had its file a moment ago).
+        self.last_earlier = db.execute("select coalesce(max(id), 0) from documents").fetchone()[0]
 
     def known(self, paths: list[str]) -> dict[str, dict | None]:
         """The archive's records of the documents at these real paths (None:
@@ -349,14 +352,15 @@ class _ImportRun:
         file is then likely that document moved (mv keeps both): read here,
         not analyzed ahead for nothing.  _moved decides, from the content."""
         return self._first_gone(
-            "select id, path, encoding from documents where size = ? and mtime_ns = ?", (info.st_size, info.st_mtime_ns)
+            "select id, path, encoding from documents where size = ? and mtime_ns = ? and id <= ?",
+            (info.st_size, info.st_mtime_ns, self.last_earlier),
         ) is not None
 
     def _first_gone(self, sql: str, key: tuple) -> int | None:
         """The first document sql finds (id, path, encoding) whose file is gone
         and that a forced encoding would not decode otherwise.  Many found and
         none gone (copies of a text) is remembered: no lstat of them all again."""
-        if (sql, key) in self.none_gone:
+        if (sql, key) in self.none_gone or not self.last_earlier:
             return None
         rows = self.db.conn.execute(sql, key).fetchall()
         forced = codec_name(self.encoding) if self.encoding is not None else None
@@ -426,7 +430,8 @@ class _ImportRun:
         whose file exists is never taken (a copy is a document of its own);
         once moved, its file exists: several moved copies pair one to one."""
         document_id = self._first_gone(
-            "select id, path, encoding from documents where size = ? and sha256 = ? order by id", (doc.size, doc.sha256)
+            "select id, path, encoding from documents where size = ? and sha256 = ? and id <= ? order by id",
+            (doc.size, doc.sha256, self.last_earlier),
         )
         if document_id is None:
             return False

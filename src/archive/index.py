@@ -39,7 +39,7 @@ INDEX_TOKENIZER = "ascii"
 # than many to merge, small enough for the import's memory target (its hash
 # table's own overhead grows with the distinct tokens, which the impact
 # column multiplies; docs/ranking.md).
-INDEX_HASHSIZE = 4 * 1024 * 1024
+INDEX_HASHSIZE = 8 * 1024 * 1024
 # FTS5's automerge rewrites each entry again at every level it climbs, while
 # the import writes.  archive merges once at the end instead (merge_index);
 # meanwhile FTS5 only merges a level that reaches this many segments, its

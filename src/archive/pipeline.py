@@ -34,9 +34,10 @@ from .impact import impact_text
 WORKER_CACHE_WORDS = 100_000
 
 
-def fingerprint(exact: str) -> str:
-    """Same normalized words, same paragraph: a reprint (wire copy)."""
-    return hashlib.sha1(exact.encode("utf-8")).hexdigest()[:16]
+def fingerprint(exact: str | bytes) -> str:
+    """Same normalized words, same paragraph: a reprint (wire copy).  exact
+    as str, or as UTF-8."""
+    return hashlib.sha1(exact if isinstance(exact, bytes) else exact.encode("utf-8")).hexdigest()[:16]
 
 
 # (terms, exact, impact, fingerprint) of one paragraph, as the indexes store
@@ -44,11 +45,16 @@ def fingerprint(exact: str) -> str:
 Analyzed = tuple[str | bytes, str | bytes, str | bytes, str]
 
 
-def analyze_paragraphs(paragraphs: Iterable[str]) -> list[Analyzed]:
+def analyze_paragraphs(paragraphs: Iterable[str], utf8: bool = False) -> list[Analyzed]:
+    """Each paragraph's Analyzed; with utf8, its columns as UTF-8 (each
+    encoded once, the fingerprint taken from those bytes)."""
     analyzed = []
     for text in paragraphs:
         terms, exact = analyze_text(text)
-        analyzed.append((terms, exact, impact_text(terms), fingerprint(exact)))
+        impact = impact_text(terms)
+        if utf8:
+            terms, exact, impact = terms.encode(), exact.encode(), impact.encode()
+        analyzed.append((terms, exact, impact, fingerprint(exact)))
     return analyzed
 
 
@@ -85,15 +91,9 @@ def _prepare(path: str, encoding: str | None):
         cut: list[int] = []
         paragraphs = split_paragraphs(doc.text, cut)
         doc.text = ""  # the importer needs the paragraphs only: half the bytes to send
-        analyzed = analyze_paragraphs(paragraphs)
         # As UTF-8, which the importer stores as it is (see index.py): str
         # would be decoded from the pipe and encoded again for SQLite.
-        return (
-            doc,
-            [text.encode() for text in paragraphs],
-            cut,
-            [(terms.encode(), exact.encode(), impact.encode(), fp) for terms, exact, impact, fp in analyzed],
-        )
+        return doc, [text.encode() for text in paragraphs], cut, analyze_paragraphs(paragraphs, utf8=True)
     except Exception:
         return None
 
