@@ -69,13 +69,10 @@ def loan_plurals(*words: str) -> list[str]:
 # step only: a plural with two singulars (طرق: طريق, طريقه) does not make
 # the singulars one word.
 _PLURALS: dict[str, list[str]] = {}
+_SINGULARS: dict[str, list[str]] = {}  # of the plurals only
 for _singular, _plural in PLURAL_PAIRS + HAND_PLURALS:
     _PLURALS.setdefault(_singular, []).append(_plural)
     _PLURALS.setdefault(_plural, []).append(_singular)
-
-
-_SINGULARS: dict[str, list[str]] = {}
-for _singular, _plural in PLURAL_PAIRS + HAND_PLURALS:
     _SINGULARS.setdefault(_plural, []).append(_singular)
 
 

@@ -324,9 +324,8 @@ def _reprints(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
 
 
 def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
-    """How many ranked rows to take first for `wanted` folded hits: a few
-    times the page, as many times more as the archive holds copies of each
-    text."""
+    """How many ranked rows to take first for `wanted` folded hits: twice
+    the page, as many times more as the archive holds copies of each text."""
     return round(max(2 * wanted, 10) * copies_per_text(db))
 
 
