@@ -224,8 +224,9 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     (ties: lower id first), and the ids of every match met: a match not
     among them scores 0.
 
-    The cells are read best first, each narrowed to the query's matches, so
-    every paragraph met matches; `passed` (the filters, if any) is asked
+    The cells are read best first, narrowed to the query's matches where
+    holding a word's stem is not matching (Plan.narrowed, a cell's checked
+    flag), so every paragraph met matches; `passed` (the filters) is asked
     only about those that may be among the best.  Reading stops when no
     paragraph not met, nor any met that is missing a word, can reach the
     last place."""
