@@ -145,7 +145,7 @@ def _stems_expression(stems: list[str]) -> str:
     return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
 
 
-def _cell_expression(level: int, stems: tuple[str, ...], checked: bool = False) -> str:
+def _cell_expression(level: int, stems: tuple[str, ...]) -> str:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
     its own)."""
@@ -531,8 +531,8 @@ def _passes(batch: list[int], candidates: _Candidates, passed: Passed, rowid: in
 def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
     """Every match scored, best first: what top() must agree with."""
     values = {rowid: [0.0] * len(plan.slots) for rowid in matching}
-    for _, number, value, cell in plan.cells:
-        for rowid in _cell_rows(db, _cell_expression(*cell)):
+    for _, number, value, (cell_level, stems, _) in plan.cells:
+        for rowid in _cell_rows(db, _cell_expression(cell_level, stems)):
             row = values.get(rowid)
             if row is not None and not row[number]:
                 row[number] = value
