@@ -184,10 +184,22 @@ class _Candidates:
         # The level of a stem found once in the paragraph (its length's):
         # no word it holds is below it.
         self.floor: dict[int, float] = {}
+        # Closed: no paragraph not met yet can reach the page, so cells read
+        # from then on only add to those met; dropped: those met that cannot
+        # reach it either (see close()).
+        self.closed = False
+        self.dropped: set[int] = set()
 
     def add(self, rows: list[int], number: int, value: float) -> None:
         gain, bit = self.weights[number] * value, 1 << number
         low, met = self.low, self.met
+        if self.closed:
+            for rowid in rows:
+                seen = met.get(rowid)
+                if seen is not None and not seen & bit:
+                    met[rowid] = seen | bit
+                    low[rowid] += gain
+            return
         for rowid in rows:
             seen = met.get(rowid, 0)
             if not seen & bit:  # the first cell met is the word's best
@@ -214,6 +226,34 @@ class _Candidates:
 
         return extra
 
+    def close(self, open_gain: list[float], wanted: int) -> None:
+        """Once no paragraph not met can reach the `wanted`-th best score
+        met so far (no filters: every paragraph met counts), stop adding
+        paragraphs, and drop those met that cannot reach it either, so that
+        every later pass is over fewer of them (an OR of very common words
+        meets most of the archive)."""
+        if len(self.low) < wanted:
+            return
+        threshold = heapq.nlargest(wanted, self.low.values())[-1] - EPSILON
+        if sum(open_gain) >= threshold:
+            return
+        self.closed = True
+        extra, low, met, floor = self.headroom(open_gain), self.low, self.met, self.floor
+        ceiling = {words: extra(words) for words in set(met.values())}
+        dropped = [
+            rowid for rowid, value in low.items()
+            if value + ceiling[met[rowid]] < threshold
+            or value + extra(met[rowid], floor.get(rowid, 0.0)) < threshold
+        ]
+        for rowid in dropped:
+            del low[rowid], met[rowid]
+            floor.pop(rowid, None)
+        self.dropped.update(dropped)
+
+    def seen(self) -> set[int]:
+        """Every paragraph met: those that score, the rest scoring 0."""
+        return set(self.low) | self.dropped
+
     def high(self, rowid: int, extra: Callable[..., float]) -> float:
         """The most the paragraph may still score (extra: headroom())."""
         return self.low[rowid] + extra(self.met[rowid], self.floor.get(rowid, 0.0))
@@ -236,7 +276,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not.
     if len(plan.slots) > 1 and _all_at_once(db, plan, expression, candidates):
-        return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], set(candidates.low)
+        return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen()
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
     direct = {number for number, slot in enumerate(plan.slots) if slot.held <= DIRECT_MAX}
@@ -267,12 +307,16 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             continue
         read_since = 0
         best = _settled(candidates, upcoming, wanted, passed)
+        if best is None and passed is None:
+            if not candidates.closed:
+                _raise_the_bar(db, plan, candidates, wanted)
+            candidates.close(_open_gain(candidates, upcoming), wanted)
         if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted):
             best = _settled(candidates, upcoming, wanted, passed)
         if best is not None:
-            return best, set(candidates.low)
+            return best, candidates.seen()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
-    return best or [], set(candidates.low)
+    return best or [], candidates.seen()
 
 
 # A word in at most this many paragraphs is read at once (_direct_values).
@@ -408,13 +452,31 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
             return True
     if not missing:
         return False
-    chosen = [rowid for _, rowid in heapq.nlargest(at_once, missing)]
+    _complete(db, plan, candidates, [rowid for _, rowid in heapq.nlargest(at_once, missing)])
+    return True
+
+
+def _complete(db, plan: Plan, candidates: _Candidates, chosen: list[int]) -> None:
+    """Give these paragraphs their exact score, from their text."""
+    everything = (1 << len(plan.slots)) - 1
     for rowid, text in db.execute(
         "select id, text from paragraphs where id in (select value from json_each(?))", [json.dumps(chosen)]
     ):
         candidates.low[rowid] = score_text(plan, text)
         candidates.met[rowid] = everything
-    return True
+
+
+def _raise_the_bar(db, plan: Plan, candidates: _Candidates, wanted: int) -> None:
+    """Complete the best met so far that miss a word: a paragraph's sum of
+    the words met is far below its score when the rest of its words were
+    not met yet, and the page's last score, the bar every other paragraph
+    must pass, is only as high as the scores known."""
+    everything = (1 << len(plan.slots)) - 1
+    met = candidates.met
+    head = heapq.nlargest(2 * wanted, candidates.low.items(), key=itemgetter(1))
+    chosen = [rowid for rowid, _ in head if met[rowid] != everything]
+    if chosen:
+        _complete(db, plan, candidates, chosen)
 
 
 _SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
@@ -449,6 +511,11 @@ def score_text(plan: Plan, text: str) -> float:
             best = max(best, level(counts[stem], len(stems)) + (OWN_BONUS if stem == slot.own else 0.0))
         score += slot.weight * best
     return score
+
+
+def _open_gain(candidates: _Candidates, upcoming: list[list[float]]) -> list[float]:
+    """What each word may still add to a paragraph not met for it: its next cell's value."""
+    return [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
 
 
 def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
