@@ -50,6 +50,7 @@ class Slot:
     own: str
     weight: float = 0.0
     held: int = 0  # paragraphs holding one of its stems (counted apart)
+    own_held: int = 0  # paragraphs holding the stem typed
 
 
 @dataclass
@@ -125,6 +126,7 @@ def _weigh(db, plan: Plan) -> None:
     for number, slot in enumerate(plan.slots):
         stems = slot.stems | slot.form_stems
         slot.held = sum(counts.get(stem, 0) for stem in stems)
+        slot.own_held = counts.get(slot.own, 0)
         slot.weight = idf(min(slot.held, plan.total), plan.total)
         groups = [
             (OWN_BONUS, [slot.own] if slot.own in stems else [], slot.own not in slot.stems),
@@ -337,12 +339,12 @@ def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[
     if not stems:
         return {}
     words = _stems_expression(stems)
-    lengths = {
-        rowid: varints(sizes)[0]
+    floors = {
+        rowid: _floor(sizes)
         for rowid, sizes in db.execute(_LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
     }
     grouped: dict[float, list[int]] = {}
-    for rowid, value in _values(db, slot, lengths, None).items():
+    for rowid, value in _values(db, slot, floors, None).items():
         grouped.setdefault(value, []).append(rowid)
     return grouped
 
@@ -360,9 +362,9 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
     if len(rows) > most:
         return False
-    lengths = {rowid: varints(sizes)[0] for rowid, sizes in rows}
+    floors = {rowid: _floor(sizes) for rowid, sizes in rows}
     for number, slot in enumerate(plan.slots):
-        held = lengths
+        held = floors
         if not plan.conjunctive:
             stems = sorted(slot.stems | slot.form_stems)
             if not stems:
@@ -371,30 +373,52 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
             # paragraphs need no narrowing by FTS5, only keeping the matches.
             words = _stems_expression(stems)
             look_up = f"({words}) AND ({expression})" if plan.narrowed else words
-            held = {row[0]: lengths[row[0]] for row in db.execute(_CELL_SQL, [look_up]) if row[0] in lengths}
+            held = {row[0]: floors[row[0]] for row in db.execute(_CELL_SQL, [look_up]) if row[0] in floors}
+        # The stem typed is looked up as it is when its paragraphs are few
+        # beside the matches: narrowing it costs FTS5 the whole query again.
+        narrow = plan.narrowed and slot.own_held > _NARROWED_OWN * len(floors)
         grouped: dict[float, list[int]] = {}
-        for rowid, value in _values(db, slot, held, expression if plan.narrowed else None).items():
+        for rowid, value in _values(db, slot, held, expression if narrow else None).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
     return True
 
 
-def _values(db, slot: Slot, lengths: dict[int, int], expression: str | None) -> dict[int, float]:
+# A stem in more paragraphs than this many times a query's matches is looked
+# up narrowed to them (_all_at_once): reading its rows would cost more.
+_NARROWED_OWN = 4
+
+
+def _floor_levels(longest: int) -> list[float]:
+    return [float(level(1, length)) for length in range(longest + 1)]
+
+
+_FLOORS = _floor_levels(512)
+
+
+def _floor(sizes: bytes) -> float:
+    """The level of a stem found once in a paragraph, from its sizes in
+    FTS5's docsize (the first: its terms)."""
+    length = sizes[0] if sizes and sizes[0] < 0x80 else varints(sizes)[0]
+    return _FLOORS[length] if length < len(_FLOORS) else float(level(1, length))
+
+
+def _values(db, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
     """The word's value in each of these paragraphs, which all hold one of
-    its stems (by id, with their lengths in words): the level of a stem
-    found once, from the length; the stem typed half a level up; the token
-    of a stem found more than once where it is higher.  `expression` narrows
-    the look-up of the stem typed (a common stem's paragraphs are many)."""
+    its stems (by id, with their floors, _floor()): the floor; the stem
+    typed half a level up; the token of a stem found more than once where it
+    is higher.  `expression` narrows the look-up of the stem typed."""
     stems = sorted(slot.stems | slot.form_stems)
-    own: set[int] = set()
+    values = dict(floors)
     if slot.own in stems:
         look_up = f"terms : {quote(slot.own)}"
-        own = {row[0] for row in db.execute(_CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up])}
-    values = {rowid: level(1, length) + (OWN_BONUS if rowid in own else 0.0) for rowid, length in lengths.items()}
+        for (rowid,) in db.execute(_CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
+            if rowid in values:
+                values[rowid] += OWN_BONUS
     for value, rows in _repeated(db, slot, stems).items():
         for rowid in rows:
-            if rowid in values and value > values[rowid]:
+            if value > values.get(rowid, value):
                 values[rowid] = value
     return values
 
@@ -418,7 +442,7 @@ def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
 
 # Paragraphs completed from their text at once (see _complete_the_best).
 COMPLETED_AT_ONCE = 128
-COMPLETED_WITH_OR = 512
+COMPLETED_WITH_OR = 64
 
 
 def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int) -> bool:
@@ -446,7 +470,7 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
     unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
     if unfloored:
         for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
-            candidates.floor[rowid] = float(level(1, varints(sizes)[0]))
+            candidates.floor[rowid] = _floor(sizes)
         missing = _missing(candidates, open_gain, threshold, everything)
         if not missing:
             return True
