@@ -231,10 +231,10 @@ def tantivy_recipe(db, text: str) -> dict:
     from archive import rank
     from archive.query import PREFIX_LEADS, parse, word_lookups
     from archive.analyze import stem
-    from archive.search import index_lookup, remembered
+    from archive.search import index_lookup
 
     query = parse(text)
-    known = remembered(index_lookup(db))
+    known = index_lookup(db)
     plan = rank.plan(db, query, known)
     # The plan's slots, numbered as rank.plan numbers them: each word (and
     # ~word) of the positive atoms in the order first met.

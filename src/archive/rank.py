@@ -72,6 +72,8 @@ class Plan:
     # not for words joined by OR only, where holding one of a word's stems
     # (its checked cells aside) is matching.
     narrowed: bool = True
+    # Which terms the index holds (lookup.index_lookup), if given.
+    known: Known | None = None
 
 
 def ready(db) -> bool:
@@ -102,7 +104,7 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
     words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
     narrowed = not (words_only and not (query.excluded or query.exact))
-    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed)
+    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known)
     _weigh(db, result)
     return result
 
@@ -344,7 +346,7 @@ def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[
         for rowid, sizes in db.execute(_LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
     }
     grouped: dict[float, list[int]] = {}
-    for rowid, value in _values(db, slot, floors, None).items():
+    for rowid, value in _values(db, plan, slot, floors, None).items():
         grouped.setdefault(value, []).append(rowid)
     return grouped
 
@@ -378,7 +380,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
         # beside the matches: narrowing it costs FTS5 the whole query again.
         narrow = plan.narrowed and slot.own_held > _NARROWED_OWN * len(floors)
         grouped: dict[float, list[int]] = {}
-        for rowid, value in _values(db, slot, held, expression if narrow else None).items():
+        for rowid, value in _values(db, plan, slot, held, expression if narrow else None).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
@@ -404,7 +406,7 @@ def _floor(sizes: bytes) -> float:
     return _FLOORS[length] if length < len(_FLOORS) else float(level(1, length))
 
 
-def _values(db, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
+def _values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
     """The word's value in each of these paragraphs, which all hold one of
     its stems (by id, with their floors, _floor()): the floor; the stem
     typed half a level up; the token of a stem found more than once where it
@@ -416,25 +418,28 @@ def _values(db, slot: Slot, floors: dict[int, float], expression: str | None) ->
         for (rowid,) in db.execute(_CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
             if rowid in values:
                 values[rowid] += OWN_BONUS
-    for value, rows in _repeated(db, slot, stems).items():
+    for value, rows in _repeated(db, plan, slot, stems).items():
         for rowid in rows:
             if value > values.get(rowid, value):
                 values[rowid] = value
     return values
 
 
-def _repeated(db, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
+def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
     """The paragraphs where one of the stems is found more than once, by
-    the value of its token (the tokens the index holds, from its vocabulary)."""
+    the value of its token (the tokens the index holds)."""
     tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
               for stem in stems for value in range(1, LEVELS + 1)}
     names = list(tokens)
-    held = db.execute(
-        f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
-        names,
-    ).fetchall()
+    if plan.known is not None:
+        held = sorted(plan.known("impact", names))
+    else:
+        held = [row[0] for row in db.execute(
+            f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
+            names,
+        )]
     by_value: dict[float, list[str]] = {}
-    for (name,) in held:
+    for name in held:
         by_value.setdefault(tokens[name], []).append(quote(name))
     # One statement a value, for all the tokens that give it.
     return {value: _cell_rows(db, f"impact : ({' OR '.join(names)})") for value, names in by_value.items()}

@@ -9,15 +9,15 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .db import copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of
 from . import rank
-from .index import vocabulary
+from .lookup import index_lookup
 from .prefixes import SCANNED_CAP, short_prefixes
-from .query import Known, Query, quote, to_fts
+from .query import Query, to_fts
 
 if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
     import sqlite_utils
@@ -107,44 +107,6 @@ limit :limit offset :offset
 """
 
 
-def index_lookup(db: sqlite_utils.Database) -> Known:
-    """A `known` for to_fts(), asking the index itself."""
-    words = vocabulary(db)
-
-    def known(column: str, terms: Iterable[str]) -> set[str]:
-        terms = list(terms)
-        if len(terms) <= _PROBED_TERMS:
-            # A term's first match is one seek, even for a common term; all
-            # the terms in one statement, to spare a round trip each.
-            expressions = json.dumps([f"{column} : {quote(term)}" for term in terms])
-            return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
-        # Many terms (a word's written forms, mostly rare): the vocabulary,
-        # which counts each term's matches, in one query per 500.
-        found: set[str] = set()
-        for start in range(0, len(terms), 500):
-            chunk = terms[start:start + 500]
-            found.update(
-                row[0]
-                for row in db.execute(
-                    f"select distinct term from {words} where col = ? and term in ("
-                    + ", ".join("?" * len(chunk)) + ")",
-                    [column, *chunk],
-                )
-            )
-        return found
-
-    return known
-
-
-# Up to this many terms are checked by a look-up each (see index_lookup).
-_PROBED_TERMS = 64
-# The positions, in a JSON list of FTS5 expressions, of those that match.
-_PROBE_SQL = """
-select key from json_each(?)
-where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.value)
-"""
-
-
 def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -> tuple[str, dict]:
     """The `matches` and `numbered` SQL for this query and filters, with parameters."""
     where, params = (filters or Filters()).sql(os.getcwd())
@@ -215,7 +177,7 @@ def search(
     # see the same archive, or an import committing in between could give a
     # ranked paragraph's id to a new one.
     with one_snapshot(db.conn):
-        known = remembered(index_lookup(db))
+        known = index_lookup(db)
         params["expression"] = to_fts(query, known)
         ranking = Ranking(db, rank.plan(db, query, known) if rank.ready(db) else None, where, params, query)
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
@@ -226,21 +188,6 @@ def search(
             for hit in hits:
                 hit.copies = copies.get(hit.reprint, 1)
     return hits
-
-
-def remembered(known: Known) -> Known:
-    """`known` asking the index once per column and term."""
-    answers: dict[tuple[str, str], bool] = {}
-
-    def ask(column: str, terms: Iterable[str]) -> set[str]:
-        terms = list(terms)
-        new = [term for term in terms if (column, term) not in answers]
-        if new:
-            found = known(column, new)
-            answers.update(((column, term), term in found) for term in new)
-        return {term for term in terms if answers[(column, term)]}
-
-    return ask
 
 
 class Ranking:

@@ -1,0 +1,104 @@
+"""Which terms the index holds: asked of FTS5, and remembered for each
+connection until the archive changes.
+
+A query word is looked up by up to a thousand written forms and stems
+(query.word_lookups), most of which no paragraph holds; asking the index
+which ones it holds costs about a millisecond for a common word, on every
+search.  The answers only change when the archive does, so a connection
+keeps them until `PRAGMA data_version` (a commit by another connection) or
+its own count of changes says it changed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Iterable
+
+from .index import vocabulary
+from .query import Known, quote
+
+# Up to this many terms are checked by a look-up each (see index_lookup).
+_PROBED_TERMS = 64
+# The positions, in a JSON list of FTS5 expressions, of those that match.
+_PROBE_SQL = """
+select key from json_each(?)
+where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.value)
+"""
+
+# Answers kept per connection, for this many connections at most (a
+# Datasette has one per thread), and this many answers each.
+_CONNECTIONS = 8
+_ANSWERS = 200_000
+
+
+class _Answers:
+    """One connection's answers, and the state of the archive they hold for."""
+
+    def __init__(self, conn):
+        # Held, so that no other connection can take its id while it is here.
+        self.conn = conn
+        self.state: tuple[int, int] | None = None
+        self.held: dict[tuple[str, str], bool] = {}
+
+    def current(self) -> dict[tuple[str, str], bool]:
+        """The answers, emptied if the archive changed since they were given."""
+        conn = self.conn
+        state = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
+        if state != self.state or len(self.held) > _ANSWERS:
+            self.state, self.held = state, {}
+        return self.held
+
+
+_BY_CONNECTION: dict[int, _Answers] = {}
+_LOCK = threading.Lock()  # Datasette searches from several threads
+
+
+def _answers(conn) -> _Answers:
+    with _LOCK:
+        found = _BY_CONNECTION.get(id(conn))
+        if found is None or found.conn is not conn:
+            if len(_BY_CONNECTION) >= _CONNECTIONS:
+                del _BY_CONNECTION[next(iter(_BY_CONNECTION))]  # the oldest
+            found = _BY_CONNECTION[id(conn)] = _Answers(conn)
+        return found
+
+
+def index_lookup(db) -> Known:
+    """A `known` for to_fts(): which of some terms a column of the index
+    holds.  What the archive held when it was made is what it answers
+    (make one per search, inside its read transaction)."""
+    answers = _answers(db.conn).current()
+
+    def known(column: str, terms: Iterable[str]) -> set[str]:
+        terms = list(terms)
+        new = list({term for term in terms if (column, term) not in answers})
+        if new:
+            found = _held(db, column, new)
+            answers.update(((column, term), term in found) for term in new)
+        return {term for term in terms if answers[(column, term)]}
+
+    return known
+
+
+def _held(db, column: str, terms: list[str]) -> set[str]:
+    """The terms the column holds, asked of the index."""
+    if len(terms) <= _PROBED_TERMS:
+        # A term's first match is one seek, even for a common term; all the
+        # terms in one statement, to spare a round trip each.
+        expressions = json.dumps([f"{column} : {quote(term)}" for term in terms])
+        return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
+    # Many terms (a word's written forms, mostly rare): the vocabulary, which
+    # counts each term's matches, in one query per 500.
+    words = vocabulary(db)
+    found: set[str] = set()
+    for start in range(0, len(terms), 500):
+        chunk = terms[start:start + 500]
+        found.update(
+            row[0]
+            for row in db.execute(
+                f"select distinct term from {words} where col = ? and term in (" + ", ".join("?" * len(chunk)) + ")",
+                [column, *chunk],
+            )
+        )
+    return found
