@@ -44,6 +44,11 @@ def level(frequency: int, length: int) -> int:
     return min(LEVELS, max(1, math.ceil(saturation * LEVELS)))
 
 
+# The highest level of a stem found once (in the shortest paragraph): the
+# levels above it are reached by repeats alone.
+ONCE_HIGHEST = level(1, 0)
+
+
 def letter(value: int) -> str:
     return chr(_FIRST + value - 1)
 

@@ -201,6 +201,17 @@ def vocabulary(db) -> str:
     return _VOCABULARY
 
 
+_INSTANCES = "temp.archive_index_instances"
+
+
+def instances(db) -> str:
+    """The name of the index's instances (FTS5's fts5vocab, per occurrence:
+    term, doc, col, offset), made in this connection's temp schema if not
+    yet: the paragraphs of several terms, each row saying which."""
+    db.execute(f"create virtual table if not exists {_INSTANCES} using fts5vocab(main, '{INDEX}', 'instance')")
+    return _INSTANCES
+
+
 def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
     """How many paragraphs hold each of these stems (those it holds)."""
     stems = list(stems)

@@ -29,8 +29,8 @@ from typing import Callable
 from . import analyze
 from .analyze import analyze_text
 from .db import copies_per_text
-from .impact import LEVELS, letter, level, token
-from .index import INDEX, TERM_COUNTS, paragraph_total, term_counts, varints, vocabulary
+from .impact import LEVELS, ONCE_HIGHEST, letter, level, token
+from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints, vocabulary
 from .query import Known, Query, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
@@ -149,13 +149,20 @@ def _stems_expression(stems: list[str]) -> str:
     return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
 
 
-def _cell_expression(level: int, stems: tuple[str, ...]) -> str:
+def _cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None) -> str | None:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
-    its own)."""
+    its own).  None when known (which terms the index holds) shows that no
+    paragraph can be there."""
+    more = [token(level, stem) for stem in stems]
+    if level > ONCE_HIGHEST:
+        # No paragraph is short enough for one mention to reach this level:
+        # only the repeat tokens the index holds can, often none.
+        if known is not None:
+            more = sorted(known("impact", more))
+        return f"impact : ({' OR '.join(map(quote, more))})" if more else None
     once = " OR ".join(quote(stem) for stem in stems)
-    more = " OR ".join(quote(token(level, stem)) for stem in stems)
-    return f"(terms : ({once}) AND impact : {quote(letter(level))}) OR impact : ({more})"
+    return f"(terms : ({once}) AND impact : {quote(letter(level))}) OR impact : ({' OR '.join(map(quote, more))})"
 
 
 def idf(paragraphs: int, total: int) -> float:
@@ -294,14 +301,14 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             upcoming[number].append(value)
     read_since, best = 0, None
     for _, number, value, (cell_level, stems, checked) in [cell for cell in plan.cells if cell[1] not in direct]:
-        cell = _cell_expression(cell_level, stems)
-        if checked or plan.narrowed:
+        cell = _cell_expression(cell_level, stems, plan.known)
+        if cell is not None and (checked or plan.narrowed):
             cell = f"({cell}) AND ({expression})"
         # One word: a cell's paragraphs tie, the first ids first, so the page
         # needs no more of them than places left (plus those met already in
         # a better cell).
         limit = -1 if passed or len(plan.slots) > 1 else wanted + len(candidates.low)
-        rows = _cell_rows(db, cell, limit)
+        rows = _cell_rows(db, cell, limit) if cell is not None else []
         upcoming[number].pop()
         candidates.add(rows, number, value)
         read_since += len(rows)
@@ -438,6 +445,16 @@ def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[
             f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
             names,
         )]
+    if slot.held <= DIRECT_MAX:
+        # A rare word's tokens are few: one statement, each row naming its token.
+        found: dict[float, list[int]] = {}
+        if held:
+            for name, rowid in db.execute(
+                f"select term, doc from {instances(db)} where col = 'impact' and term in ({', '.join('?' * len(held))})",
+                held,
+            ):
+                found.setdefault(tokens[name], []).append(rowid)
+        return found
     by_value: dict[float, list[str]] = {}
     for name in held:
         by_value.setdefault(tokens[name], []).append(quote(name))
