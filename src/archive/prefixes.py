@@ -39,8 +39,22 @@ def short_prefixes(db, query: Query, where: str, params: dict):
         words = analyze_text(text)[1].split()
         return all(any(word.startswith(starts) for word in words) for starts in clauses)
 
-    def scan(limit: int | None = None):
-        after, batch = 0, 32  # a page's worth first: most pages need no more
+    # Common when a tenth of a sample of the first paragraphs matches:
+    # decided as soon as it does, and those read are not read again.
+    read: list[tuple[int, bool]] = []  # (id, matches), in id order
+    found = 0
+    for rowid, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}):
+        read.append((rowid, matches(text)))
+        found += read[-1][1]
+        if found >= SAMPLE // 10:
+            break
+    else:
+        if found < -(-len(read) // 10) or not read:
+            return None  # uncommon: FTS5 finds it cheaply
+
+    def scan():
+        yield from (rowid for rowid, matched in read if matched)
+        after, batch = read[-1][0], 32  # a page's worth first: most pages need no more
         while True:
             rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": batch}).fetchall()
             for rowid, text in rows:
@@ -50,11 +64,4 @@ def short_prefixes(db, query: Query, where: str, params: dict):
                 return
             after, batch = rows[-1][0], 256
 
-    sample = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}).fetchall()
-    # Common when a tenth of the sample matches: decided as soon as it does.
-    needed, found = -(-len(sample) // 10), 0
-    for _, text in sample:
-        found += matches(text)
-        if found >= needed:
-            return scan
-    return None  # uncommon: FTS5 finds it cheaply
+    return scan
