@@ -356,3 +356,44 @@ def test_hits_found_through_a_reading_the_index_decides_are_marked(tmp_path, run
     assert run("import", folder, "--db", db).exit_code == 0
     page = get_one(db, f"/firms/search.json?q={quote('وشركته')}").json()
     assert [hit["text"][start:end] for hit in page["hits"] for start, end in hit["matches"]] == ["الشركة"]
+
+
+def test_searches_run_one_at_a_time_each_with_its_own_time_limit(newsroom, monkeypatch):
+    """Ranking is Python: two searches side by side under one interpreter
+    lock would each take as long as both, and miss a limit either alone
+    meets.  They queue instead: never two at once."""
+    import threading
+    import time
+
+    from archive import datasette_search
+    from archive.db import open_archive
+
+    running, most = [0], [0]
+    real_search = datasette_search.search
+
+    def search(*args, **kwargs):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for the other to come in beside it
+        running[0] -= 1
+        return real_search(*args, **kwargs)
+
+    monkeypatch.setattr(datasette_search, "search", search)
+    start, errors = threading.Barrier(2), []
+
+    def one():
+        conn = open_archive(str(newsroom)).conn
+        try:
+            start.wait()
+            datasette_search.find(conn, datasette_search.SearchForm(q=WORD), 1000)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and most[0] == 1

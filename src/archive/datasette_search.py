@@ -20,6 +20,7 @@ import dataclasses
 import math
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote, urlencode
@@ -119,12 +120,19 @@ def relative(path: str, root: str) -> str:
     return path[len(root):] if root and path.startswith(root) else path
 
 
+# Ranking runs in Python: two searches at once share one interpreter lock,
+# each taking as long as both, and both may miss a time limit that either
+# alone would meet.  One at a time, each has the limit for itself, and no
+# search waits longer than it would have run beside the other.
+_ONE_SEARCH_AT_A_TIME = threading.Lock()
+
+
 def find(conn, form: SearchForm, limit_ms: int) -> Found:
     """The page of hits the form asks for, with totals and facets, from one
     snapshot; a QueryError or ArchiveError says what is wrong with the form."""
     reader = Reader(conn)
     query = parse(form.q or "", lexicon=form.lexicon)
-    with sqlite_timelimit(conn, limit_ms), one_snapshot(conn):
+    with _ONE_SEARCH_AT_A_TIME, sqlite_timelimit(conn, limit_ms), one_snapshot(conn):
         filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
         counts = count(reader, query, filters)
         offset = (form.page - 1) * PAGE_SIZE
