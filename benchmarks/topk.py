@@ -228,15 +228,15 @@ def tantivy_recipe(db, text: str) -> dict:
     archive's analysis, not tantivy's work): per clause its atoms, each
     ("words", stems) for a word, ("phrase", stems) or ("prefix", regex); and
     the excluded atoms alike."""
-    from archive import rank
+    from archive import slots
     from archive.query import PREFIX_LEADS, parse, word_lookups
     from archive.analyze import stem
     from archive.search import index_lookup
 
     query = parse(text)
     known = index_lookup(db)
-    plan = rank.plan(db, query, known)
-    # The plan's slots, numbered as rank.plan numbers them: each word (and
+    plan = slots.plan(db, query, known)
+    # The plan's slots, numbered as slots.plan numbers them: each word (and
     # ~word) of the positive atoms in the order first met.
     numbers: dict[tuple[str, bool], int] = {}
     for atom in query.positive_atoms():

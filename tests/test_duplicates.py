@@ -265,7 +265,7 @@ def _rankings(monkeypatch):
 def reference_search(db, query, limit, offset, fold):
     """Every match scored (rank.exhaustive), then folded and paged: what the
     top-k search must give."""
-    from archive import rank
+    from archive import rank, slots
     from archive.search import index_lookup
     from archive.query import to_fts
 
@@ -274,7 +274,7 @@ def reference_search(db, query, limit, offset, fold):
     matching = [row[0] for row in db.execute(
         "select paragraphs.id from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid"
         " where paragraphs_fts match ?", [expression])]
-    ranked = rank.exhaustive(db, rank.plan(db, query, known), matching)
+    ranked = rank.exhaustive(db, slots.plan(db, query, known), matching)
     rows = {pid: (path, number, reprint) for pid, path, number, reprint in db.execute(
         "select paragraphs.id, documents.path, paragraphs.number,"
         " coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
@@ -347,7 +347,7 @@ def test_index_entries_without_a_paragraph_take_no_place(seeds_db, tmp_path):
     """An index out of step with `paragraphs` (which `archive check`
     reports) ranks entries that have no row to show: the page is filled
     from the next ones, as the reference, which joins every match, fills it."""
-    from archive import analyze, index, rank
+    from archive import analyze, index, slots
     from archive import search as q
     from archive.query import parse, to_fts
     from archive.db import open_archive
@@ -362,7 +362,7 @@ def test_index_entries_without_a_paragraph_take_no_place(seeds_db, tmp_path):
             (990_001, terms, exact, impact_text(terms)),
             (990_002, terms + " ماء", exact + " ماء", impact_text(terms + " ماء")),
         ])
-    ranking = q.Ranking(db, rank.plan(db, query, q.index_lookup(db)), "", {"expression": to_fts(query)})
+    ranking = q.Ranking(db, slots.plan(db, query, q.index_lookup(db)), "", {"expression": to_fts(query)})
     assert [rowid for rowid, _ in ranking.best(2)] == [990_001, 990_002]
     for fold in (True, False):
         for limit in (1, 2, 5):

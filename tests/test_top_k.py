@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from archive import rank
+from archive import rank, slots
 from archive import search as q
 from archive.cli import cli
 from archive.db import open_archive
@@ -76,13 +76,13 @@ def compare(db_path, texts):
     return compared
 
 
-@pytest.mark.parametrize("direct_max", [0, rank.DIRECT_MAX])
+@pytest.mark.parametrize("direct_max", [0, slots.DIRECT_MAX])
 def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path, monkeypatch, direct_max):
     """With direct_max 0 every word is read level by level (the way of the
     common words of a large archive); by default this archive's words are
     rare enough, and its AND and phrase queries' matches few enough, to be
     read at once."""
-    monkeypatch.setattr(rank, "DIRECT_MAX", direct_max)
+    monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
     completed = []
     original = rank.score_text
@@ -122,7 +122,7 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path):
         assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
 
 
-@pytest.mark.parametrize("direct_max", [0, rank.DIRECT_MAX])
+@pytest.mark.parametrize("direct_max", [0, slots.DIRECT_MAX])
 def test_a_form_looked_up_as_written_is_not_another_words_stem(tmp_path, monkeypatch, direct_max):
     """للجنة (to the committee) is looked up as written: its stem is that of
     الجنة (paradise).  A paragraph holding paradise many times, at the best
@@ -135,7 +135,7 @@ def test_a_form_looked_up_as_written_is_not_another_words_stem(tmp_path, monkeyp
         (folder / f"doc{number}.txt").write_text(text + "\n", encoding="utf-8")
     db = tmp_path / "archive.db"
     run("import", folder, "--db", db)
-    monkeypatch.setattr(rank, "DIRECT_MAX", direct_max)
+    monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
     assert compare(db, ["لجنة", "لجنة OR زلزال", "زلزال OR للجنة"]) == 9
     archive = open_archive(str(db))
@@ -165,11 +165,11 @@ def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch)
     run("import", SEEDS, "--db", db)
     archive = open_archive(str(db))
     query = parse("في")
-    monkeypatch.setattr(rank, "DIRECT_MAX", 0)  # not read at once, as a rare word is
-    plan = rank.plan(archive, query, q.index_lookup(archive))
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # not read at once, as a rare word is
+    plan = slots.plan(archive, query, q.index_lookup(archive))
     read = []
-    original = rank._cell_rows
-    monkeypatch.setattr(rank, "_cell_rows", lambda db, *args: read.append(args) or original(db, *args))
+    original = slots.cell_rows
+    monkeypatch.setattr(slots, "cell_rows", lambda db, *args: read.append(args) or original(db, *args))
     best, _ = rank.top(archive, plan, to_fts(query, q.index_lookup(archive)), 1, None)
     assert best and len(read) < len(plan.cells) / 2
     # One word: a cell is read no further than the page needs.

@@ -1,12 +1,6 @@
-"""Ranking: a query's matches scored word by word, and the best of them found
-without scoring every match (docs/ranking.md).
-
-A query word (a slot) stands for several stems (its forms, bases, places,
-spellings; see query.word_lookups).  In a paragraph it is worth the best
-level (impact.py) of any of its stems there, half a level more for the stem
-of the word as typed, times one weight for the word: its BM25 idf, from the
-paragraphs any of its stems is in.  A paragraph's score is the sum over the
-query's words; ties go to the paragraph imported first.
+"""Ranking: the best k matches of a query, found without scoring every match
+(docs/ranking.md).  A paragraph's score is the sum of the query's words'
+values in it (slots.py); ties go to the paragraph imported first.
 
 The best k are found a level at a time (score-at-a-time): the impact index
 lists, for each stem and level, the paragraphs holding it there; those lists
@@ -20,161 +14,18 @@ from __future__ import annotations
 
 import heapq
 import json
-import math
 from collections import Counter
-from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Callable
 
-from . import analyze
+from . import slots
 from .analyze import analyze_text
-from .db import copies_per_text
-from .impact import LEVELS, ONCE_HIGHEST, letter, level, token
-from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints, vocabulary
-from .query import Known, Query, quote, word_lookups
+from .impact import level
+from .index import INDEX
+from .slots import Plan
 
-# The typed word's own stem beats another of its stems by this much of a level.
-OWN_BONUS = 0.5
 # Scores are rounded to this many decimals (see _settled).
 SCORE_DIGITS = 9
-
-
-@dataclass
-class Slot:
-    """One query word: its stems (those the match expression looks up) and
-    the stems of written forms it also looks up, whose paragraphs may hold
-    the stem through another form (so must be checked against the match)."""
-
-    stems: frozenset[str]
-    form_stems: frozenset[str]
-    own: str
-    weight: float = 0.0
-    held: int = 0  # paragraphs holding one of its stems (counted apart)
-    own_held: int = 0  # paragraphs holding the stem typed
-
-
-@dataclass
-class Plan:
-    slots: list[Slot]
-    total: int = 0  # paragraphs in the archive
-    copies: float = 1.0  # paragraphs per distinct text (db.copies_per_text)
-    # (score, slot, value, (level, stems, checked)) per cell, best first;
-    # checked: its stems are those of forms looked up as written, whose
-    # paragraphs may hold them through another form (to narrow).
-    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...], bool]]] = field(default_factory=list)
-    # Whether a cell's paragraphs all match: one word, looked up by its
-    # stems alone; otherwise each cell is narrowed to the query's matches.
-    plain: bool = False
-    # Whether every match holds every word (no OR): a paragraph met is then
-    # missing a word only until that word's cell is read.
-    conjunctive: bool = False
-    # Whether a cell's paragraphs must be narrowed to the query's matches:
-    # not for words joined by OR only, where holding one of a word's stems
-    # (its checked cells aside) is matching.
-    narrowed: bool = True
-    # Which terms the index holds (lookup.index_lookup), if given.
-    known: Known | None = None
-
-
-def ready(db) -> bool:
-    """Whether the index has what ranking reads (`archive rebuild` adds it
-    to an archive made before)."""
-    columns = {row[1] for row in db.execute(f"pragma table_info({INDEX})")}
-    return "impact" in columns and db.execute(
-        f"select 1 from sqlite_master where name = '{TERM_COUNTS}'"
-    ).fetchone() is not None
-
-
-def plan(db, query: Query, known: Known | None) -> Plan:
-    """The slots of a query and the cells of the impact index to read."""
-    slots: list[Slot] = []
-    numbers: dict[tuple[str, bool], int] = {}  # a word typed twice is one slot
-    for clause in query.clauses:
-        for atom in clause:
-            for word in [] if atom.prefix else atom.words:
-                key = (word, atom.family)  # ~word is another slot (families.py)
-                if key not in numbers:
-                    numbers[key] = len(slots)
-                    slots.append(_slot(word, query, known, atom.family))
-    atoms = query.positive_atoms()
-    plain = (
-        len(slots) == 1 and len(atoms) == 1 and not (atoms[0].prefix or atoms[0].is_phrase)
-        and not (query.excluded or query.exact or slots[0].form_stems)
-    )
-    conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
-    words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
-    narrowed = not (words_only and not (query.excluded or query.exact))
-    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known)
-    _weigh(db, result)
-    return result
-
-
-def _slot(word: str, query: Query, known: Known | None, family: bool = False) -> Slot:
-    own = analyze.stem(word)
-    if query.exact:
-        return Slot(frozenset([own]), frozenset(), own)
-    terms, forms = word_lookups(word, known, query.lexicon, family)
-    return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
-
-
-def _weigh(db, plan: Plan) -> None:
-    """Each slot's weight (idf, from how many paragraphs hold its stems,
-    index.term_counts) and the cells to read: per slot and level, the
-    paragraphs where one of its stems is at that level (the stem typed
-    apart, half a level up)."""
-    plan.total, plan.copies = paragraph_total(db), copies_per_text(db)
-    counts = term_counts(db, set().union(*(slot.stems | slot.form_stems for slot in plan.slots)))
-    cells = []
-    for number, slot in enumerate(plan.slots):
-        stems = slot.stems | slot.form_stems
-        slot.held = sum(counts.get(stem, 0) for stem in stems)
-        slot.own_held = counts.get(slot.own, 0)
-        slot.weight = idf(min(slot.held, plan.total), plan.total)
-        groups = [
-            (OWN_BONUS, [slot.own] if slot.own in stems else [], slot.own not in slot.stems),
-            (0.0, sorted(slot.stems - {slot.own}), False),
-            (0.0, sorted(slot.form_stems - {slot.own}), True),
-        ]
-        for bonus, group, checked in groups:
-            if group:
-                cells += [
-                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked))
-                    for level in range(LEVELS, 0, -1)
-                ]
-    plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
-
-
-def _stems_expression(stems: list[str]) -> str:
-    """Paragraphs holding any of the stems."""
-    return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
-
-
-def _cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None) -> str | None:
-    """Paragraphs holding one of the stems at the level: once in a paragraph
-    whose length puts one mention at that level, or more often (a token of
-    its own).  None when known (which terms the index holds) shows that no
-    paragraph can be there."""
-    more = [token(level, stem) for stem in stems]
-    if level > ONCE_HIGHEST:
-        # No paragraph is short enough for one mention to reach this level:
-        # only the repeat tokens the index holds can, often none.
-        if known is not None:
-            more = sorted(known("impact", more))
-        return f"impact : ({' OR '.join(map(quote, more))})" if more else None
-    once = " OR ".join(quote(stem) for stem in stems)
-    return f"(terms : ({once}) AND impact : {quote(letter(level))}) OR impact : ({' OR '.join(map(quote, more))})"
-
-
-def idf(paragraphs: int, total: int) -> float:
-    """BM25's idf (never negative), for a word in `paragraphs` of `total`."""
-    return math.log(1 + (total - paragraphs + 0.5) / (paragraphs + 0.5))
-
-
-_CELL_SQL = f"select rowid from {INDEX} where {INDEX} match ?"
-
-
-def _cell_rows(db, expression: str, limit: int = -1) -> list[int]:
-    return [row[0] for row in db.execute(_CELL_SQL + " limit ?", [expression, limit])]
 
 
 # Passed = a function taking candidate ids (matches of the query) and giving
@@ -290,9 +141,9 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen()
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
-    direct = {number for number, slot in enumerate(plan.slots) if slot.held <= DIRECT_MAX}
+    direct = {number for number, slot in enumerate(plan.slots) if slot.held <= slots.DIRECT_MAX}
     for number in direct:
-        for value, rows in _direct_values(db, plan, number, None if plan.plain else expression).items():
+        for value, rows in slots.direct_values(db, plan, number, None if plan.plain else expression).items():
             candidates.add(rows, number, value)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
@@ -301,14 +152,14 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             upcoming[number].append(value)
     read_since, best = 0, None
     for _, number, value, (cell_level, stems, checked) in [cell for cell in plan.cells if cell[1] not in direct]:
-        cell = _cell_expression(cell_level, stems, plan.known)
+        cell = slots.cell_expression(cell_level, stems, plan.known)
         if cell is not None and (checked or plan.narrowed):
             cell = f"({cell}) AND ({expression})"
         # One word: a cell's paragraphs tie, the first ids first, so the page
         # needs no more of them than places left (plus those met already in
         # a better cell).
         limit = -1 if passed or len(plan.slots) > 1 else wanted + len(candidates.low)
-        rows = _cell_rows(db, cell, limit) if cell is not None else []
+        rows = slots.cell_rows(db, cell, limit) if cell is not None else []
         upcoming[number].pop()
         candidates.add(rows, number, value)
         read_since += len(rows)
@@ -330,34 +181,6 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     return best or [], candidates.seen()
 
 
-# A word in at most this many paragraphs is read at once (_direct_values).
-DIRECT_MAX = 1_000
-_LENGTHS_SQL = f"""
-select {INDEX}.rowid, {INDEX}_docsize.sz from {INDEX}
-join {INDEX}_docsize on {INDEX}_docsize.id = {INDEX}.rowid
-where {INDEX} match ?
-"""
-
-
-def _direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[float, list[int]]:
-    """The paragraphs of one word (narrowed to the expression's matches if
-    given) grouped by the word's value in each: what reading all its cells
-    gives."""
-    slot = plan.slots[number]
-    stems = sorted(slot.stems | slot.form_stems)
-    if not stems:
-        return {}
-    words = _stems_expression(stems)
-    floors = {
-        rowid: _floor(sizes)
-        for rowid, sizes in db.execute(_LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
-    }
-    grouped: dict[float, list[int]] = {}
-    for rowid, value in _values(db, plan, slot, floors, None).items():
-        grouped.setdefault(value, []).append(rowid)
-    return grouped
-
-
 # A query with at most this many matches a distinct text is scored at once (_all_at_once).
 ALL_AT_ONCE = 10_000
 
@@ -368,10 +191,10 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     the matches that hold it).  Whether it did."""
     # Reprints tie: what the cells would spare grows with the distinct texts.
     most = round(ALL_AT_ONCE * plan.copies)
-    rows = db.execute(_LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
+    rows = db.execute(slots.LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
     if len(rows) > most:
         return False
-    floors = {rowid: _floor(sizes) for rowid, sizes in rows}
+    floors = {rowid: slots.floor_of(sizes) for rowid, sizes in rows}
     for number, slot in enumerate(plan.slots):
         held = floors
         if not plan.conjunctive:
@@ -380,14 +203,14 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
                 continue
             # Words joined by OR alone: the matches are known, so the word's
             # paragraphs need no narrowing by FTS5, only keeping the matches.
-            words = _stems_expression(stems)
+            words = slots.stems_expression(stems)
             look_up = f"({words}) AND ({expression})" if plan.narrowed else words
-            held = {row[0]: floors[row[0]] for row in db.execute(_CELL_SQL, [look_up]) if row[0] in floors}
+            held = {row[0]: floors[row[0]] for row in db.execute(slots.CELL_SQL, [look_up]) if row[0] in floors}
         # The stem typed is looked up as it is when its paragraphs are few
         # beside the matches: narrowing it costs FTS5 the whole query again.
         narrow = plan.narrowed and slot.own_held > _NARROWED_OWN * len(floors)
         grouped: dict[float, list[int]] = {}
-        for rowid, value in _values(db, plan, slot, held, expression if narrow else None).items():
+        for rowid, value in slots.word_values(db, plan, slot, held, expression if narrow else None).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
@@ -397,69 +220,6 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
 # A stem in more paragraphs than this many times a query's matches is looked
 # up narrowed to them (_all_at_once): reading its rows would cost more.
 _NARROWED_OWN = 4
-
-
-def _floor_levels(longest: int) -> list[float]:
-    return [float(level(1, length)) for length in range(longest + 1)]
-
-
-_FLOORS = _floor_levels(512)
-
-
-def _floor(sizes: bytes) -> float:
-    """The level of a stem found once in a paragraph, from its sizes in
-    FTS5's docsize (the first: its terms)."""
-    length = sizes[0] if sizes and sizes[0] < 0x80 else varints(sizes)[0]
-    return _FLOORS[length] if length < len(_FLOORS) else float(level(1, length))
-
-
-def _values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
-    """The word's value in each of these paragraphs, which all hold one of
-    its stems (by id, with their floors, _floor()): the floor; the stem
-    typed half a level up; the token of a stem found more than once where it
-    is higher.  `expression` narrows the look-up of the stem typed."""
-    stems = sorted(slot.stems | slot.form_stems)
-    values = dict(floors)
-    if slot.own in stems:
-        look_up = f"terms : {quote(slot.own)}"
-        for (rowid,) in db.execute(_CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
-            if rowid in values:
-                values[rowid] += OWN_BONUS
-    for value, rows in _repeated(db, plan, slot, stems).items():
-        for rowid in rows:
-            if value > values.get(rowid, value):
-                values[rowid] = value
-    return values
-
-
-def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
-    """The paragraphs where one of the stems is found more than once, by
-    the value of its token (the tokens the index holds)."""
-    tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
-              for stem in stems for value in range(1, LEVELS + 1)}
-    names = list(tokens)
-    if plan.known is not None:
-        held = sorted(plan.known("impact", names))
-    else:
-        held = [row[0] for row in db.execute(
-            f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
-            names,
-        )]
-    if slot.held <= DIRECT_MAX:
-        # A rare word's tokens are few: one statement, each row naming its token.
-        found: dict[float, list[int]] = {}
-        if held:
-            for name, rowid in db.execute(
-                f"select term, doc from {instances(db)} where col = 'impact' and term in ({', '.join('?' * len(held))})",
-                held,
-            ):
-                found.setdefault(tokens[name], []).append(rowid)
-        return found
-    by_value: dict[float, list[str]] = {}
-    for name in held:
-        by_value.setdefault(tokens[name], []).append(quote(name))
-    # One statement a value, for all the tokens that give it.
-    return {value: _cell_rows(db, f"impact : ({' OR '.join(names)})") for value, names in by_value.items()}
 
 
 # Paragraphs completed from their text at once (see _complete_the_best).
@@ -492,7 +252,7 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
     unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
     if unfloored:
         for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
-            candidates.floor[rowid] = _floor(sizes)
+            candidates.floor[rowid] = slots.floor_of(sizes)
         missing = _missing(candidates, open_gain, threshold, everything)
         if not missing:
             return True
@@ -554,7 +314,7 @@ def score_text(plan: Plan, text: str) -> float:
     for slot in plan.slots:
         best = 0.0
         for stem in (slot.stems | slot.form_stems) & counts.keys():
-            best = max(best, level(counts[stem], len(stems)) + (OWN_BONUS if stem == slot.own else 0.0))
+            best = max(best, level(counts[stem], len(stems)) + (slots.OWN_BONUS if stem == slot.own else 0.0))
         score += slot.weight * best
     return score
 
@@ -645,7 +405,7 @@ def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
     """Every match scored, best first: what top() must agree with."""
     values = {rowid: [0.0] * len(plan.slots) for rowid in matching}
     for _, number, value, (cell_level, stems, _) in plan.cells:
-        for rowid in _cell_rows(db, _cell_expression(cell_level, stems)):
+        for rowid in slots.cell_rows(db, slots.cell_expression(cell_level, stems)):
             row = values.get(rowid)
             if row is not None and not row[number]:
                 row[number] = value

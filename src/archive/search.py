@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 from .db import copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of
-from . import rank
+from . import rank, slots
 from .lookup import index_lookup
 from .prefixes import SCANNED_CAP, short_prefixes
 from .query import Query, to_fts
@@ -179,7 +179,7 @@ def search(
     with one_snapshot(db.conn):
         known = index_lookup(db)
         params["expression"] = to_fts(query, known)
-        ranking = Ranking(db, rank.plan(db, query, known) if rank.ready(db) else None, where, params, query)
+        ranking = Ranking(db, slots.plan(db, query, known) if slots.ready(db) else None, where, params, query)
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
         if fold_duplicates and hits:
@@ -194,7 +194,7 @@ class Ranking:
     """The best matches of one query, as many as asked for: rank.top() for
     those that score, then the matches that score nothing, in id order."""
 
-    def __init__(self, db: sqlite_utils.Database, plan: rank.Plan | None, where: str, params: dict, query=None):
+    def __init__(self, db: sqlite_utils.Database, plan: slots.Plan | None, where: str, params: dict, query=None):
         self.db, self.plan, self.where, self.params = db, plan, where, params
         self.scan = short_prefixes(db, query, where, params) if query is not None else None
 

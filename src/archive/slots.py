@@ -1,0 +1,254 @@
+"""A query's words as the ranking reads them (docs/ranking.md): each word a
+slot, with its stems and its weight; the cells of the impact index to read
+for it, best first, as FTS5 expressions; and a word's values in paragraphs
+read at once rather than cell by cell.
+
+A query word stands for several stems (its forms, bases, places, spellings;
+see query.word_lookups).  In a paragraph it is worth the best level
+(impact.py) of any of its stems there, half a level more for the stem of the
+word as typed, times one weight for the word: its BM25 idf, from the
+paragraphs any of its stems is in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import analyze
+from .db import copies_per_text
+from .impact import LEVELS, ONCE_HIGHEST, letter, level, token
+from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints, vocabulary
+from .query import Known, Query, quote, word_lookups
+
+# The typed word's own stem beats another of its stems by this much of a level.
+OWN_BONUS = 0.5
+
+
+@dataclass
+class Slot:
+    """One query word: its stems (those the match expression looks up) and
+    the stems of written forms it also looks up, whose paragraphs may hold
+    the stem through another form (so must be checked against the match)."""
+
+    stems: frozenset[str]
+    form_stems: frozenset[str]
+    own: str
+    weight: float = 0.0
+    held: int = 0  # paragraphs holding one of its stems (counted apart)
+    own_held: int = 0  # paragraphs holding the stem typed
+
+
+@dataclass
+class Plan:
+    slots: list[Slot]
+    total: int = 0  # paragraphs in the archive
+    copies: float = 1.0  # paragraphs per distinct text (db.copies_per_text)
+    # (score, slot, value, (level, stems, checked)) per cell, best first;
+    # checked: its stems are those of forms looked up as written, whose
+    # paragraphs may hold them through another form (to narrow).
+    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...], bool]]] = field(default_factory=list)
+    # Whether a cell's paragraphs all match: one word, looked up by its
+    # stems alone; otherwise each cell is narrowed to the query's matches.
+    plain: bool = False
+    # Whether every match holds every word (no OR): a paragraph met is then
+    # missing a word only until that word's cell is read.
+    conjunctive: bool = False
+    # Whether a cell's paragraphs must be narrowed to the query's matches:
+    # not for words joined by OR only, where holding one of a word's stems
+    # (its checked cells aside) is matching.
+    narrowed: bool = True
+    # Which terms the index holds (lookup.index_lookup), if given.
+    known: Known | None = None
+
+
+def ready(db) -> bool:
+    """Whether the index has what ranking reads (`archive rebuild` adds it
+    to an archive made before)."""
+    columns = {row[1] for row in db.execute(f"pragma table_info({INDEX})")}
+    return "impact" in columns and db.execute(
+        f"select 1 from sqlite_master where name = '{TERM_COUNTS}'"
+    ).fetchone() is not None
+
+
+def plan(db, query: Query, known: Known | None) -> Plan:
+    """The slots of a query and the cells of the impact index to read."""
+    slots: list[Slot] = []
+    numbers: dict[tuple[str, bool], int] = {}  # a word typed twice is one slot
+    for clause in query.clauses:
+        for atom in clause:
+            for word in [] if atom.prefix else atom.words:
+                key = (word, atom.family)  # ~word is another slot (families.py)
+                if key not in numbers:
+                    numbers[key] = len(slots)
+                    slots.append(_slot(word, query, known, atom.family))
+    atoms = query.positive_atoms()
+    plain = (
+        len(slots) == 1 and len(atoms) == 1 and not (atoms[0].prefix or atoms[0].is_phrase)
+        and not (query.excluded or query.exact or slots[0].form_stems)
+    )
+    conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
+    words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
+    narrowed = not (words_only and not (query.excluded or query.exact))
+    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known)
+    _weigh(db, result)
+    return result
+
+
+def _slot(word: str, query: Query, known: Known | None, family: bool = False) -> Slot:
+    own = analyze.stem(word)
+    if query.exact:
+        return Slot(frozenset([own]), frozenset(), own)
+    terms, forms = word_lookups(word, known, query.lexicon, family)
+    return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
+
+
+def _weigh(db, plan: Plan) -> None:
+    """Each slot's weight (idf, from how many paragraphs hold its stems,
+    index.term_counts) and the cells to read: per slot and level, the
+    paragraphs where one of its stems is at that level (the stem typed
+    apart, half a level up)."""
+    plan.total, plan.copies = paragraph_total(db), copies_per_text(db)
+    counts = term_counts(db, set().union(*(slot.stems | slot.form_stems for slot in plan.slots)))
+    cells = []
+    for number, slot in enumerate(plan.slots):
+        stems = slot.stems | slot.form_stems
+        slot.held = sum(counts.get(stem, 0) for stem in stems)
+        slot.own_held = counts.get(slot.own, 0)
+        slot.weight = idf(min(slot.held, plan.total), plan.total)
+        groups = [
+            (OWN_BONUS, [slot.own] if slot.own in stems else [], slot.own not in slot.stems),
+            (0.0, sorted(slot.stems - {slot.own}), False),
+            (0.0, sorted(slot.form_stems - {slot.own}), True),
+        ]
+        for bonus, group, checked in groups:
+            if group:
+                cells += [
+                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked))
+                    for level in range(LEVELS, 0, -1)
+                ]
+    plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
+
+
+def stems_expression(stems: list[str]) -> str:
+    """Paragraphs holding any of the stems."""
+    return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
+
+
+def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None) -> str | None:
+    """Paragraphs holding one of the stems at the level: once in a paragraph
+    whose length puts one mention at that level, or more often (a token of
+    its own).  None when known (which terms the index holds) shows that no
+    paragraph can be there."""
+    more = [token(level, stem) for stem in stems]
+    if level > ONCE_HIGHEST:
+        # No paragraph is short enough for one mention to reach this level:
+        # only the repeat tokens the index holds can, often none.
+        if known is not None:
+            more = sorted(known("impact", more))
+        return f"impact : ({' OR '.join(map(quote, more))})" if more else None
+    once = " OR ".join(quote(stem) for stem in stems)
+    return f"(terms : ({once}) AND impact : {quote(letter(level))}) OR impact : ({' OR '.join(map(quote, more))})"
+
+
+def idf(paragraphs: int, total: int) -> float:
+    """BM25's idf (never negative), for a word in `paragraphs` of `total`."""
+    return math.log(1 + (total - paragraphs + 0.5) / (paragraphs + 0.5))
+
+
+CELL_SQL = f"select rowid from {INDEX} where {INDEX} match ?"
+
+
+def cell_rows(db, expression: str, limit: int = -1) -> list[int]:
+    return [row[0] for row in db.execute(CELL_SQL + " limit ?", [expression, limit])]
+
+
+# A word in at most this many paragraphs is read at once (direct_values).
+DIRECT_MAX = 1_000
+LENGTHS_SQL = f"""
+select {INDEX}.rowid, {INDEX}_docsize.sz from {INDEX}
+join {INDEX}_docsize on {INDEX}_docsize.id = {INDEX}.rowid
+where {INDEX} match ?
+"""
+
+
+def direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[float, list[int]]:
+    """The paragraphs of one word (narrowed to the expression's matches if
+    given) grouped by the word's value in each: what reading all its cells
+    gives."""
+    slot = plan.slots[number]
+    stems = sorted(slot.stems | slot.form_stems)
+    if not stems:
+        return {}
+    words = stems_expression(stems)
+    floors = {
+        rowid: floor_of(sizes)
+        for rowid, sizes in db.execute(LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
+    }
+    grouped: dict[float, list[int]] = {}
+    for rowid, value in word_values(db, plan, slot, floors, None).items():
+        grouped.setdefault(value, []).append(rowid)
+    return grouped
+
+
+def _floor_levels(longest: int) -> list[float]:
+    return [float(level(1, length)) for length in range(longest + 1)]
+
+
+_FLOORS = _floor_levels(512)
+
+
+def floor_of(sizes: bytes) -> float:
+    """The level of a stem found once in a paragraph, from its sizes in
+    FTS5's docsize (the first: its terms)."""
+    length = sizes[0] if sizes and sizes[0] < 0x80 else varints(sizes)[0]
+    return _FLOORS[length] if length < len(_FLOORS) else float(level(1, length))
+
+
+def word_values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
+    """The word's value in each of these paragraphs, which all hold one of
+    its stems (by id, with their floors, floor_of()): the floor; the stem
+    typed half a level up; the token of a stem found more than once where it
+    is higher.  `expression` narrows the look-up of the stem typed."""
+    stems = sorted(slot.stems | slot.form_stems)
+    values = dict(floors)
+    if slot.own in stems:
+        look_up = f"terms : {quote(slot.own)}"
+        for (rowid,) in db.execute(CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
+            if rowid in values:
+                values[rowid] += OWN_BONUS
+    for value, rows in _repeated(db, plan, slot, stems).items():
+        for rowid in rows:
+            if value > values.get(rowid, value):
+                values[rowid] = value
+    return values
+
+
+def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
+    """The paragraphs where one of the stems is found more than once, by
+    the value of its token (the tokens the index holds)."""
+    tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
+              for stem in stems for value in range(1, LEVELS + 1)}
+    names = list(tokens)
+    if plan.known is not None:
+        held = sorted(plan.known("impact", names))
+    else:
+        held = [row[0] for row in db.execute(
+            f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
+            names,
+        )]
+    if slot.held <= DIRECT_MAX:
+        # A rare word's tokens are few: one statement, each row naming its token.
+        found: dict[float, list[int]] = {}
+        if held:
+            for name, rowid in db.execute(
+                f"select term, doc from {instances(db)} where col = 'impact' and term in ({', '.join('?' * len(held))})",
+                held,
+            ):
+                found.setdefault(tokens[name], []).append(rowid)
+        return found
+    by_value: dict[float, list[str]] = {}
+    for name in held:
+        by_value.setdefault(tokens[name], []).append(quote(name))
+    # One statement a value, for all the tokens that give it.
+    return {value: cell_rows(db, f"impact : ({' OR '.join(names)})") for value, names in by_value.items()}
