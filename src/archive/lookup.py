@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from .index import vocabulary
-from .query import Known, quote
+from .query import quote
 
 # Up to this many terms are checked by a look-up each (see index_lookup).
 _PROBED_TERMS = 64
@@ -30,6 +30,9 @@ where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.
 # Datasette has one per thread), and this many answers each.
 _CONNECTIONS = 8
 _ANSWERS = 200_000
+_FACTS = 10_000
+
+T = TypeVar("T")
 
 
 class _Answers:
@@ -40,14 +43,15 @@ class _Answers:
         self.conn = conn
         self.state: tuple[int, int] | None = None
         self.held: dict[tuple[str, str], bool] = {}
+        self.facts: dict[tuple, object] = {}
 
-    def current(self) -> dict[tuple[str, str], bool]:
+    def current(self) -> tuple[dict[tuple[str, str], bool], dict[tuple, object]]:
         """The answers, emptied if the archive changed since they were given."""
         conn = self.conn
         state = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
-        if state != self.state or len(self.held) > _ANSWERS:
-            self.state, self.held = state, {}
-        return self.held
+        if state != self.state or len(self.held) > _ANSWERS or len(self.facts) > _FACTS:
+            self.state, self.held, self.facts = state, {}, {}
+        return self.held, self.facts
 
 
 _BY_CONNECTION: dict[int, _Answers] = {}
@@ -64,21 +68,45 @@ def _answers(conn) -> _Answers:
         return found
 
 
-def index_lookup(db) -> Known:
+class IndexLookup:
     """A `known` for to_fts(): which of some terms a column of the index
-    holds.  What the archive held when it was made is what it answers
-    (make one per search, inside its read transaction)."""
-    answers = _answers(db.conn).current()
+    holds; and what else is worked out from the archive as it stands
+    (remember()).  What the archive held when it was made is what it
+    answers: make one per search, inside its read transaction."""
 
-    def known(column: str, terms: Iterable[str]) -> set[str]:
+    def __init__(self, db):
+        self.db = db
+        self._held, self._facts = _answers(db.conn).current()
+
+    def __call__(self, column: str, terms: Iterable[str]) -> set[str]:
+        held = self._held
         terms = list(terms)
-        new = list({term for term in terms if (column, term) not in answers})
+        new = list({term for term in terms if (column, term) not in held})
         if new:
-            found = _held(db, column, new)
-            answers.update(((column, term), term in found) for term in new)
-        return {term for term in terms if answers[(column, term)]}
+            found = _held(self.db, column, new)
+            held.update(((column, term), term in found) for term in new)
+        return {term for term in terms if held[(column, term)]}
 
-    return known
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """compute(), kept under key until the archive changes: it must
+        depend on nothing else (nor be changed by the caller)."""
+        facts = self._facts
+        if key not in facts:
+            facts[key] = compute()
+        return facts[key]  # type: ignore[return-value]
+
+
+def index_lookup(db) -> IndexLookup:
+    """Which terms the index holds, for this search (see IndexLookup)."""
+    return IndexLookup(db)
+
+
+def remember(known, key: tuple, compute: Callable[[], T]) -> T:
+    """compute(), kept with known's answers when known is an IndexLookup
+    (any other Known, or none, keeps nothing)."""
+    if isinstance(known, IndexLookup):
+        return known.remember(key, compute)
+    return compute()
 
 
 def _held(db, column: str, terms: list[str]) -> set[str]:

@@ -233,7 +233,16 @@ def word_lookups(
     and its certain bases' (expand.expansion), and, given the index, the
     bases it shows (expand.uncertain_expansions).  Everything is checked
     in two statements, as the word's own terms and forms are.  family
-    (~word) adds the written forms of its derivational family."""
+    (~word) adds the written forms of its derivational family.  Worked out
+    once per state of the archive where known can remember (lookup.py):
+    a search asks for each word three times (expression, ranking, marks)."""
+    remember = getattr(known, "remember", None)
+    if remember is not None:
+        return remember(("word_lookups", word, lexicon, family), lambda: _word_lookups(word, known, lexicon, family))
+    return _word_lookups(word, known, lexicon, family)
+
+
+def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool) -> tuple[list[str], list[str]]:
     if family:
         terms, forms = word_lookups(word, known, lexicon)
         return terms, sorted(set(forms) | families.indexed_family(word, known))

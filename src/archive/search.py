@@ -15,7 +15,7 @@ from .db import copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of
 from . import rank, slots
-from .lookup import index_lookup
+from .lookup import index_lookup, remember
 from .prefixes import SCANNED_CAP, short_prefixes
 from .query import Query, to_fts
 
@@ -179,7 +179,8 @@ def search(
     with one_snapshot(db.conn):
         known = index_lookup(db)
         params["expression"] = to_fts(query, known)
-        ranking = Ranking(db, slots.plan(db, query, known) if slots.ready(db) else None, where, params, query)
+        ready = remember(known, ("ready",), lambda: slots.ready(db))
+        ranking = Ranking(db, slots.plan(db, query, known) if ready else None, where, params, query)
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
         if fold_duplicates and hits:

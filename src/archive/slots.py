@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from . import analyze
 from .db import copies_per_text
 from .impact import LEVELS, ONCE_HIGHEST, letter, level, token
+from .lookup import remember
 from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints, vocabulary
 from .query import Known, Query, quote, word_lookups
 
@@ -108,8 +109,9 @@ def _weigh(db, plan: Plan) -> None:
     index.term_counts) and the cells to read: per slot and level, the
     paragraphs where one of its stems is at that level (the stem typed
     apart, half a level up)."""
-    plan.total, plan.copies = paragraph_total(db), copies_per_text(db)
-    counts = term_counts(db, set().union(*(slot.stems | slot.form_stems for slot in plan.slots)))
+    plan.total, plan.copies = remember(plan.known, ("totals",), lambda: (paragraph_total(db), copies_per_text(db)))
+    stems = frozenset().union(*(slot.stems | slot.form_stems for slot in plan.slots))
+    counts = remember(plan.known, ("term counts", stems), lambda: term_counts(db, stems))
     cells = []
     for number, slot in enumerate(plan.slots):
         stems = slot.stems | slot.form_stems
