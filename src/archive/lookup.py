@@ -1,12 +1,14 @@
-"""Which terms the index holds: asked of FTS5, and remembered for each
-connection until the archive changes.
+"""Which terms the index holds, and what a search works out from them:
+asked of FTS5 once, and remembered for each connection until the archive
+changes.
 
 A query word is looked up by up to a thousand written forms and stems
 (query.word_lookups), most of which no paragraph holds; asking the index
 which ones it holds costs about a millisecond for a common word, on every
 search.  The answers only change when the archive does, so a connection
-keeps them until `PRAGMA data_version` (a commit by another connection) or
-its own count of changes says it changed.
+keeps them, with what was worked out from them (IndexLookup.remember), until
+`PRAGMA data_version` (a commit by another connection) or its own count of
+changes says it changed.
 """
 
 from __future__ import annotations
