@@ -248,8 +248,8 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     """The `wanted` best matches' rows, in order; folded, the best copy of
     each of the `wanted` best texts.  Reprints have the same words, so the
     same score: the first copy met is the one imported first.  The ranking
-    takes twice the page, as many times more as the archive holds copies of
-    each text, and more only when that was too few."""
+    takes the page's worth of texts and some more (_folded_fetch), and more
+    only when that was too few."""
     fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
@@ -272,9 +272,11 @@ def _reprints(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
 
 
 def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
-    """How many ranked rows to take first for `wanted` folded hits: twice
-    the page, as many times more as the archive holds copies of each text."""
-    return round(max(2 * wanted, 10) * copies_per_text(db))
+    """How many ranked rows to take first for `wanted` folded hits: the
+    page's texts with their copies (the archive's copies per text), a
+    quarter more, and most of a page more, for the best texts, often
+    reprinted more than most."""
+    return round(max(wanted, 10) * (1.25 * copies_per_text(db) + 0.75))
 
 
 def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:
