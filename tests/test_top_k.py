@@ -220,3 +220,20 @@ def test_check_reports_missing_term_counts_and_rebuild_restores_them(tmp_path):
     assert result.exit_code == 1 and "term counts are missing" in result.output
     run("rebuild", "--db", db)
     assert "ok" in run("check", "--db", db).output
+
+
+def test_a_search_past_its_time_limit_ends_between_statements(tmp_path, monkeypatch):
+    """An SQL time limit stops statements only; rank.time_limit also ends
+    the Python passes between them, with the error a stopped statement
+    gives, and is gone once its block ends."""
+    from archive.sqlite import sqlite3
+
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # read level by level
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=8), "--db", db)
+    archive = open_archive(str(db))
+    with rank.time_limit(0):
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            q.search(archive, parse("المملكة OR الشركات"), limit=5)
+    assert q.search(archive, parse("المملكة OR الشركات"), limit=5)

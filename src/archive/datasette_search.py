@@ -38,6 +38,7 @@ from .highlight import Highlighter
 from .index import index_mismatch
 from .present import format_counts, reprint_note
 from .query import QueryError, parse
+from .rank import time_limit
 from .search import Counts, Hit, count, count_by, fill_duplicates, index_lookup, one_snapshot, search
 from .sqlite import sqlite3
 
@@ -134,7 +135,7 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
     snapshot; a QueryError or ArchiveError says what is wrong with the form."""
     reader = Reader(conn)
     query = parse(form.q or "", lexicon=form.lexicon)
-    with _ONE_SEARCH_AT_A_TIME, sqlite_timelimit(conn, limit_ms), one_snapshot(conn):
+    with _ONE_SEARCH_AT_A_TIME, sqlite_timelimit(conn, limit_ms), time_limit(limit_ms / 1000), one_snapshot(conn):
         filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
         counts = count(reader, query, filters)
         offset = (form.page - 1) * PAGE_SIZE

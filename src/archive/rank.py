@@ -12,17 +12,21 @@ decided on the candidates.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
+import threading
+import time
 from collections import Counter
 from operator import itemgetter
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import slots
 from .analyze import analyze_text
 from .impact import level
 from .index import INDEX
 from .slots import Plan
+from .sqlite import sqlite3
 
 # Scores are rounded to this many decimals (see _settled).
 SCORE_DIGITS = 9
@@ -168,17 +172,41 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         if read_since * 2 < len(candidates.low) and any(upcoming):
             continue
         read_since = 0
+        _in_time()
         best = _settled(candidates, upcoming, wanted, passed)
         if best is None and passed is None:
             if not candidates.closed:
                 _raise_the_bar(db, plan, candidates, wanted)
             candidates.close(_open_gain(candidates, upcoming), wanted)
+            _in_time()
         if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted):
             best = _settled(candidates, upcoming, wanted, passed)
         if best is not None:
             return best, candidates.seen()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], candidates.seen()
+
+
+_LIMIT = threading.local()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Searches in this thread end with sqlite3's "interrupted" error once
+    this long has gone by.  An SQL time limit (Datasette's) only stops a
+    statement: between statements, a search of very common words spends
+    long passes in Python, and would end up to a second late."""
+    _LIMIT.deadline = time.perf_counter() + seconds
+    try:
+        yield
+    finally:
+        _LIMIT.deadline = None
+
+
+def _in_time() -> None:
+    deadline = getattr(_LIMIT, "deadline", None)
+    if deadline is not None and time.perf_counter() > deadline:
+        raise sqlite3.OperationalError("interrupted")
 
 
 # A query with at most this many matches a distinct text is scored at once (_all_at_once).
