@@ -56,19 +56,20 @@ def test_the_answers_follow_the_connections_own_writes(tmp_path):
     db.conn.close()
 
 
-def test_a_lookup_answers_for_the_archive_it_was_made_on(tmp_path):
-    """One made before a change goes on answering as then: a search's
-    statements all read one state of the archive."""
+def test_a_lookup_kept_across_a_change_answers_for_the_archive_as_it_is(tmp_path):
+    """The Datasette plugin keeps one lookup for each connection's search
+    box: what it answered before an import must not hide what came since."""
     tree, db_path = tmp_path / "tree", tmp_path / "archive.db"
     tree.mkdir()
     (tree / "a.txt").write_text("وزارة الصحة\n", encoding="utf-8")
     run("import", tree, "--db", db_path)
     db = open_archive(str(db_path))
     saffron = stem("الزعفران")
-    before = index_lookup(db)
-    assert before("terms", [saffron]) == set()
+    kept = index_lookup(db)
+    assert kept("terms", [saffron]) == set()
+    assert kept.remember(("words",), lambda: 1) == 1
     (tree / "b.txt").write_text("أسعار الزعفران\n", encoding="utf-8")
     run("import", tree, "--db", db_path)
-    assert index_lookup(db)("terms", [saffron]) == {saffron}
-    assert before("terms", [saffron]) == set()
+    assert kept("terms", [saffron]) == {saffron}
+    assert kept.remember(("words",), lambda: 2) == 2  # worked out again
     db.conn.close()

@@ -75,15 +75,16 @@ def _answers(conn) -> _Answers:
 class IndexLookup:
     """A `known` for to_fts(): which of some terms a column of the index
     holds; and what else is worked out from the archive as it stands
-    (remember()).  What the archive held when it was made is what it
-    answers: make one per search, inside its read transaction."""
+    (remember()).  It answers for the archive as it is when asked: inside
+    a read transaction, the state the transaction reads (the Datasette
+    plugin keeps one for each connection's search box)."""
 
     def __init__(self, db):
         self.db = db
-        self._held, self._facts = _answers(db.conn).current()
+        self._answers = _answers(db.conn)
 
     def __call__(self, column: str, terms: Iterable[str]) -> set[str]:
-        held = self._held
+        held = self._answers.current()[0]
         terms = list(terms)
         new = list({term for term in terms if (column, term) not in held})
         if new:
@@ -94,7 +95,7 @@ class IndexLookup:
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """compute(), kept under key until the archive changes: it must
         depend on nothing else (nor be changed by the caller)."""
-        facts = self._facts
+        facts = self._answers.current()[1]
         if key not in facts:
             facts[key] = compute()
         return facts[key]  # type: ignore[return-value]
