@@ -124,9 +124,9 @@ def relative(path: str, root: str) -> str:
 # Ranking runs in Python: two searches at once share one interpreter lock,
 # each taking as long as both, and both may miss a time limit that either
 # alone would meet.  One at a time, each has the limit for itself, and no
-# search waits longer than it would have run beside the other.  (Waiting at
-# most its own limit, then running beside the other, failed five more of
-# the benchmark's requests at 10x than waiting its turn.)
+# search waits longer than it would have run beside the other.  Waiting at
+# most its own limit, then running beside the other, failed more requests
+# (docs/datasette.md).
 _ONE_SEARCH_AT_A_TIME = threading.Lock()
 
 

@@ -29,9 +29,9 @@ where exists (select 1 from paragraphs_fts where paragraphs_fts match json_each.
 """
 
 # Answers kept per connection, for this many connections at most (a
-# Datasette has one per thread), and this many answers and facts each:
-# a few hundred answers and a few facts a query, about 15 MB at most
-# (the benchmark's 46 queries: 11,745 answers, 87 facts).
+# Datasette has one per thread), and this many answers and facts each: a
+# query asks a few hundred terms and keeps a few facts, and a long-running
+# Datasette must not grow without end.
 _CONNECTIONS = 8
 _ANSWERS = 100_000
 _FACTS = 1_000
