@@ -261,7 +261,7 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
     index was): a word met in none of the cells read may be anywhere below,
     or absent, which only reading its cells to the end would show.  Whether
     any was completed."""
-    open_gain = [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
+    open_gain = _open_gain(candidates, upcoming)
     everything = (1 << len(plan.slots)) - 1
     lows = heapq.nlargest(wanted, candidates.low.values())
     if len(lows) < wanted:
@@ -354,7 +354,7 @@ def _open_gain(candidates: _Candidates, upcoming: list[list[float]]) -> list[flo
 
 def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
     """The best `wanted` if the cells read decide them, else None."""
-    open_gain = [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
+    open_gain = _open_gain(candidates, upcoming)
     unseen = sum(open_gain)
     low = candidates.low
     if unseen > 0 and len(low) < wanted:

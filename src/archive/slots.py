@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from . import analyze
 from .db import copies_per_text
 from .impact import LEVELS, ONCE_HIGHEST, letter, level, token
-from .lookup import remember
-from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints, vocabulary
+from .lookup import index_lookup, remember
+from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints
 from .query import Known, Query, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
@@ -232,13 +232,7 @@ def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[
     tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
               for stem in stems for value in range(1, LEVELS + 1)}
     names = list(tokens)
-    if plan.known is not None:
-        held = sorted(plan.known("impact", names))
-    else:
-        held = [row[0] for row in db.execute(
-            f"select distinct term from {vocabulary(db)} where col = 'impact' and term in ({', '.join('?' * len(names))})",
-            names,
-        )]
+    held = sorted((plan.known or index_lookup(db))("impact", names))
     if slot.held <= DIRECT_MAX:
         # A rare word's tokens are few: one statement, each row naming its token.
         found: dict[float, list[int]] = {}
