@@ -2,9 +2,9 @@
 (docs/ranking.md).  A paragraph's score is the sum of the query's words'
 values in it (slots.py); ties go to the paragraph imported first.
 
-The best k are found a level at a time (score-at-a-time): the impact index
-lists, for each stem and level, the paragraphs holding it there; those lists
-are read best first across the query's words, and reading stops once no
+The best k are found level by level: the impact index lists, for each stem
+and level, the paragraphs holding it there; those lists are read best first,
+a level of all the query's words at a time, and reading stops once no
 paragraph not yet seen, and no paragraph partly seen, can reach the k-th
 best.  FTS5 only decides what matches (phrases, NOT, prefixes); filters are
 decided on the candidates.
@@ -55,6 +55,9 @@ class _Candidates:
         # reach it either (see close()).
         self.closed = False
         self.dropped: set[int] = set()
+        # The `wanted`-th best score met at the last close(): once the words'
+        # open gains sum below it, reading on cannot add a paragraph.
+        self.bar = float("inf")
 
     def add(self, rows: list[int], number: int, value: float) -> None:
         gain, bit = self.weights[number] * value, 1 << number
@@ -101,6 +104,7 @@ class _Candidates:
         if len(self.low) < wanted:
             return
         threshold = heapq.nlargest(wanted, self.low.values())[-1] - EPSILON
+        self.bar = threshold
         if sum(open_gain) >= threshold:
             return
         self.closed = True
@@ -168,8 +172,11 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         candidates.add(rows, number, value)
         read_since += len(rows)
         # Settling costs a pass over the candidates: worth it once as many
-        # rows again were read, or when the last cell is read.
-        if read_since * 2 < len(candidates.low) and any(upcoming):
+        # rows again were read, when the last cell is read, or once nothing
+        # not met can reach the last k-th score known (time to close).
+        if read_since * 2 < len(candidates.low) and any(upcoming) and (
+            candidates.closed or sum(_open_gain(candidates, upcoming)) >= candidates.bar
+        ):
             continue
         read_since = 0
         _in_time()

@@ -45,7 +45,7 @@ class Plan:
     slots: list[Slot]
     total: int = 0  # paragraphs in the archive
     copies: float = 1.0  # paragraphs per distinct text (db.copies_per_text)
-    # (score, slot, value, (level, stems, checked)) per cell, best first;
+    # (score, slot, value, (level, stems, checked)) per cell, a level at a time (_weigh);
     # checked: its stems are those of forms looked up as written, whose
     # paragraphs may hold them through another form (to narrow).
     cells: list[tuple[float, int, float, tuple[int, tuple[str, ...], bool]]] = field(default_factory=list)
@@ -129,7 +129,10 @@ def _weigh(db, plan: Plan) -> None:
                     (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked))
                     for level in range(LEVELS, 0, -1)
                 ]
-    plan.cells = sorted(cells, key=lambda cell: (-cell[0], cell[1], -cell[2]))
+    # A level at a time, the heavier word first: a paragraph not met may still
+    # score every word's next value, and a paragraph's words found once all
+    # sit at its length's level, so all the next values must fall together.
+    plan.cells = sorted(cells, key=lambda cell: (-cell[2], -cell[0], cell[1]))
 
 
 def stems_expression(stems: list[str]) -> str:
