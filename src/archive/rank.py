@@ -62,18 +62,18 @@ class _Candidates:
     def add(self, rows: list[int], number: int, value: float) -> None:
         gain, bit = self.weights[number] * value, 1 << number
         low, met = self.low, self.met
-        if self.closed:
-            for rowid in rows:
-                seen = met.get(rowid)
-                if seen is not None and not seen & bit:
-                    met[rowid] = seen | bit
-                    low[rowid] += gain
-            return
-        for rowid in rows:
-            seen = met.get(rowid, 0)
+        # Set operations in C sort the rows: those met before (closed: the
+        # only ones that count), and those new, added at once.
+        again = met.keys() & rows
+        if not self.closed:
+            new = set(rows) - again
+            met.update(dict.fromkeys(new, bit))
+            low.update(dict.fromkeys(new, gain))
+        for rowid in again:
+            seen = met[rowid]
             if not seen & bit:  # the first cell met is the word's best
                 met[rowid] = seen | bit
-                low[rowid] = low.get(rowid, 0.0) + gain
+                low[rowid] += gain
 
     def headroom(self, open_gain: list[float]) -> Callable[..., float]:
         """What the words a paragraph was not met for may still add: their
@@ -95,15 +95,15 @@ class _Candidates:
 
         return extra
 
-    def close(self, open_gain: list[float], wanted: int) -> None:
+    def close(self, open_gain: list[float], wanted: int, kth: float | None) -> None:
         """Once no paragraph not met can reach the `wanted`-th best score
         met so far (no filters: every paragraph met counts), stop adding
         paragraphs, and drop those met that cannot reach it either, so that
         every later pass is over fewer of them (an OR of very common words
-        meets most of the archive)."""
-        if len(self.low) < wanted:
+        meets most of the archive).  kth: _kth() of the paragraphs met."""
+        if kth is None:
             return
-        threshold = heapq.nlargest(wanted, self.low.values())[-1] - EPSILON
+        threshold = kth - EPSILON
         self.bar = threshold
         if sum(open_gain) >= threshold:
             return
@@ -181,12 +181,14 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         read_since = 0
         _in_time()
         best = _settled(candidates, upcoming, wanted, passed)
+        kth = None
         if best is None and passed is None:
             if not candidates.closed:
                 _raise_the_bar(db, plan, candidates, wanted)
-            candidates.close(_open_gain(candidates, upcoming), wanted)
+            kth = _kth(candidates.low, wanted)
+            candidates.close(_open_gain(candidates, upcoming), wanted, kth)
             _in_time()
-        if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted):
+        if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted, kth):
             best = _settled(candidates, upcoming, wanted, passed)
         if best is not None:
             return best, candidates.seen()
@@ -226,6 +228,10 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     the matches that hold it).  Whether it did."""
     # Reprints tie: what the cells would spare grows with the distinct texts.
     most = round(ALL_AT_ONCE * plan.copies)
+    # Words joined by OR alone: a word's paragraphs all match, so a word in
+    # more paragraphs than that settles it without a statement.
+    if not plan.narrowed and any(slot.held > most and not slot.form_stems for slot in plan.slots):
+        return False
     rows = db.execute(slots.LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
     if len(rows) > most:
         return False
@@ -260,20 +266,22 @@ _NARROWED_OWN = 4
 # Paragraphs completed from their text at once (see _complete_the_best).
 COMPLETED_AT_ONCE = 128
 COMPLETED_WITH_OR = 64
+# From this many paragraphs a text on average, a completion is shared by a
+# text's reprints met: below it, the statements that find them cost more.
+REPRINTED = 2.0
 
 
-def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int) -> bool:
+def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int, kth: float | None = None) -> bool:
     """Give the paragraphs met that may still reach the first places, but
     miss a word, their exact score from their text (analyzed again, as the
     index was): a word met in none of the cells read may be anywhere below,
     or absent, which only reading its cells to the end would show.  Whether
-    any was completed."""
+    any was completed (kth: _kth() of the paragraphs met, if known)."""
     open_gain = _open_gain(candidates, upcoming)
     everything = (1 << len(plan.slots)) - 1
-    lows = heapq.nlargest(wanted, candidates.low.values())
-    if len(lows) < wanted:
+    threshold = _kth(candidates.low, wanted) if kth is None else kth
+    if threshold is None:
         return False
-    threshold = lows[-1]
     # With OR, a paragraph may miss a word altogether, and many do: only once
     # nothing unmet can reach the page, and then all of them at once.
     at_once = COMPLETED_AT_ONCE
@@ -293,18 +301,39 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
             return True
     if not missing:
         return False
+    if plan.copies >= REPRINTED:  # reprints share a completion (_complete): as many texts a round
+        at_once = round(at_once * plan.copies)
     _complete(db, plan, candidates, [rowid for _, rowid in heapq.nlargest(at_once, missing)])
     return True
 
 
 def _complete(db, plan: Plan, candidates: _Candidates, chosen: list[int]) -> None:
-    """Give these paragraphs their exact score, from their text."""
+    """Give these paragraphs their exact score, from their text, and the
+    same score to their reprints met (the same words): each text once."""
     everything = (1 << len(plan.slots)) - 1
-    for rowid, text in db.execute(
-        "select id, text from paragraphs where id in (select value from json_each(?))", [json.dumps(chosen)]
-    ):
-        candidates.low[rowid] = score_text(plan, text)
-        candidates.met[rowid] = everything
+    low, met = candidates.low, candidates.met
+    if plan.copies < REPRINTED:
+        for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(chosen)]):
+            low[rowid], met[rowid] = score_text(plan, text), everything
+        return
+    scores: dict[str, float] = {}
+    for rowid, text, reprint in db.execute(_FIRST_COPIES_SQL, [json.dumps(chosen)]):
+        scores[reprint] = low[rowid] = score_text(plan, text)
+        met[rowid] = everything
+    for rowid, reprint in db.execute(_COPIES_MET_SQL, [json.dumps(list(scores))]):
+        if rowid in low and met[rowid] != everything:
+            low[rowid], met[rowid] = scores[reprint], everything
+
+
+_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
+# One paragraph of each text among those given (the others are its reprints).
+_FIRST_COPIES_SQL = """
+select min(id), text, coalesce(fingerprint, 'paragraph ' || id) from paragraphs
+where id in (select value from json_each(?)) group by 3
+"""
+_COPIES_MET_SQL = """
+select id as reprint_met, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
+"""
 
 
 def _raise_the_bar(db, plan: Plan, candidates: _Candidates, wanted: int) -> None:
@@ -364,8 +393,8 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
     open_gain = _open_gain(candidates, upcoming)
     unseen = sum(open_gain)
     low = candidates.low
-    if unseen > 0 and len(low) < wanted:
-        return None
+    if unseen > 0 and (len(low) < wanted or unseen >= _kth(low, wanted) + EPSILON):
+        return None  # a paragraph not met yet may reach the page (a cheap pass)
     best = _best_met(candidates, open_gain, wanted, passed)
     if best is None or len(best) < wanted:
         return None if best is None or unseen > 0 else best
@@ -382,6 +411,11 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
             if passed is None or _passes([rowid], candidates, passed):
                 return None  # met, but missing a word that may lift it
     return best
+
+
+def _kth(low: dict[int, float], wanted: int) -> float | None:
+    """The `wanted`-th best score met (None if fewer were met)."""
+    return heapq.nlargest(wanted, low.values())[-1] if len(low) >= wanted else None
 
 
 # Below any difference of two scores that are not the same.
