@@ -66,6 +66,31 @@ def test_worker_and_batches_store_the_same_archive(tmp_path, run, monkeypatch):
     assert _contents(plain)[1] > 0
 
 
+def test_the_worker_is_heard_however_many_files_the_process_has_open(tmp_path, run, always_worker):
+    """A long-lived process (a test run, a server) may hold more than 1,024
+    files, so that the worker's pipe gets a number select() refuses: the
+    import must still hear it."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this system allows too few open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.dup(0 if not held else held[0]))
+        plain, worked = tmp_path / "plain.db", tmp_path / "worked.db"
+        assert run("import", SEEDS, "--db", worked).exit_code == 0
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert run("import", SEEDS, "--db", plain).exit_code == 0
+    assert _contents(worked) == _contents(plain)
+
+
 def test_importer_reads_far_files_while_the_worker_has_the_near_one(tmp_path, run, monkeypatch):
     """When the file reached is still with the worker, the importer reads the
     farthest file nobody has instead of waiting: the archive is the same."""

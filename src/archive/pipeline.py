@@ -185,6 +185,7 @@ class _Worker:
             stdout=subprocess.PIPE,
             close_fds=True,
         )
+        self.poller = None
         try:
             import fcntl
 
@@ -204,10 +205,16 @@ class _Worker:
         return pickle.load(self.process.stdout)
 
     def answered(self) -> bool:
-        """Whether an answer has arrived (and receive() won't wait for one)."""
+        """Whether an answer has arrived (and receive() won't wait for one),
+        or the worker is gone (receive() then says so)."""
         import select
 
-        return bool(select.select([self.process.stdout], [], [], 0)[0])
+        # poll(), not select(): a process holding over 1,024 files gets pipes
+        # with numbers select() refuses.
+        if self.poller is None:
+            self.poller = select.poll()
+            self.poller.register(self.process.stdout, select.POLLIN)
+        return bool(self.poller.poll(0))
 
     def close(self) -> None:
         try:
