@@ -220,6 +220,13 @@ def _in_time() -> None:
 
 # A query with at most this many matches a distinct text is scored at once (_all_at_once).
 ALL_AT_ONCE = 10_000
+# A query of two words whose cells are narrowed (AND, a phrase, NOT): at most
+# this many matches, and this many more per paragraph a text.  Each of its
+# cells is one more FTS5 statement of the whole query, a cost reprints do not
+# multiply; with more words, more cells are read to more depth (the square of
+# the words beyond one: a rough rule, docs/ranking.md).
+NARROWED_AT_ONCE = 2_000
+NARROWED_PER_COPY = 500
 
 
 def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bool:
@@ -228,6 +235,9 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     the matches that hold it).  Whether it did."""
     # Reprints tie: what the cells would spare grows with the distinct texts.
     most = round(ALL_AT_ONCE * plan.copies)
+    if plan.narrowed:
+        words = (len(plan.slots) - 1) ** 2
+        most = min(most, round((NARROWED_AT_ONCE + NARROWED_PER_COPY * plan.copies) * words))
     # Words joined by OR alone: a word's paragraphs all match, so a word in
     # more paragraphs than that settles it without a statement.
     if not plan.narrowed and any(slot.held > most and not slot.form_stems for slot in plan.slots):
