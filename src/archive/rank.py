@@ -245,7 +245,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
     rows = db.execute(slots.LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
     if len(rows) > most:
         return False
-    floors = {rowid: slots.floor_of(sizes) for rowid, sizes in rows}
+    floors = slots.floors_of(rows)
     for number, slot in enumerate(plan.slots):
         held = floors
         if not plan.conjunctive:
@@ -413,7 +413,13 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
         return None  # a paragraph not met yet may reach the last place
     chosen = {rowid for rowid, _ in best}
     extra, met = candidates.headroom(open_gain), candidates.met
-    for rowid, score in low.items():
+    # No word may still lift a paragraph (every cell read, or every paragraph
+    # met complete): those met rank by their scores, and the best are chosen.
+    ceiling = max(map(extra, set(met.values())), default=0.0)
+    if ceiling == 0.0:
+        return best
+    cut = last_score - EPSILON - ceiling
+    for rowid, score in [item for item in low.items() if item[1] >= cut]:
         if score + extra(met[rowid]) < last_score - EPSILON or rowid in chosen:
             continue
         high = round(candidates.high(rowid, extra), SCORE_DIGITS)

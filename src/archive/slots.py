@@ -186,10 +186,7 @@ def direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[f
     if not stems:
         return {}
     words = stems_expression(stems)
-    floors = {
-        rowid: floor_of(sizes)
-        for rowid, sizes in db.execute(LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words])
-    }
+    floors = floors_of(db.execute(LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words]))
     grouped: dict[float, list[int]] = {}
     for rowid, value in word_values(db, plan, slot, floors, None).items():
         grouped.setdefault(value, []).append(rowid)
@@ -208,6 +205,13 @@ def floor_of(sizes: bytes) -> float:
     FTS5's docsize (the first: its terms)."""
     length = sizes[0] if sizes and sizes[0] < 0x80 else varints(sizes)[0]
     return _FLOORS[length] if length < len(_FLOORS) else float(level(1, length))
+
+
+def floors_of(rows: list[tuple[int, bytes]]) -> dict[int, float]:
+    """floor_of() of each (id, sizes), by id: most lengths fit one byte, so
+    the table is read inline rather than a call a match."""
+    table, limit = _FLOORS, min(0x80, len(_FLOORS))
+    return {rowid: table[sizes[0]] if sizes and sizes[0] < limit else floor_of(sizes) for rowid, sizes in rows}
 
 
 def word_values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
