@@ -149,7 +149,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen()
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
-    direct = {number for number, slot in enumerate(plan.slots) if slot.held <= slots.DIRECT_MAX}
+    direct = {number for number, slot in enumerate(plan.slots) if slots.read_at_once(plan, slot)}
     for number in direct:
         for value, rows in slots.direct_values(db, plan, number, None if plan.plain else expression).items():
             candidates.add(rows, number, value)

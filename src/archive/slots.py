@@ -168,8 +168,14 @@ def cell_rows(db, expression: str, limit: int = -1) -> list[int]:
     return [row[0] for row in db.execute(CELL_SQL + " limit ?", [expression, limit])]
 
 
-# A word in at most this many paragraphs is read at once (direct_values).
+# A word in at most this many paragraphs a distinct text is read at once
+# (direct_values): a page of reprints needs as many more rows read by level.
 DIRECT_MAX = 1_000
+
+
+def read_at_once(plan: Plan, slot: Slot) -> bool:
+    """Whether the word is rare enough to read at once (DIRECT_MAX)."""
+    return slot.held <= DIRECT_MAX * plan.copies
 LENGTHS_SQL = f"""
 select {INDEX}.rowid, {INDEX}_docsize.sz from {INDEX}
 join {INDEX}_docsize on {INDEX}_docsize.id = {INDEX}.rowid
@@ -240,7 +246,7 @@ def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[
               for stem in stems for value in range(1, LEVELS + 1)}
     names = list(tokens)
     held = sorted((plan.known or index_lookup(db))("impact", names))
-    if slot.held <= DIRECT_MAX:
+    if read_at_once(plan, slot):
         # A rare word's tokens are few: one statement, each row naming its token.
         found: dict[float, list[int]] = {}
         if held:
