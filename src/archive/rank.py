@@ -54,7 +54,7 @@ class _Candidates:
         # from then on only add to those met; dropped: those met that cannot
         # reach it either (see close()).
         self.closed = False
-        self.dropped: set[int] = set()
+        self.dropped: list[dict[int, int]] = []  # `met` as it was at each close()
         # The `wanted`-th best score met at the last close(): once the words'
         # open gains sum below it, reading on cannot add a paragraph.
         self.bar = float("inf")
@@ -110,19 +110,22 @@ class _Candidates:
         self.closed = True
         extra, low, met, floor = self.headroom(open_gain), self.low, self.met, self.floor
         ceiling = {words: extra(words) for words in set(met.values())}
-        dropped = [
+        # Those kept are made anew: far fewer than those dropped, at first.
+        kept = [
             rowid for rowid, value in low.items()
-            if value + ceiling[met[rowid]] < threshold
-            or value + extra(met[rowid], floor.get(rowid, 0.0)) < threshold
+            if value + ceiling[met[rowid]] >= threshold
+            and value + extra(met[rowid], floor.get(rowid, 0.0)) >= threshold
         ]
-        for rowid in dropped:
-            del low[rowid], met[rowid]
-            floor.pop(rowid, None)
-        self.dropped.update(dropped)
+        if len(kept) == len(low):
+            return
+        self.dropped.append(met)
+        self.low = {rowid: low[rowid] for rowid in kept}
+        self.met = {rowid: met[rowid] for rowid in kept}
+        self.floor = {rowid: floor[rowid] for rowid in kept if rowid in floor}
 
     def seen(self) -> set[int]:
         """Every paragraph met: those that score, the rest scoring 0."""
-        return set(self.low) | self.dropped
+        return set(self.low).union(*self.dropped)
 
     def high(self, rowid: int, extra: Callable[..., float]) -> float:
         """The most the paragraph may still score (extra: headroom())."""
