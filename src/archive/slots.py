@@ -176,6 +176,8 @@ DIRECT_MAX = 1_000
 def read_at_once(plan: Plan, slot: Slot) -> bool:
     """Whether the word is rare enough to read at once (DIRECT_MAX)."""
     return slot.held <= DIRECT_MAX * plan.copies
+
+
 LENGTHS_SQL = f"""
 select {INDEX}.rowid, {INDEX}_docsize.sz from {INDEX}
 join {INDEX}_docsize on {INDEX}_docsize.id = {INDEX}.rowid
