@@ -345,7 +345,7 @@ select min(id), text, coalesce(fingerprint, 'paragraph ' || id) from paragraphs
 where id in (select value from json_each(?)) group by 3
 """
 _COPIES_MET_SQL = """
-select id as reprint_met, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
+select id, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
 """
 
 
