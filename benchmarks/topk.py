@@ -329,7 +329,11 @@ def tantivy_figures(scale: int, db: Path, work: Path, table) -> Latencies | None
         return None
     folder = work / f"tantivy{scale}"
     index = build_tantivy(db, folder)
-    table.add(f"{scale}x: tantivy index", f"built in {index.seconds:.0f} s, {index.size / 1e6:.0f} MB")
+    # Its segments are left as its merge policy leaves them, more or fewer
+    # from run to run: a search visits each, so its latency moves with them.
+    segments = index.index.searcher().num_segments
+    table.add(f"{scale}x: tantivy index",
+              f"built in {index.seconds:.0f} s, {index.size / 1e6:.0f} MB, {segments} segments")
     anchor = tantivy_latency(index, db)
     print(f"{scale}x: tantivy, p50 {ms(median(anchor.all()))}", flush=True)
     del index
