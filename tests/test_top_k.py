@@ -130,6 +130,16 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     analyzed.clear()
     assert compare(db, texts) >= 120
     assert 0 < shared < len(analyzed) / 2
+    # With filters too: a completion shared by copies the filters refuse.
+    monkeypatch.setattr(rank, "REPRINTED", 2.0)
+    archive = open_archive(str(db))
+    filters = Filters(paths=("doc0[0-2]*",))
+    for text in texts:
+        query = parse(text)
+        fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
+        everything = reference_search(archive, query, 10_000, 0, False)
+        expected = [row for row in everything if row[0].rsplit("/", 1)[-1][:5] in ("doc00", "doc01", "doc02")]
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
 
 
 def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path):
