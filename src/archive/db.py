@@ -297,6 +297,11 @@ def analysis_differences(meta: dict[str, str]) -> str:
     )
 
 
+# What a paragraph's reprints share (SQL over `paragraphs`): its fingerprint;
+# a paragraph without one is a reprint of nothing.
+REPRINT_KEY = "coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
+
+
 def record_copies_per_text(db: sqlite_utils.Database) -> None:
     """Count the archive's paragraphs and distinct texts (a paragraph without
     a fingerprint is a text of its own) into archive_meta; the fingerprint

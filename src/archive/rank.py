@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 
 from . import slots
 from .analyze import analyze_text
+from .db import REPRINT_KEY
 from .impact import level
 from .index import INDEX
 from .slots import Plan
@@ -340,8 +341,8 @@ def _complete(db, plan: Plan, candidates: _Candidates, chosen: list[int]) -> Non
 
 _TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
 # One paragraph of each text among those given (the others are its reprints).
-_FIRST_COPIES_SQL = """
-select min(id), text, coalesce(fingerprint, 'paragraph ' || id) from paragraphs
+_FIRST_COPIES_SQL = f"""
+select min(id), text, {REPRINT_KEY} from paragraphs
 where id in (select value from json_each(?)) group by 3
 """
 _COPIES_MET_SQL = """

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from .db import copies_per_text
+from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of
 from . import rank, slots
@@ -47,11 +47,6 @@ class Hit:
     duplicates: list[Duplicate] = field(default_factory=list)
 
 
-# What a paragraph's reprints share: its fingerprint; a paragraph without one
-# is a reprint of nothing.
-_REPRINT = "coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
-
-
 class _Row(NamedTuple):
     """A matching paragraph, as the statements below select it (in this order)."""
 
@@ -73,7 +68,7 @@ with matches as (
   select
     paragraphs.id as paragraph_id,
     paragraphs.number as paragraph,
-    {_REPRINT} as reprint,
+    {REPRINT_KEY} as reprint,
     documents.id as document_id,
     documents.path as path,
     paragraphs_fts.rank as score
@@ -117,7 +112,7 @@ def _matches(query: Query, filters: Filters | None, db: sqlite_utils.Database) -
 # The rows of the best-ranked matches (rank.py finds them).
 _SHOWN_SQL = f"""
 select paragraphs.id, paragraphs.number, paragraphs.text, documents.id, documents.path,
-       documents.title, {_REPRINT}
+       documents.title, {REPRINT_KEY}
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.id in (select value from json_each(:ids))
 """
@@ -262,7 +257,7 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
 
 
 _REPRINTS_SQL = f"""
-select paragraphs.id, {_REPRINT} from paragraphs where paragraphs.id in (select value from json_each(:ids))
+select paragraphs.id, {REPRINT_KEY} from paragraphs where paragraphs.id in (select value from json_each(:ids))
 """
 
 
