@@ -176,6 +176,29 @@ def test_a_form_looked_up_as_written_is_not_another_words_stem(tmp_path, monkeyp
     assert "doc0.txt" not in {hit.path.rsplit("/", 1)[-1] for hit in q.search(archive, parse("لجنة OR زلزال"))}
 
 
+@pytest.mark.parametrize("all_at_once", [0, rank.ALL_AT_ONCE])
+def test_a_phrase_word_is_looked_up_as_the_word_alone(tmp_path, monkeypatch, all_at_once):
+    """وهو (and he) has written forms such as وهوها, which no text holds
+    and whose stem is هو (he).  Inside a phrase, as alone, the word is
+    looked up by the forms the archive holds: "وهو سقف" does not match
+    "هو السقف", and its matches rank as every match scored, whether
+    scored at once or level by level."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    texts = ["ذلك هو السقف الاخلاقي الذي لا يتجاوزه احد", "وهو سقف البيت", "قال وهو يضحك ان السقف عال",
+             "وهو سقف مرتفع وهو سقف جديد"]
+    for number, text in enumerate(texts):
+        (folder / f"doc{number}.txt").write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", all_at_once)
+    assert compare(db, ['"وهو سقف"', '"وهو سقف" OR السقف', 'وهو سقف']) == 9
+    archive = open_archive(str(db))
+    found = {hit.path.rsplit("/", 1)[-1] for hit in q.search(archive, parse('"وهو سقف"'))}
+    assert found == {"doc1.txt", "doc3.txt"}
+
+
 def test_the_word_typed_ranks_above_its_other_forms(tmp_path):
     """One word, one weight: a paragraph with the form typed comes before
     one with another of its forms, all else equal."""

@@ -174,9 +174,16 @@ def quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def word_terms(word: str, exact: bool, lexicon: bool = True) -> frozenset[str]:
-    """Index terms that stand for one query word."""
-    return frozenset([word]) if exact else expand.expand(word, lexicon)
+def phrase_terms(word: str, exact: bool, known: Known | None = None, lexicon: bool = True) -> frozenset[str]:
+    """The index terms a word of a phrase is looked up by: a phrase holds
+    one column's terms, so the stems of the word's look-ups, its written
+    forms' included (those the index holds as written, as for the word
+    alone: a form it does not hold may stem to a common word), which are
+    the stems ranking reads for it (slots.py)."""
+    if exact:
+        return frozenset([word])
+    terms, forms = word_lookups(word, known, lexicon)
+    return frozenset(terms) | {analyze.stem(form) for form in forms}
 
 
 # known(column, terms) -> the terms the index holds in that column; given, the
@@ -210,7 +217,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
         return f"({' OR '.join(parts)})" if parts else MATCH_NOTHING
     # A phrase: FTS5 phrases hold one term per place, so the variants of each
     # word multiply; past a limit only the first word keeps its variants.
-    per_word = [sorted(word_terms(w, exact, lexicon)) for w in atom.words]
+    per_word = [sorted(phrase_terms(w, exact, known, lexicon)) for w in atom.words]
     if known and not exact:
         per_word = [sorted(known(column, variants)) for variants in per_word]
         if not all(per_word):
