@@ -142,6 +142,24 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
         assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
 
 
+def test_top_k_completing_a_few_at_a_time_is_every_match_ranked(tmp_path, monkeypatch):
+    """Rounds of completion far smaller than the paragraphs that miss a
+    word: the floors of the best few looked up, the rest left for later
+    rounds, and the page still that of every match scored."""
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "COMPLETED_AT_ONCE", 2)
+    monkeypatch.setattr(rank, "COMPLETED_WITH_OR", 1)
+    monkeypatch.setattr(rank, "FLOORED", 1)
+    most = []
+    original = rank._missing
+    monkeypatch.setattr(rank, "_missing", lambda *args: (found := original(*args), most.append(len(found)))[0])
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=4), "--db", db)
+    assert compare(db, queries(16, 40)) >= 120
+    assert max(most) > 2  # some rounds had more to complete than they took
+
+
 def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path):
     db = tmp_path / "archive.db"
     tree = make_tree(tmp_path / "tree", seed=3)

@@ -184,7 +184,13 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             continue
         read_since = 0
         _in_time()
-        best = _settled(candidates, upcoming, wanted, passed)
+        # Once nothing not met can reach the last k-th score known (which
+        # only grows), closing is certain: first, so that settling passes
+        # over the paragraphs kept rather than all those met (with one word
+        # they are few, and settle at once).
+        closing = (passed is None and not candidates.closed and len(plan.slots) > 1
+                   and sum(_open_gain(candidates, upcoming)) < candidates.bar)
+        best = None if closing else _settled(candidates, upcoming, wanted, passed)
         kth = None
         if best is None and passed is None:
             if not candidates.closed:
@@ -192,6 +198,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             kth = _kth(candidates.low, wanted)
             candidates.close(_open_gain(candidates, upcoming), wanted, kth)
             _in_time()
+            if closing:
+                best = _settled(candidates, upcoming, wanted, passed)
         if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted, kth):
             best = _settled(candidates, upcoming, wanted, passed)
         if best is not None:
@@ -280,6 +288,9 @@ _NARROWED_OWN = 4
 # Paragraphs completed from their text at once (see _complete_the_best).
 COMPLETED_AT_ONCE = 128
 COMPLETED_WITH_OR = 64
+# Floors are looked up for at most this many times the paragraphs a round
+# completes, those that may score most.
+FLOORED = 4
 # From this many paragraphs a text on average, a completion is shared by a
 # text's reprints met: below it, the statements that find them cost more.
 REPRINTED = 2.0
@@ -304,19 +315,23 @@ def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted
             return False
         at_once = COMPLETED_WITH_OR
     missing = _missing(candidates, open_gain, threshold, everything)
-    # Their floors first (their lengths, one look-up each): a word whose
-    # cells were read below it is absent.
-    unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
-    if unfloored:
-        for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
-            candidates.floor[rowid] = slots.floor_of(sizes)
-        missing = _missing(candidates, open_gain, threshold, everything)
-        if not missing:
-            return True
     if not missing:
         return False
     if plan.copies >= REPRINTED:  # reprints share a completion (_complete): as many texts a round
         at_once = round(at_once * plan.copies)
+    # The floors first (their lengths, one look-up each) of those that may
+    # be chosen, the best bounds: a word whose cells were read below it is
+    # absent.  The rest wait for a later round, if any is needed.
+    if len(missing) > FLOORED * at_once:
+        missing = heapq.nlargest(FLOORED * at_once, missing)
+    unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
+    if unfloored:
+        for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
+            candidates.floor[rowid] = slots.floor_of(sizes)
+        extra, bound = candidates.headroom(open_gain), threshold - EPSILON
+        missing = [(high, rowid) for _, rowid in missing if (high := candidates.high(rowid, extra)) >= bound]
+        if not missing:
+            return True
     _complete(db, plan, candidates, [rowid for _, rowid in heapq.nlargest(at_once, missing)])
     return True
 
