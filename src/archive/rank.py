@@ -60,13 +60,15 @@ class _Candidates:
         # open gains sum below it, reading on cannot add a paragraph.
         self.bar = float("inf")
 
-    def add(self, rows: list[int], number: int, value: float) -> None:
+    def add(self, rows: list[int], number: int, value: float, fresh: bool = True) -> None:
+        """A cell's paragraphs; fresh: whether those not met before are kept
+        (not once closed, nor when they cannot reach the page, _fresh())."""
         gain, bit = self.weights[number] * value, 1 << number
         low, met = self.low, self.met
         # Set operations in C sort the rows: those met before (closed: the
         # only ones that count), and those new, added at once.
         again = met.keys() & rows
-        if not self.closed:
+        if fresh and not self.closed:
             new = set(rows) - again
             met.update(dict.fromkeys(new, bit))
             low.update(dict.fromkeys(new, gain))
@@ -112,10 +114,13 @@ class _Candidates:
         extra, low, met, floor = self.headroom(open_gain), self.low, self.met, self.floor
         ceiling = {words: extra(words) for words in set(met.values())}
         # Those kept are made anew: far fewer than those dropped, at first.
+        # Most are below what any set of words met may still reach: one
+        # comparison each, before the look-ups.
+        cut = threshold - max(ceiling.values())
         kept = [
             rowid for rowid, value in low.items()
-            if value + ceiling[met[rowid]] >= threshold
-            and value + extra(met[rowid], floor.get(rowid, 0.0)) >= threshold
+            if value >= cut and value + ceiling[met[rowid]] >= threshold
+            and (rowid not in floor or value + extra(met[rowid], floor[rowid]) >= threshold)
         ]
         if len(kept) == len(low):
             return
@@ -173,7 +178,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         limit = -1 if passed or len(plan.slots) > 1 else wanted + len(candidates.low)
         rows = slots.cell_rows(db, cell, limit) if cell is not None else []
         upcoming[number].pop()
-        candidates.add(rows, number, value)
+        fresh = passed is not None or len(plan.slots) == 1 or _fresh(db, plan, candidates, upcoming, number, value, len(rows), wanted)
+        candidates.add(rows, number, value, fresh)
         read_since += len(rows)
         # Settling costs a pass over the candidates: worth it once as many
         # rows again were read, when the last cell is read, or once nothing
@@ -363,6 +369,36 @@ where id in (select value from json_each(?)) group by 3
 _COPIES_MET_SQL = """
 select id, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
 """
+
+
+# A cell is large when it holds this share of the paragraphs met or more;
+# before its new paragraphs are kept, the last k-th score known is made anew
+# if they may score at most this much more than it.
+LARGE_CELL = 0.25
+NEAR_THE_BAR = 1.05
+
+
+def _fresh(db, plan: Plan, candidates: _Candidates, upcoming, number: int, value: float, count: int, wanted: int) -> bool:
+    """Whether the paragraphs a cell meets first may reach the page: such a
+    paragraph scores at most the cell's value and the other words' next
+    values, against the last k-th score known (no filters: every paragraph
+    met counts), which only grows.  Keeping a large cell's paragraphs costs
+    more than making that score anew, if they are near it."""
+    if candidates.closed:
+        return False
+    if candidates.bar == float("inf"):
+        return True  # no k-th score known yet
+    open_gain = _open_gain(candidates, upcoming)
+    most = candidates.weights[number] * value + sum(open_gain) - open_gain[number]
+    if most < candidates.bar:
+        return False
+    if count < LARGE_CELL * len(candidates.low) or most >= NEAR_THE_BAR * candidates.bar:
+        return True
+    _raise_the_bar(db, plan, candidates, wanted)
+    kth = _kth(candidates.low, wanted)
+    if kth is not None:
+        candidates.bar = max(candidates.bar, kth - EPSILON)
+    return most >= candidates.bar
 
 
 def _raise_the_bar(db, plan: Plan, candidates: _Candidates, wanted: int) -> None:
