@@ -21,7 +21,7 @@ from collections import Counter
 from operator import itemgetter
 from typing import Callable, Iterator
 
-from . import slots
+from . import ahead, slots
 from .analyze import analyze_text
 from .db import REPRINT_KEY
 from .impact import level
@@ -168,48 +168,63 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         if number not in direct:
             upcoming[number].append(value)
     read_since, best = 0, None
-    for _, number, value, (cell_level, stems, checked) in [cell for cell in plan.cells if cell[1] not in direct]:
+    cells = [cell for cell in plan.cells if cell[1] not in direct]
+
+    def cell_of(position: int) -> str | None:
+        _, _, _, (cell_level, stems, checked) = cells[position]
         cell = slots.cell_expression(cell_level, stems, plan.known)
         if cell is not None and (checked or plan.narrowed):
             cell = f"({cell}) AND ({expression})"
-        # One word: a cell's paragraphs tie, the first ids first, so the page
-        # needs no more of them than places left (plus those met already in
-        # a better cell).
-        limit = -1 if passed or len(plan.slots) > 1 else wanted + len(candidates.low)
-        rows = slots.cell_rows(db, cell, limit) if cell is not None else []
-        upcoming[number].pop()
-        fresh = passed is not None or len(plan.slots) == 1 or _fresh(db, plan, candidates, upcoming, number, value, len(rows), wanted)
-        candidates.add(rows, number, value, fresh)
-        read_since += len(rows)
-        # Settling costs a pass over the candidates: worth it once as many
-        # rows again were read, when the last cell is read, or once nothing
-        # not met can reach the last k-th score known (time to close).
-        if read_since * 2 < len(candidates.low) and any(upcoming) and (
-            candidates.closed or sum(_open_gain(candidates, upcoming)) >= candidates.bar
-        ):
-            continue
-        read_since = 0
-        _in_time()
-        # Once nothing not met can reach the last k-th score known (which
-        # only grows), closing is certain: first, so that settling passes
-        # over the paragraphs kept rather than all those met (with one word
-        # they are few, and settle at once).
-        closing = (passed is None and not candidates.closed and len(plan.slots) > 1
-                   and sum(_open_gain(candidates, upcoming)) < candidates.bar)
-        best = None if closing else _settled(candidates, upcoming, wanted, passed)
-        kth = None
-        if best is None and passed is None:
-            if not candidates.closed:
-                _raise_the_bar(db, plan, candidates, wanted)
-            kth = _kth(candidates.low, wanted)
-            candidates.close(_open_gain(candidates, upcoming), wanted, kth)
+        return cell
+
+    # One word: a cell's paragraphs tie, the first ids first, so the page
+    # needs no more of them than places left (plus those met already in a
+    # better cell).  Otherwise the next cells are read ahead (ahead.py).
+    one_word = passed is None and len(plan.slots) == 1
+    reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None))
+    try:
+        for position, (_, number, value, _) in enumerate(cells):
+            if one_word:
+                cell = reader.expression(position)
+                rows = slots.cell_rows(db, cell, wanted + len(candidates.low)) if cell is not None else []
+            else:
+                rows = reader.rows(position)
+            upcoming[number].pop()
+            fresh = (passed is not None or len(plan.slots) == 1
+                     or _fresh(db, plan, candidates, upcoming, number, value, len(rows), wanted))
+            candidates.add(rows, number, value, fresh)
+            read_since += len(rows)
+            # Settling costs a pass over the candidates: worth it once as many
+            # rows again were read, when the last cell is read, or once nothing
+            # not met can reach the last k-th score known (time to close).
+            if read_since * 2 < len(candidates.low) and any(upcoming) and (
+                candidates.closed or sum(_open_gain(candidates, upcoming)) >= candidates.bar
+            ):
+                continue
+            read_since = 0
             _in_time()
-            if closing:
+            # Once nothing not met can reach the last k-th score known (which
+            # only grows), closing is certain: first, so that settling passes
+            # over the paragraphs kept rather than all those met (with one word
+            # they are few, and settle at once).
+            closing = (passed is None and not candidates.closed and len(plan.slots) > 1
+                       and sum(_open_gain(candidates, upcoming)) < candidates.bar)
+            best = None if closing else _settled(candidates, upcoming, wanted, passed)
+            kth = None
+            if best is None and passed is None:
+                if not candidates.closed:
+                    _raise_the_bar(db, plan, candidates, wanted)
+                kth = _kth(candidates.low, wanted)
+                candidates.close(_open_gain(candidates, upcoming), wanted, kth)
+                _in_time()
+                if closing:
+                    best = _settled(candidates, upcoming, wanted, passed)
+            if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted, kth):
                 best = _settled(candidates, upcoming, wanted, passed)
-        if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted, kth):
-            best = _settled(candidates, upcoming, wanted, passed)
-        if best is not None:
-            return best, candidates.seen()
+            if best is not None:
+                return best, candidates.seen()
+    finally:
+        reader.close()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], candidates.seen()
 

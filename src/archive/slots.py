@@ -168,6 +168,16 @@ def cell_rows(db, expression: str, limit: int = -1) -> list[int]:
     return [row[0] for row in db.execute(CELL_SQL + " limit ?", [expression, limit])]
 
 
+_CELL_JSON_SQL = f"select json_group_array(rowid) from ({CELL_SQL})"
+
+
+def cell_json(db, expression: str) -> str:
+    """cell_rows() as a JSON array: one statement with one value, during
+    which SQLite lets go of Python's lock (ahead.py reads cells in another
+    thread)."""
+    return db.execute(_CELL_JSON_SQL, [expression]).fetchone()[0]
+
+
 # A word in at most this many paragraphs a distinct text is read at once
 # (direct_values): a page of reprints needs as many more rows read by level.
 DIRECT_MAX = 1_000

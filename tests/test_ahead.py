@@ -1,0 +1,71 @@
+"""Reading cells ahead on a second connection (ahead.py): the same pages as
+every match scored, and never from an archive other than the search's."""
+
+import sqlite3
+import time
+from concurrent.futures import Future
+
+import pytest
+
+from archive import ahead, rank, slots
+from archive.db import open_archive
+from archive.search import one_snapshot
+
+from test_top_k import compare, make_tree, queries, run
+
+
+def test_reading_ahead_gives_every_match_ranked(tmp_path, monkeypatch):
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    monkeypatch.setattr(ahead, "START_AFTER", 0.0)
+    read_ahead = []
+    original = slots.cell_json
+    monkeypatch.setattr(slots, "cell_json", lambda second, expression: read_ahead.append(1) or original(second, expression))
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
+    assert compare(db, queries(17, 40)) >= 120
+    assert len(read_ahead) > 100
+
+
+def test_the_second_connection_reads_the_same_index_or_none(tmp_path):
+    tree = make_tree(tmp_path / "tree", seed=6, documents=10)
+    db_path = tmp_path / "archive.db"
+    run("import", tree, "--db", db_path)
+    db = open_archive(str(db_path))
+    with one_snapshot(db.conn):
+        db.execute("select count(*) from paragraphs").fetchone()
+        second = ahead._second_connection(db)
+        assert second is not None and second.in_transaction
+        second.execute("rollback")
+        # Another process imports meanwhile: this search still reads the
+        # archive as it was, and the second connection would not.
+        make_tree(tree / "more", seed=7, documents=5)
+        run("import", tree, "--db", db_path)
+        assert ahead._second_connection(db) is None
+    second = ahead._second_connection(db)
+    assert second is not None
+    second.execute("rollback")
+
+
+def test_a_search_leaves_no_transaction_open_on_the_second_connection(tmp_path, monkeypatch):
+    """A read transaction left open would keep the write-ahead log from
+    being reused by the imports that follow."""
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    monkeypatch.setattr(ahead, "START_AFTER", 0.0)
+    monkeypatch.setattr(ahead, "_SECONDS", {})
+    db_path = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=8), "--db", db_path)
+    compare(db_path, ["المملكة OR الشركة OR في", "وزارة المياه"])
+    seconds = [second for _, second in ahead._SECONDS.values()]
+    assert seconds and not any(second.in_transaction for second in seconds)
+
+
+def test_no_second_connection_to_a_database_in_memory():
+    assert ahead._second_connection(sqlite3.connect(":memory:")) is None
+
+
+def test_waiting_for_a_cell_read_ahead_ends_at_the_time_limit():
+    cells = ahead.Cells(None, 1, lambda number: None, deadline=time.perf_counter() - 1)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        cells._result(Future())  # a statement that has not ended
