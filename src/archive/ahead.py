@@ -122,7 +122,7 @@ def _second_connection(db):
         with _LOCK:
             first, second = _SECONDS.get(id(conn), (None, None))
             if first is not conn:
-                path = next((file for _, name, file in conn.execute("pragma database_list") if name == "main"), "")
+                path = next((file for _, name, file in db.execute("pragma database_list") if name == "main"), "")
                 if not path:
                     return None
                 second = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False,
@@ -131,12 +131,19 @@ def _second_connection(db):
                     _SECONDS.pop(next(iter(_SECONDS)))[1].close()  # the oldest
                 _SECONDS[id(conn)] = (conn, second)
         second.execute("begin")
-        if second.execute(_STRUCTURE_SQL).fetchone() == conn.execute(_STRUCTURE_SQL).fetchone():
+        if _structure(second) == _structure(db):
             return second
         second.execute("rollback")
     except sqlite3.Error:
         _forget(conn)
     return None
+
+
+def _structure(db) -> bytes | None:
+    """FTS5's structure record (a value: the rows of Datasette's connections
+    are not tuples)."""
+    row = db.execute(_STRUCTURE_SQL).fetchone()
+    return row[0] if row else None
 
 
 def _forget(conn) -> None:

@@ -120,7 +120,12 @@ class Reader:
         self.conn = conn
 
     def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
-        return self.conn.execute(sql, parameters if parameters is not None else ())
+        # Rows as plain tuples: Datasette's connections make a sqlite3.Row of
+        # each, which a search of common words, reading hundreds of thousands,
+        # pays for (a quarter of its time).
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, parameters if parameters is not None else ())
 
 
 # How long a reader waits for a first import to create the archive's tables.
