@@ -102,7 +102,7 @@ class Cells:
             self.worker.shutdown(wait=False, cancel_futures=True)
             self.second.interrupt()  # its statement, if one runs, ends now
             self.worker.shutdown(wait=True)
-        if self.second is not None:
+        if self.second is not None and self.second.in_transaction:
             try:
                 self.second.execute("rollback")
             except sqlite3.Error:
