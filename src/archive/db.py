@@ -122,7 +122,7 @@ class Reader:
     def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
         # Rows as plain tuples: Datasette's connections make a sqlite3.Row of
         # each, which a search of common words, reading hundreds of thousands,
-        # pays for (a quarter of its time).
+        # pays for (docs/datasette.md).
         cursor = self.conn.cursor()
         cursor.row_factory = None
         return cursor.execute(sql, parameters if parameters is not None else ())
