@@ -14,15 +14,17 @@ one sees.  It is kept while the first is, so that its pages stay cached.
 from __future__ import annotations
 
 import json
-import time
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
-from typing import Callable
+import time
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote
 
 from . import slots
 from .index import INDEX
 from .sqlite import sqlite3
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 # Cells read before the search has spent this long in them are read in
 # turn: a thread costs more than a few quick statements.
@@ -83,6 +85,10 @@ class Cells:
         self.tried = True
         self.second = _second_connection(self.db)
         if self.second is not None:
+            # Imported here: logging and the rest cost every `archive search`
+            # process its start, and most searches never read ahead.
+            from concurrent.futures import ThreadPoolExecutor
+
             self.worker = ThreadPoolExecutor(1, thread_name_prefix="archive-cells")
 
     def _result(self, future: Future) -> str:
@@ -90,6 +96,8 @@ class Cells:
         # then interrupts the statement.  No progress handler on the second
         # connection: each call into Python would wait for the lock this
         # thread holds.
+        from concurrent.futures import TimeoutError
+
         timeout = None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
         try:
             return future.result(timeout)
