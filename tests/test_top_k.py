@@ -217,6 +217,29 @@ def test_a_phrase_word_is_looked_up_as_the_word_alone(tmp_path, monkeypatch, all
     assert found == {"doc1.txt", "doc3.txt"}
 
 
+def test_a_phrase_word_matched_by_a_form_s_stem_is_marked(tmp_path):
+    """وهذا alone is looked up as written; in a phrase, which holds stems,
+    by its stem هذا, so "وهذا ما" finds "هذا ما": every word the phrase
+    matched by is marked in the hit, هذا as well as ما."""
+    from archive.highlight import Highlighter
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    texts = ["وهذا ما قاله الوزير امس", "هذا ما فعله الحوثيون في اليمن"]
+    for number, text in enumerate(texts):
+        (folder / f"doc{number}.txt").write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    archive = open_archive(str(db))
+    query = parse('"وهذا ما"')
+    hits = q.search(archive, query)
+    assert sorted(hit.text for hit in hits) == sorted(texts)
+    highlighter = Highlighter(query, q.index_lookup(archive))
+    for hit in hits:
+        marked = [hit.text[start:end] for start, end in highlighter.spans(hit.text)]
+        assert marked == hit.text.split()[:2]
+
+
 def test_the_word_typed_ranks_above_its_other_forms(tmp_path):
     """One word, one weight: a paragraph with the form typed comes before
     one with another of its forms, all else equal."""

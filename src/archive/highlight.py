@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import analyze
-from .query import PREFIX_LEADS, Known, Query, word_lookups
+from .query import PREFIX_LEADS, Known, Query, phrase_terms, word_lookups
 
 # A highlighter kept for many texts (Datasette keeps one per recent query)
 # forgets its decisions past this many words, so that its memory stays
@@ -40,6 +40,10 @@ class Highlighter:
                     terms, written = word_lookups(word, known, query.lexicon, atom.family)
                     self._stems.update(terms)
                     self._forms.update(written)
+                    if atom.is_phrase:
+                        # A phrase holds stems only: its words match by the
+                        # stems of their written forms too (وهذا by هذا).
+                        self._stems.update(phrase_terms(word, False, known, query.lexicon))
         self._prefixes = tuple(prefixes)
         # Written words decided so far: (marked, unmarked), replaced as one.
         self._decisions: tuple[set[str], set[str]] = (set(), set())
