@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from archive import rank, slots
+from archive import complete, rank, slots
 from archive import search as q
 from archive.cli import cli
 from archive.db import open_archive
@@ -85,8 +85,8 @@ def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_p
     monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
     completed = []
-    original = rank.score_text
-    monkeypatch.setattr(rank, "score_text", lambda plan, text: completed.append(1) or original(plan, text))
+    original = complete.score_text
+    monkeypatch.setattr(complete, "score_text", lambda plan, text: completed.append(1) or original(plan, text))
     db = tmp_path / "archive.db"
     tree = make_tree(tmp_path / "tree", seed=1)
     run("import", tree, "--db", db)
@@ -120,18 +120,18 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     db = tmp_path / "archive.db"
     run("import", tmp_path / "tree", "--db", db)
     analyzed = []
-    original = rank.score_text
-    monkeypatch.setattr(rank, "score_text", lambda plan, text: analyzed.append(1) or original(plan, text))
+    original = complete.score_text
+    monkeypatch.setattr(complete, "score_text", lambda plan, text: analyzed.append(1) or original(plan, text))
     texts = queries(15, 40)
     assert compare(db, texts) >= 120
     shared = len(analyzed)
     # Each copy analyzed apart: the same pages, from many more analyses.
-    monkeypatch.setattr(rank, "REPRINTED", float("inf"))
+    monkeypatch.setattr(complete, "REPRINTED", float("inf"))
     analyzed.clear()
     assert compare(db, texts) >= 120
     assert 0 < shared < len(analyzed) / 2
     # With filters too: a completion shared by copies the filters refuse.
-    monkeypatch.setattr(rank, "REPRINTED", 2.0)
+    monkeypatch.setattr(complete, "REPRINTED", 2.0)
     archive = open_archive(str(db))
     filters = Filters(paths=("doc0[0-2]*",))
     for text in texts:
@@ -148,12 +148,12 @@ def test_top_k_completing_a_few_at_a_time_is_every_match_ranked(tmp_path, monkey
     rounds, and the page still that of every match scored."""
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
-    monkeypatch.setattr(rank, "COMPLETED_AT_ONCE", 2)
-    monkeypatch.setattr(rank, "COMPLETED_WITH_OR", 1)
-    monkeypatch.setattr(rank, "FLOORED", 1)
+    monkeypatch.setattr(complete, "COMPLETED_AT_ONCE", 2)
+    monkeypatch.setattr(complete, "COMPLETED_WITH_OR", 1)
+    monkeypatch.setattr(complete, "FLOORED", 1)
     most = []
-    original = rank._missing
-    monkeypatch.setattr(rank, "_missing", lambda *args: (found := original(*args), most.append(len(found)))[0])
+    original = complete._missing
+    monkeypatch.setattr(complete, "_missing", lambda *args: (found := original(*args), most.append(len(found)))[0])
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=4), "--db", db)
     assert compare(db, queries(16, 40)) >= 120

@@ -14,128 +14,20 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import json
 import threading
 import time
-from collections import Counter
 from operator import itemgetter
 from typing import Callable, Iterator
 
 from . import ahead, slots
-from .analyze import analyze_text
-from .db import REPRINT_KEY
-from .impact import level
-from .index import INDEX
+from .candidates import EPSILON, SCORE_DIGITS, Candidates, kth_best, open_gains
+from .complete import complete_the_best, raise_the_bar, worth_keeping
 from .slots import Plan
 from .sqlite import sqlite3
-
-# Scores are rounded to this many decimals (see _settled).
-SCORE_DIGITS = 9
-
 
 # Passed = a function taking candidate ids (matches of the query) and giving
 # back those that pass the filters.
 Passed = Callable[[list[int]], set[int]]
-
-
-class _Candidates:
-    """What the cells read so far say of each paragraph met: the sum of its
-    words' values seen (a lower bound of its score) and which words it was
-    met for."""
-
-    def __init__(self, weights: list[float]):
-        self.weights = weights
-        self.low: dict[int, float] = {}
-        self.met: dict[int, int] = {}  # bit n: met for slot n
-        self.passed: dict[int, bool] = {}
-        # The level of a stem found once in the paragraph (its length's):
-        # no word it holds is below it.
-        self.floor: dict[int, float] = {}
-        # Closed: no paragraph not met yet can reach the page, so cells read
-        # from then on only add to those met; dropped: those met that cannot
-        # reach it either (see close()).
-        self.closed = False
-        self.dropped: list[dict[int, int]] = []  # `met` as it was at each close()
-        # The `wanted`-th best score met at the last close(): once the words'
-        # open gains sum below it, reading on cannot add a paragraph.
-        self.bar = float("inf")
-
-    def add(self, rows: list[int], number: int, value: float, fresh: bool = True) -> None:
-        """A cell's paragraphs; fresh: whether those not met before are kept
-        (not once closed, nor when they cannot reach the page, _fresh())."""
-        gain, bit = self.weights[number] * value, 1 << number
-        low, met = self.low, self.met
-        # Set operations in C sort the rows: those met before (closed: the
-        # only ones that count), and those new, added at once.
-        again = met.keys() & rows
-        if fresh and not self.closed:
-            new = set(rows) - again
-            met.update(dict.fromkeys(new, bit))
-            low.update(dict.fromkeys(new, gain))
-        for rowid in again:
-            seen = met[rowid]
-            if not seen & bit:  # the first cell met is the word's best
-                met[rowid] = seen | bit
-                low[rowid] += gain
-
-    def headroom(self, open_gain: list[float]) -> Callable[..., float]:
-        """What the words a paragraph was not met for may still add: their
-        next cells' values, but none whose cells were read below the
-        paragraph's floor (a word it held would have been met there).  One
-        sum per set of words met and floor, so that passes over many
-        paragraphs cost a look-up each (floor 0: a bound for any floor)."""
-        sums: dict[tuple[int, float], float] = {}
-        weights = self.weights
-
-        def extra(met: int, floor: float = 0.0) -> float:
-            value = sums.get((met, floor))
-            if value is None:
-                value = sums[(met, floor)] = sum(
-                    gain for n, gain in enumerate(open_gain)
-                    if gain and not met & (1 << n) and gain >= weights[n] * floor
-                )
-            return value
-
-        return extra
-
-    def close(self, open_gain: list[float], wanted: int, kth: float | None) -> None:
-        """Once no paragraph not met can reach the `wanted`-th best score
-        met so far (no filters: every paragraph met counts), stop adding
-        paragraphs, and drop those met that cannot reach it either, so that
-        every later pass is over fewer of them (an OR of very common words
-        meets most of the archive).  kth: _kth() of the paragraphs met."""
-        if kth is None:
-            return
-        threshold = kth - EPSILON
-        self.bar = threshold
-        if sum(open_gain) >= threshold:
-            return
-        self.closed = True
-        extra, low, met, floor = self.headroom(open_gain), self.low, self.met, self.floor
-        ceiling = {words: extra(words) for words in set(met.values())}
-        # Those kept are made anew: far fewer than those dropped, at first.
-        # Most are below what any set of words met may still reach: one
-        # comparison each, before the look-ups.
-        cut = threshold - max(ceiling.values())
-        kept = [
-            rowid for rowid, value in low.items()
-            if value >= cut and value + ceiling[met[rowid]] >= threshold
-            and (rowid not in floor or value + extra(met[rowid], floor[rowid]) >= threshold)
-        ]
-        if len(kept) == len(low):
-            return
-        self.dropped.append(met)
-        self.low = {rowid: low[rowid] for rowid in kept}
-        self.met = {rowid: met[rowid] for rowid in kept}
-        self.floor = {rowid: floor[rowid] for rowid in kept if rowid in floor}
-
-    def seen(self) -> set[int]:
-        """Every paragraph met: those that score, the rest scoring 0."""
-        return set(self.low).union(*self.dropped)
-
-    def high(self, rowid: int, extra: Callable[..., float]) -> float:
-        """The most the paragraph may still score (extra: headroom())."""
-        return self.low[rowid] + extra(self.met[rowid], self.floor.get(rowid, 0.0))
 
 
 def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], set[int]]:
@@ -151,7 +43,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     last place."""
     if not plan.slots:
         return [], set()
-    candidates = _Candidates([slot.weight for slot in plan.slots])
+    candidates = Candidates([slot.weight for slot in plan.slots])
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not.
     if len(plan.slots) > 1 and _all_at_once(db, plan, expression, candidates):
@@ -191,14 +83,14 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
                 rows = reader.rows(position)
             upcoming[number].pop()
             fresh = (passed is not None or len(plan.slots) == 1
-                     or _fresh(db, plan, candidates, upcoming, number, value, len(rows), wanted))
+                     or worth_keeping(db, plan, candidates, upcoming, number, value, len(rows), wanted))
             candidates.add(rows, number, value, fresh)
             read_since += len(rows)
             # Settling costs a pass over the candidates: worth it once as many
             # rows again were read, when the last cell is read, or once nothing
             # not met can reach the last k-th score known (time to close).
             if read_since * 2 < len(candidates.low) and any(upcoming) and (
-                candidates.closed or sum(_open_gain(candidates, upcoming)) >= candidates.bar
+                candidates.closed or sum(open_gains(candidates, upcoming)) >= candidates.bar
             ):
                 continue
             read_since = 0
@@ -208,18 +100,18 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             # over the paragraphs kept rather than all those met (with one word
             # they are few, and settle at once).
             closing = (passed is None and not candidates.closed and len(plan.slots) > 1
-                       and sum(_open_gain(candidates, upcoming)) < candidates.bar)
+                       and sum(open_gains(candidates, upcoming)) < candidates.bar)
             best = None if closing else _settled(candidates, upcoming, wanted, passed)
             kth = None
             if best is None and passed is None:
                 if not candidates.closed:
-                    _raise_the_bar(db, plan, candidates, wanted)
-                kth = _kth(candidates.low, wanted)
-                candidates.close(_open_gain(candidates, upcoming), wanted, kth)
+                    raise_the_bar(db, plan, candidates, wanted)
+                kth = kth_best(candidates.low, wanted)
+                candidates.close(open_gains(candidates, upcoming), wanted, kth)
                 _in_time()
                 if closing:
                     best = _settled(candidates, upcoming, wanted, passed)
-            if best is None and _complete_the_best(db, plan, candidates, upcoming, wanted, kth):
+            if best is None and complete_the_best(db, plan, candidates, upcoming, wanted, kth):
                 best = _settled(candidates, upcoming, wanted, passed)
             if best is not None:
                 return best, candidates.seen()
@@ -262,7 +154,7 @@ NARROWED_AT_ONCE = 2_000
 NARROWED_PER_COPY = 500
 
 
-def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bool:
+def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> bool:
     """Score every match of a query, if they are few: one statement for the
     matches and their lengths, a few for each word (with OR, one more for
     the matches that hold it).  Whether it did."""
@@ -306,174 +198,12 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: _Candidates) -> bo
 _NARROWED_OWN = 4
 
 
-# Paragraphs completed from their text at once (see _complete_the_best).
-COMPLETED_AT_ONCE = 128
-COMPLETED_WITH_OR = 64
-# Floors are looked up for at most this many times the paragraphs a round
-# completes, those that may score most.
-FLOORED = 4
-# From this many paragraphs a text on average, a completion is shared by a
-# text's reprints met: below it, the statements that find them cost more.
-REPRINTED = 2.0
-
-
-def _complete_the_best(db, plan: Plan, candidates: _Candidates, upcoming, wanted: int, kth: float | None = None) -> bool:
-    """Give the paragraphs met that may still reach the first places, but
-    miss a word, their exact score from their text (analyzed again, as the
-    index was): a word met in none of the cells read may be anywhere below,
-    or absent, which only reading its cells to the end would show.  Whether
-    any was completed (kth: _kth() of the paragraphs met, if known)."""
-    open_gain = _open_gain(candidates, upcoming)
-    everything = (1 << len(plan.slots)) - 1
-    threshold = _kth(candidates.low, wanted) if kth is None else kth
-    if threshold is None:
-        return False
-    # With OR, a paragraph may miss a word altogether, and many do: only once
-    # nothing unmet can reach the page, and then all of them at once.
-    at_once = COMPLETED_AT_ONCE
-    if not plan.conjunctive:
-        if sum(open_gain) >= threshold:
-            return False
-        at_once = COMPLETED_WITH_OR
-    missing = _missing(candidates, open_gain, threshold, everything)
-    if not missing:
-        return False
-    if plan.copies >= REPRINTED:  # reprints share a completion (_complete): as many texts a round
-        at_once = round(at_once * plan.copies)
-    # The floors first (their lengths, one look-up each) of those that may
-    # be chosen, the best bounds: a word whose cells were read below it is
-    # absent.  The rest wait for a later round, if any is needed.
-    if len(missing) > FLOORED * at_once:
-        missing = heapq.nlargest(FLOORED * at_once, missing)
-    unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
-    if unfloored:
-        for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
-            candidates.floor[rowid] = slots.floor_of(sizes)
-        extra, bound = candidates.headroom(open_gain), threshold - EPSILON
-        missing = [(high, rowid) for _, rowid in missing if (high := candidates.high(rowid, extra)) >= bound]
-        if not missing:
-            return True
-    _complete(db, plan, candidates, [rowid for _, rowid in heapq.nlargest(at_once, missing)])
-    return True
-
-
-def _complete(db, plan: Plan, candidates: _Candidates, chosen: list[int]) -> None:
-    """Give these paragraphs their exact score, from their text, and the
-    same score to their reprints met (the same words): each text once."""
-    everything = (1 << len(plan.slots)) - 1
-    low, met = candidates.low, candidates.met
-    if plan.copies < REPRINTED:
-        for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(chosen)]):
-            low[rowid], met[rowid] = score_text(plan, text), everything
-        return
-    scores: dict[str, float] = {}
-    for rowid, text, reprint in db.execute(_FIRST_COPIES_SQL, [json.dumps(chosen)]):
-        scores[reprint] = low[rowid] = score_text(plan, text)
-        met[rowid] = everything
-    for rowid, reprint in db.execute(_COPIES_MET_SQL, [json.dumps(list(scores))]):
-        if rowid in low and met[rowid] != everything:
-            low[rowid], met[rowid] = scores[reprint], everything
-
-
-_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
-# One paragraph of each text among those given (the others are its reprints).
-_FIRST_COPIES_SQL = f"""
-select min(id), text, {REPRINT_KEY} from paragraphs
-where id in (select value from json_each(?)) group by 3
-"""
-_COPIES_MET_SQL = """
-select id, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
-"""
-
-
-# A cell is large when it holds this share of the paragraphs met or more;
-# before its new paragraphs are kept, the last k-th score known is made anew
-# if they may score at most this much more than it.
-LARGE_CELL = 0.25
-NEAR_THE_BAR = 1.05
-
-
-def _fresh(db, plan: Plan, candidates: _Candidates, upcoming, number: int, value: float, count: int, wanted: int) -> bool:
-    """Whether the paragraphs a cell meets first may reach the page: such a
-    paragraph scores at most the cell's value and the other words' next
-    values, against the last k-th score known (no filters: every paragraph
-    met counts), which only grows.  Keeping a large cell's paragraphs costs
-    more than making that score anew, if they are near it."""
-    if candidates.closed:
-        return False
-    if candidates.bar == float("inf"):
-        return True  # no k-th score known yet
-    open_gain = _open_gain(candidates, upcoming)
-    most = candidates.weights[number] * value + sum(open_gain) - open_gain[number]
-    if most < candidates.bar:
-        return False
-    if count < LARGE_CELL * len(candidates.low) or most >= NEAR_THE_BAR * candidates.bar:
-        return True
-    _raise_the_bar(db, plan, candidates, wanted)
-    kth = _kth(candidates.low, wanted)
-    if kth is not None:
-        candidates.bar = max(candidates.bar, kth - EPSILON)
-    return most >= candidates.bar
-
-
-def _raise_the_bar(db, plan: Plan, candidates: _Candidates, wanted: int) -> None:
-    """Complete the best met so far that miss a word: a paragraph's sum of
-    the words met is far below its score when the rest of its words were
-    not met yet, and the page's last score, the bar every other paragraph
-    must pass, is only as high as the scores known."""
-    everything = (1 << len(plan.slots)) - 1
-    met = candidates.met
-    head = heapq.nlargest(2 * wanted, candidates.low.items(), key=itemgetter(1))
-    chosen = [rowid for rowid, _ in head if met[rowid] != everything]
-    if chosen:
-        _complete(db, plan, candidates, chosen)
-
-
-_SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
-
-
-def _missing(candidates: _Candidates, open_gain: list[float], threshold: float, everything: int) -> list:
-    """(high, id) of the paragraphs met that miss a word and may still
-    reach the threshold."""
-    extra, met, floor = candidates.headroom(open_gain), candidates.met, candidates.floor
-    bound = threshold - EPSILON
-    # Each set of words met bounds its paragraphs at once; only those that
-    # pass it are looked at with their floor.
-    ceiling = {words: extra(words) for words in set(met.values()) if words != everything}
-    cut = bound - max(ceiling.values(), default=0.0)
-    return [
-        (high, rowid)
-        for rowid, low in candidates.low.items()
-        if low >= cut and (words := met[rowid]) != everything and low + ceiling[words] >= bound
-        and (high := low + extra(words, floor.get(rowid, 0.0))) >= bound
-    ]
-
-
-def score_text(plan: Plan, text: str) -> float:
-    """A paragraph's score from its text: what its cells give, summed in
-    slot order."""
-    stems = analyze_text(text)[0].split()
-    counts = Counter(stems)
-    score = 0.0
-    for slot in plan.slots:
-        best = 0.0
-        for stem in (slot.stems | slot.form_stems) & counts.keys():
-            best = max(best, level(counts[stem], len(stems)) + (slots.OWN_BONUS if stem == slot.own else 0.0))
-        score += slot.weight * best
-    return score
-
-
-def _open_gain(candidates: _Candidates, upcoming: list[list[float]]) -> list[float]:
-    """What each word may still add to a paragraph not met for it: its next cell's value."""
-    return [w * (values[-1] if values else 0.0) for w, values in zip(candidates.weights, upcoming)]
-
-
-def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
+def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
     """The best `wanted` if the cells read decide them, else None."""
-    open_gain = _open_gain(candidates, upcoming)
+    open_gain = open_gains(candidates, upcoming)
     unseen = sum(open_gain)
     low = candidates.low
-    if unseen > 0 and (len(low) < wanted or unseen >= _kth(low, wanted) + EPSILON):
+    if unseen > 0 and (len(low) < wanted or unseen >= kth_best(low, wanted) + EPSILON):
         return None  # a paragraph not met yet may reach the page (a cheap pass)
     best = _best_met(candidates, open_gain, wanted, passed)
     if best is None or len(best) < wanted:
@@ -499,22 +229,13 @@ def _settled(candidates: _Candidates, upcoming: list[list[float]], wanted: int, 
     return best
 
 
-def _kth(low: dict[int, float], wanted: int) -> float | None:
-    """The `wanted`-th best score met (None if fewer were met)."""
-    return heapq.nlargest(wanted, low.values())[-1] if len(low) >= wanted else None
-
-
-# Below any difference of two scores that are not the same.
-EPSILON = 10 ** -(SCORE_DIGITS - 1)
-
-
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
     # Rounded: sums of the same values in another order may differ in their
     # last bits, and must not order two paragraphs differently.
     return -round(item[1], SCORE_DIGITS), item[0]
 
 
-def _best_met(candidates: _Candidates, open_gain: list[float], wanted: int, passed: Passed | None):
+def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passed: Passed | None):
     """The best `wanted` met so far that pass the filters, each complete
     (no missing word may still lift it), else None."""
     take, extra = wanted, candidates.headroom(open_gain)
@@ -545,7 +266,7 @@ def _head(low: dict[int, float], take: int) -> list[tuple[int, float]]:
     return sorted(head, key=_rank_key)[:take]
 
 
-def _passes(batch: list[int], candidates: _Candidates, passed: Passed, rowid: int | None = None) -> bool:
+def _passes(batch: list[int], candidates: Candidates, passed: Passed, rowid: int | None = None) -> bool:
     """Whether a paragraph passes the filters, asking about the batch it is
     in at once (rowid: the one meant, if not the batch's only)."""
     rowid = batch[0] if rowid is None else rowid

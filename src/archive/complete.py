@@ -1,0 +1,175 @@
+"""Completions: a paragraph's exact score worked out from its text,
+analyzed again as the index was, for the paragraphs met that the cells read
+leave unsure (a word not met may be below, or absent), and to raise the
+last score of the page that every other paragraph must pass (rank.py)."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections import Counter
+from operator import itemgetter
+
+from . import slots
+from .analyze import analyze_text
+from .candidates import EPSILON, Candidates, kth_best, open_gains
+from .db import REPRINT_KEY
+from .impact import level
+from .index import INDEX
+from .slots import Plan
+
+# Paragraphs completed from their text at once (see complete_the_best).
+COMPLETED_AT_ONCE = 128
+COMPLETED_WITH_OR = 64
+# Floors are looked up for at most this many times the paragraphs a round
+# completes, those that may score most.
+FLOORED = 4
+# From this many paragraphs a text on average, a completion is shared by a
+# text's reprints met: below it, the statements that find them cost more.
+REPRINTED = 2.0
+
+
+def complete_the_best(db, plan: Plan, candidates: Candidates, upcoming, wanted: int, kth: float | None = None) -> bool:
+    """Give the paragraphs met that may still reach the first places, but
+    miss a word, their exact score from their text (analyzed again, as the
+    index was): a word met in none of the cells read may be anywhere below,
+    or absent, which only reading its cells to the end would show.  Whether
+    any was completed (kth: kth_best() of the paragraphs met, if known)."""
+    open_gain = open_gains(candidates, upcoming)
+    everything = (1 << len(plan.slots)) - 1
+    threshold = kth_best(candidates.low, wanted) if kth is None else kth
+    if threshold is None:
+        return False
+    # With OR, a paragraph may miss a word altogether, and many do: only once
+    # nothing unmet can reach the page, and then all of them at once.
+    at_once = COMPLETED_AT_ONCE
+    if not plan.conjunctive:
+        if sum(open_gain) >= threshold:
+            return False
+        at_once = COMPLETED_WITH_OR
+    missing = _missing(candidates, open_gain, threshold, everything)
+    if not missing:
+        return False
+    if plan.copies >= REPRINTED:  # reprints share a completion (complete): as many texts a round
+        at_once = round(at_once * plan.copies)
+    # The floors first (their lengths, one look-up each) of those that may
+    # be chosen, the best bounds: a word whose cells were read below it is
+    # absent.  The rest wait for a later round, if any is needed.
+    if len(missing) > FLOORED * at_once:
+        missing = heapq.nlargest(FLOORED * at_once, missing)
+    unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
+    if unfloored:
+        for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
+            candidates.floor[rowid] = slots.floor_of(sizes)
+        extra, bound = candidates.headroom(open_gain), threshold - EPSILON
+        missing = [(high, rowid) for _, rowid in missing if (high := candidates.high(rowid, extra)) >= bound]
+        if not missing:
+            return True
+    complete(db, plan, candidates, [rowid for _, rowid in heapq.nlargest(at_once, missing)])
+    return True
+
+
+def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
+    """Give these paragraphs their exact score, from their text, and the
+    same score to their reprints met (the same words): each text once."""
+    everything = (1 << len(plan.slots)) - 1
+    low, met = candidates.low, candidates.met
+    if plan.copies < REPRINTED:
+        for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(chosen)]):
+            low[rowid], met[rowid] = score_text(plan, text), everything
+        return
+    scores: dict[str, float] = {}
+    for rowid, text, reprint in db.execute(_FIRST_COPIES_SQL, [json.dumps(chosen)]):
+        scores[reprint] = low[rowid] = score_text(plan, text)
+        met[rowid] = everything
+    for rowid, reprint in db.execute(_COPIES_MET_SQL, [json.dumps(list(scores))]):
+        if rowid in low and met[rowid] != everything:
+            low[rowid], met[rowid] = scores[reprint], everything
+
+
+_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
+# One paragraph of each text among those given (the others are its reprints).
+_FIRST_COPIES_SQL = f"""
+select min(id), text, {REPRINT_KEY} from paragraphs
+where id in (select value from json_each(?)) group by 3
+"""
+_COPIES_MET_SQL = """
+select id, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
+"""
+
+
+# A cell is large when it holds this share of the paragraphs met or more;
+# before its new paragraphs are kept, the last k-th score known is made anew
+# if they may score at most this much more than it.
+LARGE_CELL = 0.25
+NEAR_THE_BAR = 1.05
+
+
+def worth_keeping(db, plan: Plan, candidates: Candidates, upcoming, number: int, value: float, count: int, wanted: int) -> bool:
+    """Whether the paragraphs a cell meets first may reach the page: such a
+    paragraph scores at most the cell's value and the other words' next
+    values, against the last k-th score known (no filters: every paragraph
+    met counts), which only grows.  Keeping a large cell's paragraphs costs
+    more than making that score anew, if they are near it."""
+    if candidates.closed:
+        return False
+    if candidates.bar == float("inf"):
+        return True  # no k-th score known yet
+    open_gain = open_gains(candidates, upcoming)
+    most = candidates.weights[number] * value + sum(open_gain) - open_gain[number]
+    if most < candidates.bar:
+        return False
+    if count < LARGE_CELL * len(candidates.low) or most >= NEAR_THE_BAR * candidates.bar:
+        return True
+    raise_the_bar(db, plan, candidates, wanted)
+    kth = kth_best(candidates.low, wanted)
+    if kth is not None:
+        candidates.bar = max(candidates.bar, kth - EPSILON)
+    return most >= candidates.bar
+
+
+def raise_the_bar(db, plan: Plan, candidates: Candidates, wanted: int) -> None:
+    """Complete the best met so far that miss a word: a paragraph's sum of
+    the words met is far below its score when the rest of its words were
+    not met yet, and the page's last score, the bar every other paragraph
+    must pass, is only as high as the scores known."""
+    everything = (1 << len(plan.slots)) - 1
+    met = candidates.met
+    head = heapq.nlargest(2 * wanted, candidates.low.items(), key=itemgetter(1))
+    chosen = [rowid for rowid, _ in head if met[rowid] != everything]
+    if chosen:
+        complete(db, plan, candidates, chosen)
+
+
+_SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
+
+
+def _missing(candidates: Candidates, open_gain: list[float], threshold: float, everything: int) -> list:
+    """(high, id) of the paragraphs met that miss a word and may still
+    reach the threshold."""
+    extra, met, floor = candidates.headroom(open_gain), candidates.met, candidates.floor
+    bound = threshold - EPSILON
+    # Each set of words met bounds its paragraphs at once; only those that
+    # pass it are looked at with their floor.
+    ceiling = {words: extra(words) for words in set(met.values()) if words != everything}
+    cut = bound - max(ceiling.values(), default=0.0)
+    return [
+        (high, rowid)
+        for rowid, low in candidates.low.items()
+        if low >= cut and (words := met[rowid]) != everything and low + ceiling[words] >= bound
+        and (high := low + extra(words, floor.get(rowid, 0.0))) >= bound
+    ]
+
+
+def score_text(plan: Plan, text: str) -> float:
+    """A paragraph's score from its text: what its cells give, summed in
+    slot order."""
+    stems = analyze_text(text)[0].split()
+    counts = Counter(stems)
+    score = 0.0
+    for slot in plan.slots:
+        best = 0.0
+        for stem in (slot.stems | slot.form_stems) & counts.keys():
+            best = max(best, level(counts[stem], len(stems)) + (slots.OWN_BONUS if stem == slot.own else 0.0))
+        score += slot.weight * best
+    return score
