@@ -241,11 +241,13 @@ def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passe
     take, extra = wanted, candidates.headroom(open_gain)
     while True:
         head = _head(candidates.low, take)
+        # Asked about at once, the first time one of them is: made once.
+        batch = [rowid for rowid, _ in head]
         best: list[tuple[int, float]] = []
         for rowid, score in head:
             if candidates.high(rowid, extra) > score:
                 return None  # one of the best may still gain
-            if passed is None or _passes([r for r, _ in head], candidates, passed, rowid):
+            if passed is None or _passes(batch, candidates, passed, rowid):
                 best.append((rowid, round(score, SCORE_DIGITS)))
                 if len(best) == wanted:
                     return best
