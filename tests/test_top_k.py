@@ -2,6 +2,7 @@
 match scored and sorted, for queries of every shape, on an archive that
 imports, updates and deletes between the rounds."""
 
+import fnmatch
 import random
 import shutil
 
@@ -130,16 +131,19 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     analyzed.clear()
     assert compare(db, texts) >= 120
     assert 0 < shared < len(analyzed) / 2
-    # With filters too: a completion shared by copies the filters refuse.
+    # With filters too: a completion shared by copies the filters refuse
+    # (the cells ranked), and a text scored once for all its copies (at once).
     monkeypatch.setattr(complete, "REPRINTED", 2.0)
     archive = open_archive(str(db))
     filters = Filters(paths=("doc0[0-2]*",))
-    for text in texts:
-        query = parse(text)
-        fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
-        everything = reference_search(archive, query, 10_000, 0, False)
-        expected = [row for row in everything if row[0].rsplit("/", 1)[-1][:5] in ("doc00", "doc01", "doc02")]
-        assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
+    for filtered_at_once in (0, rank.FILTERED_AT_ONCE):
+        monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
+        for text in texts:
+            query = parse(text)
+            fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
+            everything = reference_search(archive, query, 10_000, 0, False)
+            expected = [row for row in everything if row[0].rsplit("/", 1)[-1][:5] in ("doc00", "doc01", "doc02")]
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
 
 
 def test_top_k_completing_a_few_at_a_time_is_every_match_ranked(tmp_path, monkeypatch):
@@ -160,18 +164,33 @@ def test_top_k_completing_a_few_at_a_time_is_every_match_ranked(tmp_path, monkey
     assert max(most) > 2  # some rounds had more to complete than they took
 
 
-def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path):
+@pytest.mark.parametrize("filtered_at_once, direct_max", [(0, 0), (0, slots.DIRECT_MAX), (rank.FILTERED_AT_ONCE, 0)])
+def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch, filtered_at_once, direct_max):
+    """Filters that leave few paragraphs: their matches scored at once
+    (rank.within); others: the cells read, the filters asked about the best
+    met, and the page's last score among those they pass the bar."""
+    monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
+    at_once = []
+    original = rank.within
+    monkeypatch.setattr(rank, "within", lambda *args: at_once.append(1) or original(*args))
     db = tmp_path / "archive.db"
-    tree = make_tree(tmp_path / "tree", seed=3)
+    tree = make_tree(tmp_path / "tree", seed=3, documents=120)
     run("import", tree, "--db", db)
     archive = open_archive(str(db))
-    filters = Filters(paths=("doc0[0-2]*",))
-    for text in queries(13, 30):
-        query = parse(text)
-        fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
-        everything = reference_search(archive, query, 10_000, 0, False)
-        expected = [row for row in everything if row[0].rsplit("/", 1)[-1][:5] in ("doc00", "doc01", "doc02")]
-        assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:5], text
+    for globs in (("doc0[0-2]*",), ("doc0[0-7]*", "doc1[01]*"), ("doc05[0-4]*",)):
+        filters = Filters(paths=globs)
+        names = {f"doc{number:03d}.txt" for number in range(120)}
+        kept = {name for name in names if any(fnmatch.fnmatchcase(name, glob) for glob in globs)}
+        for text in queries(13, 30):
+            query = parse(text)
+            for limit, offset in ((5, 0), (10, 3)):
+                fast = q.search(archive, query, limit=limit, offset=offset, filters=filters, fold_duplicates=False)
+                everything = reference_search(archive, query, 10_000, 0, False)
+                expected = [row for row in everything if row[0].rsplit("/", 1)[-1] in kept]
+                assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[offset:offset + limit], text
+    assert bool(at_once) == bool(filtered_at_once)
 
 
 @pytest.mark.parametrize("direct_max", [0, slots.DIRECT_MAX])

@@ -21,7 +21,9 @@ class Candidates:
         self.weights = weights
         self.low: dict[int, float] = {}
         self.met: dict[int, int] = {}  # bit n: met for slot n
-        self.passed: dict[int, bool] = {}
+        self.passed: dict[int, bool] = {}  # whether each asked about passes the filters
+        # How many of the best met it took to find a page's worth that pass.
+        self.asked = 0
         # The level of a stem found once in the paragraph (its length's):
         # no word it holds is below it.
         self.floor: dict[int, float] = {}
@@ -74,10 +76,11 @@ class Candidates:
 
     def close(self, open_gain: list[float], wanted: int, kth: float | None) -> None:
         """Once no paragraph not met can reach the `wanted`-th best score
-        met so far (no filters: every paragraph met counts), stop adding
-        paragraphs, and drop those met that cannot reach it either, so that
-        every later pass is over fewer of them (an OR of very common words
-        meets most of the archive).  kth: kth_best() of the paragraphs met."""
+        met so far, stop adding paragraphs, and drop those met that cannot
+        reach it either, or that the filters refused, so that every later
+        pass is over fewer of them (an OR of very common words meets most of
+        the archive).  kth: kth_best() of the paragraphs met (of those that
+        pass the filters, with filters)."""
         if kth is None:
             return
         threshold = kth - EPSILON
@@ -91,10 +94,12 @@ class Candidates:
         # Most are below what any set of words met may still reach: one
         # comparison each, before the look-ups.
         cut = threshold - max(ceiling.values())
+        refused = self.passed
         kept = [
             rowid for rowid, value in low.items()
             if value >= cut and value + ceiling[met[rowid]] >= threshold
             and (rowid not in floor or value + extra(met[rowid], floor[rowid]) >= threshold)
+            and refused.get(rowid, True)
         ]
         if len(kept) == len(low):
             return

@@ -144,3 +144,28 @@ def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]]
         return {row[0] for row in db.execute(sql, {**params, "ids": json.dumps(ids)})}
 
     return passed
+
+
+def paragraph_ranges(db, filters: str, params: dict, most: int) -> list[tuple[int, int]] | None:
+    """The ids of the paragraphs of the documents that pass the filters, as
+    (first, last) ranges, or None if those documents hold more than `most`
+    paragraphs.  A document's paragraphs are written at once, so their ids
+    follow each other: a range a document, or several side by side."""
+    documents, held = [], 0
+    for document_id, paragraphs in db.execute(f"select id, paragraphs from documents where 1 {filters}", params):
+        held += paragraphs or 0
+        if held > most:
+            return None
+        documents.append(document_id)
+    ranges: list[tuple[int, int]] = []
+    bounds = db.execute(
+        "select min(id), max(id) from paragraphs where document_id in (select value from json_each(?))"
+        " group by document_id order by 1",
+        [json.dumps(documents)],
+    )
+    for first, last in bounds:
+        if ranges and ranges[-1][1] + 1 == first:
+            ranges[-1] = (ranges[-1][0], last)
+        else:
+            ranges.append((first, last))
+    return ranges

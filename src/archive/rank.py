@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import threading
 import time
 from operator import itemgetter
@@ -21,7 +22,8 @@ from typing import Callable, Iterator
 
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, kth_best, open_gains
-from .complete import complete_the_best, raise_the_bar, worth_keeping
+from .complete import complete_the_best, raise_the_bar, score_text, worth_keeping
+from .index import INDEX
 from .slots import Plan
 from .sqlite import sqlite3
 
@@ -99,14 +101,17 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             # only grows), closing is certain: first, so that settling passes
             # over the paragraphs kept rather than all those met (with one word
             # they are few, and settle at once).
-            closing = (passed is None and not candidates.closed and len(plan.slots) > 1
+            closing = (not candidates.closed and len(plan.slots) > 1
                        and sum(open_gains(candidates, upcoming)) < candidates.bar)
             best = None if closing else _settled(candidates, upcoming, wanted, passed)
             kth = None
-            if best is None and passed is None:
-                if not candidates.closed:
-                    raise_the_bar(db, plan, candidates, wanted)
-                kth = kth_best(candidates.low, wanted)
+            if best is None:
+                if passed is None:
+                    if not candidates.closed:
+                        raise_the_bar(db, plan, candidates, wanted)
+                    kth = kth_best(candidates.low, wanted)
+                else:
+                    kth = _kth_passing(candidates, wanted, passed)
                 candidates.close(open_gains(candidates, upcoming), wanted, kth)
                 _in_time()
                 if closing:
@@ -119,6 +124,35 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         reader.close()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], candidates.seen()
+
+
+# Filters that leave at most this many paragraphs a distinct text: their
+# matches are scored at once (within()), however many the whole archive holds.
+FILTERED_AT_ONCE = 1_000
+
+_IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
+_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
+
+
+def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
+           wanted: int) -> tuple[list[tuple[int, float]], set[int]]:
+    """top() for filters that leave few paragraphs (filters.paragraph_ranges):
+    the matches among them, found range by range (FTS5 seeks to a range's
+    first id), each scored from its text, once a text.  Ranking those the
+    cells give would read past every match the filters refuse."""
+    found: list[int] = []
+    for first, last in ranges:
+        found += [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, first, last])]
+    scores: dict[int, float] = {}
+    by_text: dict[str, float] = {}
+    kept = sorted(passed(found)) if found else []
+    for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(kept)]):
+        score = by_text.get(text)
+        if score is None:
+            score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
+        if score > 0:
+            scores[rowid] = score
+    return sorted(scores.items(), key=_rank_key)[:wanted], set(scores)
 
 
 _LIMIT = threading.local()
@@ -233,6 +267,22 @@ def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
     # Rounded: sums of the same values in another order may differ in their
     # last bits, and must not order two paragraphs differently.
     return -round(item[1], SCORE_DIGITS), item[0]
+
+
+def _kth_passing(candidates: Candidates, wanted: int, passed: Passed) -> float | None:
+    """kth_best() among the paragraphs met that pass the filters, which are
+    asked about the best met first, as many more at a time as they refuse."""
+    take = max(wanted, candidates.asked)
+    while True:
+        head = heapq.nlargest(take, candidates.low.items(), key=itemgetter(1))
+        batch = [rowid for rowid, _ in head]
+        kept = [score for rowid, score in head if _passes(batch, candidates, passed, rowid)]
+        if len(kept) >= wanted:
+            candidates.asked = take
+            return kept[wanted - 1]
+        if len(head) < take:
+            return None
+        take *= 4
 
 
 def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passed: Passed | None):

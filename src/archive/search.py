@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of
-from .filters import Filters, connect_functions, filter_of
+from .filters import Filters, connect_functions, filter_of, paragraph_ranges
 from . import rank, slots
 from .lookup import index_lookup, remember
 from .prefixes import SCANNED_CAP, short_prefixes
@@ -202,7 +202,14 @@ class Ranking:
         if self.scan is not None:
             return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
         passed = filter_of(self.db, self.where, self.params)
-        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
+        ranges = None
+        if passed is not None:
+            most = round(rank.FILTERED_AT_ONCE * self.plan.copies)
+            ranges = paragraph_ranges(self.db, self.where, self.params, most)
+        if ranges is not None:
+            scored, seen = rank.within(self.db, self.plan, self.params["expression"], ranges, passed, wanted)
+        else:
+            scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen)
