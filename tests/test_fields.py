@@ -213,6 +213,16 @@ def test_until_includes_its_day_and_a_month_stands_for_its_days(fielded, run):
     assert {hit["fields"]["date"][:7] for hit in august} == {"2015-08"} and len(august) == 3
 
 
+def test_dates_in_arabic_indic_digits_filter_as_their_iso_dates(fielded, run):
+    for since, until in (("٢٠١٥-٠٨", "٢٠١٥-٠٨"), ("٢٠١٥", "٢٠١٥"), ("۲۰۱۵", "2015")):
+        ascii_since, ascii_until = ("2015-08", "2015-08") if "-" in since else ("2015", "2015")
+        assert names(hits(run, "--since", since, "--until", until)) == names(
+            hits(run, "--since", ascii_since, "--until", ascii_until)
+        )
+    assert names(hits(run, "--since", "٢٠١٦")) == []
+    assert names(hits(run, "--until", "٢٠١٤")) == []
+
+
 def test_filters_act_before_the_limit_and_the_count(fielded, run):
     # The one best hit among aawsat's, not the best hit overall filtered away.
     assert len(hits(run, "-n", "1", "--where", "source=aawsat")) == 1

@@ -136,10 +136,13 @@ def date_bound(text: str, end: bool) -> str:
 
     >>> date_bound("2015-08", end=False), date_bound("2015-02", end=True), date_bound("2015", end=True)
     ('2015-08-01', '2015-02-28', '2015-12-31')
+    >>> date_bound("٢٠١٥", end=False)  # Arabic-Indic digits, as the ISO dates they stand for
+    '2015-01-01'
     """
     option = "--until" if end else "--since"
     if re.fullmatch(r"\d{4}", text):
-        return f"{text}-12-31" if end else f"{text}-01-01"
+        year = int(text)
+        return f"{year:04d}-12-31" if end else f"{year:04d}-01-01"
     if found := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = int(found[1]), int(found[2])
         if 1 <= month <= 12:
