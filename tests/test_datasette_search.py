@@ -20,6 +20,8 @@ from urllib.parse import quote
 import pytest
 from datasette.app import Datasette
 
+from archive import search as archive_search
+
 SOURCES = ("okaz", "sabq", "aawsat")
 ARTICLES = 40
 WIRE = "وكالة الأنباء: أمطار غزيرة على الرياض اليوم وتحذيرات من السيول في الأودية."
@@ -144,6 +146,21 @@ def test_next_pages_continue_where_the_first_stopped(newsroom, run):
     assert all(path.endswith("/news/" + h["path"]) for h, (path, _, _) in zip(hits, expected))
     second = api(newsroom, WORD, page=2)[1]
     assert second["hits"] == hits[PAGE_SIZE:2 * PAGE_SIZE]
+
+
+def test_pages_go_on_past_the_count_s_cap(newsroom, run, monkeypatch):
+    """Past the cap the totals say "more than" and the pages are not
+    counted, but next links still go through every hit."""
+    monkeypatch.setattr(archive_search, "COUNT_CAP", PAGE_SIZE)
+    status, first = api(newsroom, WORD)
+    assert status == 200 and first["more"] and first["pages"] is None
+    assert first["counts"] == f"more than {PAGE_SIZE} paragraphs"
+    hits = all_pages(newsroom, WORD)
+    expected = cli_hits(run, newsroom, WORD)
+    assert [(h["paragraph"], h["text"]) for h in hits] == [(n, text) for _, n, text in expected]
+    assert len(hits) > 2 * PAGE_SIZE
+    html_page = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}&page=2").text
+    assert "Page 2;" in html_page and 'rel="next"' in html_page
 
 
 def test_a_page_past_the_end_says_so(newsroom):

@@ -111,7 +111,7 @@ SEARCH_TEMPLATE = """{% extends "base.html" %}
 {% endfor %}</ul>{% endif %}
 {% if results %}
 <p class="archive-counts">{{ results.counts }}</p>
-{% if results.hits %}<p>Page {{ results.page }} of {{ results.pages }}; reprints are shown once.
+{% if results.hits %}<p>Page {{ results.page }}{% if results.pages %} of {{ results.pages }}{% endif %}; reprints are shown once.
   <a href="{{ links.database }}/search.json?{{ form.query_string() }}">JSON</a>
   <a href="{{ links.database }}/search.csv?{{ form.query_string() }}">CSV</a></p>{% endif %}
 <div class="archive-layout">

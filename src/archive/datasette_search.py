@@ -111,6 +111,7 @@ class Found:
     ids: dict[str, int]  # document ids by stored path, of the hits and their reprints
     facets: dict[str, dict[str | None, int]]
     root: str = ""
+    further: bool = False  # hits after this page (known past the count's cap)
 
     def relative(self, path: str) -> str:
         return relative(path, self.root)
@@ -139,7 +140,11 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
         filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
         counts = count(reader, query, filters)
         offset = (form.page - 1) * PAGE_SIZE
-        hits = search(reader, query, PAGE_SIZE, offset, filters) if offset < counts.distinct else []
+        # Past the count's cap the pages are not counted: one hit more says
+        # whether there is a next one.
+        wanted = PAGE_SIZE + 1 if counts.more else PAGE_SIZE
+        hits = search(reader, query, wanted, offset, filters) if offset < counts.distinct or counts.more else []
+        further, hits = len(hits) > PAGE_SIZE, hits[:PAGE_SIZE]
         fill_duplicates(reader, hits, filters)
         paths = {hit.path for hit in hits} | {copy.path for hit in hits for copy in hit.duplicates}
         names = field_names(reader)
@@ -147,7 +152,7 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
         found = Found(
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
             # Past the count's cap, facets would cost as much as the matches.
-            {} if counts.more else count_by(reader, query, filters, groups), common_folder(reader),
+            {} if counts.more else count_by(reader, query, filters, groups), common_folder(reader), further,
         )
     highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
@@ -261,8 +266,9 @@ def facet_records(found: Found, form: SearchForm, links: Links) -> dict[str, lis
 
 
 def results_record(found: Found, form: SearchForm, links: Links) -> dict:
-    pages_in_all = max(1, math.ceil(found.counts.distinct / PAGE_SIZE))
-    more = form.page < pages_in_all
+    # Past the count's cap, how many pages there are is not known (null).
+    pages_in_all = None if found.counts.more else max(1, math.ceil(found.counts.distinct / PAGE_SIZE))
+    more = found.further if pages_in_all is None else form.page < pages_in_all
     return {
         "q": form.q,
         "total": found.counts.paragraphs,
