@@ -22,8 +22,8 @@ class Candidates:
         self.low: dict[int, float] = {}
         self.met: dict[int, int] = {}  # bit n: met for slot n
         self.passed: dict[int, bool] = {}  # whether each asked about passes the filters
-        # How many of the best met it took to find a page's worth that pass.
-        self.asked = 0
+        # Those the filters refused: dropped, and never met again.
+        self.refused: set[int] = set()
         # The level of a stem found once in the paragraph (its length's):
         # no word it holds is below it.
         self.floor: dict[int, float] = {}
@@ -46,6 +46,8 @@ class Candidates:
         again = met.keys() & rows
         if fresh and not self.closed:
             new = set(rows) - again
+            if self.refused:
+                new -= self.refused
             met.update(dict.fromkeys(new, bit))
             low.update(dict.fromkeys(new, gain))
         for rowid in again:
@@ -77,7 +79,7 @@ class Candidates:
     def close(self, open_gain: list[float], wanted: int, kth: float | None) -> None:
         """Once no paragraph not met can reach the `wanted`-th best score
         met so far, stop adding paragraphs, and drop those met that cannot
-        reach it either, or that the filters refused, so that every later
+        reach it either, so that every later
         pass is over fewer of them (an OR of very common words meets most of
         the archive).  kth: kth_best() of the paragraphs met (of those that
         pass the filters, with filters)."""
@@ -94,12 +96,10 @@ class Candidates:
         # Most are below what any set of words met may still reach: one
         # comparison each, before the look-ups.
         cut = threshold - max(ceiling.values())
-        refused = self.passed
         kept = [
             rowid for rowid, value in low.items()
             if value >= cut and value + ceiling[met[rowid]] >= threshold
             and (rowid not in floor or value + extra(met[rowid], floor[rowid]) >= threshold)
-            and refused.get(rowid, True)
         ]
         if len(kept) == len(low):
             return
@@ -107,6 +107,17 @@ class Candidates:
         self.low = {rowid: low[rowid] for rowid in kept}
         self.met = {rowid: met[rowid] for rowid in kept}
         self.floor = {rowid: floor[rowid] for rowid in kept if rowid in floor}
+
+    def ask(self, ids: list[int], passed: Callable[[list[int]], set[int]]) -> None:
+        """Ask the filters about these paragraphs met; drop those refused."""
+        found = passed(ids)
+        self.passed.update((rowid, rowid in found) for rowid in ids)
+        refused = [rowid for rowid in ids if rowid not in found]
+        self.refused.update(refused)
+        for rowid in refused:
+            self.low.pop(rowid, None)
+            self.met.pop(rowid, None)
+            self.floor.pop(rowid, None)
 
     def seen(self) -> set[int]:
         """Every paragraph met: those that score, the rest scoring 0."""

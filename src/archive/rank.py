@@ -271,14 +271,16 @@ def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
 
 def _kth_passing(candidates: Candidates, wanted: int, passed: Passed) -> float | None:
     """kth_best() among the paragraphs met that pass the filters, which are
-    asked about the best met first, as many more at a time as they refuse."""
-    take = max(wanted, candidates.asked)
+    asked about the best met first (those refused are dropped), as many
+    more at a time as they refuse."""
+    take = wanted
     while True:
         head = heapq.nlargest(take, candidates.low.items(), key=itemgetter(1))
-        batch = [rowid for rowid, _ in head]
-        kept = [score for rowid, score in head if _passes(batch, candidates, passed, rowid)]
+        unknown = [rowid for rowid, _ in head if rowid not in candidates.passed]
+        if unknown:
+            candidates.ask(unknown, passed)
+        kept = [score for rowid, score in head if candidates.passed[rowid]]
         if len(kept) >= wanted:
-            candidates.asked = take
             return kept[wanted - 1]
         if len(head) < take:
             return None
@@ -295,6 +297,8 @@ def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passe
         batch = [rowid for rowid, _ in head]
         best: list[tuple[int, float]] = []
         for rowid, score in head:
+            if rowid in candidates.refused:
+                continue  # asked about with an earlier one, and dropped
             if candidates.high(rowid, extra) > score:
                 return None  # one of the best may still gain
             if passed is None or _passes(batch, candidates, passed, rowid):
@@ -323,9 +327,7 @@ def _passes(batch: list[int], candidates: Candidates, passed: Passed, rowid: int
     in at once (rowid: the one meant, if not the batch's only)."""
     rowid = batch[0] if rowid is None else rowid
     if rowid not in candidates.passed:
-        ask = [other for other in batch if other not in candidates.passed]
-        found = passed(ask)
-        candidates.passed.update((other, other in found) for other in ask)
+        candidates.ask([other for other in batch if other not in candidates.passed], passed)
     return candidates.passed[rowid]
 
 
