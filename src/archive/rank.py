@@ -243,8 +243,10 @@ def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, p
     if best is None or len(best) < wanted:
         return None if best is None or unseen > 0 else best
     last_id, last_score = best[-1]
-    if unseen > 0 and unseen >= last_score:
-        return None  # a paragraph not met yet may reach the last place
+    if unseen > 0 and unseen >= last_score - EPSILON:
+        # A paragraph not met yet may reach the last place, or tie it with a
+        # lower id: `last_score` is rounded, and may be just above `unseen`.
+        return None
     chosen = {rowid for rowid, _ in best}
     extra, met = candidates.headroom(open_gain), candidates.met
     # No word may still lift a paragraph (every cell read, or every paragraph
