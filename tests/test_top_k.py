@@ -342,6 +342,29 @@ def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, 
     assert q.short_prefixes(archive, parse("اقت*"), "", {}) is None  # three letters: FTS5
 
 
+def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monkeypatch):
+    """Within filters, a short prefix's matches are all read before the
+    count's cap: counted, and counted per document (facets), from those
+    read, the same as FTS5's matches give, however many the archive holds."""
+    from archive import prefixes
+
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=5)
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    groups = {"document": "documents.path"}
+    for text in ("ا*", "م* ا*", "ا* OR و*"):
+        query = parse(text)
+        for filters in (Filters(paths=("doc00[0-4]*",)), Filters(document=str(tree / "doc007.txt"))):
+            assert q._scanned_matches(archive, query, filters) is not None
+            scanned = q.count(archive, query, filters), q.count_by(archive, query, filters, groups)
+            with monkeypatch.context() as fts5_only:
+                fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
+                assert q._scanned_matches(archive, query, filters) is None
+                assert (q.count(archive, query, filters), q.count_by(archive, query, filters, groups)) == scanned
+            assert scanned[0].paragraphs > 0 and not scanned[0].more, text
+
+
 def test_check_reports_missing_term_counts_and_rebuild_restores_them(tmp_path):
     import sqlite3
 

@@ -426,11 +426,13 @@ def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = Non
     """How many paragraphs (all, and without reprints) and documents match;
     past COUNT_CAP (SCANNED_CAP for a short prefix), only that there are more."""
     connect_functions(db)
+    scanned = _scanned_matches(db, query, filters)
+    if scanned is not None:
+        if len(scanned) > SCANNED_CAP:
+            return Counts(SCANNED_CAP, SCANNED_CAP, SCANNED_CAP, more=True)
+        return Counts(*db.execute(_COUNT_IDS_SQL, {"ids": json.dumps(scanned)}).fetchone())
     matches, params = _matches(query, filters, db)
     where, _ = (filters or Filters()).sql(os.getcwd())
-    scan = short_prefixes(db, query, where, params)
-    if scan is not None and next(itertools.islice(scan(), SCANNED_CAP, None), None) is not None:
-        return Counts(SCANNED_CAP, SCANNED_CAP, SCANNED_CAP, more=True)
     past_cap = _PAST_CAP_SQL.format(filters=where) if where else _PAST_CAP_UNFILTERED_SQL
     if db.execute(past_cap, {**params, "cap": COUNT_CAP}).fetchone()[0]:
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True)
@@ -438,6 +440,23 @@ def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = Non
         "select count(*), count(distinct reprint), count(distinct document_id) from matches"
     )
     return Counts(*db.execute(sql, params).fetchone())
+
+
+def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> list[int] | None:
+    """A query of short prefixes alone (prefixes.py): its matches' ids,
+    read in id order, up to one past SCANNED_CAP.  Past them FTS5 would
+    merge most of the index first, however narrow the filters.  None for
+    any other query."""
+    connect_functions(db)
+    where, params = (filters or Filters()).sql(os.getcwd())
+    scan = short_prefixes(db, query, where, params)
+    return None if scan is None else list(itertools.islice(scan(), SCANNED_CAP + 1))
+
+
+_COUNT_IDS_SQL = f"""
+select count(*), count(distinct {REPRINT_KEY}), count(distinct paragraphs.document_id)
+from paragraphs where paragraphs.id in (select value from json_each(:ids))
+"""
 
 
 def count_by(
@@ -449,13 +468,22 @@ def count_by(
     if not groups:
         return {}
     connect_functions(db)
-    matches, params = _matches(query, filters, db)
     names = list(groups)
-    sql = matches + (
-        f"select {', '.join(groups[name] for name in names)}, count(*) from matches"
-        " join documents on documents.id = matches.document_id"
-        f" group by {', '.join(str(place) for place in range(1, len(names) + 1))}"
-    )
+    columns = ", ".join(groups[name] for name in names)
+    places = ", ".join(str(place) for place in range(1, len(names) + 1))
+    scanned = _scanned_matches(db, query, filters)
+    if scanned is not None and len(scanned) <= SCANNED_CAP:
+        sql = (
+            f"select {columns}, count(*) from paragraphs join documents on documents.id = paragraphs.document_id"
+            f" where paragraphs.id in (select value from json_each(:ids)) group by {places}"
+        )
+        params: dict = {"ids": json.dumps(scanned)}
+    else:
+        matches, params = _matches(query, filters, db)
+        sql = matches + (
+            f"select {columns}, count(*) from matches"
+            f" join documents on documents.id = matches.document_id group by {places}"
+        )
     result: dict[str, dict[str | None, int]] = {name: {} for name in names}
     for *values, number in db.execute(sql, params):
         for name, value in zip(names, values):
