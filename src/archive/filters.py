@@ -26,8 +26,8 @@ class Filters:
     field's values, and every field.
     since, until: ISO dates, both included, on the `date` field.
 
-    >>> Filters(paths=("*okaz*",)).sql("/home/me")
-    ('and (archive_file_name(documents.path) glob :path0)', {'path0': '*okaz*'})
+    >>> Filters(paths=("*okaz*",)).sql("/home/me")[0]
+    "and ((documents.path glob '*' || :path0 and archive_file_name(documents.path) glob :path0))"
     >>> Filters(paths=("corpus/2015-07-2*",)).sql("/home/me")[1]
     {'path0': '/home/me/corpus/2015-07-2*'}
     >>> Filters(fields={"source": ("okaz", "sabq")}, since="2015-08-01").sql("/")
@@ -54,7 +54,11 @@ class Filters:
                     alternatives.append(f"documents.path glob :{name}")
                     params[name] = absolute_glob(glob, cwd)
                 else:
-                    alternatives.append(f"archive_file_name(documents.path) glob :{name}")
+                    # The whole path ends as the name does: a test in C first,
+                    # so that the name is taken (in Python) of few paths.
+                    alternatives.append(
+                        f"(documents.path glob '*' || :{name} and archive_file_name(documents.path) glob :{name})"
+                    )
                     params[name] = glob
             clauses.append("(" + " or ".join(alternatives) + ")")
         if self.document is not None:
