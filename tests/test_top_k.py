@@ -393,3 +393,21 @@ def test_a_search_past_its_time_limit_ends_between_statements(tmp_path, monkeypa
         with pytest.raises(sqlite3.OperationalError, match="interrupted"):
             q.search(archive, parse("المملكة OR الشركات"), limit=5)
     assert q.search(archive, parse("المملكة OR الشركات"), limit=5)
+
+
+def test_narrow_filters_rank_those_that_score_nothing_last_in_id_order(tmp_path, monkeypatch):
+    """Scored at once within narrow filters: a prefix alone scores nothing,
+    so its matches come in id order, and a filter that passes no document
+    finds nothing, with no look-up of the whole index's matches."""
+    monkeypatch.setattr(q.Ranking, "_unscored", lambda *args: pytest.fail("every match was known"))
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=9), "--db", db)
+    archive = open_archive(str(db))
+    kept = ("doc00[0-5]*",)
+    for text in ("الو*", "المملكة OR الو*", "في"):
+        query = parse(text)
+        fast = q.search(archive, query, limit=30, filters=Filters(paths=kept), fold_duplicates=False)
+        everything = reference_search(archive, query, 10_000, 0, False)
+        expected = [row for row in everything if fnmatch.fnmatchcase(row[0].rsplit("/", 1)[-1], kept[0])]
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:30], text
+        assert q.search(archive, query, filters=Filters(paths=("nothing*",))) == []

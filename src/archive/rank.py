@@ -135,11 +135,13 @@ _TEXTS_SQL = "select id, text from paragraphs where id in (select value from jso
 
 
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
-           wanted: int) -> tuple[list[tuple[int, float]], set[int]]:
-    """top() for filters that leave few paragraphs (filters.paragraph_ranges):
-    the matches among them, found range by range (FTS5 seeks to a range's
-    first id), each scored from its text, once a text.  Ranking those the
-    cells give would read past every match the filters refuse."""
+           wanted: int) -> list[tuple[int, float]]:
+    """The `wanted` best matches, for filters that leave few paragraphs
+    (filters.paragraph_ranges): every match among them, found range by range
+    (FTS5 seeks to a range's first id), scored from its text, once a text;
+    those that score nothing last, in id order, as top() and its caller
+    give them.  Ranking what the cells give would read past every match the
+    filters refuse."""
     found: list[int] = []
     for first, last in ranges:
         found += [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, first, last])]
@@ -150,9 +152,8 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
         score = by_text.get(text)
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
-        if score > 0:
-            scores[rowid] = score
-    return sorted(scores.items(), key=_rank_key)[:wanted], set(scores)
+        scores[rowid] = score
+    return sorted(scores.items(), key=_rank_key)[:wanted]
 
 
 _LIMIT = threading.local()

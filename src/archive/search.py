@@ -206,10 +206,10 @@ class Ranking:
         if passed is not None:
             most = round(rank.FILTERED_AT_ONCE * self.plan.copies)
             ranges = paragraph_ranges(self.db, self.where, self.params, most)
-        if ranges is not None:
-            scored, seen = rank.within(self.db, self.plan, self.params["expression"], ranges, passed, wanted)
-        else:
-            scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
+        if ranges is not None:  # every match known, those that score nothing too
+            within = rank.within(self.db, self.plan, self.params["expression"], ranges, passed, wanted)
+            return [(rowid, -score if score else 0.0) for rowid, score in within]
+        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen)
