@@ -165,6 +165,28 @@ def test_gone_and_new_files_of_one_text_pair_one_to_one(tmp_path, run):
     checked(run, db)
 
 
+def test_a_file_replaced_by_a_folder_or_a_symlink_is_gone(tmp_path, run):
+    """Renamed, with a folder made where it was: still a move.  A file
+    replaced by a symlink: its document is gone (stored paths have no
+    symlink, the file it names is imported under its own path)."""
+    write(tmp_path / "tree" / "a.txt")
+    write(tmp_path / "tree" / "b.txt", OTHER)
+    write(tmp_path / "elsewhere" / "c.txt", OTHER.replace("الأسبوع", "الشهر"))
+    db = tmp_path / "a.db"
+    assert run("import", "tree", "--db", db).exit_code == 0
+    os.rename(tmp_path / "tree" / "a.txt", tmp_path / "tree" / "renamed.txt")
+    (tmp_path / "tree" / "a.txt").mkdir()
+    result = run("import", "tree", "--db", db, "--prune")
+    assert summary(result).startswith("0 added, 0 updated, 1 unchanged, 1 moved, 0 removed")
+    assert hit_paths(run, db, "التطعيم") == [str(tmp_path / "tree" / "renamed.txt")]
+    (tmp_path / "tree" / "b.txt").unlink()
+    (tmp_path / "tree" / "b.txt").symlink_to(tmp_path / "elsewhere" / "c.txt")
+    assert run("forget", "--db", db, "--dry-run").stdout.splitlines() == ["tree/b.txt"]
+    run("import", "tree", "--db", db, "--prune")
+    assert set(hit_paths(run, db, "زرافة")) == {str(tmp_path / "elsewhere" / "c.txt")}
+    checked(run, db)
+
+
 def test_forget_lists_with_dry_run_then_removes(tmp_path, run):
     write(tmp_path / "tree" / "a.txt")
     write(tmp_path / "tree" / "b.txt", OTHER)

@@ -5,18 +5,21 @@ forget`."""
 from __future__ import annotations
 
 import os
+import stat
 
 from .paths import from_printable, printable
 
 
 def file_gone(path: str) -> bool:
-    """Whether the file at a stored (printable) path no longer exists;
+    """Whether no file is at a stored (printable) path any more: nothing,
+    or a folder, a special file or a symlink in its place (stored paths
+    have none: the file a symlink names is imported under its own path);
     OSError when that cannot be told."""
     try:
-        os.lstat(from_printable(path))
+        info = os.lstat(from_printable(path))
     except (FileNotFoundError, NotADirectoryError):
         return True
-    return False
+    return not stat.S_ISREG(info.st_mode)
 
 
 def surely_gone(path: str) -> bool:
