@@ -144,6 +144,9 @@ def test_forced_encoding_is_recorded_and_redecodes(tmp_path, run):
     good = run("import", tree, "--db", db, "--encoding", "cp1256")
     assert good.exit_code == 0 and documents(db)["a.txt"]["encoding"] == "cp1256"
     assert run("import", tree, "--db", db, "--encoding", "nonsense").exit_code == 2
+    for codec in ("rot13", "base64"):  # codecs Python knows, but not of text
+        refused = run("import", tree, "--db", db, "--encoding", codec)
+        assert refused.exit_code == 2 and refused.stderr.strip().endswith(f"not a text encoding: {codec}")
 
 
 def test_binary_files_are_skipped_and_counted(tmp_path, run):

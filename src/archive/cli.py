@@ -83,6 +83,12 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
             codecs.lookup(encoding)
         except LookupError:
             raise Failure(f"unknown encoding: {encoding}") from None
+        try:  # rot13 and base64 are codecs, not text encodings (b"" would not tell)
+            b"a".decode(encoding)
+        except LookupError:
+            raise Failure(f"not a text encoding: {encoding}") from None
+        except UnicodeDecodeError:
+            pass  # a text encoding (utf-16, say): the byte alone is not text
 
     path = db_path_or_default(db_path)
     interactive = sys.stderr.isatty()
