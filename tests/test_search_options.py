@@ -162,6 +162,34 @@ def test_offset_pages_through_results(news_db, run):
     assert past.exit_code == 1 and past.stdout == ""
 
 
+def test_more_is_said_only_when_more_follow(news_db, run):
+    ranked = hits_of(search(run, news_db, "--json", "-n", "100", "المياه"))
+    exactly = search(run, news_db, "-n", str(len(ranked)), "المياه")
+    assert exactly.exit_code == 0 and "more with" not in exactly.stderr
+    fewer = search(run, news_db, "-n", str(len(ranked) - 1), "المياه")
+    assert "(more with --offset or --limit)" in fewer.stderr
+    documents = search(run, news_db, "--files", "-n", "100", "المياه").stdout.splitlines()
+    assert "more with" not in search(run, news_db, "--files", "-n", str(len(documents)), "المياه").stderr
+    assert "(more with --offset)" in search(run, news_db, "--files", "-n", str(len(documents) - 1), "المياه").stderr
+
+
+def test_huge_limits_offsets_and_contexts_are_as_good_as_all(news_db, run):
+    ranked = hits_of(search(run, news_db, "--json", "-n", "100", "المياه"))
+    copies = all_hits(run, news_db, "المياه")
+    huge = "99999999999999999999"
+    for options, expected in ((["-n", huge], ranked), (["-n", huge, "--sort", "path"], ranked),
+                              (["-n", huge, "--show-duplicates"], copies)):
+        result = search(run, news_db, "--json", *options, "المياه")
+        assert result.exit_code == 0 and len(hits_of(result)) == len(expected), options
+    past = search(run, news_db, "--offset", huge, "المياه")
+    assert past.exit_code == 1 and "past the end" in past.stderr and "Traceback" not in past.output
+    assert search(run, news_db, "--files", "--offset", huge, "المياه").exit_code == 1
+    # A context longer than any document: whole documents, as -C 1000 gives.
+    whole = search(run, news_db, "-C", "1000", "--color", "never", "الشغب")
+    assert search(run, news_db, "-C", huge, "--color", "never", "الشغب").stdout == whole.stdout
+    assert search(run, news_db, "--json", "-C", huge, "الشغب").exit_code == 0
+
+
 def test_sort_by_path_then_paragraph(news_db, run):
     hits = hits_of(search(run, news_db, "--json", "-n", "100", "--sort", "path", "المياه"))
     places = [(h["path"], h["paragraph"]) for h in hits]

@@ -10,6 +10,11 @@ import click
 from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open_for_reading
 
 # `-word` excludes a word: let click hand unknown "options" to TERMS.
+# A --limit or --offset past this is taken as this: as good as all, and far
+# from what SQLite's integers hold once the ranking asks for a few times more.
+MOST = 10**12
+
+
 @click.command(cls=ArchiveCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("terms", nargs=-1, required=True)
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
@@ -39,9 +44,9 @@ from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open
               help="Show every copy of a reprinted paragraph, not just the best one.")
 @click.option("--sort", type=click.Choice(["rank", "path"]), default="rank", show_default=True,
               help="Best first, or by document path then paragraph number.")
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1, max=MOST, clamp=True),
               help="Show at most this many paragraphs (documents with --files).")
-@click.option("--offset", default=0, type=click.IntRange(min=0), metavar="M",
+@click.option("--offset", default=0, type=click.IntRange(min=0, max=MOST, clamp=True), metavar="M",
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
@@ -99,8 +104,10 @@ def search(terms, db_path, exact, no_lexicon, context, paths, document, where, s
     elif files_only:
         found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
     else:
+        # More context than the longest document holds shows whole documents, as that does.
+        longest = db.execute("select max(paragraphs) from documents").fetchone()[0] or 0
         found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
-                                  context, as_json, colored)
+                                  min(context, longest), as_json, colored)
     sys.exit(0 if found else 1)
 
 
@@ -120,7 +127,9 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
     from .search import count, matching_documents, one_snapshot
 
     with one_snapshot(db.conn):
-        documents = matching_documents(db, query, limit, offset, filters, sort)
+        # One more than asked for: whether there are more to say so.
+        documents = matching_documents(db, query, limit + 1, offset, filters, sort)
+        further, documents = len(documents) > limit, documents[:limit]
         fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
         if null:
@@ -129,7 +138,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
         values = fields.get(found.path, {})
         click.echo(present.document_json_line(found, values) if as_json
                    else present.format_document_hit(found, colored, values), color=colored)
-    more = " (more with --offset)" if len(documents) == limit else ""
+    more = " (more with --offset)" if further else ""
     if offset and not documents:
         more = present.past_the_end(offset, count(db, query, filters).documents, "document")
     click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
@@ -146,7 +155,9 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
     with one_snapshot(db.conn):
-        hits = run_search(db, query, limit, offset, filters, sort, fold_duplicates=fold)
+        # One more than asked for: whether there are more to say so.
+        hits = run_search(db, query, limit + 1, offset, filters, sort, fold_duplicates=fold)
+        further, hits = len(hits) > limit, hits[:limit]
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
         fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
@@ -159,7 +170,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     else:
         # color= keeps click from stripping the codes when --color always is piped.
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
-    summary = present.search_summary(hits, limit)
+    summary = present.search_summary(hits, further)
     if offset and not hits:
         counts = count(db, query, filters)
         summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")

@@ -168,10 +168,11 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def search_summary(hits: list[Hit], limit: int) -> str:
-    """The line on stderr after the hits: how many, and what was folded.
+def search_summary(hits: list[Hit], further: bool) -> str:
+    """The line on stderr after the hits: how many, what was folded, and
+    whether more hits follow them.
 
-    >>> print(search_summary([Hit("/a", "", 1, "", 0.0, 1, 1, copies=3)], 20))
+    >>> print(search_summary([Hit("/a", "", 1, "", 0.0, 1, 1, copies=3)], False))
     1 paragraph in 1 document; 2 reprints of them folded
     """
     documents = len({hit.document_id for hit in hits})
@@ -179,7 +180,7 @@ def search_summary(hits: list[Hit], limit: int) -> str:
     folded = sum(hit.copies - 1 for hit in hits if hit.copies > 1)
     if folded:
         line += f"; {counted(folded, 'reprint')} of them folded"
-    if len(hits) == limit:
+    if further:
         line += " (more with --offset or --limit)"
     return line
 
