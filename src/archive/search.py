@@ -186,6 +186,9 @@ def search(
     return hits
 
 
+_UNKNOWN = object()
+
+
 class Ranking:
     """The best matches of one query, as many as asked for: rank.top() for
     those that score, then the matches that score nothing, in id order."""
@@ -193,6 +196,8 @@ class Ranking:
     def __init__(self, db: sqlite_utils.Database, plan: slots.Plan | None, where: str, params: dict, query=None):
         self.db, self.plan, self.where, self.params = db, plan, where, params
         self.scan = short_prefixes(db, query, where, params) if query is not None else None
+        # The paragraph id ranges of narrow filters (filters.paragraph_ranges).
+        self.ranges: list[tuple[int, int]] | None | object = _UNKNOWN
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
@@ -202,12 +207,11 @@ class Ranking:
         if self.scan is not None:
             return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
         passed = filter_of(self.db, self.where, self.params)
-        ranges = None
-        if passed is not None:
+        if passed is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
             most = round(rank.FILTERED_AT_ONCE * self.plan.copies)
-            ranges = paragraph_ranges(self.db, self.where, self.params, most)
-        if ranges is not None:  # every match known, those that score nothing too
-            within = rank.within(self.db, self.plan, self.params["expression"], ranges, passed, wanted)
+            self.ranges = paragraph_ranges(self.db, self.where, self.params, most)
+        if passed is not None and self.ranges is not None:  # every match known, those that score nothing too
+            within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted)
             return [(rowid, -score if score else 0.0) for rowid, score in within]
         scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
