@@ -79,10 +79,10 @@ class Candidates:
     def close(self, open_gain: list[float], wanted: int, kth: float | None) -> None:
         """Once no paragraph not met can reach the `wanted`-th best score
         met so far, stop adding paragraphs, and drop those met that cannot
-        reach it either, so that every later
-        pass is over fewer of them (an OR of very common words meets most of
-        the archive).  kth: kth_best() of the paragraphs met (of those that
-        pass the filters, with filters)."""
+        reach it either, so that every later pass is over fewer of them (an
+        OR of very common words meets most of the archive).  kth:
+        kth_best() of the paragraphs met (of those that pass the filters,
+        with filters)."""
         if kth is None:
             return
         threshold = kth - EPSILON
