@@ -75,7 +75,7 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
     everything = (1 << len(plan.slots)) - 1
     low, met = candidates.low, candidates.met
     if plan.copies < REPRINTED:
-        for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(chosen)]):
+        for rowid, text in texts(db, chosen):
             low[rowid], met[rowid] = score_text(plan, text), everything
         return
     scores: dict[str, float] = {}
@@ -88,6 +88,11 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
 
 
 _TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
+
+
+def texts(db, ids: list[int]):
+    """(id, text) of these paragraphs (those that exist)."""
+    return db.execute(_TEXTS_SQL, [json.dumps(ids)])
 # One paragraph of each text among those given (the others are its reprints).
 _FIRST_COPIES_SQL = f"""
 select min(id), text, {REPRINT_KEY} from paragraphs

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import json
 import threading
 import time
 from operator import itemgetter
@@ -22,7 +21,7 @@ from typing import Callable, Iterator
 
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, kth_best, open_gains
-from .complete import complete_the_best, raise_the_bar, score_text, worth_keeping
+from .complete import complete_the_best, raise_the_bar, score_text, texts, worth_keeping
 from .index import INDEX
 from .slots import Plan
 from .sqlite import sqlite3
@@ -131,7 +130,6 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
 FILTERED_AT_ONCE = 1_000
 
 _IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
-_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
 
 
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
@@ -148,7 +146,7 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     scores: dict[int, float] = {}
     by_text: dict[str, float] = {}
     kept = sorted(passed(found)) if found else []
-    for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(kept)]):
+    for rowid, text in texts(db, kept):
         score = by_text.get(text)
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
