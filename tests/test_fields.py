@@ -205,6 +205,8 @@ def test_values_of_one_field_are_ored_and_fields_anded(fielded, run):
     assert names(both) == ["2015-07-30_aawsat_00005.txt"]
     # A value's case does not matter; a date is written any way a date may be.
     assert names(hits(run, "--where", "source=AAWSAT", "--where", "date=30-07-2015")) == names(both)
+    # Nor do spaces around the =.
+    assert names(hits(run, "--where", "source = aawsat ", "--where", "n= 00005")) == names(both)
 
 
 def test_until_includes_its_day_and_a_month_stands_for_its_days(fielded, run):

@@ -328,7 +328,8 @@ def parse_where(db, items: Iterable[str]) -> dict[str, tuple[str, ...]]:
     wanted: dict[str, list[str]] = {}
     for item in items:
         name, equals, value = item.partition("=")
-        name = name.strip()
+        # Spaces around the = are the user's layout, not the value's.
+        name, value = name.strip(), value.strip()
         if not equals or not name or not value:
             raise ArchiveError(f"--where {item}: write FIELD=VALUE, e.g. --where source=okaz")
         if name not in names:
