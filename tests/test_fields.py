@@ -120,6 +120,12 @@ def test_a_new_pattern_updates_the_fields_of_unchanged_files(fielded, run, tmp_p
     # The old pattern's fields are cleared: the new one does not give them.
     assert (row["date"], row["source"], row["n"]) == (None, None, None)
     assert "0 updated, 6 unchanged" in result.stderr
+    # Filtering by a field no document has now says so, rather than "no hits".
+    for option, message in ((["--where", "source=okaz"], "--where source=okaz: no document has a source"),
+                            (["--since", "2015-08"], "--since/--until: no document has a date")):
+        result = run("search", "--db", "news.db", "الرياض", *option)
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    assert "field source      no values" in run("stats", "--db", "news.db").stdout
 
 
 def test_a_moved_file_takes_the_fields_of_its_new_name(fielded, run, tmp_path):

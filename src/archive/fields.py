@@ -334,6 +334,8 @@ def parse_where(db, items: Iterable[str]) -> dict[str, tuple[str, ...]]:
             raise ArchiveError(f"--where {item}: write FIELD=VALUE, e.g. --where source=okaz")
         if name not in names:
             raise ArchiveError(f"--where {item}: no field {name} in this archive ({_known(names)})")
+        if _unused(db, name):
+            raise ArchiveError(f"--where {item}: no document has a {name} ({_DROPPED})")
         if name == DATE:
             iso = parse_date(value)
             if iso is None:
@@ -353,7 +355,18 @@ def check_dates(db, since: str | None, until: str | None) -> tuple[str | None, s
             f"--since/--until: this archive's documents have no date "
             f"(import with --fields, e.g. '{{date}}_{{source}}_*.txt'; {_known(field_names(db))})"
         )
+    if (since or until) and _unused(db, DATE):
+        raise ArchiveError(f"--since/--until: no document has a date ({_DROPPED})")
     return since, until
+
+
+# A field no document has a value for: a later --fields pattern dropped it
+# (its column stays).  Said so, rather than "no hits".
+_DROPPED = "no --fields pattern gives it to any document now"
+
+
+def _unused(db, name: str) -> bool:
+    return db.execute(f'select 1 from documents where "{name}" is not null limit 1').fetchone() is None
 
 
 def _known(names: list[str]) -> str:

@@ -325,7 +325,11 @@ def field_line(facts: dict) -> str:
     'okaz 2, sabq 1'
     >>> field_line({"documents": 900, "distinct": 900})
     '900 values in 900 documents'
+    >>> field_line({"documents": 0, "values": {}})
+    'no values (no --fields pattern gives it to any document now)'
     """
+    if not facts["documents"]:
+        return "no values (no --fields pattern gives it to any document now)"
     if "first" in facts:
         return f"{facts['first']} .. {facts['last']} ({counted(facts['documents'], 'document')})"
     if "values" in facts:
