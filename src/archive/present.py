@@ -74,12 +74,15 @@ def reprint_note(hit: Hit) -> str | None:
     ...           duplicates=[Duplicate("/b", 4), Duplicate("/c", 2)])
     >>> reprint_note(hit)
     'also in 2 other documents (--show-duplicates lists them)'
+    >>> hit.duplicates = [Duplicate("/b", 4), Duplicate("/b", 6)]
+    >>> reprint_note(hit)
+    'also in 1 other document (--show-duplicates lists them)'
     """
     if hit.copies <= 1:
         return None
     others = {d.path for d in hit.duplicates} - {hit.path}
     note = f"also in {len(others)} other document{'' if len(others) == 1 else 's'}"
-    if len(hit.duplicates) > len(others):
+    if any(d.path == hit.path for d in hit.duplicates):
         note += " and again in this one"
     return note + " (--show-duplicates lists them)"
 
