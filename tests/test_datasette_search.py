@@ -373,6 +373,11 @@ def test_hits_found_through_a_reading_the_index_decides_are_marked(tmp_path, run
     assert run("import", folder, "--db", db).exit_code == 0
     page = get_one(db, f"/firms/search.json?q={quote('وشركته')}").json()
     assert [hit["text"][start:end] for hit in page["hits"] for start, end in hit["matches"]] == ["الشركة"]
+    # So do the article page a hit links to, and archive_mark() in SQL.
+    article = get_one(db, page["hits"][0]["document_url"].removeprefix("http://localhost")).text
+    assert "<mark>الشركة</mark>" in article
+    sql = quote("select archive_mark(text, 'وشركته') as m from paragraphs")
+    assert get_one(db, f"/firms.json?sql={sql}&_shape=array").json() == [{"m": "أعلنت <mark>الشركة</mark> عن أرباح كبيرة هذا العام"}]
 
 
 def test_searches_run_one_at_a_time_each_with_its_own_time_limit(newsroom, monkeypatch):

@@ -38,6 +38,7 @@ from . import db as archive_db
 from .highlight import Highlighter
 from .present import mark
 from .query import MATCH_NOTHING, Known, QueryError, parse, to_fts
+from .lookup import remember
 from .search import index_lookup
 from .sqlite import sqlite3
 
@@ -79,13 +80,15 @@ def search_expression(text, known: Known | None = None) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _highlighter(query_text: str) -> Highlighter:
-    """One highlighter per recent query, for all the rows of its pages."""
-    return Highlighter(parse(query_text))
+def _highlighter(query_text: str, known: Known | None = None, state: object = None) -> Highlighter:
+    """One highlighter per recent query (and state of the archive, whose
+    index decides some readings), for all the rows of its pages."""
+    return Highlighter(parse(query_text), known)
 
 
-def marked_html(text, query_text) -> str | None:
-    """The paragraph as HTML, with the words the query matched in <mark>.
+def marked_html(text, query_text, known: Known | None = None) -> str | None:
+    """The paragraph as HTML, with the words the query matched in <mark>
+    (given `known`, the index's look-up, as the search marks them).
 
     >>> marked_html("قالت القوّات <حقاً>", "قوات")
     'قالت <mark>القوّات</mark> &lt;حقاً&gt;'
@@ -94,7 +97,9 @@ def marked_html(text, query_text) -> str | None:
         return None
     text = str(text)
     try:
-        spans = _highlighter(str(query_text or "")).spans(text)
+        # A token that is new whenever the archive changes (lookup.remember).
+        state = None if known is None else remember(known, ("marks",), object)
+        spans = _highlighter(str(query_text or ""), known, state).spans(text)
     except QueryError:
         spans = []
     return mark(text, spans, _MARK_OPEN, _MARK_CLOSE, escape=html.escape)
@@ -181,7 +186,7 @@ def prepare_connection(conn, database, datasette):
     expression = functools.partial(search_expression, known=known)
     conn.create_function("escape_fts", 1, expression, deterministic=True)
     conn.create_function("archive_fts", 1, expression, deterministic=True)
-    conn.create_function("archive_mark", 2, marked_html, deterministic=True)
+    conn.create_function("archive_mark", 2, functools.partial(marked_html, known=known), deterministic=True)
 
 
 @hookimpl

@@ -328,14 +328,25 @@ async def search_view(datasette, request):
 # --- the article page -------------------------------------------------------------------
 
 
-def read_article(conn, document_id: int) -> dict | None:
+def read_article(conn, document_id: int, form: SearchForm | None = None) -> dict | None:
+    """A document's rows and paragraphs; with a search form, the spans of
+    its paragraphs that the form's query matched, as the hits mark them."""
     reader = Reader(conn)
     with one_snapshot(conn):
         row = reader.execute("select id, path, title from documents where id = ?", [document_id]).fetchone()
         if row is None:
             return None
         _, path, title = row
-        return {"path": path, "title": title, "paragraphs": paragraphs_of(reader, document_id),
+        paragraphs = paragraphs_of(reader, document_id)
+        spans: dict[int, list] = {}
+        if form is not None and form.q:
+            try:
+                highlighter = Highlighter(parse(form.q, lexicon=form.lexicon), index_lookup(reader))
+            except QueryError:
+                highlighter = None
+            if highlighter is not None:
+                spans = {number: highlighter.spans(text) for number, text in paragraphs.items()}
+        return {"path": path, "title": title, "paragraphs": paragraphs, "spans": spans,
                 "fields": fields_by_path(reader, [path]).get(path, {}), "root": common_folder(reader)}
 
 
@@ -343,18 +354,13 @@ async def article_view(datasette, request):
     name, database = _archive(datasette, request)
     document_id = request.url_vars["id"]
     found = _ID.fullmatch(document_id)
-    article = found and await database.execute_fn(lambda conn: read_article(conn, int(document_id)))
+    form = SearchForm.from_args(request.args)
+    article = found and await database.execute_fn(lambda conn: read_article(conn, int(document_id), form))
     if not article:
         raise NotFound(f"no document {document_id} in {name}")
-    form = SearchForm.from_args(request.args)
     hit = request.args.get("p")
-    try:
-        highlighter = Highlighter(parse(form.q, lexicon=form.lexicon)) if form.q else None
-    except QueryError:
-        highlighter = None
     paragraphs = [
-        {"number": number, "hit": str(number) == hit,
-         "html": pages.marked(text, highlighter.spans(text) if highlighter else [])}
+        {"number": number, "hit": str(number) == hit, "html": pages.marked(text, article["spans"].get(number, []))}
         for number, text in article["paragraphs"].items()
     ]
     context = {
