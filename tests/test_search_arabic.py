@@ -176,6 +176,29 @@ def test_mistyped_option_is_an_error_not_an_excluded_word(run, seeds_db):
     assert result.stderr.startswith("archive: error: no such option: --limt")
 
 
+def test_an_excluded_word_is_never_read_as_short_options(run, tmp_path):
+    """-Iran is not -I -r -a -n, nor -la --files, nor -2015 --null; -n1 and
+    -l0 are still options, and an option's value stays its own."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("talks with Iran in London 2015\n", encoding="utf-8")
+    (folder / "b.txt").write_text("talks with Oman\n", encoding="utf-8")
+    db = tmp_path / "t.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+
+    def found(*args):
+        result = run("search", "--db", db, "--json", "talks", *args)
+        assert result.exit_code in (0, 1), result.output
+        return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
+
+    for excluded in ("-Iran", "-london", "-2015", "-Clinton", "-la"):
+        assert found(excluded) == (["a.txt", "b.txt"] if excluded in ("-Clinton", "-la") else ["b.txt"]), excluded
+    assert len(found("-n1")) == 1 and len(found("-n", "1")) == 1
+    assert found("--path", "-a*") == []
+    listed = run("search", "--db", db, "-l0", "talks")
+    assert listed.exit_code == 0 and listed.stdout.count("\0") == 2
+
+
 def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch):
     """Datasette keeps a Highlighter per recent query; its memory of decided
     words is capped, and past the cap it still marks what a new one would."""

@@ -9,13 +9,63 @@ import click
 
 from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open_for_reading
 
-# `-word` excludes a word: let click hand unknown "options" to TERMS.
 # A --limit or --offset past this is taken as this: as good as all, and far
 # from what SQLite's integers hold once the ranking asks for a few times more.
 MOST = 10**12
 
 
-@click.command(cls=ArchiveCommand, context_settings={"ignore_unknown_options": True})
+class _SearchCommand(ArchiveCommand):
+    """`-word` excludes a word: click hands unknown "options" to TERMS, but
+    reads -Iran as -I -r -a -n, and -n wants a number.  An argument that is
+    not the command's short options is passed on as NOT word, which the
+    query grammar reads alike."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, _exclusions_kept_whole(self, args))
+
+
+def _exclusions_kept_whole(command: click.Command, args: list[str]) -> list[str]:
+    flags, valued, takes_value = set(), set(), set()
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for opt in param.opts + param.secondary_opts:
+                if not param.is_flag:
+                    takes_value.add(opt)
+                if len(opt) == 2 and opt[1] != "-":
+                    (flags if param.is_flag else valued).add(opt[1])
+    kept: list[str] = []
+    value_next = False
+    for number, arg in enumerate(args):
+        if value_next or arg in takes_value:  # an option's value is the option's
+            value_next = not value_next
+            kept.append(arg)
+            continue
+        if arg == "--":
+            return kept + args[number:]
+        if len(arg) > 2 and arg[0] == "-" and arg[1] != "-":
+            read = _short_options(arg[1:], flags, valued)
+            if read is None:
+                kept += ["NOT", arg[1:]]
+                continue
+            value_next = read
+        kept.append(arg)
+    return kept
+
+
+def _short_options(letters: str, flags: set[str], valued: set[str]) -> bool | None:
+    """Whether `-letters` is short options, as click reads a cluster (-l0,
+    -n5), and then whether the next argument is the last one's value; None
+    when it is not (-Iran, -2015, -london)."""
+    for number, letter in enumerate(letters):
+        if letter in valued:
+            value = letters[number + 1:]
+            return True if not value else (False if value.isdigit() else None)
+        if letter not in flags:
+            return None
+    return False
+
+
+@click.command(cls=_SearchCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("terms", nargs=-1, required=True)
 @click.option("--db", "db_path", metavar="PATH", help=DB_OPTION_HELP)
 @click.option("--exact", is_flag=True, help="Match words as written (normalized, not stemmed).")
