@@ -175,15 +175,28 @@ def quote(term: str) -> str:
 
 
 def phrase_terms(word: str, exact: bool, known: Known | None = None, lexicon: bool = True) -> frozenset[str]:
-    """The index terms a word of a phrase is looked up by: a phrase holds
-    one column's terms, so the stems of the word's look-ups, its written
-    forms' included (those the index holds as written, as for the word
-    alone: a form it does not hold may stem to a common word), which are
-    the stems ranking reads for it (slots.py)."""
+    """The index terms a word of a phrase is looked up by (phrase_lookups)."""
+    return frozenset(phrase_lookups(word, exact, known, lexicon))
+
+
+def phrase_lookups(word: str, exact: bool, known: Known | None = None, lexicon: bool = True) -> dict[str, tuple[str, ...]]:
+    """The index terms a word of a phrase is looked up by, each with the
+    written forms it needs.  A phrase holds one column's terms, so these are
+    the stems of the word's look-ups, those of its written forms included
+    (the forms the index holds as written, as for the word alone), which
+    are the stems ranking reads for it (slots.py).  A form's stem that is
+    not one of the word's own is often another word's (وفيه, a form of
+    وفاة, stems to فيه): a phrase matched through it also needs the form
+    written in the paragraph, as the word alone does."""
     if exact:
-        return frozenset([word])
+        return {word: ()}
     terms, forms = word_lookups(word, known, lexicon)
-    return frozenset(terms) | {analyze.stem(form) for form in forms}
+    found: dict[str, tuple[str, ...]] = dict.fromkeys(terms, ())
+    for form in forms:
+        stem = analyze.stem(form)
+        if found.get(stem, None) != ():  # the word's own stems need nothing
+            found[stem] = found.get(stem, ()) + (form,)
+    return found
 
 
 # known(column, terms) -> the terms the index holds in that column; given, the
@@ -217,20 +230,28 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
         return f"({' OR '.join(parts)})" if parts else MATCH_NOTHING
     # A phrase: FTS5 phrases hold one term per place, so the variants of each
     # word multiply; past a limit only the first word keeps its variants.
-    per_word = [sorted(phrase_terms(w, exact, known, lexicon)) for w in atom.words]
+    per_word = [phrase_lookups(w, exact, known, lexicon) for w in atom.words]
     if known and not exact:
-        per_word = [sorted(known(column, variants)) for variants in per_word]
+        per_word = [{term: variants[term] for term in known(column, variants)} for variants in per_word]
         if not all(per_word):
             return MATCH_NOTHING
-    if math.prod(len(v) for v in per_word) > _MAX_PHRASE_VARIANTS:
-        per_word = [per_word[0]] + [
-            [analyze.stem(w)] if not exact else [w] for w in atom.words[1:]
-        ]
-    if math.prod(len(v) for v in per_word) > _MAX_PHRASE_VARIANTS:
-        per_word[0] = [analyze.stem(atom.words[0]) if not exact else atom.words[0]]
+    own = [{analyze.stem(w) if not exact else w: ()} for w in atom.words]
+    if math.prod(map(len, per_word)) > _MAX_PHRASE_VARIANTS:
+        per_word = [per_word[0]] + own[1:]
+    if math.prod(map(len, per_word)) > _MAX_PHRASE_VARIANTS:
+        per_word[0] = own[0]
     # `"a" + "b"` is FTS5's phrase; `"a" "b"` would only AND the words.
-    phrases = [" + ".join(quote(t) for t in combo) for combo in itertools.product(*per_word)]
-    return f"{column} : ({' OR '.join(phrases)})"
+    plain, guarded = [], []
+    for combo in itertools.product(*(sorted(variants.items()) for variants in per_word)):
+        phrase = " + ".join(quote(term) for term, _ in combo)
+        needed = [forms for _, forms in combo if forms]
+        if not needed:
+            plain.append(phrase)
+            continue
+        written = " AND ".join(f"exact : ({' OR '.join(map(quote, forms))})" for forms in needed)
+        guarded.append(f"({column} : ({phrase}) AND {written})")
+    parts = ([f"{column} : ({' OR '.join(plain)})"] if plain else []) + guarded
+    return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
 
 
 def word_lookups(
