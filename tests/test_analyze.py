@@ -269,3 +269,34 @@ def test_affixes_are_found_as_the_rules_read(word):
 def test_word_parts_of_plain_letters_take_the_short_way(word):
     expected = tuple(analyze._NORMALIZED_WORD.findall(normalize(word))) if analyze._REMOVE.sub("", word) else ()
     assert analyze.word_parts(word) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="والبكفلهمانيتدرةئءؤأإآى", min_size=1, max_size=10))
+def test_a_plain_words_stem_but_its_last_letter_is_inside_it(word):
+    """What stem_counts() relies on to leave words unanalyzed."""
+    if analyze._NORMALIZED_ARABIC.fullmatch(word):
+        assert stemmer.stem_arabic(word)[:-1] in word
+
+
+# Texts of plain letters, letters normalization folds, marks, tatweel,
+# digits, Latin, ligatures and punctuation.
+_MIXED_TEXT = st.lists(
+    st.text(alphabet="والبكفلهمانيتدرةئءؤأإآىَُِّـ١2aBﷺﻻ", min_size=1, max_size=8), max_size=25
+).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MIXED_TEXT, st.lists(st.text(alphabet="والبكفلهمانيتدرةئءؤأإى2aB", min_size=1, max_size=7), max_size=4),
+       st.booleans())
+def test_stem_counts_are_the_analyzed_texts_counts(text, others, cached):
+    """The stems counted without analyzing every word, as a full analysis
+    counts them, whether the text's words were analyzed before or not."""
+    terms = analyze_text(text)[0].split()
+    stems = frozenset(terms[::3]) | {analyze.stem(word) for word in others}
+    if not cached:
+        analyze._young.clear()
+        analyze._old.clear()
+    counts, length = analyze.stem_counts(text, stems)
+    assert length == len(terms)
+    assert counts == {stem: terms.count(stem) for stem in stems if stem in terms}

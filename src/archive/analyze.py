@@ -336,3 +336,57 @@ def analyze_text(text: str) -> tuple[str, str]:
     if "  " in exact or exact[:1] == " " or exact[-1:] == " ":
         exact, terms = " ".join(filter(None, exact.split(" "))), " ".join(filter(None, terms.split(" ")))
     return terms, exact
+
+
+def stem_counts(text: str, stems: frozenset[str]) -> tuple[dict[str, int], int]:
+    """How often each of these stems is among the text's terms, and how many
+    terms it has: what analyze_text() gives, counted, without analyzing the
+    words that cannot stem to any of them.  A word of plain Arabic letters
+    is its own normalized form, and its stem, all but its last letter, is
+    inside it (the stemmer only strips affixes and changes the last
+    letter): a word holding none of the stems so begun stays one term.
+
+    >>> stem_counts("والشركات الكبرى وشركتها ١٢", frozenset(["شركه"]))
+    ({'شركه': 2}, 4)
+    """
+    raws = raw_words(text)
+    counts: dict[str, int] = {}
+    try:
+        found = operator.itemgetter(*raws)(_young) if raws else ()
+    except KeyError:
+        found = None
+    if found is not None:  # every word analyzed already: at C speed
+        words = (found[1] if len(raws) == 1 else " ".join([pair[1] for pair in found])).split()
+        for stem in stems.intersection(words):
+            counts[stem] = words.count(stem)
+        return counts, len(words)
+    holding = _holding(stems)
+    joined = " ".join(raws)
+    # The words of other letters (marks, digits, Latin...) are analyzed; of
+    # the plain ones, only those that hold the beginning of a stem.
+    odd = _ODD_WORD.findall(joined)
+    plain = [word for word in holding.findall(joined) if _NORMALIZED_ARABIC.fullmatch(word)] if holding else []
+    length = len(raws) - len(odd)
+    for terms in (_young.get(word) or _learn([word])[0] for word in odd):
+        for term in terms[1].split():
+            length += 1
+            if term in stems:
+                counts[term] = counts.get(term, 0) + 1
+    for terms in (_young.get(word) or _learn([word])[0] for word in plain):
+        if terms[1] in stems:
+            counts[terms[1]] = counts.get(terms[1], 0) + 1
+    return counts, length
+
+
+# A word with a letter normalization or stemming may change (stem_counts).
+_ODD_WORD = re.compile("(?<![^ ])[^ ]*[^ \u0621\u0626-\u0628\u062a-\u063f\u0641-\u0648\u064a][^ ]*")
+
+
+@lru_cache(maxsize=64)
+def _holding(stems: frozenset[str]) -> re.Pattern | None:
+    """The words (of a text's words joined by spaces) that hold the beginning
+    of one of these stems (all but its last letter): None if none can."""
+    beginnings = sorted({re.escape(stem[:-1]) for stem in stems}, key=len, reverse=True)
+    if not beginnings:
+        return None
+    return re.compile(f"(?<![^ ])[^ ]*?(?:{'|'.join(beginnings)})[^ ]*")

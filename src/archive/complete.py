@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections import Counter
 from operator import itemgetter
 
 from . import slots
-from .analyze import analyze_text
+from .analyze import stem_counts
 from .candidates import EPSILON, Candidates, kth_best, open_gains
 from .db import REPRINT_KEY
 from .impact import level
@@ -169,12 +168,12 @@ def _missing(candidates: Candidates, open_gain: list[float], threshold: float, e
 def score_text(plan: Plan, text: str) -> float:
     """A paragraph's score from its text: what its cells give, summed in
     slot order."""
-    stems = analyze_text(text)[0].split()
-    counts = Counter(stems)
+    counts, length = stem_counts(text, plan.all_stems)
     score = 0.0
     for slot in plan.slots:
         best = 0.0
         for stem in (slot.stems | slot.form_stems) & counts.keys():
-            best = max(best, level(counts[stem], len(stems)) + (slots.OWN_BONUS if stem == slot.own else 0.0))
+            best = max(best, level(counts[stem], length) + (slots.OWN_BONUS if stem == slot.own else 0.0))
         score += slot.weight * best
     return score
+

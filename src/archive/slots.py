@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import analyze
 from .db import copies_per_text
@@ -61,6 +62,11 @@ class Plan:
     narrowed: bool = True
     # Which terms the index holds (lookup.index_lookup), if given.
     known: Known | None = None
+
+    @cached_property
+    def all_stems(self) -> frozenset[str]:
+        """Every stem a paragraph's score counts (complete.score_text)."""
+        return frozenset().union(*(slot.stems | slot.form_stems for slot in self.slots))
 
 
 def ready(db) -> bool:
