@@ -199,6 +199,21 @@ def test_an_excluded_word_is_never_read_as_short_options(run, tmp_path):
     assert listed.exit_code == 0 and listed.stdout.count("\0") == 2
 
 
+def test_a_phrase_is_marked_where_it_stands_and_nowhere_else():
+    from archive.highlight import Highlighter
+    from archive.query import parse
+
+    text = "قال في حالة الطوارئ إن قوات الأمن وصلت، في عهده وفي عهدته القوات"
+
+    def marked(query, **options):
+        return [text[start:end] for start, end in Highlighter(parse(query, **options)).spans(text)]
+
+    assert marked('"في عهده"') == ["في", "عهده", "وفي", "عهدته"]
+    assert marked('"قوات الأمن"') == ["قوات", "الأمن"]
+    assert marked('"قوات الأمن" القوات') == ["قوات", "الأمن", "القوات"]
+    assert marked('"في عهده"', exact=True) == ["في", "عهده"]
+
+
 def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch):
     """Datasette keeps a Highlighter per recent query; its memory of decided
     words is capped, and past the cap it still marks what a new one would."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import analyze
-from .query import PREFIX_LEADS, Known, Query, phrase_terms, word_lookups
+from .query import PREFIX_LEADS, Known, Query, phrase_lookups, word_lookups
 
 # A highlighter kept for many texts (Datasette keeps one per recent query)
 # forgets its decisions past this many words, so that its memory stays
@@ -29,21 +29,23 @@ class Highlighter:
         self._stems: set[str] = set()
         self._forms: set[str] = set()
         prefixes: list[str] = []
+        # A phrase's words are marked where the phrase stands, nowhere else:
+        # for each phrase, the terms each of its places matches by.
+        self._phrases: list[list[frozenset[str]]] = []
+        self._exact = query.exact
         for atom in query.positive_atoms():
-            if atom.prefix:
+            if atom.is_phrase:
+                self._phrases.append([frozenset(phrase_lookups(word, query.exact, known, query.lexicon))
+                                      for word in atom.words])
+            elif atom.prefix:
                 leads = PREFIX_LEADS if not query.exact else ("",)
                 prefixes.extend(lead + atom.words[0] for lead in leads)
             elif query.exact:
                 self._forms.update(atom.words)
             else:
-                for word in atom.words:
-                    terms, written = word_lookups(word, known, query.lexicon, atom.family)
-                    self._stems.update(terms)
-                    self._forms.update(written)
-                    if atom.is_phrase:
-                        # A phrase holds stems only: its words match by the
-                        # stems of their written forms too (وهذا by هذا).
-                        self._stems.update(phrase_terms(word, False, known, query.lexicon))
+                terms, written = word_lookups(atom.words[0], known, query.lexicon, atom.family)
+                self._stems.update(terms)
+                self._forms.update(written)
         self._prefixes = tuple(prefixes)
         # Written words decided so far: (marked, unmarked), replaced as one.
         self._decisions: tuple[set[str], set[str]] = (set(), set())
@@ -78,7 +80,33 @@ class Highlighter:
             (marked if is_marked(word) else unmarked).add(word)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of the text's marked words (analyze.written_words).
+        """Character spans of the text's marked words (analyze.written_words):
+        the words matched on their own, and the phrases' words where the
+        phrases stand."""
+        spans = self._word_spans(text) if self._stems or self._forms or self._prefixes else []
+        if self._phrases:
+            spans = sorted(set(spans).union(self._phrase_spans(text)))
+        return spans
+
+    def _phrase_spans(self, text: str) -> set[tuple[int, int]]:
+        """The spans of the words of each place where a phrase stands: its
+        words' terms one after the other, as the index holds the text."""
+        tokens: list[tuple[str, int, int]] = []  # an index term, and its written word's span
+        for word, start in analyze.written_words(text):
+            exact, terms = analyze.analyze_word(word)
+            if exact:
+                for term in (exact if self._exact else terms).split(" "):
+                    tokens.append((term, start, start + len(word)))
+        found: set[tuple[int, int]] = set()
+        for places in self._phrases:
+            first, length = places[0], len(places)
+            for at in range(len(tokens) - length + 1):
+                if tokens[at][0] in first and all(tokens[at + n][0] in places[n] for n in range(1, length)):
+                    found.update((start, end) for _, start, end in tokens[at:at + length])
+        return found
+
+    def _word_spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans of the words matched on their own.
 
         Its distinct words are found in one pass made in C, those not yet
         decided are decided, and only the marked ones are looked for again

@@ -174,11 +174,6 @@ def quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def phrase_terms(word: str, exact: bool, known: Known | None = None, lexicon: bool = True) -> frozenset[str]:
-    """The index terms a word of a phrase is looked up by (phrase_lookups)."""
-    return frozenset(phrase_lookups(word, exact, known, lexicon))
-
-
 def phrase_lookups(word: str, exact: bool, known: Known | None = None, lexicon: bool = True) -> dict[str, tuple[str, ...]]:
     """The index terms a word of a phrase is looked up by, each with the
     written forms it needs.  A phrase holds one column's terms, so these are
@@ -197,6 +192,27 @@ def phrase_lookups(word: str, exact: bool, known: Known | None = None, lexicon: 
         if found.get(stem, None) != ():  # the word's own stems need nothing
             found[stem] = found.get(stem, ()) + (form,)
     return found
+
+
+def _phrase_places(atom: Atom, exact: bool, known: Known | None = None,
+                  lexicon: bool = True) -> list[dict[str, tuple[str, ...]]] | None:
+    """For each word of a phrase, the terms its place in the phrase matches
+    by, as the search's expression holds them (phrase_lookups); None if a
+    word matches nothing.  FTS5 phrases hold one term per place, so the
+    variants of each word multiply: past a limit only the first word keeps
+    its variants, then none."""
+    column = "exact" if exact else "terms"
+    per_word = [phrase_lookups(w, exact, known, lexicon) for w in atom.words]
+    if known and not exact:
+        per_word = [{term: variants[term] for term in known(column, variants)} for variants in per_word]
+        if not all(per_word):
+            return None
+    own = [{analyze.stem(w) if not exact else w: ()} for w in atom.words]
+    if math.prod(map(len, per_word)) > _MAX_PHRASE_VARIANTS:
+        per_word = [per_word[0]] + own[1:]
+    if math.prod(map(len, per_word)) > _MAX_PHRASE_VARIANTS:
+        per_word[0] = own[0]
+    return per_word
 
 
 # known(column, terms) -> the terms the index holds in that column; given, the
@@ -228,18 +244,9 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
         if forms:
             parts.append(f"exact : ({' OR '.join(quote(f) for f in forms)})")
         return f"({' OR '.join(parts)})" if parts else MATCH_NOTHING
-    # A phrase: FTS5 phrases hold one term per place, so the variants of each
-    # word multiply; past a limit only the first word keeps its variants.
-    per_word = [phrase_lookups(w, exact, known, lexicon) for w in atom.words]
-    if known and not exact:
-        per_word = [{term: variants[term] for term in known(column, variants)} for variants in per_word]
-        if not all(per_word):
-            return MATCH_NOTHING
-    own = [{analyze.stem(w) if not exact else w: ()} for w in atom.words]
-    if math.prod(map(len, per_word)) > _MAX_PHRASE_VARIANTS:
-        per_word = [per_word[0]] + own[1:]
-    if math.prod(map(len, per_word)) > _MAX_PHRASE_VARIANTS:
-        per_word[0] = own[0]
+    per_word = _phrase_places(atom, exact, known, lexicon)
+    if per_word is None:
+        return MATCH_NOTHING
     # `"a" + "b"` is FTS5's phrase; `"a" "b"` would only AND the words.
     plain, guarded = [], []
     for combo in itertools.product(*(sorted(variants.items()) for variants in per_word)):
