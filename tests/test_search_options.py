@@ -6,6 +6,8 @@
 
 import json
 
+import pytest
+
 from conftest import SEEDS
 
 FORCES = "news/07-forces-security.txt"
@@ -126,12 +128,18 @@ def test_doc_narrows_to_one_document(news_db, run):
 # --- documents, counts ------------------------------------------------------
 
 
-def test_files_lists_documents_best_first(news_db, run):
-    result = search(run, news_db, "--files", "--color", "never", "المياه")
+@pytest.mark.parametrize("query", ["المياه", "في", "في من", "على", "ا*"])
+def test_files_lists_documents_best_first(news_db, run, query):
+    """In the order of their best paragraphs as the search ranks them (on
+    these, FTS5's bm25 orders some documents otherwise), page by page."""
+    result = search(run, news_db, "--files", "--color", "never", "-n", "100", query)
     assert result.exit_code == 0
-    ranked = all_hits(run, news_db, "المياه")
+    ranked = all_hits(run, news_db, query)
     best_first = list(dict.fromkeys(h["path"] for h in ranked))
     assert result.stdout.splitlines() == ["news/" + short(p) for p in best_first]
+    paged = [search(run, news_db, "--files", "--color", "never", "-n", "2", "--offset", str(at), query).stdout
+             for at in range(0, len(best_first), 2)]
+    assert "".join(paged).splitlines() == result.stdout.splitlines()
 
 
 def test_files_json_counts_matching_paragraphs_per_document(news_db, run):

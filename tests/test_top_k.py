@@ -193,6 +193,27 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
     assert bool(at_once) == bool(filtered_at_once)
 
 
+def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):
+    """Asked for more than the matches (past rank.EVERY_MATCH_FROM), as a
+    list of all documents is, every match is scored at once: the same order,
+    those that score nothing last, within filters too."""
+    monkeypatch.setattr(rank, "EVERY_MATCH_FROM", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "top", lambda *args: pytest.fail("ranked through the cells"))
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=4, documents=60), "--db", db)
+    archive = open_archive(str(db))
+    kept = {f"doc{number:03d}.txt" for number in range(60) if fnmatch.fnmatchcase(f"doc{number:03d}.txt", "doc0[0-3]*")}
+    for text in queries(21, 40):
+        query = parse(text)
+        everything = reference_search(archive, query, 10_000, 0, False)
+        fast = q.search(archive, query, limit=10_000, fold_duplicates=False)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == everything, text
+        filtered = q.search(archive, query, limit=10_000, filters=Filters(paths=("doc0[0-3]*",)), fold_duplicates=False)
+        expected = [row for row in everything if row[0].rsplit("/", 1)[-1] in kept]
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in filtered] == expected, text
+
+
 @pytest.mark.parametrize("direct_max", [0, slots.DIRECT_MAX])
 def test_a_form_looked_up_as_written_is_not_another_words_stem(tmp_path, monkeypatch, direct_max):
     """للجنة (to the committee) is looked up as written: its stem is that of

@@ -332,8 +332,14 @@ def _passes(batch: list[int], candidates: Candidates, passed: Passed, rowid: int
     return candidates.passed[rowid]
 
 
+# Asked for more than this many, a search whose matches are fewer scores them
+# all (exhaustive): the top k machinery only costs more when k is all.
+EVERY_MATCH_FROM = 10_000
+
+
 def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
-    """Every match scored, best first: what top() must agree with."""
+    """Every match scored, best first: what top() must agree with, and
+    cheaper than it for a list of them all."""
     values = {rowid: [0.0] * len(plan.slots) for rowid in matching}
     for _, number, value, (cell_level, stems, _) in plan.cells:
         for rowid in slots.cell_rows(db, slots.cell_expression(cell_level, stems)):

@@ -3,6 +3,7 @@ best first or by path, with reprints folded, and the SQL that finds them."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import json
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
+from .index import INDEX
 from . import rank, slots
 from .lookup import index_lookup, remember
 from .prefixes import SCANNED_CAP, short_prefixes
@@ -166,16 +168,13 @@ def search(
     connect_functions(db)
     if sort != "rank":
         return _search_all(db, query, limit, offset, filters, sort, fold_duplicates)
-    where, params = (filters or Filters()).sql(os.getcwd())
     wanted = offset + limit
     # Rows are ranked in some statements and read in others: all of them must
     # see the same archive, or an import committing in between could give a
     # ranked paragraph's id to a new one.
     with one_snapshot(db.conn):
-        known = index_lookup(db)
-        params["expression"] = to_fts(query, known)
-        ready = remember(known, ("ready",), lambda: slots.ready(db))
-        ranking = Ranking(db, slots.plan(db, query, known) if ready else None, where, params, query)
+        ranking = _ranking(db, query, filters)
+        where, params = ranking.where, ranking.params
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
         if fold_duplicates and hits:
@@ -184,6 +183,15 @@ def search(
             for hit in hits:
                 hit.copies = copies.get(hit.reprint, 1)
     return hits
+
+
+def _ranking(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> Ranking:
+    """The ranking of a query's matches within filters (in a snapshot)."""
+    where, params = (filters or Filters()).sql(os.getcwd())
+    known = index_lookup(db)
+    params["expression"] = to_fts(query, known)
+    ready = remember(known, ("ready",), lambda: slots.ready(db))
+    return Ranking(db, slots.plan(db, query, known) if ready else None, where, params, query)
 
 
 _UNKNOWN = object()
@@ -213,6 +221,12 @@ class Ranking:
         if passed is not None and self.ranges is not None:  # every match known, those that score nothing too
             within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted)
             return [(rowid, -score if score else 0.0) for rowid, score in within]
+        if wanted > rank.EVERY_MATCH_FROM:
+            # So many that they may be all: then every match scored costs less.
+            rows = self.db.execute(self.unscored_sql, {**self.params, "limit": wanted + 1}).fetchall()
+            if len(rows) <= wanted:
+                every = rank.exhaustive(self.db, self.plan, [rowid for (rowid,) in rows])
+                return [(rowid, -score if score else 0.0) for rowid, score in every]
         scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
@@ -384,14 +398,61 @@ def matching_documents(
     filters: Filters | None = None,
     sort: str = "rank",
 ) -> list[DocumentHit]:
-    """Documents with a matching paragraph, best first or by path."""
+    """Documents with a matching paragraph, best first (by their best
+    paragraph, as search() ranks it) or by path."""
     connect_functions(db)
     matches, params = _matches(query, filters, db)
-    order = "order by best, matches.path" if sort == "rank" else "order by matches.path"
-    rows = db.execute(
-        matches + _DOCUMENTS_SQL.format(order=order), {**params, "limit": limit, "offset": offset}
-    )
-    return [DocumentHit(*row) for row in rows]
+    if sort != "rank":
+        rows = db.execute(
+            matches + _DOCUMENTS_SQL.format(order="order by matches.path"), {**params, "limit": limit, "offset": offset}
+        )
+        return [DocumentHit(*row) for row in rows]
+    wanted = offset + limit
+    with one_snapshot(db.conn):
+        ranking = _ranking(db, query, filters)
+        # The best paragraphs, as many more at a time as the documents they
+        # fall in are too few: a document's first is its best.  Read in id
+        # order (short prefixes), the paragraphs taken count each document's
+        # matches, once a document after it was reached; so do all matches.
+        take, scanned = wanted, ranking.scan is not None
+        if wanted > rank.EVERY_MATCH_FROM:  # a list of them all, most likely: at once (Ranking.best)
+            take *= 4
+        while True:
+            ranked = ranking.best(take)
+            documents = _documents_of(db, [rowid for rowid, _ in ranked])
+            best: dict[int, float] = {}
+            for rowid, score in ranked:
+                best.setdefault(documents[rowid], score)
+            every = len(ranked) < take
+            if len(best) > wanted or (len(best) == wanted and not scanned) or every:
+                break
+            take = max(2 * take, math.ceil(1.25 * take * (wanted + 1) / max(len(best), 1)))
+        chosen = list(best.items())[offset:wanted]
+        ids = json.dumps([document_id for document_id, _ in chosen])
+        if scanned or every:
+            matching = collections.Counter(documents[rowid] for rowid, _ in ranked)
+        else:
+            matching = dict(db.execute(_MATCHING_IN_SQL, {"expression": ranking.params["expression"], "documents": ids}))
+        named = {row[0]: row[1:] for row in db.execute(_NAMED_SQL, [ids])}
+    return [DocumentHit(*named[document_id], score, matching.get(document_id, 0)) for document_id, score in chosen]
+
+
+def _documents_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, int]:
+    """The document of each of these paragraphs, by id."""
+    return dict(db.execute(_DOCUMENT_OF_SQL, [json.dumps(ids)]))
+
+
+_DOCUMENT_OF_SQL = "select id, document_id from paragraphs where id in (select value from json_each(?))"
+_NAMED_SQL = "select id, path, title from documents where id in (select value from json_each(?))"
+# How many paragraphs of each of these documents match: its paragraphs'
+# ids are side by side, and FTS5 seeks to the first.
+_MATCHING_IN_SQL = f"""
+select documents.id, (
+  select count(*) from {INDEX} where {INDEX} match :expression
+  and rowid between (select min(id) from paragraphs where document_id = documents.id)
+  and (select max(id) from paragraphs where document_id = documents.id)
+) from documents where documents.id in (select value from json_each(:documents))
+"""
 
 
 @dataclass
