@@ -106,6 +106,18 @@ def test_only_excluded_words_is_a_clear_error(archive_db):
         to_fts(parse("-قوات"))
 
 
+def test_long_queries_are_refused_before_they_are_read():
+    """A phrase's words count one by one, and a pile of brackets is refused
+    before the brackets' check, which reads what each pair holds."""
+    with pytest.raises(QueryError, match="more than 64 words"):
+        parse('"' + " ".join(["قوات", "الأمن"] * 33) + '"')
+    assert len(parse('"' + " ".join(["قوات", "الأمن"] * 32) + '"').clauses[0][0].words) == 64
+    with pytest.raises(QueryError, match="more than 64 words"):
+        parse("a OR ( " * 70 + "b" + " )" * 70)
+    with pytest.raises(QueryError, match="too long"):
+        parse("( " * 1000 + "a OR b" + " )" * 1000)
+
+
 def test_expression_is_built_from_quoted_terms_only():
     expression = to_fts(parse('قوات OR "حقل العمر" -جيش forces* NEAR'))
     # Strip the quoted terms: only operators, column names and brackets remain.

@@ -26,6 +26,9 @@ from .stemmer import ARTICLES, CLITICS
 
 _MAX_PHRASE_VARIANTS = 64
 _MAX_ATOMS = 64
+# Tokens (words, operators, brackets) a query may hold: the brackets' check
+# reads what each pair holds.
+_MAX_TOKENS = 1_000
 # Clitics and articles that a prefix search looks behind: و+ال+اقتصا*.
 PREFIX_LEADS = ("",) + CLITICS[1:] + ARTICLES
 
@@ -80,18 +83,23 @@ def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
     >>> [[a.words for a in c] for c in q.clauses], [a.words for a in q.excluded]
     ([[['قوات'], ['جيش']], [['حقل', 'العمر']]], [['مدني'], ['دير', 'الزور']])
     """
-    tokens = _TOKEN.findall(text.replace("\x00", " "))
-    _refuse_grouping(tokens)
+    tokens = [piece for token in _TOKEN.findall(text.replace("\x00", " ")) for piece in _unglued(token)]
+    if len(tokens) > _MAX_TOKENS:
+        raise QueryError(f"the query is too long: more than {_MAX_TOKENS} words, operators and brackets")
+    # Each token's term, made once: the brackets' check reads them again.
+    terms = [None if token in _OPERATORS else _term(token) for token in tokens]
+    if sum(len(term.atom.words) for term in terms if term) > _MAX_ATOMS:
+        raise QueryError(f"the query has more than {_MAX_ATOMS} words")
+    _refuse_grouping(tokens, terms)
     query = Query(exact=exact, lexicon=lexicon)
     previous: _Term | None = None  # the last term, OR's left side
     exclude_next = False
     join_next = False
-    for token in tokens:
-        if token in ("AND", "NOT", "OR"):
+    for token, term in zip(tokens, terms):
+        if token in _OPERATORS:
             exclude_next = exclude_next or token == "NOT"
             join_next = join_next or (token == "OR" and previous is not None)
             continue
-        term = _term(token)
         if term is None:  # punctuation alone: as if not typed
             continue
         if exclude_next:
@@ -110,9 +118,17 @@ def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
         previous, exclude_next, join_next = term, False, False
     if exact and any(a.family for a in query.positive_atoms() + query.excluded):
         raise QueryError("~ (a word's family) cannot be used with --exact, which finds the written form only")
-    if len(query.positive_atoms()) + len(query.excluded) > _MAX_ATOMS:
-        raise QueryError(f"the query has more than {_MAX_ATOMS} words")
     return query
+
+
+# An operator written against a bracket, NOT(a) or a)OR: an operator still.
+_GLUED_OPERATOR = re.compile(r"(?:^|(?<=\)))(OR|AND|NOT)(?=\(|$)")
+
+
+def _unglued(token: str) -> list[str]:
+    if token.lstrip("-~").startswith('"') or token in _OPERATORS:
+        return [token]
+    return [piece for piece in _GLUED_OPERATOR.split(token) if piece]
 
 
 def _term(token: str) -> _Term | None:
@@ -132,9 +148,10 @@ def _term(token: str) -> _Term | None:
     return _Term(Atom(words, prefix=prefix and len(words) == 1, family=family), excluded, token)
 
 
-def _refuse_grouping(tokens: list[str]) -> None:
+def _refuse_grouping(tokens: list[str], terms: list[_Term | None]) -> None:
     """Brackets do not group words: refuse them where grouping would change
-    what OR or NOT act on, rather than silently search something else."""
+    what OR or NOT act on, rather than silently search something else
+    (terms: each token's)."""
     opened: list[int] = []
     for index, token in enumerate(tokens):
         if token.lstrip("-~").startswith('"'):
@@ -144,7 +161,7 @@ def _refuse_grouping(tokens: list[str]) -> None:
                 opened.append(index)
             elif character == ")" and opened:
                 start = opened.pop()
-                if start != index and _grouping_matters(tokens, start, index):
+                if start != index and _grouping_matters(tokens, terms, start, index):
                     group = " ".join(tokens[start:index + 1])
                     raise QueryError(
                         f"brackets do not group words: OR and NOT take one word or phrase, "
@@ -152,7 +169,7 @@ def _refuse_grouping(tokens: list[str]) -> None:
                     )
 
 
-def _grouping_matters(tokens: list[str], start: int, end: int) -> bool:
+def _grouping_matters(tokens: list[str], terms: list[_Term | None], start: int, end: int) -> bool:
     """Whether the bracketed tokens[start:end + 1] mean something else as a group."""
     before = tokens[start - 1] if start else ""
     after = tokens[end + 1] if end + 1 < len(tokens) else ""
@@ -160,7 +177,7 @@ def _grouping_matters(tokens: list[str], start: int, end: int) -> bool:
         return True
     if "OR" not in (before, after):
         return False  # AND groups any way round
-    inside = [t for t in tokens[start:end + 1] if t in _OPERATORS or _term(t) is not None]
+    inside = [t for t, term in zip(tokens[start:end + 1], terms[start:end + 1]) if t in _OPERATORS or term is not None]
     # Only a plain `a OR b OR c` is the same alone as next to another OR.
     return not (
         len(inside) % 2 == 1
