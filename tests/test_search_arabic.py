@@ -174,6 +174,10 @@ def test_mistyped_option_is_an_error_not_an_excluded_word(run, seeds_db):
     result = run("search", "--db", seeds_db, "--limt", "5", "القوات")
     assert result.exit_code == 2
     assert result.stderr.startswith("archive: error: no such option: --limt")
+    # A word after -- is never an option; --word of Arabic letters, never one.
+    excluded = searched(run, seeds_db, "القوات", "NOT", "الأمن")
+    for args in (["--", "--الأمن", "القوات"], ["--الأمن", "القوات"], ["--", "القوات", "--الأمن"]):
+        assert searched(run, seeds_db, *args) == excluded, args
 
 
 def test_an_excluded_word_is_never_read_as_short_options(run, tmp_path):

@@ -196,6 +196,10 @@ def test_huge_limits_offsets_and_contexts_are_as_good_as_all(news_db, run):
     whole = search(run, news_db, "-C", "1000", "--color", "never", "الشغب")
     assert search(run, news_db, "-C", huge, "--color", "never", "الشغب").stdout == whole.stdout
     assert search(run, news_db, "--json", "-C", huge, "الشغب").exit_code == 0
+    # Only the far end is clamped: none, or fewer than none, is an error.
+    for options in (["-n", "0"], ["-n", "-5"], ["--offset", "-1"]):
+        result = search(run, news_db, *options, "المياه")
+        assert result.exit_code == 2 and "is not in the range" in result.stderr, options
 
 
 def test_sort_by_path_then_paragraph(news_db, run):

@@ -3,6 +3,7 @@ paragraphs)."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -42,6 +43,9 @@ def _exclusions_kept_whole(command: click.Command, args: list[str]) -> list[str]
             continue
         if arg == "--":
             return kept + args[number:]
+        # An unknown --option is a mistype, not an excluded word (--الأمن is).
+        if _LONG_OPTION.fullmatch(arg) and arg.split("=")[0] not in takes_value | set(_flags_of(command)):
+            raise Failure(f"no such option: {arg} (see 'archive search --help')")
         if len(arg) > 2 and arg[0] == "-" and arg[1] != "-":
             read = _short_options(arg[1:], flags, valued)
             if read is None:
@@ -50,6 +54,14 @@ def _exclusions_kept_whole(command: click.Command, args: list[str]) -> list[str]
             value_next = read
         kept.append(arg)
     return kept
+
+
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?", re.ASCII)
+
+
+def _flags_of(command: click.Command) -> list[str]:
+    return [opt for param in command.params if isinstance(param, click.Option) and param.is_flag
+            for opt in param.opts + param.secondary_opts]
 
 
 def _short_options(letters: str, flags: set[str], valued: set[str]) -> bool | None:
@@ -94,9 +106,9 @@ def _short_options(letters: str, flags: set[str], valued: set[str]) -> bool | No
               help="Show every copy of a reprinted paragraph, not just the best one.")
 @click.option("--sort", type=click.Choice(["rank", "path"]), default="rank", show_default=True,
               help="Best first, or by document path then paragraph number.")
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1, max=MOST, clamp=True),
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
               help="Show at most this many paragraphs (documents with --files).")
-@click.option("--offset", default=0, type=click.IntRange(min=0, max=MOST, clamp=True), metavar="M",
+@click.option("--offset", default=0, type=click.IntRange(min=0), metavar="M",
               help="Skip the first M results (the next page: --offset 20).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
@@ -140,12 +152,8 @@ def search(terms, db_path, exact, no_lexicon, context, paths, document, where, s
         raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
         raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
+    limit, offset = min(limit, MOST), min(offset, MOST)
     db = open_for_reading(db_path, searching=True)
-    # Unknown options reach TERMS (so that -word can exclude a word); a
-    # mistyped --option must not silently become one.
-    for term in terms:
-        if term.startswith("--") and len(term) > 2:
-            raise Failure(f"no such option: {term} (see 'archive search --help')")
     query = parse(" ".join(terms), exact=exact, lexicon=not no_lexicon)
     filters = search_filters(db, paths, document, where, since, until)
     colored = not as_json and present.use_color(color, sys.stdout)
