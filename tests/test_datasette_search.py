@@ -269,6 +269,22 @@ def test_a_search_over_the_time_limit_says_so(newsroom):
     response = get_one(newsroom, f"/newsroom/search.json?q={quote(WORD)}", sql_time_limit_ms=0)
     assert response.status_code == 400
     assert "took longer than Datasette's time limit" in response.json()["error"]
+    assert "run 'archive serve', which allows more" in response.json()["error"]
+
+
+def test_under_archive_serve_the_time_limit_message_does_not_send_you_there(newsroom, monkeypatch):
+    from archive import datasette_search
+    from archive.datasette_plugin import SERVE_TIME_LIMIT_MS
+    from archive.sqlite import sqlite3
+
+    def interrupted(*args):
+        raise sqlite3.OperationalError("interrupted")
+
+    monkeypatch.setattr(datasette_search, "find", interrupted)
+    response = get_one(newsroom, f"/newsroom/search.json?q={quote(WORD)}", sql_time_limit_ms=SERVE_TIME_LIMIT_MS)
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        f"the search took longer than Datasette's time limit ({SERVE_TIME_LIMIT_MS} ms): add words or filters")
 
 
 # --- filters and facets ----------------------------------------------------------------------

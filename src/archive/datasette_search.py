@@ -29,7 +29,7 @@ from datasette.utils import sqlite_timelimit, tilde_decode
 from datasette.utils.asgi import NotFound
 
 from . import datasette_pages as pages
-from .datasette_plugin import is_archive_database
+from .datasette_plugin import SERVE_TIME_LIMIT_MS, is_archive_database
 from .db import ArchiveError, Reader, analyzer_mismatch
 from .documents import paragraphs_of
 from .fields import DATE, field_names, fields_by_path
@@ -314,8 +314,10 @@ async def search_view(datasette, request):
         except sqlite3.OperationalError as failed:
             if "interrupted" not in str(failed):
                 raise
-            error, status = (f"the search took longer than Datasette's time limit ({limit_ms} ms): "
-                             "add words or filters, or run 'archive serve', which allows more"), 400
+            error = f"the search took longer than Datasette's time limit ({limit_ms} ms): add words or filters"
+            if limit_ms < SERVE_TIME_LIMIT_MS:
+                error += ", or run 'archive serve', which allows more"
+            status = 400
     if page_format == "json":
         return pages.json_response(pages.api_record(results, error, warnings), status)
     if page_format == "csv":
