@@ -53,6 +53,10 @@ def queries(seed, count):
         lambda: f"{word()} {word()[:3]}*",
         lambda: f"{word()} OR {word()} {word()}",
         lambda: f'"{word()} {word()}" OR {word()}',
+        # Short prefixes, whose queries are scored at once (Plan.costly).
+        lambda: f"{word()} {word()[:2]}*",
+        lambda: f"{word()} -{word()[:1]}*",
+        lambda: f"{word()} OR {word()[:2]}*",
     ]
     return [chance.choice(shapes)() for _ in range(count)]
 

@@ -46,8 +46,9 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         return [], set()
     candidates = Candidates([slot.weight for slot in plan.slots])
     # One word is read best first however many its matches: its cells are
-    # few and its best come first; several words are not.
-    if len(plan.slots) > 1 and _all_at_once(db, plan, expression, candidates):
+    # few and its best come first; several words are not, nor a query whose
+    # every statement costs a short prefix's merge.
+    if (len(plan.slots) > 1 or plan.costly) and _all_at_once(db, plan, expression, candidates):
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen()
     # A rare word's paragraphs are few: read at once, values and all, rather
     # than level by level.
@@ -193,7 +194,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
     the matches that hold it).  Whether it did."""
     # Reprints tie: what the cells would spare grows with the distinct texts.
     most = round(ALL_AT_ONCE * plan.copies)
-    if plan.narrowed:
+    if plan.narrowed and not plan.costly:  # a costly query's cells each cost a merge
         words = (len(plan.slots) - 1) ** 2
         most = min(most, round((NARROWED_AT_ONCE + NARROWED_PER_COPY * plan.copies) * words))
     # Words joined by OR alone: a word's paragraphs all match, so a word in

@@ -20,6 +20,7 @@ from . import analyze
 from .db import copies_per_text
 from .impact import LEVELS, ONCE_HIGHEST, letter, level, token
 from .lookup import index_lookup, remember
+from .prefixes import SHORT_PREFIX
 from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints
 from .query import Known, Query, quote, word_lookups
 
@@ -62,6 +63,9 @@ class Plan:
     narrowed: bool = True
     # Which terms the index holds (lookup.index_lookup), if given.
     known: Known | None = None
+    # Whether the query holds a prefix of a letter or two (ا*, or -ا*): FTS5
+    # merges most of the index for it at each statement of the query.
+    costly: bool = False
 
     @cached_property
     def all_stems(self) -> frozenset[str]:
@@ -97,7 +101,8 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     conjunctive = all(len(clause) == 1 and not clause[0].prefix for clause in query.clauses)
     words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
     narrowed = not (words_only and not (query.excluded or query.exact))
-    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known)
+    costly = any(atom.prefix and len(atom.words[0]) <= SHORT_PREFIX for atom in atoms + query.excluded)
+    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known, costly=costly)
     _weigh(db, result)
     return result
 
