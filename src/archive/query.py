@@ -83,7 +83,7 @@ def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
     >>> [[a.words for a in c] for c in q.clauses], [a.words for a in q.excluded]
     ([[['قوات'], ['جيش']], [['حقل', 'العمر']]], [['مدني'], ['دير', 'الزور']])
     """
-    tokens = [piece for token in _TOKEN.findall(text.replace("\x00", " ")) for piece in _unglued(token)]
+    tokens = [piece for token in _TOKEN.findall(text.translate(_TYPED_AS)) for piece in _unglued(token)]
     if len(tokens) > _MAX_TOKENS:
         raise QueryError(f"the query is too long: more than {_MAX_TOKENS} words, operators and brackets")
     # Each token's term, made once: the brackets' check reads them again.
@@ -121,6 +121,11 @@ def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
     return query
 
 
+# What other keyboards (and autocorrection) type for the grammar's signs:
+# dashes and minus signs for -, full-width brackets for ( ); NUL for a space.
+_TYPED_AS = str.maketrans({
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"), "\uff08": "(", "\uff09": ")", "\x00": " ",
+})
 # An operator written against a bracket, NOT(a) or a)OR: an operator still.
 _GLUED_OPERATOR = re.compile(r"(?:^|(?<=\)))(OR|AND|NOT)(?=\(|$)")
 
