@@ -85,6 +85,9 @@ def test_path_glob_without_slash_matches_the_file_name(news_db, run):
     assert only == {"09-desalinated-water-coast.txt"}
     # The folder is not part of a file name.
     assert search(run, news_db, "--path", "news*", "المياه").exit_code == 1
+    # [!...] negates, as in the shell and import --glob ([^...] too).
+    for negated in ("0[!9]-*", "0[^9]-*", "news/0[!9]-*"):
+        assert {short(h["path"]) for h in all_hits(run, news_db, "--path", negated, "المياه")} == everything - only
 
 
 def test_path_globs_are_ored(news_db, run):

@@ -50,6 +50,8 @@ class Filters:
             for number, glob in enumerate(self.paths):
                 name = f"path{number}"
                 glob = printable(from_printable(glob))  # typed printed or raw
+                # [!x] negates, as in the shell and import --glob; SQLite writes [^x].
+                glob = glob.replace("[!", "[^")
                 if "/" in glob:
                     alternatives.append(f"documents.path glob :{name}")
                     params[name] = absolute_glob(glob, cwd)
