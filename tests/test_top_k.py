@@ -142,6 +142,7 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     filters = Filters(paths=("doc0[0-2]*",))
     for filtered_at_once in (0, rank.FILTERED_AT_ONCE):
         monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
+        monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", filtered_at_once)
         for text in texts:
             query = parse(text)
             fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
@@ -176,6 +177,7 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
     monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", filtered_at_once)
     at_once = []
     original = rank.within
     monkeypatch.setattr(rank, "within", lambda *args: at_once.append(1) or original(*args))
@@ -203,6 +205,7 @@ def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):
     those that score nothing last, within filters too."""
     monkeypatch.setattr(rank, "EVERY_MATCH_FROM", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
     monkeypatch.setattr(rank, "top", lambda *args: pytest.fail("ranked through the cells"))
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=4, documents=60), "--db", db)

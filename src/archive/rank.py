@@ -129,6 +129,15 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
 # Filters that leave at most this many paragraphs a distinct text: their
 # matches are scored at once (within()), however many the whole archive holds.
 FILTERED_AT_ONCE = 1_000
+# And where texts are reprinted, this many more a copy: the cells hold every
+# copy, while scoring at once scores a text once (measured at 10x: docs/ranking.md).
+FILTERED_AT_ONCE_PER_COPY = 500
+
+
+def filtered_at_once(copies: float) -> int:
+    """The most paragraphs filters may leave for their matches to be scored
+    at once (within()), in an archive of `copies` paragraphs a text."""
+    return round(max(FILTERED_AT_ONCE, FILTERED_AT_ONCE_PER_COPY * copies) * copies)
 
 _IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
 
