@@ -102,6 +102,15 @@ def test_read_document_refuses_a_fifo_without_blocking(tmp_path):
         read_document(fifo)
 
 
+def test_read_document_refuses_a_folder_put_where_the_file_was(tmp_path):
+    """Opening a folder succeeds: it must be refused as not a regular file
+    (one file of the import), not stop the import with an OSError."""
+    folder = tmp_path / "was-a-file.txt"
+    folder.mkdir()
+    with pytest.raises(NotText, match="not a regular file"):
+        read_document(folder)
+
+
 def test_read_document_records_encoding_and_hash(tmp_path):
     path = tmp_path / "old.txt"
     path.write_bytes("وزارة الصحة".encode("iso8859_6"))

@@ -261,7 +261,9 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK)
     except (OSError, RuntimeError) as error:
         raise UnreadableDocument(describe_os_error(error, path)) from None
-    with open(fd, "rb") as f:
+    try:
+        # Checked before Python's file object is made of it: that refuses a
+        # folder (one put where the file was, mid-import) with an OSError.
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise NotText("not a regular file")
@@ -269,10 +271,12 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
             raise UnreadableDocument(
                 f"file too large ({info.st_size // 2**20} MB; at most {MAX_FILE_BYTES // 2**20} MB)"
             )
-        try:
+        with open(fd, "rb", closefd=False) as f:
             data = f.read()
-        except OSError as error:
-            raise UnreadableDocument(describe_os_error(error, path)) from None
+    except OSError as error:
+        raise UnreadableDocument(describe_os_error(error, path)) from None
+    finally:
+        os.close(fd)
     text, used = decode(data, encoding)
     digest = hashlib.sha256(data).hexdigest()
     return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text))
