@@ -248,6 +248,13 @@ def test_second_writer_is_refused_with_one_line(tmp_path, run):
     assert result.stderr.startswith("archive: error: ") and "busy" in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert run("import", tmp_path / "tree", "--db", db).exit_code == 0
+    # The same archive through a symlink, to it or to its folder, is as busy.
+    (tmp_path / "link.db").symlink_to(db)
+    (tmp_path / "folder").symlink_to(tmp_path)
+    with writer_lock(str(db)):
+        for alias in (tmp_path / "link.db", tmp_path / "folder" / "a.db"):
+            result = run("import", tmp_path / "tree", "--db", alias)
+            assert result.exit_code == 2 and "busy" in result.stderr, alias
 
 
 def test_progress_bar_on_a_terminal_only(tmp_path):

@@ -94,7 +94,7 @@ def writer_lock(db_path: str) -> Iterator[None]:
     write the same archive at once.  The kernel drops the lock when the
     process ends, however it ends (kill -9 included)."""
     check_db_path(db_path)
-    lock_path = db_path + ".lock"
+    lock_path = _lock_path(db_path)
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
@@ -109,6 +109,12 @@ def writer_lock(db_path: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _lock_path(db_path: str) -> str:
+    # Beside the file itself: through a symlink to it (or to its folder) an
+    # import must find the lock an import through its own path holds.
+    return os.path.realpath(db_path) + ".lock"
 
 
 class Reader:
@@ -161,7 +167,7 @@ def open_reader(path: str) -> Reader:
 def writer_active(db_path: str) -> bool:
     """Whether an import or rebuild holds the archive's writer lock now."""
     try:
-        fd = os.open(db_path + ".lock", os.O_RDONLY)
+        fd = os.open(_lock_path(db_path), os.O_RDONLY)
     except OSError:
         return False
     try:
