@@ -132,12 +132,16 @@ FILTERED_AT_ONCE = 1_000
 # And where texts are reprinted, this many more a copy: the cells hold every
 # copy, while scoring at once scores a text once (measured at 10x: docs/ranking.md).
 FILTERED_AT_ONCE_PER_COPY = 500
+# For a query of several words, this many times as many: each word's cells
+# are read, deeper, while scoring at once costs a text the same.
+FILTERED_SEVERAL = 4
 
 
-def filtered_at_once(copies: float) -> int:
+def filtered_at_once(plan: Plan) -> int:
     """The most paragraphs filters may leave for their matches to be scored
-    at once (within()), in an archive of `copies` paragraphs a text."""
-    return round(max(FILTERED_AT_ONCE, FILTERED_AT_ONCE_PER_COPY * copies) * copies)
+    at once (within()), for this query in this archive."""
+    texts = max(FILTERED_AT_ONCE, FILTERED_AT_ONCE_PER_COPY * plan.copies)
+    return round(texts * plan.copies * (FILTERED_SEVERAL if len(plan.slots) > 1 else 1))
 
 _IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
 

@@ -216,7 +216,7 @@ class Ranking:
             return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
         passed = filter_of(self.db, self.where, self.params)
         if passed is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
-            most = rank.filtered_at_once(self.plan.copies)
+            most = rank.filtered_at_once(self.plan)
             self.ranges = paragraph_ranges(self.db, self.where, self.params, most)
         if passed is not None and self.ranges is not None:  # every match known, those that score nothing too
             within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted)
