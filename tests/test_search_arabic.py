@@ -199,6 +199,11 @@ def test_an_excluded_word_is_never_read_as_short_options(run, tmp_path):
         assert found(excluded) == (["a.txt", "b.txt"] if excluded in ("-Clinton", "-la") else ["b.txt"]), excluded
     assert len(found("-n1")) == 1 and len(found("-n", "1")) == 1
     assert found("--path", "-a*") == []
+    # Help is an option; -n=5 is -n given '=5', refused as click refuses it.
+    helped = run("search", "--help")
+    assert helped.exit_code == 0 and helped.stdout.startswith("Usage: ")
+    refused = run("search", "--db", db, "-n=5", "talks")
+    assert refused.exit_code == 2 and "'=5' is not a valid integer" in refused.stderr
     listed = run("search", "--db", db, "-l0", "talks")
     assert listed.exit_code == 0 and listed.stdout.count("\0") == 2
 

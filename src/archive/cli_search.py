@@ -22,18 +22,18 @@ class _SearchCommand(ArchiveCommand):
     query grammar reads alike."""
 
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, _exclusions_kept_whole(self, args))
+        return super().parse_args(ctx, _exclusions_kept_whole(self, ctx, args))
 
 
-def _exclusions_kept_whole(command: click.Command, args: list[str]) -> list[str]:
+def _exclusions_kept_whole(command: click.Command, ctx: click.Context, args: list[str]) -> list[str]:
     flags, valued, takes_value = set(), set(), set()
-    for param in command.params:
-        if isinstance(param, click.Option):
-            for opt in param.opts + param.secondary_opts:
-                if not param.is_flag:
-                    takes_value.add(opt)
-                if len(opt) == 2 and opt[1] != "-":
-                    (flags if param.is_flag else valued).add(opt[1])
+    options = [param for param in command.get_params(ctx) if isinstance(param, click.Option)]  # --help too
+    for param in options:
+        for opt in param.opts + param.secondary_opts:
+            if not param.is_flag:
+                takes_value.add(opt)
+            if len(opt) == 2 and opt[1] != "-":
+                (flags if param.is_flag else valued).add(opt[1])
     kept: list[str] = []
     value_next = False
     for number, arg in enumerate(args):
@@ -44,7 +44,7 @@ def _exclusions_kept_whole(command: click.Command, args: list[str]) -> list[str]
         if arg == "--":
             return kept + args[number:]
         # An unknown --option is a mistype, not an excluded word (--الأمن is).
-        if _LONG_OPTION.fullmatch(arg) and arg.split("=")[0] not in takes_value | set(_flags_of(command)):
+        if _LONG_OPTION.fullmatch(arg) and arg.split("=")[0] not in takes_value | _flags_of(options):
             raise Failure(f"no such option: {arg} (see 'archive search --help')")
         if len(arg) > 2 and arg[0] == "-" and arg[1] != "-":
             read = _short_options(arg[1:], flags, valued)
@@ -59,9 +59,8 @@ def _exclusions_kept_whole(command: click.Command, args: list[str]) -> list[str]
 _LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?", re.ASCII)
 
 
-def _flags_of(command: click.Command) -> list[str]:
-    return [opt for param in command.params if isinstance(param, click.Option) and param.is_flag
-            for opt in param.opts + param.secondary_opts]
+def _flags_of(options: list[click.Option]) -> set[str]:
+    return {opt for param in options if param.is_flag for opt in param.opts + param.secondary_opts}
 
 
 def _short_options(letters: str, flags: set[str], valued: set[str]) -> bool | None:
@@ -71,7 +70,10 @@ def _short_options(letters: str, flags: set[str], valued: set[str]) -> bool | No
     for number, letter in enumerate(letters):
         if letter in valued:
             value = letters[number + 1:]
-            return True if not value else (False if value.isdigit() else None)
+            if not value:
+                return True
+            # -n5 is a value; so is -n=5, which click refuses as one (=5).
+            return False if value.isdigit() or value.startswith("=") else None
         if letter not in flags:
             return None
     return False
