@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlite_utils
 
@@ -69,6 +71,14 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
     size_before = db["paragraphs"].count
     searched = run("search", "--db", seeds_db, "قوات")
     assert searched.exit_code == 0  # still searchable as it is
+    # Its document list counts each document's matches, a short prefix's too.
+    for query in ("قوات", "ا*"):
+        listed = run("search", "--db", seeds_db, "-l", "--json", "-n", "2", query).stdout.splitlines()
+        listed = [json.loads(line) for line in listed]
+        assert listed, query
+        for document in listed:
+            counted = run("search", "--db", seeds_db, "--count", "--json", "--doc", document["path"], query)
+            assert json.loads(counted.stdout)["paragraphs"] == document["paragraphs"], (query, document["path"])
 
     new = tmp_path / "new"
     new.mkdir()

@@ -126,8 +126,8 @@ def parse(text: str, exact: bool = False, lexicon: bool = True) -> Query:
 _TYPED_AS = str.maketrans({
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"), "\uff08": "(", "\uff09": ")", "\x00": " ",
 })
-# An operator written against a bracket, NOT(a) or a)OR: an operator still.
-_GLUED_OPERATOR = re.compile(r"(?:^|(?<=\)))(OR|AND|NOT)(?=\(|$)")
+# An operator written against a bracket, NOT(a), (NOT a) or a)OR: an operator still.
+_GLUED_OPERATOR = re.compile(r"(?:^|(?<=[()]))(OR|AND|NOT)(?=[()]|$)")
 
 
 def _unglued(token: str) -> list[str]:

@@ -414,7 +414,8 @@ def matching_documents(
         # fall in are too few: a document's first is its best.  Read in id
         # order (short prefixes), the paragraphs taken count each document's
         # matches, once a document after it was reached; so do all matches.
-        take, scanned = wanted, ranking.scan is not None
+        # (An archive before the ranking, plan None, ranks by bm25 even so.)
+        take, scanned = wanted, ranking.scan is not None and ranking.plan is not None
         if wanted > rank.EVERY_MATCH_FROM:  # a list of them all, most likely: at once (Ranking.best)
             take *= 4
         while True:
