@@ -223,6 +223,31 @@ def test_a_phrase_is_marked_where_it_stands_and_nowhere_else():
     assert marked('"في عهده"', exact=True) == ["في", "عهده"]
 
 
+def test_a_phrase_is_marked_by_the_variants_its_search_kept(tmp_path, run, monkeypatch):
+    """Past the cap on a phrase's variants, the search keeps the first
+    word's only; the marks keep the same (query.phrase_places)."""
+    from archive import query as q
+    from archive.db import open_archive
+    from archive.highlight import Highlighter
+    from archive.search import index_lookup
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("زار وزير مدينة الرياض ثم التقى وزير المدن الصغيرة\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+    archive = open_archive(str(db))
+    text = "زار وزير مدينة الرياض ثم التقى وزير المدن الصغيرة"
+
+    def marked():
+        spans = Highlighter(q.parse('"وزير مدينة"'), index_lookup(archive)).spans(text)
+        return [text[start:end] for start, end in spans]
+
+    assert marked() == ["وزير", "مدينة", "وزير", "المدن"]  # المدن: a plural of مدينة
+    monkeypatch.setattr(q, "_MAX_PHRASE_VARIANTS", 1)
+    assert marked() == ["وزير", "مدينة"]
+
+
 def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch):
     """Datasette keeps a Highlighter per recent query; its memory of decided
     words is capped, and past the cap it still marks what a new one would."""
@@ -231,7 +256,7 @@ def test_a_highlighter_kept_for_many_texts_marks_each_as_a_fresh_one(monkeypatch
 
     monkeypatch.setattr(q, "_DECIDED_WORDS", 7)
     texts = [p for path in sorted(SEEDS.glob("*.txt")) for p in split_paragraphs(path.read_text(encoding="utf-8"))]
-    for words in ["المياه", "قوات", "تحلي*", '"محطة التحلية"']:
+    for words in ["المياه", "قوات", "تحلي*", '"محطة لتحلية"']:
         kept = q.Highlighter(parse(words))
         marked = [kept.spans(text) for text in texts]
         assert marked == [q.Highlighter(parse(words)).spans(text) for text in texts]

@@ -286,6 +286,12 @@ def test_a_phrase_word_looked_up_as_written_is_matched_as_written(tmp_path):
     highlighter = Highlighter(query, q.index_lookup(archive))
     marked = [hits[0].text[start:end] for start, end in highlighter.spans(hits[0].text)]
     assert marked == ["وهذا", "ما"]
+    # Where the phrase does not match (a hit of another word), it is not marked.
+    either = parse('"وهذا ما" OR الحوثيون')
+    highlighter = Highlighter(either, q.index_lookup(archive))
+    marks = {hit.text: [hit.text[start:end] for start, end in highlighter.spans(hit.text)]
+             for hit in q.search(archive, either)}
+    assert marks == {texts[0]: ["وهذا", "ما"], texts[1]: ["الحوثيون"]}
 
 
 def test_no_page_is_settled_while_an_unread_cell_may_tie_its_last_score():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import analyze
-from .query import PREFIX_LEADS, Known, Query, phrase_lookups, word_lookups
+from .query import PREFIX_LEADS, Known, Query, phrase_places, word_lookups
 
 # A highlighter kept for many texts (Datasette keeps one per recent query)
 # forgets its decisions past this many words, so that its memory stays
@@ -30,13 +30,16 @@ class Highlighter:
         self._forms: set[str] = set()
         prefixes: list[str] = []
         # A phrase's words are marked where the phrase stands, nowhere else:
-        # for each phrase, the terms each of its places matches by.
-        self._phrases: list[list[frozenset[str]]] = []
+        # for each phrase, the terms each of its places matches by, and the
+        # written forms a term needs in the paragraph (query.phrase_places,
+        # as the search's expression holds them).
+        self._phrases: list[list[dict[str, tuple[str, ...]]]] = []
         self._exact = query.exact
         for atom in query.positive_atoms():
             if atom.is_phrase:
-                self._phrases.append([frozenset(phrase_lookups(word, query.exact, known, query.lexicon))
-                                      for word in atom.words])
+                places = phrase_places(atom, query.exact, known, query.lexicon)
+                if places is not None:
+                    self._phrases.append(places)
             elif atom.prefix:
                 leads = PREFIX_LEADS if not query.exact else ("",)
                 prefixes.extend(lead + atom.words[0] for lead in leads)
@@ -92,16 +95,20 @@ class Highlighter:
         """The spans of the words of each place where a phrase stands: its
         words' terms one after the other, as the index holds the text."""
         tokens: list[tuple[str, int, int]] = []  # an index term, and its written word's span
+        written: set[str] = set()
         for word, start in analyze.written_words(text):
             exact, terms = analyze.analyze_word(word)
             if exact:
+                written.update(exact.split(" "))
                 for term in (exact if self._exact else terms).split(" "):
                     tokens.append((term, start, start + len(word)))
         found: set[tuple[int, int]] = set()
         for places in self._phrases:
             first, length = places[0], len(places)
             for at in range(len(tokens) - length + 1):
-                if tokens[at][0] in first and all(tokens[at + n][0] in places[n] for n in range(1, length)):
+                if tokens[at][0] in first and all(tokens[at + n][0] in places[n] for n in range(1, length)) and all(
+                    written.intersection(forms) for n in range(length) if (forms := places[n][tokens[at + n][0]])
+                ):
                     found.update((start, end) for _, start, end in tokens[at:at + length])
         return found
 

@@ -216,7 +216,7 @@ def phrase_lookups(word: str, exact: bool, known: Known | None = None, lexicon: 
     return found
 
 
-def _phrase_places(atom: Atom, exact: bool, known: Known | None = None,
+def phrase_places(atom: Atom, exact: bool, known: Known | None = None,
                   lexicon: bool = True) -> list[dict[str, tuple[str, ...]]] | None:
     """For each word of a phrase, the terms its place in the phrase matches
     by, as the search's expression holds them (phrase_lookups); None if a
@@ -266,7 +266,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
         if forms:
             parts.append(f"exact : ({' OR '.join(quote(f) for f in forms)})")
         return f"({' OR '.join(parts)})" if parts else MATCH_NOTHING
-    per_word = _phrase_places(atom, exact, known, lexicon)
+    per_word = phrase_places(atom, exact, known, lexicon)
     if per_word is None:
         return MATCH_NOTHING
     # `"a" + "b"` is FTS5's phrase; `"a" "b"` would only AND the words.
