@@ -96,7 +96,9 @@ FORMS = (
 _PERSONS = ("ي", "ت", "ن")
 _VERB_CLITICS = ("", "و", "ف")
 _PRESENT_CLITICS = ("", "و", "ف", "س", "وس", "فس", "ل", "ول", "فل")
-_OBJECTS = ("ه", "ها", "هم")
+# A verb's object pronouns (يشاركنا, يشاركك, ويشاركهما): what a member typed
+# alone is looked up with, every member has, so that any member finds the same.
+_OBJECTS = ("ه", "ها", "هم", "هما", "هن", "نا", "ك", "كم")
 _PAST_ENDINGS = ("", "ت", "تا", "وا", "ا", "نا", "تم", "ن") + _OBJECTS + tuple(
     ending + obj for ending in ("ت", "و") for obj in _OBJECTS
 )
@@ -107,10 +109,12 @@ _PRESENT_ENDINGS = ("", "ون", "ان", "ين", "وا", "ا", "ن") + _OBJECTS +
     ending + obj for ending in ("ون", "و") for obj in _OBJECTS
 )
 _PRONOUNS = ("ه", "ها", "هم", "هما", "هن", "نا", "كم")
-_NOUN_ENDINGS = ("", "ات")
+# With the accusative's ا (استهدافا, مستهدفا), as the nouns typed alone are.
+_NOUN_ENDINGS = ("", "ات", "ا")
 _FEMININE_ENDINGS = ("ه", "ات", "تين", "تان")
 _FEMININE_PRONOUNS = tuple("ت" + p for p in _PRONOUNS)
-_PARTICIPLE_ENDINGS = ("", "ه", "ون", "ين", "ات", "ان", "تين", "تان")
+# With the accusative's ا and the construct plural's ي (مستهدفا, معتقلي).
+_PARTICIPLE_ENDINGS = ("", "ه", "ون", "ين", "ات", "ان", "تين", "تان", "ا", "ي")
 # Form III's bare participle is a broken plural (مطالب, مصالح).
 _PARTICIPLE_III_ENDINGS = ("ون", "ين")
 
