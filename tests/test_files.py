@@ -53,6 +53,32 @@ def test_unicode_encodings_and_byte_order_marks(data, expected_encoding):
     assert decode(data) == ("نص عربي", expected_encoding)
 
 
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_utf_32_with_its_byte_order_mark(encoding):
+    data = "نص عربي".encode(encoding)
+    if encoding != "utf-32":
+        data = (codecs.BOM_UTF32_LE if encoding.endswith("le") else codecs.BOM_UTF32_BE) + data
+    assert decode(data) == ("نص عربي", "utf-32")  # not UTF-16 full of NULs
+
+
+def test_utf_8_with_a_few_bytes_that_are_not_stays_utf_8():
+    """One bad byte, or a file cut inside a letter, is not a legacy page's
+    text: read as UTF-8, the bytes replaced (the import warns)."""
+    first, second = "مذبحة حوثية في عدن\n", "والمقاومة تزحف نحو القصر\n"
+    assert decode(first.encode() + b"\xff" + second.encode()) == (first + "\ufffd" + second, "utf-8")
+    assert decode((first + second).encode()[:-2]) == (first + second[:-2] + "\ufffd", "utf-8")
+    # A legacy page's text, short or long, fails at nearly every letter.
+    for text in ("سل", first + second):
+        assert decode(text.encode("cp1256")) == (text, "cp1256")
+
+
+@pytest.mark.parametrize("text", ["هطول أمطار رعدية على عسير والباحة وجازان ونجران", "إمارة جازان تعايد منسوبيها"])
+def test_windows_1256_whose_iso_8859_6_reading_puts_marks_inside_words(text):
+    # Read in ISO-8859-6, its ي and ى become tanween inside words, and the
+    # reading of ان as ال counts no more.
+    assert decode(text.encode("cp1256")) == (text, "cp1256")
+
+
 @pytest.mark.parametrize(
     "data",
     [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", bytes(range(256)) * 4, b"\x01\x02\x03\x04abc\x05\x06\x07\x08"],
@@ -66,6 +92,9 @@ def test_forced_encoding_is_used_or_refused():
     assert decode("نص".encode("cp1256"), "cp1256") == ("نص", "cp1256")
     with pytest.raises(UnreadableDocument, match="cannot decode as utf-8"):
         decode("نص".encode("cp1256"), "utf-8")
+    # A UTF-16 file forced through a single-byte page: NULs, refused.
+    with pytest.raises(UnreadableDocument, match="cannot decode as cp1256: the text holds NUL"):
+        decode(codecs.BOM_UTF16_LE + "نص عربي".encode("utf-16-le"), "cp1256")
 
 
 def test_find_files_takes_text_files_and_skips_hidden(tmp_path):
@@ -131,6 +160,10 @@ def test_long_paragraph_is_cut_at_sentence_ends():
 
 def test_endless_word_is_cut_at_the_limit():
     assert cut_long_paragraph("x" * 25, limit=10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_title_is_the_first_line_a_reader_sees():
+    assert title_of("\u200f\n\u200b\u200b\n\u061c العنوان الحقيقي \u202c\n\nنص") == "العنوان الحقيقي"
 
 
 def test_title_of_a_single_huge_line_is_short():

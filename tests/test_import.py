@@ -442,3 +442,18 @@ def test_file_in_a_folder_that_cannot_be_listed_is_taken_through_its_link(tmp_pa
     assert result.exit_code == 1 and "cannot list folder" in result.stderr
     assert set(documents(db)) == {"x.txt", "f.txt"}
     assert documents(db)["f.txt"]["path"] == str(tree / "b" / "f.txt")
+
+
+def test_a_utf_8_file_with_a_bad_byte_is_read_as_utf_8_with_a_warning(tmp_path, run):
+    """Not as Windows-1256 mojibake that no search finds: the byte is
+    replaced, and the import says so."""
+    folder = tmp_path / "tree"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes("مذبحة حوثية في عدن\n".encode() + b"\xff" + "والمقاومة تزحف\n".encode())
+    db = tmp_path / "a.db"
+    result = run("import", folder, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "a.txt: 1 byte sequence not utf-8: read as \ufffd" in result.stderr
+    assert documents(db)["a.txt"]["encoding"] == "utf-8"
+    found = run("search", "--db", db, "--json", "حوثية")
+    assert found.exit_code == 0 and "a.txt" in found.stdout

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .analyze import INVISIBLE
 from .paths import describe_os_error, printable, too_long
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
@@ -152,7 +153,7 @@ def _wanted(path: Path, root: Path, patterns: list[str]) -> bool:
 
 
 def _is_binary(data: bytes) -> bool:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # UTF-32's too
         return False
     if b"\x00" in data:
         return True
@@ -190,11 +191,15 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             # A codec such as UTF-7 can decode to lone surrogates, which are
             # not text: SQLite could not store them.
             text.encode("utf-8")
-            return text, name
         except (UnicodeDecodeError, UnicodeEncodeError, LookupError) as error:
             raise UnreadableDocument(f"cannot decode as {encoding}: {error}") from None
+        if "\x00" in text:  # a UTF-16 file (its BOM passed the check above) read in a single-byte page
+            raise UnreadableDocument(f"cannot decode as {encoding}: the text holds NUL characters")
+        return text, name
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's, which begins it
+        return data.decode("utf-32", errors="replace"), "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), "utf-16"
     if _is_binary(data[:_SNIFF_BYTES]):
@@ -203,7 +208,18 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few bytes that are not (one bad byte, a file cut inside a
+    # letter) is UTF-8 still, those bytes replaced (the import warns); read as
+    # UTF-8, a legacy page's Arabic fails at nearly every letter.
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") <= _NOT_UTF8_SHARE * (len(text) - len(text.encode("ascii", errors="ignore"))):
+        return text, "utf-8"
     return _decode_legacy_arabic(data)
+
+
+# At most this share of a UTF-8 file's other than ASCII characters may be
+# bytes that are not UTF-8.
+_NOT_UTF8_SHARE = 0.05
 
 
 def codec_name(encoding: str) -> str:
@@ -242,10 +258,13 @@ def _decode_legacy_arabic(data: bytes) -> tuple[str, str]:
 
 
 def _arabic_likeness(text: str) -> int:
-    return text.count("ال") - len(_MIXED_SCRIPT_WORD.findall(text))
+    return text.count("ال") - len(_MIXED_SCRIPT_WORD.findall(text)) - 2 * len(_MISPLACED_MARK.findall(text))
 
 
 _MIXED_SCRIPT_WORD = re.compile(r"[\u0600-\u06ff][\u00c0-\u00ff]|[\u00c0-\u00ff][\u0600-\u06ff]")
+# Read in the wrong page, Windows-1256's ي ى ن... become ISO-8859-6's marks:
+# tanween inside a word, or a mark opening one, which Arabic never writes.
+_MISPLACED_MARK = re.compile("[\u064b-\u064d](?=[\u0621-\u064a])|(?<![\u0621-\u0652])[\u064b-\u0652]")
 
 
 def read_document(path: str | os.PathLike, encoding: str | None = None, real_path: bool = False) -> Document:
@@ -284,15 +303,18 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
 
 
 
+_EDGES = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
+
+
 def title_of(text: str) -> str:
     """First non-empty line, trimmed, and cut at a word end if very long.
 
-    >>> title_of("\\n  عنوان الخبر \\nنص")
-    'عنوان الخبر'
+    >>> title_of("\\n  عنوان الخبر \\nنص"), title_of("\\u200f\\n\\u200bعنوان\\fنص")
+    ('عنوان الخبر', 'عنوان')
     """
     for line in text.splitlines():
-        if line.strip():
-            line = line.strip()
+        line = _EDGES.sub("", line)  # a line of invisible marks is blank, as paragraphs.py has it
+        if line:
             if len(line) > MAX_TITLE_CHARS:
                 line = line[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
             return line

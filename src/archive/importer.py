@@ -415,7 +415,7 @@ class _ImportRun:
             self.summary.unchanged += 1
             self.batches.done(0)
             return
-        self._warn_about(path, paragraphs, cut)
+        self._warn_about(path, doc, paragraphs, cut)
         written = _store(self.db, doc, paragraphs, analyzed, existing)
         self.summary.paragraphs += written
         if existing:
@@ -443,7 +443,14 @@ class _ImportRun:
         self.batches.done(0)
         return True
 
-    def _warn_about(self, path: Path, paragraphs: list[str], cut: list[int]) -> None:
+    def _warn_about(self, path: Path, doc: Document, paragraphs: list[str], cut: list[int]) -> None:
+        # Decoding as Unicode replaces the bytes that are not (files.decode).
+        replaced = doc.text.count("\ufffd") if doc.encoding.startswith("utf") else 0
+        if replaced:
+            self.report(
+                "warning", printable(path),
+                f"{replaced} byte sequence{'' if replaced == 1 else 's'} not {doc.encoding}: read as \ufffd",
+            )
         if not paragraphs:
             self.report("warning", printable(path), "empty file: imported with no paragraphs")
         elif cut:
