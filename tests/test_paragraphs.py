@@ -128,6 +128,16 @@ def test_whitespace_only_lines_separate_like_empty_ones():
     # Spaces, tabs, no-break and em spaces, and a right-to-left mark alone.
     text = TITLE + "\n \t\n" + NEWS[0] + "\n\u00a0\u2003\n" + NEWS[1] + "\n\u200f\n" + NEWS[2] + "\n"
     assert split_paragraphs(text) == [TITLE, NEWS[0], NEWS[1], NEWS[2]]
+    # Every invisible mark the analyzer drops: the Arabic letter mark,
+    # embeddings and isolates, a soft hyphen.
+    for marks in ("\u061c", "\u202b\u202c", "\u2067\u2069", "\u00ad"):
+        text = TITLE + "\n" + marks + "\n" + NEWS[0] + "\n" + marks + "\n" + NEWS[1] + "\n"
+        assert split_paragraphs(text) == [TITLE, NEWS[0], NEWS[1]], repr(marks)
+
+
+def test_page_breaks_and_paragraph_separators_part_paragraphs():
+    for parting in ("\f", "\u2029", "\n\f\n", "\x1e"):
+        assert split_paragraphs(TITLE + parting + NEWS[0]) == [TITLE, NEWS[0]], repr(parting)
 
 
 def test_one_very_long_line_is_cut_and_the_lines_around_it_kept():

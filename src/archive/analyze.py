@@ -51,9 +51,10 @@ def environment() -> dict[str, str]:
 # Quranic annotation signs.  Tatweel (U+0640) only stretches a word.
 _ARABIC_MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
 # Zero-width and bidirectional controls, invisible in text and never meaningful
-# inside a word.
-_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_REMOVE = re.compile(f"[{_ARABIC_MARKS}{_INVISIBLE}]")
+# inside a word (the body of a regular expression's class: a line of these and
+# spaces is blank, paragraphs.py).
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_REMOVE = re.compile(f"[{_ARABIC_MARKS}{INVISIBLE}]")
 
 _LETTER_MAP = str.maketrans(
     {
@@ -127,7 +128,7 @@ def normalize(text: str) -> str:
 # A word is a run of letters and digits (what FTS5's tokenizers keep together), with
 # the marks and invisible characters that normalize() deletes allowed inside it,
 # so that a vocalized word stays one word.
-WORD_CHARACTER = rf"[^\W_]|[{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]"
+WORD_CHARACTER = rf"[^\W_]|[{_ARABIC_MARKS}{INVISIBLE}\u0300-\u036f]"
 _NORMALIZED_WORD = re.compile(r"[^\W_]+")
 
 
@@ -141,7 +142,7 @@ class Token(NamedTuple):
 
 # The runs of WORD_CHARACTER, found faster: one character class, then a cut
 # at each underscore (a word character to \w, a separator to FTS5).
-_RUN = re.compile(rf"[\w{_ARABIC_MARKS}{_INVISIBLE}\u0300-\u036f]+")
+_RUN = re.compile(rf"[\w{_ARABIC_MARKS}{INVISIBLE}\u0300-\u036f]+")
 
 
 def written_words(text: str) -> Iterator[tuple[str, int]]:

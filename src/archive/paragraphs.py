@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .analyze import INVISIBLE
+
 # One paragraph row stays small enough to show and to highlight; longer runs
 # of text (a file with no line breaks at all) are cut at sentence or word ends.
 MAX_PARAGRAPH_CHARS = 10_000
@@ -34,17 +36,19 @@ def split_paragraphs(text: str, cut: list[int] | None = None) -> list[str]:
     return paragraphs
 
 
-# Marks a reader does not see: a line of nothing else (and spaces) is blank.
-_INVISIBLE = " \t\u00a0\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+# A line of spaces and marks a reader does not see is blank.
+_BLANK = re.compile(rf"[\s{INVISIBLE}]*")
+# A page break, a paragraph separator and the file, group and record
+# separators part paragraphs as a blank line does; the other line ends that
+# str.splitlines() knows (\v, U+0085, U+2028) end a line.
+_PARTING = re.compile("[\f\u2029\x1c-\x1e]")
 
 
 def _pieces(text: str) -> list[str]:
     """The paragraphs of text, block by block (a block: a run of lines that
     are not blank)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if not lines[-1]:
-        lines.pop()  # after the last line end
-    seen = [line.strip().strip(_INVISIBLE) for line in lines]
+    lines = _PARTING.sub("\n\n", text).splitlines()
+    seen = [not _BLANK.fullmatch(line) for line in lines]
     if all(seen):  # no blank line (the news corpus's shape): one block
         blocks = [lines] if lines else []
     else:
