@@ -243,7 +243,7 @@ def test_typed_text_is_shown_escaped(newsroom):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
-@pytest.mark.parametrize("page", ["0", "x", "9" * 5000, "99999999"])
+@pytest.mark.parametrize("page", ["0", "x", "9" * 5000, "99999999", "\u00b2", "\u2460"])
 def test_any_page_number_gives_a_page(newsroom, page):
     response = get_one(newsroom, f"/newsroom/search.json?q={quote(WORD)}&page={page}")
     assert response.status_code == 200
@@ -313,6 +313,33 @@ def test_facets_count_by_source_and_month_and_filter_the_results(newsroom):
         assert [f["selected"] for f in filtered["facets"]["source" if facet in facets["source"] else "month"]] == [True]
         key = "source" if facet in facets["source"] else "date"
         assert all(h["fields"][key].startswith(facet["value"]) for h in filtered["hits"])
+
+
+@pytest.mark.parametrize("dates", [{"since": "2015-07-15"}, {"until": "2015-08-12"}, {"since": "2015-07-15", "until": "2015-08"}])
+def test_a_month_chosen_keeps_the_dates_asked_for_within_it(newsroom, dates):
+    """A month's count is within the dates asked for, and so is the page its
+    link opens: the dates asked for are narrowed to the month, not dropped."""
+    status, page = api(newsroom, WORD, **dates)
+    assert status == 200
+    for facet in page["facets"]["month"]:
+        chosen = get_one(newsroom, facet["url"].removeprefix("http://localhost")).json()
+        assert chosen["total"] == facet["count"], (dates, facet["value"])
+
+
+def test_values_that_differ_in_case_only_are_one_facet(tmp_path, run):
+    """As --where compares them (the column is collate nocase)."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("2015-07-01_okaz_1.txt", "2015-08-01_Okaz_2.txt", "2015-08-02_sabq_3.txt"):
+        (folder / name).write_text("قال وزير الصحة\n", encoding="utf-8")
+    db = tmp_path / "cased.db"
+    assert run("import", folder, "--db", db, "--fields", FIELDS).exit_code == 0
+    page = get_one(db, f"/cased/search.json?q={quote('وزير')}").json()
+    assert {f["value"].lower(): f["count"] for f in page["facets"]["source"]} == {"okaz": 2, "sabq": 1}
+    okaz = next(f for f in page["facets"]["source"] if f["value"].lower() == "okaz")
+    chosen = get_one(db, okaz["url"].removeprefix("http://localhost")).json()
+    assert chosen["total"] == 2
+    assert [f["selected"] for f in chosen["facets"]["source"]] == [True]
 
 
 def test_an_archive_without_fields_has_no_facets(seeds_db):

@@ -32,14 +32,14 @@ from . import datasette_pages as pages
 from .datasette_plugin import SERVE_TIME_LIMIT_MS, is_archive_database
 from .db import ArchiveError, Reader, analyzer_mismatch
 from .documents import paragraphs_of
-from .fields import DATE, field_names, fields_by_path
+from .fields import DATE, date_bound, field_names, fields_by_path
 from .filters import search_filters
 from .highlight import Highlighter
 from .index import index_mismatch
 from .present import format_counts, reprint_note
 from .query import QueryError, parse
 from .rank import time_limit
-from .search import Counts, Hit, count, count_by, fill_duplicates, index_lookup, one_snapshot, search
+from .search import Counts, Hit, ascii_folded, count, count_by, fill_duplicates, index_lookup, one_snapshot, search
 from .sqlite import sqlite3
 
 PAGE_SIZE = 20
@@ -75,7 +75,7 @@ class SearchForm:
             where=tuple(value for value in args.getlist("where") if value),
             since=args.get("since") or None,
             until=args.get("until") or None,
-            page=max(1, int(page)) if page.isdigit() and len(page) <= _PAGE_DIGITS else 1,
+            page=max(1, int(page)) if re.fullmatch(f"[0-9]{{1,{_PAGE_DIGITS}}}", page) else 1,
             lexicon=args.get("lexicon") != "0",
         )
 
@@ -251,18 +251,30 @@ def facet_records(found: Found, form: SearchForm, links: Links) -> dict[str, lis
             if value is None:
                 continue
             if name == "month":
-                chosen = form.since == form.until == value
-                bounds = (None, None) if chosen else (value, value)
+                # The month, within the dates asked for: its count is that.
+                bounds = (_later(form.since, value, end=False), _later(form.until, value, end=True))
+                chosen = bounds == (form.since, form.until)
+                bounds = (None, None) if chosen else bounds
                 url = links.results(since=bounds[0], until=bounds[1], page=1)
             else:
                 item = f"{name}={value}"
-                chosen = item in form.where
-                where = tuple(w for w in form.where if w != item) if chosen else (*form.where, item)
+                same = [w for w in form.where if ascii_folded(w) == ascii_folded(item)]
+                chosen = bool(same)
+                where = tuple(w for w in form.where if w not in same) if chosen else (*form.where, item)
                 url = links.results(where=where, page=1)
             records.append({"value": value, "count": number, "selected": chosen, "url": url})
         key = (lambda r: r["value"]) if name == "month" else (lambda r: (-r["count"], r["value"]))
         facets[name] = sorted(records, key=key)
     return facets
+
+
+def _later(asked: str | None, month: str, end: bool) -> str:
+    """The narrower of a date bound asked for and a month's: for --since
+    the later start, for --until the earlier end."""
+    if asked is None:
+        return month
+    asked_day, month_day = date_bound(asked, end), date_bound(month, end)
+    return asked if (asked_day < month_day if end else asked_day > month_day) else month
 
 
 def results_record(found: Found, form: SearchForm, links: Links) -> dict:

@@ -551,10 +551,23 @@ def count_by(
             f" join documents on documents.id = matches.document_id group by {places}"
         )
     result: dict[str, dict[str | None, int]] = {name: {} for name in names}
+    # Field columns compare without ASCII case (collate nocase: --where
+    # source=okaz finds Okaz): so do their values here, the first spelling met kept.
+    spelled: dict[tuple[str, str | None], str | None] = {}
     for *values, number in db.execute(sql, params):
         for name, value in zip(names, values):
+            value = spelled.setdefault((name, ascii_folded(value)), value)
             result[name][value] = result[name].get(value, 0) + number
     return result
+
+
+def ascii_folded(value):
+    """A value as SQLite's nocase collation compares it: ASCII letters in
+    lower case (anything but a string as it is)."""
+    return value.translate(_ASCII_LOWER) if isinstance(value, str) else value
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def context_of(db: sqlite_utils.Database, hits: list[Hit], context: int) -> dict[int, dict[int, str]]:
