@@ -104,3 +104,19 @@ def test_one_paragraph_and_one_document_are_singular(tmp_path, run):
     assert counted.stdout == "1 paragraph (1 without reprints) in 1 document\n"
     shown = run("show", "--db", db, "one/note.txt", "-p", "2")
     assert shown.stderr == "archive: error: one/note.txt has 1 paragraph: there is no paragraph 2\n"
+
+
+def test_a_files_escape_sequences_never_reach_the_terminal(tmp_path, run):
+    """Shown as pictures of themselves (one for one, so marks still fit):
+    a file must not retitle the terminal or move its cursor."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("عنوان \x1b]0;PWNED\x07 وزير \x1b[31mالصحة\x1b[0m\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+    for args in (["search", "--color", "never", "وزير"], ["search", "--color", "always", "وزير"],
+                 ["search", "-C", "1", "--color", "never", "وزير"], ["show", "--color", "never", str(folder / "a.txt")]):
+        shown = run(*args[:1], "--db", db, *args[1:]).stdout
+        assert "PWNED" in shown and "\u241b]0;" in shown and "\x07" not in shown and "\x1b]" not in shown, args
+        if "never" in args:
+            assert "\x1b" not in shown, args

@@ -59,6 +59,25 @@ def mark(
     return "".join(out)
 
 
+# A document's control characters, shown one for one (so marks' spans still
+# hold) as pictures of themselves: an escape sequence in a file must not
+# reach the terminal (a title, colours, the cursor).  Tab and line end stay.
+_CONTROLS_SHOWN = {
+    **{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n"},
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+}
+
+
+def shown_text(text: str) -> str:
+    """A paragraph's text as the terminal is given it.
+
+    >>> shown_text("a\\x1b[31mb\\tc")
+    'a\u241b[31mb\\tc'
+    """
+    return text.translate(_CONTROLS_SHOWN)
+
+
 def _location(path: str, number: int, separator: str, color: bool) -> str:
     """`path:12` for a hit, `path-11` for context, as grep writes them."""
     if not color:
@@ -77,12 +96,18 @@ def reprint_note(hit: Hit) -> str | None:
     >>> hit.duplicates = [Duplicate("/b", 4), Duplicate("/b", 6)]
     >>> reprint_note(hit)
     'also in 1 other document (--show-duplicates lists them)'
+    >>> hit.duplicates = [Duplicate("/a", 4)]
+    >>> reprint_note(hit)
+    'again in this document (--show-duplicates lists it)'
     """
     if hit.copies <= 1:
         return None
     others = {d.path for d in hit.duplicates} - {hit.path}
+    again = any(d.path == hit.path for d in hit.duplicates)
+    if not others:
+        return f"again in this document (--show-duplicates lists {'it' if len(hit.duplicates) == 1 else 'them'})"
     note = f"also in {len(others)} other document{'' if len(others) == 1 else 's'}"
-    if any(d.path == hit.path for d in hit.duplicates):
+    if again:
         note += " and again in this one"
     return note + " (--show-duplicates lists them)"
 
@@ -90,7 +115,8 @@ def reprint_note(hit: Hit) -> str | None:
 def format_hit(hit: Hit, spans: list[tuple[int, int]], color: bool) -> str:
     """`path:paragraph` on one line, then the paragraph (and what it stands for)."""
     location = _location(display_path(hit.path), hit.paragraph, ":", color)
-    body = mark(hit.text, spans, _MATCH, _RESET) if color else hit.text
+    text = shown_text(hit.text)
+    body = mark(text, spans, _MATCH, _RESET) if color else text
     note = reprint_note(hit)
     if note:
         body += "\n" + (f"{_DIM}[{note}]{_RESET}" if color else f"[{note}]")
@@ -100,6 +126,7 @@ def format_hit(hit: Hit, spans: list[tuple[int, int]], color: bool) -> str:
 def format_context(path: str, number: int, text: str, color: bool) -> str:
     """A paragraph shown around a hit: `path-number`, dimmed on colour."""
     location = _location(display_path(path), number, "-", color)
+    text = shown_text(text)
     return f"{location}\n{_DIM}{text}{_RESET}\n" if color else f"{location}\n{text}\n"
 
 
@@ -292,7 +319,7 @@ def format_paragraph(number: int, text: str, dim: bool, color: bool) -> str:
     >>> format_paragraph(3, "one\\ntwo", dim=False, color=False)
     '   3  one\\n      two'
     """
-    body = text.replace("\n", "\n      ")
+    body = shown_text(text).replace("\n", "\n      ")
     if not color:
         return f"{number:>4}  {body}"
     if dim:
