@@ -208,6 +208,11 @@ def test_csv_has_plain_text_and_the_fields(newsroom):
     assert [(row["source"], row["date"]) for row in rows] == [
         (hit["fields"]["source"], hit["fields"]["date"]) for hit in hits
     ]
+    # Its links are whole URLs (the file is read away from the page), and a
+    # page with no hits has the same columns.
+    assert all(row["document_url"].startswith("http://localhost/newsroom/article/") for row in rows)
+    past = get_one(newsroom, f"/newsroom/search.csv?q={quote(WORD)}&page=999")
+    assert past.text.splitlines()[0] == response.text.splitlines()[0]
     # The page links to it.
     page = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}").text
     assert f'href="/newsroom/search.csv?q={quote(WORD)}"' in page

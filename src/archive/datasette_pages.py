@@ -42,7 +42,7 @@ def csv_response(results: dict | None, error: str | None, status: int) -> Respon
     """The page's hits as CSV: plain text, the fields in columns of their own."""
     if results is None:
         return Response.text(f"archive: error: {error}\n", status=status)
-    names = sorted({name for hit in results["hits"] for name in hit["fields"]})
+    names = results["field_names"]  # the archive's, hits or none
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["path", "paragraph", "title", *names, "text", "also_in", "document_url"])

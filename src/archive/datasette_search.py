@@ -112,6 +112,7 @@ class Found:
     facets: dict[str, dict[str | None, int]]
     root: str = ""
     further: bool = False  # hits after this page (known past the count's cap)
+    names: list[str] = field(default_factory=list)  # the archive's fields
 
     def relative(self, path: str) -> str:
         return relative(path, self.root)
@@ -153,6 +154,7 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
             # Past the count's cap, facets would cost as much as the matches.
             {} if counts.more else count_by(reader, query, filters, groups), common_folder(reader), further,
+            names,
         )
     highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
@@ -294,6 +296,7 @@ def results_record(found: Found, form: SearchForm, links: Links) -> dict:
         "next": links.results(page=form.page + 1) if more else None,
         "previous": links.results(page=form.page - 1) if form.page > 1 else None,
         "facets": facet_records(found, form, links),
+        "field_names": found.names,
     }
 
 
@@ -313,8 +316,9 @@ async def search_view(datasette, request):
     if form.q is None and page_format != "html":
         error, status = "give the words to search for: ?q=WORDS", 400
     elif form.q is not None:
-        if page_format == "json":
+        if page_format in ("json", "csv"):  # read away from the page: whole URLs
             links.absolute = lambda path: datasette.absolute_url(request, path)
+        if page_format == "json":
             links.suffix = ".json"
         limit_ms = datasette.setting("sql_time_limit_ms")
         try:
