@@ -166,6 +166,8 @@ def test_pages_go_on_past_the_count_s_cap(newsroom, run, monkeypatch):
 def test_a_page_past_the_end_says_so(newsroom):
     status, page = api(newsroom, WORD, page=9)
     assert page["hits"] == [] and page["next"] is None
+    # The page before it is the last one, not page 8, past the end too.
+    assert page["previous"].endswith(f"page={page['pages']}")
     assert page["error"] == (
         f"page 9 is past the end: the search found {ARTICLES + ARTICLES // 4} paragraphs "
         f"({ARTICLES + 1} without reprints) in {ARTICLES} documents"

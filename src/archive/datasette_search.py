@@ -294,7 +294,8 @@ def results_record(found: Found, form: SearchForm, links: Links) -> dict:
         "pages": pages_in_all,
         "hits": [hit_record(hit, found, links) for hit in found.hits],
         "next": links.results(page=form.page + 1) if more else None,
-        "previous": links.results(page=form.page - 1) if form.page > 1 else None,
+        # Past the end, the page before is the last one.
+        "previous": links.results(page=min(form.page - 1, pages_in_all or form.page)) if form.page > 1 else None,
         "facets": facet_records(found, form, links),
         "field_names": found.names,
     }
