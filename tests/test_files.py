@@ -88,6 +88,17 @@ def test_binary_data_is_not_text(data):
         decode(data)
 
 
+@pytest.mark.parametrize("order", ["le", "be"])
+def test_utf_16_without_its_mark_is_skipped_saying_so(order):
+    with pytest.raises(NotText, match=f"UTF-16 without a byte-order mark: not read \\(--encoding utf-16-{order}"):
+        decode("نص عربي and English".encode(f"utf-16-{order}"))
+    assert decode("نص عربي".encode(f"utf-16-{order}"), f"utf-16-{order}") == ("نص عربي", f"utf-16-{order}")
+
+
+def test_forced_utf_8_leaves_out_the_byte_order_mark():
+    assert decode(codecs.BOM_UTF8 + "نص".encode(), "utf-8") == ("نص", "utf-8")
+
+
 def test_forced_encoding_is_used_or_refused():
     assert decode("نص".encode("cp1256"), "cp1256") == ("نص", "cp1256")
     with pytest.raises(UnreadableDocument, match="cannot decode as utf-8"):

@@ -165,6 +165,20 @@ def _is_binary(data: bytes) -> bool:
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in b"\t\n\r\f\v\x1b")
 
 
+def _binary(data: bytes) -> str:
+    """Why bytes that are not text are skipped: UTF-16 without its mark says so.
+
+    >>> _binary("نص عربي طويل".encode("utf-16-le"))
+    'UTF-16 without a byte-order mark: not read (--encoding utf-16-le reads it)'
+    """
+    for order, nuls in (("le", data[1::2]), ("be", data[0::2])):
+        others = data[0::2] if order == "le" else data[1::2]
+        # Arabic in UTF-16 is 06 xx, Latin 00 xx: one byte of each pair.
+        if len(data) >= 4 and all(byte in (0, 6) for byte in nuls) and 0 not in others:
+            return f"UTF-16 without a byte-order mark: not read (--encoding utf-16-{order} reads it)"
+    return "binary file, not text"
+
+
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode file bytes, returning (text, encoding used).
 
@@ -185,7 +199,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if encoding:
         name = codec_name(encoding)
         if not name.startswith(("utf-16", "utf-32")) and _is_binary(data[:_SNIFF_BYTES]):
-            raise NotText("binary file, not text")
+            raise NotText(_binary(data[:_SNIFF_BYTES]))
+        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8):]  # the mark, not a character of the text
         try:
             text = data.decode(encoding)
             # A codec such as UTF-7 can decode to lone surrogates, which are
@@ -203,7 +219,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), "utf-16"
     if _is_binary(data[:_SNIFF_BYTES]):
-        raise NotText("binary file, not text")
+        raise NotText(_binary(data[:_SNIFF_BYTES]))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
