@@ -51,9 +51,13 @@ def environment() -> dict[str, str]:
 # Quranic annotation signs.  Tatweel (U+0640) only stretches a word.
 _ARABIC_MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
 # Zero-width and bidirectional controls, invisible in text and never meaningful
-# inside a word (the body of a regular expression's class: a line of these and
-# spaces is blank, paragraphs.py).
-INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+# inside a word (a line of these and spaces is blank, paragraphs.py); as
+# characters, and as the body of a regular expression's class.
+INVISIBLE_CHARACTERS = "".join(map(chr, [
+    0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+    *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF,
+]))
+INVISIBLE = INVISIBLE_CHARACTERS
 _REMOVE = re.compile(f"[{_ARABIC_MARKS}{INVISIBLE}]")
 
 _LETTER_MAP = str.maketrans(
