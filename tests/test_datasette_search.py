@@ -347,6 +347,11 @@ def test_values_that_differ_in_case_only_are_one_facet(tmp_path, run):
     chosen = get_one(db, okaz["url"].removeprefix("http://localhost")).json()
     assert chosen["total"] == 2
     assert [f["selected"] for f in chosen["facets"]["source"]] == [True]
+    # A placeholder date at the calendar's end is a month like any other.
+    (folder / "9999-12-31_sabq_4.txt").write_text("قال وزير الصحة\n", encoding="utf-8")
+    assert run("import", folder, "--db", db).exit_code == 0
+    dated = get_one(db, f"/cased/search.json?q={quote('وزير')}&since=2015")
+    assert dated.status_code == 200 and "9999-12" in {f["value"] for f in dated.json()["facets"]["month"]}
 
 
 def test_an_archive_without_fields_has_no_facets(seeds_db):

@@ -11,6 +11,7 @@ from archive.files import (
     NotText,
     UnreadableDocument,
     decode,
+    replaced_bytes,
     find_files,
     read_document,
     title_of,
@@ -70,6 +71,17 @@ def test_utf_8_with_a_few_bytes_that_are_not_stays_utf_8():
     # A legacy page's text, short or long, fails at nearly every letter.
     for text in ("سل", first + second):
         assert decode(text.encode("cp1256")) == (text, "cp1256")
+    # A short file cut inside its last letter; a file that holds U+FFFD itself.
+    assert decode("سلام عليكم".encode()[:-1]) == ("سلام عليك\ufffd", "utf-8")
+    held = (first + "\ufffd\ufffd").encode() + b"\xff"
+    assert decode(held) == (first + "\ufffd\ufffd\ufffd", "utf-8")
+    assert replaced_bytes(held, decode(held)[0], "utf-8") == 1
+
+
+@pytest.mark.parametrize("text", ["الروماني بولوني مدربًا للاتحاد", "41 عامًا", "قضى عامًا كاملًا في الرياض"])
+@pytest.mark.parametrize("codec", ["cp1256", "iso8859_6"])
+def test_fathatan_before_alif_is_read_in_either_page(text, codec):
+    assert decode(text.encode(codec)) == (text, codec)
 
 
 @pytest.mark.parametrize("text", ["هطول أمطار رعدية على عسير والباحة وجازان ونجران", "إمارة جازان تعايد منسوبيها"])

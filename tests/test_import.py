@@ -457,3 +457,7 @@ def test_a_utf_8_file_with_a_bad_byte_is_read_as_utf_8_with_a_warning(tmp_path, 
     assert documents(db)["a.txt"]["encoding"] == "utf-8"
     found = run("search", "--db", db, "--json", "حوثية")
     assert found.exit_code == 0 and "a.txt" in found.stdout
+    # A file holding U+FFFD itself, as UTF-8 writes it, is not warned about.
+    (folder / "b.txt").write_text("علامة \ufffd في النص\n", encoding="utf-8")
+    result = run("import", folder, "--db", db)
+    assert result.exit_code == 0 and "b.txt" not in result.stderr, result.output

@@ -17,6 +17,7 @@ a field from the table's own columns.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -138,6 +139,8 @@ def date_bound(text: str, end: bool) -> str:
     ('2015-08-01', '2015-02-28', '2015-12-31')
     >>> date_bound("٢٠١٥", end=False)  # Arabic-Indic digits, as the ISO dates they stand for
     '2015-01-01'
+    >>> date_bound("9999-12", end=True), date_bound("9999-12", end=False)
+    ('9999-12-31', '9999-12-01')
     """
     option = "--until" if end else "--since"
     if re.fullmatch(r"\d{4}", text):
@@ -145,10 +148,9 @@ def date_bound(text: str, end: bool) -> str:
         return f"{year:04d}-12-31" if end else f"{year:04d}-01-01"
     if found := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = int(found[1]), int(found[2])
-        if 1 <= month <= 12:
-            first = dt.date(year, month, 1)
-            following = dt.date(year + month // 12, month % 12 + 1, 1)
-            return (following - dt.timedelta(days=1) if end else first).isoformat()
+        if 1 <= month <= 12 and year >= 1:
+            # The month's last day without the next month's first (9999-12).
+            return dt.date(year, month, calendar.monthrange(year, month)[1] if end else 1).isoformat()
     parsed = parse_date(text)
     if parsed is None:
         raise ArchiveError(f"{option} {text}: not a date (write YYYY-MM-DD, YYYY-MM or YYYY)")

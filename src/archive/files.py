@@ -48,6 +48,7 @@ class Document:
     mtime_ns: int
     sha256: str = ""  # of the bytes as read
     title: str = ""
+    replaced: int = 0  # byte sequences a Unicode encoding could not decode (U+FFFD)
 
 
 def find_files(
@@ -226,16 +227,27 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         pass
     # UTF-8 with a few bytes that are not (one bad byte, a file cut inside a
     # letter) is UTF-8 still, those bytes replaced (the import warns); read as
-    # UTF-8, a legacy page's Arabic fails at nearly every letter.
+    # UTF-8, a legacy page's Arabic fails at nearly every letter, and almost
+    # none of its letters come out right.
     text = data.decode("utf-8", errors="replace")
-    if text.count("\ufffd") <= _NOT_UTF8_SHARE * (len(text) - len(text.encode("ascii", errors="ignore"))):
+    replaced = replaced_bytes(data, text, "utf-8")
+    if replaced <= len(text) - len(text.encode("ascii", errors="ignore")) - replaced:
         return text, "utf-8"
     return _decode_legacy_arabic(data)
 
 
-# At most this share of a UTF-8 file's other than ASCII characters may be
-# bytes that are not UTF-8.
-_NOT_UTF8_SHARE = 0.05
+def replaced_bytes(data: bytes, text: str, encoding: str) -> int:
+    """How many byte sequences decoding `data` as `encoding` (a Unicode one)
+    replaced with U+FFFD: those in `text` that the bytes do not hold.
+
+    >>> replaced_bytes(b"a\\xffb\\xef\\xbf\\xbd", "a\\ufffdb\\ufffd", "utf-8")
+    1
+    """
+    codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(encoding, encoding)
+    held = data.count("\ufffd".encode(codec))
+    if codec.endswith("-le"):  # either order: the mark said which
+        held = max(held, data.count("\ufffd".encode(codec[:-3] + "-be")))
+    return text.count("\ufffd") - held
 
 
 def codec_name(encoding: str) -> str:
@@ -279,8 +291,11 @@ def _arabic_likeness(text: str) -> int:
 
 _MIXED_SCRIPT_WORD = re.compile(r"[\u0600-\u06ff][\u00c0-\u00ff]|[\u00c0-\u00ff][\u0600-\u06ff]")
 # Read in the wrong page, Windows-1256's ي ى ن... become ISO-8859-6's marks:
-# tanween inside a word, or a mark opening one, which Arabic never writes.
-_MISPLACED_MARK = re.compile("[\u064b-\u064d](?=[\u0621-\u064a])|(?<![\u0621-\u0652])[\u064b-\u0652]")
+# tanween inside a word (but the fathatan written before alif: عامًا), or a
+# mark opening one, which Arabic never writes.
+_MISPLACED_MARK = re.compile(
+    "[\u064b-\u064d](?=[\u0621-\u0626\u0628-\u064a])|\u064b(?=\u0627[\u0621-\u064a])|(?<![\u0621-\u0652])[\u064b-\u0652]"
+)
 
 
 def read_document(path: str | os.PathLike, encoding: str | None = None, real_path: bool = False) -> Document:
@@ -314,7 +329,8 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
         os.close(fd)
     text, used = decode(data, encoding)
     digest = hashlib.sha256(data).hexdigest()
-    return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text))
+    replaced = replaced_bytes(data, text, used) if used.startswith("utf") and "\ufffd" in text else 0
+    return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text), replaced)
 
 
 

@@ -444,8 +444,7 @@ class _ImportRun:
         return True
 
     def _warn_about(self, path: Path, doc: Document, paragraphs: list[str], cut: list[int]) -> None:
-        # Decoding as Unicode replaces the bytes that are not (files.decode).
-        replaced = doc.text.count("\ufffd") if doc.encoding.startswith("utf") else 0
+        replaced = doc.replaced  # bytes a Unicode encoding could not decode (files.decode)
         if replaced:
             self.report(
                 "warning", printable(path),
