@@ -130,7 +130,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
 # matches are scored at once (within()), however many the whole archive holds.
 FILTERED_AT_ONCE = 1_000
 # And where texts are reprinted, this many more a copy: the cells hold every
-# copy, while scoring at once scores a text once (measured at 10x: docs/ranking.md).
+# copy, while scoring at once scores a text once (docs/ranking.md).
 FILTERED_AT_ONCE_PER_COPY = 500
 # For a query of several words, this many times as many: each word's cells
 # are read, deeper, while scoring at once costs a text the same.

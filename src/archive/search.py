@@ -401,8 +401,8 @@ def matching_documents(
     """Documents with a matching paragraph, best first (by their best
     paragraph, as search() ranks it) or by path."""
     connect_functions(db)
-    matches, params = _matches(query, filters, db)
     if sort != "rank":
+        matches, params = _matches(query, filters, db)
         rows = db.execute(
             matches + _DOCUMENTS_SQL.format(order="order by matches.path"), {**params, "limit": limit, "offset": offset}
         )
