@@ -167,3 +167,25 @@ def test_hits_found_through_a_reading_the_index_decides_are_marked(run, tmp_path
     assert len(hits) == 2
     for hit in hits:
         assert [hit["text"][start:end] for start, end in hit["matches"]] == ["الشركة"]
+
+
+def test_a_noun_in_aa_before_a_pronoun_finds_the_noun_where_the_index_shows_it(run, tmp_path):
+    """مباراته is مباراة + ه, its ة written ت, though the stemmer reads
+    مبارات + ه as a plural's; taken where the index writes المباراة, and
+    not where it writes the 'plural' with the article (السيارات: سياراتهم
+    is the plural's)."""
+    folder = tmp_path / "games"
+    folder.mkdir()
+    texts = {"a.txt": "انتهت المباراة بالتعادل", "b.txt": "خسر الفريق مباراته الأولى",
+             "c.txt": "بيعت السيارات في المعرض", "d.txt": "أوقفوا سياراتهم هناك", "e.txt": "قيادة السياراه الصغيرة"}
+    for name, text in texts.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "games.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+
+    def found(word):
+        result = run("search", "--db", db, "--json", word)
+        return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
+
+    assert found("مباراته") == ["a.txt", "b.txt"]
+    assert "e.txt" not in found("سياراتهم")

@@ -121,9 +121,25 @@ def _own_readings(word: str) -> list[Reading]:
                         base, present=(frozenset(["ال" + base]),), absent=(frozenset(["ال" + word]),)
                     ))
     found.extend(_construct(word))
+    found.extend(_noun_in_at_before_pronoun(word))
     found.extend(_short_dual(word))
     found.extend(accusative_readings(word))
     return found
+
+
+def _noun_in_at_before_pronoun(word: str) -> list[Reading]:
+    """مباراته, وفاتها, قناتهم: a noun in اة before a pronoun, its ة written
+    ت.  The stemmer reads ات + pronoun as a plural's (مبارات), apart from
+    the noun (مباراة).  Taken where the index writes the noun with the
+    article, and neither the typed word nor the 'plural' with it (السيارات:
+    سياراته is a plural's)."""
+    for pronoun in PRONOUNS:
+        rest = word[: len(word) - len(pronoun)]
+        if word.endswith(pronoun) and rest.endswith("ات") and len(rest) > _SHORTEST_BASE:
+            base = rest[:-1] + "ه"
+            absent = (frozenset(["ال" + word]), frozenset(["ال" + rest]))
+            return [Reading(base, present=(frozenset(["ال" + base]),), absent=absent)]
+    return []
 
 
 def _short_dual(word: str) -> list[Reading]:
