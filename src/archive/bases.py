@@ -35,26 +35,46 @@ class Reading(NamedTuple):
     """A word the typed one may be a form of, and what the index must show
     for that: at least one written word of each `present` group, and no
     `absent` group whole (written words, as the `exact` column holds them;
-    a group of two needs both, so that one misspelling decides nothing)."""
+    a group of two needs both, so that one misspelling decides nothing);
+    for each (more, than, share) of `outnumber`, the written word `more` in
+    at least `share` times as many paragraphs as `than`."""
 
     base: str
     present: tuple[frozenset[str], ...] = ()
     absent: tuple[frozenset[str], ...] = ()
+    outnumber: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def certain(self) -> bool:
         """Taken whatever the index holds."""
-        return not self.present and not self.absent
+        return not self.present and not self.absent and not self.outnumber
 
-    def holds(self, indexed: set[str]) -> bool:
-        """Whether an index holding these written words shows this reading."""
-        return all(group & indexed for group in self.present) and not any(
-            group <= indexed for group in self.absent
+    def holds(self, indexed: set[str], counts: dict[str, int] | None = None) -> bool:
+        """Whether an index holding these written words (in so many
+        paragraphs: counts, needed by `outnumber`) shows this reading."""
+        if self.outnumber and counts is None:
+            return False
+        return (
+            all(group & indexed for group in self.present)
+            and not any(group <= indexed for group in self.absent)
+            and all(counts.get(more, 0) >= share * counts.get(than, 0) for more, than, share in self.outnumber)
+        )
+
+    def joined(self, other: Reading) -> Reading:
+        """This reading's conditions and another's, for the other's base."""
+        return other._replace(
+            present=self.present + other.present,
+            absent=self.absent + other.absent,
+            outnumber=self.outnumber + other.outnumber,
         )
 
     def evidence(self) -> frozenset[str]:
         """The written words this reading is decided by."""
         return frozenset().union(*self.present, *self.absent)
+
+    def counted(self) -> frozenset[str]:
+        """The written words whose paragraphs it counts."""
+        return frozenset(word for more, than, _ in self.outnumber for word in (more, than))
 
 
 @lru_cache(maxsize=4096)
@@ -122,6 +142,7 @@ def _own_readings(word: str) -> list[Reading]:
                     ))
     found.extend(_construct(word))
     found.extend(_noun_in_at_before_pronoun(word))
+    found.extend(_short_noun_before_pronoun(word))
     found.extend(_short_dual(word))
     found.extend(accusative_readings(word))
     return found
@@ -139,6 +160,39 @@ def _noun_in_at_before_pronoun(word: str) -> list[Reading]:
             base = rest[:-1] + "ه"
             absent = (frozenset(["ال" + word]), frozenset(["ال" + rest]))
             return [Reading(base, present=(frozenset(["ال" + base]),), absent=absent)]
+    return []
+
+
+# The share of their paragraphs that decides a short noun before a pronoun
+# (_short_noun_before_pronoun): the noun with the article against the bare
+# word in ت, and against the bare noun.
+_NOUN_OVER_VERB = 2.0
+_NOUN_OVER_OTHER_WORD = 0.1
+
+
+def _short_noun_before_pronoun(word: str) -> list[Reading]:
+    """خطته, صحتها, ثقتهم: a noun of two letters and ة before a pronoun,
+    its ة written ت.  The stemmer keeps the ت of so short a word, as words
+    in ت are as common (بيت, صوت, وقت), and so are verbs (شنت, قلت, دعت).
+    Taken where the index shows the noun: written with the article, and
+    in at least twice as many paragraphs as the bare word in ت (a verb's
+    perfect), and in a tenth as many as the bare noun (منه "from him" and
+    وله are other words); the word in ت never with the article (البيت),
+    nor the typed word (التهم).  Not before هن (امتهن, يمتهن are verbs),
+    nor after و, which is and (ويتهم: و + يتهم), nor the particle ايتها."""
+    if word[:1] == "و" or word == "ايتها":
+        return []
+    for pronoun in PRONOUNS:
+        rest = word[: len(word) - len(pronoun)]
+        if word.endswith(pronoun) and pronoun != "هن" and len(rest) == 3 and rest.endswith("ت"):
+            base = rest[:-1] + "ه"
+            noun = "ال" + base
+            return [Reading(
+                base,
+                present=(frozenset([noun]), frozenset(a + base for a in _ARTICLE_CLITICS)),
+                absent=(frozenset(["ال" + word]), frozenset(["ال" + rest, "وال" + rest])),
+                outnumber=((noun, rest, _NOUN_OVER_VERB), (noun, base, _NOUN_OVER_OTHER_WORD)),
+            )]
     return []
 
 

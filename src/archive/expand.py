@@ -129,7 +129,7 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
         if not r.certain:
             related, uncertain = _lexicon_expansions([r.base], lexicon)
             found.append((r, _merged([base_expansion(r.base)] + related)))
-            found += [(both._replace(present=r.present, absent=r.absent + both.absent), e) for both, e in uncertain]
+            found += [(r.joined(both), e) for both, e in uncertain]
     if lexicon:
         found += _lexicon_expansions([word] + [r.base for r in readings(word) if r.certain], lexicon)[1]
     for reading in readings(word):
@@ -138,7 +138,7 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
             # The construct of its plural (موظفي, مسؤولو): written forms, as
             # their stem (مسئولي) is also an adjective's or noun's in ية.
             plural = construct(reading.base)
-            both = plural._replace(present=reading.present + plural.present, absent=reading.absent + plural.absent)
+            both = reading.joined(plural)
             found.append((both, Expansion(frozenset(), forms)))
     return tuple(found + _accusative_expansions(word, lexicon))
 
@@ -153,9 +153,7 @@ def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expa
         for base in [reading.base] + related:
             evidence = accusative(base)
             if evidence:
-                both = evidence._replace(
-                    present=reading.present + evidence.present, absent=reading.absent + evidence.absent
-                )
+                both = reading.joined(evidence)
                 found.append((both, _by_stem(base, accusative_forms(base))))
     return found
 

@@ -92,6 +92,12 @@ class IndexLookup:
             held.update(((column, term), term in found) for term in new)
         return {term for term in terms if held[(column, term)]}
 
+    def counts(self, column: str, terms: Iterable[str]) -> dict[str, int]:
+        """How many paragraphs hold each of these terms in the column (0
+        for those it does not hold)."""
+        terms = sorted(set(terms))
+        return self.remember(("counts", column, *terms), lambda: _counts(self.db, column, terms))
+
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """compute(), kept under key until the archive changes: it must
         depend on nothing else (nor be changed by the caller)."""
@@ -112,6 +118,15 @@ def remember(known, key: tuple, compute: Callable[[], T]) -> T:
     if isinstance(known, IndexLookup):
         return known.remember(key, compute)
     return compute()
+
+
+def _counts(db, column: str, terms: list[str]) -> dict[str, int]:
+    """The paragraphs holding each term in the column, from the vocabulary."""
+    words = vocabulary(db)
+    found = dict.fromkeys(terms, 0)
+    marks = ", ".join("?" * len(terms))
+    found.update(db.execute(f"select term, doc from {words} where col = ? and term in ({marks})", [column, *terms]))
+    return found
 
 
 def _held(db, column: str, terms: list[str]) -> set[str]:

@@ -312,8 +312,11 @@ def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool) -
     # The written forms first, with the words the readings are decided by;
     # then the stems of the readings the index shows.
     indexed_forms = known("exact", forms.union(*(e.forms | r.evidence() for r, e in uncertain)))
+    counted = frozenset().union(*(r.counted() for r, _ in uncertain))
+    count = getattr(known, "counts", None)
+    counts = count("exact", counted) if counted and count is not None else None
     for reading, found in uncertain:
-        if reading.holds(indexed_forms):
+        if reading.holds(indexed_forms, counts):
             terms, forms = terms | found.terms, forms | found.forms
     return sorted(known("terms", terms)), sorted(forms & indexed_forms)
 
