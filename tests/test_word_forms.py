@@ -174,19 +174,10 @@ def test_a_noun_in_aa_before_a_pronoun_finds_the_noun_where_the_index_shows_it(r
     مبارات + ه as a plural's; taken where the index writes المباراة, and
     not where it writes the 'plural' with the article (السيارات: سياراتهم
     is the plural's)."""
-    folder = tmp_path / "games"
-    folder.mkdir()
-    texts = {"a.txt": "انتهت المباراة بالتعادل", "b.txt": "خسر الفريق مباراته الأولى",
-             "c.txt": "بيعت السيارات في المعرض", "d.txt": "أوقفوا سياراتهم هناك", "e.txt": "قيادة السياراه الصغيرة"}
-    for name, text in texts.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    db = tmp_path / "games.db"
-    assert run("import", folder, "--db", db).exit_code == 0
-
-    def found(word):
-        result = run("search", "--db", db, "--json", word)
-        return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
-
+    found = _archive_of(run, tmp_path, {
+        "a.txt": "انتهت المباراة بالتعادل", "b.txt": "خسر الفريق مباراته الأولى",
+        "c.txt": "بيعت السيارات في المعرض", "d.txt": "أوقفوا سياراتهم هناك", "e.txt": "قيادة السياراه الصغيرة",
+    })
     assert found("مباراته") == ["a.txt", "b.txt"]
     assert "e.txt" not in found("سياراتهم")
 
@@ -197,9 +188,7 @@ def test_a_short_noun_before_a_pronoun_finds_the_noun_where_the_index_shows_it(r
     paragraphs than the bare word in ت.  Not a verb's perfect (شنت, far
     commoner than الشنة), not a word in ت (البيت), not where the bare noun
     is another, far commoner word (منه "from him" against المنة)."""
-    folder = tmp_path / "plans"
-    folder.mkdir()
-    texts = {
+    found = _archive_of(run, tmp_path, {
         "plan1.txt": "أعلنت الوزارة الخطة الجديدة", "plan2.txt": "نفذت الهيئة خطة التطوير",
         "plan3.txt": "عرض الوزير خطته للعام المقبل", "plan4.txt": "وافق المجلس على الخطة",
         "plan5.txt": "ناقش الأعضاء بالخطة", "launch1.txt": "القوات شنت هجوما", "launch2.txt": "الطائرات شنت غارات",
@@ -208,18 +197,27 @@ def test_a_short_noun_before_a_pronoun_finds_the_noun_where_the_index_shows_it(r
         "house4.txt": "تجديد البية", "house5.txt": "عن البية والبية",
         "from4.txt": "المنة لله", "from5.txt": "بالمنة", "from6.txt": "منته الأمور",
         **{f"from{n}x.txt": f"أخذ منه {n}" for n in range(25)},
-    }
-    for name, text in texts.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    db = tmp_path / "plans.db"
-    assert run("import", folder, "--db", db).exit_code == 0
-
-    def found(word):
-        result = run("search", "--db", db, "--json", word)
-        return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
+    })
 
     assert found("خطته") == ["plan1.txt", "plan2.txt", "plan3.txt", "plan4.txt", "plan5.txt"]
     assert found("لخطتهم") == found("خطته")
     assert found("شنتها") == ["launch1.txt", "launch2.txt", "launch3.txt"]
     assert found("بيته") == ["house1.txt"]
     assert found("منته") == ["from6.txt"]
+
+
+def _archive_of(run, tmp_path, texts: dict[str, str]):
+    """An archive of these files (name: text); and a search of it, giving
+    the names of the files found."""
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "texts.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+
+    def found(word):
+        result = run("search", "--db", db, "--json", word)
+        return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
+
+    return found
