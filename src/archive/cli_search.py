@@ -154,7 +154,7 @@ def search(terms, db_path, exact, no_lexicon, context, paths, document, where, s
         raise Failure("--null prints paths for --files only, without --json")
     if context and (files_only or count_only):
         raise Failure("--context shows paragraphs: it cannot be used with --files or --count")
-    limit, offset = min(limit, MOST), min(offset, MOST)
+    limit = min(limit, MOST)
     db = open_for_reading(db_path, searching=True)
     query = parse(" ".join(terms), exact=exact, lexicon=not no_lexicon)
     filters = search_filters(db, paths, document, where, since, until)
@@ -188,7 +188,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
 
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
-        documents = matching_documents(db, query, limit + 1, offset, filters, sort)
+        documents = matching_documents(db, query, limit + 1, min(offset, MOST), filters, sort)
         further, documents = len(documents) > limit, documents[:limit]
         fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
@@ -216,7 +216,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     # state of the archive, though an import may be committing meanwhile.
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
-        hits = run_search(db, query, limit + 1, offset, filters, sort, fold_duplicates=fold)
+        hits = run_search(db, query, limit + 1, min(offset, MOST), filters, sort, fold_duplicates=fold)
         further, hits = len(hits) > limit, hits[:limit]
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
