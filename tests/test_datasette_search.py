@@ -155,6 +155,7 @@ def test_pages_go_on_past_the_count_s_cap(newsroom, run, monkeypatch):
     status, first = api(newsroom, WORD)
     assert status == 200 and first["more"] and first["pages"] is None
     assert first["counts"] == f"more than {PAGE_SIZE} paragraphs"
+    assert first["distinct"] is None and first["documents"] is None  # not known past the cap
     hits = all_pages(newsroom, WORD)
     expected = cli_hits(run, newsroom, WORD)
     assert [(h["paragraph"], h["text"]) for h in hits] == [(n, text) for _, n, text in expected]

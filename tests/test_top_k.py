@@ -3,6 +3,7 @@ match scored and sorted, for queries of every shape, on an archive that
 imports, updates and deletes between the rounds."""
 
 import fnmatch
+import json
 import random
 import shutil
 
@@ -357,6 +358,12 @@ def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     assert q.count(archive, parse('"في من"')) == fewer  # at the cap, still exact
     result = CliRunner().invoke(cli, ["search", "في", "--count", "--db", str(db)])
     assert result.exit_code == 0 and f"more than {fewer.paragraphs:,} paragraphs" in result.output
+    # Past the cap only the paragraphs are known: nothing else is made up.
+    as_json = json.loads(CliRunner().invoke(cli, ["search", "في", "--count", "--json", "--db", str(db)]).output)
+    assert as_json == {"paragraphs": fewer.paragraphs, "distinct_paragraphs": None, "documents": None, "more": True}
+    for listing in ([], ["--files"]):
+        past = CliRunner().invoke(cli, ["search", "في", *listing, "--offset", "100000", "--db", str(db)])
+        assert f"the search found more than {fewer.paragraphs:,} paragraphs" in past.output, listing
 
 
 def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, monkeypatch):

@@ -200,7 +200,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
                    else present.format_document_hit(found, colored, values), color=colored)
     more = " (more with --offset)" if further else ""
     if offset and not documents:
-        more = present.past_the_end(offset, count(db, query, filters).documents, "document")
+        more = present.past_the_end(offset, count(db, query, filters), "document")
     click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
     return bool(documents)
 
@@ -232,7 +232,6 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
     summary = present.search_summary(hits, further)
     if offset and not hits:
-        counts = count(db, query, filters)
-        summary += present.past_the_end(offset, counts.distinct if fold else counts.paragraphs, "paragraph")
+        summary += present.past_the_end(offset, count(db, query, filters), "paragraph", fold)
     click.echo(summary, err=True)
     return bool(hits)

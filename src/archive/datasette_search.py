@@ -36,7 +36,7 @@ from .fields import DATE, date_bound, field_names, fields_by_path
 from .filters import search_filters
 from .highlight import Highlighter
 from .index import index_mismatch
-from .present import format_counts, reprint_note
+from .present import format_counts, known_totals, reprint_note
 from .query import QueryError, parse
 from .rank import time_limit
 from .search import Counts, Hit, ascii_folded, count, count_by, fill_duplicates, index_lookup, one_snapshot, search
@@ -283,11 +283,12 @@ def results_record(found: Found, form: SearchForm, links: Links) -> dict:
     # Past the count's cap, how many pages there are is not known (null).
     pages_in_all = None if found.counts.more else max(1, math.ceil(found.counts.distinct / PAGE_SIZE))
     more = found.further if pages_in_all is None else form.page < pages_in_all
+    distinct, documents = known_totals(found.counts)
     return {
         "q": form.q,
         "total": found.counts.paragraphs,
-        "distinct": found.counts.distinct,
-        "documents": found.counts.documents,
+        "distinct": distinct,
+        "documents": documents,
         "more": found.counts.more,
         "counts": format_counts(found.counts),
         "page": form.page,

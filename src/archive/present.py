@@ -215,13 +215,20 @@ def search_summary(hits: list[Hit], further: bool) -> str:
     return line
 
 
-def past_the_end(offset: int, total: int, noun: str) -> str:
-    """What an --offset past the last result says instead of nothing.
+def past_the_end(offset: int, counts: Counts, noun: str, fold: bool = True) -> str:
+    """What an --offset past the last result says instead of nothing: how
+    many documents, or paragraphs (without reprints if folded) there are.
 
-    >>> past_the_end(50, 4, "paragraph")
+    >>> past_the_end(50, Counts(6, 4, 2), "paragraph")
     ': --offset 50 is past the end, the search found 4 paragraphs'
+    >>> past_the_end(90000, Counts(50000, 50000, 50000, more=True), "document")
+    ': --offset 90000 is past the end, the search found more than 50,000 paragraphs'
     """
-    return f": --offset {offset} is past the end, the search found {counted(total, noun)}"
+    if counts.more:  # past the count's cap only the paragraphs are known, as more than it
+        found = format_counts(counts)
+    else:
+        found = counted(counts.documents if noun == "document" else counts.distinct if fold else counts.paragraphs, noun)
+    return f": --offset {offset} is past the end, the search found {found}"
 
 
 def json_line(
@@ -303,14 +310,20 @@ def format_counts(counts: Counts) -> str:
 
 
 def counts_json(counts: Counts) -> str:
+    """
+    >>> counts_json(Counts(50000, 50000, 50000, more=True))
+    '{"paragraphs": 50000, "distinct_paragraphs": null, "documents": null, "more": true}'
+    """
+    distinct, documents = known_totals(counts)
     return json.dumps(
-        {
-            "paragraphs": counts.paragraphs,
-            "distinct_paragraphs": counts.distinct,
-            "documents": counts.documents,
-            "more": counts.more,
-        }
+        {"paragraphs": counts.paragraphs, "distinct_paragraphs": distinct, "documents": documents, "more": counts.more}
     )
+
+
+def known_totals(counts: Counts) -> tuple[int | None, int | None]:
+    """The paragraphs without reprints and the documents, None past the
+    count's cap, where only the paragraphs are known (as more than it)."""
+    return (None, None) if counts.more else (counts.distinct, counts.documents)
 
 
 def format_paragraph(number: int, text: str, dim: bool, color: bool) -> str:
