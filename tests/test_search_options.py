@@ -236,3 +236,21 @@ def test_seed_copies_are_the_seeds(news_db, run):
     """news_db really holds every seed (the tests above rely on it)."""
     lines = search(run, news_db, "-l", "-n", "100", "--sort", "path", "--color", "never", "في").stdout
     assert {short(line) for line in lines.splitlines()} <= {p.name for p in SEEDS.glob("*.txt")}
+
+
+def test_a_paragraph_or_document_has_one_score_whatever_the_order(news_db, run, monkeypatch):
+    """--sort path gives each paragraph, and each document (its best
+    paragraph's), the score the ranking gives it: FTS5's bm25 was shown."""
+    from archive import search as archive_search
+
+    for query in ("المياه", "قوات الأمن", "المياه OR الأمن", "الأمن -قوات"):
+        by_rank = {(hit["path"], hit["paragraph"]): hit["score"] for hit in all_hits(run, news_db, query)}
+        by_path = all_hits(run, news_db, "--sort", "path", query)
+        assert by_rank and {(hit["path"], hit["paragraph"]): hit["score"] for hit in by_path} == by_rank, query
+        documents = {hit["path"]: hit["score"] for hit in hits_of(search(run, news_db, "--json", "-l", query))}
+        listed = hits_of(search(run, news_db, "--json", "-l", "--sort", "path", query))
+        assert {hit["path"]: hit["score"] for hit in listed} == documents, query
+    # Many paragraphs are scored from the cells, not their texts: the same scores.
+    monkeypatch.setattr(archive_search, "_SCORED_FROM_TEXT", 1)
+    assert {(hit["path"], hit["paragraph"]): hit["score"] for hit in all_hits(run, news_db, "--sort", "path", "المياه")} == {
+        (hit["path"], hit["paragraph"]): hit["score"] for hit in all_hits(run, news_db, "المياه")}

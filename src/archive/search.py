@@ -17,6 +17,7 @@ from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
 from .index import INDEX
 from . import rank, slots
+from .complete import score_text, texts
 from .lookup import index_lookup, remember
 from .prefixes import SCANNED_CAP, short_prefixes
 from .query import Query, to_fts
@@ -335,7 +336,33 @@ def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> lis
         shown="copy = 1" if fold_duplicates else "1", order=_ORDER[sort]
     )
     rows = [_Row(*values) for values in db.execute(sql, {**params, "limit": limit, "offset": offset})]
-    return [_hit(row, copies=row.copies if fold_duplicates else 1) for row in rows]
+    hits = [_hit(row, copies=row.copies if fold_duplicates else 1) for row in rows]
+    scores = _scores(db, query, [hit.paragraph_id for hit in hits])
+    if scores is not None:
+        for hit in hits:
+            hit.score = scores[hit.paragraph_id]
+    return hits
+
+
+# Past this many paragraphs, _scores() reads every cell rather than
+# analyzing each paragraph's text again.
+_SCORED_FROM_TEXT = 2_000
+
+
+def _scores(db: sqlite_utils.Database, query: Query, ids: list[int]) -> dict[int, float] | None:
+    """The scores the ranking gives these matching paragraphs, as Hit.score
+    holds them (negative, lower is better), for orders other than the rank:
+    a paragraph has one score whatever the order.  None for an archive
+    ranked by FTS5's bm25 (made before the ranking: SQL's rank stays)."""
+    known = index_lookup(db)
+    if not ids or not remember(known, ("ready",), lambda: slots.ready(db)):
+        return None
+    plan = slots.plan(db, query, known)
+    if len(ids) <= _SCORED_FROM_TEXT:
+        scores = {rowid: round(score_text(plan, text), rank.SCORE_DIGITS) for rowid, text in texts(db, ids)}
+    else:
+        scores = dict(rank.exhaustive(db, plan, ids))
+    return {rowid: -score if score else 0.0 for rowid, score in scores.items()}
 
 
 def _hit(row: _Row, copies: int) -> Hit:
@@ -382,7 +409,7 @@ class DocumentHit:
 
 
 _DOCUMENTS_SQL = """
-select matches.path, documents.title, min(matches.score) as best, count(*)
+select matches.path, documents.title, min(matches.score) as best, count(*), json_group_array(matches.paragraph_id)
 from matches join documents on documents.id = matches.document_id
 group by matches.document_id
 {order}
@@ -403,10 +430,17 @@ def matching_documents(
     connect_functions(db)
     if sort != "rank":
         matches, params = _matches(query, filters, db)
-        rows = db.execute(
-            matches + _DOCUMENTS_SQL.format(order="order by matches.path"), {**params, "limit": limit, "offset": offset}
-        )
-        return [DocumentHit(*row) for row in rows]
+        with one_snapshot(db.conn):
+            rows = db.execute(
+                matches + _DOCUMENTS_SQL.format(order="order by matches.path"),
+                {**params, "limit": limit, "offset": offset},
+            ).fetchall()
+            scores = _scores(db, query, [rowid for *_, each in rows for rowid in json.loads(each)])
+        hits = [DocumentHit(*row[:-1]) for row in rows]
+        if scores is not None:  # a document's score is its best paragraph's
+            for hit, row in zip(hits, rows):
+                hit.score = min(scores[rowid] for rowid in json.loads(row[-1]))
+        return hits
     wanted = offset + limit
     with one_snapshot(db.conn):
         ranking = _ranking(db, query, filters)
