@@ -182,6 +182,20 @@ def test_a_noun_in_aa_before_a_pronoun_finds_the_noun_where_the_index_shows_it(r
     assert "e.txt" not in found("سياراتهم")
 
 
+def test_a_noun_in_aa_before_a_pronoun_is_not_read_as_a_plural_where_the_noun_is_far_commoner(run, tmp_path):
+    """مباراته read as مبار + ات + ه gave مبار's forms (مبارك, Mubarak);
+    حياته missed الحياة wherever الحيات (snakes) was written at all.  The
+    commoner of the noun and the plural with the article decides."""
+    found = _archive_of(run, tmp_path, {
+        **{f"game{n}.txt": f"انتهت المباراة {n}" for n in range(3)}, "game3.txt": "خسر الفريق مباراته",
+        "blessed.txt": "عيد مبارك", **{f"life{n}.txt": f"الحياة جميلة {n}" for n in range(3)},
+        "life3.txt": "قضى حياته هناك", "snakes.txt": "الحيات في الصحراء",
+    })
+    assert found("مباراته") == ["game0.txt", "game1.txt", "game2.txt", "game3.txt"]
+    # (الحيات shares حياته's stem, حيه, in the index itself: it stays.)
+    assert {"life0.txt", "life1.txt", "life2.txt", "life3.txt"} <= set(found("حياته"))
+
+
 def test_a_short_noun_before_a_pronoun_finds_the_noun_where_the_index_shows_it(run, tmp_path):
     """خطته is خطة + ه, its ة written ت, which the stemmer keeps in so short
     a word: taken where the index writes the noun with the article in more

@@ -129,7 +129,7 @@ def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
 
 def _own_readings(word: str) -> list[Reading]:
     """Readings of a word without a clitic or article in front."""
-    found = [Reading(base) for base in _suffix_bases(word)]
+    found = [_plural_reading(word, base) for base in _suffix_bases(word)]
     for pronoun in ("ك",):
         rest = word[: -len(pronoun)]
         if word.endswith(pronoun) and len(rest) >= _SHORTEST_BASE:
@@ -148,19 +148,51 @@ def _own_readings(word: str) -> list[Reading]:
     return found
 
 
+# How much more often the index must write a noun in اة with the article
+# than the plural in ات (المباراة, المبارات) for a word in ات before a
+# pronoun to be read as the noun; below it, as the plural (a misspelt
+# السياراة decides nothing against السيارات).
+_NOUN_OVER_PLURAL = 2.0
+
+
+def _at_before_pronoun(word: str) -> str | None:
+    """The word in ات before a pronoun (مباراته, سياراتهم: مبارات,
+    سيارات), if it is one, longer than a base's shortest."""
+    for pronoun in PRONOUNS:
+        rest = word[: len(word) - len(pronoun)]
+        if word.endswith(pronoun) and rest.endswith("ات") and len(rest) > _SHORTEST_BASE:
+            return rest
+    return None
+
+
+def _plural_reading(word: str, base: str) -> Reading:
+    """A base the stemmer's own judgement gives (_suffix_bases): certain,
+    but for the singulars of a plural in ات before a pronoun, which may be
+    a noun in اة instead (مباراته: مبار + ات + ه, or مباراة + ه), taken
+    unless the index writes that noun with the article twice as often as
+    the plural or more (the bases' forms would otherwise find other
+    words: مبارك, Mubarak, for مبار + ك)."""
+    rest = _at_before_pronoun(word)
+    if rest is None or base not in (rest[:-2] + "ه", rest[:-2]):
+        return Reading(base)
+    return Reading(base, outnumber=(("ال" + rest, "ال" + rest[:-1] + "ه", 1 / _NOUN_OVER_PLURAL),))
+
+
 def _noun_in_at_before_pronoun(word: str) -> list[Reading]:
     """مباراته, وفاتها, قناتهم: a noun in اة before a pronoun, its ة written
     ت.  The stemmer reads ات + pronoun as a plural's (مبارات), apart from
     the noun (مباراة).  Taken where the index writes the noun with the
-    article, and neither the typed word nor the 'plural' with it (السيارات:
-    سياراته is a plural's)."""
-    for pronoun in PRONOUNS:
-        rest = word[: len(word) - len(pronoun)]
-        if word.endswith(pronoun) and rest.endswith("ات") and len(rest) > _SHORTEST_BASE:
-            base = rest[:-1] + "ه"
-            absent = (frozenset(["ال" + word]), frozenset(["ال" + rest]))
-            return [Reading(base, present=(frozenset(["ال" + base]),), absent=absent)]
-    return []
+    article, twice as often as the 'plural' with it or more (السيارات:
+    سياراته is a plural's; الحيات, snakes, is far rarer than الحياة), and
+    never the typed word."""
+    rest = _at_before_pronoun(word)
+    if rest is None:
+        return []
+    noun = "ال" + rest[:-1] + "ه"
+    return [Reading(
+        rest[:-1] + "ه", present=(frozenset([noun]),), absent=(frozenset(["ال" + word]),),
+        outnumber=((noun, "ال" + rest, _NOUN_OVER_PLURAL),),
+    )]
 
 
 # The share of their paragraphs that decides a short noun before a pronoun
