@@ -327,6 +327,22 @@ def test_the_word_typed_ranks_above_its_other_forms(tmp_path):
         assert len(hits) == 2
 
 
+def test_a_stem_reached_through_a_written_form_counts_only_the_form(tmp_path):
+    """واسهم, a form of واس (SPA), is looked up as written: its stem, اس,
+    is also الأسهم's (stocks).  The paragraph holding the form counts it
+    once, not every word of the stem: a stock-market paragraph came first."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("وأسهم الأسهم الأسهم الأسهم الأسهم\n", encoding="utf-8")
+    (folder / "b.txt").write_text("وأسهم البنك البنك البنك البنك\n", encoding="utf-8")
+    (folder / "c.txt").write_text("قالت واس اليوم\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    hits = q.search(open_archive(str(db)), parse("واس"), limit=3)
+    scores = {hit.path.rsplit("/", 1)[-1]: hit.score for hit in hits}
+    assert hits[0].path.endswith("c.txt") and scores["a.txt"] == scores["b.txt"]
+
+
 def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch):
     """A word of the seeds found in many paragraphs: the best page is found
     from the first levels, not from every paragraph that holds it."""

@@ -135,10 +135,14 @@ def _weigh(db, plan: Plan) -> None:
             (0.0, sorted(slot.form_stems - {slot.own}), True),
         ]
         for bonus, group, checked in groups:
+            # A stem reached only through forms looked up as written counts
+            # once, at its paragraph's length: other words share it (واسهم,
+            # a form of واس, stems as الأسهم does), and only the form matched.
+            top = ONCE_HIGHEST if checked else LEVELS
             if group:
                 cells += [
                     (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked))
-                    for level in range(LEVELS, 0, -1)
+                    for level in range(top, 0, -1)
                 ]
     # A level at a time, the heavier word first: a paragraph not met may still
     # score every word's next value, and a paragraph's words found once all
@@ -151,11 +155,15 @@ def stems_expression(stems: list[str]) -> str:
     return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
 
 
-def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None) -> str | None:
+def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None, once: bool = False) -> str | None:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
     its own).  None when known (which terms the index holds) shows that no
-    paragraph can be there."""
+    paragraph can be there.  once: stems that count once however often
+    found (checked, Plan.cells): the paragraphs of that length holding one."""
+    once_only = " OR ".join(quote(stem) for stem in stems)
+    if once:
+        return f"terms : ({once_only}) AND impact : {quote(letter(level))}" if level <= ONCE_HIGHEST else None
     more = [token(level, stem) for stem in stems]
     if level > ONCE_HIGHEST:
         # No paragraph is short enough for one mention to reach this level:
@@ -163,8 +171,7 @@ def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = No
         if known is not None:
             more = sorted(known("impact", more))
         return f"impact : ({' OR '.join(map(quote, more))})" if more else None
-    once = " OR ".join(quote(stem) for stem in stems)
-    return f"(terms : ({once}) AND impact : {quote(letter(level))}) OR impact : ({' OR '.join(map(quote, more))})"
+    return f"(terms : ({once_only}) AND impact : {quote(letter(level))}) OR impact : ({' OR '.join(map(quote, more))})"
 
 
 def idf(paragraphs: int, total: int) -> float:
@@ -255,7 +262,8 @@ def word_values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression
         for (rowid,) in db.execute(CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
             if rowid in values:
                 values[rowid] += OWN_BONUS
-    for value, rows in _repeated(db, plan, slot, stems).items():
+    # Stems reached only through written forms count once (Plan.cells).
+    for value, rows in _repeated(db, plan, slot, sorted(slot.stems)).items():
         for rowid in rows:
             if value > values.get(rowid, value):
                 values[rowid] = value
