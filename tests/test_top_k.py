@@ -469,3 +469,45 @@ def test_narrow_filters_rank_those_that_score_nothing_last_in_id_order(tmp_path,
         expected = [row for row in everything if fnmatch.fnmatchcase(row[0].rsplit("/", 1)[-1], kept[0])]
         assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:30], text
         assert q.search(archive, query, filters=Filters(paths=("nothing*",))) == []
+
+
+def _term_counts(db_path):
+    archive = open_archive(str(db_path))
+    return dict(archive.execute("select term, paragraphs from archive_term_counts").fetchall())
+
+
+def test_the_term_counts_follow_removals(tmp_path):
+    """Removing most of the archive (--prune, forget) counts again: the
+    counts were left as they were, larger than the archive itself."""
+    tree = make_tree(tmp_path / "tree", seed=11, documents=120)
+    db = tmp_path / "archive.db"
+    run("import", tree, "--db", db)
+    for path in sorted(tree.iterdir())[30:]:
+        path.unlink()
+    assert run("import", tree, "--prune", "--db", db).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    run("import", tree, "--db", fresh)
+    assert _term_counts(db) == _term_counts(fresh) != {}
+
+
+def test_a_count_a_run_cut_short_was_due_is_made_by_the_next(tmp_path, monkeypatch):
+    """An import cut short after its merge, before its count (or before it
+    added its paragraphs to the tally) left the counts behind for good:
+    the next run found nothing to merge, and the tally had lost them."""
+    from archive import index
+
+    tree = make_tree(tmp_path / "tree", seed=12, documents=30)
+    db = tmp_path / "archive.db"
+    run("import", tree, "--db", db)
+    make_tree(tmp_path / "tree" / "more", seed=13, documents=90)
+
+    def cut_short(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index, "count_terms", cut_short)
+    assert CliRunner().invoke(cli, ["import", str(tree), "--db", str(db)]).exit_code != 0
+    monkeypatch.undo()
+    assert run("import", tree, "--db", db).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    run("import", tree, "--db", fresh)
+    assert _term_counts(db) == _term_counts(fresh) != {}

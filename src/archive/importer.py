@@ -26,6 +26,7 @@ from .gone import documents_under, surely_gone
 from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
     configure_index_merging,
+    count_terms_if_stale,
     create_fingerprint_index,
     delete_document_paragraphs,
     drop_fingerprint_index,
@@ -223,6 +224,9 @@ def _finish(run: _ImportRun, merge_pending: bool, imported: bool = True) -> None
     run.batches.commit()
     if merge:
         merge_index(db, summary.paragraphs)
+    else:
+        # A run cut short after its merge left the count it was due.
+        count_terms_if_stale(db)
 
 
 @dataclass

@@ -153,7 +153,7 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
             if db.conn.total_changes - before < 2:
                 set_meta(db, index_merge="done")
                 break
-    _count_terms_if_stale(db, written, paragraphs)
+    count_terms_if_stale(db, written)
 
 
 # --- counting its terms ----------------------------------------------------------
@@ -169,9 +169,33 @@ TERM_COUNTS = "archive_term_counts"
 COUNTED_MIN = 64
 
 
-def _count_terms_if_stale(db: sqlite_utils.Database, written: int, paragraphs: int) -> None:
-    since = int(get_meta(db).get("terms_written_since_count", -1))
-    if since < 0 or since + written >= OPTIMIZE_SHARE * paragraphs:
+# What the archive held at the last count: "paragraphs:last id" (archive_meta).
+TERMS_COUNTED_AT = "terms_counted_at"
+
+
+def count_terms_if_stale(db: sqlite_utils.Database, written: int = 0) -> None:
+    """Count again once the paragraphs written (`written` more now) or
+    removed since the last count reach OPTIMIZE_SHARE of the archive, or
+    if the counts are missing.  What changed is also worked out from the
+    archive as it is against what it held at the count, so that the
+    paragraphs a run cut short wrote, and those removed, count too: the
+    tally only holds what runs that ended wrote, and no removal."""
+    meta = get_meta(db)
+    since = int(meta.get("terms_written_since_count", -1))
+    paragraphs = db.execute("select count(*) from paragraphs").fetchone()[0]
+    try:
+        counted, last_id = map(int, meta[TERMS_COUNTED_AT].split(":"))
+    except (KeyError, ValueError):
+        counted = last_id = -1
+    empty = paragraphs >= COUNTED_MIN and db.execute(f"select 1 from {TERM_COUNTS} limit 1").fetchone() is None
+    if since < 0 or counted < 0 or empty:
+        count_terms(db)
+        return
+    # Paragraph ids only grow, but for those of the last ones removed,
+    # which new ones may take again: the tally covers that case.
+    new = db.execute("select count(*) from paragraphs where id > ?", [last_id]).fetchone()[0]
+    changed = max(since + written, new + max(0, counted - (paragraphs - new)))
+    if changed >= OPTIMIZE_SHARE * max(paragraphs, counted):
         count_terms(db)
     elif written:
         with db.atomic():
@@ -188,7 +212,8 @@ def count_terms(db: sqlite_utils.Database) -> None:
             " where col = 'terms' and doc >= ?",
             [COUNTED_MIN],
         )
-        set_meta(db, terms_written_since_count="0")
+        paragraphs, last_id = db.execute("select count(*), coalesce(max(id), 0) from paragraphs").fetchone()
+        set_meta(db, terms_written_since_count="0", **{TERMS_COUNTED_AT: f"{paragraphs}:{last_id}"})
 
 
 _VOCABULARY = "temp.archive_index_terms"
