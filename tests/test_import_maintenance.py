@@ -19,6 +19,16 @@ def test_healthy_archive_checks_ok(seeds_db, run):
     assert expected in result.stderr
 
 
+def test_rebuild_makes_the_index_of_reprints(seeds_db, run):
+    """A first import cut short before its end leaves the archive without
+    the index that finds reprints (searches count them slowly, until the
+    next import makes it): so does rebuild."""
+    db = sqlite_utils.Database(seeds_db)
+    db.execute("drop index idx_paragraphs_fingerprint")
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    assert "idx_paragraphs_fingerprint" in {index.name for index in db["paragraphs"].indexes}
+
+
 def _reindex(db, analysis):
     """Index every paragraph as analysis(text) says, as another analyzer would have."""
     for pid, text in db.execute("select id, text from paragraphs").fetchall():

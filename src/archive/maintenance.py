@@ -11,7 +11,7 @@ from . import analyze
 from .analyze import analyze_text
 from .impact import impact_text
 from .db import SCHEMA_VERSION, analysis_differences, get_meta, record_copies_per_text, set_meta
-from .index import create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
+from .index import create_fingerprint_index, create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
 from .pipeline import fingerprint
 from .sqlite import sqlite3
 
@@ -120,6 +120,7 @@ def rebuild(db: sqlite_utils.Database) -> int:
             **analyze.environment(),
         )
         record_copies_per_text(db)
+        create_fingerprint_index(db)
     merge_index(db, total)
     if converted:
         db.vacuum()
