@@ -137,6 +137,19 @@ def test_a_moved_file_takes_the_fields_of_its_new_name(fielded, run, tmp_path):
     assert (row["date"], row["source"], row["n"]) == ("2015-07-22", "sabq", "00009")
 
 
+def test_a_file_moved_to_a_folder_without_a_pattern_loses_its_fields(fielded, run, tmp_path):
+    """Where no pattern applies a fresh import gives no fields: so it does
+    to a document moved there (it kept its old date and source)."""
+    (tmp_path / "other").mkdir()
+    (tmp_path / "corpus" / "2015-07-21_okaz_00001.txt").rename(tmp_path / "other" / "renamed.txt")
+    result = run("import", "other", "--db", "news.db")
+    assert result.exit_code == 0 and "1 moved" in result.stderr, result.stderr
+    row = documents(tmp_path)["renamed.txt"]
+    assert (row["date"], row["source"], row["n"]) == (None, None, None)
+    assert "1 document under no --fields pattern lost theirs" in result.stderr
+    assert "fields" not in run("import", "other", "--db", "news.db").stderr  # nothing to say
+
+
 def test_an_empty_pattern_forgets_the_folders_pattern_and_fields(fielded, run, tmp_path):
     result = run("import", "corpus", "--db", "news.db", "--fields", "")
     assert result.exit_code == 0, result.output

@@ -117,7 +117,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
                else " named *.txt, *.md, *.text or without a suffix (--glob takes others)")
         click.echo(f"archive: warning: no file under {folder}{why}", err=True)
     click.echo(f"{path}: {summary.line()}", err=True)
-    if field_run:
+    if field_run and field_run.line():
         click.echo(f"{path}: {field_run.line()}", err=True)
     if summary.failed:
         sys.exit(1)

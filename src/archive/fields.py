@@ -202,9 +202,12 @@ class FieldRun:
     unmatched: list[str] = field(default_factory=list)
     undated: list[tuple[str, str]] = field(default_factory=list)
 
-    def line(self) -> str:
-        patterns = ", ".join(repr(p.text) for p in self.patterns.values())
+    def line(self) -> str | None:
+        """What the run did, if anything worth saying."""
         documents = "document" if self.updated == 1 else "documents"
+        if not self.patterns:
+            return f"fields: {self.updated} {documents} under no --fields pattern lost theirs" if self.updated else None
+        patterns = ", ".join(repr(p.text) for p in self.patterns.values())
         return f"fields from {patterns}: {self.updated} {documents} given new values"
 
 
@@ -236,7 +239,9 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
         for where, text in remembered.items()
         if where == folder or _inside(folder, where) or _inside(where, folder)
     }
-    if not applying and not changed:
+    # No pattern here, but fields elsewhere: a document moved in from a
+    # folder with one must lose its fields, as a fresh import gives none.
+    if not applying and not changed and not field_names(db):
         return None
     return FieldRun(folder, applying, changed)
 
