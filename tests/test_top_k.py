@@ -343,6 +343,21 @@ def test_a_stem_reached_through_a_written_form_counts_only_the_form(tmp_path):
     assert hits[0].path.endswith("c.txt") and scores["a.txt"] == scores["b.txt"]
 
 
+def test_the_typed_word_counts_its_repeats_however_it_is_looked_up(tmp_path):
+    """مباراته is looked up as written (its stem, مبار, is a plural's), yet
+    it is the word typed: three mentions outrank one, and outrank three of
+    another of its forms, all else equal."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in {"a.txt": "مباراته مباراته مباراته كرة قدم", "b.txt": "المباراة المباراة المباراة كرة قدم",
+                       "c.txt": "مباراته ملعب جمهور كرة قدم"}.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    hits = q.search(open_archive(str(db)), parse("مباراته"), limit=3)
+    assert [hit.path.rsplit("/", 1)[-1] for hit in hits] == ["a.txt", "b.txt", "c.txt"]
+
+
 def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch):
     """A word of the seeds found in many paragraphs: the best page is found
     from the first levels, not from every paragraph that holds it."""

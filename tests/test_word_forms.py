@@ -235,3 +235,16 @@ def _archive_of(run, tmp_path, texts: dict[str, str]):
         return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
 
     return found
+
+
+def test_without_the_index_s_counts_a_plural_before_a_pronoun_keeps_its_singular():
+    """The index's counts decide between the noun in اة and the plural in
+    ات (شركاتها: شركة's plural); with no index, or a look-up that gives no
+    counts, the plural's singular is taken, as it always was."""
+    from archive.highlight import Highlighter
+    from archive.query import fts_expression, parse, word_lookups
+
+    assert "شركه" in fts_expression("شركاتها")
+    assert Highlighter(parse("شركاتها")).spans("أعلنت الشركة") == [(6, 12)]
+    terms, _ = word_lookups("شركاتها", lambda column, terms: set(terms))  # a look-up without counts
+    assert "شركه" in terms

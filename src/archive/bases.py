@@ -43,6 +43,9 @@ class Reading(NamedTuple):
     present: tuple[frozenset[str], ...] = ()
     absent: tuple[frozenset[str], ...] = ()
     outnumber: tuple[tuple[str, str, float], ...] = ()
+    # Taken where the index's counts are not known (no index, or a look-up
+    # that gives none): what the reading was before counts decided it.
+    presumed: bool = False
 
     @property
     def certain(self) -> bool:
@@ -52,12 +55,14 @@ class Reading(NamedTuple):
     def holds(self, indexed: set[str], counts: dict[str, int] | None = None) -> bool:
         """Whether an index holding these written words (in so many
         paragraphs: counts, needed by `outnumber`) shows this reading."""
-        if self.outnumber and counts is None:
+        if self.outnumber and counts is None and not self.presumed:
             return False
         return (
             all(group & indexed for group in self.present)
             and not any(group <= indexed for group in self.absent)
-            and all(counts.get(more, 0) >= share * counts.get(than, 0) for more, than, share in self.outnumber)
+            and (counts is None or all(
+                counts.get(more, 0) >= share * counts.get(than, 0) for more, than, share in self.outnumber
+            ))
         )
 
     def joined(self, other: Reading) -> Reading:
@@ -175,7 +180,7 @@ def _plural_reading(word: str, base: str) -> Reading:
     rest = _at_before_pronoun(word)
     if rest is None or base not in (rest[:-2] + "ه", rest[:-2]):
         return Reading(base)
-    return Reading(base, outnumber=(("ال" + rest, "ال" + rest[:-1] + "ه", 1 / _NOUN_OVER_PLURAL),))
+    return Reading(base, outnumber=(("ال" + rest, "ال" + rest[:-1] + "ه", 1 / _NOUN_OVER_PLURAL),), presumed=True)
 
 
 def _noun_in_at_before_pronoun(word: str) -> list[Reading]:

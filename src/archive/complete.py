@@ -173,8 +173,9 @@ def score_text(plan: Plan, text: str) -> float:
     for slot in plan.slots:
         best = 0.0
         for stem in (slot.stems | slot.form_stems) & counts.keys():
-            # A stem reached only through written forms counts once (slots.Plan.cells).
-            found = counts[stem] if stem in slot.stems else 1
+            # A stem reached only through written forms counts once, but the
+            # typed word's own (slots.Plan.cells).
+            found = counts[stem] if stem in slot.stems or stem == slot.own else 1
             best = max(best, level(found, length) + (slots.OWN_BONUS if stem == slot.own else 0.0))
         score += slot.weight * best
     return score

@@ -79,7 +79,7 @@ class Expansion(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def expansion(word: str, lexicon: bool = True) -> Expansion:
+def expansion(word: str, lexicon: bool = True, presumed: bool = False) -> Expansion:
     """The ordinary written forms of a query word, as index look-ups: those
     of every word it is certainly a form of (bases.readings), itself first.
 
@@ -96,8 +96,9 @@ def expansion(word: str, lexicon: bool = True) -> Expansion:
     number = NUMBER_WORD.fullmatch(word)
     if number:
         # 2016م stands for the number, whatever is attached to it.
-        return expansion(number.group(1), lexicon)
-    bases = [reading.base for reading in readings(word) if reading.certain]
+        return expansion(number.group(1), lexicon, presumed)
+    # presumed: with no index to decide by, the readings presumed taken too.
+    bases = [r.base for r in readings(word) if r.certain or presumed and r.presumed and r.holds(set())]
     return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon)[0])
 
 

@@ -303,9 +303,9 @@ def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool) -
     if family:
         terms, forms = word_lookups(word, known, lexicon)
         return terms, sorted(set(forms) | families.indexed_family(word, known))
-    terms, forms = expand.expansion(word, lexicon)
     if not known:
-        return sorted(terms), sorted(forms)
+        return tuple(map(sorted, expand.expansion(word, lexicon, presumed=True)))
+    terms, forms = expand.expansion(word, lexicon)
     uncertain = expand.uncertain_expansions(word, lexicon)
     if not uncertain:
         return sorted(known("terms", terms)), sorted(known("exact", forms) if forms else forms)

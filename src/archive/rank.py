@@ -65,8 +65,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     cells = [cell for cell in plan.cells if cell[1] not in direct]
 
     def cell_of(position: int) -> str | None:
-        _, _, _, (cell_level, stems, checked) = cells[position]
-        cell = slots.cell_expression(cell_level, stems, plan.known, once=checked)
+        _, _, _, (cell_level, stems, checked, once) = cells[position]
+        cell = slots.cell_expression(cell_level, stems, plan.known, once)
         if cell is not None and (checked or plan.narrowed):
             cell = f"({cell}) AND ({expression})"
         return cell
@@ -355,8 +355,8 @@ def exhaustive(db, plan: Plan, matching: list[int]) -> list[tuple[int, float]]:
     """Every match scored, best first: what top() must agree with, and
     cheaper than it for a list of them all."""
     values = {rowid: [0.0] * len(plan.slots) for rowid in matching}
-    for _, number, value, (cell_level, stems, checked) in plan.cells:
-        for rowid in slots.cell_rows(db, slots.cell_expression(cell_level, stems, once=checked)):
+    for _, number, value, (cell_level, stems, _, once) in plan.cells:
+        for rowid in slots.cell_rows(db, slots.cell_expression(cell_level, stems, once=once)):
             row = values.get(rowid)
             if row is not None and not row[number]:
                 row[number] = value

@@ -47,10 +47,11 @@ class Plan:
     slots: list[Slot]
     total: int = 0  # paragraphs in the archive
     copies: float = 1.0  # paragraphs per distinct text (db.copies_per_text)
-    # (score, slot, value, (level, stems, checked)) per cell, a level at a time (_weigh);
-    # checked: its stems are those of forms looked up as written, whose
-    # paragraphs may hold them through another form (to narrow).
-    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...], bool]]] = field(default_factory=list)
+    # (score, slot, value, (level, stems, checked, once)) per cell, a level at
+    # a time (_weigh); checked: its stems are those of forms looked up as
+    # written, whose paragraphs may hold them through another form (to
+    # narrow); once: they count once however often found (cell_expression).
+    cells: list[tuple[float, int, float, tuple[int, tuple[str, ...], bool, bool]]] = field(default_factory=list)
     # Whether a cell's paragraphs all match: one word, looked up by its
     # stems alone; otherwise each cell is narrowed to the query's matches.
     plain: bool = False
@@ -129,20 +130,20 @@ def _weigh(db, plan: Plan) -> None:
         slot.held = sum(counts.get(stem, 0) for stem in stems)
         slot.own_held = counts.get(slot.own, 0)
         slot.weight = idf(min(slot.held, plan.total), plan.total)
+        # (bonus, stems, checked, once): a stem reached only through forms
+        # looked up as written counts once, at its paragraph's length: other
+        # words share it (واسهم, a form of واس, stems as الأسهم does), and
+        # only the form matched.  Not the typed word's own, however reached.
         groups = [
-            (OWN_BONUS, [slot.own] if slot.own in stems else [], slot.own not in slot.stems),
-            (0.0, sorted(slot.stems - {slot.own}), False),
-            (0.0, sorted(slot.form_stems - {slot.own}), True),
+            (OWN_BONUS, [slot.own] if slot.own in stems else [], slot.own not in slot.stems, False),
+            (0.0, sorted(slot.stems - {slot.own}), False, False),
+            (0.0, sorted(slot.form_stems - {slot.own}), True, True),
         ]
-        for bonus, group, checked in groups:
-            # A stem reached only through forms looked up as written counts
-            # once, at its paragraph's length: other words share it (واسهم,
-            # a form of واس, stems as الأسهم does), and only the form matched.
-            top = ONCE_HIGHEST if checked else LEVELS
+        for bonus, group, checked, once in groups:
             if group:
                 cells += [
-                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked))
-                    for level in range(top, 0, -1)
+                    (slot.weight * (level + bonus), number, level + bonus, (level, tuple(group), checked, once))
+                    for level in range(ONCE_HIGHEST if once else LEVELS, 0, -1)
                 ]
     # A level at a time, the heavier word first: a paragraph not met may still
     # score every word's next value, and a paragraph's words found once all
@@ -262,8 +263,9 @@ def word_values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression
         for (rowid,) in db.execute(CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
             if rowid in values:
                 values[rowid] += OWN_BONUS
-    # Stems reached only through written forms count once (Plan.cells).
-    for value, rows in _repeated(db, plan, slot, sorted(slot.stems)).items():
+    # Stems reached only through written forms count once, but the typed
+    # word's own (Plan.cells).
+    for value, rows in _repeated(db, plan, slot, sorted(slot.stems | ({slot.own} & slot.form_stems))).items():
         for rowid in rows:
             if value > values.get(rowid, value):
                 values[rowid] = value
