@@ -188,7 +188,8 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
 
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
-        documents = matching_documents(db, query, limit + 1, min(offset, MOST), filters, sort)
+        # Scores show in JSON alone: by path, they are worked out for it only.
+        documents = matching_documents(db, query, limit + 1, min(offset, MOST), filters, sort, scored=as_json)
         further, documents = len(documents) > limit, documents[:limit]
         fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
@@ -216,7 +217,8 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     # state of the archive, though an import may be committing meanwhile.
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
-        hits = run_search(db, query, limit + 1, min(offset, MOST), filters, sort, fold_duplicates=fold)
+        hits = run_search(db, query, limit + 1, min(offset, MOST), filters, sort, fold_duplicates=fold,
+                          scored=as_json)
         further, hits = len(hits) > limit, hits[:limit]
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}

@@ -159,16 +159,18 @@ def search(
     filters: Filters | None = None,
     sort: str = "rank",
     fold_duplicates: bool = True,
+    scored: bool = True,
 ) -> list[Hit]:
     """Paragraphs matching the query, best first (rank.py) or by path.
 
     With fold_duplicates, paragraphs whose normalized words are the same (a
     reprint) count once: only the best-ranked copy is returned, with `copies`
     saying how many there are; limit and offset count what is returned.
+    scored: by path, whether the hits' scores are worked out (else SQL's).
     """
     connect_functions(db)
     if sort != "rank":
-        return _search_all(db, query, limit, offset, filters, sort, fold_duplicates)
+        return _search_all(db, query, limit, offset, filters, sort, fold_duplicates, scored)
     wanted = offset + limit
     # Rows are ranked in some statements and read in others: all of them must
     # see the same archive, or an import committing in between could give a
@@ -329,7 +331,7 @@ def _first_copies(ranked: list[tuple], reprints: dict[int, str], wanted: int, fo
     return kept
 
 
-def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> list[Hit]:
+def _search_all(db, query, limit, offset, filters, sort, fold_duplicates, scored=True) -> list[Hit]:
     """Any order: every match is numbered among its reprints in SQL."""
     matches, params = _matches(query, filters, db)
     sql = matches + _HITS_SQL.format(
@@ -337,16 +339,17 @@ def _search_all(db, query, limit, offset, filters, sort, fold_duplicates) -> lis
     )
     rows = [_Row(*values) for values in db.execute(sql, {**params, "limit": limit, "offset": offset})]
     hits = [_hit(row, copies=row.copies if fold_duplicates else 1) for row in rows]
-    scores = _scores(db, query, [hit.paragraph_id for hit in hits])
+    scores = _scores(db, query, [hit.paragraph_id for hit in hits]) if scored else None
     if scores is not None:
         for hit in hits:
             hit.score = scores[hit.paragraph_id]
     return hits
 
 
-# Past this many paragraphs, _scores() reads every cell rather than
-# analyzing each paragraph's text again.
-_SCORED_FROM_TEXT = 2_000
+# Past this many paragraphs, _scores() reads every cell, whose cost is the
+# archive's, rather than analyze each paragraph's text again, whose cost is
+# theirs (at 10x, 8,330 paragraphs: 3.5 s through the cells, 0.9 s).
+_SCORED_FROM_TEXT = 20_000
 
 
 def _scores(db: sqlite_utils.Database, query: Query, ids: list[int]) -> dict[int, float] | None:
@@ -424,9 +427,11 @@ def matching_documents(
     offset: int = 0,
     filters: Filters | None = None,
     sort: str = "rank",
+    scored: bool = True,
 ) -> list[DocumentHit]:
     """Documents with a matching paragraph, best first (by their best
-    paragraph, as search() ranks it) or by path."""
+    paragraph, as search() ranks it) or by path (scored: with their
+    scores worked out, else SQL's)."""
     connect_functions(db)
     if sort != "rank":
         matches, params = _matches(query, filters, db)
@@ -435,7 +440,8 @@ def matching_documents(
                 matches + _DOCUMENTS_SQL.format(order="order by matches.path"),
                 {**params, "limit": limit, "offset": offset},
             ).fetchall()
-            scores = _scores(db, query, [rowid for *_, each in rows for rowid in json.loads(each)])
+            ids = [rowid for *_, each in rows for rowid in json.loads(each)] if scored else []
+            scores = _scores(db, query, ids)
         hits = [DocumentHit(*row[:-1]) for row in rows]
         if scores is not None:  # a document's score is its best paragraph's
             for hit, row in zip(hits, rows):
