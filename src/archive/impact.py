@@ -53,6 +53,10 @@ def letter(value: int) -> str:
     return chr(_FIRST + value - 1)
 
 
+# A token the column never holds: past the last level's letter.
+NEVER = letter(LEVELS + 1)
+
+
 def token(value: int, stem: str) -> str:
     """The impact index's token for a stem at a level.
 
