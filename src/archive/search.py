@@ -348,7 +348,7 @@ def _search_all(db, query, limit, offset, filters, sort, fold_duplicates, scored
 
 # Past this many paragraphs, _scores() reads every cell, whose cost is the
 # archive's, rather than analyze each paragraph's text again, whose cost is
-# theirs (at 10x, 8,330 paragraphs: 3.5 s through the cells, 0.9 s).
+# theirs (docs/ranking.md).
 _SCORED_FROM_TEXT = 20_000
 
 
