@@ -193,8 +193,14 @@ def _ranking(db: sqlite_utils.Database, query: Query, filters: Filters | None) -
     where, params = (filters or Filters()).sql(os.getcwd())
     known = index_lookup(db)
     params["expression"] = to_fts(query, known)
+    return Ranking(db, _plan(db, query, known), where, params, query)
+
+
+def _plan(db: sqlite_utils.Database, query: Query, known) -> slots.Plan | None:
+    """How the ranking reads the query; None for an archive ranked by FTS5's
+    bm25 (made before the ranking)."""
     ready = remember(known, ("ready",), lambda: slots.ready(db))
-    return Ranking(db, slots.plan(db, query, known) if ready else None, where, params, query)
+    return slots.plan(db, query, known) if ready else None
 
 
 _UNKNOWN = object()
@@ -357,10 +363,9 @@ def _scores(db: sqlite_utils.Database, query: Query, ids: list[int]) -> dict[int
     holds them (negative, lower is better), for orders other than the rank:
     a paragraph has one score whatever the order.  None for an archive
     ranked by FTS5's bm25 (made before the ranking: SQL's rank stays)."""
-    known = index_lookup(db)
-    if not ids or not remember(known, ("ready",), lambda: slots.ready(db)):
+    plan = _plan(db, query, index_lookup(db)) if ids else None
+    if plan is None:
         return None
-    plan = slots.plan(db, query, known)
     if len(ids) <= _SCORED_FROM_TEXT:
         scores = {rowid: round(score_text(plan, text), rank.SCORE_DIGITS) for rowid, text in texts(db, ids)}
     else:
