@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from datasette.app import Datasette
 
-from archive import search as archive_search
+from archive import counts as archive_counts
 
 SOURCES = ("okaz", "sabq", "aawsat")
 ARTICLES = 40
@@ -151,7 +151,7 @@ def test_next_pages_continue_where_the_first_stopped(newsroom, run):
 def test_pages_go_on_past_the_count_s_cap(newsroom, run, monkeypatch):
     """Past the cap the totals say "more than" and the pages are not
     counted, but next links still go through every hit."""
-    monkeypatch.setattr(archive_search, "COUNT_CAP", PAGE_SIZE)
+    monkeypatch.setattr(archive_counts, "COUNT_CAP", PAGE_SIZE)
     status, first = api(newsroom, WORD)
     assert status == 200 and first["more"] and first["pages"] is None
     assert first["counts"] == f"more than {PAGE_SIZE} paragraphs"

@@ -18,7 +18,8 @@ from datasette.app import Datasette
 
 from archive.db import open_reader
 from archive.query import parse
-from archive.search import count, search
+from archive.counts import count
+from archive.search import search
 
 # Forms of the same few words: with clitics, pronouns, plurals, duals and
 # construct plurals, so that the index decides many of their readings.

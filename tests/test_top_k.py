@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import complete, rank, slots
+from archive import counts
 from archive import search as q
 from archive.cli import cli
 from archive.db import open_archive
@@ -381,12 +382,12 @@ def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=4), "--db", db)
     archive = open_archive(str(db))
-    common, fewer = q.count(archive, parse("في")), q.count(archive, parse('"في من"'))
+    common, fewer = counts.count(archive, parse("في")), counts.count(archive, parse('"في من"'))
     assert not common.more and common.paragraphs > fewer.paragraphs > 0
-    monkeypatch.setattr(q, "COUNT_CAP", fewer.paragraphs)
-    capped = q.count(archive, parse("في"))
+    monkeypatch.setattr(counts, "COUNT_CAP", fewer.paragraphs)
+    capped = counts.count(archive, parse("في"))
     assert capped.more and capped.paragraphs == fewer.paragraphs
-    assert q.count(archive, parse('"في من"')) == fewer  # at the cap, still exact
+    assert counts.count(archive, parse('"في من"')) == fewer  # at the cap, still exact
     result = CliRunner().invoke(cli, ["search", "في", "--count", "--db", str(db)])
     assert result.exit_code == 0 and f"more than {fewer.paragraphs:,} paragraphs" in result.output
     # Past the cap only the paragraphs are known: nothing else is made up.
@@ -410,8 +411,8 @@ def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, 
             fast = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
             expected = reference_search(archive, query, limit, offset, fold)
             assert fast and [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected, text
-    monkeypatch.setattr(q, "SCANNED_CAP", 5)
-    assert q.count(archive, parse("ا*")).more
+    monkeypatch.setattr(counts, "SCANNED_CAP", 5)
+    assert counts.count(archive, parse("ا*")).more
     assert q.short_prefixes(archive, parse("اقت*"), "", {}) is None  # three letters: FTS5
 
 
@@ -429,12 +430,12 @@ def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monke
     for text in ("ا*", "م* ا*", "ا* OR و*"):
         query = parse(text)
         for filters in (Filters(paths=("doc00[0-4]*",)), Filters(document=str(tree / "doc007.txt"))):
-            assert q._scanned_matches(archive, query, filters) is not None
-            scanned = q.count(archive, query, filters), q.count_by(archive, query, filters, groups)
+            assert counts._scanned_matches(archive, query, filters) is not None
+            scanned = counts.count(archive, query, filters), counts.count_by(archive, query, filters, groups)
             with monkeypatch.context() as fts5_only:
                 fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
-                assert q._scanned_matches(archive, query, filters) is None
-                assert (q.count(archive, query, filters), q.count_by(archive, query, filters, groups)) == scanned
+                assert counts._scanned_matches(archive, query, filters) is None
+                assert (counts.count(archive, query, filters), counts.count_by(archive, query, filters, groups)) == scanned
             assert scanned[0].paragraphs > 0 and not scanned[0].more, text
 
 

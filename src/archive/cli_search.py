@@ -173,7 +173,7 @@ def search(terms, db_path, exact, no_lexicon, context, paths, document, where, s
 
 def _print_counts(db, query, filters, as_json: bool) -> bool:
     from . import present
-    from .search import count
+    from .counts import count
 
     counts = count(db, query, filters)
     click.echo(present.counts_json(counts) if as_json else present.format_counts(counts))
@@ -184,7 +184,8 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
                      null: bool = False) -> bool:
     from . import present
     from .fields import fields_by_path
-    from .search import count, matching_documents, one_snapshot
+    from .counts import count
+    from .search import matching_documents, one_snapshot
 
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
@@ -211,7 +212,8 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     from . import present
     from .fields import fields_by_path
     from .highlight import Highlighter
-    from .search import context_of, count, fill_duplicates, index_lookup, one_snapshot, search as run_search
+    from .counts import count
+    from .search import context_of, fill_duplicates, index_lookup, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.

@@ -39,7 +39,8 @@ from .index import index_mismatch
 from .present import format_counts, known_totals, reprint_note
 from .query import QueryError, parse
 from .rank import time_limit
-from .search import Counts, Hit, ascii_folded, count, count_by, fill_duplicates, index_lookup, one_snapshot, search
+from .counts import Counts, ascii_folded, count, count_by
+from .search import Hit, fill_duplicates, index_lookup, one_snapshot, search
 from .sqlite import sqlite3
 
 PAGE_SIZE = 20

@@ -8,7 +8,8 @@ from typing import Callable
 
 from .documents import around
 from .paths import from_printable, printable
-from .search import Counts, DocumentHit, Hit
+from .counts import Counts
+from .search import DocumentHit, Hit
 
 _MATCH = "\x1b[1;31m"
 _PATH = "\x1b[35m"
