@@ -77,19 +77,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
     from .importer import import_scanned
 
     if encoding:
-        import codecs
-
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise Failure(f"unknown encoding: {encoding}") from None
-        try:  # rot13 and base64 are codecs, not text encodings (b"" would not tell)
-            b"a".decode(encoding)
-        except LookupError:
-            raise Failure(f"not a text encoding: {encoding}") from None
-        except UnicodeDecodeError:
-            pass  # a text encoding (utf-16, say): the byte alone is not text
-
+        _check_encoding(encoding)
     path = db_path_or_default(db_path)
     interactive = sys.stderr.isatty()
 
@@ -121,6 +109,22 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
         click.echo(f"{path}: {field_run.line()}", err=True)
     if summary.failed:
         sys.exit(1)
+
+
+def _check_encoding(encoding: str) -> None:
+    """Fail unless `encoding` names a text encoding Python knows."""
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise Failure(f"unknown encoding: {encoding}") from None
+    try:  # rot13 and base64 are codecs, not text encodings (b"" would not tell)
+        b"a".decode(encoding)
+    except LookupError:
+        raise Failure(f"not a text encoding: {encoding}") from None
+    except UnicodeDecodeError:
+        pass  # a text encoding (utf-16, say): the byte alone is not text
 
 
 @contextlib.contextmanager

@@ -50,12 +50,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # every statement costs a short prefix's merge.
     if (len(plan.slots) > 1 or plan.costly) and _all_at_once(db, plan, expression, candidates):
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen()
-    # A rare word's paragraphs are few: read at once, values and all, rather
-    # than level by level.
-    direct = {number for number, slot in enumerate(plan.slots) if slots.read_at_once(plan, slot)}
-    for number in direct:
-        for value, rows in slots.direct_values(db, plan, number, None if plan.plain else expression).items():
-            candidates.add(rows, number, value)
+    direct = _read_rare_words(db, plan, expression, candidates)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
     for _, number, value, _ in reversed(plan.cells):
@@ -96,34 +91,52 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             ):
                 continue
             read_since = 0
-            _in_time()
-            # Once nothing not met can reach the last k-th score known (which
-            # only grows), closing is certain: first, so that settling passes
-            # over the paragraphs kept rather than all those met (with one word
-            # they are few, and settle at once).
-            closing = (not candidates.closed and len(plan.slots) > 1
-                       and sum(open_gains(candidates, upcoming)) < candidates.bar)
-            best = None if closing else _settled(candidates, upcoming, wanted, passed)
-            kth = None
-            if best is None:
-                if passed is None:
-                    if not candidates.closed:
-                        raise_the_bar(db, plan, candidates, wanted)
-                    kth = kth_best(candidates.low, wanted)
-                else:
-                    kth = _kth_passing(candidates, wanted, passed)
-                candidates.close(open_gains(candidates, upcoming), wanted, kth)
-                _in_time()
-                if closing:
-                    best = _settled(candidates, upcoming, wanted, passed)
-            if best is None and complete_the_best(db, plan, candidates, upcoming, wanted, kth):
-                best = _settled(candidates, upcoming, wanted, passed)
+            best = _after_cells(db, plan, candidates, upcoming, wanted, passed)
             if best is not None:
                 return best, candidates.seen()
     finally:
         reader.close()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], candidates.seen()
+
+
+def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates) -> set[int]:
+    """A rare word's paragraphs are few: read at once, values and all, rather
+    than level by level.  The numbers of the slots so read."""
+    direct = {number for number, slot in enumerate(plan.slots) if slots.read_at_once(plan, slot)}
+    for number in direct:
+        for value, rows in slots.direct_values(db, plan, number, None if plan.plain else expression).items():
+            candidates.add(rows, number, value)
+    return direct
+
+
+def _after_cells(db, plan: Plan, candidates: Candidates, upcoming: list[list[float]], wanted: int,
+                 passed: Passed | None) -> list[tuple[int, float]] | None:
+    """The best, if the cells read so far settle them; else None, with what
+    they show of the rest closed."""
+    _in_time()
+    # Once nothing not met can reach the last k-th score known (which only
+    # grows), closing is certain: first, so that settling passes over the
+    # paragraphs kept rather than all those met (with one word they are few,
+    # and settle at once).
+    closing = (not candidates.closed and len(plan.slots) > 1
+               and sum(open_gains(candidates, upcoming)) < candidates.bar)
+    best = None if closing else _settled(candidates, upcoming, wanted, passed)
+    kth = None
+    if best is None:
+        if passed is None:
+            if not candidates.closed:
+                raise_the_bar(db, plan, candidates, wanted)
+            kth = kth_best(candidates.low, wanted)
+        else:
+            kth = _kth_passing(candidates, wanted, passed)
+        candidates.close(open_gains(candidates, upcoming), wanted, kth)
+        _in_time()
+        if closing:
+            best = _settled(candidates, upcoming, wanted, passed)
+    if best is None and complete_the_best(db, plan, candidates, upcoming, wanted, kth):
+        best = _settled(candidates, upcoming, wanted, passed)
+    return best
 
 
 # Filters that leave at most this many paragraphs a distinct text: their
