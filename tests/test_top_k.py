@@ -431,11 +431,11 @@ def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monke
         query = parse(text)
         for filters in (Filters(paths=("doc00[0-4]*",)), Filters(document=str(tree / "doc007.txt"))):
             assert counts._scanned_matches(archive, query, filters) is not None
-            scanned = counts.count(archive, query, filters), counts.count_by(archive, query, filters, groups)
+            scanned = counts.count_with_facets(archive, query, filters, groups)
             with monkeypatch.context() as fts5_only:
                 fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
                 assert counts._scanned_matches(archive, query, filters) is None
-                assert (counts.count(archive, query, filters), counts.count_by(archive, query, filters, groups)) == scanned
+                assert counts.count_with_facets(archive, query, filters, groups) == scanned
             assert scanned[0].paragraphs > 0 and not scanned[0].more, text
 
 

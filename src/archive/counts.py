@@ -3,6 +3,7 @@ and per facet value, exact up to a cap and "more than" past it."""
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import os
@@ -33,42 +34,74 @@ class Counts:
 # says "more than" instead (docs/ranking.md), so that it answers in a
 # fraction of a second however large the archive.
 COUNT_CAP = 50_000
-# Whether more than COUNT_CAP paragraphs match.
-_PAST_CAP_SQL = """
-select count(*) > :cap from (
-  select 1 from paragraphs_fts
-  join paragraphs on paragraphs.id = paragraphs_fts.rowid
-  join documents on documents.id = paragraphs.document_id
-  where paragraphs_fts match :expression {filters}
-  limit :cap + 1
-)
-"""
-# The same without filters: the index alone (its rows are the paragraphs).
+# Whether more than COUNT_CAP paragraphs match, without filters: the index
+# alone (its rows are the paragraphs), stopping at the cap.
 _PAST_CAP_UNFILTERED_SQL = """
 select count(*) > :cap from (
   select 1 from paragraphs_fts where paragraphs_fts match :expression limit :cap + 1
 )
+"""
+# What a count needs of each match, with the facets' values (`{columns}`):
+# read once, for the totals and every facet together.
+_MATCH_ROWS_SQL = """
+select matches.reprint, matches.document_id{columns} from matches
+join documents on documents.id = matches.document_id
+limit :cap + 1
+"""
+_SCANNED_ROWS_SQL = f"""
+select {REPRINT_KEY}, paragraphs.document_id{{columns}}
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.id in (select value from json_each(:ids))
 """
 
 
 def count(db: sqlite_utils.Database, query: Query, filters: Filters | None = None) -> Counts:
     """How many paragraphs (all, and without reprints) and documents match;
     past COUNT_CAP (SCANNED_CAP for a short prefix), only that there are more."""
+    return count_with_facets(db, query, filters, {})[0]
+
+
+def count_with_facets(
+    db: sqlite_utils.Database, query: Query, filters: Filters | None, groups: dict[str, str]
+) -> tuple[Counts, dict[str, dict[str | None, int]]]:
+    """count(), and facets: for each name of `groups`, how many matching
+    paragraphs there are per value of its SQL expression on `documents`
+    (trusted SQL, not user input).  One pass over the matches gives both;
+    past the cap there are no facets ({}), which would cost every match."""
     connect_functions(db)
+    columns = "".join(", " + groups[name] for name in groups)
     scanned = _scanned_matches(db, query, filters)
     if scanned is not None:
         if len(scanned) > SCANNED_CAP:
-            return Counts(SCANNED_CAP, SCANNED_CAP, SCANNED_CAP, more=True)
-        return Counts(*db.execute(_COUNT_IDS_SQL, {"ids": json.dumps(scanned)}).fetchone())
-    matches, params = matches_sql(query, filters, db)
-    where, _ = (filters or Filters()).sql(os.getcwd())
-    past_cap = _PAST_CAP_SQL.format(filters=where) if where else _PAST_CAP_UNFILTERED_SQL
-    if db.execute(past_cap, {**params, "cap": COUNT_CAP}).fetchone()[0]:
-        return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True)
-    sql = matches + (
-        "select count(*), count(distinct reprint), count(distinct document_id) from matches"
-    )
-    return Counts(*db.execute(sql, params).fetchone())
+            return Counts(SCANNED_CAP, SCANNED_CAP, SCANNED_CAP, more=True), {}
+        sql, params = _SCANNED_ROWS_SQL.format(columns=columns), {"ids": json.dumps(scanned)}
+    else:
+        matches, params = matches_sql(query, filters, db)
+        params["cap"] = COUNT_CAP
+        where, _ = (filters or Filters()).sql(os.getcwd())
+        if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
+            return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
+        sql = matches + _MATCH_ROWS_SQL.format(columns=columns)
+    rows = db.execute(sql, params).fetchall()
+    if len(rows) > COUNT_CAP:
+        return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
+    counts = Counts(len(rows), len({row[0] for row in rows}), len({row[1] for row in rows}))
+    return counts, _facets(list(groups), rows)
+
+
+def _facets(names: list[str], rows: list[tuple]) -> dict[str, dict[str | None, int]]:
+    """Per name, how many rows hold each value (the names' values follow a
+    row's reprint and document)."""
+    result: dict[str, dict[str | None, int]] = {name: {} for name in names}
+    # Field columns compare without ASCII case (collate nocase: --where
+    # source=okaz finds Okaz): so do their values here, the first spelling met kept.
+    spelled: dict[tuple[str, str | None], str | None] = {}
+    for position, name in enumerate(names, start=2):
+        tally = result[name]
+        for value, number in collections.Counter(row[position] for row in rows).items():
+            value = spelled.setdefault((name, ascii_folded(value)), value)
+            tally[value] = tally.get(value, 0) + number
+    return result
 
 
 def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> list[int] | None:
@@ -80,48 +113,6 @@ def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters |
     where, params = (filters or Filters()).sql(os.getcwd())
     scan = short_prefixes(db, query, where, params)
     return None if scan is None else list(itertools.islice(scan(), SCANNED_CAP + 1))
-
-
-_COUNT_IDS_SQL = f"""
-select count(*), count(distinct {REPRINT_KEY}), count(distinct paragraphs.document_id)
-from paragraphs where paragraphs.id in (select value from json_each(:ids))
-"""
-
-
-def count_by(
-    db: sqlite_utils.Database, query: Query, filters: Filters | None, groups: dict[str, str]
-) -> dict[str, dict[str | None, int]]:
-    """Facets: for each name, how many matching paragraphs there are per
-    value of its SQL expression on `documents` (trusted SQL, not user
-    input), all groups counted in one pass over the matches."""
-    if not groups:
-        return {}
-    connect_functions(db)
-    names = list(groups)
-    columns = ", ".join(groups[name] for name in names)
-    places = ", ".join(str(place) for place in range(1, len(names) + 1))
-    scanned = _scanned_matches(db, query, filters)
-    if scanned is not None and len(scanned) <= SCANNED_CAP:
-        sql = (
-            f"select {columns}, count(*) from paragraphs join documents on documents.id = paragraphs.document_id"
-            f" where paragraphs.id in (select value from json_each(:ids)) group by {places}"
-        )
-        params: dict = {"ids": json.dumps(scanned)}
-    else:
-        matches, params = matches_sql(query, filters, db)
-        sql = matches + (
-            f"select {columns}, count(*) from matches"
-            f" join documents on documents.id = matches.document_id group by {places}"
-        )
-    result: dict[str, dict[str | None, int]] = {name: {} for name in names}
-    # Field columns compare without ASCII case (collate nocase: --where
-    # source=okaz finds Okaz): so do their values here, the first spelling met kept.
-    spelled: dict[tuple[str, str | None], str | None] = {}
-    for *values, number in db.execute(sql, params):
-        for name, value in zip(names, values):
-            value = spelled.setdefault((name, ascii_folded(value)), value)
-            result[name][value] = result[name].get(value, 0) + number
-    return result
 
 
 def ascii_folded(value):

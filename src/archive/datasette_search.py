@@ -39,7 +39,7 @@ from .index import index_mismatch
 from .present import format_counts, known_totals, reprint_note
 from .query import QueryError, parse
 from .rank import time_limit
-from .counts import Counts, ascii_folded, count, count_by
+from .counts import Counts, ascii_folded, count_with_facets
 from .search import Hit, fill_duplicates, index_lookup, one_snapshot, search
 from .sqlite import sqlite3
 
@@ -140,7 +140,9 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
     query = parse(form.q or "", lexicon=form.lexicon)
     with _ONE_SEARCH_AT_A_TIME, sqlite_timelimit(conn, limit_ms), time_limit(limit_ms / 1000), one_snapshot(conn):
         filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
-        counts = count(reader, query, filters)
+        names = field_names(reader)
+        groups = {name: sql for name, needs, sql in FACETS if needs in names}
+        counts, facets = count_with_facets(reader, query, filters, groups)
         offset = (form.page - 1) * PAGE_SIZE
         # Past the count's cap the pages are not counted: one hit more says
         # whether there is a next one.
@@ -149,13 +151,9 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
         further, hits = len(hits) > PAGE_SIZE, hits[:PAGE_SIZE]
         fill_duplicates(reader, hits, filters)
         paths = {hit.path for hit in hits} | {copy.path for hit in hits for copy in hit.duplicates}
-        names = field_names(reader)
-        groups = {name: sql for name, needs, sql in FACETS if needs in names}
         found = Found(
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
-            # Past the count's cap, facets would cost as much as the matches.
-            {} if counts.more else count_by(reader, query, filters, groups), common_folder(reader), further,
-            names,
+            facets, common_folder(reader), further, names,
         )
     highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
