@@ -117,7 +117,38 @@ def readings(word: str) -> tuple[Reading, ...]:
                     present=reading.present + (frozenset(["ال" + reading.base]),),
                     absent=reading.absent + absent,
                 ))
+    found += _before_name_or_verb(word, own)
     return _unique(found)
+
+
+# How often the word without the conjunction or preposition must be written,
+# at least, against the word typed, for the word typed to be read as it with
+# one in front (_before_name_or_verb): و begins far more words than it is
+# part of, and a sentence's first verb is written with it (وأكد outnumbers
+# أكد); ب ل ف are as often the word's own letter (فتحت is not ف + تحت).
+_BARE_SHARE = {"و": 0.25}
+_BARE_SHARE_OTHERWISE = 1.0
+# A word "never" written with the article: at least this many times more
+# often without it (a name or a typo with the article decides nothing).
+_BARE_OVER_ARTICLE = 20.0
+
+
+def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
+    """A name or a verb never takes the article, so the evidence the other
+    clitic readings need (the base written with it) never comes: بسوريا,
+    لإيران, وأكد.  The base is taken where neither the word typed, nor
+    what it may be without a suffix, nor any of its cores takes the article
+    either, and the bare word is written about as often as the word typed
+    or more.  Not after ك, which goes with nouns alone (كيري, كلها)."""
+    splits = [(clitic, word[len(clitic):]) for clitic in CLITICS[1:]
+              if word.startswith(clitic) and len(word) - len(clitic) >= _SHORTEST_BASE]
+    own_words = [reading.base for reading in own] + ([word[:-1]] if word.endswith("ت") else [])
+    bare = tuple((base, "ال" + base, _BARE_OVER_ARTICLE) for base in dict.fromkeys(own_words + [c for _, c in splits]))
+    return [
+        Reading(core, outnumber=((core, word, _BARE_SHARE.get(clitic, _BARE_SHARE_OTHERWISE)),) + bare)
+        # Nor where the rest is و and a particle (لولا is not ل + ولا).
+        for clitic, core in splits if "ك" not in clitic and not (core[:1] == "و" and len(core) == 3)
+    ]
 
 
 def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
@@ -428,10 +459,14 @@ def _before_pronoun(rest: str) -> list[str]:
 
 
 def _unique(found: list[Reading]) -> tuple[Reading, ...]:
-    """Readings in order, a base once: the first certain reading of it, or
-    the first reading."""
-    chosen: dict[str, Reading] = {}
+    """Readings in order, a base once where it is certain (its first
+    certain reading); otherwise each way the index may show it, once."""
+    chosen: dict[str, list[Reading]] = {}
     for reading in found:
-        if reading.base not in chosen or reading.certain and not chosen[reading.base].certain:
-            chosen[reading.base] = reading
-    return tuple(chosen.values())
+        kept = chosen.setdefault(reading.base, [])
+        if reading.certain:
+            if not (kept and kept[0].certain):
+                kept[:] = [reading]
+        elif not (kept and kept[0].certain) and reading not in kept:
+            kept.append(reading)
+    return tuple(reading for kept in chosen.values() for reading in kept)
