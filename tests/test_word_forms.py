@@ -257,9 +257,7 @@ def test_a_name_or_verb_after_a_conjunction_or_preposition_finds_the_bare_word(r
     a common word where the word typed is its own (فتحت "she opened", its
     فتح taking the article, is not ف + تحت), not after ك (كيري, Kerry, is
     not ك + يري), not where the word typed takes the article itself."""
-    folder = tmp_path / "names"
-    folder.mkdir()
-    texts = {
+    found = _archive_of(run, tmp_path, {
         "syria1.txt": "زار الوزير سوريا أمس", "syria2.txt": "الأوضاع في سوريا صعبة",
         "syria3.txt": "وصل الوفد بسوريا", "said1.txt": "أكد الوزير أهمية القرار",
         "said2.txt": "وأكد المتحدث الخبر", "said3.txt": "أكد البيان ذلك",
@@ -268,16 +266,7 @@ def test_a_name_or_verb_after_a_conjunction_or_preposition_finds_the_bare_word(r
         "kerry1.txt": "قال كيري", "kerry2.txt": "وصل كيري", "sees1.txt": "يري الخبراء", "sees2.txt": "يري البعض",
         "sees3.txt": "يري آخرون", "minister1.txt": "التقى بوزير", "minister2.txt": "الوزير",
         "minister3.txt": "زير", "minister4.txt": "زير", "minister5.txt": "زير",
-    }
-    for name, text in texts.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    db = tmp_path / "names.db"
-    assert run("import", folder, "--db", db).exit_code == 0
-
-    def found(word):
-        result = run("search", "--db", db, "--json", word)
-        return sorted(json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines())
-
+    })
     assert found("بسوريا") == ["syria1.txt", "syria2.txt", "syria3.txt"] == found("سوريا")
     assert found("لسوريا") == found("سوريا")
     assert found("وأكد") == ["said1.txt", "said2.txt", "said3.txt"]
