@@ -167,8 +167,11 @@ def test_pages_go_on_past_the_count_s_cap(newsroom, run, monkeypatch):
 def test_a_page_past_the_end_says_so(newsroom):
     status, page = api(newsroom, WORD, page=9)
     assert page["hits"] == [] and page["next"] is None
-    # The page before it is the last one, not page 8, past the end too.
+    # The page before it is the last one, not page 8, past the end too; on
+    # the HTML page as in the JSON.
     assert page["previous"].endswith(f"page={page['pages']}")
+    text = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}&page=9").text
+    assert re.search(rf'<a rel="prev" href="/newsroom/search\?q=[^"]*&amp;page={page["pages"]}"', text)
     assert page["error"] == (
         f"page 9 is past the end: the search found {ARTICLES + ARTICLES // 4} paragraphs "
         f"({ARTICLES + 1} without reprints) in {ARTICLES} documents"

@@ -139,8 +139,8 @@ SEARCH_TEMPLATE = """{% extends "base.html" %}
 </ol>
 </div>
 <p class="archive-pages">
-{% if results.previous %}<a rel="prev" href="{{ links.results(page=results.page - 1) }}">&larr; previous page</a>{% endif %}
-{% if results.next %}<a rel="next" href="{{ links.results(page=results.page + 1) }}">next page &rarr;</a>{% endif %}
+{% if results.previous %}<a rel="prev" href="{{ results.previous }}">&larr; previous page</a>{% endif %}
+{% if results.next %}<a rel="next" href="{{ results.next }}">next page &rarr;</a>{% endif %}
 </p>
 {% endif %}
 {% endblock %}
