@@ -15,6 +15,7 @@ import html
 import io
 import json
 import re
+import sqlite3
 from urllib.parse import quote
 
 import pytest
@@ -381,6 +382,17 @@ def test_article_page_shows_every_paragraph_in_order_with_the_hit_marked(newsroo
     assert f'<h1 dir="auto">{html.escape(expected[0].strip())}</h1>' in response.text
     assert hit["fields"]["source"] in response.text and hit["fields"]["date"] in response.text
     assert f'href="/newsroom/search?q={quote(WORD)}"' in response.text
+
+
+def test_article_page_of_a_document_without_a_title_is_titled_by_its_path(newsroom):
+    """As its hit is on the search page (an empty file has no title, for one)."""
+    hit = api(newsroom, WORD)[1]["hits"][0]
+    with sqlite3.connect(newsroom) as conn:
+        conn.execute("update documents set title = '' where path like ?", [f"%/{hit['path']}"])
+    conn.close()
+    text = get_one(newsroom, hit["document_url"].removeprefix("http://localhost")).text
+    assert f'<h1 dir="auto">{hit["path"]}</h1>' in text
+    assert re.search(rf"<title>\s*{re.escape(hit['path'])}\s*</title>", text)
 
 
 def test_article_page_of_no_document_is_not_found(newsroom):

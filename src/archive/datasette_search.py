@@ -382,9 +382,11 @@ async def article_view(datasette, request):
         {"number": number, "hit": str(number) == hit, "html": pages.marked(text, article["spans"].get(number, []))}
         for number, text in article["paragraphs"].items()
     ]
+    path = relative(article["path"], article["root"])
     context = {
-        "database": name, "title": article["title"], "fields": article["fields"],
-        "path": relative(article["path"], article["root"]),
+        # A document without a title goes by its path, as its hit does.
+        "database": name, "title": article["title"] or path, "fields": article["fields"],
+        "path": path,
         "paragraphs": paragraphs, "back": Links(datasette.urls.database(name), form).results()
         if form.q is not None else None,
     }
