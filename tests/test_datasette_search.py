@@ -255,11 +255,26 @@ def test_typed_text_is_shown_escaped(newsroom):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
-@pytest.mark.parametrize("page", ["0", "x", "9" * 5000, "99999999", "\u00b2", "\u2460"])
+@pytest.mark.parametrize("page", ["", "1", "99999999", "999999999"])
 def test_any_page_number_gives_a_page(newsroom, page):
     response = get_one(newsroom, f"/newsroom/search.json?q={quote(WORD)}&page={page}")
     assert response.status_code == 200
-    assert response.json()["page"] in (1, 99999999)
+    assert response.json()["page"] == int(page or 1)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "1.5", "9" * 10, "9" * 5000, "\u00b2", "\u0662"])
+def test_what_is_not_a_page_number_is_refused_in_every_format(newsroom, page):
+    """Not page 1 in silence, which would pass for the page asked for."""
+    url = f"/newsroom/search{{}}?q={quote(WORD)}&page={quote(page)}"
+    shown = page if len(page) <= 20 else page[:20] + "…"
+    message = f"page {shown}: not a page number (write a whole number from 1 to 999999999)"
+    answer = get_one(newsroom, url.format(".json"))
+    assert answer.status_code == 400 and answer.json()["error"] == message and answer.json()["hits"] == []
+    page_html = get_one(newsroom, url.format(""))
+    assert page_html.status_code == 400 and html.escape(message) in page_html.text
+    assert 'class="archive-hit"' not in page_html.text
+    table = get_one(newsroom, url.format(".csv"))
+    assert table.status_code == 400 and table.text == f"archive: error: {message}\n"
 
 
 def test_bad_filters_say_what_the_cli_says(newsroom, run):

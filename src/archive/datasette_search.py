@@ -70,15 +70,26 @@ class SearchForm:
 
     @classmethod
     def from_args(cls, args) -> SearchForm:
-        page = args.get("page") or "1"
+        # A page number refused (page_error) stands for page 1 in the page's links.
+        page = 1 if cls.page_error(args) else int(args.get("page") or "1")
         return cls(
             q=args.get("q"),
             where=tuple(value for value in args.getlist("where") if value),
             since=args.get("since") or None,
             until=args.get("until") or None,
-            page=max(1, int(page)) if re.fullmatch(f"[0-9]{{1,{_PAGE_DIGITS}}}", page) else 1,
+            page=page,
             lexicon=args.get("lexicon") != "0",
         )
+
+    @staticmethod
+    def page_error(args) -> str | None:
+        """What is wrong with the page number asked for, if anything: not
+        silently page 1, which would pass for the page asked for."""
+        page = args.get("page") or "1"
+        if re.fullmatch(f"[0-9]{{1,{_PAGE_DIGITS}}}", page) and int(page) > 0:
+            return None
+        shown = page if len(page) <= 20 else page[:20] + "…"
+        return f"page {shown}: not a page number (write a whole number from 1 to {'9' * _PAGE_DIGITS})"
 
     def params(self, **changes) -> list[tuple[str, str]]:
         form = dataclasses.replace(self, **changes)
@@ -316,6 +327,8 @@ async def search_view(datasette, request):
     results, error, status = None, None, 200
     if form.q is None and page_format != "html":
         error, status = "give the words to search for: ?q=WORDS", 400
+    elif form.page_error(request.args):
+        error, status = form.page_error(request.args), 400
     elif form.q is not None:
         if page_format in ("json", "csv"):  # read away from the page: whole URLs
             links.absolute = lambda path: datasette.absolute_url(request, path)
