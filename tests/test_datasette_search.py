@@ -225,6 +225,24 @@ def test_csv_has_plain_text_and_the_fields(newsroom):
     assert f'href="/newsroom/search.csv?q={quote(WORD)}"' in page
 
 
+def test_fields_named_as_the_csv_s_own_columns_have_columns_of_their_own(tmp_path, run):
+    """A field called text (or paragraph, ...) is fields.text in the CSV; in
+    the JSON it is apart already, under the hit's fields."""
+    folder = tmp_path / "news"
+    (folder / "okaz").mkdir(parents=True)
+    (folder / "okaz" / "wire.txt").write_text(f"عنوان\n\nخبر عن {WORD}\n", encoding="utf-8")
+    db = tmp_path / "named.db"
+    result = run("import", folder, "--db", db, "--fields", "{source}/{text}.txt")
+    assert result.exit_code == 0, result.output
+    table = get_one(db, f"/named/search.csv?q={quote(WORD)}").text
+    rows = list(csv.reader(io.StringIO(table)))
+    assert rows[0] == ["path", "paragraph", "title", "source", "fields.text", "text", "also_in", "document_url"]
+    row = dict(zip(rows[0], rows[1]))
+    assert (row["source"], row["fields.text"], row["text"]) == ("okaz", "wire", f"خبر عن {WORD}")
+    hit = get_one(db, f"/named/search.json?q={quote(WORD)}").json()["hits"][0]
+    assert hit["fields"] == {"source": "okaz", "text": "wire"} and hit["text"] == f"خبر عن {WORD}"
+
+
 # --- messages ------------------------------------------------------------------------------
 
 

@@ -38,6 +38,20 @@ def json_response(record: dict, status: int) -> Response:
                     content_type="application/json; charset=utf-8")
 
 
+# The CSV's own columns, less the fields' (between title and text).
+CSV_COLUMNS = ("path", "paragraph", "title", "text", "also_in", "document_url")
+
+
+def csv_field_column(name: str) -> str:
+    """A field's column in the CSV: its name, or fields.NAME when that is
+    one of the CSV's own columns (a field name never has a dot).
+
+    >>> csv_field_column("source"), csv_field_column("text")
+    ('source', 'fields.text')
+    """
+    return f"fields.{name}" if name in CSV_COLUMNS else name
+
+
 def csv_response(results: dict | None, error: str | None, status: int) -> Response:
     """The page's hits as CSV: plain text, the fields in columns of their own."""
     if results is None:
@@ -45,7 +59,7 @@ def csv_response(results: dict | None, error: str | None, status: int) -> Respon
     names = results["field_names"]  # the archive's, hits or none
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["path", "paragraph", "title", *names, "text", "also_in", "document_url"])
+    writer.writerow([*CSV_COLUMNS[:3], *map(csv_field_column, names), *CSV_COLUMNS[3:]])
     for hit in results["hits"]:
         fields = [hit["fields"].get(name) or "" for name in names]
         writer.writerow([hit["path"], hit["paragraph"], hit["title"], *fields, hit["text"],
