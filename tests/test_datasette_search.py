@@ -16,7 +16,7 @@ import io
 import json
 import re
 import sqlite3
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from datasette.app import Datasette
@@ -301,6 +301,9 @@ def test_bad_filters_say_what_the_cli_says(newsroom, run):
     assert status == 400 and f"archive: error: {page['error']}" == result.stderr.strip()
     status, page = api(newsroom, WORD, since="someday")
     assert status == 400 and "not a date" in page["error"]
+    for month in ("2015-13", "2015-7", "July"):
+        status, page = api(newsroom, WORD, month=month)
+        assert status == 400 and page["error"] == f"month {month}: not a month (write YYYY-MM)"
 
 
 def test_the_form_alone_without_a_query(newsroom):
@@ -360,15 +363,30 @@ def test_facets_count_by_source_and_month_and_filter_the_results(newsroom):
         assert all(h["fields"][key].startswith(facet["value"]) for h in filtered["hits"])
 
 
-@pytest.mark.parametrize("dates", [{"since": "2015-07-15"}, {"until": "2015-08-12"}, {"since": "2015-07-15", "until": "2015-08"}])
-def test_a_month_chosen_keeps_the_dates_asked_for_within_it(newsroom, dates):
+@pytest.mark.parametrize("dates", [
+    {}, {"since": "2015-07-15"}, {"until": "2015-08-12"}, {"since": "2015-07-15", "until": "2015-08"},
+    {"since": "2015-06-20", "until": "2015-08-20"}, {"since": "2015-07", "until": "2015-07"},
+])
+def test_a_month_chosen_keeps_the_dates_asked_for_and_dropped_gives_them_back(newsroom, dates):
     """A month's count is within the dates asked for, and so is the page its
-    link opens: the dates asked for are narrowed to the month, not dropped."""
+    link opens; dropping the month again (its link there, or the filter's
+    cross) comes back to the dates asked for, whether they are narrower than
+    the month, wider, or the month's own."""
     status, page = api(newsroom, WORD, **dates)
     assert status == 200
     for facet in page["facets"]["month"]:
-        chosen = get_one(newsroom, facet["url"].removeprefix("http://localhost")).json()
+        url = facet["url"].removeprefix("http://localhost")
+        chosen = get_one(newsroom, url).json()
         assert chosen["total"] == facet["count"], (dates, facet["value"])
+        [again] = chosen["facets"]["month"]
+        assert again["selected"] and again["value"] == facet["value"]
+        back = parse_qs(urlsplit(again["url"]).query)
+        assert back == {"q": [WORD], **{name: [value] for name, value in dates.items()}}
+        html_page = get_one(newsroom, url.replace("/search.json?", "/search?")).text
+        crosses = re.findall(r'<li>Only month (\S+) <a href="([^"]+)"', html_page)
+        assert [(value, parse_qs(urlsplit(html.unescape(link)).query)) for value, link in crosses] == [
+            (facet["value"], back)
+        ]
 
 
 def test_values_that_differ_in_case_only_are_one_facet(tmp_path, run):

@@ -58,13 +58,17 @@ FACETS = (("source", "source", 'documents."source"'), ("month", DATE, 'substr(do
 
 @dataclass(frozen=True)
 class SearchForm:
-    """The search page's parameters: q, where (FIELD=VALUE, repeatable), since, until, page,
-    and lexicon=0 (`archive search --no-lexicon`)."""
+    """The search page's parameters: q, where (FIELD=VALUE, repeatable), since, until,
+    month, page, and lexicon=0 (`archive search --no-lexicon`).
+
+    month is the month facet's: a month chosen within since and until, a
+    parameter of its own so that dropping it gives back the dates asked for."""
 
     q: str | None = None
     where: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    month: str | None = None
     page: int = 1
     lexicon: bool = True
 
@@ -77,6 +81,7 @@ class SearchForm:
             where=tuple(value for value in args.getlist("where") if value),
             since=args.get("since") or None,
             until=args.get("until") or None,
+            month=args.get("month") or None,
             page=page,
             lexicon=args.get("lexicon") != "0",
         )
@@ -95,7 +100,7 @@ class SearchForm:
         form = dataclasses.replace(self, **changes)
         pairs = [("q", form.q)] if form.q is not None else []
         pairs += [("where", item) for item in form.where]
-        pairs += [(name, getattr(form, name)) for name in ("since", "until") if getattr(form, name)]
+        pairs += [(name, getattr(form, name)) for name in _DATES if getattr(form, name)]
         pairs += [] if form.lexicon else [("lexicon", "0")]
         return pairs + ([("page", str(form.page))] if form.page > 1 else [])
 
@@ -107,8 +112,20 @@ class SearchForm:
         shown = [(item, self.query_string(where=tuple(w for w in self.where if w != item), page=1))
                  for item in self.where]
         shown += [(f"{name} {getattr(self, name)}", self.query_string(**{name: None}, page=1))
-                  for name in ("since", "until") if getattr(self, name)]
+                  for name in _DATES if getattr(self, name)]
         return shown
+
+    def dates(self) -> tuple[str | None, str | None]:
+        """The since and until searched within: those asked for, narrowed
+        to the month chosen."""
+        if self.month is None:
+            return self.since, self.until
+        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", self.month):
+            raise ArchiveError(f"month {self.month}: not a month (write YYYY-MM)")
+        return _later(self.since, self.month, end=False), _later(self.until, self.month, end=True)
+
+
+_DATES = ("since", "until", "month")
 
 
 # --- running the search, in Datasette's thread for the database ------------------------
@@ -150,7 +167,8 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
     reader = Reader(conn)
     query = parse(form.q or "", lexicon=form.lexicon)
     with _ONE_SEARCH_AT_A_TIME, sqlite_timelimit(conn, limit_ms), time_limit(limit_ms / 1000), one_snapshot(conn):
-        filters = search_filters(reader, where=form.where, since=form.since, until=form.until)
+        since, until = form.dates()
+        filters = search_filters(reader, where=form.where, since=since, until=until)
         names = field_names(reader)
         groups = {name: sql for name, needs, sql in FACETS if needs in names}
         counts, facets = count_with_facets(reader, query, filters, groups)
@@ -263,11 +281,9 @@ def facet_records(found: Found, form: SearchForm, links: Links) -> dict[str, lis
             if value is None:
                 continue
             if name == "month":
-                # The month, within the dates asked for: its count is that.
-                bounds = (_later(form.since, value, end=False), _later(form.until, value, end=True))
-                chosen = bounds == (form.since, form.until)
-                bounds = (None, None) if chosen else bounds
-                url = links.results(since=bounds[0], until=bounds[1], page=1)
+                # Within the dates asked for, which stay as asked (SearchForm.dates).
+                chosen = form.month == value
+                url = links.results(month=None if chosen else value, page=1)
             else:
                 item = f"{name}={value}"
                 same = [w for w in form.where if ascii_folded(w) == ascii_folded(item)]
