@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from .lexicon import is_name
+from .lexicon import is_function_word, is_name
 from .stemmer import ARTICLES, CLITICS, PRONOUNS, UNSTEMMED, stem_arabic
 
 # A base has at least this many letters: two-letter "bases" are mostly
@@ -146,8 +146,10 @@ def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
     bare = tuple((base, "ال" + base, _BARE_OVER_ARTICLE) for base in dict.fromkeys(own_words + [c for _, c in splits]))
     return [
         Reading(core, outnumber=((core, word, _BARE_SHARE.get(clitic, _BARE_SHARE_OTHERWISE)),) + bare)
-        # Nor where the rest is و and a particle (لولا is not ل + ولا).
-        for clitic, core in splits if "ك" not in clitic and not (core[:1] == "و" and len(core) == 3)
+        # Nor where the rest is و and a particle (لولا is not ل + ولا), nor a
+        # word of grammar (لذلك "therefore", وهذا ما are idioms of their own).
+        for clitic, core in splits
+        if "ك" not in clitic and not (core[:1] == "و" and len(core) == 3) and not is_function_word(core)
     ]
 
 

@@ -145,6 +145,35 @@ def is_particle(word: str) -> bool:
     return word in _PARTICLES
 
 
+# Words of grammar (demonstratives, particles, the verb "to be") whose forms
+# with a conjunction or preposition in front are idioms of their own (لذلك
+# "therefore", وهذا ما "which is what"): never reduced to the bare word by
+# the index's counts (bases.py).  Normalized.
+_FUNCTION_WORDS = _PARTICLES | frozenset(
+    ["هذا", "هذه", "هذان", "هاتان", "ذلك", "ذاك", "تلك", "هئلاء", "اولئك", "هنا", "هناك", "هنالك",
+     "هكذا", "كذلك", "لذلك", "لكنه", "لكنها", "لكنهم", "ليس", "ليست", "ليسوا", "كان", "كانت",
+     "كانوا", "يكون", "تكون", "كما", "كلما", "لما", "مما", "بما", "فيما", "عما", "ممن", "ماذا",
+     "لماذا", "متي", "اين", "كيف", "انه", "انها", "انهم", "اننا", "انني", "انما", "لان", "لانه",
+     "سوف", "ربما", "حيث", "بينما", "عندما", "ايضا", "فقط", "مثل", "غير", "دون", "الا", "لدي"]
+)
+
+
+def is_function_word(word: str) -> bool:
+    """Whether a word is a word of grammar (_FUNCTION_WORDS), or a
+    particle or a word of two letters with a pronoun (منها, عليهم).
+
+    >>> is_function_word("ذلك"), is_function_word("منها"), is_function_word("سوريا")
+    (True, True, False)
+    """
+    if word in _FUNCTION_WORDS:
+        return True
+    for pronoun in ("هما", "هم", "هن", "ها", "كم", "نا", "ه"):
+        rest = word[: -len(pronoun)]
+        if word.endswith(pronoun) and rest and (len(rest) <= 2 or rest in _PARTICLES):
+            return True
+    return False
+
+
 # Two-letter nouns with longer forms, each taking a pronoun: the father and
 # the brother lengthen (أبوه, أخيها; not أبي, whose stem is that of أبيات,
 # verses), the brother has a feminine (أخته), the hand a dual (يدين, يداه).
