@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .lexicon import is_function_word, is_name
-from .stemmer import ARTICLES, CLITICS, PRONOUNS, UNSTEMMED, stem_arabic
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # A base has at least this many letters: two-letter "bases" are mostly
 # the radicals of another word (سنين is not سن + ين).
@@ -181,6 +181,7 @@ def _own_readings(word: str) -> list[Reading]:
     found.extend(_construct(word))
     found.extend(_noun_in_at_before_pronoun(word))
     found.extend(_short_noun_before_pronoun(word))
+    found.extend(_noun_before_his(word))
     found.extend(_short_dual(word))
     found.extend(accusative_readings(word))
     return found
@@ -264,6 +265,26 @@ def _short_noun_before_pronoun(word: str) -> list[Reading]:
                 outnumber=((noun, rest, _NOUN_OVER_VERB), (noun, base, _NOUN_OVER_OTHER_WORD)),
             )]
     return []
+
+
+# How much more often the index must write a noun with the article than the
+# word in ة (الاسم, الاسمة) for the noun + ه to be read as the noun.
+_NOUN_OVER_FEMININE = 5.0
+
+
+def _noun_before_his(word: str) -> list[Reading]:
+    """اسمه, قلبه, لسانه: a noun and the pronoun ه, which the stemmer reads
+    as the noun's own ة (اسمة), since as many words end in it.  Taken where
+    the index writes the noun with the article, and far more often than the
+    word in ة with it (not مدرسه, المدرسة outnumbering المدرس; nor a word
+    whose ة-form is another, رياضه; nor a word of grammar, عليه)."""
+    base = word[:-1]
+    if (not word.endswith("ه") or len(base) < _SHORTEST_BASE or base in FEMININE_KEPT
+            or is_function_word(word) or is_function_word(base)
+            or stem_arabic("ال" + word) == stem_arabic("ال" + base)):
+        return []
+    return [Reading(base, present=(frozenset(["ال" + base]),),
+                    outnumber=(("ال" + base, "ال" + word, _NOUN_OVER_FEMININE),))]
 
 
 def _short_dual(word: str) -> list[Reading]:
