@@ -291,12 +291,15 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
 
 
 _REPRINTS_SQL = f"""
-select paragraphs.id, {REPRINT_KEY} from paragraphs where paragraphs.id in (select value from json_each(:ids))
+select paragraphs.id, {REPRINT_KEY}
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.id in (select value from json_each(:ids))
 """
 
 
 def _reprints(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
-    """What each paragraph's reprints share, by id (those that exist)."""
+    """What each paragraph's reprints share, by id (those that exist, in a
+    document: _read_shown drops the others, which would leave a page short)."""
     return dict(db.execute(_REPRINTS_SQL, {"ids": json.dumps(ids)}).fetchall())
 
 
@@ -468,7 +471,8 @@ def matching_documents(
             documents = _documents_of(db, [rowid for rowid, _ in ranked])
             best: dict[int, float] = {}
             for rowid, score in ranked:
-                best.setdefault(documents[rowid], score)
+                if rowid in documents:  # else its row or document is gone (see _documents_of)
+                    best.setdefault(documents[rowid], score)
             every = len(ranked) < take
             if len(best) > wanted or (len(best) == wanted and not scanned) or every:
                 break
@@ -476,7 +480,7 @@ def matching_documents(
         chosen = list(best.items())[offset:wanted]
         ids = json.dumps([document_id for document_id, _ in chosen])
         if scanned or every:
-            matching = collections.Counter(documents[rowid] for rowid, _ in ranked)
+            matching = collections.Counter(documents[rowid] for rowid, _ in ranked if rowid in documents)
         else:
             matching = dict(db.execute(_MATCHING_IN_SQL, {"expression": ranking.params["expression"], "documents": ids}))
         named = {row[0]: row[1:] for row in db.execute(_NAMED_SQL, [ids])}
@@ -484,11 +488,17 @@ def matching_documents(
 
 
 def _documents_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, int]:
-    """The document of each of these paragraphs, by id."""
+    """The document of each of these paragraphs, by id: of those that have a
+    row and a document (another tool may have deleted either; search() too
+    leaves such matches out)."""
     return dict(db.execute(_DOCUMENT_OF_SQL, [json.dumps(ids)]))
 
 
-_DOCUMENT_OF_SQL = "select id, document_id from paragraphs where id in (select value from json_each(?))"
+_DOCUMENT_OF_SQL = """
+select paragraphs.id, paragraphs.document_id
+from paragraphs join documents on documents.id = paragraphs.document_id
+where paragraphs.id in (select value from json_each(?))
+"""
 _NAMED_SQL = "select id, path, title from documents where id in (select value from json_each(?))"
 # How many paragraphs of each of these documents match: its paragraphs'
 # ids are side by side, and FTS5 seeks to the first.
