@@ -183,7 +183,9 @@ def rebuild(db_path):
     path = db_path_or_default(db_path)
     db = open_archive(path)
     with writer_lock(path):
-        paragraphs = run_rebuild(db)
+        paragraphs, repairs = run_rebuild(db)
+    if repairs.line():
+        click.echo(f"{path}: {repairs.line()}", err=True)
     click.echo(f"{path}: {paragraphs} paragraphs analyzed again, search index rebuilt", err=True)
 
 

@@ -82,14 +82,9 @@ class ImportSummary:
 Report = Callable[[str, str, str], None]
 
 
-def _store(
-    db: sqlite_utils.Database,
-    doc: Document,
-    paragraphs: list[str],
-    analyzed: list | None,
-    existing: dict | None,
-) -> int:
-    record = {
+def document_record(doc: Document, paragraphs: list[str]) -> dict:
+    """A document's row in `documents`, as read now."""
+    return {
         "path": printable(doc.path),  # lossless and one line, whatever the name's bytes (files.py)
         "title": doc.title,
         "size": doc.size,
@@ -99,17 +94,31 @@ def _store(
         "paragraphs": len(paragraphs),
         "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _store(
+    db: sqlite_utils.Database,
+    doc: Document,
+    paragraphs: list[str],
+    analyzed: list | None,
+    existing: dict | None,
+) -> int:
+    record = document_record(doc, paragraphs)
     if existing:
         document_id = existing["id"]
         delete_document_paragraphs(db.conn, document_id)
-        db.conn.execute(
-            f"update documents set {', '.join(f'{column} = :{column}' for column in record)} where id = :id",
-            {**record, "id": document_id},
-        )
+        update_document(db.conn, document_id, record)
     else:
         document_id = _insert_row(db, "documents", record)
     insert_paragraphs(db.conn, document_id, paragraphs, analyzed)
     return len(paragraphs)
+
+
+def update_document(conn, document_id: int, record: dict) -> None:
+    conn.execute(
+        f"update documents set {', '.join(f'{column} = :{column}' for column in record)} where id = :id",
+        {**record, "id": document_id},
+    )
 
 
 def _insert_row(db, table: str, record: dict) -> int:

@@ -13,6 +13,7 @@ from .impact import impact_text
 from .db import SCHEMA_VERSION, analysis_differences, get_meta, record_copies_per_text, set_meta
 from .index import create_fingerprint_index, create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
 from .pipeline import fingerprint
+from .repair import MISCOUNTED_WHERE, ORPHANS_WHERE, Repairs, repair_rows
 from .sqlite import sqlite3
 
 
@@ -71,23 +72,20 @@ def _analyzer_version(db: sqlite_utils.Database, health: Health) -> None:
 def _counts(db: sqlite_utils.Database, health: Health) -> None:
     health.documents = db["documents"].count
     health.paragraphs = db["paragraphs"].count
-    orphans = db.execute(
-        "select count(*) from paragraphs where document_id not in (select id from documents)"
-    ).fetchone()[0]
+    orphans = db.execute(f"select count(*) from paragraphs where {ORPHANS_WHERE}").fetchone()[0]
     if orphans:
         health.problems.append(f"{orphans} paragraphs belong to no document")
-    miscounted = db.execute(
-        """select count(*) from documents d
-           where d.paragraphs != (select count(*) from paragraphs p where p.document_id = d.id)"""
-    ).fetchone()[0]
+    miscounted = db.execute(f"select count(*) from documents where {MISCOUNTED_WHERE}").fetchone()[0]
     if miscounted:
         health.problems.append(f"{miscounted} documents do not have the paragraphs they record")
 
 
-def rebuild(db: sqlite_utils.Database) -> int:
+def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:
     """Analyze every paragraph's text again, make the search index anew from
     it and record the current analyzer version; returns the number of
-    paragraphs.  An archive of an earlier schema is converted on the way.
+    paragraphs, and what was repaired first: rows that another tool left
+    disagreeing (repair.py).  An archive of an earlier schema is converted
+    on the way.
 
     One transaction: a rebuild cut short leaves the archive as it was, never
     half re-analyzed under a version that claims otherwise.  The index is
@@ -96,6 +94,7 @@ def rebuild(db: sqlite_utils.Database) -> int:
     total = 0
     with db.atomic():
         converted = drop_search_index(db)
+        repairs = repair_rows(db)
         create_search_index(db)
         for batch in paragraph_batches(db):
             analyzed = [analyze_text(text) for _, text, _ in batch]
@@ -124,4 +123,4 @@ def rebuild(db: sqlite_utils.Database) -> int:
     merge_index(db, total)
     if converted:
         db.vacuum()
-    return total
+    return total, repairs
