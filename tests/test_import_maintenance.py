@@ -132,7 +132,7 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
                 " where id = (select document_id from paragraphs where id = 3)",
                 "delete from paragraphs where id = 3",
             ],
-            "1 entries are for paragraphs that are gone",
+            "1 entry is for paragraphs that are gone",
         ),
     ],
     ids=["text changed", "paragraph deleted"],
@@ -172,8 +172,8 @@ def test_paragraph_counts_that_disagree_are_problems(seeds_db, run):
     assert result.exit_code == 1
     problems = [line for line in result.stderr.splitlines() if line.startswith("archive: problem:")]
     assert len(problems) == 2
-    assert "1 paragraphs belong to no document" in problems[0]
-    assert "1 documents do not have the paragraphs they record" in problems[1]
+    assert "1 paragraph belongs to no document" in problems[0]
+    assert "1 document does not have the paragraphs it records" in problems[1]
 
 
 def test_check_and_rebuild_refuse_what_is_not_an_archive(tmp_path, run):
@@ -243,3 +243,23 @@ def test_other_unicode_or_stemmer_means_rebuild_before_writing(seeds_db, run, tm
     assert run("rebuild", "--db", seeds_db).exit_code == 0
     assert run("check", "--db", seeds_db).exit_code == 0
     assert run("import", "--db", seeds_db, new).exit_code == 0
+
+
+def test_counts_of_one_are_singular(tmp_path, run):
+    """Every count check and rebuild print agrees with its number."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text("نص عربي قصير", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run("import", tree, "--db", db).exit_code == 0
+    assert "ok: 1 document, 1 paragraph," in run("check", "--db", db).stderr
+    assert ": 1 paragraph analyzed again" in run("rebuild", "--db", db).stderr
+    conn = sqlite_utils.Database(db)
+    conn.execute("insert into paragraphs (document_id, number, text) values (1, 2, 'فقرة')")
+    conn.conn.commit()
+    stderr = run("check", "--db", db).stderr
+    assert "1 paragraph is not indexed" in stderr
+    assert "1 term is not indexed as" in stderr or "terms are not indexed as" in stderr
+    assert "1 document does not have the paragraphs it records" in stderr
+    warned = run("search", "--db", db, "نص").stderr
+    assert "the search index holds 1 paragraph, the archive 2" in warned

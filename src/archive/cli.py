@@ -177,6 +177,7 @@ def rebuild(db_path):
     \b
       archive rebuild --db news.db
     """
+    from .grammar import counted
     from .maintenance import rebuild as run_rebuild
     from .db import open_archive, writer_lock
 
@@ -186,7 +187,7 @@ def rebuild(db_path):
         paragraphs, repairs = run_rebuild(db)
     if repairs.line():
         click.echo(f"{path}: {repairs.line()}", err=True)
-    click.echo(f"{path}: {paragraphs} paragraphs analyzed again, search index rebuilt", err=True)
+    click.echo(f"{path}: {counted(paragraphs, 'paragraph')} analyzed again, search index rebuilt", err=True)
 
 
 # --- archive forget: documents whose files are gone (issue 18) ---------------

@@ -23,6 +23,7 @@ from .files import (
     read_document,
 )
 from .gone import documents_under, surely_gone
+from .grammar import counted
 from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
     configure_index_merging,
@@ -69,7 +70,7 @@ class ImportSummary:
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.moved} moved, {self.removed} removed, {self.skipped} skipped, {self.failed} failed; "
-            f"{self.paragraphs} paragraph{'' if self.paragraphs == 1 else 's'} written"
+            f"{counted(self.paragraphs, 'paragraph')} written"
         )
 
     def files(self) -> int:
@@ -461,7 +462,7 @@ class _ImportRun:
         if replaced:
             self.report(
                 "warning", printable(path),
-                f"{replaced} byte sequence{'' if replaced == 1 else 's'} not {doc.encoding}: read as \ufffd",
+                f"{counted(replaced, 'byte sequence')} not {doc.encoding}: read as \ufffd",
             )
         if not paragraphs:
             self.report("warning", printable(path), "empty file: imported with no paragraphs")
@@ -469,7 +470,7 @@ class _ImportRun:
             self.report(
                 "warning",
                 printable(path),
-                f"{len(cut)} paragraph{'' if len(cut) == 1 else 's'} longer than {MAX_PARAGRAPH_CHARS} "
+                f"{counted(len(cut), 'paragraph')} longer than {MAX_PARAGRAPH_CHARS} "
                 f"characters (the longest {max(cut)}): cut into rows at sentence ends",
             )
 

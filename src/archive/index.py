@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, set_meta
+from .grammar import agreeing, counted
 from .impact import impact_text
 from .sqlite import sqlite3
 
@@ -286,7 +287,7 @@ def index_mismatch(db) -> str | None:
         return INDEX_MISSING
     rows, *words = varints(averages or b"")
     if rows != paragraphs:
-        return f"the search index holds {rows} paragraphs, the archive {paragraphs}"
+        return f"the search index holds {counted(rows, 'paragraph')}, the archive {paragraphs}"
     if paragraphs and not any(words):
         return "the search index holds no words"
     return None
@@ -411,9 +412,9 @@ def _unindexed_rows(db: sqlite_utils.Database) -> list[str]:
         f"select count(*) from {INDEX}_docsize where id not in (select id from paragraphs)"
     ).fetchone()[0]
     if unindexed:
-        problems.append(f"{unindexed} paragraphs are not indexed")
+        problems.append(f"{counted(unindexed, 'paragraph')} {agreeing(unindexed, 'is', 'are')} not indexed")
     if stale:
-        problems.append(f"{stale} entries are for paragraphs that are gone")
+        problems.append(f"{counted(stale, 'entry', 'entries')} {agreeing(stale, 'is', 'are')} for paragraphs that are gone")
     return problems
 
 
@@ -432,7 +433,8 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
         db.execute("select term, col, doc, cnt from temp.archive_stored_vocab"),
         db.execute("select term, col, doc, cnt from temp.archive_fresh_vocab"),
     )
-    return [f"{differing} terms are not indexed as the paragraphs' text says"] if differing else []
+    are = agreeing(differing, "is", "are")
+    return [f"{counted(differing, 'term')} {are} not indexed as the paragraphs' text says"] if differing else []
 
 
 _COLUMNS = {"terms": 0, "exact": 1, "impact": 2}

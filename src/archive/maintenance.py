@@ -9,6 +9,7 @@ import sqlite_utils
 
 from . import analyze
 from .analyze import analyze_text
+from .grammar import agreeing, counted
 from .impact import impact_text
 from .db import SCHEMA_VERSION, analysis_differences, get_meta, record_copies_per_text, set_meta
 from .index import create_fingerprint_index, create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
@@ -26,7 +27,7 @@ class Health:
 
     def line(self) -> str:
         return (
-            f"{self.documents} documents, {self.paragraphs} paragraphs, "
+            f"{counted(self.documents, 'document')}, {counted(self.paragraphs, 'paragraph')}, "
             f"analyzer version {self.analyzer_version}"
         )
 
@@ -74,10 +75,13 @@ def _counts(db: sqlite_utils.Database, health: Health) -> None:
     health.paragraphs = db["paragraphs"].count
     orphans = db.execute(f"select count(*) from paragraphs where {ORPHANS_WHERE}").fetchone()[0]
     if orphans:
-        health.problems.append(f"{orphans} paragraphs belong to no document")
+        health.problems.append(f"{counted(orphans, 'paragraph')} {agreeing(orphans, 'belongs', 'belong')} to no document")
     miscounted = db.execute(f"select count(*) from documents where {MISCOUNTED_WHERE}").fetchone()[0]
     if miscounted:
-        health.problems.append(f"{miscounted} documents do not have the paragraphs they record")
+        health.problems.append(
+            f"{counted(miscounted, 'document')} {agreeing(miscounted, 'does', 'do')} not have the paragraphs "
+            f"{agreeing(miscounted, 'it records', 'they record')}"
+        )
 
 
 def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:

@@ -7,6 +7,7 @@ import os
 from typing import Callable
 
 from .documents import around
+from .grammar import counted
 from .paths import from_printable, printable
 from .counts import Counts
 from .search import DocumentHit, Hit
@@ -107,7 +108,7 @@ def reprint_note(hit: Hit) -> str | None:
     again = any(d.path == hit.path for d in hit.duplicates)
     if not others:
         return f"again in this document (--show-duplicates lists {'it' if len(hit.duplicates) == 1 else 'them'})"
-    note = f"also in {len(others)} other document{'' if len(others) == 1 else 's'}"
+    note = f"also in {counted(len(others), 'other document')}"
     if again:
         note += " and again in this one"
     return note + " (--show-duplicates lists them)"
@@ -189,14 +190,6 @@ def format_hits(
             elif number in document_texts:
                 out.append(format_context(anchor.path, number, document_texts[number], color) + "\n")
     return "".join(out)
-
-
-def counted(number: int, noun: str) -> str:
-    """
-    >>> counted(1, "document"), counted(3, "document")
-    ('1 document', '3 documents')
-    """
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def search_summary(hits: list[Hit], further: bool) -> str:

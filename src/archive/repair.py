@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .files import UnreadableDocument, read_document
+from .grammar import agreeing, counted
 from .importer import document_record, update_document
 from .paragraphs import split_paragraphs
 from .paths import from_printable
@@ -27,13 +28,11 @@ class Repairs:
     renumbered: int = 0  # the same, their files gone: their record made to match their rows
 
     def line(self) -> str:
-        from .present import counted
-
         parts = []
         if self.orphans:
             parts.append(f"{counted(self.orphans, 'paragraph')} of no document removed")
         if self.reread:
-            parts.append(f"{counted(self.reread, 'document')} read again from {'its file' if self.reread == 1 else 'their files'}")
+            parts.append(f"{counted(self.reread, 'document')} read again from {agreeing(self.reread, 'its file', 'their files')}")
         if self.renumbered:
             parts.append(f"{counted(self.renumbered, 'document')} without a readable file renumbered to the paragraphs kept")
         return "; ".join(parts)
