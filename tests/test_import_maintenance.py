@@ -8,6 +8,7 @@ import pytest
 import sqlite_utils
 
 from archive import analyze
+from archive.sqlite import sqlite3  # the module whose errors check() catches
 from conftest import SEEDS
 
 
@@ -263,3 +264,26 @@ def test_counts_of_one_are_singular(tmp_path, run):
     assert "1 document does not have the paragraphs it records" in stderr
     warned = run("search", "--db", db, "نص").stderr
     assert "the search index holds 1 paragraph, the archive 2" in warned
+
+
+def test_each_integrity_problem_is_one_line(monkeypatch):
+    """SQLite can give several problems in one row of integrity_check, a
+    line each, under a line naming the schema."""
+    from archive import maintenance
+
+    class Damaged:
+        def execute(self, sql, *args):
+            if sql == "pragma integrity_check":
+                return sqlite3.connect(":memory:").execute(
+                    "select ?", ["*** in database main ***\nPage 6: btreeInitPage() returns error code 11\n"
+                                 "Page 2970 is never used"]
+                )
+            raise sqlite3.DatabaseError("database disk image is\nmalformed")
+
+        def __getitem__(self, table):
+            raise sqlite3.DatabaseError("database disk image is\nmalformed")
+
+    problems = maintenance.check(Damaged()).problems
+    assert problems[:2] == ["integrity check: Page 6: btreeInitPage() returns error code 11",
+                            "integrity check: Page 2970 is never used"]
+    assert problems[2:] and all("\n" not in problem for problem in problems)

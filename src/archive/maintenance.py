@@ -47,13 +47,18 @@ def check(db: sqlite_utils.Database) -> Health:
             step(db, health)
         except sqlite3.DatabaseError as error:
             health.problems.append(f"{what} failed: {error}")
+    # The README promises a line per problem: whatever a message holds.
+    health.problems = [" ".join(problem.splitlines()) for problem in health.problems]
     return health
 
 
 def _integrity(db: sqlite_utils.Database, health: Health) -> None:
     rows = [row[0] for row in db.execute("pragma integrity_check").fetchall()]
     if rows != ["ok"]:
-        health.problems += [f"integrity check: {row}" for row in rows]
+        # A row may hold several problems, a line each, under a line that
+        # names the schema ("*** in database main ***"), which is no problem.
+        lines = [line for row in rows for line in str(row).splitlines() if line.strip()]
+        health.problems += [f"integrity check: {line}" for line in lines if not line.startswith("*** in database")]
 
 
 def _search_index(db: sqlite_utils.Database, health: Health) -> None:
