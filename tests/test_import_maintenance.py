@@ -272,6 +272,8 @@ def test_each_integrity_problem_is_one_line(monkeypatch):
     from archive import maintenance
 
     class Damaged:
+        conn = None
+
         def execute(self, sql, *args):
             if sql == "pragma integrity_check":
                 return sqlite3.connect(":memory:").execute(

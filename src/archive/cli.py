@@ -160,7 +160,9 @@ def check(db_path):
     from .db import open_archive
 
     path = db_path_or_default(db_path)
-    health = run_check(open_archive(path))
+    health = run_check(open_archive(path, writing=False))
+    for note in health.notes:
+        click.echo(f"archive: warning: {path}: {note}", err=True)
     for problem in health.problems:
         click.echo(f"archive: problem: {path}: {problem}", err=True)
     click.echo(f"{path}: {'ok' if not health.problems else 'NOT ok'}: {health.line()}", err=True)
@@ -225,7 +227,7 @@ def forget(folder, db_path, dry_run):
     def report(kind, file, why):
         click.echo(f"archive: cannot check {present.display_path(file)}: {why}", err=True)
 
-    db = open_archive(path)  # first: no lock file is left next to a missing archive
+    db = open_archive(path, writing=not dry_run)  # first: no lock file is left next to a missing archive
     # A dry run writes nothing, so it need not wait for an import to end.
     with contextlib.nullcontext() if dry_run else writer_lock(path):
         summary = run_forget(db, root, dry_run=dry_run, report=report)

@@ -15,6 +15,7 @@ import os
 import stat
 import time
 from typing import TYPE_CHECKING, Iterator
+from urllib.parse import quote
 
 from . import analyze
 from .sqlite import sqlite3
@@ -66,26 +67,78 @@ def check_db_path(path: str) -> bool:
     return True
 
 
-def open_archive(path: str, create: bool = False) -> sqlite_utils.Database:
-    """Open an archive database; with create, make it (and its schema) if needed."""
+def open_archive(path: str, create: bool = False, writing: bool = True) -> sqlite_utils.Database:
+    """Open an archive database; with create, make it (and its schema) if
+    needed.  Not writing, an archive on read-only storage opens read-only."""
     exists = check_db_path(path)
     if not exists and not create:
         raise ArchiveError(f"no archive at {path}: run 'archive import DIR' first")
     import sqlite_utils
 
     try:
-        db = sqlite_utils.Database(path)
-        # Wait for a moment another connection holds a lock (an import's
-        # commit, a WAL checkpoint) instead of failing with "database is locked".
-        db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("select count(*) from sqlite_master").fetchone()
+        conn = connect(path)
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
+    if writing and is_read_only(conn):
+        conn.close()
+        raise ArchiveError(f"cannot write {path}: its folder {_folder(path)} is read-only")
+    db = sqlite_utils.Database(conn)
     if create:
         ensure_schema(db)
     elif not is_archive(db):
         raise ArchiveError(f"{path} is not an archive database")
     return db
+
+
+class _ReadOnly(sqlite3.Connection):
+    """A connection opened read-only because the archive's storage is."""
+
+
+def is_read_only(conn) -> bool:
+    return isinstance(conn, _ReadOnly)
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection to the database at path that has read its schema.
+
+    In WAL mode (an archive's) SQLite opens a file only where it can make
+    the -shm and -wal files beside it.  In a folder it cannot write (a
+    read-only mount, say) that fails, and the archive opens read-only:
+    mode=ro, which reads an existing -wal and -shm, else immutable=1, which
+    ignores a -wal, so only when there is none to ignore.  Immutable also
+    assumes no one changes the file meanwhile (SQLite's uri.html): no one
+    can on read-only storage, and no import can without a -wal file."""
+    conn = sqlite3.connect(path)
+    try:
+        return _probed(conn)
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(_folder(path), os.W_OK):
+            raise
+    uri = "file:" + quote(os.path.abspath(path))
+    try:
+        return _probed(sqlite3.connect(uri + "?mode=ro", uri=True, factory=_ReadOnly))
+    except sqlite3.OperationalError:
+        pass
+    wal = path + "-wal"
+    if os.path.exists(wal) and os.path.getsize(wal):
+        raise ArchiveError(
+            f"{path} is in a read-only folder ({_folder(path)}) with a write-ahead log SQLite cannot read there "
+            "without its -shm file: copy the archive with both to writable storage"
+        )
+    return _probed(sqlite3.connect(uri + "?immutable=1", uri=True, factory=_ReadOnly))
+
+
+def _probed(conn: sqlite3.Connection) -> sqlite3.Connection:
+    # Wait for a moment another connection holds a lock (an import's
+    # commit, a WAL checkpoint) instead of failing with "database is locked".
+    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("select count(*) from sqlite_master").fetchone()
+    return conn
+
+
+def _folder(path: str) -> str:
+    return os.path.dirname(os.path.abspath(path))
 
 
 @contextlib.contextmanager
@@ -146,8 +199,7 @@ def open_reader(path: str) -> Reader:
         creating = writer_active(path)
         if check_db_path(path):
             try:
-                conn = sqlite3.connect(path)
-                conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn = connect(path)
                 archive = is_archive(conn)
                 empty = not conn.execute("select count(*) from sqlite_master").fetchone()[0]
             except sqlite3.DatabaseError as error:

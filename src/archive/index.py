@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
-from .db import SCHEMA_VERSION, get_meta, set_meta
+from .db import SCHEMA_VERSION, get_meta, is_read_only, set_meta
 from .grammar import agreeing, counted
 from .impact import impact_text
 from .sqlite import sqlite3
@@ -386,8 +386,10 @@ def index_problems(db: sqlite_utils.Database) -> list[str]:
     if SCHEMA_VERSION != get_meta(db).get("schema_version"):
         return ["made by another version of archive"]
     try:
-        # A statement of its own: FTS5 runs it as a write.
-        index_command(db, "integrity-check", 0)
+        # A statement of its own: FTS5 runs it as a write, which an archive
+        # on read-only storage refuses (check says it was left out).
+        if not is_read_only(db.conn):
+            index_command(db, "integrity-check", 0)
     except sqlite3.DatabaseError as error:
         return [f"damaged ({error})"]
     db.execute("begin")

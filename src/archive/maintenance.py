@@ -11,7 +11,7 @@ from . import analyze
 from .analyze import analyze_text
 from .grammar import agreeing, counted
 from .impact import impact_text
-from .db import SCHEMA_VERSION, analysis_differences, get_meta, record_copies_per_text, set_meta
+from .db import SCHEMA_VERSION, analysis_differences, get_meta, is_read_only, record_copies_per_text, set_meta
 from .index import create_fingerprint_index, create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
 from .pipeline import fingerprint
 from .repair import MISCOUNTED_WHERE, ORPHANS_WHERE, Repairs, repair_rows
@@ -24,6 +24,7 @@ class Health:
     paragraphs: int = 0
     analyzer_version: str | None = None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the check left out, and why
 
     def line(self) -> str:
         return (
@@ -62,6 +63,8 @@ def _integrity(db: sqlite_utils.Database, health: Health) -> None:
 
 
 def _search_index(db: sqlite_utils.Database, health: Health) -> None:
+    if is_read_only(db.conn):
+        health.notes.append("in a read-only folder: FTS5's own check of the index's structure, a write, is left out")
     problems = index_problems(db)
     if problems:
         health.problems += [f"search index: {problem}: run 'archive rebuild'" for problem in problems]
