@@ -146,17 +146,40 @@ def test_a_file_moved_to_a_folder_without_a_pattern_loses_its_fields(fielded, ru
     assert result.exit_code == 0 and "1 moved" in result.stderr, result.stderr
     row = documents(tmp_path)["renamed.txt"]
     assert (row["date"], row["source"], row["n"]) == (None, None, None)
-    assert "1 document under no --fields pattern lost theirs" in result.stderr
+    assert "fields: 1 document lost its fields, under no --fields pattern" in result.stderr
     assert "fields" not in run("import", "other", "--db", "news.db").stderr  # nothing to say
 
 
 def test_an_empty_pattern_forgets_the_folders_pattern_and_fields(fielded, run, tmp_path):
     result = run("import", "corpus", "--db", "news.db", "--fields", "")
     assert result.exit_code == 0, result.output
+    assert "--fields '' forgot the pattern of " in result.stderr
+    assert "6 documents lost their fields, under no --fields pattern" in result.stderr
     assert all(row["source"] is None for row in documents(tmp_path).values())
     (tmp_path / "corpus" / "2015-09-09_alwatan_00007.txt").write_text("الرياض جديد\n", encoding="utf-8")
     assert run("import", "corpus", "--db", "news.db").exit_code == 0
     assert documents(tmp_path)["2015-09-09_alwatan_00007.txt"]["source"] is None
+
+
+def test_a_pattern_that_fits_nothing_says_it_cleared_the_fields(fielded, run, tmp_path):
+    result = run("import", "corpus", "--db", "news.db", "--fields", "/abs/{x}")
+    assert result.exit_code == 0, result.output
+    summary = result.stderr.splitlines()[-1]
+    assert summary.endswith(
+        "fields from '/abs/{x}': 0 documents given new values, 6 documents lost their fields; 6 documents fit no pattern"
+    ), summary
+
+
+def test_an_empty_pattern_where_the_folder_has_none_says_nothing_was_forgotten(run, tmp_path):
+    (tmp_path / "news").mkdir()
+    write_corpus(tmp_path / "news" / "sub")
+    assert run("import", "news", "--db", "news.db", "--fields", PATTERN).exit_code == 0
+    result = run("import", "news/sub", "--db", "news.db", "--fields", "")
+    assert result.exit_code == 0, result.output
+    summary = result.stderr.splitlines()[-1]
+    assert f"--fields '': {tmp_path}/news/sub has no pattern of its own to forget (that of {tmp_path}/news applies)" \
+        in summary, summary
+    assert documents(tmp_path)["2015-07-21_okaz_00001.txt"]["source"] == "okaz"  # the pattern of news still applies
 
 
 def test_a_pattern_with_a_slash_matches_the_path_under_the_folder(run, tmp_path):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .db import ArchiveError, get_meta
+from .grammar import agreeing, counted
 from .paths import printable
 
 if TYPE_CHECKING:
@@ -198,17 +199,36 @@ class FieldRun:
     folder: str
     patterns: dict[str, FieldPattern]  # by folder: the folder's own and its ancestors'
     changed: bool  # a pattern given now that differs from the remembered one
-    updated: int = 0
+    # --fields '': whether the folder had a pattern of its own to forget (None: not asked).
+    forgot: bool | None = None
+    updated: int = 0  # documents given values other than they had
+    cleared: int = 0  # documents that had values and now have none
+    unfit: int = 0  # documents whose paths the pattern does not fit (they have no values)
     unmatched: list[str] = field(default_factory=list)
     undated: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str | None:
         """What the run did, if anything worth saying."""
-        documents = "document" if self.updated == 1 else "documents"
-        if not self.patterns:
-            return f"fields: {self.updated} {documents} under no --fields pattern lost theirs" if self.updated else None
-        patterns = ", ".join(repr(p.text) for p in self.patterns.values())
-        return f"fields from {patterns}: {self.updated} {documents} given new values"
+        said = [self._forgetting()] if self.forgot is not None else []
+        cleared = f"{counted(self.cleared, 'document')} lost {agreeing(self.cleared, 'its', 'their')} fields"
+        if self.patterns:
+            patterns = ", ".join(repr(p.text) for p in self.patterns.values())
+            changes = f"{counted(self.updated, 'document')} given new values"
+            if self.cleared:
+                changes += f", {cleared}"
+            if self.unfit:
+                changes += f"; {counted(self.unfit, 'document')} {agreeing(self.unfit, 'fits', 'fit')} no pattern"
+            said.append(f"fields from {patterns}: {changes}")
+        elif self.cleared:
+            said.append(f"fields: {cleared}, under no --fields pattern")
+        return "; ".join(said) or None
+
+    def _forgetting(self) -> str:
+        if self.forgot:
+            return f"--fields '' forgot the pattern of {self.folder}"
+        inherited = [folder for folder in self.patterns if _inside(self.folder, folder)]
+        applies = f" (that of {max(inherited, key=len)} applies)" if inherited else ""
+        return f"--fields '': {self.folder} has no pattern of its own to forget{applies}"
 
 
 def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldRun | None:
@@ -217,6 +237,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     no pattern applies to the folder."""
     pattern = FieldPattern.parse(given) if given else None
     folder = printable(folder)  # as documents.path holds the paths under it
+    forgot = False if given == "" else None
     conn = db.conn
     conn.execute("begin immediate")
     try:
@@ -230,6 +251,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
         elif given is not None and folder in remembered:
             conn.execute(f"delete from {PATTERNS_TABLE} where folder = ?", [folder])
             del remembered[folder]
+            forgot = True
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
@@ -241,9 +263,9 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     }
     # No pattern here, but fields elsewhere: a document moved in from a
     # folder with one must lose its fields, as a fresh import gives none.
-    if not applying and not changed and not field_names(db):
+    if not applying and not changed and not field_names(db) and forgot is None:
         return None
-    return FieldRun(folder, applying, changed)
+    return FieldRun(folder, applying, changed, forgot)
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -300,6 +322,7 @@ def apply(db: sqlite_utils.Database, run: FieldRun, since: str, report: Callable
                 values, bad_date = values_for(path, run.patterns, names)
             except _Unmatched:
                 values, bad_date = dict.fromkeys(names), None
+                run.unfit += 1
                 if fresh:
                     run.unmatched.append(path)
             if bad_date is not None and fresh:
@@ -307,7 +330,10 @@ def apply(db: sqlite_utils.Database, run: FieldRun, since: str, report: Callable
             if list(values.values()) != stored:
                 assignments = ", ".join(f'"{name}" = ?' for name in names)
                 conn.execute(f"update documents set {assignments} where id = ?", [*values.values(), document_id])
-                run.updated += 1
+                if any(value is not None for value in values.values()):
+                    run.updated += 1
+                else:
+                    run.cleared += 1
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
