@@ -292,3 +292,20 @@ def test_a_noun_and_his_pronoun_finds_the_noun_where_the_index_shows_it(run, tmp
     assert found("لاسمه") == found("اسمه")
     assert not {"teacher1.txt", "teacher2.txt"} & set(found("مدرسه"))
     assert not {f"riyadh{n}.txt" for n in range(1, 7)} & set(found("رياضه"))
+
+
+def test_a_noun_in_maqsura_before_a_pronoun_finds_the_noun(run, tmp_path):
+    """مستواه is مستوى + ه, its ى written ا before the pronoun: taken where
+    the index writes المستوى at least as often as the word typed.  Not حماه
+    (Hama) for الحمى, which the index writes less often; not فتاه, which the
+    index writes with the article itself (الفتاة, the girl)."""
+    found = _archive_of(run, tmp_path, {
+        "level1.txt": "ارتفع المستوى", "level2.txt": "مستوى الأداء", "level3.txt": "رفع مستواه",
+        "fever1.txt": "أصيب بالحمى", **{f"hama{n}.txt": f"مدينة حماه {n}" for n in range(3)},
+        "boy1.txt": "الفتى الصغير", "boy2.txt": "الفتى", "girl1.txt": "الفتاة الصغيرة", "girl2.txt": "رأى فتاه",
+    })
+    assert found("مستواه") == ["level1.txt", "level2.txt", "level3.txt"]
+    assert found("بمستواها") == found("مستواه")
+    assert found("حماه") == ["hama0.txt", "hama1.txt", "hama2.txt"]
+    assert not {"boy1.txt", "boy2.txt"} & set(found("فتاه"))
+

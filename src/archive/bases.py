@@ -113,8 +113,11 @@ def readings(word: str) -> tuple[Reading, ...]:
         core = word[len(clitic):]
         if word.startswith(clitic) and len(core) >= _SHORTEST_BASE:
             for reading in _own_readings(core):
+                # The base takes the article: unless the reading's own
+                # evidence is already a word with it (مستواها: المستوى).
+                shown = any(written.startswith("ال") for group in reading.present for written in group)
                 found.append(reading._replace(
-                    present=reading.present + (frozenset(["ال" + reading.base]),),
+                    present=reading.present + (() if shown else (frozenset(["ال" + reading.base]),)),
                     absent=reading.absent + absent,
                 ))
     found += _before_name_or_verb(word, own)
@@ -182,6 +185,8 @@ def _own_readings(word: str) -> list[Reading]:
     found.extend(_noun_in_at_before_pronoun(word))
     found.extend(_short_noun_before_pronoun(word))
     found.extend(_noun_before_his(word))
+    found.extend(_maqsura_before_pronoun(word))
+    found.extend(_maqsura_with_pronouns(word))
     found.extend(_short_dual(word))
     found.extend(accusative_readings(word))
     return found
@@ -285,6 +290,34 @@ def _noun_before_his(word: str) -> list[Reading]:
         return []
     return [Reading(base, present=(frozenset(["ال" + base]),),
                     outnumber=(("ال" + base, "ال" + word, _NOUN_OVER_FEMININE),))]
+
+
+def _maqsura_before_pronoun(word: str) -> list[Reading]:
+    """مستواه, معناها, قراهم: a noun in ى (مستوى, normalized مستوي) writes
+    it ا before a pronoun, which the stemmer keeps (مستوا): the noun, and
+    its other forms with a pronoun.  Taken where the index writes the noun
+    with the article at least as often as the word typed (not حماه, Hama,
+    for الحمى), and the word typed hardly ever (not فتاه, الفتاة "the
+    girl", for الفتى)."""
+    for pronoun in PRONOUNS:
+        rest = word[: -len(pronoun) - 1]
+        if word.endswith("ا" + pronoun) and len(rest) >= 2:
+            base = rest + "ي"
+            evidence = dict(present=(frozenset(["ال" + base]),),
+                            outnumber=(("ال" + base, word, 1.0), (word, "ال" + word, _BARE_OVER_ARTICLE)))
+            return [Reading(base, **evidence), Reading(rest + "ا", **evidence)]
+    return []
+
+
+def _maqsura_with_pronouns(word: str) -> list[Reading]:
+    """مستوى (normalized مستوي) finds مستواه and مستواها, its ى written ا
+    before a pronoun, where the index writes that form at least twice as
+    often as the word in ي before one (مستويها; not عربي, whose pronoun
+    forms keep their ي)."""
+    rest = word[:-1]
+    if not word.endswith("ي") or len(rest) < 2 or is_function_word(word):
+        return []
+    return [Reading(rest + "ا", present=(frozenset([rest + "اها"]),), outnumber=((rest + "اها", rest + "يها", 2.0),))]
 
 
 def _short_dual(word: str) -> list[Reading]:
