@@ -309,3 +309,16 @@ def test_a_noun_in_maqsura_before_a_pronoun_finds_the_noun(run, tmp_path):
     assert found("حماه") == ["hama0.txt", "hama1.txt", "hama2.txt"]
     assert not {"boy1.txt", "boy2.txt"} & set(found("فتاه"))
 
+
+def test_a_country_named_like_a_dual_is_not_the_dual(run, tmp_path):
+    """البحرين (Bahrain) is written like the dual of بحر (sea), and news
+    writes البحران too: the name stays the name, in neither word's forms;
+    يومين stays a dual."""
+    found = _archive_of(run, tmp_path, {
+        "bahrain1.txt": "زار الوزير البحرين", "bahrain2.txt": "مملكة البحرين", "sea1.txt": "البحر هادئ",
+        "sea2.txt": "بحر العرب", "seas1.txt": "البحران", "seas2.txt": "بحران", "day1.txt": "اليوم", "day2.txt": "يومان",
+        "day3.txt": "اليومين", "day4.txt": "خلال يومين",
+    })
+    assert found("البحرين") == ["bahrain1.txt", "bahrain2.txt"]
+    assert not {"bahrain1.txt", "bahrain2.txt"} & set(found("البحر"))
+    assert {"day1.txt", "day4.txt"} <= set(found("يومين"))

@@ -324,9 +324,10 @@ def _short_dual(word: str) -> list[Reading]:
     """يومين, الشخصين: the dual (or plural) in ين of a three-letter noun,
     which the stemmer leaves whole so that تمرين is not تمر.  Taken when the
     index holds the noun with the article and both cases of the dual.  Not
-    a word in ان: names (عمران, سلمان, عثمان) have both cases in news."""
+    a word in ان: names (عمران, سلمان, عثمان) have both cases in news; nor
+    a country's name (البحرين is not two seas)."""
     base = word[:-2]
-    if len(base) != _SHORTEST_BASE or not word.endswith("ين"):
+    if len(base) != _SHORTEST_BASE or not word.endswith("ين") or is_name(word):
         return []
     both = tuple(frozenset([base + suffix, "ال" + base + suffix]) for suffix in ("ان", "ين"))
     return [Reading(base, present=both + (frozenset(["ال" + base]),))]

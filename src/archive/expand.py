@@ -210,6 +210,8 @@ def _written_forms(word: str, clitics: tuple[str, ...] | None = None) -> Iterato
     if clitics is None:
         clitics = _SHORT_WORD_CLITICS if _pronouns_only(word) else CLITICS
     for form in _forms(word):
+        if form != word and is_name(form):
+            continue  # a country named like a form: البحرين is not two seas
         for clitic in clitics:
             yield clitic + form
         if not form.endswith(PRONOUNS + ("ك",)) or form == word:
