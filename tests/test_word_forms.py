@@ -322,3 +322,18 @@ def test_a_country_named_like_a_dual_is_not_the_dual(run, tmp_path):
     assert found("البحرين") == ["bahrain1.txt", "bahrain2.txt"]
     assert not {"bahrain1.txt", "bahrain2.txt"} & set(found("البحر"))
     assert {"day1.txt", "day4.txt"} <= set(found("يومين"))
+
+
+def test_a_number_written_as_a_word_finds_that_number_alone(run, tmp_path):
+    """The stemmer reads a ten as its unit's plural (أربعين, أربع) and
+    keeps some feminines whole (خمسة): a number word finds its own number,
+    masculine and feminine, with a clitic or the article, and no other."""
+    found = _archive_of(run, tmp_path, {
+        "four1.txt": "أربعة أشخاص", "four2.txt": "أربع سنوات", "forty1.txt": "أربعين عاما",
+        "forty2.txt": "الأربعون", "five1.txt": "خمسة أيام", "five2.txt": "خمس دقائق", "five3.txt": "بخمسة ملايين",
+        "fifty1.txt": "خمسين ريالا", "hundred1.txt": "مائة شخص", "hundred2.txt": "مئة عام",
+    })
+    assert found("أربعين") == ["forty1.txt", "forty2.txt"]
+    assert found("أربعة") == ["four1.txt", "four2.txt"]
+    assert found("خمس") == ["five1.txt", "five2.txt", "five3.txt"] == found("وخمسة")
+    assert found("مائة") == ["hundred1.txt", "hundred2.txt"] == found("المئة")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from .lexicon import is_function_word, is_name
+from .lexicon import is_function_word, is_name, number_words
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # A base has at least this many letters: two-letter "bases" are mostly
@@ -101,6 +101,9 @@ def readings(word: str) -> tuple[Reading, ...]:
     """
     if word in UNSTEMMED:
         return (Reading(word),)
+    number = _number(word)
+    if number:
+        return number
     for article in ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2:
             return _after_article(word[len(article):], article)
@@ -154,6 +157,17 @@ def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
         for clitic, core in splits
         if "ك" not in clitic and not (core[:1] == "و" and len(core) == 3) and not is_function_word(core)
     ]
+
+
+def _number(word: str) -> tuple[Reading, ...]:
+    """A number written as a word, with a clitic or the article in front or
+    not: the written words of that number alone (أربعين is not أربع's
+    plural; خمسة is خمس)."""
+    for prefix in ("",) + ARTICLES + CLITICS[1:]:
+        group = number_words(word[len(prefix):]) if word.startswith(prefix) else frozenset()
+        if group:
+            return tuple(Reading(written) for written in sorted(group))
+    return ()
 
 
 def _after_article(rest: str, article: str) -> tuple[Reading, ...]:

@@ -14,7 +14,7 @@ from typing import Iterator, NamedTuple
 
 from .analyze import ARABIC_LETTER, NUMBER_WORD, stem
 from .bases import Reading, accusative, accusative_forms, construct, construct_forms, readings, verb_reading
-from .lexicon import is_name, is_particle, lexicon_words, short_noun_forms, singulars
+from .lexicon import is_name, is_particle, lexicon_words, number_words, short_noun_forms, singulars
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED
 
 # A two-letter word or a particle takes a conjunction in front but not a
@@ -183,6 +183,9 @@ def base_expansion(word: str) -> Expansion:
     >>> "لجنه" in e.terms, "جنه" in e.terms, "للجنه" in e.forms
     (True, False, True)
     """
+    if number_words(word):
+        # Its stem may be another number's (ثلاثين stems to ثلاث): as written.
+        return Expansion(frozenset(), frozenset(prefix + word for prefix in CLITICS + ARTICLES))
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     for written in _written_forms(word):

@@ -174,6 +174,29 @@ def is_function_word(word: str) -> bool:
     return False
 
 
+# Numbers written as words, each group one number (normalized): a unit's
+# masculine and feminine, a ten's two cases, a hundred's two spellings.  The
+# stemmer reads a ten as its unit's plural (ثلاثين, ثلاث) and keeps some
+# feminines whole (خمسة), so these are looked up as written (expand.py).
+_NUMBER_GROUPS = [
+    ("اثنان", "اثنين", "اثني", "اثنتان", "اثنتين", "اثنتي"), ("ثلاث", "ثلاثه"), ("اربع", "اربعه"),
+    ("خمس", "خمسه"), ("سته", "ست"), ("سبع", "سبعه"), ("ثمان", "ثماني", "ثمانيه"), ("تسع", "تسعه"),
+    ("عشر", "عشره"), ("عشرون", "عشرين"), ("ثلاثون", "ثلاثين"), ("اربعون", "اربعين"), ("خمسون", "خمسين"),
+    ("ستون", "ستين"), ("سبعون", "سبعين"), ("ثمانون", "ثمانين"), ("تسعون", "تسعين"), ("مائه", "مئه"),
+    ("مائتان", "مائتين", "مائتي", "مئتان", "مئتين", "مئتي"), ("الفان", "الفين", "الفي"),
+]
+_NUMBERS = {word: frozenset(group) for group in _NUMBER_GROUPS for word in group}
+
+
+def number_words(word: str) -> frozenset[str]:
+    """The written words of the number a word is (empty if none).
+
+    >>> sorted(number_words("خمسه")), number_words("وزير")
+    (['خمس', 'خمسه'], frozenset())
+    """
+    return _NUMBERS.get(word, frozenset())
+
+
 # Two-letter nouns with longer forms, each taking a pronoun: the father and
 # the brother lengthen (أبوه, أخيها; not أبي, whose stem is that of أبيات,
 # verses), the brother has a feminine (أخته), the hand a dual (يدين, يداه).
