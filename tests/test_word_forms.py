@@ -337,3 +337,15 @@ def test_a_number_written_as_a_word_finds_that_number_alone(run, tmp_path):
     assert found("أربعة") == ["four1.txt", "four2.txt"]
     assert found("خمس") == ["five1.txt", "five2.txt", "five3.txt"] == found("وخمسة")
     assert found("مائة") == ["hundred1.txt", "hundred2.txt"] == found("المئة")
+
+
+def test_the_dual_of_a_two_letter_noun_in_ta_marbuta_finds_the_noun(run, tmp_path):
+    """سنتين is the dual of سنة, its ة written ت: taken where the index
+    writes السنة at least as often as the dual; بوتين (Putin) is no dual
+    of a بوة the index never writes."""
+    found = _archive_of(run, tmp_path, {
+        "year1.txt": "السنة الماضية", "year2.txt": "سنة كاملة", "year3.txt": "منذ سنتين",
+        "year4.txt": "السنتان الأخيرتان", "putin1.txt": "قال بوتين", "putin2.txt": "بوتين",
+    })
+    assert found("سنتين") == ["year1.txt", "year2.txt", "year3.txt", "year4.txt"] == found("السنتان")
+    assert found("بوتين") == ["putin1.txt", "putin2.txt"]

@@ -339,12 +339,21 @@ def _short_dual(word: str) -> list[Reading]:
     which the stemmer leaves whole so that تمرين is not تمر.  Taken when the
     index holds the noun with the article and both cases of the dual.  Not
     a word in ان: names (عمران, سلمان, عثمان) have both cases in news; nor
-    a country's name (البحرين is not two seas)."""
+    a country's name (البحرين is not two seas).  The dual of a two-letter
+    noun in ة (سنتين, سنتان) is its own reading."""
     base = word[:-2]
-    if len(base) != _SHORTEST_BASE or not word.endswith("ين") or is_name(word):
+    if len(base) != _SHORTEST_BASE or not word.endswith(("ين", "ان")) or is_name(word):
         return []
-    both = tuple(frozenset([base + suffix, "ال" + base + suffix]) for suffix in ("ان", "ين"))
-    return [Reading(base, present=both + (frozenset(["ال" + base]),))]
+    found = []
+    if base.endswith("ت"):
+        # سنتين, مرتان: a two-letter noun in ة, whose dual writes it ت:
+        # where the index writes the noun with the article at least as often.
+        noun = base[:-1] + "ه"
+        found.append(Reading(noun, present=(frozenset(["ال" + noun]),), outnumber=(("ال" + noun, word, 1.0),)))
+    if word.endswith("ين"):
+        both = tuple(frozenset([base + suffix, "ال" + base + suffix]) for suffix in ("ان", "ين"))
+        found.append(Reading(base, present=both + (frozenset(["ال" + base]),)))
+    return found
 
 
 def _construct(word: str) -> list[Reading]:
