@@ -349,3 +349,13 @@ def test_the_dual_of_a_two_letter_noun_in_ta_marbuta_finds_the_noun(run, tmp_pat
     })
     assert found("سنتين") == ["year1.txt", "year2.txt", "year3.txt", "year4.txt"] == found("السنتان")
     assert found("بوتين") == ["putin1.txt", "putin2.txt"]
+
+
+def test_a_short_place_adjective_in_the_feminine_finds_its_place(run, tmp_path):
+    """الليبية is the feminine of ليبي, which the stemmer keeps whole in so
+    short a word (it reduces الإيرانية): it finds ليبيا as ليبي does."""
+    found = _archive_of(run, tmp_path, {
+        "libya1.txt": "زار الوزير ليبيا", "libya2.txt": "الحكومة الليبية", "libya3.txt": "مواطن ليبي",
+        "other.txt": "مدينة أخرى",
+    })
+    assert found("الليبية") == ["libya1.txt", "libya2.txt", "libya3.txt"] == found("ليبيا")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from .lexicon import is_function_word, is_name, number_words
+from .lexicon import is_function_word, is_name, is_place_adjective, number_words
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
 # A base has at least this many letters: two-letter "bases" are mostly
@@ -173,7 +173,7 @@ def _number(word: str) -> tuple[Reading, ...]:
 def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
     """Readings of a word typed with its article: no construct, no clitic
     but the article group's own."""
-    found = [Reading(base) for base in _suffix_bases(rest)] + _short_dual(rest)
+    found = [Reading(base) for base in _suffix_bases(rest)] + _short_dual(rest) + _place_feminine(rest)
     if article.endswith("لل"):
         # ل + ال + لجنة is written للجنة, ل + لاعبي للاعبي: the word may
         # begin with the second ل.
@@ -184,7 +184,7 @@ def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
 
 def _own_readings(word: str) -> list[Reading]:
     """Readings of a word without a clitic or article in front."""
-    found = [_plural_reading(word, base) for base in _suffix_bases(word)]
+    found = [_plural_reading(word, base) for base in _suffix_bases(word)] + _place_feminine(word)
     for pronoun in ("ك",):
         rest = word[: -len(pronoun)]
         if word.endswith(pronoun) and len(rest) >= _SHORTEST_BASE:
@@ -332,6 +332,12 @@ def _maqsura_with_pronouns(word: str) -> list[Reading]:
     if not word.endswith("ي") or len(rest) < 2 or is_function_word(word):
         return []
     return [Reading(rest + "ا", present=(frozenset([rest + "اها"]),), outnumber=((rest + "اها", rest + "يها", 2.0),))]
+
+
+def _place_feminine(word: str) -> list[Reading]:
+    """ليبية, سورية: a country's adjective in the feminine, which the stemmer
+    keeps whole in so short a word (ليبيه), as it reduces الإيرانية."""
+    return [Reading(word[:-1])] if word.endswith("ه") and is_place_adjective(word[:-1]) else []
 
 
 def _short_dual(word: str) -> list[Reading]:

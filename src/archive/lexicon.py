@@ -126,6 +126,18 @@ def is_name(word: str) -> bool:
     return word in _NAMES
 
 
+_ADJECTIVES = frozenset(ADJECTIVES.values())
+
+
+def is_place_adjective(word: str) -> bool:
+    """Whether a word is a country's adjective (its masculine singular).
+
+    >>> is_place_adjective("ليبي"), is_place_adjective("دولي")
+    (True, False)
+    """
+    return word in _ADJECTIVES
+
+
 # Prepositions and particles of three letters or more that take an attached
 # pronoun (عليها, لديهم, قبله) but neither a noun's endings nor a
 # preposition: آلية, بلدية, قبلات, الكحول are other words.  Not دون and the
