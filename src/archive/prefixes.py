@@ -9,7 +9,7 @@ and their words tested instead.
 
 from __future__ import annotations
 
-from .analyze import analyze_text
+from .analyze import raw_words, word_parts
 from .query import PREFIX_LEADS, Query
 
 SHORT_PREFIX = 2  # letters
@@ -36,8 +36,10 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     clauses = [tuple(lead + atom.words[0] for atom in clause for lead in PREFIX_LEADS) for clause in query.clauses]
 
     def matches(text: str) -> bool:
-        words = analyze_text(text)[1].split()
-        return all(any(word.startswith(starts) for word in words) for starts in clauses)
+        # The words of the index's exact column (analyze_text's), without
+        # stemming them, up to the first that matches: deep pages read many.
+        raws = raw_words(text)
+        return all(any(part.startswith(starts) for raw in raws for part in word_parts(raw)) for starts in clauses)
 
     # Common when a tenth of a sample of the first paragraphs matches:
     # decided as soon as it does, and those read are not read again.
