@@ -165,6 +165,51 @@ def test_pages_go_on_past_the_count_s_cap(newsroom, run, monkeypatch):
     assert "Page 2;" in html_page and 'rel="next"' in html_page
 
 
+def narrow_window(monkeypatch, pages: int) -> None:
+    """Pages as deep as `pages` pages of the newsroom (present.WINDOW)."""
+    from archive import datasette_search, present
+
+    monkeypatch.setattr(present, "WINDOW", pages * PAGE_SIZE)
+    monkeypatch.setattr(datasette_search, "WINDOW", pages * PAGE_SIZE)
+    monkeypatch.setattr(datasette_search, "LAST_PAGE", pages)
+
+
+def test_pages_stop_at_the_window_with_a_message_not_a_timeout(newsroom, monkeypatch):
+    """Ranking page N costs every hit before it: past the window a page is
+    refused at once, saying why, in every format; the last page in it
+    links no further, and a page past the end still says that."""
+    narrow_window(monkeypatch, 2)  # the newsroom's 41 hits without reprints make 3 pages
+    status, last = api(newsroom, WORD, page=2)
+    assert status == 200 and len(last["hits"]) == PAGE_SIZE and last["next"] is None and last["pages"] == 2
+    message = (f"page 3 is past the first 40 results, as deep as pages go (page 2 is the last): the search "
+               f"found {ARTICLES + ARTICLES // 4} paragraphs ({ARTICLES + 1} without reprints) in {ARTICLES} "
+               "documents; add words or filters to narrow it")
+    status, deeper = api(newsroom, WORD, page=3)
+    assert status == 400 and deeper["error"] == message and deeper["hits"] == []
+    assert deeper["previous"].endswith("page=2") and deeper["total"] == ARTICLES + ARTICLES // 4
+    page = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}&page=3")
+    assert page.status_code == 400 and html.escape(message) in page.text
+    assert re.search(r'<a rel="prev" href="/newsroom/search\?q=[^"]*&amp;page=2"', page.text)
+    csv_page = get_one(newsroom, f"/newsroom/search.csv?q={quote(WORD)}&page=3")
+    assert csv_page.status_code == 400 and csv_page.text == f"archive: error: {message}\n"
+    status, past = api(newsroom, WORD, page=999999999)
+    assert status == 200 and past["error"].startswith("page 999999999 is past the end")
+
+
+def test_a_huge_page_past_the_count_s_cap_is_refused_at_once(newsroom, monkeypatch):
+    """Past the cap the end is not known: a huge page is past the window,
+    said without ranking a hit."""
+    narrow_window(monkeypatch, 1)
+    monkeypatch.setattr(archive_counts, "COUNT_CAP", PAGE_SIZE)
+    from archive import datasette_search
+
+    monkeypatch.setattr(datasette_search, "search", lambda *args: pytest.fail("ranked past the window"))
+    status, page = api(newsroom, WORD, page=999999999)
+    assert status == 400 and page["hits"] == [] and page["error"] == (
+        f"page 999999999 is past the first 20 results, as deep as pages go (page 1 is the last): the search "
+        f"found more than {PAGE_SIZE} paragraphs; add words or filters to narrow it")
+
+
 def test_a_page_past_the_end_says_so(newsroom):
     status, page = api(newsroom, WORD, page=9)
     assert page["hits"] == [] and page["next"] is None

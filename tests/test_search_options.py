@@ -208,6 +208,28 @@ def test_huge_limits_offsets_and_contexts_are_as_good_as_all(news_db, run):
         assert result.exit_code == 2 and "is not in the range" in result.stderr, options
 
 
+def test_offset_stops_at_the_window_the_search_page_has(news_db, run, monkeypatch):
+    """Best first, --offset goes as deep as the search page's pages: past
+    the window it is refused with the page's words; past the end it still
+    says that; in path order, and with --limit, it goes on."""
+    from archive import present
+
+    ranked = hits_of(search(run, news_db, "--json", "-n", "100", "المياه"))
+    documents = search(run, news_db, "--files", "-n", "100", "المياه").stdout.splitlines()
+    assert len(ranked) > 3 and len(documents) > 3
+    monkeypatch.setattr(present, "WINDOW", 3)
+    assert hits_of(search(run, news_db, "--json", "--offset", "2", "-n", "100", "المياه")) == ranked[2:]
+    for listing in ([], ["--files"]):
+        refused = search(run, news_db, *listing, "--offset", "3", "المياه")
+        assert refused.exit_code == 2 and refused.stdout == "", listing
+        assert "--offset 3 is past the first 3 results, as deep as pages go: the search found " in refused.stderr
+        assert refused.stderr.endswith("add words or filters to narrow it, or list more at once with --limit\n")
+    past = search(run, news_db, "--offset", str(len(ranked)), "المياه")
+    assert past.exit_code == 1 and f"--offset {len(ranked)} is past the end" in past.stderr
+    by_path = hits_of(search(run, news_db, "--json", "--sort", "path", "-n", "100", "المياه"))
+    assert hits_of(search(run, news_db, "--json", "--sort", "path", "--offset", "3", "-n", "100", "المياه")) == by_path[3:]
+
+
 def test_sort_by_path_then_paragraph(news_db, run):
     hits = hits_of(search(run, news_db, "--json", "-n", "100", "--sort", "path", "المياه"))
     places = [(h["path"], h["paragraph"]) for h in hits]

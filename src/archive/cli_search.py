@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from .clibase import COLOR_OPTION, DB_OPTION_HELP, ArchiveCommand, Failure, open_for_reading
+
+if TYPE_CHECKING:
+    from .counts import Counts
 
 # A --limit or --offset past this is taken as this: as good as all, and far
 # from what SQLite's integers hold once the ranking asks for a few times more.
@@ -111,7 +115,8 @@ def _short_options(letters: str, flags: set[str], valued: set[str]) -> bool | No
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1),
               help="Show at most this many paragraphs (documents with --files).")
 @click.option("--offset", default=0, type=click.IntRange(min=0), metavar="M",
-              help="Skip the first M results (the next page: --offset 20).")
+              help="Skip the first M results (the next page: --offset 20); best first, "
+                   "M is below 10,000, as deep as pages go.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @COLOR_OPTION
 def search(terms, db_path, exact, no_lexicon, context, paths, document, where, since, until, files_only,
@@ -187,10 +192,12 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
     from .counts import count
     from .search import matching_documents, one_snapshot
 
+    counts = _past_the_window(db, query, filters, offset, sort, lambda counts: counts.documents)
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
         # Scores show in JSON alone: by path, they are worked out for it only.
-        documents = matching_documents(db, query, limit + 1, min(offset, MOST), filters, sort, scored=as_json)
+        documents = [] if counts else matching_documents(db, query, limit + 1, min(offset, MOST), filters, sort,
+                                                         scored=as_json)
         further, documents = len(documents) > limit, documents[:limit]
         fields = fields_by_path(db, (found.path for found in documents))
     for found in documents:
@@ -202,7 +209,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
                    else present.format_document_hit(found, colored, values), color=colored)
     more = " (more with --offset)" if further else ""
     if offset and not documents:
-        more = present.past_the_end(offset, count(db, query, filters), "document")
+        more = present.past_the_end(offset, counts or count(db, query, filters), "document")
     click.echo(f"{present.counted(len(documents), 'document')}{more}", err=True)
     return bool(documents)
 
@@ -217,10 +224,12 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
 
     # The hits, their reprints and the paragraphs around them, all from one
     # state of the archive, though an import may be committing meanwhile.
+    counts = _past_the_window(db, query, filters, offset, sort,
+                              lambda counts: counts.distinct if fold else counts.paragraphs)
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
-        hits = run_search(db, query, limit + 1, min(offset, MOST), filters, sort, fold_duplicates=fold,
-                          scored=as_json)
+        hits = [] if counts else run_search(db, query, limit + 1, min(offset, MOST), filters, sort,
+                                            fold_duplicates=fold, scored=as_json)
         further, hits = len(hits) > limit, hits[:limit]
         fill_duplicates(db, hits, filters)
         texts = context_of(db, hits, context) if context else {}
@@ -236,6 +245,21 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
         click.echo(present.format_hits(hits, spans, texts, context, colored), nl=False, color=colored)
     summary = present.search_summary(hits, further)
     if offset and not hits:
-        summary += present.past_the_end(offset, count(db, query, filters), "paragraph", fold)
+        summary += present.past_the_end(offset, counts or count(db, query, filters), "paragraph", fold)
     click.echo(summary, err=True)
     return bool(hits)
+
+
+def _past_the_window(db, query, filters, offset: int, sort: str, total) -> Counts | None:
+    """The counts, for a best-first --offset past present.WINDOW that they
+    show past the end (total: what the offset counts); one within them is
+    refused, as the search page's pages are.  None for any other offset."""
+    from . import present
+    from .counts import count
+
+    if sort != "rank" or offset < present.WINDOW:
+        return None
+    counts = count(db, query, filters)
+    if counts.more or offset < total(counts):
+        raise Failure(present.past_the_window(f"--offset {offset}", counts) + ", or list more at once with --limit")
+    return counts

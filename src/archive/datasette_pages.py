@@ -54,7 +54,7 @@ def csv_field_column(name: str) -> str:
 
 def csv_response(results: dict | None, error: str | None, status: int) -> Response:
     """The page's hits as CSV: plain text, the fields in columns of their own."""
-    if results is None:
+    if results is None or status >= 400:  # a refused page has totals, and no hits to list
         return Response.text(f"archive: error: {error}\n", status=status)
     names = results["field_names"]  # the archive's, hits or none
     out = io.StringIO()

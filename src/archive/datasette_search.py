@@ -36,7 +36,7 @@ from .fields import DATE, date_bound, field_names, fields_by_path
 from .filters import search_filters
 from .highlight import Highlighter
 from .index import index_mismatch
-from .present import format_counts, known_totals, reprint_note
+from .present import WINDOW, format_counts, known_totals, past_the_window, reprint_note
 from .query import QueryError, parse
 from .rank import time_limit
 from .counts import Counts, ascii_folded, count_with_facets
@@ -44,6 +44,7 @@ from .search import Hit, fill_duplicates, index_lookup, one_snapshot, search
 from .sqlite import sqlite3
 
 PAGE_SIZE = 20
+LAST_PAGE = WINDOW // PAGE_SIZE  # as deep as pages go (present.WINDOW)
 # Longer page numbers and document ids are not numbers these pages take.
 _PAGE_DIGITS = 9
 _ID_DIGITS = 18
@@ -141,6 +142,7 @@ class Found:
     facets: dict[str, dict[str | None, int]]
     root: str = ""
     further: bool = False  # hits after this page (known past the count's cap)
+    deeper: bool = False  # the page starts past present.WINDOW: not ranked
     names: list[str] = field(default_factory=list)  # the archive's fields
 
     def relative(self, path: str) -> str:
@@ -173,16 +175,18 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
         groups = {name: sql for name, needs, sql in FACETS if needs in names}
         counts, facets = count_with_facets(reader, query, filters, groups)
         offset = (form.page - 1) * PAGE_SIZE
+        listed = offset < counts.distinct or counts.more  # else past the end
+        deeper = listed and offset >= WINDOW
         # Past the count's cap the pages are not counted: one hit more says
         # whether there is a next one.
         wanted = PAGE_SIZE + 1 if counts.more else PAGE_SIZE
-        hits = search(reader, query, wanted, offset, filters) if offset < counts.distinct or counts.more else []
+        hits = search(reader, query, wanted, offset, filters) if listed and not deeper else []
         further, hits = len(hits) > PAGE_SIZE, hits[:PAGE_SIZE]
         fill_duplicates(reader, hits, filters)
         paths = {hit.path for hit in hits} | {copy.path for hit in hits for copy in hit.duplicates}
         found = Found(
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
-            facets, common_folder(reader), further, names,
+            facets, common_folder(reader), further, deeper, names,
         )
     highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
@@ -308,7 +312,7 @@ def _later(asked: str | None, month: str, end: bool) -> str:
 def results_record(found: Found, form: SearchForm, links: Links) -> dict:
     # Past the count's cap, how many pages there are is not known (null).
     pages_in_all = None if found.counts.more else max(1, math.ceil(found.counts.distinct / PAGE_SIZE))
-    more = found.further if pages_in_all is None else form.page < pages_in_all
+    more = (found.further if pages_in_all is None else form.page < pages_in_all) and form.page < LAST_PAGE
     distinct, documents = known_totals(found.counts)
     return {
         "q": form.q,
@@ -318,17 +322,20 @@ def results_record(found: Found, form: SearchForm, links: Links) -> dict:
         "more": found.counts.more,
         "counts": format_counts(found.counts),
         "page": form.page,
-        "pages": pages_in_all,
+        "pages": pages_in_all and min(pages_in_all, LAST_PAGE),
         "hits": [hit_record(hit, found, links) for hit in found.hits],
         "next": links.results(page=form.page + 1) if more else None,
         # Past the end, the page before is the last one.
-        "previous": links.results(page=min(form.page - 1, pages_in_all or form.page)) if form.page > 1 else None,
+        "previous": links.results(page=min(form.page - 1, pages_in_all or form.page, LAST_PAGE))
+        if form.page > 1 else None,
         "facets": facet_records(found, form, links),
         "field_names": found.names,
     }
 
 
 def past_the_end(form: SearchForm, found: Found) -> str | None:
+    if found.deeper:
+        return past_the_window(f"page {form.page}", found.counts, f" (page {LAST_PAGE} is the last)")
     if found.hits or form.page == 1:
         return None
     return f"page {form.page} is past the end: the search found {format_counts(found.counts)}"
@@ -355,6 +362,7 @@ async def search_view(datasette, request):
             found = await database.execute_fn(lambda conn: find(conn, form, limit_ms))
             results = results_record(found, form, links)
             error = past_the_end(form, found)
+            status = 400 if found.deeper else 200  # refused, as a time limit is, not the end
         except (ArchiveError, QueryError) as refused:
             error, status = str(refused), 400
         except sqlite3.OperationalError as failed:

@@ -225,6 +225,22 @@ def past_the_end(offset: int, counts: Counts, noun: str, fold: bool = True) -> s
     return f": --offset {offset} is past the end, the search found {found}"
 
 
+# Best first, pages (and --offset) go as deep as this many results: each
+# page costs the ranking of every result before it (docs/datasette.md).
+WINDOW = 10_000
+
+
+def past_the_window(asked: str, counts: Counts, last: str = "") -> str:
+    """What a best-first page starting past WINDOW says instead of ranking
+    that far (asked: the page or --offset as typed; last: the last page).
+
+    >>> past_the_window("--offset 20000", Counts(50000, 50000, 50000, more=True))
+    '--offset 20000 is past the first 10,000 results, as deep as pages go: the search found more than 50,000 paragraphs; add words or filters to narrow it'
+    """
+    return (f"{asked} is past the first {WINDOW:,} results, as deep as pages go{last}: "
+            f"the search found {format_counts(counts)}; add words or filters to narrow it")
+
+
 def json_line(
     hit: Hit,
     spans: list[tuple[int, int]],
