@@ -75,6 +75,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
     from . import fields
     from .db import open_archive, writer_lock
     from .importer import import_scanned
+    from .moved_fields import follow_moves
 
     if encoding:
         _check_encoding(encoding)
@@ -99,6 +100,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
                 db, scan, encoding=encoding, prune=prune, report=report, progress=advance
             )
         if field_run:
+            follow_moves(db, field_run, summary.moves)
             fields.apply(db, field_run, started, report)
     if not summary.files():
         why = (" matches " + " or ".join(f"--glob {p!r}" for p in patterns) if patterns

@@ -8,7 +8,7 @@ import datetime as dt
 import enum
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -65,6 +65,7 @@ class ImportSummary:
     skipped: int = 0
     failed: int = 0
     paragraphs: int = 0
+    moves: list = field(default_factory=list, repr=False, compare=False)  # (old, new path): see moved_fields.py
 
     def line(self) -> str:
         return (
@@ -449,11 +450,13 @@ class _ImportRun:
         )
         if document_id is None:
             return False
+        old, = self.db.conn.execute("select path from documents where id = ?", [document_id]).fetchone()
         self.db.conn.execute(
             "update documents set path = ?, size = ?, mtime_ns = ? where id = ?",
             [printable(doc.path), doc.size, doc.mtime_ns, document_id],
         )
         self.summary.moved += 1
+        self.summary.moves.append((old, printable(doc.path)))
         self.batches.done(0)
         return True
 
