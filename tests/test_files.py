@@ -16,6 +16,7 @@ from archive.files import (
     read_document,
     title_of,
 )
+from archive.grammar import counted
 from archive.paragraphs import MAX_PARAGRAPH_CHARS, cut_long_paragraph, split_paragraphs
 
 # Short realistic news sentences, in the letters both legacy code pages share
@@ -89,6 +90,56 @@ def test_windows_1256_whose_iso_8859_6_reading_puts_marks_inside_words(text):
     # Read in ISO-8859-6, its ي and ى become tanween inside words, and the
     # reading of ان as ال counts no more.
     assert decode(text.encode("cp1256")) == (text, "cp1256")
+
+
+# Latin-1 texts whose accented letters Windows-1256 reads as Arabic ones
+# (ñ ó Ø Å ã as ٌ َ ط إ م): read as Windows-1252, as they were written.
+LATIN = [
+    "El niño de España comió ... Øresund Ångström.\n",
+    "São Paulo é a maior cidade do Brasil, não?",
+    "Smørrebrød på Østerbro, og så en øl.",
+    "Ísland og Þingvellir eru fögur.",
+]
+
+
+@pytest.mark.parametrize("text", LATIN)
+def test_latin_words_with_arabic_letters_inside_are_read_as_latin(text):
+    assert decode(text.encode("latin-1")) == (text, "cp1252")
+
+
+def test_arabic_glued_to_a_latin_word_stays_arabic():
+    text = "اشترى والiPhone"
+    assert decode(text.encode("cp1256")) == (text, "cp1256")
+
+
+def misread(text: str) -> bytes:
+    """Latin text with Arabic in it, as Windows-1256 bytes: ñ ó Ø are its ٌ َ ط."""
+    return text.replace("ñ", "\u064c").replace("ó", "\u064e").replace("Ø", "\u0637").encode("cp1256")
+
+
+@pytest.mark.parametrize("text, encoding, words, other", [
+    ("El niño de España comió en Øresund. وزارة الصحة تعلن الخبر.", "cp1256", (4, 4), "cp1252"),  # a tie: Arabic
+    ("El niño de España comió en Øresund. وزارة.", "cp1252", (4, 1), "cp1256"),
+])
+def test_a_file_half_latin_half_arabic_is_read_with_a_doubt(tmp_path, text, encoding, words, other):
+    """Latin words misread as Arabic and Arabic words, in like numbers:
+    either page may be right, so the document says it may be misread."""
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(misread(text))
+    doc = read_document(path)
+    assert doc.encoding == encoding
+    mixed, arabic = words
+    assert doc.doubt == (
+        f"read as {encoding}, which may be wrong: {mixed} words would mix Latin and Arabic letters, "
+        f"{counted(arabic, 'word')} would be Arabic (--encoding {other} reads it otherwise)"
+    )
+    assert read_document(path, encoding).doubt is None  # the user said which
+
+
+def test_one_odd_word_in_an_arabic_file_is_no_doubt(tmp_path):
+    path = tmp_path / "arabic.txt"
+    path.write_bytes(misread("ارتفع مؤشر TASIó " + "وزارة الصحة تعلن الخبر " * 3))
+    assert read_document(path).doubt is None
 
 
 @pytest.mark.parametrize(

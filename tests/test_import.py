@@ -133,6 +133,28 @@ def test_encoded_arabic_files_become_searchable(tmp_path, run, encoding, data):
     assert searched_words(run, db, "المدارس") == {"المدارس"}
 
 
+def test_a_latin_1_file_is_searchable_by_its_accented_words(tmp_path, run):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "es.txt").write_bytes("El niño de España comió ... Øresund Ångström.\n".encode("latin-1"))
+    result = run("import", tree, "--db", tmp_path / "a.db")
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.output
+    assert documents(tmp_path / "a.db")["es.txt"]["encoding"] == "cp1252"
+    found = run("search", "--db", tmp_path / "a.db", "España")
+    assert found.exit_code == 0 and "El niño de España comió" in found.stdout, found.output
+
+
+def test_a_file_that_may_be_latin_or_arabic_is_imported_with_a_warning(tmp_path, run):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    text = "El ni\u064co de Espa\u064ca comi\u064e en \u0637resund. وزارة الصحة تعلن الخبر.\n"
+    (tree / "mixed.txt").write_bytes(text.encode("cp1256"))
+    result = run("import", tree, "--db", tmp_path / "a.db")
+    assert result.exit_code == 0, result.output
+    assert f"archive: warning: {tree}/mixed.txt: read as cp1256, which may be wrong: 4 words would mix " \
+        "Latin and Arabic letters, 4 words would be Arabic (--encoding cp1252 reads it otherwise)" in result.stderr
+
+
 def test_forced_encoding_is_recorded_and_redecodes(tmp_path, run):
     tree = tmp_path / "tree"
     tree.mkdir()

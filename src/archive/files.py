@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .analyze import INVISIBLE
+from .grammar import counted
 from .paths import describe_os_error, printable, too_long
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
@@ -49,6 +50,7 @@ class Document:
     sha256: str = ""  # of the bytes as read
     title: str = ""
     replaced: int = 0  # byte sequences a Unicode encoding could not decode (U+FFFD)
+    doubt: str | None = None  # why the guessed encoding may be wrong (script_doubt)
 
 
 def find_files(
@@ -282,13 +284,72 @@ def _decode_legacy_arabic(data: bytes) -> tuple[str, str]:
     # reading turns the article ال into ان or اف and puts Latin letters inside
     # Arabic words, so the reading with most ال and fewest such words wins;
     # ties keep charset-normalizer's order.
-    return max(readings, key=lambda reading: _arabic_likeness(reading[0]))
+    text, name = max(readings, key=lambda reading: _arabic_likeness(reading[0]))
+    mixed, arabic = script_words(text)
+    return _decode_latin(data) if mixed > arabic else (text, name)
+
+
+def _decode_latin(data: bytes) -> tuple[str, str]:
+    """A Western European file (Windows-1252, else Latin-1, which any bytes
+    decode in)."""
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "iso8859-1"
+
+
+def script_words(arabic_reading: str) -> tuple[int, int]:
+    """In an Arabic code page's reading of some bytes: the words that mix
+    Latin letters with Arabic letters or marks (Latin text read in the wrong
+    page: its ñ ó Ø become ٌ َ ط), and the Arabic words with no Latin letter.
+
+    >>> script_words("El ni\u064co de Espa\u064ca: \u0637resund, وزارة الصحة والiPhone")
+    (3, 2)
+    """
+    words = _LETTERS.findall(arabic_reading)
+    # An accented letter stands alone among ASCII ones; Arabic glued to a
+    # Latin word (والiPhone) has two letters in a row.
+    mixed = sum(
+        1 for word in words
+        if _LATIN.search(word) and _ARABIC_OR_MARK.search(word) and not _TWO_ARABIC.search(word)
+    )
+    arabic = sum(1 for word in words if not _LATIN.search(word) and len(_ARABIC_LETTER.findall(word)) >= 2)
+    return mixed, arabic
+
+
+def script_doubt(data: bytes, text: str, encoding: str) -> str | None:
+    """Why a file whose encoding was guessed (text, read in encoding) may
+    be misread: in the Arabic page's reading, Arabic words and words mixing
+    Latin letters with Arabic ones, neither ten times the other."""
+    if encoding in ARABIC_CODE_PAGES:
+        arabic_reading, other = text, "cp1252"
+    elif encoding in ("cp1252", "iso8859-1"):
+        arabic_reading, other = data.decode(ARABIC_CODE_PAGES[0], errors="replace"), ARABIC_CODE_PAGES[0]
+    else:
+        return None
+    # One odd word among hundreds (TASI، or a typo) is no doubt.
+    mixed, arabic = script_words(arabic_reading)
+    if min(mixed, arabic) == 0 or 10 * min(mixed, arabic) < max(mixed, arabic):
+        return None
+    return (
+        f"read as {encoding}, which may be wrong: {counted(mixed, 'word')} would mix Latin and Arabic "
+        f"letters, {counted(arabic, 'word')} would be Arabic (--encoding {other} reads it otherwise)"
+    )
 
 
 def _arabic_likeness(text: str) -> int:
     return text.count("ال") - len(_MIXED_SCRIPT_WORD.findall(text)) - 2 * len(_MISPLACED_MARK.findall(text))
 
 
+# Words of Latin or Arabic letters (marks included, which \w leaves out; no
+# Arabic comma, digit or tatweel): a Latin word read in an Arabic page keeps
+# its ASCII letters around the Arabic ones its accented letters became.
+_ARABIC_OR_MARKS = "\u0621-\u063a\u0641-\u0652\u0670-\u06d3"
+_LETTERS = re.compile(f"[A-Za-z\u00c0-\u024f{_ARABIC_OR_MARKS}]+")
+_LATIN = re.compile("[A-Za-z]")
+_ARABIC_OR_MARK = re.compile(f"[{_ARABIC_OR_MARKS}]")
+_TWO_ARABIC = re.compile(f"[{_ARABIC_OR_MARKS}]{{2}}")
+_ARABIC_LETTER = re.compile("[\u0621-\u063a\u0641-\u064a]")
 _MIXED_SCRIPT_WORD = re.compile(r"[\u0600-\u06ff][\u00c0-\u00ff]|[\u00c0-\u00ff][\u0600-\u06ff]")
 # Read in the wrong page, Windows-1256's ي ى ن... become ISO-8859-6's marks:
 # tanween inside a word (but the fathatan written before alif: عامًا), or a
@@ -330,7 +391,10 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
     text, used = decode(data, encoding)
     digest = hashlib.sha256(data).hexdigest()
     replaced = replaced_bytes(data, text, used) if used.startswith("utf") and "\ufffd" in text else 0
-    return Document(str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text), replaced)
+    doubt = None if encoding else script_doubt(data, text, used)
+    return Document(
+        str(resolved), text, used, info.st_size, info.st_mtime_ns, digest, title_of(text), replaced, doubt
+    )
 
 
 

@@ -467,6 +467,8 @@ class _ImportRun:
                 "warning", printable(path),
                 f"{counted(replaced, 'byte sequence')} not {doc.encoding}: read as \ufffd",
             )
+        if doc.doubt:
+            self.report("warning", printable(path), doc.doubt)
         if not paragraphs:
             self.report("warning", printable(path), "empty file: imported with no paragraphs")
         elif cut:
