@@ -346,6 +346,10 @@ def test_bad_filters_say_what_the_cli_says(newsroom, run):
     assert status == 400 and f"archive: error: {page['error']}" == result.stderr.strip()
     status, page = api(newsroom, WORD, since="someday")
     assert status == 400 and "not a date" in page["error"]
+    result = cli(run, newsroom, WORD, "--since", "2015-09", "--until", "2015-08")
+    status, page = api(newsroom, WORD, since="2015-09", until="2015-08")
+    assert status == 400 and f"archive: error: {page['error']}" == result.stderr.strip()
+    assert page["error"] == "--since 2015-09 is after --until 2015-08: no date can be both"
     for month in ("2015-13", "2015-7", "July"):
         status, page = api(newsroom, WORD, month=month)
         assert status == 400 and page["error"] == f"month {month}: not a month (write YYYY-MM)"

@@ -296,6 +296,7 @@ def test_stats_shows_documents_per_source_and_the_date_range(fielded, run):
     (["--where", "date=yesterday"], "--where date=yesterday: not a date"),
     (["--since", "2015-02-30"], "--since 2015-02-30: not a date"),
     (["--until", "soon"], "--until soon: not a date"),
+    (["--since", "2015-09", "--until", "2015-08-31"], "--since 2015-09 is after --until 2015-08-31: no date can be both"),
 ])
 def test_bad_filters_are_one_line_errors(fielded, run, args, message):
     result = run("search", "--db", "news.db", "الرياض", *args)

@@ -383,9 +383,17 @@ def parse_where(db, items: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 def check_dates(db, since: str | None, until: str | None) -> tuple[str | None, str | None]:
     """--since and --until as ISO dates; an error when the archive has no
-    date field."""
+    date field, or when since comes after until (nothing could match).
+
+    >>> check_dates(None, "2015-09", "2015-08")
+    Traceback (most recent call last):
+    archive.db.ArchiveError: --since 2015-09 is after --until 2015-08: no date can be both
+    """
+    asked = since, until
     since = date_bound(since, end=False) if since else None
     until = date_bound(until, end=True) if until else None
+    if since and until and since > until:
+        raise ArchiveError(f"--since {asked[0]} is after --until {asked[1]}: no date can be both")
     if (since or until) and DATE not in field_names(db):
         raise ArchiveError(
             f"--since/--until: this archive's documents have no date "
