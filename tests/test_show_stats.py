@@ -45,6 +45,14 @@ def test_show_dims_the_context_in_colour(news_db, run):
     assert ["\x1b[2m" in line for line in lines] == [True, False, True]
 
 
+def test_show_help_says_what_colour_does_there(run):
+    """show prints no matches: its --color numbers paragraphs and dims context."""
+    text = " ".join(run("show", "--help").stdout.split())
+    assert "Colour the paragraph numbers, dim the --context paragraphs" in text
+    assert "matches" not in text
+    assert "Mark matches in colour" in " ".join(run("search", "--help").stdout.split())
+
+
 def test_show_json(news_db, run, tmp_path):
     rows = [json.loads(line) for line in run("show", "--db", news_db, FORCES, "--json").stdout.splitlines()]
     assert [r["text"] for r in rows] == seed_paragraphs("07-forces-security.txt")

@@ -15,11 +15,11 @@ import click
 from . import __version__
 from .cli_search import search
 from .clibase import (
-    COLOR_OPTION,
     DB_OPTION_HELP,
     ArchiveGroup,
     Failure,
     closed_pipe,
+    color_option,
     db_path_or_default,
     open_for_reading,
 )
@@ -268,7 +268,8 @@ def _scan_to_import(folder, hidden, patterns, prune, db_path):
 @click.option("--context", "-C", default=0, type=click.IntRange(min=0), metavar="N",
               help="With --paragraph: also N paragraphs before and after, dimmed.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per paragraph.")
-@COLOR_OPTION
+# show has no matches: its colour is for the numbers and the context.
+@color_option("Colour the paragraph numbers, dim the --context paragraphs")
 def show(document_path, db_path, paragraph, context, as_json, color):
     """Print an archived document, or part of it, with paragraph numbers.
 

@@ -94,10 +94,15 @@ def db_path_or_default(db: str | None) -> str:
     return db or default_db_path()
 
 
-COLOR_OPTION = click.option(
-    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-    help="Mark matches in colour, dim context (auto: on a terminal, unless NO_COLOR).",
-)
+def color_option(does: str):
+    """--color, its help saying what colour does in this command."""
+    return click.option(
+        "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+        help=f"{does} (auto: on a terminal, unless NO_COLOR).",
+    )
+
+
+COLOR_OPTION = color_option("Mark matches in colour, dim context")
 
 
 def open_for_reading(db_path: str | None, searching: bool = False):
