@@ -483,3 +483,31 @@ def test_a_utf_8_file_with_a_bad_byte_is_read_as_utf_8_with_a_warning(tmp_path, 
     (folder / "b.txt").write_text("علامة \ufffd في النص\n", encoding="utf-8")
     result = run("import", folder, "--db", db)
     assert result.exit_code == 0 and "b.txt" not in result.stderr, result.output
+
+
+@pytest.mark.parametrize("stop_at, said", [
+    (5, "interrupted: 4 documents this import added or updated are in the archive; "
+        "run the same import again to finish the rest"),
+    (1, "interrupted before this import wrote any document; run the same import again to finish the rest"),
+])
+def test_an_interrupted_import_says_what_it_kept(tmp_path, run, monkeypatch, stop_at, said):
+    """Ctrl-C keeps the batches committed: the message says how many
+    documents that is, and that the same command finishes the rest."""
+    from archive import importer
+
+    write_tree(tmp_path / "tree", [f"{n}.txt" for n in range(6)])
+    monkeypatch.setattr(importer, "BATCH_DOCUMENTS", 2)
+    carry_out, calls = importer._ImportRun.carry_out, []
+
+    def stopped(self, plan, take):
+        calls.append(plan)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        return carry_out(self, plan, take)
+
+    monkeypatch.setattr(importer._ImportRun, "carry_out", stopped)
+    result = run("import", "tree", "--db", "a.db")
+    assert (result.exit_code, result.stderr) == (2, f"archive: error: {said}\n")
+    assert len(documents(tmp_path / "a.db")) == stop_at - 1
+    monkeypatch.setattr(importer._ImportRun, "carry_out", carry_out)
+    assert summary(run("import", "tree", "--db", "a.db")).startswith(f"{7 - stop_at} added, 0 updated, {stop_at - 1} unchanged")

@@ -91,17 +91,20 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
     if field_pattern:
         fields.FieldPattern.parse(field_pattern)  # a bad pattern stops before anything is done
     scan = _scan_to_import(folder, hidden, patterns, prune, db_path)
-    with writer_lock(path):
-        db = open_archive(path, create=True)
-        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        field_run = fields.prepare(db, str(scan.root), field_pattern)
-        with _progress(scan.count() if interactive else 0, interactive) as advance:
-            summary = import_scanned(
-                db, scan, encoding=encoding, prune=prune, report=report, progress=advance
-            )
-        if field_run:
-            follow_moves(db, field_run, summary.moves)
-            fields.apply(db, field_run, started, report)
+    started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    try:
+        with writer_lock(path):
+            db = open_archive(path, create=True)
+            field_run = fields.prepare(db, str(scan.root), field_pattern)
+            with _progress(scan.count() if interactive else 0, interactive) as advance:
+                summary = import_scanned(
+                    db, scan, encoding=encoding, prune=prune, report=report, progress=advance
+                )
+            if field_run:
+                follow_moves(db, field_run, summary.moves)
+                fields.apply(db, field_run, started, report)
+    except KeyboardInterrupt:
+        raise Failure(_interrupted(path, started)) from None
     if not summary.files():
         why = (" matches " + " or ".join(f"--glob {p!r}" for p in patterns) if patterns
                else " named *.txt, *.md, *.text or without a suffix (--glob takes others)")
@@ -111,6 +114,28 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
         click.echo(f"{path}: {field_run.line()}", err=True)
     if summary.failed:
         sys.exit(1)
+
+
+def _interrupted(path: str, started: str) -> str:
+    """What an import stopped by Ctrl-C kept: the batches it had committed
+    (read again from the file, as the run's own connection was cut short)."""
+    import os
+
+    from .grammar import agreeing, counted
+    from .sqlite import sqlite3
+
+    again = "run the same import again to finish the rest"
+    try:
+        if not os.path.exists(path):
+            raise sqlite3.Error("no archive")
+        with contextlib.closing(sqlite3.connect(path, timeout=5)) as conn:
+            kept = conn.execute("select count(*) from documents where imported_at >= ?", [started]).fetchone()[0]
+    except sqlite3.Error:
+        return f"interrupted; {again}"
+    if not kept:
+        return f"interrupted before this import wrote any document; {again}"
+    return (f"interrupted: {counted(kept, 'document')} this import added or updated "
+            f"{agreeing(kept, 'is', 'are')} in the archive; {again}")
 
 
 def _check_encoding(encoding: str) -> None:
