@@ -1,8 +1,8 @@
-"""The words in ا that the accusative reading (bases.accusative) takes for a
+"""The words in ا that the accusative reading (endings.accusative) takes for a
 noun's on a corpus, and that are far more frequent than the noun: names,
 particles and adverbs (مشيرا, ابدا, روما) more often than the noun's
 accusative.  Prints each with its count, the noun's, and the review's
-verdict (kept out: in bases._NOT_ACCUSATIVE).  docs/word-forms.md has the rule.
+verdict (kept out: in endings.NOT_ACCUSATIVE).  docs/word-forms.md has the rule.
 
     python benchmarks/build_accusative.py --corpus /tmp/corpus
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from archive import analyze, bases  # noqa: E402
+from archive import analyze, endings  # noqa: E402
 
 # A word in ا this many times as frequent as its noun (bare and with the
 # article) is listed.
@@ -37,12 +37,12 @@ def main() -> None:
         if not word.endswith("ا") or count < LEAST:
             continue
         # The rule as the search applies it, the stop list left aside.
-        for reading in bases.accusative_readings(word, stop=False):
+        for reading in endings.accusative_readings(word, stop=False):
             noun = counts[reading.base] + counts["ال" + reading.base]
             if reading.holds(indexed) and count > RATIO * noun:
                 rows.append((count, word, reading.base, noun))
     for count, word, noun_word, noun in sorted(rows, reverse=True):
-        verdict = "kept out" if word in bases.NOT_ACCUSATIVE else "kept"
+        verdict = "kept out" if word in endings.NOT_ACCUSATIVE else "kept"
         print(f"{count}\t{word}\t{noun_word}\t{noun}\t{verdict}")
 
 

@@ -21,66 +21,11 @@ Words are normalized (analyze.normalize) Arabic.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
 
+from .endings import accusative_readings, construct_readings
 from .lexicon import is_function_word, is_name, is_place_adjective, number_words
+from .reading import ARTICLE_CLITICS, SHORTEST_BASE, Reading
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
-
-# A base has at least this many letters: two-letter "bases" are mostly
-# the radicals of another word (سنين is not سن + ين).
-_SHORTEST_BASE = 3
-
-
-class Reading(NamedTuple):
-    """A word the typed one may be a form of, and what the index must show
-    for that: at least one written word of each `present` group, and no
-    `absent` group whole (written words, as the `exact` column holds them;
-    a group of two needs both, so that one misspelling decides nothing);
-    for each (more, than, share) of `outnumber`, the written word `more` in
-    at least `share` times as many paragraphs as `than`."""
-
-    base: str
-    present: tuple[frozenset[str], ...] = ()
-    absent: tuple[frozenset[str], ...] = ()
-    outnumber: tuple[tuple[str, str, float], ...] = ()
-    # Taken where the index's counts are not known (no index, or a look-up
-    # that gives none): what the reading was before counts decided it.
-    presumed: bool = False
-
-    @property
-    def certain(self) -> bool:
-        """Taken whatever the index holds."""
-        return not self.present and not self.absent and not self.outnumber
-
-    def holds(self, indexed: set[str], counts: dict[str, int] | None = None) -> bool:
-        """Whether an index holding these written words (in so many
-        paragraphs: counts, needed by `outnumber`) shows this reading."""
-        if self.outnumber and counts is None and not self.presumed:
-            return False
-        return (
-            all(group & indexed for group in self.present)
-            and not any(group <= indexed for group in self.absent)
-            and (counts is None or all(
-                counts.get(more, 0) >= share * counts.get(than, 0) for more, than, share in self.outnumber
-            ))
-        )
-
-    def joined(self, other: Reading) -> Reading:
-        """This reading's conditions and another's, for the other's base."""
-        return other._replace(
-            present=self.present + other.present,
-            absent=self.absent + other.absent,
-            outnumber=self.outnumber + other.outnumber,
-        )
-
-    def evidence(self) -> frozenset[str]:
-        """The written words this reading is decided by."""
-        return frozenset().union(*self.present, *self.absent)
-
-    def counted(self) -> frozenset[str]:
-        """The written words whose paragraphs it counts."""
-        return frozenset(word for more, than, _ in self.outnumber for word in (more, than))
-
 
 @lru_cache(maxsize=4096)
 def readings(word: str) -> tuple[Reading, ...]:
@@ -114,7 +59,7 @@ def readings(word: str) -> tuple[Reading, ...]:
     absent = tuple(frozenset(["ال" + reading.base]) for reading in own if not reading.absent)
     for clitic in CLITICS[1:]:
         core = word[len(clitic):]
-        if word.startswith(clitic) and len(core) >= _SHORTEST_BASE:
+        if word.startswith(clitic) and len(core) >= SHORTEST_BASE:
             for reading in _own_readings(core):
                 # The base takes the article: unless the reading's own
                 # evidence is already a word with it (مستواها: المستوى).
@@ -147,7 +92,7 @@ def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
     either, and the bare word is written about as often as the word typed
     or more.  Not after ك, which goes with nouns alone (كيري, كلها)."""
     splits = [(clitic, word[len(clitic):]) for clitic in CLITICS[1:]
-              if word.startswith(clitic) and len(word) - len(clitic) >= _SHORTEST_BASE]
+              if word.startswith(clitic) and len(word) - len(clitic) >= SHORTEST_BASE]
     own_words = [reading.base for reading in own] + ([word[:-1]] if word.endswith("ت") else [])
     bare = tuple((base, "ال" + base, _BARE_OVER_ARTICLE) for base in dict.fromkeys(own_words + [c for _, c in splits]))
     return [
@@ -187,15 +132,15 @@ def _own_readings(word: str) -> list[Reading]:
     found = [_plural_reading(word, base) for base in _suffix_bases(word)] + _place_feminine(word)
     for pronoun in ("ك",):
         rest = word[: -len(pronoun)]
-        if word.endswith(pronoun) and len(rest) >= _SHORTEST_BASE:
+        if word.endswith(pronoun) and len(rest) >= SHORTEST_BASE:
             # Your X (شركتك), or a word ending in ك (شريك): the latter takes
             # the article, the former never does.
             for base in _before_pronoun(rest) + [rest]:
-                if len(base) >= _SHORTEST_BASE:
+                if len(base) >= SHORTEST_BASE:
                     found.append(Reading(
                         base, present=(frozenset(["ال" + base]),), absent=(frozenset(["ال" + word]),)
                     ))
-    found.extend(_construct(word))
+    found.extend(construct_readings(word))
     found.extend(_noun_in_at_before_pronoun(word))
     found.extend(_short_noun_before_pronoun(word))
     found.extend(_noun_before_his(word))
@@ -218,7 +163,7 @@ def _at_before_pronoun(word: str) -> str | None:
     سيارات), if it is one, longer than a base's shortest."""
     for pronoun in PRONOUNS:
         rest = word[: len(word) - len(pronoun)]
-        if word.endswith(pronoun) and rest.endswith("ات") and len(rest) > _SHORTEST_BASE:
+        if word.endswith(pronoun) and rest.endswith("ات") and len(rest) > SHORTEST_BASE:
             return rest
     return None
 
@@ -279,7 +224,7 @@ def _short_noun_before_pronoun(word: str) -> list[Reading]:
             noun = "ال" + base
             return [Reading(
                 base,
-                present=(frozenset([noun]), frozenset(a + base for a in _ARTICLE_CLITICS)),
+                present=(frozenset([noun]), frozenset(a + base for a in ARTICLE_CLITICS)),
                 absent=(frozenset(["ال" + word]), frozenset(["ال" + rest, "وال" + rest])),
                 outnumber=((noun, rest, _NOUN_OVER_VERB), (noun, base, _NOUN_OVER_OTHER_WORD)),
             )]
@@ -298,7 +243,7 @@ def _noun_before_his(word: str) -> list[Reading]:
     word in ة with it (not مدرسه, المدرسة outnumbering المدرس; nor a word
     whose ة-form is another, رياضه; nor a word of grammar, عليه)."""
     base = word[:-1]
-    if (not word.endswith("ه") or len(base) < _SHORTEST_BASE or base in FEMININE_KEPT
+    if (not word.endswith("ه") or len(base) < SHORTEST_BASE or base in FEMININE_KEPT
             or is_function_word(word) or is_function_word(base)
             or stem_arabic("ال" + word) == stem_arabic("ال" + base)):
         return []
@@ -348,7 +293,7 @@ def _short_dual(word: str) -> list[Reading]:
     a country's name (البحرين is not two seas).  The dual of a two-letter
     noun in ة (سنتين, سنتان) is its own reading."""
     base = word[:-2]
-    if len(base) != _SHORTEST_BASE or not word.endswith(("ين", "ان")) or is_name(word):
+    if len(base) != SHORTEST_BASE or not word.endswith(("ين", "ان")) or is_name(word):
         return []
     found = []
     if base.endswith("ت"):
@@ -362,131 +307,12 @@ def _short_dual(word: str) -> list[Reading]:
     return found
 
 
-def _construct(word: str) -> list[Reading]:
-    """موظفي, مسؤولو (employees of, officials of), موظفيها: a noun with a
-    sound plural, in construct.  Not before ه, which may be the ة of an
-    adjective or noun in ية (مسؤولية)."""
-    found = []
-    for pronoun in ("",) + PRONOUNS[:-1]:
-        rest = word[: len(word) - len(pronoun)]
-        if word.endswith(pronoun) and rest[-1:] in ("ي", "و") and len(rest) > _SHORTEST_BASE:
-            reading = construct(rest[:-1], rest[-1])
-            if pronoun:
-                reading = reading._replace(absent=reading.absent + (frozenset(["ال" + word]),))
-            found.append(reading)
-    return found
-
-
-def construct(base: str, ending: str = "ي") -> Reading:
-    """What the index must show for base + ي (or و) to be the construct of
-    base's plural: the plural in ون (ين is also the dual of any noun), and
-    never the ي-word with the article in both genders (that is an
-    adjective or a noun of its own: الدولي, الدولية; both, as one misspelt
-    اللاعبي would otherwise decide)."""
-    plurals = frozenset([base + "ون", "ال" + base + "ون"])
-    nisba = frozenset(["ال" + base + ending, "ال" + base + ending + "ه"])
-    return Reading(base, present=(plurals,), absent=(nisba,))
-
-
-# The construct forms looked up, the common ones only: each is one more
-# written form to check against the index for every masculine query word.
-_CONSTRUCT_CLITICS = ("", "و", "ل", "ب", "ول", "وب")
-_CONSTRUCT_ENDINGS = ("ي", "و", "يها", "يهم", "ينا")
-
-
-def construct_forms(base: str) -> frozenset[str]:
-    """The written construct forms of a base: موظفي, وموظفي, لموظفيها, مسؤولو."""
-    if len(base) < _SHORTEST_BASE or base.endswith("ه"):
-        return frozenset()
-    return frozenset(c + base + e for c in _CONSTRUCT_CLITICS for e in _CONSTRUCT_ENDINGS)
-
-
-# Words in ا that the accusative rule would take for a noun's, but that are
-# names, verbs or other words of their own (روما is not روم + ا, بدوا "they
-# appeared" not بدو + ا); frequent ones kept out whatever the index holds;
-# and adverbs in ا whose noun a reader takes for another word (مشيرا
-# "pointing out" for مشير "marshal", ابدا "never" for ابد, طبعا "of course"
-# for طبع), from benchmarks/build_accusative.py's list, reviewed.
-NOT_ACCUSATIVE = frozenset(
-    ["روما", "كوبا", "انجيلا", "وهنا", "بدوا", "سموا", "فروا", "وغدا", "ايضا", "فرنسا", "كلما", "وانا"]
-    + ["مشيرا", "مئكدا", "خصوصا", "مبينا", "فضلا", "لافتا", "تماما", "بدلا", "تقريبا", "موضحا", "مشددا",
-       "ابدا", "سائلا", "مسجلا", "سلبا", "طبعا", "مجانا", "ايجابا", "مثمنا", "معبرا", "مخاطبا", "عطفا", "مذكرا"]
-)
-# The commonest article groups: each is one more word to check per noun.
-_ARTICLE_CLITICS = ("وال", "بال", "لل")
-
-
-def accusative_forms(base: str) -> frozenset[str]:
-    """The indefinite accusative of a noun, written with a final ا (tanween:
-    شخصاً, مواطناً, شيئاً), alone or after و ف; none for a base that does not
-    take it or that the rule would merge with another word: one in ي (سوري:
-    سوريا is the country, علي: عليا), ه (its ة: مدينةً), ا ى or اء; in هم or
-    كم (وهما, لهما are و + هما, ل + هما); of two letters (جد: جدا); a
-    country's name, which takes none (قطرا is a diameter)."""
-    return frozenset(clitic + form for form in _accusative_written(base) for clitic in ("", "و", "ف"))
-
-
-def _accusative_written(base: str, stop: bool = True) -> set[str]:
-    if len(base) < _SHORTEST_BASE or base.endswith(("ي", "ه", "ا", "ى", "اء", "هم", "كم")) or is_name(base):
-        return set()
-    # A final hamza sits on ي before the ا, or stays on the line (شيئا, جزءا).
-    written = {base + "ا"} | ({base[:-1] + "ئا"} if base.endswith("ء") else set())
-    return written - NOT_ACCUSATIVE if stop else written
-
-
-def accusative(base: str, stop: bool = True) -> Reading | None:
-    """What the index must show for base + ا to be base's accusative: the
-    base with the article, twice over (الشخص and والشخص: one misspelling
-    decides nothing); the ا-word never with it (العليا, البابا are words of
-    their own); and for a base in ن, not a shorter word with the article
-    (يومنا is يوم + نا, our day)."""
-    own = _accusative_written(base, stop)
-    if not own:
-        return None
-    present = (frozenset(["ال" + base]), frozenset(a + base for a in _ARTICLE_CLITICS))
-    absent = tuple(frozenset(["ال" + form, a + form]) for form in own for a in _ARTICLE_CLITICS)
-    if base.endswith("ن"):
-        absent += (frozenset(["ال" + base[:-1]]),)
-    return Reading(base, present=present, absent=absent)
-
-
-def verb_reading(base: str) -> Reading | None:
-    """A singular of the form فاعل (طالب, عامل, حاكم) is also the perfect
-    of a verb (طالب "demanded", عامل "treated"); its bare forms are the
-    noun's only where the index shows the verb is not in use: it is not
-    written in the two forms only the verb takes, the perfect's plural and
-    feminine (طالبوا and طالبت; one misspelling decides nothing: عاملت
-    alone keeps عامل a noun).  None for other words.
-
-    >>> verb_reading("طالب").absent == (frozenset({"طالبوا", "طالبت"}),), verb_reading("مدرسه")
-    (True, None)
-    """
-    if len(base) != 4 or base[1] != "ا":
-        return None
-    return Reading(base, absent=(frozenset([base + "وا", base + "ت"]),))
-
-
-def accusative_readings(word: str, stop: bool = True) -> list[Reading]:
-    """شخصا, مواطنا, شيئا: the accusative of a noun, typed; its base
-    (stop=False: NOT_ACCUSATIVE left aside, to list what it keeps out).
-
-    >>> [r.base for r in accusative_readings("شيئا")], accusative_readings("مشيرا")
-    (['شيء'], [])
-    """
-    if not word.endswith("ا"):
-        return []
-    stem = word[:-1]
-    base = stem[:-1] + "ء" if stem.endswith("ئ") else stem
-    reading = accusative(base, stop)
-    return [reading] if reading and word in _accusative_written(base, stop) else []
-
-
 def _suffix_bases(word: str) -> list[str]:
     """The word and the bases it is a suffixed form of, by the stemmer's
     own judgement: both reduce to one stem behind the article."""
     bases = [word]
     for candidate, compared in _candidates(word):
-        if len(candidate) >= _SHORTEST_BASE and (compared is None or _one_stem(compared, candidate)):
+        if len(candidate) >= SHORTEST_BASE and (compared is None or _one_stem(compared, candidate)):
             bases.append(candidate)
     return bases
 
@@ -525,7 +351,7 @@ def _candidates(word: str) -> list[tuple[str, str | None]]:
             # typed; any other pronoun as ها, which the stemmer removes.
             compared = word if pronoun == "ه" else rest + "ها"
             found += [(base, compared) for base in _before_pronoun(rest)]
-            if rest.endswith("و") and len(rest) > _SHORTEST_BASE:
+            if rest.endswith("و") and len(rest) > SHORTEST_BASE:
                 # The plural's construct before a pronoun: معلموها.
                 found.append((rest[:-1], None))
             break

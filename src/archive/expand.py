@@ -13,7 +13,9 @@ from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from .analyze import ARABIC_LETTER, NUMBER_WORD, stem
-from .bases import Reading, accusative, accusative_forms, construct, construct_forms, readings, verb_reading
+from .bases import readings
+from .endings import accusative, accusative_forms, construct, construct_forms, verb_reading
+from .reading import Reading
 from .lexicon import is_name, is_particle, lexicon_words, number_words, short_noun_forms, singulars
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED
 
@@ -122,7 +124,7 @@ def _merged(expansions: list[Expansion]) -> Expansion:
 
 def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading, Expansion], ...]:
     """The readings of a query word that the index decides (see
-    bases.Reading.holds), each with its base's expansion."""
+    reading.Reading.holds), each with its base's expansion."""
     if not ARABIC_LETTER.search(word) or NUMBER_WORD.fullmatch(word):
         return ()
     found = []
@@ -147,7 +149,7 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
 def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expansion]]:
     """The accusative in ا (شخصا, مواطنا, اطفالا) of each base of a query
     word and of what the lexicon adds to it, where the index shows it
-    (bases.accusative)."""
+    (endings.accusative)."""
     found = []
     for reading in readings(word):
         related = lexicon_words(reading.base) if lexicon else []
