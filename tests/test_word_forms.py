@@ -359,3 +359,19 @@ def test_a_short_place_adjective_in_the_feminine_finds_its_place(run, tmp_path):
         "other.txt": "مدينة أخرى",
     })
     assert found("الليبية") == ["libya1.txt", "libya2.txt", "libya3.txt"] == found("ليبيا")
+
+
+def test_a_base_with_a_clitic_that_spells_a_word_of_its_own_does_not_find_it(run, tmp_path):
+    """كرة with ف in front is فكرة (idea), مال with ك كمال: where the index
+    writes that spelling with the article (الفكرة), it is a word of its own,
+    and كرة does not find it.  A clitic form the index never writes with the
+    article (بالكرة aside, بكرة) stays the base's."""
+    found = _archive_of(run, tmp_path, {
+        "ball1.txt": "الكرة في الملعب", "ball2.txt": "كرة القدم", "ball3.txt": "سدد بكرة قوية",
+        "idea1.txt": "الفكرة جيدة", "idea2.txt": "طرح فكرة جديدة", "idea3.txt": "فكرته واضحة",
+        "idea4.txt": "هذه الفكرة", "money1.txt": "المال العام", "perfect1.txt": "الكمال لله",
+        "perfect2.txt": "قال كمال", "perfect3.txt": "بلغ الكمال",
+    })
+    assert found("كرة") == ["ball1.txt", "ball2.txt", "ball3.txt"]
+    assert found("مال") == ["money1.txt"]
+    assert found("فكرة") == ["idea1.txt", "idea2.txt", "idea3.txt", "idea4.txt"]

@@ -104,6 +104,24 @@ def expansion(word: str, lexicon: bool = True, presumed: bool = False) -> Expans
     return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon)[0])
 
 
+def clitic_words(word: str, lexicon: bool = True) -> tuple[tuple[str, str, str], ...]:
+    """Where a preposition or conjunction on a base of a query word may spell
+    another word: (what the base so begun starts its forms with, that
+    spelling, the same with the article).  كرة with ف is فكرة (idea), مال
+    with ك كمال, أمل with ك كامل; the index decides which are words of
+    their own (query.word_lookups)."""
+    if not ARABIC_LETTER.search(word) or NUMBER_WORD.fullmatch(word):
+        return ()
+    bases = [r.base for r in readings(word) if r.certain]
+    found = []
+    for base in dict.fromkeys(bases + (lexicon_words(*bases) if lexicon else [])):
+        if len(base) < 3:
+            continue
+        head = base[:-1] if base.endswith("ه") else base
+        found += [(clitic + head, clitic + base, "ال" + clitic + base) for clitic in "وفبلك"]
+    return tuple(found)
+
+
 def _lexicon_expansions(words: list[str], lexicon: bool) -> tuple[list[Expansion], list[tuple[Reading, Expansion]]]:
     """What the lexicon adds to these words: each related word's expansion,
     except that the singular of a typed broken plural that is also a verb

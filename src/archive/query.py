@@ -307,18 +307,47 @@ def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool) -
         return tuple(map(sorted, expand.expansion(word, lexicon, presumed=True)))
     terms, forms = expand.expansion(word, lexicon)
     uncertain = expand.uncertain_expansions(word, lexicon)
-    if not uncertain:
-        return sorted(known("terms", terms)), sorted(known("exact", forms) if forms else forms)
-    # The written forms first, with the words the readings are decided by;
-    # then the stems of the readings the index shows.
-    indexed_forms = known("exact", forms.union(*(e.forms | r.evidence() for r, e in uncertain)))
-    counted = frozenset().union(*(r.counted() for r, _ in uncertain))
+    clitic_words = expand.clitic_words(word, lexicon)
     count = getattr(known, "counts", None)
-    counts = count("exact", counted) if counted and count is not None else None
-    for reading, found in uncertain:
-        if reading.holds(indexed_forms, counts):
-            terms, forms = terms | found.terms, forms | found.forms
-    return sorted(known("terms", terms)), sorted(forms & indexed_forms)
+    if not uncertain:
+        terms, forms = known("terms", terms), known("exact", forms) if forms else forms
+    else:
+        # The written forms first, with the words the readings are decided by;
+        # then the stems of the readings the index shows.
+        indexed_forms = known("exact", forms.union(*(e.forms | r.evidence() for r, e in uncertain)))
+        counted = frozenset().union(*(r.counted() for r, _ in uncertain))
+        counts = count("exact", counted) if counted and count is not None else None
+        for reading, found in uncertain:
+            if reading.holds(indexed_forms, counts):
+                terms, forms = terms | found.terms, forms | found.forms
+        terms, forms = known("terms", terms), forms & indexed_forms
+    if clitic_words and count is not None:
+        terms, forms = _without_other_words(word, terms, forms, clitic_words, count)
+    return sorted(terms), sorted(forms)
+
+
+# A base with a preposition or conjunction in front spells a word of its own
+# where the index writes that spelling with the article at least this share
+# of the times it writes it bare (الفكرة against فكرة; one typo decides nothing).
+_OWN_WORD_SHARE = 0.05
+
+
+def _without_other_words(word, terms, forms, clitic_words, count) -> tuple[set[str], set[str]]:
+    """The look-ups less the forms of a base that begin like a word of its
+    own (كرة's فكرة, فكرته: the idea), the word typed kept."""
+    counts = count("exact", {w for _, spelled, article in clitic_words for w in (spelled, article)})
+    heads = tuple(
+        head for head, spelled, article in clitic_words
+        if counts.get(article, 0) >= max(2, _OWN_WORD_SHARE * counts.get(spelled, 0))
+    )
+    if not heads:
+        return set(terms), set(forms)
+
+    def other(term: str) -> bool:
+        # و or ف may come before the preposition too (وكمال).
+        return term != word and (term.startswith(heads) or term[:1] in "وف" and term[1:].startswith(heads))
+
+    return {t for t in terms if not other(t)}, {f for f in forms if not other(f)}
 
 
 def to_fts(query: Query, known: Known | None = None) -> str:
