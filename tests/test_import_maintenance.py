@@ -289,3 +289,17 @@ def test_each_integrity_problem_is_one_line(monkeypatch):
     assert problems[:2] == ["integrity check: Page 6: btreeInitPage() returns error code 11",
                             "integrity check: Page 2970 is never used"]
     assert problems[2:] and all("\n" not in problem for problem in problems)
+
+
+def test_an_archive_of_a_newer_schema_is_not_written(seeds_db, run):
+    """Rebuild converts an older archive; a newer one (another archive's,
+    upgraded since) it would turn back into this version's: rebuild and
+    import refuse it, saying why, and leave it as it was."""
+    db = sqlite_utils.Database(seeds_db)
+    db.execute("update archive_meta set value = '99' where key = 'schema_version'")
+    db.conn.commit()
+    for command in (["rebuild"], ["import", str(SEEDS)]):
+        result = run(*command, "--db", seeds_db)
+        assert result.exit_code != 0 and "newer version of archive (schema 99" in result.stderr, command
+        assert "Traceback" not in result.output
+    assert db.execute("select value from archive_meta where key = 'schema_version'").fetchone() == ("99",)

@@ -321,11 +321,23 @@ def analyzer_mismatch(db) -> str | None:
     return built_with if built_with != analyze.ANALYZER_VERSION else None
 
 
+def refuse_newer_schema(meta: dict) -> None:
+    """Refuse to write an archive a newer archive made: rebuilding it here
+    would turn it back into this version's, losing what the newer one keeps."""
+    version = meta.get("schema_version") or ""
+    if version.isdigit() and int(version) > int(SCHEMA_VERSION):
+        raise ArchiveError(
+            f"archive made by a newer version of archive (schema {version}, this one writes {SCHEMA_VERSION}): "
+            "upgrade archive to change it"
+        )
+
+
 def check_writable(db: sqlite_utils.Database) -> None:
     """Refuse to change an archive built by another analyzer or schema: taking
     a paragraph out of the index means analyzing its text again exactly as
     when it went in."""
     meta = get_meta(db)
+    refuse_newer_schema(meta)
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise ArchiveError(
             f"archive made by another version of archive (schema {meta.get('schema_version')}): "

@@ -11,7 +11,10 @@ from . import analyze
 from .analyze import analyze_text
 from .grammar import agreeing, counted
 from .impact import impact_text
-from .db import SCHEMA_VERSION, analysis_differences, get_meta, is_read_only, record_copies_per_text, set_meta
+from .db import (
+    SCHEMA_VERSION, analysis_differences, get_meta, is_read_only, record_copies_per_text, refuse_newer_schema,
+    set_meta,
+)
 from .index import create_fingerprint_index, create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
 from .pipeline import fingerprint
 from .repair import MISCOUNTED_WHERE, ORPHANS_WHERE, Repairs, repair_rows
@@ -104,6 +107,7 @@ def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:
     dropped and made again, rather than updated, as it may be damaged.  After
     a conversion the file is compacted: the dropped columns were most of it."""
     total = 0
+    refuse_newer_schema(get_meta(db))
     with db.atomic():
         converted = drop_search_index(db)
         repairs = repair_rows(db)
