@@ -276,7 +276,7 @@ def test_filters_act_before_the_limit_and_the_count(fielded, run):
 
 def test_files_lists_each_documents_fields_after_its_path(fielded, run):
     result = run("search", "--db", "news.db", "--files", "--where", "source=alriyadh", "الرياض")
-    assert result.stdout == "corpus/2015-08-02_alriyadh_00004.txt\tdate=2015-08-02 source=alriyadh n=00004\n"
+    assert result.stdout == "corpus/2015-08-02_alriyadh_00004.txt\tdate=2015-08-02\tsource=alriyadh\tn=00004\n"
     result = run("search", "--db", "news.db", "--files", "--json", "--where", "n=00004", "الرياض")
     assert json.loads(result.stdout)["fields"]["source"] == "alriyadh"
 

@@ -278,14 +278,15 @@ def json_context(hit: Hit, texts: dict[int, str], context: int) -> dict[str, lis
 
 
 def format_document_hit(document: DocumentHit, color: bool, fields: dict | None = None) -> str:
-    """A matching document's path, for --files; its fields after a tab.
+    """A matching document's path, for --files; its fields after it, each
+    after a tab (a value may hold spaces: "al watan").
 
-    >>> format_document_hit(DocumentHit("/x/a.txt", "", 0.0, 1), False, {"source": "okaz", "n": None})
-    '/x/a.txt\\tsource=okaz'
+    >>> format_document_hit(DocumentHit("/x/a.txt", "", 0.0, 1), False, {"source": "al watan", "n": "3"})
+    '/x/a.txt\\tsource=al watan\\tn=3'
     """
     path = display_path(document.path)
     shown = f"{_PATH}{path}{_RESET}" if color else path
-    values = " ".join(f"{name}={value}" for name, value in (fields or {}).items() if value is not None)
+    values = "\t".join(f"{name}={value}" for name, value in (fields or {}).items() if value is not None)
     return f"{shown}\t{values}" if values else shown
 
 
