@@ -590,3 +590,24 @@ def test_searches_run_one_at_a_time_each_with_its_own_time_limit(newsroom, monke
     for thread in threads:
         thread.join()
     assert not errors and most[0] == 1
+
+
+def test_documents_without_a_field_have_a_facet_of_their_own(tmp_path, run):
+    """A document the --fields pattern does not fit has no source and no
+    date: its paragraphs are counted under 'no source' and 'no date', so
+    that each facet adds up to the total, and that facet chooses them
+    (--where source= in the CLI)."""
+    write_newsroom(tmp_path / "news")
+    (tmp_path / "news" / "notes.txt").write_text(f"ملاحظة عن {WORD} بلا تاريخ\n", encoding="utf-8")
+    db = tmp_path / "newsroom.db"
+    assert run("import", tmp_path / "news", "--db", db, "--fields", FIELDS).exit_code == 0
+    status, page = api(db, WORD)
+    for name in ("source", "month"):
+        assert sum(f["count"] for f in page["facets"][name]) == page["total"]
+        none = page["facets"][name][-1]
+        assert none["value"] is None and none["label"] == f"no {name}" and none["count"] == 1
+        chosen = get_one(db, none["url"].removeprefix("http://localhost")).json()
+        assert chosen["total"] == 1 and chosen["hits"][0]["path"].endswith("notes.txt")
+        assert [f["selected"] for f in chosen["facets"][name]] == [True]
+    result = run("search", "--db", db, "--json", "--where", "source=", WORD)
+    assert [json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines()] == ["notes.txt"]

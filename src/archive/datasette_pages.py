@@ -133,7 +133,7 @@ SEARCH_TEMPLATE = """{% extends "base.html" %}
 {% for name, values in results.facets.items() %}{% if values %}
   <h3>{{ name }}</h3>
   <ul class="archive-facet-{{ name }}">{% for facet in values %}
-    <li{% if facet.selected %} class="selected"{% endif %}><a href="{{ facet.url }}" dir="auto">{{ facet.value }}</a>
+    <li{% if facet.selected %} class="selected"{% endif %}><a href="{{ facet.url }}" dir="auto">{{ facet.label or facet.value }}</a>
       {{ facet.count }}{% if facet.selected %} &#x2715;{% endif %}</li>{% endfor %}
   </ul>
 {% endif %}{% endfor %}

@@ -283,6 +283,12 @@ def facet_records(found: Found, form: SearchForm, links: Links) -> dict[str, lis
         records = []
         for value, number in values.items():
             if value is None:
+                # The documents without one, so that the counts add up.
+                item = f"{DATE if name == 'month' else name}="
+                chosen = item in form.where
+                where = tuple(w for w in form.where if w != item) if chosen else (*form.where, item)
+                records.append({"value": None, "label": f"no {name}", "count": number, "selected": chosen,
+                                "url": links.results(where=where, page=1)})
                 continue
             if name == "month":
                 # Within the dates asked for, which stay as asked (SearchForm.dates).
@@ -295,7 +301,8 @@ def facet_records(found: Found, form: SearchForm, links: Links) -> dict[str, lis
                 where = tuple(w for w in form.where if w not in same) if chosen else (*form.where, item)
                 url = links.results(where=where, page=1)
             records.append({"value": value, "count": number, "selected": chosen, "url": url})
-        key = (lambda r: r["value"]) if name == "month" else (lambda r: (-r["count"], r["value"]))
+        key = (lambda r: (r["value"] is None, r["value"] or "")) if name == "month" else (
+            lambda r: (r["value"] is None, -r["count"], r["value"] or ""))
         facets[name] = sorted(records, key=key)
     return facets
 

@@ -359,20 +359,21 @@ def _warn(report: Callable[[str, str, str], None], problems: list[tuple[str, str
 
 def parse_where(db, items: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """--where FIELD=VALUE options as values by field (a date field's
-    values made ISO); an unknown field or a bad value is an error."""
+    values made ISO; FIELD= alone, "" here, the documents without one); an
+    unknown field or a bad value is an error."""
     names = field_names(db)
     wanted: dict[str, list[str]] = {}
     for item in items:
         name, equals, value = item.partition("=")
         # Spaces around the = are the user's layout, not the value's.
         name, value = name.strip(), value.strip()
-        if not equals or not name or not value:
+        if not equals or not name:
             raise ArchiveError(f"--where {item}: write FIELD=VALUE, e.g. --where source=okaz")
         if name not in names:
             raise ArchiveError(f"--where {item}: no field {name} in this archive ({_known(names)})")
-        if _unused(db, name):
+        if value and _unused(db, name):
             raise ArchiveError(f"--where {item}: no document has a {name} ({_DROPPED})")
-        if name == DATE:
+        if name == DATE and value:
             iso = parse_date(value)
             if iso is None:
                 raise ArchiveError(f"--where {item}: not a date (write YYYY-MM-DD)")

@@ -69,9 +69,13 @@ class Filters:
         for number, (name, values) in enumerate(self.fields.items()):
             if not _FIELD_NAME.fullmatch(name):  # never quoted into SQL unchecked
                 raise ValueError(f"not a field name: {name!r}")
-            names = [f"field{number}_{index}" for index in range(len(values))]
-            clauses.append(f'documents."{name}" in ({", ".join(":" + n for n in names)})')
-            params.update(zip(names, values))
+            given = [value for value in values if value]
+            names = [f"field{number}_{index}" for index in range(len(given))]
+            either = [f'documents."{name}" in ({", ".join(":" + n for n in names)})'] if given else []
+            if len(given) < len(values):  # FIELD= : the documents without one
+                either.append(f'documents."{name}" is null')
+            clauses.append("(" + " or ".join(either) + ")")
+            params.update(zip(names, given))
         for bound, operator in (("since", ">="), ("until", "<=")):
             if getattr(self, bound) is not None:
                 clauses.append(f'documents."date" {operator} :{bound}')
