@@ -74,7 +74,7 @@ class Filters:
             either = [f'documents."{name}" in ({", ".join(":" + n for n in names)})'] if given else []
             if len(given) < len(values):  # FIELD= : the documents without one
                 either.append(f'documents."{name}" is null')
-            clauses.append("(" + " or ".join(either) + ")")
+            clauses.append(either[0] if len(either) == 1 else "(" + " or ".join(either) + ")")
             params.update(zip(names, given))
         for bound, operator in (("since", ">="), ("until", "<=")):
             if getattr(self, bound) is not None:
