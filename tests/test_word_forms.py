@@ -375,3 +375,16 @@ def test_a_base_with_a_clitic_that_spells_a_word_of_its_own_does_not_find_it(run
     assert found("كرة") == ["ball1.txt", "ball2.txt", "ball3.txt"]
     assert found("مال") == ["money1.txt"]
     assert found("فكرة") == ["idea1.txt", "idea2.txt", "idea3.txt", "idea4.txt"]
+
+
+def test_a_word_typed_with_ta_marbuta_is_not_read_as_a_noun_and_his(run, tmp_path):
+    """Normalized, خبرة (experience) and خبره (his news) are one word; typed
+    with its ة, it is the noun in ة and finds no خبر; typed with ه, it may
+    be خبر + ه, where the index shows it."""
+    found = _archive_of(run, tmp_path, {
+        **{f"news{n}.txt": f"نشر الخبر {n}" for n in range(5)}, "his.txt": "نقل خبره",
+        "experience1.txt": "الخبرة الطويلة", "experience2.txt": "خبرة واسعة",
+    })
+    assert found("خبرة") == ["experience1.txt", "experience2.txt", "his.txt"]
+    assert {f"news{n}.txt" for n in range(5)} <= set(found("خبره"))
+    assert found('"خبرة"') == found("خبرة") == found("لخبرة")

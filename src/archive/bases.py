@@ -248,7 +248,7 @@ def _noun_before_his(word: str) -> list[Reading]:
             or stem_arabic("ال" + word) == stem_arabic("ال" + base)):
         return []
     return [Reading(base, present=(frozenset(["ال" + base]),),
-                    outnumber=(("ال" + base, "ال" + word, _NOUN_OVER_FEMININE),))]
+                    outnumber=(("ال" + base, "ال" + word, _NOUN_OVER_FEMININE),), not_if_ta=True)]
 
 
 def _maqsura_before_pronoun(word: str) -> list[Reading]:

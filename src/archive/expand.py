@@ -140,20 +140,22 @@ def _merged(expansions: list[Expansion]) -> Expansion:
     )
 
 
-def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading, Expansion], ...]:
+def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> tuple[tuple[Reading, Expansion], ...]:
     """The readings of a query word that the index decides (see
-    reading.Reading.holds), each with its base's expansion."""
+    reading.Reading.holds), each with its base's expansion; ta: the word was
+    typed with a final ة (reading.Reading.not_if_ta)."""
     if not ARABIC_LETTER.search(word) or NUMBER_WORD.fullmatch(word):
         return ()
     found = []
-    for r in readings(word):
+    taken = [r for r in readings(word) if not (ta and r.not_if_ta)]
+    for r in taken:
         if not r.certain:
             related, uncertain = _lexicon_expansions([r.base], lexicon)
             found.append((r, _merged([base_expansion(r.base)] + related)))
             found += [(r.joined(both), e) for both, e in uncertain]
     if lexicon:
         found += _lexicon_expansions([word] + [r.base for r in readings(word) if r.certain], lexicon)[1]
-    for reading in readings(word):
+    for reading in taken:
         forms = construct_forms(reading.base)
         if forms:
             # The construct of its plural (موظفي, مسؤولو): written forms, as
@@ -161,15 +163,15 @@ def uncertain_expansions(word: str, lexicon: bool = True) -> tuple[tuple[Reading
             plural = construct(reading.base)
             both = reading.joined(plural)
             found.append((both, Expansion(frozenset(), forms)))
-    return tuple(found + _accusative_expansions(word, lexicon))
+    return tuple(found + _accusative_expansions(taken, lexicon))
 
 
-def _accusative_expansions(word: str, lexicon: bool) -> list[tuple[Reading, Expansion]]:
+def _accusative_expansions(taken: list[Reading], lexicon: bool) -> list[tuple[Reading, Expansion]]:
     """The accusative in ا (شخصا, مواطنا, اطفالا) of each base of a query
-    word and of what the lexicon adds to it, where the index shows it
-    (endings.accusative)."""
+    word (its readings taken) and of what the lexicon adds to it, where the
+    index shows it (endings.accusative)."""
     found = []
-    for reading in readings(word):
+    for reading in taken:
         related = lexicon_words(reading.base) if lexicon else []
         for base in [reading.base] + related:
             evidence = accusative(base)

@@ -46,7 +46,7 @@ class Highlighter:
             elif query.exact:
                 self._forms.update(atom.words)
             else:
-                terms, written = word_lookups(atom.words[0], known, query.lexicon, atom.family)
+                terms, written = word_lookups(atom.words[0], known, query.lexicon, atom.family, atom.ta)
                 self._stems.update(terms)
                 self._forms.update(written)
         self._prefixes = tuple(prefixes)

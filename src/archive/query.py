@@ -44,6 +44,9 @@ class Atom:
     words: list[str]
     prefix: bool = False
     family: bool = False  # ~word: its derivational family too (families.py)
+    # A word typed with a final ة, which normalizing writes ه: not read as
+    # a word + the pronoun ه (bases.py).
+    ta: bool = False
 
     @property
     def is_phrase(self) -> bool:
@@ -150,7 +153,12 @@ def _term(token: str) -> _Term | None:
         return None
     if family and (len(words) > 1 or prefix or body.startswith('"')):
         raise QueryError(f"~ takes one word, not {token.lstrip('-')}: its derivational family")
-    return _Term(Atom(words, prefix=prefix and len(words) == 1, family=family), excluded, token)
+    ta = len(words) == 1 and not prefix and bool(_TYPED_TA.search(body))
+    return _Term(Atom(words, prefix=prefix and len(words) == 1, family=family, ta=ta), excluded, token)
+
+
+# A final ة, marks after it allowed.
+_TYPED_TA = re.compile("\u0629[\u064b-\u0652]*[\"*]?$")
 
 
 def _refuse_grouping(tokens: list[str], terms: list[_Term | None]) -> None:
@@ -259,7 +267,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
     if not atom.is_phrase:
         if exact:
             return f"exact : ({quote(atom.words[0])})"
-        terms, forms = word_lookups(atom.words[0], known, lexicon, atom.family)
+        terms, forms = word_lookups(atom.words[0], known, lexicon, atom.family, atom.ta)
         parts = []
         if terms:
             parts.append(f"terms : ({' OR '.join(quote(t) for t in terms)})")
@@ -284,7 +292,7 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
 
 
 def word_lookups(
-    word: str, known: Known | None, lexicon: bool = True, family: bool = False
+    word: str, known: Known | None, lexicon: bool = True, family: bool = False, ta: bool = False
 ) -> tuple[list[str], list[str]]:
     """The stems and written forms one query word is looked up by: its own
     and its certain bases' (expand.expansion), and, given the index, the
@@ -292,21 +300,23 @@ def word_lookups(
     in two statements, as the word's own terms and forms are.  family
     (~word) adds the written forms of its derivational family.  Worked out
     once per state of the archive where known can remember (lookup.py):
-    a search asks for each word three times (expression, ranking, marks)."""
+    a search asks for each word three times (expression, ranking, marks).
+    ta: the word was typed with a final ة (Atom.ta)."""
     remember = getattr(known, "remember", None)
     if remember is not None:
-        return remember(("word_lookups", word, lexicon, family), lambda: _word_lookups(word, known, lexicon, family))
-    return _word_lookups(word, known, lexicon, family)
+        return remember(("word_lookups", word, lexicon, family, ta),
+                        lambda: _word_lookups(word, known, lexicon, family, ta))
+    return _word_lookups(word, known, lexicon, family, ta)
 
 
-def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool) -> tuple[list[str], list[str]]:
+def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool, ta: bool) -> tuple[list[str], list[str]]:
     if family:
-        terms, forms = word_lookups(word, known, lexicon)
+        terms, forms = word_lookups(word, known, lexicon, ta=ta)
         return terms, sorted(set(forms) | families.indexed_family(word, known))
     if not known:
         return tuple(map(sorted, expand.expansion(word, lexicon, presumed=True)))
     terms, forms = expand.expansion(word, lexicon)
-    uncertain = expand.uncertain_expansions(word, lexicon)
+    uncertain = expand.uncertain_expansions(word, lexicon, ta)
     clitic_words = expand.clitic_words(word, lexicon)
     count = getattr(known, "counts", None)
     if not uncertain:

@@ -28,6 +28,9 @@ class Reading(NamedTuple):
     # Taken where the index's counts are not known (no index, or a look-up
     # that gives none): what the reading was before counts decided it.
     presumed: bool = False
+    # Not for a word typed with ة: its final ه is then that ة, not a
+    # pronoun (خبرة is experience, not خبر + ه).
+    not_if_ta: bool = False
 
     @property
     def certain(self) -> bool:

@@ -90,10 +90,10 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     for clause in query.clauses:
         for atom in clause:
             for word in [] if atom.prefix else atom.words:
-                key = (word, atom.family)  # ~word is another slot (families.py)
+                key = (word, atom.family, atom.ta)  # ~word is another slot (families.py)
                 if key not in numbers:
                     numbers[key] = len(slots)
-                    slots.append(_slot(word, query, known, atom.family))
+                    slots.append(_slot(word, query, known, atom.family, atom.ta))
     atoms = query.positive_atoms()
     plain = (
         len(slots) == 1 and len(atoms) == 1 and not (atoms[0].prefix or atoms[0].is_phrase)
@@ -108,11 +108,11 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     return result
 
 
-def _slot(word: str, query: Query, known: Known | None, family: bool = False) -> Slot:
+def _slot(word: str, query: Query, known: Known | None, family: bool = False, ta: bool = False) -> Slot:
     own = analyze.stem(word)
     if query.exact:
         return Slot(frozenset([own]), frozenset(), own)
-    terms, forms = word_lookups(word, known, query.lexicon, family)
+    terms, forms = word_lookups(word, known, query.lexicon, family, ta)
     return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
 
 
