@@ -388,3 +388,28 @@ def test_a_word_typed_with_ta_marbuta_is_not_read_as_a_noun_and_his(run, tmp_pat
     assert found("خبرة") == ["experience1.txt", "experience2.txt", "his.txt"]
     assert {f"news{n}.txt" for n in range(5)} <= set(found("خبره"))
     assert found('"خبرة"') == found("خبرة") == found("لخبرة")
+
+
+def test_the_readings_of_a_name_a_verb_or_a_pronoun_form_bring_no_other_words(run, tmp_path):
+    """A name's or a verb's reading (وأنت: أنت, ليصل: يصل) stands for its
+    forms with a conjunction or preposition, not a noun's forms that spell
+    other words (كانت, فيصل with الفيصل written); ك before a word it is
+    written with as often as the word is another word (كيري, Kerry); a
+    noun in ى finds its ا-forms before a pronoun only (معناه, not معنا); a
+    number none of its forms that are other words (لست); و never follows ب
+    (بوروسيا is no ب + وروسيا)."""
+    found = _archive_of(run, tmp_path, {
+        "you1.txt": "أنت هنا", "you2.txt": "وأنت كذلك", "was1.txt": "كانت الأمور", "was2.txt": "كانت هناك",
+        "arrive1.txt": "يصل الوفد", "arrive2.txt": "ليصل غدا", "faisal1.txt": "الفيصل", "faisal2.txt": "جامعة الفيصل",
+        "faisal3.txt": "قال فيصل", "sees1.txt": "يرى البعض", "sees2.txt": "يرى آخرون", "kerry1.txt": "قال كيري",
+        "kerry2.txt": "وصل كيري", "meaning1.txt": "المعنى واضح", "meaning2.txt": "ما معناه", "meaning3.txt": "معناها",
+        "with1.txt": "سافروا معنا",
+        "six1.txt": "ست سنوات", "six2.txt": "ستة أيام", "not1.txt": "لست أدري", "not2.txt": "لست هنا",
+        "russia1.txt": "روسيا", "russia2.txt": "وروسيا", "russia3.txt": "روسيا والصين", "dortmund1.txt": "بوروسيا دورتموند",
+    })
+    assert found("وأنت") == ["you1.txt", "you2.txt"]
+    assert found("ليصل") == ["arrive1.txt", "arrive2.txt"]
+    assert found("يرى") == ["sees1.txt", "sees2.txt"]
+    assert found("معنى") == ["meaning1.txt", "meaning2.txt", "meaning3.txt"]
+    assert found("ستة") == ["six1.txt", "six2.txt"]
+    assert found("بوروسيا") == ["dortmund1.txt"]

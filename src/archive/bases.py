@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .endings import accusative_readings, construct_readings
-from .lexicon import is_function_word, is_name, is_place_adjective, number_words
+from .lexicon import is_function_word, is_name, is_place_adjective, number_lookalike, number_words
 from .reading import ARTICLE_CLITICS, SHORTEST_BASE, Reading
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
 
@@ -96,7 +96,8 @@ def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
     own_words = [reading.base for reading in own] + ([word[:-1]] if word.endswith("ت") else [])
     bare = tuple((base, "ال" + base, _BARE_OVER_ARTICLE) for base in dict.fromkeys(own_words + [c for _, c in splits]))
     return [
-        Reading(core, outnumber=((core, word, _BARE_SHARE.get(clitic, _BARE_SHARE_OTHERWISE)),) + bare)
+        Reading(core, outnumber=((core, word, _BARE_SHARE.get(clitic, _BARE_SHARE_OTHERWISE)),) + bare
+                + _not_reordered(clitic, core), forms="bare")
         # Nor where the rest is و and a particle (لولا is not ل + ولا), nor a
         # word of grammar (لذلك "therefore", وهذا ما are idioms of their own).
         for clitic, core in splits
@@ -104,10 +105,21 @@ def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
     ]
 
 
+def _not_reordered(clitic: str, core: str) -> tuple[tuple[str, str, float], ...]:
+    """و and ف never come after ب or ل: a rest that begins with one is its
+    own word only where it outnumbers itself without it (فرنسا; not
+    وروسيا, and Russia, in بوروسيا)."""
+    if clitic[-1:] in "بل" and core[:1] in "وف":
+        return ((core, core[1:], 1.0),)
+    return ()
+
+
 def _number(word: str) -> tuple[Reading, ...]:
     """A number written as a word, with a clitic or the article in front or
     not: the written words of that number alone (أربعين is not أربع's
     plural; خمسة is خمس)."""
+    if number_lookalike(word):
+        return ()  # لست is "I am not"
     for prefix in ("",) + ARTICLES + CLITICS[1:]:
         group = number_words(word[len(prefix):]) if word.startswith(prefix) else frozenset()
         if group:
@@ -264,7 +276,7 @@ def _maqsura_before_pronoun(word: str) -> list[Reading]:
             base = rest + "ي"
             evidence = dict(present=(frozenset(["ال" + base]),),
                             outnumber=(("ال" + base, word, 1.0), (word, "ال" + word, _BARE_OVER_ARTICLE)))
-            return [Reading(base, **evidence), Reading(rest + "ا", **evidence)]
+            return [Reading(base, **evidence), Reading(rest + "ا", **evidence, forms="pronouns")]
     return []
 
 
@@ -276,7 +288,8 @@ def _maqsura_with_pronouns(word: str) -> list[Reading]:
     rest = word[:-1]
     if not word.endswith("ي") or len(rest) < 2 or is_function_word(word):
         return []
-    return [Reading(rest + "ا", present=(frozenset([rest + "اها"]),), outnumber=((rest + "اها", rest + "يها", 2.0),))]
+    return [Reading(rest + "ا", present=(frozenset([rest + "اها"]),), outnumber=((rest + "اها", rest + "يها", 2.0),),
+                    forms="pronouns")]
 
 
 def _place_feminine(word: str) -> list[Reading]:

@@ -16,7 +16,9 @@ from .analyze import ARABIC_LETTER, NUMBER_WORD, stem
 from .bases import readings
 from .endings import accusative, accusative_forms, construct, construct_forms, verb_reading
 from .reading import Reading
-from .lexicon import is_name, is_particle, lexicon_words, number_words, short_noun_forms, singulars
+from .lexicon import (
+    is_function_word, is_name, is_particle, lexicon_words, number_lookalike, number_words, short_noun_forms, singulars,
+)
 from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED
 
 # A two-letter word or a particle takes a conjunction in front but not a
@@ -104,21 +106,21 @@ def expansion(word: str, lexicon: bool = True, presumed: bool = False) -> Expans
     return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon)[0])
 
 
-def clitic_words(word: str, lexicon: bool = True) -> tuple[tuple[str, str, str], ...]:
+def clitic_words(word: str, lexicon: bool = True) -> tuple[tuple[str, str, str, str], ...]:
     """Where a preposition or conjunction on a base of a query word may spell
     another word: (what the base so begun starts its forms with, that
-    spelling, the same with the article).  كرة with ف is فكرة (idea), مال
-    with ك كمال, أمل with ك كامل; the index decides which are words of
-    their own (query.word_lookups)."""
+    spelling, the same with the article, the base).  كرة with ف is فكرة
+    (idea), مال with ك كمال, أمل with ك كامل; the index decides which are
+    words of their own (query.word_lookups)."""
     if not ARABIC_LETTER.search(word) or NUMBER_WORD.fullmatch(word):
         return ()
-    bases = [r.base for r in readings(word) if r.certain]
+    bases = [r.base for r in readings(word) if r.certain or r.forms == "bare"]
     found = []
     for base in dict.fromkeys(bases + (lexicon_words(*bases) if lexicon else [])):
-        if len(base) < 3:
+        if len(base) < 3 or is_function_word(base):  # فعلى سبيل: على stays whole
             continue
         head = base[:-1] if base.endswith("ه") else base
-        found += [(clitic + head, clitic + base, "ال" + clitic + base) for clitic in "وفبلك"]
+        found += [(clitic + head, clitic + base, "ال" + clitic + base, base) for clitic in "وفبلك"]
     return tuple(found)
 
 
@@ -151,8 +153,11 @@ def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> t
     for r in taken:
         if not r.certain:
             related, uncertain = _lexicon_expansions([r.base], lexicon)
-            found.append((r, _merged([base_expansion(r.base)] + related)))
+            found.append((r, _merged([reading_expansion(r)] + related)))
             found += [(r.joined(both), e) for both, e in uncertain]
+    # A name's, a verb's or a pronoun form's reading has no construct or
+    # accusative of its own.
+    taken = [r for r in taken if not r.forms]
     if lexicon:
         found += _lexicon_expansions([word] + [r.base for r in readings(word) if r.certain], lexicon)[1]
     for reading in taken:
@@ -164,6 +169,25 @@ def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> t
             both = reading.joined(plural)
             found.append((both, Expansion(frozenset(), forms)))
     return tuple(found + _accusative_expansions(taken, lexicon))
+
+
+# The conjunctions and prepositions a name or a verb is written with (not ك,
+# which goes with nouns: كانت is not ك + أنت).
+_BARE_CLITICS = ("", "و", "ف", "ب", "ل", "وب", "ول", "فب", "فل")
+
+
+def reading_expansion(reading: Reading) -> Expansion:
+    """The look-ups of a reading's base: all its forms, or those the
+    reading stands for (Reading.forms), as written: a name's or verb's
+    with a conjunction or preposition (سوريا, بسوريا; not the noun forms
+    that would spell other words: ليرا for يرى, الدعاة for دعا), a noun in
+    ى's before a pronoun (مستواه, بمستواها; not معنا, "with us")."""
+    base = reading.base
+    if reading.forms == "bare":
+        return Expansion(frozenset(), frozenset(clitic + base for clitic in _BARE_CLITICS))
+    if reading.forms == "pronouns":
+        return Expansion(frozenset(), frozenset(c + base + p for c in CLITICS for p in PRONOUNS))
+    return base_expansion(base)
 
 
 def _accusative_expansions(taken: list[Reading], lexicon: bool) -> list[tuple[Reading, Expansion]]:
@@ -206,8 +230,10 @@ def base_expansion(word: str) -> Expansion:
     (True, False, True)
     """
     if number_words(word):
-        # Its stem may be another number's (ثلاثين stems to ثلاث): as written.
-        return Expansion(frozenset(), frozenset(prefix + word for prefix in CLITICS + ARTICLES))
+        # Its stem may be another number's (ثلاثين stems to ثلاث): as written,
+        # but for the forms that are other words (لست "I am not").
+        forms = {prefix + word for prefix in CLITICS + ARTICLES}
+        return Expansion(frozenset(), frozenset(form for form in forms if not number_lookalike(form)))
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     for written in _written_forms(word):

@@ -170,18 +170,22 @@ _FUNCTION_WORDS = _PARTICLES | frozenset(
 )
 
 
-def is_function_word(word: str) -> bool:
-    """Whether a word is a word of grammar (_FUNCTION_WORDS), or a
-    particle or a word of two letters with a pronoun (منها, عليهم).
+# Short prepositions and particles that take a pronoun (منها, فيه, له).
+_SHORT_PARTICLES = frozenset(["من", "عن", "في", "مع", "ان", "ل", "ب", "ك"])
 
-    >>> is_function_word("ذلك"), is_function_word("منها"), is_function_word("سوريا")
-    (True, True, False)
+
+def is_function_word(word: str) -> bool:
+    """Whether a word is a word of grammar (_FUNCTION_WORDS), or a particle
+    with a pronoun (منها, عليهم; not كره, a ball, whose ة is written ه).
+
+    >>> is_function_word("ذلك"), is_function_word("منها"), is_function_word("كره"), is_function_word("سوريا")
+    (True, True, False, False)
     """
     if word in _FUNCTION_WORDS:
         return True
     for pronoun in ("هما", "هم", "هن", "ها", "كم", "نا", "ه"):
         rest = word[: -len(pronoun)]
-        if word.endswith(pronoun) and rest and (len(rest) <= 2 or rest in _PARTICLES):
+        if word.endswith(pronoun) and (rest in _PARTICLES or rest in _SHORT_PARTICLES):
             return True
     return False
 
@@ -190,14 +194,29 @@ def is_function_word(word: str) -> bool:
 # masculine and feminine, a ten's two cases, a hundred's two spellings.  The
 # stemmer reads a ten as its unit's plural (ثلاثين, ثلاث) and keeps some
 # feminines whole (خمسة), so these are looked up as written (expand.py).
+# Not two: الاثنين is Monday, اثني also أثنى ("praised").
 _NUMBER_GROUPS = [
-    ("اثنان", "اثنين", "اثني", "اثنتان", "اثنتين", "اثنتي"), ("ثلاث", "ثلاثه"), ("اربع", "اربعه"),
+    ("ثلاث", "ثلاثه"), ("اربع", "اربعه"),
     ("خمس", "خمسه"), ("سته", "ست"), ("سبع", "سبعه"), ("ثمان", "ثماني", "ثمانيه"), ("تسع", "تسعه"),
     ("عشر", "عشره"), ("عشرون", "عشرين"), ("ثلاثون", "ثلاثين"), ("اربعون", "اربعين"), ("خمسون", "خمسين"),
     ("ستون", "ستين"), ("سبعون", "سبعين"), ("ثمانون", "ثمانين"), ("تسعون", "تسعين"), ("مائه", "مئه"),
     ("مائتان", "مائتين", "مائتي", "مئتان", "مئتين", "مئتي"), ("الفان", "الفين", "الفي"),
 ]
 _NUMBERS = {word: frozenset(group) for group in _NUMBER_GROUPS for word in group}
+
+
+# A number's forms that are mostly other words: لست "I am not", الست "the
+# lady" (six with the article is الستة).
+_NUMBER_LOOKALIKES = frozenset(["لست", "الست"])
+
+
+def number_lookalike(form: str) -> bool:
+    """Whether a number's written form is mostly another word, after و or ف too.
+
+    >>> number_lookalike("ولست"), number_lookalike("بست")
+    (True, False)
+    """
+    return form in _NUMBER_LOOKALIKES or form[:1] in "وف" and form[1:] in _NUMBER_LOOKALIKES
 
 
 def number_words(word: str) -> frozenset[str]:

@@ -340,15 +340,23 @@ def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool, t
 # where the index writes that spelling with the article at least this share
 # of the times it writes it bare (الفكرة against فكرة; one typo decides nothing).
 _OWN_WORD_SHARE = 0.05
+# Or, with ك ("like", rare before a word), where the spelling is written at
+# least this share of the times the base is (كيري, Kerry, against يرى).
+_LIKE_SHARE = 0.2
 
 
 def _without_other_words(word, terms, forms, clitic_words, count) -> tuple[set[str], set[str]]:
     """The look-ups less the forms of a base that begin like a word of its
-    own (كرة's فكرة, فكرته: the idea), the word typed kept."""
-    counts = count("exact", {w for _, spelled, article in clitic_words for w in (spelled, article)})
+    own (كرة's فكرة, فكرته: the idea; يرى's كيري), the word typed kept."""
+    counts = count("exact", {w for _, spelled, article, base in clitic_words for w in (spelled, article, base)})
     heads = tuple(
-        head for head, spelled, article in clitic_words
-        if counts.get(article, 0) >= max(2, _OWN_WORD_SHARE * counts.get(spelled, 0))
+        head for head, spelled, article, base in clitic_words
+        # Not the word typed's own spelling (فكرة, whose base as read
+        # without its ف is كرة).
+        if not word.startswith(head) and (
+            counts.get(article, 0) >= max(2, _OWN_WORD_SHARE * counts.get(spelled, 0))
+            or spelled[:1] == "ك" and counts.get(spelled, 0) >= max(2, _LIKE_SHARE * counts.get(base, 0))
+        )
     )
     if not heads:
         return set(terms), set(forms)

@@ -31,6 +31,10 @@ class Reading(NamedTuple):
     # Not for a word typed with ة: its final ه is then that ة, not a
     # pronoun (خبرة is experience, not خبر + ه).
     not_if_ta: bool = False
+    # Which of the base's forms it stands for (expand.reading_expansion):
+    # "" all; "bare" a name's or verb's, with a conjunction or preposition
+    # only; "pronouns" a noun in ى's, written ا before a pronoun.
+    forms: str = ""
 
     @property
     def certain(self) -> bool:
