@@ -60,6 +60,13 @@ GROUPS = [
     ('بكتريا', 'بكتيريا'),
     ('ترامب', 'ترمب'),
     ('ربيان', 'روبيان'),
+    # Added by hand, found by probing the corpus: the sound g written غ, ج or
+    # ق, which the mining rule (a long vowel written or not) does not cover,
+    # and a long vowel in a name it missed.
+    ('جوجل', 'غوغل', 'قوقل'),
+    ('كونغرس', 'كونجرس'),
+    ('انستغرام', 'انستجرام', 'انستقرام'),
+    ('يوتيوب', 'يوتوب'),
 ]
 
 REJECTED = {
