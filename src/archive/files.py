@@ -305,13 +305,16 @@ def script_words(arabic_reading: str) -> tuple[int, int]:
 
     >>> script_words("El ni\u064co de Espa\u064ca: \u0637resund, وزارة الصحة والiPhone")
     (3, 2)
+    >>> script_words("Samsung Galaxy S7 وS7 Edge, وiPad")
+    (0, 0)
     """
     words = _LETTERS.findall(arabic_reading)
     # An accented letter stands alone among ASCII ones; Arabic glued to a
-    # Latin word (والiPhone) has two letters in a row.
+    # Latin word (والiPhone) has two letters in a row, or one clitic (وS7).
     mixed = sum(
         1 for word in words
         if _LATIN.search(word) and _ARABIC_OR_MARK.search(word) and not _TWO_ARABIC.search(word)
+        and not _CLITIC_GLUED.fullmatch(word)
     )
     arabic = sum(1 for word in words if not _LATIN.search(word) and len(_ARABIC_LETTER.findall(word)) >= 2)
     return mixed, arabic
@@ -349,6 +352,9 @@ _LETTERS = re.compile(f"[A-Za-z\u00c0-\u024f{_ARABIC_OR_MARKS}]+")
 _LATIN = re.compile("[A-Za-z]")
 _ARABIC_OR_MARK = re.compile(f"[{_ARABIC_OR_MARKS}]")
 _TWO_ARABIC = re.compile(f"[{_ARABIC_OR_MARKS}]{{2}}")
+# و ب ل ف ك ("and", "with", "for", "so", "like") written onto a Latin word:
+# Arabic (وiPad), though Windows-1252's æ È á Ý ß would read the same bytes.
+_CLITIC_GLUED = re.compile("[وبلفك][A-Za-zÀ-ɏ]+")
 _ARABIC_LETTER = re.compile("[\u0621-\u063a\u0641-\u064a]")
 _MIXED_SCRIPT_WORD = re.compile(r"[\u0600-\u06ff][\u00c0-\u00ff]|[\u00c0-\u00ff][\u0600-\u06ff]")
 # Read in the wrong page, Windows-1256's ي ى ن... become ISO-8859-6's marks:
