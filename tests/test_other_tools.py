@@ -46,6 +46,7 @@ def _repaired(run, db, deleted, said):
     result = run("rebuild", "--db", db)
     assert result.exit_code == 0 and said in result.stderr, result.stderr
     assert _check(run, db) == (0, [])
+    return result
 
 
 def test_rebuild_removes_the_paragraphs_of_a_deleted_document(seeds_db, run):
@@ -76,3 +77,31 @@ def test_rebuild_renumbers_a_document_whose_file_is_gone(news_db, run, tmp_path)
     shown = run("show", "--db", news_db, "--json", "news/02-vocalized-school.txt", "-p", "3").stdout
     assert json.loads(shown)["text"].startswith("وَشَكَرَ")  # the 4th, now the 3rd and last
     assert run("search", "--db", news_db, "فقرة أضيفت بيد").exit_code == 1
+
+
+def test_rebuild_reads_a_file_again_in_the_encoding_it_was_imported_with(tmp_path, run):
+    """Latin-1 bytes imported with --encoding cp1256 (their ñ read as ٌ, as
+    asked): read again by guess they would turn into Latin text."""
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    text = "El niño de España comió en Øresund.\n\nSão Paulo é a maior cidade, não?\n"
+    (folder / "f.txt").write_bytes(text.encode("latin-1"))
+    db = tmp_path / "a.db"
+    assert run("import", folder, "--encoding", "cp1256", "--db", db).exit_code == 0
+    before = sqlite3.connect(db).execute("select text from paragraphs order by number").fetchall()
+    result = _repaired(run, db, "delete from paragraphs where number = 2", "1 document read again from its file")
+    assert "changed since" not in result.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("select text from paragraphs order by number").fetchall() == before
+    assert conn.execute("select encoding from documents").fetchall() == [("cp1256",)]
+
+
+def test_rebuild_says_a_file_read_again_changed_since_its_import(run, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "n.txt").write_text("الفقرة الأولى\n\nالفقرة الثانية\n")
+    db = tmp_path / "n.db"
+    assert run("import", folder, "--db", db).exit_code == 0
+    (folder / "n.txt").write_text("نص آخر كتب بعد الاستيراد\n")
+    said = "1 document read again from its file, which changed since it was imported"
+    _repaired(run, db, "delete from paragraphs where number = 2", said)
