@@ -81,7 +81,7 @@ def open_archive(path: str, create: bool = False, writing: bool = True) -> sqlit
         raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
     if writing and is_read_only(conn):
         conn.close()
-        raise ArchiveError(f"cannot write {path}: its folder {_folder(path)} is read-only")
+        raise ArchiveError(f"cannot write {path}: its folder {_folder(path)} is {_unwritable(_folder(path))}")
     db = sqlite_utils.Database(conn)
     if create:
         ensure_schema(db)
@@ -102,12 +102,13 @@ def connect(path: str) -> sqlite3.Connection:
     """A connection to the database at path that has read its schema.
 
     In WAL mode (an archive's) SQLite opens a file only where it can make
-    the -shm and -wal files beside it.  In a folder it cannot write (a
-    read-only mount, say) that fails, and the archive opens read-only:
-    mode=ro, which reads an existing -wal and -shm, else immutable=1, which
-    ignores a -wal, so only when there is none to ignore.  Immutable also
-    assumes no one changes the file meanwhile (SQLite's uri.html): no one
-    can on read-only storage, and no import can without a -wal file."""
+    the -shm and -wal files beside it (beside the file a symlink leads to).
+    In a folder it cannot write that fails, and the archive opens read-only:
+    mode=ro, which reads an existing -wal and -shm, else, on read-only
+    storage alone, immutable=1, which ignores a -wal, so only when there is
+    none to ignore.  Immutable also assumes no one changes the file
+    meanwhile and takes no locks (SQLite's uri.html): only read-only storage
+    promises that; a folder merely not ours is refused."""
     conn = sqlite3.connect(path)
     try:
         return _probed(conn)
@@ -115,12 +116,17 @@ def connect(path: str) -> sqlite3.Connection:
         conn.close()
         if os.access(_folder(path), os.W_OK):
             raise
-    uri = "file:" + quote(os.path.abspath(path))
+    uri = "file:" + quote(os.path.realpath(path))
     try:
         return _probed(sqlite3.connect(uri + "?mode=ro", uri=True, factory=_ReadOnly))
     except sqlite3.OperationalError:
         pass
-    wal = path + "-wal"
+    if not _read_only_storage(_folder(path)):
+        raise ArchiveError(
+            f"cannot open {path}: its folder {_folder(path)} is not writable by this user, "
+            "and SQLite needs to write its -shm file there"
+        )
+    wal = os.path.realpath(path) + "-wal"
     if os.path.exists(wal) and os.path.getsize(wal):
         raise ArchiveError(
             f"{path} is in a read-only folder ({_folder(path)}) with a write-ahead log SQLite cannot read there "
@@ -138,7 +144,21 @@ def _probed(conn: sqlite3.Connection) -> sqlite3.Connection:
 
 
 def _folder(path: str) -> str:
-    return os.path.dirname(os.path.abspath(path))
+    # The real one: SQLite puts -wal and -shm beside the file a symlink leads to.
+    return os.path.dirname(os.path.realpath(path))
+
+
+def _read_only_storage(folder: str) -> bool:
+    """Whether the file system folder is on is mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _unwritable(folder: str) -> str:
+    """Why an archive in folder opened read-only cannot be written."""
+    return "read-only" if _read_only_storage(folder) else "not writable by this user"
 
 
 @contextlib.contextmanager
