@@ -297,9 +297,14 @@ def test_an_archive_of_a_newer_schema_is_not_written(seeds_db, run):
     import refuse it, saying why, and leave it as it was."""
     db = sqlite_utils.Database(seeds_db)
     db.execute("update archive_meta set value = '99' where key = 'schema_version'")
+    db.execute("drop index idx_paragraphs_fingerprint")  # which opening for an import would make again
     db.conn.commit()
-    for command in (["rebuild"], ["import", str(SEEDS)]):
+    before = db.execute("select type, name, sql from sqlite_master order by name").fetchall()
+    meta = db.execute("select * from archive_meta order by key").fetchall()
+    # --fields too: its pattern and columns are not written before the refusal.
+    for command in (["rebuild"], ["import", str(SEEDS)], ["import", str(SEEDS), "--fields", "{n}-{topic}.txt"]):
         result = run(*command, "--db", seeds_db)
         assert result.exit_code != 0 and "newer version of archive (schema 99" in result.stderr, command
         assert "Traceback" not in result.output
-    assert db.execute("select value from archive_meta where key = 'schema_version'").fetchone() == ("99",)
+    assert db.execute("select type, name, sql from sqlite_master order by name").fetchall() == before
+    assert db.execute("select * from archive_meta order by key").fetchall() == meta

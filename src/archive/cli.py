@@ -73,7 +73,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
     import datetime
 
     from . import fields
-    from .db import open_archive, writer_lock
+    from .db import check_writable, open_archive, writer_lock
     from .importer import import_scanned
     from .moved_fields import follow_moves
 
@@ -95,6 +95,7 @@ def import_command(folder, db_path, encoding, patterns, hidden, prune, field_pat
     try:
         with writer_lock(path):
             db = open_archive(path, create=True)
+            check_writable(db)  # before anything is written, a --fields pattern included
             field_run = fields.prepare(db, str(scan.root), field_pattern)
             with _progress(scan.count() if interactive else 0, interactive) as advance:
                 summary = import_scanned(

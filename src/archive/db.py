@@ -268,6 +268,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     empty = not db.execute("select count(*) from sqlite_master").fetchone()[0]
     if not empty and not db["archive_meta"].exists():
         raise ArchiveError(f"{db.conn.execute('pragma database_list').fetchone()[2]} is not an archive database")
+    if not empty:  # a newer archive's is not completed as this version's
+        refuse_newer_schema(get_meta(db))
     # WAL lets searches (and Datasette) read while an import writes.
     db.enable_wal()
     # In WAL mode NORMAL cannot corrupt the database, even if the machine dies;
