@@ -185,7 +185,7 @@ def _add_columns(db: sqlite_utils.Database, names: Iterable[str]) -> None:
     db.execute("insert or replace into archive_meta (key, value) values (?, ?)", [_META_KEY, json.dumps(known)])
 
 
-def _patterns(db: sqlite_utils.Database) -> dict[str, str]:
+def remembered_patterns(db: sqlite_utils.Database) -> dict[str, str]:
     """The remembered patterns, by folder."""
     if not db[PATTERNS_TABLE].exists():
         return {}
@@ -228,7 +228,7 @@ class FieldRun:
     def _forgetting(self) -> str:
         if self.forgot:
             return f"--fields '' forgot the pattern of {self.folder}"
-        inherited = [folder for folder in self.patterns if _inside(self.folder, folder)]
+        inherited = [folder for folder in self.patterns if inside(self.folder, folder)]
         applies = f" (that of {max(inherited, key=len)} applies)" if inherited else ""
         return f"--fields '': {self.folder} has no pattern of its own to forget{applies}"
 
@@ -243,7 +243,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     conn = db.conn
     conn.execute("begin immediate")
     try:
-        remembered = _patterns(db)
+        remembered = remembered_patterns(db)
         changed = given is not None and remembered.get(folder) != (pattern.text if pattern else None)
         if pattern:
             _add_columns(db, pattern.names)
@@ -261,7 +261,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     applying = {
         where: FieldPattern.parse(text)
         for where, text in remembered.items()
-        if where == folder or _inside(folder, where) or _inside(where, folder)
+        if where == folder or inside(folder, where) or inside(where, folder)
     }
     # No pattern here, but fields elsewhere: a document moved in from a
     # folder with one must lose its fields, as a fresh import gives none.
@@ -271,7 +271,8 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     return FieldRun(folder, applying, changed, forgot, last_id=last_id)
 
 
-def _inside(path: str, folder: str) -> bool:
+def inside(path: str, folder: str) -> bool:
+    """Whether path is below folder (not folder itself)."""
     return path.startswith(folder.rstrip("/") + "/")
 
 
@@ -283,13 +284,13 @@ def values_for(path: str, patterns: dict[str, FieldPattern], names: list[str]) -
     ({'date': '2015-07-21', 'source': 'okaz'}, None)
     """
     values: dict[str, str | None] = dict.fromkeys(names)
-    folders = [folder for folder in patterns if _inside(path, folder)]
+    folders = [folder for folder in patterns if inside(path, folder)]
     if not folders:
         return values, None
     folder = max(folders, key=len)
     found = patterns[folder].match(path[len(folder.rstrip("/")) + 1:])
     if found is None:
-        raise _Unmatched(patterns[folder].text)
+        raise Unmatched(patterns[folder].text)
     values.update(found)
     bad_date = None
     if DATE in found:
@@ -298,8 +299,8 @@ def values_for(path: str, patterns: dict[str, FieldPattern], names: list[str]) -
     return values, bad_date
 
 
-class _Unmatched(Exception):
-    pass
+class Unmatched(Exception):
+    """A path the pattern of its nearest folder does not fit."""
 
 
 def apply(db: sqlite_utils.Database, run: FieldRun, since: str, report: Callable[[str, str, str], None]) -> FieldRun:
@@ -323,7 +324,7 @@ def apply(db: sqlite_utils.Database, run: FieldRun, since: str, report: Callable
             fresh = run.changed or (imported_at or "") >= since
             try:
                 values, bad_date = values_for(path, run.patterns, names)
-            except _Unmatched:
+            except Unmatched:
                 values, bad_date = dict.fromkeys(names), None
                 run.unfit += 1
                 if fresh:

@@ -20,11 +20,11 @@ from .fields import (
     PATTERNS_TABLE,
     FieldPattern,
     FieldRun,
-    _inside,
-    _patterns,
-    _Unmatched,
+    Unmatched,
     field_names,
     fields_by_path,
+    inside,
+    remembered_patterns,
     values_for,
 )
 from .gone import documents_under
@@ -36,7 +36,7 @@ def follow_moves(db, run: FieldRun, moves: list[tuple[str, str]]) -> None:
     """After an import that moved documents (old path, new path), before
     fields.apply(): give their new folders the patterns that gave them
     their fields, saying so in run.notes."""
-    remembered = {folder: FieldPattern.parse(text) for folder, text in _patterns(db).items()}
+    remembered = {folder: FieldPattern.parse(text) for folder, text in remembered_patterns(db).items()}
     names = field_names(db)
     if not moves or not remembered or not names:
         return
@@ -95,7 +95,7 @@ def _wanted(db, run: FieldRun, moves, remembered: dict[str, FieldPattern], names
             continue  # no fields to keep
         if _values(new, run.patterns, names) == before:
             continue  # the patterns here give them already
-        sources = [folder for folder in remembered if _inside(old, folder)]
+        sources = [folder for folder in remembered if inside(old, folder)]
         if not sources:
             continue  # their pattern was forgotten since
         source = max(sources, key=len)
@@ -113,7 +113,7 @@ def _wanted(db, run: FieldRun, moves, remembered: dict[str, FieldPattern], names
 def _values(path: str, patterns: dict[str, FieldPattern], names: list[str]) -> dict:
     try:
         return values_for(path, patterns, names)[0]
-    except _Unmatched:  # the nearest pattern does not fit: no values
+    except Unmatched:  # the nearest pattern does not fit: no values
         return dict.fromkeys(names)
 
 
@@ -130,7 +130,7 @@ def _target(source: str, old: str, new: str, folder: str) -> str:
     below = old[len(source.rstrip("/")) + 1:]
     if new.endswith("/" + below):
         place = new[: -len(below) - 1]
-        if place == folder or _inside(place, folder):
+        if place == folder or inside(place, folder):
             return place
     return folder
 
