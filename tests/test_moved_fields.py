@@ -105,3 +105,20 @@ def test_a_moved_file_its_pattern_does_not_fit_any_more_says_so(run, tmp_path):
         f"1 document moved from {tmp_path}/news lost the fields of its pattern '{PATTERN}', which does not fit where it is"
     ), said
     assert f"{tmp_path}/fresh" not in patterns(tmp_path)
+
+
+def test_no_pattern_follows_into_a_folder_of_documents_new_in_the_same_import(run, tmp_path):
+    """A folder whose other documents come in with the move was never the
+    pattern's either: they would get its fields, or warnings, unasked."""
+    (tmp_path / "data").mkdir()
+    write_corpus(tmp_path / "data" / "news")
+    imported(run, "data/news", "--fields", PATTERN)
+    (tmp_path / "data" / "misc").mkdir()
+    (tmp_path / "data" / "news" / OKAZ).rename(tmp_path / "data" / "misc" / OKAZ)
+    write_corpus(tmp_path / "data" / "misc", {"2016-01-01_notes_3.txt": "ملاحظات", "todo.txt": "مهام"})
+    result = run("import", "data", "--db", "news.db")
+    assert result.exit_code == 0 and "todo.txt" not in result.stderr, result.stderr
+    assert f"{tmp_path}/data/misc" not in patterns(tmp_path)
+    assert documents(tmp_path)["2016-01-01_notes_3.txt"]["source"] is None
+    assert f"1 document moved from {tmp_path}/data/news to {tmp_path}/data/misc lost the fields" in result.stderr
+

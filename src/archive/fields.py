@@ -206,7 +206,6 @@ class FieldRun:
     unfit: int = 0  # documents whose paths the pattern does not fit (they have no values)
     unmatched: list[str] = field(default_factory=list)
     undated: list[tuple[str, str]] = field(default_factory=list)
-    last_id: int = 0  # the archive's last document before the import
     notes: list[str] = field(default_factory=list)  # patterns that followed moved documents, or did not
 
     def line(self) -> str | None:
@@ -267,8 +266,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
     # folder with one must lose its fields, as a fresh import gives none.
     if not applying and not changed and not field_names(db) and forgot is None:
         return None
-    last_id = db.execute("select coalesce(max(id), 0) from documents").fetchone()[0]
-    return FieldRun(folder, applying, changed, forgot, last_id=last_id)
+    return FieldRun(folder, applying, changed, forgot)
 
 
 def inside(path: str, folder: str) -> bool:

@@ -6,9 +6,10 @@ under no pattern have none.
 The pattern goes to the folder that now stands where it stood (the moved
 paths keep their part under the folder), or else to the imported folder;
 only when it gives the moved documents the values they had, and the place
-holds no other earlier documents (those never had that pattern).  A
-pattern of the place's own, or one given to this import, wins.  The old
-folder keeps its pattern while it still exists or has documents.
+holds no documents but those moved there (the others, earlier or new in
+the same import, were never given that pattern).  A pattern of the place's
+own, or one given to this import, wins.  The old folder keeps its pattern
+while it still exists or has documents.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def follow_moves(db, run: FieldRun, moves: list[tuple[str, str]]) -> None:
         followed = set()
         for target, sources in wanted.items():
             texts = {remembered[source].text for source in sources}
-            if len(texts) > 1 or _holds_others(db, target, run.last_id, moved_in):
+            if len(texts) > 1 or _holds_others(db, target, moved_in):
                 for source, paths in sources.items():
                     run.notes.append(_kept_where(source, remembered[source].text, target, len(paths)))
                 continue
@@ -135,13 +136,11 @@ def _target(source: str, old: str, new: str, folder: str) -> str:
     return folder
 
 
-def _holds_others(db, target: str, last_id: int, moved_in: set[str]) -> bool:
-    """Whether documents from before this import, not moved in by it, are
-    under target: it was a folder of its own, not the pattern's moved one."""
-    return any(
-        document_id <= last_id and path not in moved_in
-        for document_id, path in documents_under(db, from_printable(target))
-    )
+def _holds_others(db, target: str, moved_in: set[str]) -> bool:
+    """Whether documents not moved in by this import are under target,
+    whether from before it or new in it: it is a folder of its own, not
+    the pattern's moved one."""
+    return any(path not in moved_in for _, path in documents_under(db, from_printable(target)))
 
 
 def _gone(db, folder: str) -> bool:
