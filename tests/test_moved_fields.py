@@ -122,3 +122,14 @@ def test_no_pattern_follows_into_a_folder_of_documents_new_in_the_same_import(ru
     assert documents(tmp_path)["2016-01-01_notes_3.txt"]["source"] is None
     assert f"1 document moved from {tmp_path}/data/news to {tmp_path}/data/misc lost the fields" in result.stderr
 
+
+
+def test_a_pattern_that_followed_is_named_once(run, tmp_path):
+    (tmp_path / "data").mkdir()
+    write_corpus(tmp_path / "data" / "news")
+    imported(run, "data/news", "--fields", PATTERN)
+    (tmp_path / "data" / "moved").mkdir()
+    (tmp_path / "data" / "news" / OKAZ).rename(tmp_path / "data" / "moved" / OKAZ)
+    said = imported(run, "data")
+    assert f"the pattern of {tmp_path}/data/news applies to {tmp_path}/data/moved too" in said, said
+    assert f"fields from '{PATTERN}': " in said and said.count(PATTERN) == 1, said

@@ -213,7 +213,8 @@ class FieldRun:
         said = [self._forgetting()] if self.forgot is not None else []
         cleared = f"{counted(self.cleared, 'document')} lost {agreeing(self.cleared, 'its', 'their')} fields"
         if self.patterns:
-            patterns = ", ".join(repr(p.text) for p in self.patterns.values())
+            # Each text once: a pattern that followed moved documents is at two folders.
+            patterns = ", ".join(repr(text) for text in dict.fromkeys(p.text for p in self.patterns.values()))
             changes = f"{counted(self.updated, 'document')} given new values"
             if self.cleared:
                 changes += f", {cleared}"
