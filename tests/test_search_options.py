@@ -230,6 +230,22 @@ def test_offset_stops_at_the_window_the_search_page_has(news_db, run, monkeypatc
     assert hits_of(search(run, news_db, "--json", "--sort", "path", "--offset", "3", "-n", "100", "المياه")) == by_path[3:]
 
 
+def test_files_past_the_count_cap_speak_of_documents(news_db, run, monkeypatch):
+    """Past the cap only the paragraphs are counted: --files, which lists
+    documents, says its documents hold more than that many."""
+    from archive import counts, present
+
+    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    past = search(run, news_db, "--files", "--offset", "100", "المياه")
+    assert past.exit_code == 1
+    assert past.stderr.endswith("is past the end, the search found documents holding more than 2 paragraphs\n")
+    monkeypatch.setattr(present, "WINDOW", 3)
+    refused = search(run, news_db, "--files", "--offset", "3", "المياه")
+    assert refused.exit_code == 2 and "the search found documents holding more than 2 paragraphs;" in refused.stderr
+    refused = search(run, news_db, "--offset", "3", "المياه")  # paragraphs, as before
+    assert refused.exit_code == 2 and "the search found more than 2 paragraphs;" in refused.stderr
+
+
 def test_sort_by_path_then_paragraph(news_db, run):
     hits = hits_of(search(run, news_db, "--json", "-n", "100", "--sort", "path", "المياه"))
     places = [(h["path"], h["paragraph"]) for h in hits]

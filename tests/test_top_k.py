@@ -393,9 +393,10 @@ def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     # Past the cap only the paragraphs are known: nothing else is made up.
     as_json = json.loads(CliRunner().invoke(cli, ["search", "في", "--count", "--json", "--db", str(db)]).output)
     assert as_json == {"paragraphs": fewer.paragraphs, "distinct_paragraphs": None, "documents": None, "more": True}
-    for listing in ([], ["--files"]):
+    # --files lists documents: it says so of them.
+    for listing, found in (([], ""), (["--files"], "documents holding ")):
         past = CliRunner().invoke(cli, ["search", "في", *listing, "--offset", "100000", "--db", str(db)])
-        assert f"the search found more than {fewer.paragraphs:,} paragraphs" in past.output, listing
+        assert f"the search found {found}more than {fewer.paragraphs:,} paragraphs" in past.output, listing
 
 
 def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, monkeypatch):

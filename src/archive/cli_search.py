@@ -192,7 +192,7 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
     from .counts import count
     from .search import matching_documents, one_snapshot
 
-    counts = _past_the_window(db, query, filters, offset, sort, lambda counts: counts.documents)
+    counts = _past_the_window(db, query, filters, offset, sort, lambda counts: counts.documents, "document")
     with one_snapshot(db.conn):
         # One more than asked for: whether there are more to say so.
         # Scores show in JSON alone: by path, they are worked out for it only.
@@ -250,10 +250,11 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     return bool(hits)
 
 
-def _past_the_window(db, query, filters, offset: int, sort: str, total) -> Counts | None:
+def _past_the_window(db, query, filters, offset: int, sort: str, total, noun: str = "paragraph") -> Counts | None:
     """The counts, for a best-first --offset past present.WINDOW that they
-    show past the end (total: what the offset counts); one within them is
-    refused, as the search page's pages are.  None for any other offset."""
+    show past the end (total: what the offset counts, noun: what it lists);
+    one within them is refused, as the search page's pages are.  None for
+    any other offset."""
     from . import present
     from .counts import count
 
@@ -261,5 +262,6 @@ def _past_the_window(db, query, filters, offset: int, sort: str, total) -> Count
         return None
     counts = count(db, query, filters)
     if counts.more or offset < total(counts):
-        raise Failure(present.past_the_window(f"--offset {offset}", counts) + ", or list more at once with --limit")
+        refused = present.past_the_window(f"--offset {offset}", counts, noun=noun)
+        raise Failure(refused + ", or list more at once with --limit")
     return counts

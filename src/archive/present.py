@@ -215,11 +215,13 @@ def past_the_end(offset: int, counts: Counts, noun: str, fold: bool = True) -> s
 
     >>> past_the_end(50, Counts(6, 4, 2), "paragraph")
     ': --offset 50 is past the end, the search found 4 paragraphs'
-    >>> past_the_end(90000, Counts(50000, 50000, 50000, more=True), "document")
+    >>> past_the_end(90000, Counts(50000, 50000, 50000, more=True), "paragraph")
     ': --offset 90000 is past the end, the search found more than 50,000 paragraphs'
+    >>> past_the_end(5000, Counts(50000, 50000, 50000, more=True), "document")
+    ': --offset 5000 is past the end, the search found documents holding more than 50,000 paragraphs'
     """
     if counts.more:  # past the count's cap only the paragraphs are known, as more than it
-        found = format_counts(counts)
+        found = format_counts(counts, noun)
     else:
         found = counted(counts.documents if noun == "document" else counts.distinct if fold else counts.paragraphs, noun)
     return f": --offset {offset} is past the end, the search found {found}"
@@ -230,15 +232,18 @@ def past_the_end(offset: int, counts: Counts, noun: str, fold: bool = True) -> s
 WINDOW = 10_000
 
 
-def past_the_window(asked: str, counts: Counts, last: str = "") -> str:
+def past_the_window(asked: str, counts: Counts, last: str = "", noun: str = "paragraph") -> str:
     """What a best-first page starting past WINDOW says instead of ranking
-    that far (asked: the page or --offset as typed; last: the last page).
+    that far (asked: the page or --offset as typed; last: the last page;
+    noun: what the results are).
 
     >>> past_the_window("--offset 20000", Counts(50000, 50000, 50000, more=True))
     '--offset 20000 is past the first 10,000 results, as deep as pages go: the search found more than 50,000 paragraphs; add words or filters to narrow it'
+    >>> past_the_window("--offset 10000", Counts(50000, 50000, 50000, more=True), noun="document").split(": ")[1]
+    'the search found documents holding more than 50,000 paragraphs; add words or filters to narrow it'
     """
     return (f"{asked} is past the first {WINDOW:,} results, as deep as pages go{last}: "
-            f"the search found {format_counts(counts)}; add words or filters to narrow it")
+            f"the search found {format_counts(counts, noun)}; add words or filters to narrow it")
 
 
 def json_line(
@@ -303,17 +308,22 @@ def document_json_line(document: DocumentHit, fields: dict | None = None) -> str
     )
 
 
-def format_counts(counts: Counts) -> str:
-    """
+def format_counts(counts: Counts, noun: str = "paragraph") -> str:
+    """The counts; past the cap, where only the paragraphs are known, in
+    words that speak of documents when those were asked for (noun).
+
     >>> format_counts(Counts(paragraphs=12, distinct=9, documents=7))
     '12 paragraphs (9 without reprints) in 7 documents'
     >>> format_counts(Counts(paragraphs=1, distinct=1, documents=1))
     '1 paragraph (1 without reprints) in 1 document'
     >>> format_counts(Counts(50000, 50000, 50000, more=True))
     'more than 50,000 paragraphs'
+    >>> format_counts(Counts(50000, 50000, 50000, more=True), "document")
+    'documents holding more than 50,000 paragraphs'
     """
     if counts.more:
-        return f"more than {counts.paragraphs:,} paragraphs"
+        paragraphs = f"more than {counts.paragraphs:,} paragraphs"
+        return f"documents holding {paragraphs}" if noun == "document" else paragraphs
     return (
         f"{counted(counts.paragraphs, 'paragraph')} ({counts.distinct} without reprints) "
         f"in {counted(counts.documents, 'document')}"
