@@ -58,14 +58,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             upcoming[number].append(value)
     read_since, best = 0, None
     cells = [cell for cell in plan.cells if cell[1] not in direct]
-
-    def cell_of(position: int) -> str | None:
-        _, _, _, (cell_level, stems, checked, once) = cells[position]
-        cell = slots.cell_expression(cell_level, stems, plan.known, once)
-        if cell is not None and (checked or plan.narrowed):
-            cell = f"({cell}) AND ({expression})"
-        return cell
-
+    cell_of = _cell_expressions(plan, cells, expression)
     # One word: a cell's paragraphs tie, the first ids first, so the page
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
@@ -98,6 +91,19 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         reader.close()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
     return best or [], candidates.seen()
+
+
+def _cell_expressions(plan: Plan, cells: list, expression: str) -> Callable[[int], str | None]:
+    """The FTS5 expression of each cell to read, by position: narrowed to
+    the query's matches where holding a stem is not matching."""
+    def cell_of(position: int) -> str | None:
+        _, _, _, (cell_level, stems, checked, once) = cells[position]
+        cell = slots.cell_expression(cell_level, stems, plan.known, once)
+        if cell is not None and (checked or plan.narrowed):
+            cell = f"({cell}) AND ({expression})"
+        return cell
+
+    return cell_of
 
 
 def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates) -> set[int]:
