@@ -1045,6 +1045,11 @@ HAND = [
     ('شراب', 'اشربه'),
     ('ميت', 'موتي'),
     ('ميت', 'اموات'),
+    # A people's adjective and the people (one Kurd, the Kurds), found by
+    # probing the corpus; not تركي/أتراك, تركي being also a given name.
+    ('كردي', 'اكراد'),
+    ('روسي', 'روس'),
+    ('شيعي', 'شيعه'),
 ]
 
 # Sound plurals whose singular lost a root letter (فتاة/فتيات): not broken
