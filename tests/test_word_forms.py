@@ -413,3 +413,18 @@ def test_the_readings_of_a_name_a_verb_or_a_pronoun_form_bring_no_other_words(ru
     assert found("معنى") == ["meaning1.txt", "meaning2.txt", "meaning3.txt"]
     assert found("ستة") == ["six1.txt", "six2.txt"]
     assert found("بوروسيا") == ["dortmund1.txt"]
+
+
+def test_a_noun_in_ya_and_its_short_form_find_each_other(run, tmp_path):
+    """قاض is القاضي without its ي (no article, no pronoun): each finds the
+    other where the index writes the noun with the article five times as
+    often as the short form, and the short form never with it.  Not حال
+    (الحال is written) for الحالي."""
+    found = _archive_of(run, tmp_path, {
+        **{f"judge{n}.txt": f"قال القاضي {n}" for n in range(5)}, "judge5.txt": "عين قاض جديد",
+        "now1.txt": "الوضع الحالي", "state1.txt": "الحال كما هو", "state2.txt": "في حال",
+    })
+    judges = [f"judge{n}.txt" for n in range(6)]
+    assert found("قاض") == judges == found("القاضي")
+    assert found("بقاض") == judges
+    assert found("حال") == ["state1.txt", "state2.txt"]

@@ -37,7 +37,7 @@ def readings(word: str) -> tuple[Reading, ...]:
     ['وزارته', 'وزاره']
     >>> [r.base for r in readings("المسئولين")]
     ['مسئولين', 'مسئول']
-    >>> [(r.base, [sorted(g) for g in r.absent]) for r in readings("موظفي")][1]
+    >>> [(r.base, [sorted(g) for g in r.absent]) for r in readings("موظفي") if r.absent][0]
     ('موظف', [['الموظفي', 'الموظفيه']])
     >>> [r.base for r in readings("مسئوليه")]
     ['مسئوليه', 'مسئولي']
@@ -130,7 +130,7 @@ def _number(word: str) -> tuple[Reading, ...]:
 def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
     """Readings of a word typed with its article: no construct, no clitic
     but the article group's own."""
-    found = [Reading(base) for base in _suffix_bases(rest)] + _short_dual(rest) + _place_feminine(rest)
+    found = [Reading(base) for base in _suffix_bases(rest)] + _short_dual(rest) + _place_feminine(rest) + _manqus(rest, True)
     if article.endswith("لل"):
         # ل + ال + لجنة is written للجنة, ل + لاعبي للاعبي: the word may
         # begin with the second ل.
@@ -141,7 +141,7 @@ def _after_article(rest: str, article: str) -> tuple[Reading, ...]:
 
 def _own_readings(word: str) -> list[Reading]:
     """Readings of a word without a clitic or article in front."""
-    found = [_plural_reading(word, base) for base in _suffix_bases(word)] + _place_feminine(word)
+    found = [_plural_reading(word, base) for base in _suffix_bases(word)] + _place_feminine(word) + _manqus(word)
     for pronoun in ("ك",):
         rest = word[: -len(pronoun)]
         if word.endswith(pronoun) and len(rest) >= SHORTEST_BASE:
@@ -296,6 +296,32 @@ def _place_feminine(word: str) -> list[Reading]:
     """ليبية, سورية: a country's adjective in the feminine, which the stemmer
     keeps whole in so short a word (ليبيه), as it reduces الإيرانية."""
     return [Reading(word[:-1])] if word.endswith("ه") and is_place_adjective(word[:-1]) else []
+
+
+# How much more often the index must write a noun in ي with the article
+# than without its ي (القاضي against قاض) for the two to be one noun.
+_DEFINITE_OVER_INDEFINITE = 5.0
+
+
+def _manqus(word: str, definite: bool = False) -> list[Reading]:
+    """قاض and القاضي, ناد and النادي: a noun in ي drops it where it has
+    neither the article nor a pronoun (so a word typed with the article is
+    never the short form: الدول is not الدولي's).  Either way, taken where
+    the index writes the noun with the article and its ي five times as
+    often as the short form, and the short form hardly ever with the
+    article (not حال, الحال, for الحالي; not عرب for عربي)."""
+    if word.endswith("ي") and len(word) >= 4 and not is_function_word(word):
+        short, full = word[:-1], word
+    elif definite:
+        return []
+    elif len(word) >= 3 and not word.endswith(("ي", "ه", "ا", "ى", "ء")) and not is_function_word(word):
+        short, full = word, word + "ي"
+    else:
+        return []
+    evidence = (("ال" + full, short, _DEFINITE_OVER_INDEFINITE), (short, "ال" + short, _BARE_OVER_ARTICLE))
+    if short == word:
+        return [Reading(full, present=(frozenset(["ال" + full]),), outnumber=evidence)]
+    return [Reading(short, present=(frozenset([short]),), outnumber=evidence, forms="bare")]
 
 
 def _short_dual(word: str) -> list[Reading]:
