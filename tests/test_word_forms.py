@@ -428,3 +428,27 @@ def test_a_noun_in_ya_and_its_short_form_find_each_other(run, tmp_path):
     assert found("قاض") == judges == found("القاضي")
     assert found("بقاض") == judges
     assert found("حال") == ["state1.txt", "state2.txt"]
+
+
+def test_a_word_typed_with_clitics_keeps_its_own_forms_and_verbs_in_alif_maqsura_stay_apart(run, tmp_path):
+    """وبرامج, read also as و + ب + رامج, kept its برامج (the review of a
+    rule that leaves out a base's spellings of other words); ترى (a verb
+    in ى) does not find تراكم (accumulation) through its pronoun forms, nor
+    أدنى لادن through a noun's short form (no أدن drops its ي)."""
+    found = _archive_of(run, tmp_path, {
+        "shows1.txt": "البرامج الجديدة", "shows2.txt": "برامج التلفزيون", "shows3.txt": "وبرامج أخرى",
+        "sees1.txt": "ترى اللجنة", "sees2.txt": "تراها", "heap1.txt": "تراكم الديون", "heap2.txt": "تراكم",
+        **{f"least{n}.txt": f"الحد الأدنى {n}" for n in range(5)}, "least5.txt": "أدنى مستوى",
+        "laden1.txt": "بن لادن", "laden2.txt": "لادن",
+    })
+    assert found("وبرامج") == ["shows1.txt", "shows2.txt", "shows3.txt"]
+    assert not {"heap1.txt", "heap2.txt"} & set(found("ترى"))
+    assert not {"laden1.txt", "laden2.txt"} & set(found("أدنى"))
+
+
+def test_a_conjunction_and_a_word_of_grammar_is_not_a_noun_and_his():
+    """وأنه is و + أنه, not الوان (colours) + ه."""
+    from archive.bases import readings
+
+    assert "وان" not in {reading.base for reading in readings("وانه")}
+    assert "اسم" in {reading.base for reading in readings("واسمه")}

@@ -257,6 +257,7 @@ def _noun_before_his(word: str) -> list[Reading]:
     base = word[:-1]
     if (not word.endswith("ه") or len(base) < SHORTEST_BASE or base in FEMININE_KEPT
             or is_function_word(word) or is_function_word(base)
+            or any(word.startswith(c) and is_function_word(word[len(c):]) for c in CLITICS[1:])
             or stem_arabic("ال" + word) == stem_arabic("ال" + base)):
         return []
     return [Reading(base, present=(frozenset(["ال" + base]),),
@@ -283,10 +284,12 @@ def _maqsura_before_pronoun(word: str) -> list[Reading]:
 def _maqsura_with_pronouns(word: str) -> list[Reading]:
     """مستوى (normalized مستوي) finds مستواه and مستواها, its ى written ا
     before a pronoun, where the index writes that form at least twice as
-    often as the word in ي before one (مستويها; not عربي, whose pronoun
+    often as the word in ي before one (مستويها; not محلي, whose pronoun
     forms keep their ي)."""
     rest = word[:-1]
-    if not word.endswith("ي") or len(rest) < 2 or is_function_word(word):
+    # Nouns of place and of the like (مستوى, ملتقى, مبنى); not the verbs in
+    # ى, whose forms spell other words (ترى: تراكم, أدى: أداة).
+    if not word.endswith("ي") or not word.startswith("م") or len(rest) < 3 or is_function_word(word):
         return []
     return [Reading(rest + "ا", present=(frozenset([rest + "اها"]),), outnumber=((rest + "اها", rest + "يها", 2.0),),
                     forms="pronouns")]
@@ -317,6 +320,10 @@ def _manqus(word: str, definite: bool = False) -> list[Reading]:
     elif len(word) >= 3 and not word.endswith(("ي", "ه", "ا", "ى", "ء")) and not is_function_word(word):
         short, full = word, word + "ي"
     else:
+        return []
+    if full[-3] != "ا":
+        # The nouns that drop their ي have an ا before its consonant (قاضي,
+        # محامي, أراضي); a ى folded to ي does not drop (أدنى: no أدن).
         return []
     evidence = (("ال" + full, short, _DEFINITE_OVER_INDEFINITE), (short, "ال" + short, _BARE_OVER_ARTICLE))
     if short == word:

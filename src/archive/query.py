@@ -349,11 +349,13 @@ def _without_other_words(word, terms, forms, clitic_words, count) -> tuple[set[s
     """The look-ups less the forms of a base that begin like a word of its
     own (كرة's فكرة, فكرته: the idea; يرى's كيري), the word typed kept."""
     counts = count("exact", {w for _, spelled, article, base in clitic_words for w in (spelled, article, base)})
+    # The word typed, and what follows a clitic typed in front of it.
+    own = [word] + [word[len(clitic):] for clitic in CLITICS[1:] if word.startswith(clitic)]
     heads = tuple(
         head for head, spelled, article, base in clitic_words
         # Not the word typed's own spelling (فكرة, whose base as read
-        # without its ف is كرة).
-        if not word.startswith(head) and (
+        # without its ف is كرة; وبرامج, read as و + ب + رامج).
+        if not any(core.startswith(head) for core in own) and (
             counts.get(article, 0) >= max(2, _OWN_WORD_SHARE * counts.get(spelled, 0))
             or spelled[:1] == "ك" and counts.get(spelled, 0) >= max(2, _LIKE_SHARE * counts.get(base, 0))
         )
