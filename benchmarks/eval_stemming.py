@@ -208,7 +208,7 @@ def archive_documents(db_path: Path, query: str, lexicon: bool = True) -> set[st
     import sqlite_utils
 
     from archive.query import parse
-    from archive.search import matching_documents
+    from archive.document_hits import matching_documents
 
     db = sqlite_utils.Database(db_path)
     return {hit.path for hit in matching_documents(db, parse(query, lexicon=lexicon), limit=1_000_000)}

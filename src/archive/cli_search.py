@@ -190,7 +190,8 @@ def _print_documents(db, query, filters, limit, offset, sort, as_json: bool, col
     from . import present
     from .fields import fields_by_path
     from .counts import count
-    from .search import matching_documents, one_snapshot
+    from .document_hits import matching_documents
+    from .search import one_snapshot
 
     counts = _past_the_window(db, query, filters, offset, sort, lambda counts: counts.documents, "document")
     with one_snapshot(db.conn):

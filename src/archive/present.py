@@ -10,7 +10,8 @@ from .documents import around
 from .grammar import counted
 from .paths import from_printable, printable
 from .counts import Counts
-from .search import DocumentHit, Hit
+from .document_hits import DocumentHit
+from .search import Hit
 
 _MATCH = "\x1b[1;31m"
 _PATH = "\x1b[35m"

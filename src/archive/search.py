@@ -3,7 +3,6 @@ best first or by path, with reprints folded, and the SQL that finds them."""
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import itertools
 import json
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
-from .index import INDEX
 from . import rank, slots
 from .complete import score_text, texts
 from .lookup import index_lookup, remember
@@ -176,7 +174,7 @@ def search(
     # see the same archive, or an import committing in between could give a
     # ranked paragraph's id to a new one.
     with one_snapshot(db.conn):
-        ranking = _ranking(db, query, filters)
+        ranking = ranking_of(db, query, filters)
         where, params = ranking.where, ranking.params
         kept = _best_rows(db, ranking, wanted, fold_duplicates)
         hits = [_hit(row, copies=1) for row in kept[offset:wanted]]
@@ -188,7 +186,7 @@ def search(
     return hits
 
 
-def _ranking(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> Ranking:
+def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> Ranking:
     """The ranking of a query's matches within filters (in a snapshot)."""
     where, params = (filters or Filters()).sql(os.getcwd())
     known = index_lookup(db)
@@ -348,20 +346,20 @@ def _search_all(db, query, limit, offset, filters, sort, fold_duplicates, scored
     )
     rows = [_Row(*values) for values in db.execute(sql, {**params, "limit": limit, "offset": offset})]
     hits = [_hit(row, copies=row.copies if fold_duplicates else 1) for row in rows]
-    scores = _scores(db, query, [hit.paragraph_id for hit in hits]) if scored else None
+    scores = scores_of(db, query, [hit.paragraph_id for hit in hits]) if scored else None
     if scores is not None:
         for hit in hits:
             hit.score = scores[hit.paragraph_id]
     return hits
 
 
-# Past this many paragraphs, _scores() reads every cell, whose cost is the
+# Past this many paragraphs, scores_of() reads every cell, whose cost is the
 # archive's, rather than analyze each paragraph's text again, whose cost is
 # theirs (docs/ranking.md).
 _SCORED_FROM_TEXT = 20_000
 
 
-def _scores(db: sqlite_utils.Database, query: Query, ids: list[int]) -> dict[int, float] | None:
+def scores_of(db: sqlite_utils.Database, query: Query, ids: list[int]) -> dict[int, float] | None:
     """The scores the ranking gives these matching paragraphs, as Hit.score
     holds them (negative, lower is better), for orders other than the rank:
     a paragraph has one score whatever the order.  None for an archive
@@ -407,108 +405,6 @@ def fill_duplicates(db: sqlite_utils.Database, hits: list[Hit], filters: Filters
     )
     for reprint, path, paragraph in db.execute(_DUPLICATES_SQL.format(filters=where), params):
         folded[reprint].duplicates.append(Duplicate(path, paragraph))
-
-
-@dataclass
-class DocumentHit:
-    """A matching document; its score is its best paragraph's."""
-
-    path: str
-    title: str
-    score: float
-    paragraphs: int  # how many of its paragraphs match
-
-
-_DOCUMENTS_SQL = """
-select matches.path, documents.title, min(matches.score) as best, count(*), json_group_array(matches.paragraph_id)
-from matches join documents on documents.id = matches.document_id
-group by matches.document_id
-{order}
-limit :limit offset :offset
-"""
-
-
-def matching_documents(
-    db: sqlite_utils.Database,
-    query: Query,
-    limit: int = 20,
-    offset: int = 0,
-    filters: Filters | None = None,
-    sort: str = "rank",
-    scored: bool = True,
-) -> list[DocumentHit]:
-    """Documents with a matching paragraph, best first (by their best
-    paragraph, as search() ranks it) or by path (scored: with their
-    scores worked out, else SQL's)."""
-    connect_functions(db)
-    if sort != "rank":
-        matches, params = matches_sql(query, filters, db)
-        with one_snapshot(db.conn):
-            rows = db.execute(
-                matches + _DOCUMENTS_SQL.format(order="order by matches.path"),
-                {**params, "limit": limit, "offset": offset},
-            ).fetchall()
-            ids = [rowid for *_, each in rows for rowid in json.loads(each)] if scored else []
-            scores = _scores(db, query, ids)
-        hits = [DocumentHit(*row[:-1]) for row in rows]
-        if scores is not None:  # a document's score is its best paragraph's
-            for hit, row in zip(hits, rows):
-                hit.score = min(scores[rowid] for rowid in json.loads(row[-1]))
-        return hits
-    wanted = offset + limit
-    with one_snapshot(db.conn):
-        ranking = _ranking(db, query, filters)
-        # The best paragraphs, as many more at a time as the documents they
-        # fall in are too few: a document's first is its best.  Read in id
-        # order (short prefixes), the paragraphs taken count each document's
-        # matches, once a document after it was reached; so do all matches.
-        # (An archive before the ranking, plan None, ranks by bm25 even so.)
-        take, scanned = wanted, ranking.scan is not None and ranking.plan is not None
-        if wanted > rank.EVERY_MATCH_FROM:  # a list of them all, most likely: at once (Ranking.best)
-            take *= 4
-        while True:
-            ranked = ranking.best(take)
-            documents = _documents_of(db, [rowid for rowid, _ in ranked])
-            best: dict[int, float] = {}
-            for rowid, score in ranked:
-                if rowid in documents:  # else its row or document is gone (see _documents_of)
-                    best.setdefault(documents[rowid], score)
-            every = len(ranked) < take
-            if len(best) > wanted or (len(best) == wanted and not scanned) or every:
-                break
-            take = max(2 * take, math.ceil(1.25 * take * (wanted + 1) / max(len(best), 1)))
-        chosen = list(best.items())[offset:wanted]
-        ids = json.dumps([document_id for document_id, _ in chosen])
-        if scanned or every:
-            matching = collections.Counter(documents[rowid] for rowid, _ in ranked if rowid in documents)
-        else:
-            matching = dict(db.execute(_MATCHING_IN_SQL, {"expression": ranking.params["expression"], "documents": ids}))
-        named = {row[0]: row[1:] for row in db.execute(_NAMED_SQL, [ids])}
-    return [DocumentHit(*named[document_id], score, matching.get(document_id, 0)) for document_id, score in chosen]
-
-
-def _documents_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, int]:
-    """The document of each of these paragraphs, by id: of those that have a
-    row and a document (another tool may have deleted either; search() too
-    leaves such matches out)."""
-    return dict(db.execute(_DOCUMENT_OF_SQL, [json.dumps(ids)]))
-
-
-_DOCUMENT_OF_SQL = """
-select paragraphs.id, paragraphs.document_id
-from paragraphs join documents on documents.id = paragraphs.document_id
-where paragraphs.id in (select value from json_each(?))
-"""
-_NAMED_SQL = "select id, path, title from documents where id in (select value from json_each(?))"
-# How many paragraphs of each of these documents match: its paragraphs'
-# ids are side by side, and FTS5 seeks to the first.
-_MATCHING_IN_SQL = f"""
-select documents.id, (
-  select count(*) from {INDEX} where {INDEX} match :expression
-  and rowid between (select min(id) from paragraphs where document_id = documents.id)
-  and (select max(id) from paragraphs where document_id = documents.id)
-) from documents where documents.id in (select value from json_each(:documents))
-"""
 
 
 def context_of(db: sqlite_utils.Database, hits: list[Hit], context: int) -> dict[int, dict[int, str]]:
