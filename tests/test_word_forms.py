@@ -332,11 +332,12 @@ def test_a_number_written_as_a_word_finds_that_number_alone(run, tmp_path):
         "four1.txt": "أربعة أشخاص", "four2.txt": "أربع سنوات", "forty1.txt": "أربعين عاما",
         "forty2.txt": "الأربعون", "five1.txt": "خمسة أيام", "five2.txt": "خمس دقائق", "five3.txt": "بخمسة ملايين",
         "fifty1.txt": "خمسين ريالا", "hundred1.txt": "مائة شخص", "hundred2.txt": "مئة عام",
+        "hundreds1.txt": "مئات الأشخاص",
     })
     assert found("أربعين") == ["forty1.txt", "forty2.txt"]
     assert found("أربعة") == ["four1.txt", "four2.txt"]
     assert found("خمس") == ["five1.txt", "five2.txt", "five3.txt"] == found("وخمسة")
-    assert found("مائة") == ["hundred1.txt", "hundred2.txt"] == found("المئة")
+    assert found("مائة") == ["hundred1.txt", "hundred2.txt", "hundreds1.txt"] == found("المئة")
 
 
 def test_the_dual_of_a_two_letter_noun_in_ta_marbuta_finds_the_noun(run, tmp_path):
