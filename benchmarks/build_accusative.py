@@ -28,9 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", required=True, help="folder of .txt documents")
     args = parser.parse_args()
-    counts: collections.Counter[str] = collections.Counter()
-    for path in sorted(Path(args.corpus).rglob("*.txt")):
-        counts.update(analyze.words(path.read_text(encoding="utf-8", errors="replace")))
+    counts = word_counts(args.corpus)
     indexed = set(counts)
     rows = []
     for word, count in counts.items():
@@ -44,6 +42,14 @@ def main() -> None:
     for count, word, noun_word, noun in sorted(rows, reverse=True):
         verdict = "kept out" if word in endings.NOT_ACCUSATIVE else "kept"
         print(f"{count}\t{word}\t{noun_word}\t{noun}\t{verdict}")
+
+
+def word_counts(corpus: str) -> collections.Counter[str]:
+    """How often each normalized word is written in a folder of .txt documents."""
+    counts: collections.Counter[str] = collections.Counter()
+    for path in sorted(Path(corpus).rglob("*.txt")):
+        counts.update(analyze.words(path.read_text(encoding="utf-8", errors="replace")))
+    return counts
 
 
 if __name__ == "__main__":

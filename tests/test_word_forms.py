@@ -378,6 +378,28 @@ def test_a_base_with_a_clitic_that_spells_a_word_of_its_own_does_not_find_it(run
     assert found("فكرة") == ["idea1.txt", "idea2.txt", "idea3.txt", "idea4.txt"]
 
 
+def test_a_word_whose_first_letter_is_waw_is_not_and_plus_the_rest(run, tmp_path):
+    """وزير is not و + زير, nor وسائل و + سائل: the index keeps such a word
+    whole (stemmer.WAW_KEPT), so the rest alone finds only itself, while a
+    word with "and" in front (وحكومة) is still the word."""
+    found = _archive_of(run, tmp_path, {
+        "jar1.txt": "زير ماء قديم", "jar2.txt": "الزير في البيت",
+        "minister1.txt": "قال الوزير", "minister2.txt": "وزير الخارجية", "minister3.txt": "ووزير الداخلية",
+        "minister4.txt": "وزيرها الجديد", "minister5.txt": "للوزير كلمة",
+        "means1.txt": "وسائل الإعلام", "means2.txt": "بوسائل التواصل", "liquid.txt": "سائل أحمر",
+        "government1.txt": "الحكومة الجديدة", "government2.txt": "وحكومة الرياض",
+        "agency1.txt": "وكالات الأنباء", "agency2.txt": "الوكالة الدولية", "missed.txt": "فاتك القطار",
+    })
+    assert found("زير") == ["jar1.txt", "jar2.txt"]
+    ministers = [f"minister{n}.txt" for n in range(1, 6)]
+    assert found("وزير") == found("الوزير") == found("ووزير") == ministers
+    assert found("سائل") == ["liquid.txt"]
+    assert found("وسائل") == ["means1.txt", "means2.txt"]
+    assert found("حكومة") == ["government1.txt", "government2.txt"]
+    # Nor و + ك + ال + ات, whatever the article groups say.
+    assert found("وكالات") == found("الوكالة") == ["agency1.txt", "agency2.txt"]
+
+
 def test_a_word_typed_with_ta_marbuta_is_not_read_as_a_noun_and_his(run, tmp_path):
     """Normalized, خبرة (experience) and خبره (his news) are one word; typed
     with its ة, it is the noun in ة and finds no خبر; typed with ه, it may

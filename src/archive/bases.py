@@ -25,7 +25,7 @@ from functools import lru_cache
 from .endings import accusative_readings, construct_readings
 from .lexicon import is_function_word, is_name, is_place_adjective, number_lookalike, number_words
 from .reading import ARTICLE_CLITICS, SHORTEST_BASE, Reading
-from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_arabic
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, WAW_KEPT, stem_arabic, stem_with_waw
 
 @lru_cache(maxsize=4096)
 def readings(word: str) -> tuple[Reading, ...]:
@@ -50,16 +50,17 @@ def readings(word: str) -> tuple[Reading, ...]:
     if number:
         return number
     for article in ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2:
+        # Not where the index reads و as the word's own (والده, وكالات).
+        if word.startswith(article) and len(word) - len(article) >= 2 and not _own_waw(word):
             return _after_article(word[len(article):], article)
     own = _own_readings(word)
     found = list(own)
     # A conjunction or preposition in front, if the word is not one of its
     # own: one the article never comes before, on any of its own readings.
     absent = tuple(frozenset(["ال" + reading.base]) for reading in own if not reading.absent)
-    for clitic in CLITICS[1:]:
+    for clitic in _clitics(word):
         core = word[len(clitic):]
-        if word.startswith(clitic) and len(core) >= SHORTEST_BASE:
+        if len(core) >= SHORTEST_BASE:
             for reading in _own_readings(core):
                 # The base takes the article: unless the reading's own
                 # evidence is already a word with it (مستواها: المستوى).
@@ -70,6 +71,23 @@ def readings(word: str) -> tuple[Reading, ...]:
                 ))
     found += _before_name_or_verb(word, own)
     return _unique(found)
+
+
+def _clitics(word: str) -> list[str]:
+    """The conjunctions and prepositions the word may begin with: not a و
+    the index reads as the word's own first letter (وسائل is not و + سائل).
+
+    >>> _clitics("وسائل"), _clitics("ووسائل"), _clitics("وبسائل")
+    ([], ['و'], ['و', 'وب'])
+    """
+    own_waw = _own_waw(word)
+    return [clitic for clitic in CLITICS[1:] if word.startswith(clitic) and not (own_waw and clitic == "و")]
+
+
+def _own_waw(word: str) -> bool:
+    """Whether the index reads the word's first و as its own letter, as the
+    stemmer does (stemmer.WAW_KEPT)."""
+    return word[:1] == "و" and stem_with_waw(word) in WAW_KEPT
 
 
 # How often the word without the conjunction or preposition must be written,
@@ -91,8 +109,7 @@ def _before_name_or_verb(word: str, own: list[Reading]) -> list[Reading]:
     what it may be without a suffix, nor any of its cores takes the article
     either, and the bare word is written about as often as the word typed
     or more.  Not after ك, which goes with nouns alone (كيري, كلها)."""
-    splits = [(clitic, word[len(clitic):]) for clitic in CLITICS[1:]
-              if word.startswith(clitic) and len(word) - len(clitic) >= SHORTEST_BASE]
+    splits = [(clitic, word[len(clitic):]) for clitic in _clitics(word) if len(word) - len(clitic) >= SHORTEST_BASE]
     own_words = [reading.base for reading in own] + ([word[:-1]] if word.endswith("ت") else [])
     bare = tuple((base, "ال" + base, _BARE_OVER_ARTICLE) for base in dict.fromkeys(own_words + [c for _, c in splits]))
     return [

@@ -383,7 +383,7 @@ def analysis_differences(meta: dict[str, str]) -> str:
     and the stemmers.
 
     >>> analysis_differences({"analyzer_version": "0", **analyze.environment()})
-    'analyzer version 0, this is version 5'
+    'analyzer version 0, this is version 6'
     """
     ours = {"analyzer_version": analyze.ANALYZER_VERSION, **analyze.environment()}
     names = {"analyzer_version": "analyzer version", "unicode_version": "Unicode", "stemmer_version": "PyStemmer"}

@@ -4,6 +4,8 @@ alters a stem needs analyze.ANALYZER_VERSION bumped."""
 
 from __future__ import annotations
 
+from .waw_data import WAW_KEPT
+
 # Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
 # (ل + ال is written لل).  Only one group is removed.
 ARTICLES = (
@@ -50,7 +52,28 @@ def stem_arabic(word: str) -> str:
     """
     if word in UNSTEMMED:
         return word
-    bare = _strip_article(word)
+    if word[:1] == "و":
+        # Not "and" where و is the first letter of a word of its own: وزير
+        # is not و + زير, وسائل not و + سائل, وكالات not و + ك + ال + ات.
+        kept = stem_with_waw(word)
+        if kept in WAW_KEPT:
+            return kept
+    return _stem_rest(_strip_article(word))
+
+
+def stem_with_waw(word: str) -> str:
+    """The stem of a word in و read as a word of its own (the و one of its
+    letters, not "and"), whether or not WAW_KEPT holds it.
+
+    >>> stem_with_waw("وزيرها"), stem_arabic("وزيرها"), stem_arabic("وحكومتها"), stem_arabic("وكالات")
+    ('وزير', 'وزير', 'حكوم', 'وكال')
+    """
+    return _stem_rest(word)
+
+
+def _stem_rest(bare: str) -> str:
+    """The stem of a word whose article group (if any) is gone: one pronoun,
+    one number suffix."""
     word, had_pronoun = _strip_pronoun(bare)
     word = _strip_number(word, had_pronoun)
     if word[-1:] == "\u0626":
