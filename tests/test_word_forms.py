@@ -380,7 +380,7 @@ def test_a_base_with_a_clitic_that_spells_a_word_of_its_own_does_not_find_it(run
 
 def test_a_word_whose_first_letter_is_waw_is_not_and_plus_the_rest(run, tmp_path):
     """وزير is not و + زير, nor وسائل و + سائل: the index keeps such a word
-    whole (stemmer.WAW_KEPT), so the rest alone finds only itself, while a
+    whole (stemmer.KEPT_WHOLE), so the rest alone finds only itself, while a
     word with "and" in front (وحكومة) is still the word."""
     found = _archive_of(run, tmp_path, {
         "jar1.txt": "زير ماء قديم", "jar2.txt": "الزير في البيت",
@@ -398,6 +398,21 @@ def test_a_word_whose_first_letter_is_waw_is_not_and_plus_the_rest(run, tmp_path
     assert found("حكومة") == ["government1.txt", "government2.txt"]
     # Nor و + ك + ال + ات, whatever the article groups say.
     assert found("وكالات") == found("الوكالة") == ["agency1.txt", "agency2.txt"]
+
+
+def test_a_word_in_alef_lam_with_hamza_is_not_the_article_plus_the_rest(run, tmp_path):
+    """ألعاب (games) is not ال + عاب (he blamed), nor ألوان ال + وان: the
+    index keeps such a word whole wherever it is written, with the article,
+    a preposition or "and" in front."""
+    found = _archive_of(run, tmp_path, {
+        "games1.txt": "ألعاب القوى", "games2.txt": "الألعاب الأولمبية", "games3.txt": "بألعاب جديدة",
+        "games4.txt": "وألعاب الأطفال", "blamed.txt": "عاب عليه تأخره",
+        "colours1.txt": "ألوان زاهية", "colours2.txt": "بالألوان كلها", "colours3.txt": "لألوان العلم",
+    })
+    games = ["games1.txt", "games2.txt", "games3.txt", "games4.txt"]
+    assert found("ألعاب") == found("الألعاب") == found("بألعاب") == games
+    assert found("عاب") == ["blamed.txt"]
+    assert found("ألوان") == found("الألوان") == ["colours1.txt", "colours2.txt", "colours3.txt"]
 
 
 def test_a_word_typed_with_ta_marbuta_is_not_read_as_a_noun_and_his(run, tmp_path):

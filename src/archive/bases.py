@@ -25,7 +25,7 @@ from functools import lru_cache
 from .endings import accusative_readings, construct_readings
 from .lexicon import is_function_word, is_name, is_place_adjective, number_lookalike, number_words
 from .reading import ARTICLE_CLITICS, SHORTEST_BASE, Reading
-from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, WAW_KEPT, stem_arabic, stem_with_waw
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, stem_whole, whole_split
 
 @lru_cache(maxsize=4096)
 def readings(word: str) -> tuple[Reading, ...]:
@@ -50,8 +50,8 @@ def readings(word: str) -> tuple[Reading, ...]:
     if number:
         return number
     for article in ARTICLES:
-        # Not where the index reads و as the word's own (والده, وكالات).
-        if word.startswith(article) and len(word) - len(article) >= 2 and not _own_waw(word):
+        # Not where the index reads the word whole (والده, وكالات, بالوان).
+        if word.startswith(article) and len(word) - len(article) >= 2 and whole_split(word) is None:
             return _after_article(word[len(article):], article)
     own = _own_readings(word)
     found = list(own)
@@ -74,20 +74,17 @@ def readings(word: str) -> tuple[Reading, ...]:
 
 
 def _clitics(word: str) -> list[str]:
-    """The conjunctions and prepositions the word may begin with: not a و
-    the index reads as the word's own first letter (وسائل is not و + سائل).
+    """The conjunctions and prepositions the word may begin with: only the
+    one in front of a word the index reads whole (stemmer.whole_split), so
+    none in وسائل (not و + سائل), ب alone in بالوان (ب + ألوان).
 
-    >>> _clitics("وسائل"), _clitics("ووسائل"), _clitics("وبسائل")
-    ([], ['و'], ['و', 'وب'])
+    >>> _clitics("وسائل"), _clitics("ووسائل"), _clitics("وبسائل"), _clitics("بالوان")
+    ([], ['و'], ['و', 'وب'], ['ب'])
     """
-    own_waw = _own_waw(word)
-    return [clitic for clitic in CLITICS[1:] if word.startswith(clitic) and not (own_waw and clitic == "و")]
-
-
-def _own_waw(word: str) -> bool:
-    """Whether the index reads the word's first و as its own letter, as the
-    stemmer does (stemmer.WAW_KEPT)."""
-    return word[:1] == "و" and stem_with_waw(word) in WAW_KEPT
+    whole = whole_split(word)
+    if whole is not None:
+        return [whole[0]] if whole[0] else []
+    return [clitic for clitic in CLITICS[1:] if word.startswith(clitic)]
 
 
 # How often the word without the conjunction or preposition must be written,
@@ -275,7 +272,7 @@ def _noun_before_his(word: str) -> list[Reading]:
     if (not word.endswith("ه") or len(base) < SHORTEST_BASE or base in FEMININE_KEPT
             or is_function_word(word) or is_function_word(base)
             or any(word.startswith(c) and is_function_word(word[len(c):]) for c in CLITICS[1:])
-            or stem_arabic("ال" + word) == stem_arabic("ال" + base)):
+            or stem_whole(word) == stem_whole(base)):
         return []
     return [Reading(base, present=(frozenset(["ال" + base]),),
                     outnumber=(("ال" + base, "ال" + word, _NOUN_OVER_FEMININE),), not_if_ta=True)]
@@ -386,12 +383,12 @@ def _one_stem(form: str, base: str) -> bool:
     length rules: a word that begins with one of them is also judged as if
     it began with another letter (لاعبون), unless it ends in ه, which may be
     its ة (بلدية is not بلدي + ه)."""
-    if stem_arabic("ال" + form) == stem_arabic("ال" + base):
+    if stem_whole(form) == stem_whole(base):
         return True
     return (
         form[:1] in "بكلف"
         and not form.endswith("ه")
-        and stem_arabic("الم" + form[1:]) == stem_arabic("الم" + base[1:])
+        and stem_whole("م" + form[1:]) == stem_whole("م" + base[1:])
     )
 
 

@@ -19,7 +19,7 @@ from .reading import Reading
 from .lexicon import (
     is_function_word, is_name, is_particle, lexicon_words, number_lookalike, number_words, short_noun_forms, singulars,
 )
-from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, WAW_KEPT
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, whole_split
 
 # A two-letter word or a particle takes a conjunction in front but not a
 # preposition: كفى, لما, كلا are words of their own, not forms of في, ما, لا.
@@ -240,8 +240,8 @@ def base_expansion(word: str) -> Expansion:
         if written in UNSTEMMED and written != word:
             continue  # another word: الان (now) is not a form of ان
         term = stem(written)
-        if term in WAW_KEPT and word[:1] != "و":
-            continue  # "and" + the word spells another: و + زير is وزير
+        if whole_split(written) is not None and not term.startswith(word[:2]):
+            continue  # a clitic + the word spells another: و + زير is وزير, ال + وان ألوان
         if base in term:
             terms.add(term)
         else:

@@ -4,7 +4,7 @@ alters a stem needs analyze.ANALYZER_VERSION bumped."""
 
 from __future__ import annotations
 
-from .waw_data import WAW_KEPT
+from .whole_data import KEPT_WHOLE
 
 # Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
 # (ل + ال is written لل).  Only one group is removed.
@@ -52,21 +52,41 @@ def stem_arabic(word: str) -> str:
     """
     if word in UNSTEMMED:
         return word
-    if word[:1] == "و":
-        # Not "and" where و is the first letter of a word of its own: وزير
-        # is not و + زير, وسائل not و + سائل, وكالات not و + ك + ال + ات.
-        kept = stem_with_waw(word)
-        if kept in WAW_KEPT:
-            return kept
+    whole = whole_split(word)
+    if whole is not None:
+        return stem_whole(whole[1])
     return _stem_rest(_strip_article(word))
 
 
-def stem_with_waw(word: str) -> str:
-    """The stem of a word in و read as a word of its own (the و one of its
-    letters, not "and"), whether or not WAW_KEPT holds it.
+def whole_split(word: str) -> tuple[str, str] | None:
+    """(clitic, rest) where the rest is a word whose first letters look like
+    "and" or the article but are its own (KEPT_WHOLE: وزير is not و + زير,
+    ألوان not ال + وان), the clitic what comes before it ("" for nothing);
+    None for any other word.
 
-    >>> stem_with_waw("وزيرها"), stem_arabic("وزيرها"), stem_arabic("وحكومتها"), stem_arabic("وكالات")
+    >>> whole_split("وزيرها"), whole_split("بالوان"), whole_split("وحكومتها")
+    (('', 'وزيرها'), ('ب', 'الوان'), None)
+    """
+    for clitic in CLITICS:
+        rest = word[len(clitic):]
+        if word.startswith(clitic) and rest[:1] in _WHOLE_FIRST and _stem_rest(rest) in KEPT_WHOLE:
+            return clitic, rest
+    return None
+
+
+# The first letters of the stems kept whole: other words need no look-up.
+_WHOLE_FIRST = frozenset(stem[:1] for stem in KEPT_WHOLE)
+
+
+def stem_whole(word: str) -> str:
+    """The stem of a word read whole: its first letters its own, not "and"
+    or the article, whether or not KEPT_WHOLE holds it.  Also what a word
+    stems to behind the article (الوان is ال + ألوان as ال + وان).
+
+    >>> stem_whole("وزيرها"), stem_arabic("وزيرها"), stem_arabic("وحكومتها"), stem_arabic("وكالات")
     ('وزير', 'وزير', 'حكوم', 'وكال')
+    >>> stem_arabic("الوان"), stem_arabic("بالالوان"), stem_arabic("والوان"), stem_arabic("الوزير")
+    ('الوان', 'الوان', 'الوان', 'وزير')
     """
     return _stem_rest(word)
 

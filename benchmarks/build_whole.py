@@ -1,0 +1,126 @@
+"""The stems the stemmer keeps whole (stemmer.KEPT_WHOLE), mined from a
+corpus: words whose first letters look like "and" or the article but are
+their own, which the stemmer's rules would otherwise fold into another
+word.
+
+- A word in و (وزير, وسائل, وجود) is not و + زير, سائل, جود where its forms
+  are written with what never comes before "and" (الوزير, بوسائل, ووجود).
+- A word in أل, إل or آل (ألوان, ألعاب, إلغاء) is not ال + وان, عاب, غاء
+  where it is written with its hamza most of the times it is written: the
+  article never is, and normalized the hamza is gone.
+
+Prints src/archive/whole_data.py; docs/word-forms.md has the rule.
+
+    python benchmarks/build_whole.py --corpus /tmp/corpus > whole_data.py
+    mv whole_data.py src/archive/
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from archive import analyze, stemmer  # noqa: E402
+from archive.lexicon import is_function_word  # noqa: E402
+
+# What may come before a word of its own in و, and never before "and".
+BEFORE = ("ال", "و", "ف", "ب", "ل", "ك", "لل", "بال", "وال", "فال", "كال", "وبال", "ولل", "فلل",
+          "وب", "ول", "فب", "فل")
+# A stem in و is kept when its forms are written so at least this share of
+# the times they are written bare, at least LEAST times,
+EVIDENCE_SHARE = 0.1
+LEAST = 5
+# and "and" + the rest is unlikely to be most of its forms: a word is
+# written with "and" in front about CONJUNCTION_SHARE of the times it is
+# written alone, so the rest written alone must be rare beside the stem.
+CONJUNCTION_SHARE = 0.15
+# After و, an ا may be a hamza the writer left out (وأحد: and one of); a
+# stem in وا is kept only where the rest alone is this rare beside it.
+HAMZA_SHARE = 0.1
+# A stem in ال is kept when its forms are written with a hamza (أل إل آل)
+# at least this share of the times.
+HAMZA_WRITTEN = 0.75
+SMALLEST = 20  # occurrences of a stem's forms, below which nothing is decided
+# Marks removed from a written word before its hamza is looked at.
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", required=True, help="folder of .txt documents")
+    args = parser.parse_args()
+    counts: collections.Counter[str] = collections.Counter()
+    with_hamza: collections.Counter[str] = collections.Counter()
+    for path in sorted(Path(args.corpus).rglob("*.txt")):
+        for raw in analyze.raw_words(path.read_text(encoding="utf-8", errors="replace")):
+            for word in analyze.word_parts(raw):
+                counts[word] += 1
+                if _MARKS.sub("", raw).startswith(("أل", "إل", "آل")):
+                    with_hamza[word] += 1
+    # Not a word of grammar: إليها is إلى + ها, but a search for it should
+    # not become one for every إلى.
+    kept = sorted(stem for stem in _in_waw(counts) | _in_alef_lam(counts, with_hamza) if not is_function_word(stem))
+    print('"""Stems whose first letters look like "and" or the article but are the')
+    print("word's own: made by benchmarks/build_whole.py from two months of Saudi")
+    print('news (docs/word-forms.md).  Regenerate it when the stemmer\'s rules change."""')
+    print()
+    print("KEPT_WHOLE = frozenset({")
+    line = "   "
+    for stem in kept:
+        item = f' "{stem}",'
+        if len(line) + len(item) > 88:
+            print(line)
+            line = "   "
+        line += item
+    print(line)
+    print("})")
+
+
+def _in_waw(counts: collections.Counter[str]) -> set[str]:
+    written: collections.Counter[str] = collections.Counter()
+    evidence: collections.Counter[str] = collections.Counter()
+    rest: collections.Counter[str] = collections.Counter()
+    for word, count in counts.items():
+        # Only the words the bare و rule applies to: no article group first.
+        if not _bare_waw(word):
+            continue
+        stem = stemmer.stem_whole(word)
+        written[stem] += count
+        evidence[stem] += sum(counts[before + word] for before in BEFORE)
+        rest[stem] += counts[word[1:]]
+    return {
+        stem for stem, count in written.items()
+        if count >= SMALLEST and len(stem) >= 3
+        and evidence[stem] >= max(LEAST, EVIDENCE_SHARE * count)
+        and CONJUNCTION_SHARE * rest[stem] < count / 2
+        and not (stem.startswith("وا") and rest[stem] > HAMZA_SHARE * count)
+    }
+
+
+def _in_alef_lam(counts: collections.Counter[str], with_hamza: collections.Counter[str]) -> set[str]:
+    written: collections.Counter[str] = collections.Counter()
+    hamza: collections.Counter[str] = collections.Counter()
+    for word, count in counts.items():
+        # Written alone: the article rule would take its ال (2+ letters left).
+        if word.startswith("ال") and len(word) >= 4:
+            stem = stemmer.stem_whole(word)
+            written[stem] += count
+            hamza[stem] += with_hamza[word]
+    return {stem for stem, count in written.items() if count >= SMALLEST and hamza[stem] >= HAMZA_WRITTEN * count}
+
+
+def _bare_waw(word: str) -> bool:
+    """Whether the stemmer's bare و rule applies to this word: in و, four
+    letters or more, and no article group in front (stemmer.ARTICLES)."""
+    return word.startswith("و") and len(word) >= 4 and not any(
+        word.startswith(group) and len(word) - len(group) >= 2 for group in stemmer.ARTICLES
+    )
+
+
+if __name__ == "__main__":
+    main()
