@@ -111,7 +111,13 @@ def _in_alef_lam(counts: collections.Counter[str], with_hamza: collections.Count
             stem = stemmer.stem_whole(word)
             written[stem] += count
             hamza[stem] += with_hamza[word]
-    return {stem for stem, count in written.items() if count >= SMALLEST and hamza[stem] >= HAMZA_WRITTEN * count}
+    # Four letters at least: ال + one more letter is a word the article rule
+    # leaves whole already, and a stem in three would catch every word in
+    # الت or الا before the stemmer could pass it over.
+    return {
+        stem for stem, count in written.items()
+        if count >= SMALLEST and len(stem) >= 4 and hamza[stem] >= HAMZA_WRITTEN * count
+    }
 
 
 def _bare_waw(word: str) -> bool:

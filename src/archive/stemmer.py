@@ -52,9 +52,14 @@ def stem_arabic(word: str) -> str:
     """
     if word in UNSTEMMED:
         return word
-    whole = whole_split(word)
-    if whole is not None:
-        return stem_whole(whole[1])
+    # Inline set look-ups first: the stemmer runs once per distinct word.
+    if word[:4] in _HEADS_4 or word[:3] in _HEADS_3 or word[:1] in _CLITIC_SET and (
+        word[1:5] in _HEADS_4 or word[1:4] in _HEADS_3
+        or word[:2] in _CLITIC_SET and (word[2:6] in _HEADS_4 or word[2:5] in _HEADS_3)
+    ):
+        whole = whole_split(word)
+        if whole is not None:
+            return stem_whole(whole[1])
     return _stem_rest(_strip_article(word))
 
 
@@ -69,13 +74,26 @@ def whole_split(word: str) -> tuple[str, str] | None:
     """
     for clitic in CLITICS:
         rest = word[len(clitic):]
-        if word.startswith(clitic) and rest[:1] in _WHOLE_FIRST and _stem_rest(rest) in KEPT_WHOLE:
+        if word.startswith(clitic) and _stem_rest(rest) in KEPT_WHOLE:
             return clitic, rest
     return None
 
 
-# The first letters of the stems kept whole: other words need no look-up.
-_WHOLE_FIRST = frozenset(stem[:1] for stem in KEPT_WHOLE)
+def _heads(stem: str) -> set[str]:
+    """How a word that stems to `stem` begins: the stem, its last letter as
+    the stemmer may have found it (a ة as ت or as the ا of ات, a hamza on
+    its seat)."""
+    last = {"ه": "تا", "ء": "ئ"}.get(stem[-1:], "")
+    return {stem} | {stem[:-1] + letter for letter in last}
+
+
+# How the words kept whole begin, by their first four letters (or three,
+# for the shortest): a word that begins with none of these, with a clitic
+# in front or not, is kept whole by no stem.
+_HEADS = set().union(*map(_heads, KEPT_WHOLE))
+_HEADS_4 = frozenset(head[:4] for head in _HEADS if len(head) >= 4)
+_HEADS_3 = frozenset(head for head in _HEADS if len(head) == 3)
+_CLITIC_SET = frozenset(CLITICS[1:])
 
 
 def stem_whole(word: str) -> str:
