@@ -63,22 +63,55 @@ def main() -> None:
                 if _MARKS.sub("", raw).startswith(("أل", "إل", "آل")):
                     with_hamza[word] += 1
     # Not a word of grammar: إليها is إلى + ها, but a search for it should
-    # not become one for every إلى.
-    kept = sorted(stem for stem in _in_waw(counts) | _in_alef_lam(counts, with_hamza) if not is_function_word(stem))
-    print('"""Stems whose first letters look like "and" or the article but are the')
+    # not become one for every إلى; nor such a word and ك (إليك).
+    kept = {
+        stem for stem in _in_waw(counts) | _in_alef_lam(counts, with_hamza)
+        if not is_function_word(stem) and not (stem.endswith("ك") and is_function_word(stem[:-1]))
+    }
+    split = _split_anyway(counts, with_hamza, kept)
+    print('"""Words whose first letters look like "and" or the article but are the')
     print("word's own: made by benchmarks/build_whole.py from two months of Saudi")
     print('news (docs/word-forms.md).  Regenerate it when the stemmer\'s rules change."""')
     print()
-    print("KEPT_WHOLE = frozenset({")
+    print("# Their stems.")
+    _print_set("KEPT_WHOLE", kept)
+    print("# Written words that stem to one of them, but are more often \"and\" or")
+    print("# the article and another word (والدين, and the religion; الآفة, the pest).")
+    _print_set("SPLIT_ANYWAY", split)
+
+
+def _print_set(name: str, words: set[str]) -> None:
+    print(f"{name} = frozenset({{")
     line = "   "
-    for stem in kept:
-        item = f' "{stem}",'
+    for word in sorted(words):
+        item = f' "{word}",'
         if len(line) + len(item) > 88:
             print(line)
             line = "   "
         line += item
     print(line)
     print("})")
+
+
+def _split_anyway(counts: collections.Counter[str], with_hamza: collections.Counter[str], kept: set[str]) -> set[str]:
+    """The written words a stem kept whole would take, that are more often
+    "and" or the article in front of another word: in ال, written without
+    a hamza half the times or more (الآفة, المتون); in و, where the rest is
+    written alone often enough that "and" + it would account for half of
+    them (والدين, وجبهة), or where the rest is written alone as often and
+    the word never with what never comes before "and" (وثبات)."""
+    split = set()
+    for word, count in counts.items():
+        if stemmer.stem_whole(word) not in kept:
+            continue
+        if word.startswith("ال") and with_hamza[word] < count / 2:
+            split.add(word)
+        elif word.startswith("و"):
+            rest = counts[word[1:]]
+            evidence = sum(counts[before + word] for before in BEFORE)
+            if CONJUNCTION_SHARE * rest >= count / 2 or (not evidence and rest >= count):
+                split.add(word)
+    return split
 
 
 def _in_waw(counts: collections.Counter[str]) -> set[str]:

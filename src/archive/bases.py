@@ -49,9 +49,14 @@ def readings(word: str) -> tuple[Reading, ...]:
     number = _number(word)
     if number:
         return number
+    whole = whole_split(word)
+    if whole is not None and whole[0]:
+        # A clitic before a word the index reads whole is certain, as the
+        # article is (ووفق is و + وفق, بألوان ب + ألوان).
+        return _unique([Reading(word)] + _own_readings(whole[1]))
     for article in ARTICLES:
-        # Not where the index reads the word whole (والده, وكالات, بالوان).
-        if word.startswith(article) and len(word) - len(article) >= 2 and whole_split(word) is None:
+        # Not where the index reads the word whole (والده, وكالات).
+        if word.startswith(article) and len(word) - len(article) >= 2 and whole is None:
             return _after_article(word[len(article):], article)
     own = _own_readings(word)
     found = list(own)
@@ -74,16 +79,14 @@ def readings(word: str) -> tuple[Reading, ...]:
 
 
 def _clitics(word: str) -> list[str]:
-    """The conjunctions and prepositions the word may begin with: only the
-    one in front of a word the index reads whole (stemmer.whole_split), so
-    none in وسائل (not و + سائل), ب alone in بالوان (ب + ألوان).
+    """The conjunctions and prepositions the word may begin with: none where
+    the index reads it whole (stemmer.whole_split: وسائل is not و + سائل).
 
-    >>> _clitics("وسائل"), _clitics("ووسائل"), _clitics("وبسائل"), _clitics("بالوان")
-    ([], ['و'], ['و', 'وب'], ['ب'])
+    >>> _clitics("وسائل"), _clitics("وبسائل")
+    ([], ['و', 'وب'])
     """
-    whole = whole_split(word)
-    if whole is not None:
-        return [whole[0]] if whole[0] else []
+    if whole_split(word) is not None:
+        return []
     return [clitic for clitic in CLITICS[1:] if word.startswith(clitic)]
 
 

@@ -19,7 +19,7 @@ from .reading import Reading
 from .lexicon import (
     is_function_word, is_name, is_particle, lexicon_words, number_lookalike, number_words, short_noun_forms, singulars,
 )
-from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, UNSTEMMED, whole_split
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, SPLIT_ANYWAY, UNSTEMMED, whole_split
 
 # A two-letter word or a particle takes a conjunction in front but not a
 # preposition: كفى, لما, كلا are words of their own, not forms of في, ما, لا.
@@ -236,12 +236,16 @@ def base_expansion(word: str) -> Expansion:
         return Expansion(frozenset(), frozenset(form for form in forms if not number_lookalike(form)))
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
-    for written in _written_forms(word):
+    for prefix, form in _prefixed_forms(word):
+        written = prefix + form
         if written in UNSTEMMED and written != word:
             continue  # another word: الان (now) is not a form of ان
         term = stem(written)
-        if whole_split(written) is not None and not term.startswith(word[:2]):
-            continue  # a clitic + the word spells another: و + زير is وزير, ال + وان ألوان
+        whole = whole_split(written)
+        if whole is not None and len(whole[0]) < len(prefix):
+            continue  # what is written before spells another word: و + زير is وزير, ال + وان ألوان
+        if written != word and any(written.startswith(c) and written[len(c):] in SPLIT_ANYWAY for c in CLITICS):
+            continue  # mostly another word: الآفة (the pest) for آلاف + ه
         if base in term:
             terms.add(term)
         else:
@@ -260,16 +264,22 @@ def _noun_expansion(word: str) -> Expansion:
 
 
 def _written_forms(word: str, clitics: tuple[str, ...] | None = None) -> Iterator[str]:
+    return (prefix + form for prefix, form in _prefixed_forms(word, clitics))
+
+
+def _prefixed_forms(word: str, clitics: tuple[str, ...] | None = None) -> Iterator[tuple[str, str]]:
+    """The word's forms, each with what is written before it (a clitic, an
+    article group or nothing)."""
     if clitics is None:
         clitics = _SHORT_WORD_CLITICS if _pronouns_only(word) else CLITICS
     for form in _forms(word):
         if form != word and is_name(form):
             continue  # a country named like a form: البحرين is not two seas
         for clitic in clitics:
-            yield clitic + form
+            yield clitic, form
         if not form.endswith(PRONOUNS + ("ك",)) or form == word:
             for article in ARTICLES:
-                yield article + form
+                yield article, form
 
 
 @lru_cache(maxsize=4096)

@@ -4,7 +4,7 @@ alters a stem needs analyze.ANALYZER_VERSION bumped."""
 
 from __future__ import annotations
 
-from .whole_data import KEPT_WHOLE
+from .whole_data import KEPT_WHOLE, SPLIT_ANYWAY
 
 # Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
 # (ل + ال is written لل).  Only one group is removed.
@@ -69,12 +69,12 @@ def whole_split(word: str) -> tuple[str, str] | None:
     ألوان not ال + وان), the clitic what comes before it ("" for nothing);
     None for any other word.
 
-    >>> whole_split("وزيرها"), whole_split("بالوان"), whole_split("وحكومتها")
-    (('', 'وزيرها'), ('ب', 'الوان'), None)
+    >>> whole_split("وزيرها"), whole_split("بالوان"), whole_split("وحكومتها"), whole_split("والدين")
+    (('', 'وزيرها'), ('ب', 'الوان'), None, None)
     """
     for clitic in CLITICS:
         rest = word[len(clitic):]
-        if word.startswith(clitic) and _stem_rest(rest) in KEPT_WHOLE:
+        if word.startswith(clitic) and rest not in SPLIT_ANYWAY and _stem_rest(rest) in KEPT_WHOLE:
             return clitic, rest
     return None
 
