@@ -19,7 +19,7 @@ from .reading import Reading
 from .lexicon import (
     is_function_word, is_name, is_particle, lexicon_words, number_lookalike, number_words, short_noun_forms, singulars,
 )
-from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, PRONOUNS, SPLIT_ANYWAY, UNSTEMMED, whole_split
+from .stemmer import ARTICLES, CLITICS, FEMININE_KEPT, KEPT_WHOLE, PRONOUNS, SPLIT_ANYWAY, UNSTEMMED, whole_split
 
 # A two-letter word or a particle takes a conjunction in front but not a
 # preposition: كفى, لما, كلا are words of their own, not forms of في, ما, لا.
@@ -241,16 +241,21 @@ def base_expansion(word: str) -> Expansion:
         if written in UNSTEMMED and written != word:
             continue  # another word: الان (now) is not a form of ان
         term = stem(written)
-        whole = whole_split(written)
+        whole = whole_split(written) if term in KEPT_WHOLE else None  # (most forms need no look)
         if whole is not None and len(whole[0]) < len(prefix):
             continue  # what is written before spells another word: و + زير is وزير, ال + وان ألوان
-        if written != word and any(written.startswith(c) and written[len(c):] in SPLIT_ANYWAY for c in CLITICS):
+        if written in _SPLIT_WRITTEN and written != word:
             continue  # mostly another word: الآفة (the pest) for آلاف + ه
         if base in term:
             terms.add(term)
         else:
             forms.add(written)
     return Expansion(frozenset(terms), frozenset(forms))
+
+
+# The words the stemmer leaves split though a kept stem would take them,
+# with any clitic in front.
+_SPLIT_WRITTEN = frozenset(clitic + word for clitic in CLITICS for word in SPLIT_ANYWAY)
 
 
 @lru_cache(maxsize=1024)

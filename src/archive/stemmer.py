@@ -52,14 +52,9 @@ def stem_arabic(word: str) -> str:
     """
     if word in UNSTEMMED:
         return word
-    # Inline set look-ups first: the stemmer runs once per distinct word.
-    if word[:4] in _HEADS_4 or word[:3] in _HEADS_3 or word[:1] in _CLITIC_SET and (
-        word[1:5] in _HEADS_4 or word[1:4] in _HEADS_3
-        or word[:2] in _CLITIC_SET and (word[2:6] in _HEADS_4 or word[2:5] in _HEADS_3)
-    ):
-        whole = whole_split(word)
-        if whole is not None:
-            return stem_whole(whole[1])
+    whole = whole_split(word)
+    if whole is not None:
+        return stem_whole(whole[1])
     return _stem_rest(_strip_article(word))
 
 
@@ -72,6 +67,13 @@ def whole_split(word: str) -> tuple[str, str] | None:
     >>> whole_split("وزيرها"), whole_split("بالوان"), whole_split("وحكومتها"), whole_split("والدين")
     (('', 'وزيرها'), ('ب', 'الوان'), None, None)
     """
+    # Set look-ups first, for most words: the stemmer runs once per distinct
+    # word of an import, and a query's expansion looks at a thousand forms.
+    if not (word[:4] in _HEADS_4 or word[:3] in _HEADS_3 or word[:1] in _CLITIC_SET and (
+        word[1:5] in _HEADS_4 or word[1:4] in _HEADS_3
+        or word[:2] in _CLITIC_SET and (word[2:6] in _HEADS_4 or word[2:5] in _HEADS_3)
+    )):
+        return None
     for clitic in CLITICS:
         rest = word[len(clitic):]
         if word.startswith(clitic) and rest not in SPLIT_ANYWAY and _stem_rest(rest) in KEPT_WHOLE:
