@@ -106,12 +106,19 @@ def _split_anyway(counts: collections.Counter[str], with_hamza: collections.Coun
             continue
         if word.startswith("ال") and with_hamza[word] < count / 2:
             split.add(word)
-        elif word.startswith("و"):
-            rest = counts[word[1:]]
-            evidence = sum(counts[before + word] for before in BEFORE)
-            if CONJUNCTION_SHARE * rest >= count / 2 or (not evidence and rest >= count):
-                split.add(word)
+        elif word.startswith("و") and _and_plus_rest(word, counts):
+            split.add(word)
     return split
+
+
+def _and_plus_rest(word: str, counts: collections.Counter[str]) -> bool:
+    """Whether a written word in و is more likely "and" + the rest: the rest
+    written alone often enough that "and" + it would account for half of
+    the word's count, or as often as the word, which is never written with
+    what never comes before "and"."""
+    count, rest = counts[word], counts[word[1:]]
+    evidence = sum(counts[before + word] for before in BEFORE)
+    return CONJUNCTION_SHARE * rest >= count / 2 or (not evidence and rest >= count)
 
 
 def _in_waw(counts: collections.Counter[str]) -> set[str]:
@@ -119,8 +126,10 @@ def _in_waw(counts: collections.Counter[str]) -> set[str]:
     evidence: collections.Counter[str] = collections.Counter()
     rest: collections.Counter[str] = collections.Counter()
     for word, count in counts.items():
-        # Only the words the bare و rule applies to: no article group first.
-        if not _bare_waw(word):
+        # The words the bare و rule applies to, and those an article group
+        # in و would take (والدي read as و + ال + دي) but for the ones more
+        # likely "and" + the article + a word (والدين, and the religion).
+        if not (_bare_waw(word) or _waw_article(word) and not _and_plus_rest(word, counts)):
             continue
         stem = stemmer.stem_whole(word)
         written[stem] += count
@@ -151,6 +160,13 @@ def _in_alef_lam(counts: collections.Counter[str], with_hamza: collections.Count
         stem for stem, count in written.items()
         if count >= SMALLEST and len(stem) >= 4 and hamza[stem] >= HAMZA_WRITTEN * count
     }
+
+
+def _waw_article(word: str) -> bool:
+    """Whether an article group in و (وال, وبال, وكال, ولل) would take this
+    word's first letters."""
+    group = next((g for g in stemmer.ARTICLES if word.startswith(g) and len(word) - len(g) >= 2), None)
+    return group is not None and group.startswith("و")
 
 
 def _bare_waw(word: str) -> bool:

@@ -34,8 +34,10 @@ def test_the_rules_decide_by_the_corpus(tmp_path):
         # a kept stem's form that is mostly "and" + another word: split anyway.
         *["الوالد الكريم"] * 10, *["والد الطفل"] * 25, *["العلم والدين"] * 5, *["الدين الحنيف"] * 100,
         *["آلاف الناس"] * 25, *["مكافحة الآفة"] * 5,
+        # a word an article group in و would take, with "and" in front of it.
+        *["قال والدي"] * 20, *["ووالدي معي"] * 5,
     ])
     kept, split = found["KEPT_WHOLE"], found["SPLIT_ANYWAY"]
-    assert {"وزير", "الوان", "والد", "الاف"} <= kept
+    assert {"وزير", "الوان", "والد", "الاف", "والدي"} <= kept
     assert not {"وقال", "قال", "الباب"} & kept
     assert {"والدين", "الافه"} <= split and not {"والد", "الاف"} & split

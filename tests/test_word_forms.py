@@ -419,18 +419,22 @@ def test_a_word_kept_whole_takes_no_look_alikes_and_loses_nothing_with_a_clitic(
     """Written words a kept stem would take that are more often "and" or
     the article and another word stay split (والدين: and the religion;
     الآفة: the pest, not آلاف); a kept word typed with a clitic finds the
-    word (ووفق); إليك is not every إلى."""
+    word (ووفق); إليك is not every إلى; والدي is kept too."""
     found = _archive_of(run, tmp_path, {
         "religion1.txt": "العلم والدين", "religion2.txt": "الدين الإسلامي",
         "pest.txt": "مكافحة الآفة", "thousands.txt": "آلاف الناس",
         "according1.txt": "ووفق التقرير", "according2.txt": "وفق الخطة",
         "to.txt": "ذهب إلى البيت", "you.txt": "أقدم إليك",
+        "father1.txt": "قال والدي", "father2.txt": "ووالدي يعمل", "de.txt": "دي ميستورا",
     })
     assert found("الدين") == ["religion1.txt", "religion2.txt"]
     assert found("الآفة") == ["pest.txt"]
     assert found("آلاف") == ["thousands.txt"]
     assert found("ووفق") == found("وفق") == ["according1.txt", "according2.txt"]
     assert found("إليك") == ["you.txt"]
+    # والدي (my father) is no و + ال + دي, whatever the article groups say.
+    assert found("والدي") == ["father1.txt", "father2.txt"]
+    assert found("دي") == ["de.txt"]
 
 
 def test_a_word_typed_with_ta_marbuta_is_not_read_as_a_noun_and_his(run, tmp_path):
