@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .db import REPRINT_KEY
 from .filters import Filters, connect_functions
+from .index import INDEX, REPRINT_INDEX, has_reprint_index
 from .prefixes import SCANNED_CAP, short_prefixes
 from .query import Query
 from .search import matches_sql
@@ -48,6 +49,16 @@ select matches.reprint, matches.document_id{columns} from matches
 join documents on documents.id = matches.document_id
 limit :cap + 1
 """
+# The same without filters or facets: the index alone gives each match's
+# reprint and document, so a count reads no paragraph's text (nor its
+# document, which every paragraph has): on an archive not in the page cache
+# that was most of its cost (docs/ranking.md#counts).
+_MATCH_KEYS_SQL = f"""
+select {REPRINT_KEY}, paragraphs.document_id from {INDEX}
+join paragraphs indexed by {REPRINT_INDEX} on paragraphs.id = {INDEX}.rowid
+where {INDEX} match :expression
+limit :cap + 1
+"""
 _SCANNED_ROWS_SQL = f"""
 select {REPRINT_KEY}, paragraphs.document_id{{columns}}
 from paragraphs join documents on documents.id = paragraphs.document_id
@@ -81,7 +92,8 @@ def count_with_facets(
         where, _ = (filters or Filters()).sql(os.getcwd())
         if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
             return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
-        sql = matches + _MATCH_ROWS_SQL.format(columns=columns)
+        sql = _MATCH_KEYS_SQL if not (where or groups) and has_reprint_index(db) else (
+            matches + _MATCH_ROWS_SQL.format(columns=columns))
     rows = db.execute(sql, params).fetchall()
     if len(rows) > COUNT_CAP:
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 INDEX = "paragraphs_fts"
 FINGERPRINT_INDEX = "idx_paragraphs_fingerprint"
+# Each paragraph's document and fingerprint by its id, apart from its text:
+# what a count reads of every match (counts.py).  Ids grow as rows come in,
+# so it is written at its end, never on a random page.
+REPRINT_INDEX = "idx_paragraphs_reprint"
 # The index's columns: the stems, the normalized written words, and the
 # levels of the stems (impact.py), which ranking reads.
 INDEX_COLUMNS = "terms, exact, impact"
@@ -68,8 +72,17 @@ _INSERT = "insert into paragraphs (document_id, number, text, fingerprint) value
 
 
 def create_fingerprint_index(db: sqlite_utils.Database) -> None:
-    """The index that finds a paragraph's reprints (if it is not there)."""
+    """The indexes that find a paragraph's reprints, by fingerprint, and
+    each paragraph's own (if they are not there)."""
     db["paragraphs"].create_index(["fingerprint"], index_name=FINGERPRINT_INDEX, if_not_exists=True)
+    db["paragraphs"].create_index(["id", "document_id", "fingerprint"], index_name=REPRINT_INDEX, if_not_exists=True)
+
+
+def has_reprint_index(db) -> bool:
+    """Whether the archive has REPRINT_INDEX (one opened read-only since
+    before it may not)."""
+    found = db.execute("select 1 from sqlite_master where type = 'index' and name = ?", [REPRINT_INDEX])
+    return found.fetchone() is not None
 
 
 def drop_fingerprint_index(db: sqlite_utils.Database) -> None:

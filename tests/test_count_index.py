@@ -1,0 +1,66 @@
+"""Counts read each match's reprint and document from an index of their
+own (index.REPRINT_INDEX), not from the paragraph's row with its text: on an
+archive larger than the page cache, reading those rows was most of a
+count's time.  Archives made before it count as before until an import or
+a rebuild makes it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import sqlite_utils
+
+from archive import counts, index
+from archive.db import open_archive
+from archive.query import parse
+from archive.search import index_lookup, to_fts
+from conftest import SEEDS
+
+QUERIES = ["المحطة", "الدمام", "واس", "المياه OR الكهرباء", '"تحلية المياه"', "المياه -الدمام", "nothing"]
+
+
+def _counts(run, db, query):
+    result = run("search", "--db", db, "--count", "--json", "--", query)
+    return json.loads(result.stdout)
+
+
+def _reprinted(run, tmp_path):
+    """The seeds twice over, under two folders, one of them changed and
+    half removed after: reprints, updates and deletions."""
+    for name in ("a", "b"):
+        shutil.copytree(SEEDS, tmp_path / "docs" / name)
+    db = tmp_path / "archive.db"
+    assert run("import", tmp_path / "docs", "--db", db).exit_code == 0
+    files = sorted((tmp_path / "docs" / "b").iterdir())
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "\n\nالمحطة الجديدة", encoding="utf-8")
+    for path in files[1::2]:
+        path.unlink()
+    assert run("import", tmp_path / "docs", "--db", db, "--prune").exit_code == 0
+    return db
+
+
+def test_an_import_makes_the_index_and_counts_read_it(run, tmp_path):
+    db = _reprinted(run, tmp_path)
+    archive = open_archive(str(db))
+    assert index.REPRINT_INDEX in {found.name for found in archive["paragraphs"].indexes}
+    expression = to_fts(parse("المحطة"), index_lookup(archive))
+    plan = " ".join(row[3] for row in archive.execute(
+        "explain query plan " + counts._MATCH_KEYS_SQL, {"expression": expression, "cap": counts.COUNT_CAP}))
+    assert f"COVERING INDEX {index.REPRINT_INDEX}" in plan
+
+
+def test_counts_are_the_same_with_the_index_and_without_it(run, tmp_path):
+    db = _reprinted(run, tmp_path)
+    with_index = {query: _counts(run, db, query) for query in QUERIES}
+    assert with_index["المحطة"]["paragraphs"] > with_index["المحطة"]["distinct_paragraphs"] > 0
+    sqlite_utils.Database(db).execute(f"drop index {index.REPRINT_INDEX}")
+    assert {query: _counts(run, db, query) for query in QUERIES} == with_index
+
+
+def test_an_archive_without_the_index_gets_it_from_the_next_import_or_rebuild(run, tmp_path):
+    db = _reprinted(run, tmp_path)
+    for command in (["import", tmp_path / "docs"], ["rebuild"]):
+        sqlite_utils.Database(db).execute(f"drop index {index.REPRINT_INDEX}")
+        assert run(*command, "--db", db).exit_code == 0
+        assert index.REPRINT_INDEX in {found.name for found in sqlite_utils.Database(db)["paragraphs"].indexes}
