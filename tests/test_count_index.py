@@ -18,10 +18,12 @@ from archive.search import index_lookup, to_fts
 from conftest import SEEDS
 
 QUERIES = ["المحطة", "الدمام", "واس", "المياه OR الكهرباء", '"تحلية المياه"', "المياه -الدمام", "nothing"]
+# Filters join the documents table (paths, fields); so do the facets.
+FILTERS = [[], ["--path", "docs/b/*"], ["--path", "*/0[6-9]-*", "--where", "n=08"]]
 
 
-def _counts(run, db, query):
-    result = run("search", "--db", db, "--count", "--json", "--", query)
+def _counts(run, db, query, filters=()):
+    result = run("search", "--db", db, "--count", "--json", *filters, "--", query)
     return json.loads(result.stdout)
 
 
@@ -31,7 +33,7 @@ def _reprinted(run, tmp_path):
     for name in ("a", "b"):
         shutil.copytree(SEEDS, tmp_path / "docs" / name)
     db = tmp_path / "archive.db"
-    assert run("import", tmp_path / "docs", "--db", db).exit_code == 0
+    assert run("import", tmp_path / "docs", "--db", db, "--fields", "{n}-{topic}.txt").exit_code == 0
     files = sorted((tmp_path / "docs" / "b").iterdir())
     files[0].write_text(files[0].read_text(encoding="utf-8") + "\n\nالمحطة الجديدة", encoding="utf-8")
     for path in files[1::2]:
@@ -45,17 +47,21 @@ def test_an_import_makes_the_index_and_counts_read_it(run, tmp_path):
     archive = open_archive(str(db))
     assert index.REPRINT_INDEX in {found.name for found in archive["paragraphs"].indexes}
     expression = to_fts(parse("المحطة"), index_lookup(archive))
+    sql = counts._MATCH_KEYS_SQL.format(columns="", documents="", filters="")
     plan = " ".join(row[3] for row in archive.execute(
-        "explain query plan " + counts._MATCH_KEYS_SQL, {"expression": expression, "cap": counts.COUNT_CAP}))
+        "explain query plan " + sql, {"expression": expression, "cap": counts.COUNT_CAP}))
     assert f"COVERING INDEX {index.REPRINT_INDEX}" in plan
 
 
 def test_counts_are_the_same_with_the_index_and_without_it(run, tmp_path):
     db = _reprinted(run, tmp_path)
-    with_index = {query: _counts(run, db, query) for query in QUERIES}
-    assert with_index["المحطة"]["paragraphs"] > with_index["المحطة"]["distinct_paragraphs"] > 0
+    asked = [(query, tuple(filters)) for query in QUERIES for filters in FILTERS]
+    with_index = {(query, filters): _counts(run, db, query, filters) for query, filters in asked}
+    assert with_index[("المحطة", ())]["paragraphs"] > with_index[("المحطة", ())]["distinct_paragraphs"] > 0
+    assert 0 < with_index[("المياه OR الكهرباء", tuple(FILTERS[1]))]["paragraphs"] < with_index[("المياه OR الكهرباء", ())]["paragraphs"]
+    assert 0 < with_index[("المحطة", tuple(FILTERS[2]))]["paragraphs"] < with_index[("المحطة", ())]["paragraphs"]
     sqlite_utils.Database(db).execute(f"drop index {index.REPRINT_INDEX}")
-    assert {query: _counts(run, db, query) for query in QUERIES} == with_index
+    assert {(query, filters): _counts(run, db, query, filters) for query, filters in asked} == with_index
 
 
 def test_an_archive_without_the_index_gets_it_from_the_next_import_or_rebuild(run, tmp_path):

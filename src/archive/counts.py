@@ -49,16 +49,18 @@ select matches.reprint, matches.document_id{columns} from matches
 join documents on documents.id = matches.document_id
 limit :cap + 1
 """
-# The same without filters or facets: the index alone gives each match's
-# reprint and document, so a count reads no paragraph's text (nor its
-# document, which every paragraph has): on an archive not in the page cache
-# that was most of its cost (docs/ranking.md#counts).
+# The same read through an index of the paragraphs' ids, documents and
+# fingerprints (index.REPRINT_INDEX) rather than their rows, which hold their
+# text, and without the documents table unless filters or facets need it
+# (every paragraph has its document): on an archive not in the page cache
+# those rows were most of a count's cost (docs/ranking.md#counts).
 _MATCH_KEYS_SQL = f"""
-select {REPRINT_KEY}, paragraphs.document_id from {INDEX}
-join paragraphs indexed by {REPRINT_INDEX} on paragraphs.id = {INDEX}.rowid
-where {INDEX} match :expression
+select {REPRINT_KEY}, paragraphs.document_id{{columns}} from {INDEX}
+join paragraphs indexed by {REPRINT_INDEX} on paragraphs.id = {INDEX}.rowid{{documents}}
+where {INDEX} match :expression {{filters}}
 limit :cap + 1
 """
+_WITH_DOCUMENTS = "\njoin documents on documents.id = paragraphs.document_id"
 _SCANNED_ROWS_SQL = f"""
 select {REPRINT_KEY}, paragraphs.document_id{{columns}}
 from paragraphs join documents on documents.id = paragraphs.document_id
@@ -92,8 +94,11 @@ def count_with_facets(
         where, _ = (filters or Filters()).sql(os.getcwd())
         if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
             return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
-        sql = _MATCH_KEYS_SQL if not (where or groups) and has_reprint_index(db) else (
-            matches + _MATCH_ROWS_SQL.format(columns=columns))
+        if has_reprint_index(db):
+            documents = _WITH_DOCUMENTS if where or groups else ""
+            sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
+        else:  # an archive from before the index, opened read-only
+            sql = matches + _MATCH_ROWS_SQL.format(columns=columns)
     rows = db.execute(sql, params).fetchall()
     if len(rows) > COUNT_CAP:
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
