@@ -11,7 +11,7 @@ import shutil
 
 import sqlite_utils
 
-from archive import counts, index
+from archive import counts, fields, index
 from archive.db import open_archive
 from archive.query import parse
 from archive.search import index_lookup, to_fts
@@ -70,3 +70,24 @@ def test_an_archive_without_the_index_gets_it_from_the_next_import_or_rebuild(ru
         sqlite_utils.Database(db).execute(f"drop index {index.REPRINT_INDEX}")
         assert run(*command, "--db", db).exit_code == 0
         assert index.REPRINT_INDEX in {found.name for found in sqlite_utils.Database(db)["paragraphs"].indexes}
+
+
+def test_facets_read_the_documents_fields_from_an_index_of_their_own(run, tmp_path):
+    db = _reprinted(run, tmp_path)
+    archive = open_archive(str(db))
+    assert [row[2] for row in archive.execute(f"pragma index_info({fields.FIELDS_INDEX})")] == ["id", "n", "topic"]
+    groups = {"topic": 'documents."topic"', "n": 'documents."n"'}
+    faceted = {query: counts.count_with_facets(archive, parse(query), None, groups) for query in QUERIES}
+    assert sum(faceted["المحطة"][1]["topic"].values()) == faceted["المحطة"][0].paragraphs > 0
+    archive.execute(f"drop index {fields.FIELDS_INDEX}")
+    assert {query: counts.count_with_facets(archive, parse(query), None, groups) for query in QUERIES} == faceted
+
+
+def test_a_field_added_later_is_indexed_too(run, tmp_path):
+    db = _reprinted(run, tmp_path)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "2015_okaz_1.txt").write_text("المحطة الأولى", encoding="utf-8")
+    assert run("import", tmp_path / "more", "--db", db, "--fields", "{year}_{source}_{n}.txt").exit_code == 0
+    archive = open_archive(str(db))
+    held = [row[2] for row in archive.execute(f"pragma index_info({fields.FIELDS_INDEX})")]
+    assert held == ["id", "n", "topic", "year", "source"]

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from .db import REPRINT_KEY
 from .filters import Filters, connect_functions
-from .index import INDEX, REPRINT_INDEX, has_reprint_index
+from .fields import FIELDS_INDEX
+from .index import INDEX, REPRINT_INDEX, has_index
 from .prefixes import SCANNED_CAP, short_prefixes
 from .query import Query
 from .search import matches_sql
@@ -60,7 +61,7 @@ join paragraphs indexed by {REPRINT_INDEX} on paragraphs.id = {INDEX}.rowid{{doc
 where {INDEX} match :expression {{filters}}
 limit :cap + 1
 """
-_WITH_DOCUMENTS = "\njoin documents on documents.id = paragraphs.document_id"
+_WITH_DOCUMENTS = "\njoin documents{indexed} on documents.id = paragraphs.document_id"
 _SCANNED_ROWS_SQL = f"""
 select {REPRINT_KEY}, paragraphs.document_id{{columns}}
 from paragraphs join documents on documents.id = paragraphs.document_id
@@ -94,8 +95,12 @@ def count_with_facets(
         where, _ = (filters or Filters()).sql(os.getcwd())
         if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
             return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
-        if has_reprint_index(db):
-            documents = _WITH_DOCUMENTS if where or groups else ""
+        if has_index(db, REPRINT_INDEX):
+            documents = ""
+            if where or groups:
+                # The facets' values from the index of fields, if there is one.
+                indexed = f" indexed by {FIELDS_INDEX}" if groups and has_index(db, FIELDS_INDEX) else ""
+                documents = _WITH_DOCUMENTS.format(indexed=indexed)
             sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
         else:  # an archive from before the index, opened read-only
             sql = matches + _MATCH_ROWS_SQL.format(columns=columns)

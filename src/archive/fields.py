@@ -185,6 +185,25 @@ def _add_columns(db: sqlite_utils.Database, names: Iterable[str]) -> None:
     db.execute("insert or replace into archive_meta (key, value) values (?, ?)", [_META_KEY, json.dumps(known)])
 
 
+# Every field of a document by its id, apart from the rest of its row: what
+# the search page's facets read of each match's document (counts.py).
+FIELDS_INDEX = "documents_fields"
+
+
+def _index_fields(db: sqlite_utils.Database) -> None:
+    """FIELDS_INDEX over the archive's fields, made again when one is added
+    (and made for an archive given fields before it existed)."""
+    names = field_names(db)
+    wanted = ["id", *names]
+    held = [row[2] for row in db.execute(f"pragma index_info({FIELDS_INDEX})")]
+    if not names or held == wanted:
+        return
+    db.execute(f"drop index if exists {FIELDS_INDEX}")
+    # The names are checked identifiers (_NAME), safe to quote into SQL.
+    columns = ", ".join(f'"{name}"' for name in wanted)
+    db.execute(f"create index {FIELDS_INDEX} on documents ({columns})")
+
+
 def remembered_patterns(db: sqlite_utils.Database) -> dict[str, str]:
     """The remembered patterns, by folder."""
     if not db[PATTERNS_TABLE].exists():
@@ -254,6 +273,7 @@ def prepare(db: sqlite_utils.Database, folder: str, given: str | None) -> FieldR
             conn.execute(f"delete from {PATTERNS_TABLE} where folder = ?", [folder])
             del remembered[folder]
             forgot = True
+        _index_fields(db)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

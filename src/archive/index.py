@@ -78,10 +78,10 @@ def create_fingerprint_index(db: sqlite_utils.Database) -> None:
     db["paragraphs"].create_index(["id", "document_id", "fingerprint"], index_name=REPRINT_INDEX, if_not_exists=True)
 
 
-def has_reprint_index(db) -> bool:
-    """Whether the archive has REPRINT_INDEX (one opened read-only since
-    before it may not)."""
-    found = db.execute("select 1 from sqlite_master where type = 'index' and name = ?", [REPRINT_INDEX])
+def has_index(db, name: str) -> bool:
+    """Whether the archive has this index (one made before it, opened
+    read-only since, may not)."""
+    found = db.execute("select 1 from sqlite_master where type = 'index' and name = ?", [name])
     return found.fetchone() is not None
 
 
