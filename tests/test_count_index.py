@@ -91,3 +91,11 @@ def test_a_field_added_later_is_indexed_too(run, tmp_path):
     archive = open_archive(str(db))
     held = [row[2] for row in archive.execute(f"pragma index_info({fields.FIELDS_INDEX})")]
     assert held == ["id", "n", "topic", "year", "source"]
+
+
+def test_an_archive_given_fields_before_the_index_gets_it_from_its_next_import(run, tmp_path):
+    db = _reprinted(run, tmp_path)
+    sqlite_utils.Database(db).execute(f"drop index {fields.FIELDS_INDEX}")
+    assert run("import", tmp_path / "docs", "--db", db).exit_code == 0
+    held = [row[2] for row in sqlite_utils.Database(db).execute(f"pragma index_info({fields.FIELDS_INDEX})")]
+    assert held == ["id", "n", "topic"]
