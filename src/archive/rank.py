@@ -31,10 +31,11 @@ from .sqlite import sqlite3
 Passed = Callable[[list[int]], set[int]]
 
 
-def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], set[int]]:
+def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
     """The `wanted` best matches of `expression` as (id, score), best first
-    (ties: lower id first), and the ids of every match met: a match not
-    among them scores 0.
+    (ties: lower id first), and what gives the ids of every match met (a
+    match not among them scores 0): a pass over them all, which only a
+    page that the scored matches leave short needs.
 
     The cells are read best first, narrowed to the query's matches where
     holding a word's stem is not matching (Plan.narrowed, a cell's checked
@@ -43,13 +44,13 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     paragraph not met, nor any met that is missing a word, can reach the
     last place."""
     if not plan.slots:
-        return [], set()
+        return [], set
     candidates = Candidates([slot.weight for slot in plan.slots])
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
     if (len(plan.slots) > 1 or plan.costly) and _all_at_once(db, plan, expression, candidates):
-        return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen()
+        return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
     direct = _read_rare_words(db, plan, expression, candidates)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
@@ -86,11 +87,11 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             read_since = 0
             best = _after_cells(db, plan, candidates, upcoming, wanted, passed)
             if best is not None:
-                return best, candidates.seen()
+                return best, candidates.seen
     finally:
         reader.close()
     best = _settled(candidates, [[] for _ in plan.slots], wanted, passed)
-    return best or [], candidates.seen()
+    return best or [], candidates.seen
 
 
 def _cell_expressions(plan: Plan, cells: list, expression: str) -> Callable[[int], str | None]:
@@ -347,12 +348,18 @@ def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passe
 def _head(low: dict[int, float], take: int) -> list[tuple[int, float]]:
     """The first `take` by _rank_key: the best raw scores (at C speed), and
     every paragraph that ties the last of them once rounded."""
-    head = heapq.nlargest(take, low.items(), key=itemgetter(1))
-    if len(low) > take and head:
+    # Twice as many, in one pass: where texts are reprinted the last place
+    # is tied, and the ties are nearly always among them.
+    more = heapq.nlargest(2 * take, low.items(), key=itemgetter(1))
+    head = more[:take]
+    if len(more) > take:
         last = round(head[-1][1], SCORE_DIGITS)
-        if round(heapq.nlargest(take + 1, low.values())[-1], SCORE_DIGITS) == last:
-            bound = last - EPSILON  # a cheap bound first, rounding on the few left
-            head = [item for item in low.items() if item[1] >= bound and round(item[1], SCORE_DIGITS) >= last]
+        if round(more[take][1], SCORE_DIGITS) == last:
+            if len(more) == 2 * take and round(more[-1][1], SCORE_DIGITS) == last:  # ties past them too
+                bound = last - EPSILON  # a cheap bound first, rounding on the few left
+                head = [item for item in low.items() if item[1] >= bound and round(item[1], SCORE_DIGITS) >= last]
+            else:
+                head = [item for item in more if round(item[1], SCORE_DIGITS) >= last]
     return sorted(head, key=_rank_key)[:take]
 
 

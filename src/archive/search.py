@@ -237,7 +237,7 @@ class Ranking:
         scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
-            ranked += self._unscored(wanted - len(ranked), seen)
+            ranked += self._unscored(wanted - len(ranked), seen())
         return ranked
 
     def _unscored(self, wanted: int, seen: set[int]) -> list[tuple[int, float]]:
