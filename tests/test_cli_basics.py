@@ -102,3 +102,23 @@ def test_an_interrupted_command_says_so_in_one_line(run, seeds_db, monkeypatch):
     monkeypatch.setattr(search, "search", interrupted)
     result = run("search", "--db", seeds_db, "قوات")
     assert (result.exit_code, result.stderr) == (2, "archive: error: interrupted\n")
+
+
+def test_a_search_process_starts_without_what_it_does_not_use(seeds_db):
+    # Every `archive search` is a process of its own: sqlite-utils (about
+    # 80 ms to import) and the ~word patterns (about 7 ms to compile) are
+    # left for the commands and queries that use them.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from archive.cli import cli\n"
+        f"try: cli(['search', '--db', {str(seeds_db)!r}, 'قوات'])\n"
+        "except SystemExit: pass\n"
+        "from archive import families\n"
+        "print('sqlite_utils' in sys.modules, families._readings.cache_info().currsize, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "قوات" in result.stdout
+    assert result.stderr.splitlines()[-1].split() == ["False", "0"]
