@@ -262,9 +262,9 @@ def _rankings(monkeypatch):
     return calls
 
 
-def reference_search(db, query, limit, offset, fold):
+def reference_search(db, query, limit, offset, fold, rows=None):
     """Every match scored (rank.exhaustive), then folded and paged: what the
-    top-k search must give."""
+    top-k search must give.  rows: reference_rows(db), if already read."""
     from archive import rank, slots
     from archive.search import index_lookup
     from archive.query import to_fts
@@ -275,10 +275,7 @@ def reference_search(db, query, limit, offset, fold):
         "select paragraphs.id from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid"
         " where paragraphs_fts match ?", [expression])]
     ranked = rank.exhaustive(db, slots.plan(db, query, known), matching)
-    rows = {pid: (path, number, reprint) for pid, path, number, reprint in db.execute(
-        "select paragraphs.id, documents.path, paragraphs.number,"
-        " coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
-        " from paragraphs join documents on documents.id = paragraphs.document_id")}
+    rows = reference_rows(db) if rows is None else rows
     copies = Counter(rows[pid][2] for pid in matching)
     shown, seen = [], set()
     for pid, score in ranked:
@@ -288,6 +285,14 @@ def reference_search(db, query, limit, offset, fold):
         seen.add(reprint)
         shown.append((path, number, copies[reprint] if fold else 1, -score))
     return shown[offset:offset + limit]
+
+
+def reference_rows(db):
+    """Each paragraph's (path, number, reprint), by id."""
+    return {pid: (path, number, reprint) for pid, path, number, reprint in db.execute(
+        "select paragraphs.id, documents.path, paragraphs.number,"
+        " coalesce(paragraphs.fingerprint, 'paragraph ' || paragraphs.id)"
+        " from paragraphs join documents on documents.id = paragraphs.document_id")}
 
 
 @pytest.mark.parametrize("words", ["في", "المياه", "الدمام OR الميناء", '"محطة التحلية"', "تحلي*", "-"])

@@ -1,0 +1,87 @@
+"""The top-k ranking against every match scored, on a real archive: random
+queries of every shape, made of the archive's own words from the most
+common to the rare, each compared page by page with the reference of the
+tests (tests/test_duplicates.py: rank.exhaustive, then folded and paged).
+The tests compare the two on made-up archives; this is the same check on
+the corpus, whose vocabulary, lengths and reprints they cannot have.
+
+    python benchmarks/audit_topk.py --db corpus.db                # 300 queries
+    python benchmarks/audit_topk.py --db corpus.db --queries 1000 --seed 7
+
+Each difference is printed (query, page, the first hit that differs); the
+exit status is 1 if there is any.  It needs the test extra (pytest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from test_duplicates import reference_rows, reference_search  # noqa: E402
+
+from archive.db import open_archive  # noqa: E402
+from archive.index import vocabulary  # noqa: E402
+from archive.query import QueryError, parse  # noqa: E402
+from archive.search import search  # noqa: E402
+
+# (limit, offset, folded): the first page, a page further on unfolded, a long page.
+PAGES = ((20, 0, True), (7, 3, False), (60, 0, True))
+# Where a query's words are drawn from, by rank in the written words' counts:
+# function words, common words, the middle, the rare.
+BANDS = ((0, 60), (60, 600), (600, 6000), (6000, None))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True, help="an imported archive")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    db = open_archive(args.db)
+    words = [term for (term,) in db.execute(
+        f"select term from {vocabulary(db)} where col = 'exact' and doc >= 2 order by doc desc"
+    ) if any("\u0621" <= letter <= "\u064a" for letter in term)]
+    chance = random.Random(args.seed)
+
+    def word() -> str:
+        first, last = chance.choice(BANDS)
+        return words[chance.randrange(first, min(last or len(words), len(words)))]
+
+    shapes = [
+        lambda: word(), lambda: f"{word()} {word()}", lambda: f'"{word()} {word()}"',
+        lambda: f"{word()} OR {word()}", lambda: f"{word()} -{word()}", lambda: f"{word()[:4]}*",
+        lambda: f"{word()} OR {word()} OR {word()}", lambda: f"{word()} {word()} {word()}",
+        lambda: f'"{word()} {word()}" OR {word()}', lambda: f"~{word()}",
+        lambda: f"{word()} OR {word()} -{word()}",
+    ]
+    rows = reference_rows(db)
+    started, compared, differences = time.perf_counter(), 0, 0
+    for _ in range(args.queries):
+        text = chance.choice(shapes)()
+        try:
+            query = parse(text)
+        except QueryError:
+            continue
+        for limit, offset, fold in PAGES:
+            found = [(hit.path, hit.paragraph, hit.copies, hit.score)
+                     for hit in search(db, query, limit=limit, offset=offset, fold_duplicates=fold)]
+            expected = reference_search(db, query, limit, offset, fold, rows)
+            compared += 1
+            if found != expected:
+                differences += 1
+                first = next(i for i in range(max(len(found), len(expected)))
+                             if found[i:i + 1] != expected[i:i + 1])
+                print(f"differs: {text!r} limit {limit} offset {offset} folded {fold}, hit {first + 1}:"
+                      f" {found[first:first + 1]} against {expected[first:first + 1]}")
+    print(f"{compared} pages of {args.queries} queries compared, {differences} differ"
+          f" ({time.perf_counter() - started:.0f} s)")
+    sys.exit(1 if differences else 0)
+
+
+if __name__ == "__main__":
+    main()
