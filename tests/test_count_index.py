@@ -138,3 +138,18 @@ def test_a_pages_copies_are_counted_from_the_fingerprint_index_alone(run, tmp_pa
     # With a filter the documents decide which copies count.
     filtered = search(archive, parse("المحطة"), limit=50, filters=Filters(paths=("docs/b/*",)))
     assert filtered and all(hit.copies == 1 for hit in filtered)
+
+
+def test_check_notes_an_archive_made_before_the_indexes(run, tmp_path):
+    # An archive made before them counts without them, slowly on a large
+    # archive: `archive check` says so (healthy still), until an import.
+    db = _reprinted(run, tmp_path)
+    assert "warning" not in run("check", "--db", db).output
+    sqlite_utils.Database(db).execute(f"drop index {index.REPRINT_INDEX}")
+    sqlite_utils.Database(db).execute(f"drop index {fields.FIELDS_INDEX}")
+    result = run("check", "--db", db)
+    assert result.exit_code == 0
+    (warning,) = [line for line in result.output.splitlines() if "warning" in line]
+    assert index.REPRINT_INDEX in warning and fields.FIELDS_INDEX in warning and "archive import" in warning
+    assert run("import", tmp_path / "docs", "--db", db).exit_code == 0
+    assert "warning" not in run("check", "--db", db).output

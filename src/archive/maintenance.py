@@ -15,7 +15,11 @@ from .db import (
     SCHEMA_VERSION, analysis_differences, get_meta, is_read_only, record_copies_per_text, refuse_newer_schema,
     set_meta,
 )
-from .index import create_fingerprint_index, create_search_index, drop_search_index, index_paragraphs, index_problems, merge_index, paragraph_batches
+from .fields import FIELDS_INDEX, field_names
+from .index import (
+    FINGERPRINT_INDEX, REPRINT_INDEX, create_fingerprint_index, create_search_index, drop_search_index, has_index,
+    index_paragraphs, index_problems, merge_index, paragraph_batches,
+)
 from .pipeline import fingerprint
 from .repair import MISCOUNTED_WHERE, ORPHANS_WHERE, Repairs, repair_rows
 from .sqlite import sqlite3
@@ -46,6 +50,7 @@ def check(db: sqlite_utils.Database) -> Health:
         ("search index", _search_index),
         ("analyzer version", _analyzer_version),
         ("counts", _counts),
+        ("indexes", _indexes),
     ):
         try:
             step(db, health)
@@ -92,6 +97,21 @@ def _counts(db: sqlite_utils.Database, health: Health) -> None:
         health.problems.append(
             f"{counted(miscounted, 'document')} {agreeing(miscounted, 'does', 'do')} not have the paragraphs "
             f"{agreeing(miscounted, 'it records', 'they record')}"
+        )
+
+
+def _indexes(db: sqlite_utils.Database, health: Health) -> None:
+    """The indexes that counts and facets read (docs/ranking.md#counts).  An
+    archive made before them is searched as before, more slowly on a large
+    archive, until an import makes them: a note, not a problem."""
+    missing = [name for name in (FINGERPRINT_INDEX, REPRINT_INDEX) if not has_index(db, name)]
+    if field_names(db) and not has_index(db, FIELDS_INDEX):
+        missing.append(FIELDS_INDEX)
+    if missing:
+        one = len(missing) == 1
+        health.notes.append(
+            f"made before the {' and '.join(missing)} {'index' if one else 'indexes'}, which counts and facets"
+            f" read (slower without {'it' if one else 'them'}): the next 'archive import' makes {'it' if one else 'them'}"
         )
 
 
