@@ -119,20 +119,20 @@ where paragraphs.id in (select value from json_each(:ids))
 """
 # An index made before the impact column (schema 3 and older, until `archive
 # rebuild`): every match ranked by FTS5's bm25, as archive did then.
-_BM25_SQL = f"""
+_BM25_SQL = """
 select paragraphs.id, bm25(paragraphs_fts) as score from paragraphs_fts
 join paragraphs on paragraphs.id = paragraphs_fts.rowid
 join documents on documents.id = paragraphs.document_id
-where paragraphs_fts match :expression {{filters}}
+where paragraphs_fts match :expression {filters}
 order by score, paragraphs.id
 limit :limit
 """
 # Matches in id order, for those that score nothing (a prefix alone, say).
-_UNSCORED_SQL = f"""
+_UNSCORED_SQL = """
 select paragraphs.id from paragraphs_fts
 join paragraphs on paragraphs.id = paragraphs_fts.rowid
 join documents on documents.id = paragraphs.document_id
-where paragraphs_fts match :expression {{filters}}
+where paragraphs_fts match :expression {filters}
 order by paragraphs_fts.rowid
 limit :limit
 """
