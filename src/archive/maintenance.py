@@ -101,17 +101,19 @@ def _counts(db: sqlite_utils.Database, health: Health) -> None:
 
 
 def _indexes(db: sqlite_utils.Database, health: Health) -> None:
-    """The indexes that counts and facets read (docs/ranking.md#counts).  An
-    archive made before them is searched as before, more slowly on a large
-    archive, until an import makes them: a note, not a problem."""
+    """The indexes that searches read to count, facet and fold reprints
+    (docs/ranking.md#counts).  An archive made before them is searched as
+    before, more slowly on a large archive, until an import makes them: a
+    note, not a problem."""
     missing = [name for name in (FINGERPRINT_INDEX, REPRINT_INDEX) if not has_index(db, name)]
     if field_names(db) and not has_index(db, FIELDS_INDEX):
         missing.append(FIELDS_INDEX)
     if missing:
         one = len(missing) == 1
         health.notes.append(
-            f"made before the {' and '.join(missing)} {'index' if one else 'indexes'}, which counts and facets"
-            f" read (slower without {'it' if one else 'them'}): the next 'archive import' makes {'it' if one else 'them'}"
+            f"made before the {' and '.join(missing)} {'index' if one else 'indexes'}, which searches read to"
+            f" count and fold (slower without {'it' if one else 'them'}): the next 'archive import' makes"
+            f" {'it' if one else 'them'}"
         )
 
 
