@@ -227,7 +227,8 @@ def _pattern_regex(pattern: str, form: Form) -> re.Pattern:
 def _readings() -> tuple[tuple[Form, re.Pattern], ...]:
     """Each form's patterns as regular expressions.  Compiled on the first
     ~word rather than on import: every `archive` command imports this
-    module, and compiling them took about 7 ms of its start.
+    module, and compiling them was a visible share of its start
+    (docs/performance.md).
 
     The contracted patterns of forms VII and VIII (احتل, محتل) are not read:
     they are those of common words (يكتب, مكتب)."""

@@ -373,7 +373,7 @@ def read_document(path: str | os.PathLike, encoding: str | None = None, real_pat
     where a file was is refused rather than waited on.
     """
     # A real path stays a string: an import reads tens of thousands of
-    # files, and making each a Path cost a tenth of its reading.
+    # files, and making each a Path was a share of reading it.
     try:
         resolved = os.fspath(path) if real_path else str(Path(path).resolve(strict=True))
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK)

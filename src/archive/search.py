@@ -143,7 +143,7 @@ limit :limit
 # (checking each against the query would list every match).  The documents
 # are read for filters only: every paragraph has its document (as counts.py
 # has it), and without filters the index alone answers, where each copy's
-# row would be a page read (at 10x, 4.8 of a common word's 11 ms).
+# row would be a page read (docs/ranking.md).
 _COPIES_SQL = """
 select paragraphs.fingerprint, count(*)
 from paragraphs join documents on documents.id = paragraphs.document_id
