@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from test_duplicates import reference_rows, reference_search  # noqa: E402
 
-from archive.db import open_archive  # noqa: E402
+from archive.db import ArchiveError, open_archive  # noqa: E402
 from archive.index import vocabulary  # noqa: E402
 from archive.query import QueryError, parse  # noqa: E402
 from archive.search import search  # noqa: E402
@@ -42,7 +42,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    db = open_archive(args.db)
+    try:
+        db = open_archive(args.db)
+    except ArchiveError as error:
+        raise SystemExit(f"audit_topk: {error}") from None
     words = [term for (term,) in db.execute(
         f"select term from {vocabulary(db)} where col = 'exact' and doc >= 2 order by doc desc"
     ) if any("\u0621" <= letter <= "\u064a" for letter in term)]
