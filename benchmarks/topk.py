@@ -122,12 +122,12 @@ def archive_latency(db_path: Path, lexicon: bool = True) -> tuple[Latencies, Lat
     """Each query as `archive search` spends it (with --no-lexicon unless
     lexicon): parse, rank the best 20 (search.search), highlight them; and
     the same without highlighting."""
-    from archive.db import open_archive
+    from archive.db import open_reader
     from archive.highlight import Highlighter
     from archive.query import parse
     from archive.search import search
 
-    db = open_archive(str(db_path))
+    db = open_reader(str(db_path))  # as `archive search` opens it
     whole, ranking = Latencies("archive"), Latencies("archive, no highlighting")
 
     def once():

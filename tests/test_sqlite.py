@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 from pathlib import Path
 
 import sqlite_utils.utils
+from datasette.app import Datasette
 from datasette.utils import sqlite as datasette_sqlite
 
 from archive.sqlite import sqlite3
+from archive import ahead
 from archive.db import open_archive, open_reader
+from archive.search import one_snapshot
 
 from conftest import SEEDS
 
@@ -45,6 +49,25 @@ def test_readers_and_writers_connect_through_it(seeds_db):
     # on every connection coming from the module it catches.
     assert isinstance(open_archive(str(seeds_db)).conn, sqlite3.Connection)
     assert isinstance(open_reader(str(seeds_db)).conn, sqlite3.Connection)
+
+
+def test_searches_read_the_archive_through_a_memory_map(seeds_db):
+    # Every connection a search reads through: `archive search`'s, the one
+    # that reads cells ahead beside it, and Datasette's.
+    reader = open_reader(str(seeds_db))
+    assert reader.execute("pragma mmap_size").fetchone()[0] > 0
+    with one_snapshot(reader.conn):
+        second = ahead._second_connection(reader)
+        assert second.execute("pragma mmap_size").fetchone()[0] > 0
+        second.execute("rollback")
+    datasette = Datasette([str(seeds_db)])
+
+    async def mapped():
+        await datasette.invoke_startup()
+        database = datasette.get_database(seeds_db.stem)
+        return await database.execute_fn(lambda conn: conn.execute("pragma mmap_size").fetchone()[0])
+
+    assert asyncio.run(mapped()) > 0
 
 
 def test_a_damaged_archive_is_one_line_through_either_connection(tmp_path, run, seeds_db):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote
 
 from . import slots
+from .db import map_for_reading
 from .index import INDEX
 from .sqlite import sqlite3
 
@@ -135,6 +136,7 @@ def _second_connection(db):
                     return None
                 second = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False,
                                          isolation_level=None)
+                map_for_reading(second)
                 if len(_SECONDS) >= _CONNECTIONS:
                     _SECONDS.pop(next(iter(_SECONDS)))[1].close()  # the oldest
                 _SECONDS[id(conn)] = (conn, second)

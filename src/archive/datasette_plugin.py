@@ -179,6 +179,7 @@ def prepare_connection(conn, database, datasette):
         _archive_files[os.path.realpath(db.path)] = archive
     if not archive:
         return
+    archive_db.map_for_reading(conn)
     # The index's look-up, as `archive search` and the search page use it, so
     # the box finds the readings the index decides and caps phrases alike.
     # It reads through this connection: the snapshot the table query reads.

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "4"
 DEFAULT_DB = "archive.db"
 BUSY_TIMEOUT_MS = 30_000
+# A search reads much of the index: through a memory map, a page read costs
+# no system call and no copy (docs/performance.md).  SQLite caps the map at
+# its own maximum (2 GB in most builds).
+READ_MAP_BYTES = 1 << 40
 # The search index is not among them: an archive whose index another tool
 # dropped is still one, which says so, and which `archive rebuild` repairs.
 ARCHIVE_TABLES = frozenset({"documents", "paragraphs", "archive_meta"})
@@ -225,6 +229,7 @@ def open_reader(path: str) -> Reader:
             except sqlite3.DatabaseError as error:
                 raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
             if archive:
+                map_for_reading(conn)
                 return Reader(conn)
             conn.close()
             if not (empty and creating):
@@ -234,6 +239,12 @@ def open_reader(path: str) -> Reader:
         if time.monotonic() > deadline:
             raise ArchiveError(f"{path} is being created by an import; try again in a moment")
         time.sleep(0.05)
+
+
+def map_for_reading(conn) -> None:
+    """Let SQLite read the archive's file through a memory map: for the
+    connections of searches, not of imports, whose memory is measured."""
+    conn.execute(f"pragma mmap_size = {READ_MAP_BYTES}")
 
 
 def writer_active(db_path: str) -> bool:
