@@ -1,11 +1,18 @@
 """What the cells a search has read say of each paragraph met: the sum of
 its words' values seen, a lower bound of its score, and which words it was
 met for; what the words not met may still add; and the paragraphs that can
-no longer reach the page, dropped (rank.py reads the cells)."""
+no longer reach the page, dropped (rank.py reads the cells).
+
+An OR of very common words meets hundreds of thousands of paragraphs, but
+what is known of them takes few values: a value is a sum of the words' levels
+times their weights.  So the paragraphs are also kept in groups, one per
+value and set of words met, and the passes over them (the k-th best score,
+which may still reach it, the best) go group by group, the paragraphs of a
+group moved or dropped together with set operations in C."""
 
 from __future__ import annotations
 
-import heapq
+from itertools import repeat
 from typing import Callable
 
 # Scores are rounded to this many decimals (see rank._settled).
@@ -14,13 +21,23 @@ SCORE_DIGITS = 9
 EPSILON = 10 ** -(SCORE_DIGITS - 1)
 
 
+def rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    """The order of (id, score) pairs: best first, ties lower id first.
+    Rounded: sums of the same values in another order may differ in their
+    last bits, and must not order two paragraphs differently."""
+    return -round(item[1], SCORE_DIGITS), item[0]
+
+
 class Candidates:
     """What the cells read so far say of each paragraph met."""
 
     def __init__(self, weights: list[float]):
         self.weights = weights
-        self.low: dict[int, float] = {}
-        self.met: dict[int, int] = {}  # bit n: met for slot n
+        # Each paragraph met: (low, met), the sum of its words' values seen
+        # and which words it was met for (bit n: slot n); and the same
+        # paragraphs grouped by it, the unit of every pass.
+        self.known: dict[int, tuple[float, int]] = {}
+        self.groups: dict[tuple[float, int], set[int]] = {}
         self.passed: dict[int, bool] = {}  # whether each asked about passes the filters
         # Those the filters refused: dropped, and never met again.
         self.refused: set[int] = set()
@@ -31,30 +48,67 @@ class Candidates:
         # from then on only add to those met; dropped: those met that cannot
         # reach it either (see close()).
         self.closed = False
-        self.dropped: list[dict[int, int]] = []  # `met` as it was at each close()
+        self.dropped: list[set[int]] = []  # the paragraphs each close() dropped
         # The `wanted`-th best score met at the last close(): once the words'
         # open gains sum below it, reading on cannot add a paragraph.
         self.bar = float("inf")
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def __contains__(self, rowid: int) -> bool:
+        return rowid in self.known
+
+    def words(self, rowid: int) -> int | None:
+        """Which words the paragraph was met for (None: not met, or dropped)."""
+        key = self.known.get(rowid)
+        return None if key is None else key[1]
+
+    def _put(self, rowids: set[int], value: float, words: int) -> None:
+        """Paragraphs not in any group now, into (value, words)."""
+        key = (value, words)
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = rowids
+        else:
+            group |= rowids
+        self.known.update(dict.fromkeys(rowids, key))
+
+    def _take(self, rowid: int) -> None:
+        """A paragraph out of its group (still known)."""
+        key = self.known[rowid]
+        group = self.groups[key]
+        group.discard(rowid)
+        if not group:
+            del self.groups[key]
 
     def add(self, rows: list[int], number: int, value: float, fresh: bool = True) -> None:
         """A cell's paragraphs; fresh: whether those not met before are kept
         (not once closed, nor when they cannot reach the page, _fresh())."""
         gain, bit = self.weights[number] * value, 1 << number
-        low, met = self.low, self.met
-        # Set operations in C sort the rows: those met before (closed: the
-        # only ones that count), and those new, added at once.
-        again = met.keys() & rows
+        rows = set(rows)
+        # Those met before, not yet for this word (the first cell met is the
+        # word's best): each group's share moves on at once.
+        for key in [key for key in self.groups if not key[1] & bit]:
+            group = self.groups[key]
+            moved = group & rows
+            if moved:
+                if len(moved) == len(group):
+                    del self.groups[key]
+                else:
+                    group -= moved
+                self._put(moved, key[0] + gain, key[1] | bit)
         if fresh and not self.closed:
-            new = set(rows) - again
+            new = rows.difference(self.known)
             if self.refused:
                 new -= self.refused
-            met.update(dict.fromkeys(new, bit))
-            low.update(dict.fromkeys(new, gain))
-        for rowid in again:
-            seen = met[rowid]
-            if not seen & bit:  # the first cell met is the word's best
-                met[rowid] = seen | bit
-                low[rowid] += gain
+            if new:
+                self._put(new, gain, bit)
+
+    def complete(self, rowid: int, score: float, words: int) -> None:
+        """A paragraph's exact score, from its text (every word known)."""
+        self._take(rowid)
+        self._put({rowid}, score, words)
 
     def headroom(self, open_gain: list[float]) -> Callable[..., float]:
         """What the words a paragraph was not met for may still add: their
@@ -81,8 +135,8 @@ class Candidates:
         met so far, stop adding paragraphs, and drop those met that cannot
         reach it either, so that every later pass is over fewer of them (an
         OR of very common words meets most of the archive).  kth:
-        kth_best() of the paragraphs met (of those that pass the filters,
-        with filters)."""
+        kth() of the paragraphs met (of those that pass the filters, with
+        filters)."""
         if kth is None:
             return
         threshold = kth - EPSILON
@@ -90,23 +144,63 @@ class Candidates:
         if sum(open_gain) >= threshold:
             return
         self.closed = True
-        extra, low, met, floor = self.headroom(open_gain), self.low, self.met, self.floor
-        ceiling = {words: extra(words) for words in set(met.values())}
-        # Those kept are made anew: far fewer than those dropped, at first.
-        # Most are below what any set of words met may still reach: one
-        # comparison each, before the look-ups.
-        cut = threshold - max(ceiling.values())
-        kept = [
-            rowid for rowid, value in low.items()
-            if value >= cut and value + ceiling[met[rowid]] >= threshold
-            and (rowid not in floor or value + extra(met[rowid], floor[rowid]) >= threshold)
-        ]
-        if len(kept) == len(low):
+        extra, known = self.headroom(open_gain), self.known
+        kept = {key: group for key, group in self.groups.items() if key[0] + extra(key[1]) >= threshold}
+        # A paragraph whose floor is known may be bounded below its group's.
+        below = {
+            rowid for rowid, floor in self.floor.items()
+            if rowid in known and known[rowid] in kept and known[rowid][0] + extra(known[rowid][1], floor) < threshold
+        }
+        if len(kept) == len(self.groups) and not below:
             return
-        self.dropped.append(met)
-        self.low = {rowid: low[rowid] for rowid in kept}
-        self.met = {rowid: met[rowid] for rowid in kept}
-        self.floor = {rowid: floor[rowid] for rowid in kept if rowid in floor}
+        dropped = set().union(*(group for key, group in self.groups.items() if key not in kept)) | below
+        for rowid in below:
+            self._take(rowid)  # out of the set its group in `kept` shares
+        self.groups = {key: group for key, group in kept.items() if group}
+        self.dropped.append(dropped)
+        # Whichever is fewer: the paragraphs dropped forgotten, or those kept
+        # known anew.
+        if len(dropped) < len(known) // 2:
+            for rowid in dropped:
+                del known[rowid]
+        else:
+            self.known = known = {}
+            for key, group in self.groups.items():
+                known.update(dict.fromkeys(group, key))
+        self.floor = {rowid: floor for rowid, floor in self.floor.items() if rowid in known}
+
+    def kth(self, wanted: int) -> float | None:
+        """The `wanted`-th best score met (None if fewer were met)."""
+        if len(self.known) < max(wanted, 1):
+            return None
+        sizes: dict[float, int] = {}
+        for (value, _), group in self.groups.items():
+            sizes[value] = sizes.get(value, 0) + len(group)
+        count = 0
+        for value in sorted(sizes, reverse=True):
+            count += sizes[value]
+            if count >= wanted:
+                return value
+        return None
+
+    def head(self, take: int) -> list[tuple[int, float]]:
+        """The first `take` met by rank_key: (id, score), best first, those
+        that tie once rounded lower id first."""
+        ties: dict[float, list[tuple[float, int]]] = {}
+        for key in self.groups:
+            ties.setdefault(round(key[0], SCORE_DIGITS), []).append(key)
+        head: list[tuple[int, float]] = []
+        for rounded in sorted(ties, reverse=True):
+            need = take - len(head)
+            keys = ties[rounded]
+            if len(keys) == 1:
+                value = keys[0][0]
+                head += zip(sorted(self.groups[keys[0]])[:need], repeat(value))
+            else:
+                head += sorted((rowid, value) for value, words in keys for rowid in self.groups[(value, words)])[:need]
+            if len(head) >= take:
+                break
+        return head
 
     def ask(self, ids: list[int], passed: Callable[[list[int]], set[int]]) -> None:
         """Ask the filters about these paragraphs met; drop those refused."""
@@ -115,22 +209,19 @@ class Candidates:
         refused = [rowid for rowid in ids if rowid not in found]
         self.refused.update(refused)
         for rowid in refused:
-            self.low.pop(rowid, None)
-            self.met.pop(rowid, None)
+            if rowid in self.known:
+                self._take(rowid)
+                del self.known[rowid]
             self.floor.pop(rowid, None)
 
     def seen(self) -> set[int]:
         """Every paragraph met: those that score, the rest scoring 0."""
-        return set(self.low).union(*self.dropped)
+        return set(self.known).union(*self.dropped)
 
     def high(self, rowid: int, extra: Callable[..., float]) -> float:
         """The most the paragraph may still score (extra: headroom())."""
-        return self.low[rowid] + extra(self.met[rowid], self.floor.get(rowid, 0.0))
-
-
-def kth_best(low: dict[int, float], wanted: int) -> float | None:
-    """The `wanted`-th best score met (None if fewer were met)."""
-    return heapq.nlargest(wanted, low.values())[-1] if len(low) >= wanted else None
+        value, words = self.known[rowid]
+        return value + extra(words, self.floor.get(rowid, 0.0))
 
 
 def open_gains(candidates: Candidates, upcoming: list[list[float]]) -> list[float]:

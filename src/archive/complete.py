@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import heapq
 import json
-from operator import itemgetter
+from itertools import repeat
 
 from . import slots
 from .analyze import stem_counts
-from .candidates import EPSILON, Candidates, kth_best, open_gains
+from .candidates import EPSILON, Candidates, open_gains
 from .db import REPRINT_KEY
 from .impact import level
 from .index import INDEX
@@ -33,10 +33,10 @@ def complete_the_best(db, plan: Plan, candidates: Candidates, upcoming, wanted: 
     miss a word, their exact score from their text (analyzed again, as the
     index was): a word met in none of the cells read may be anywhere below,
     or absent, which only reading its cells to the end would show.  Whether
-    any was completed (kth: kth_best() of the paragraphs met, if known)."""
+    any was completed (kth: Candidates.kth() of the paragraphs met, if known)."""
     open_gain = open_gains(candidates, upcoming)
     everything = (1 << len(plan.slots)) - 1
-    threshold = kth_best(candidates.low, wanted) if kth is None else kth
+    threshold = candidates.kth(wanted) if kth is None else kth
     if threshold is None:
         return False
     # With OR, a paragraph may miss a word altogether, and many do: only once
@@ -46,16 +46,14 @@ def complete_the_best(db, plan: Plan, candidates: Candidates, upcoming, wanted: 
         if sum(open_gain) >= threshold:
             return False
         at_once = COMPLETED_WITH_OR
-    missing = _missing(candidates, open_gain, threshold, everything)
-    if not missing:
-        return False
     if plan.copies >= REPRINTED:  # reprints share a completion (complete): as many texts a round
         at_once = round(at_once * plan.copies)
     # The floors first (their lengths, one look-up each) of those that may
     # be chosen, the best bounds: a word whose cells were read below it is
     # absent.  The rest wait for a later round, if any is needed.
-    if len(missing) > FLOORED * at_once:
-        missing = heapq.nlargest(FLOORED * at_once, missing)
+    missing = _missing(candidates, open_gain, threshold, everything, FLOORED * at_once)
+    if not missing:
+        return False
     unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
     if unfloored:
         for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
@@ -72,18 +70,17 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
     """Give these paragraphs their exact score, from their text, and the
     same score to their reprints met (the same words): each text once."""
     everything = (1 << len(plan.slots)) - 1
-    low, met = candidates.low, candidates.met
     if plan.copies < REPRINTED:
         for rowid, text in texts(db, chosen):
-            low[rowid], met[rowid] = score_text(plan, text), everything
+            candidates.complete(rowid, score_text(plan, text), everything)
         return
     scores: dict[str, float] = {}
     for rowid, text, reprint in db.execute(_FIRST_COPIES_SQL, [json.dumps(chosen)]):
-        scores[reprint] = low[rowid] = score_text(plan, text)
-        met[rowid] = everything
+        scores[reprint] = score_text(plan, text)
+        candidates.complete(rowid, scores[reprint], everything)
     for rowid, reprint in db.execute(_COPIES_MET_SQL, [json.dumps(list(scores))]):
-        if rowid in low and met[rowid] != everything:
-            low[rowid], met[rowid] = scores[reprint], everything
+        if candidates.words(rowid) not in (None, everything):
+            candidates.complete(rowid, scores[reprint], everything)
 
 
 _TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
@@ -123,10 +120,10 @@ def worth_keeping(db, plan: Plan, candidates: Candidates, upcoming, number: int,
     most = candidates.weights[number] * value + sum(open_gain) - open_gain[number]
     if most < candidates.bar:
         return False
-    if count < LARGE_CELL * len(candidates.low) or most >= NEAR_THE_BAR * candidates.bar:
+    if count < LARGE_CELL * len(candidates) or most >= NEAR_THE_BAR * candidates.bar:
         return True
     raise_the_bar(db, plan, candidates, wanted)
-    kth = kth_best(candidates.low, wanted)
+    kth = candidates.kth(wanted)
     if kth is not None:
         candidates.bar = max(candidates.bar, kth - EPSILON)
     return most >= candidates.bar
@@ -138,9 +135,7 @@ def raise_the_bar(db, plan: Plan, candidates: Candidates, wanted: int) -> None:
     not met yet, and the page's last score, the bar every other paragraph
     must pass, is only as high as the scores known."""
     everything = (1 << len(plan.slots)) - 1
-    met = candidates.met
-    head = heapq.nlargest(2 * wanted, candidates.low.items(), key=itemgetter(1))
-    chosen = [rowid for rowid, _ in head if met[rowid] != everything]
+    chosen = [rowid for rowid, _ in candidates.head(2 * wanted) if candidates.words(rowid) != everything]
     if chosen:
         complete(db, plan, candidates, chosen)
 
@@ -148,21 +143,30 @@ def raise_the_bar(db, plan: Plan, candidates: Candidates, wanted: int) -> None:
 _SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
 
 
-def _missing(candidates: Candidates, open_gain: list[float], threshold: float, everything: int) -> list:
-    """(high, id) of the paragraphs met that miss a word and may still
-    reach the threshold."""
-    extra, met, floor = candidates.headroom(open_gain), candidates.met, candidates.floor
+def _missing(candidates: Candidates, open_gain: list[float], threshold: float, everything: int, most: int) -> list:
+    """(high, id) of the `most` paragraphs met that miss a word and may
+    reach the threshold by most, best first (ties: the higher id first)."""
+    extra, floor = candidates.headroom(open_gain), candidates.floor
     bound = threshold - EPSILON
-    # Each set of words met bounds its paragraphs at once; only those that
-    # pass it are looked at with their floor.
-    ceiling = {words: extra(words) for words in set(met.values()) if words != everything}
-    cut = bound - max(ceiling.values(), default=0.0)
-    return [
-        (high, rowid)
-        for rowid, low in candidates.low.items()
-        if low >= cut and (words := met[rowid]) != everything and low + ceiling[words] >= bound
-        and (high := low + extra(words, floor.get(rowid, 0.0))) >= bound
-    ]
+    # Each group's paragraphs share a bound (those whose floor is known may
+    # have a lower one of their own): the best groups first, as far as
+    # `most` paragraphs.
+    groups = sorted(
+        ((high, key) for key in candidates.groups if key[1] != everything and (high := key[0] + extra(key[1])) >= bound),
+        reverse=True,
+    )
+    missing: list[tuple[float, int]] = []
+    taken = 0
+    for high, (low, words) in groups:
+        if taken >= most:
+            break
+        group = candidates.groups[(low, words)]
+        floored = group & floor.keys() if floor else ()
+        rest = group - floored if floored else group
+        missing += zip(repeat(high), heapq.nlargest(most, rest) if len(rest) > most else rest)
+        missing += [(own, rowid) for rowid in floored if (own := low + extra(words, floor[rowid])) >= bound]
+        taken += len(rest)
+    return heapq.nlargest(most, missing) if len(missing) > most else missing
 
 
 def score_text(plan: Plan, text: str) -> float:

@@ -13,14 +13,12 @@ decided on the candidates.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import threading
 import time
-from operator import itemgetter
 from typing import Callable, Iterator
 
 from . import ahead, slots
-from .candidates import EPSILON, SCORE_DIGITS, Candidates, kth_best, open_gains
+from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
 from .complete import complete_the_best, raise_the_bar, score_text, texts, worth_keeping
 from .index import INDEX
 from .slots import Plan
@@ -69,7 +67,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
         for position, (_, number, value, _) in enumerate(cells):
             if one_word:
                 cell = reader.expression(position)
-                rows = slots.cell_rows(db, cell, wanted + len(candidates.low)) if cell is not None else []
+                rows = slots.cell_rows(db, cell, wanted + len(candidates)) if cell is not None else []
             else:
                 rows = reader.rows(position)
             upcoming[number].pop()
@@ -80,7 +78,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             # Settling costs a pass over the candidates: worth it once as many
             # rows again were read, when the last cell is read, or once nothing
             # not met can reach the last k-th score known (time to close).
-            if read_since * 2 < len(candidates.low) and any(upcoming) and (
+            if read_since * 2 < len(candidates) and any(upcoming) and (
                 candidates.closed or sum(open_gains(candidates, upcoming)) >= candidates.bar
             ):
                 continue
@@ -134,7 +132,7 @@ def _after_cells(db, plan: Plan, candidates: Candidates, upcoming: list[list[flo
         if passed is None:
             if not candidates.closed:
                 raise_the_bar(db, plan, candidates, wanted)
-            kth = kth_best(candidates.low, wanted)
+            kth = candidates.kth(wanted)
         else:
             kth = _kth_passing(candidates, wanted, passed)
         candidates.close(open_gains(candidates, upcoming), wanted, kth)
@@ -185,7 +183,7 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
         scores[rowid] = score
-    return sorted(scores.items(), key=_rank_key)[:wanted]
+    return sorted(scores.items(), key=rank_key)[:wanted]
 
 
 _LIMIT = threading.local()
@@ -269,8 +267,7 @@ def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, p
     """The best `wanted` if the cells read decide them, else None."""
     open_gain = open_gains(candidates, upcoming)
     unseen = sum(open_gain)
-    low = candidates.low
-    if unseen > 0 and (len(low) < wanted or unseen >= kth_best(low, wanted) + EPSILON):
+    if unseen > 0 and (len(candidates) < wanted or unseen >= candidates.kth(wanted) + EPSILON):
         return None  # a paragraph not met yet may reach the page (a cheap pass)
     best = _best_met(candidates, open_gain, wanted, passed)
     if best is None or len(best) < wanted:
@@ -281,27 +278,21 @@ def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, p
         # lower id: `last_score` is rounded, and may be just above `unseen`.
         return None
     chosen = {rowid for rowid, _ in best}
-    extra, met = candidates.headroom(open_gain), candidates.met
+    extra = candidates.headroom(open_gain)
     # No word may still lift a paragraph (every cell read, or every paragraph
     # met complete): those met rank by their scores, and the best are chosen.
-    ceiling = max(map(extra, set(met.values())), default=0.0)
-    if ceiling == 0.0:
-        return best
-    cut = last_score - EPSILON - ceiling
-    for rowid, score in [item for item in low.items() if item[1] >= cut]:
-        if score + extra(met[rowid]) < last_score - EPSILON or rowid in chosen:
-            continue
-        high = round(candidates.high(rowid, extra), SCORE_DIGITS)
-        if high > last_score or (high == last_score and rowid < last_id):
-            if passed is None or _passes([rowid], candidates, passed):
-                return None  # met, but missing a word that may lift it
+    # Else each group that may still reach the last place, one by one.
+    near = [(key, list(group)) for key, group in candidates.groups.items()
+            if extra(key[1]) > 0.0 and key[0] + extra(key[1]) >= last_score - EPSILON]
+    for (score, words), group in near:
+        for rowid in group:
+            if rowid in chosen or rowid not in candidates:
+                continue
+            high = round(candidates.high(rowid, extra), SCORE_DIGITS)
+            if high > last_score or (high == last_score and rowid < last_id):
+                if passed is None or _passes([rowid], candidates, passed):
+                    return None  # met, but missing a word that may lift it
     return best
-
-
-def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
-    # Rounded: sums of the same values in another order may differ in their
-    # last bits, and must not order two paragraphs differently.
-    return -round(item[1], SCORE_DIGITS), item[0]
 
 
 def _kth_passing(candidates: Candidates, wanted: int, passed: Passed) -> float | None:
@@ -310,11 +301,12 @@ def _kth_passing(candidates: Candidates, wanted: int, passed: Passed) -> float |
     more at a time as they refuse."""
     take = wanted
     while True:
-        head = heapq.nlargest(take, candidates.low.items(), key=itemgetter(1))
+        head = candidates.head(take)
         unknown = [rowid for rowid, _ in head if rowid not in candidates.passed]
         if unknown:
             candidates.ask(unknown, passed)
-        kept = [score for rowid, score in head if candidates.passed[rowid]]
+        # The wanted-th of these by raw score: at most the wanted-th of all.
+        kept = sorted((score for rowid, score in head if candidates.passed[rowid]), reverse=True)
         if len(kept) >= wanted:
             return kept[wanted - 1]
         if len(head) < take:
@@ -327,7 +319,7 @@ def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passe
     (no missing word may still lift it), else None."""
     take, extra = wanted, candidates.headroom(open_gain)
     while True:
-        head = _head(candidates.low, take)
+        head = candidates.head(take)
         # Asked about at once, the first time one of them is: made once.
         batch = [rowid for rowid, _ in head]
         best: list[tuple[int, float]] = []
@@ -343,24 +335,6 @@ def _best_met(candidates: Candidates, open_gain: list[float], wanted: int, passe
         if len(head) < take:
             return best
         take *= 4  # the filters left too few
-
-
-def _head(low: dict[int, float], take: int) -> list[tuple[int, float]]:
-    """The first `take` by _rank_key: the best raw scores (at C speed), and
-    every paragraph that ties the last of them once rounded."""
-    # Twice as many, in one pass: where texts are reprinted the last place
-    # is tied, and the ties are nearly always among them.
-    more = heapq.nlargest(2 * take, low.items(), key=itemgetter(1))
-    head = more[:take]
-    if len(more) > take:
-        last = round(head[-1][1], SCORE_DIGITS)
-        if round(more[take][1], SCORE_DIGITS) == last:
-            if len(more) == 2 * take and round(more[-1][1], SCORE_DIGITS) == last:  # ties past them too
-                bound = last - EPSILON  # a cheap bound first, rounding on the few left
-                head = [item for item in low.items() if item[1] >= bound and round(item[1], SCORE_DIGITS) >= last]
-            else:
-                head = [item for item in more if round(item[1], SCORE_DIGITS) >= last]
-    return sorted(head, key=_rank_key)[:take]
 
 
 def _passes(batch: list[int], candidates: Candidates, passed: Passed, rowid: int | None = None) -> bool:
