@@ -2,6 +2,7 @@
 every match scored, and never from an archive other than the search's."""
 
 import sqlite3
+import sys
 import time
 from concurrent.futures import Future
 
@@ -25,6 +26,32 @@ def test_reading_ahead_gives_every_match_ranked(tmp_path, monkeypatch):
     run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
     assert compare(db, queries(17, 40)) >= 120
     assert len(read_ahead) > 100
+
+
+def test_cells_read_by_both_connections_give_every_match_ranked(tmp_path, monkeypatch):
+    """While the second connection reads a cell narrowed to the query, the
+    first reads the next one not begun: the cells still count in order."""
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    monkeypatch.setattr(ahead, "START_AFTER", 0.0)
+    original_json, original_rows = slots.cell_json, slots.cell_rows
+    # The second connection slowed down, so that its cells are often not
+    # read yet when asked for.
+    monkeypatch.setattr(slots, "cell_json", lambda second, expression: time.sleep(0.002) or original_json(second, expression))
+    taken = []
+
+    def cell_rows(db, expression, limit=-1):
+        caller = sys._getframe(1).f_locals.get("self")
+        if isinstance(caller, ahead.Cells) and caller.worker is not None:
+            taken.append(expression)  # read by the first connection while the second reads
+        return original_rows(db, expression, limit)
+
+    monkeypatch.setattr(slots, "cell_rows", cell_rows)
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=10), "--db", db)
+    narrowed = [text for text in queries(18, 60) if " OR " not in text or " " in text.split(" OR ")[-1]]
+    assert compare(db, narrowed) >= 90
+    assert len(taken) > 50
 
 
 def test_the_second_connection_reads_the_same_index_or_none(tmp_path):

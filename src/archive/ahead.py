@@ -48,12 +48,14 @@ class Cells:
     have cost START_AFTER, if a second connection can read what the first
     reads.  close() ends the reading."""
 
-    def __init__(self, db, count: int, expression_of: Callable[[int], str | None], deadline: float | None = None):
-        self.db, self.count, self.deadline = db, count, deadline
+    def __init__(self, db, count: int, expression_of: Callable[[int], str | None], deadline: float | None = None,
+                 share: bool = False):
+        self.db, self.count, self.deadline, self.share = db, count, deadline, share
         self.expressions: dict[int, str | None] = {}
         self.expression_of = expression_of
         self.spent = 0.0
         self.pending: dict[int, Future] = {}
+        self.taken: dict[int, list[int]] = {}  # read by this thread meanwhile
         self.worker: ThreadPoolExecutor | None = None
         self.second = None
         self.tried = False
@@ -66,6 +68,8 @@ class Cells:
 
     def rows(self, number: int) -> list[int]:
         """The ids of the cell's paragraphs."""
+        if number in self.taken:
+            return self.taken.pop(number)
         expression = self.expression(number)
         if expression is None:
             return []
@@ -77,10 +81,19 @@ class Cells:
             self.spent += time.perf_counter() - began
             return rows
         for ahead in range(number, min(number + DEPTH + 1, self.count)):
-            if ahead not in self.pending and self.expression(ahead) is not None:
+            if ahead not in self.pending and ahead not in self.taken and self.expression(ahead) is not None:
                 self.pending[ahead] = self.worker.submit(slots.cell_json, self.second, self.expression(ahead))
+        future = self.pending.pop(number)
+        if self.share and not future.done():
+            # Rather than wait for the other connection, this one reads the
+            # next cell it has not begun (both cores in SQLite meanwhile).
+            for ahead in sorted(self.pending):
+                if self.pending[ahead].cancel():
+                    del self.pending[ahead]
+                    self.taken[ahead] = slots.cell_rows(self.db, self.expression(ahead))
+                    break
         # Parsed here: json.loads holds Python's lock, which this thread needs.
-        return json.loads(self._result(self.pending.pop(number)))
+        return json.loads(self._result(future))
 
     def _start(self) -> None:
         self.tried = True

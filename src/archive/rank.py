@@ -62,7 +62,9 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
     one_word = passed is None and len(plan.slots) == 1
-    reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None))
+    # Cells narrowed to the query cost FTS5 the whole query each, and give
+    # few rows: both threads read them.
+    reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None), share=plan.narrowed)
     try:
         for position, (_, number, value, _) in enumerate(cells):
             if one_word:
