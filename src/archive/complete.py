@@ -144,8 +144,9 @@ _SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from
 
 
 def _missing(candidates: Candidates, open_gain: list[float], threshold: float, everything: int, most: int) -> list:
-    """(high, id) of the `most` paragraphs met that miss a word and may
-    reach the threshold by most, best first (ties: the higher id first)."""
+    """(high, id) of at most `most` paragraphs met that miss a word and may
+    still reach the threshold: those that may score most (ties: the higher
+    id first)."""
     extra, floor = candidates.headroom(open_gain), candidates.floor
     bound = threshold - EPSILON
     # Each group's paragraphs share a bound (those whose floor is known may
