@@ -284,9 +284,9 @@ def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, p
     # No word may still lift a paragraph (every cell read, or every paragraph
     # met complete): those met rank by their scores, and the best are chosen.
     # Else each group that may still reach the last place, one by one.
-    near = [(key, list(group)) for key, group in candidates.groups.items()
-            if extra(key[1]) > 0.0 and key[0] + extra(key[1]) >= last_score - EPSILON]
-    for (score, words), group in near:
+    near = [list(group) for (low, words), group in candidates.groups.items()
+            if extra(words) > 0.0 and low + extra(words) >= last_score - EPSILON]
+    for group in near:  # copies: asking the filters may drop a paragraph
         for rowid in group:
             if rowid in chosen or rowid not in candidates:
                 continue
