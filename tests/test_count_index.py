@@ -51,7 +51,7 @@ def _plans(archive, count) -> str:
         count()
     finally:
         archive.conn.set_trace_callback(None)
-    joins = [sql for sql in statements if "join paragraphs" in sql]
+    joins = [sql for sql in statements if "join paragraphs" in sql or "from paragraphs indexed" in sql]
     assert joins
     return " ".join(row[3] for sql in joins for row in archive.execute("explain query plan " + sql))
 
@@ -81,6 +81,27 @@ def test_an_archive_without_the_index_gets_it_from_the_next_import_or_rebuild(ru
         sqlite_utils.Database(db).execute(f"drop index {index.REPRINT_INDEX}")
         assert run(*command, "--db", db).exit_code == 0
         assert index.REPRINT_INDEX in {found.name for found in sqlite_utils.Database(db)["paragraphs"].indexes}
+
+
+def test_a_count_without_filters_asks_fts5_for_the_matches_once(run, tmp_path, monkeypatch):
+    # A phrase of common words costs FTS5 most of a count: asked once
+    # whether the matches pass the cap and again for their rows, it cost
+    # twice that.
+    db = _reprinted(run, tmp_path)
+    archive = open_archive(str(db))
+    for query in QUERIES:
+        counts.count(archive, parse(query))  # the words' look-ups, kept after
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            counted = counts.count(archive, parse(query))
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert len([sql for sql in statements if f"{index.INDEX} match" in sql]) == 1, query
+        assert counted == counts.count(archive, parse(query), Filters(paths=("*",)))
+    # Past the cap the same statement says so.
+    monkeypatch.setattr(counts, "COUNT_CAP", 3)
+    assert counts.count(archive, parse("المحطة")) == counts.Counts(3, 3, 3, more=True)
 
 
 def test_facets_read_the_documents_fields_from_an_index_of_their_own(run, tmp_path):
