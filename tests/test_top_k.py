@@ -418,6 +418,36 @@ def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, 
     assert q.short_prefixes(archive, parse("اقت*"), "", {}) is None  # three letters: FTS5
 
 
+def test_a_longer_prefix_whose_terms_fill_many_index_pages_is_read_in_id_order(tmp_path, monkeypatch):
+    """الم* is three letters, but its terms begin many of the index's pages
+    (FTS5 would merge them all before its first match): read in id order
+    like ا*, with the same hits FTS5 gives; a rare prefix stays with FTS5."""
+    from archive import index, prefixes
+
+    chance = random.Random(8)
+    letters = "بتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for number in range(120):
+        words = ["الم" + "".join(chance.choice(letters) for _ in range(4)) for _ in range(30)]
+        (tree / f"doc{number:03d}.txt").write_text(" ".join(words + ["زلزال", "قوات"]) + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    common, rare = (index.prefix_pages(archive, [prefix]) for prefix in ("الم", "زلز"))
+    assert common >= 5 and rare <= 1, (common, rare)
+    assert index.prefix_pages(archive, ["الم", "والم"]) == common  # no والم words
+    monkeypatch.setattr(prefixes, "MANY_PAGES", 5)
+    assert q.short_prefixes(archive, parse("زلز*"), "", {}) is None
+    query = parse("الم*")
+    assert q.short_prefixes(archive, query, "", {}) is not None
+    for limit, offset, fold in ((10, 0, True), (7, 3, False)):
+        fast = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+        assert fast and [(h.path, h.paragraph, h.copies, h.score) for h in fast] == reference_search(
+            archive, query, limit, offset, fold
+        )
+
+
 def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monkeypatch):
     """Within filters, a short prefix's matches are all read before the
     count's cap: counted, and counted per document (facets), from those

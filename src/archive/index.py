@@ -230,6 +230,32 @@ def count_terms(db: sqlite_utils.Database) -> None:
         set_meta(db, terms_written_since_count="0", **{TERMS_COUNTED_AT: f"{paragraphs}:{last_id}"})
 
 
+def prefix_pages(db, prefixes: Iterable[str]) -> int:
+    """How many of the index's leaf pages begin with a term under one of
+    these prefixes: about what FTS5 reads to merge a prefix's terms, which
+    it does before it gives the first match.  FTS5's `_idx` table names
+    each leaf page's first term, per segment, behind a byte for the index
+    ('0', the main one).  0 where that table cannot be read as such."""
+    table = f"{INDEX}_idx"
+    try:
+        segments, segment = [], -1
+        while row := db.execute(f"select segid from {table} where segid > ? order by segid limit 1", [segment]).fetchone():
+            segment = row[0]
+            segments.append(segment)
+        pages = 0
+        for prefix in prefixes:
+            # No UTF-8 byte is 0xff: every term that starts with the prefix sorts below it.
+            low = b"0" + prefix.encode()
+            for segment in segments:
+                pages += db.execute(
+                    f"select count(*) from {table} where segid = ? and term >= ? and term < ?",
+                    [segment, low, low + b"\xff"],
+                ).fetchone()[0]
+        return pages
+    except sqlite3.DatabaseError:
+        return 0
+
+
 _VOCABULARY = "temp.archive_index_terms"
 
 

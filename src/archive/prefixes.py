@@ -1,18 +1,24 @@
-"""A query of short prefixes alone (ا*), read in id order.
+"""A query of short or common prefixes alone (ا*, الم*), read in id order.
 
 FTS5 merges every index term a prefix covers before it gives the first
-match: for a letter or two (ا*) that is most of the index.  Such a query
-scores nothing, so its best are its first matches by id: when a sample of
-the archive shows the prefix common, the paragraphs are read in id order
-and their words tested instead.
+match: for a letter or two (ا*) that is most of the index, and for a few
+(الم*) much of it.  Such a query scores nothing, so its best are its first
+matches by id: when a sample of the archive shows the prefix common, the
+paragraphs are read in id order and their words tested instead.
 """
 
 from __future__ import annotations
 
 from .analyze import raw_words, word_parts
+from .index import prefix_pages
+from .lookup import index_lookup
 from .query import PREFIX_LEADS, Query
 
 SHORT_PREFIX = 2  # letters
+# A longer prefix costs FTS5 a merge worth avoiding when its terms begin
+# this many of the index's leaf pages or more (index.prefix_pages):
+# about 80 ms at the least (docs/ranking.md).
+MANY_PAGES = 800
 SAMPLE = 400  # paragraphs
 # Past this many matches, the count of such a query says "more than".
 SCANNED_CAP = 1_000
@@ -24,13 +30,25 @@ order by paragraphs.id limit :limit
 """
 
 
+def merges_much(db, prefix: str) -> bool:
+    """Whether FTS5 would merge much of the index for this prefix (behind
+    its leads): a letter or two, or terms that begin many of its pages.
+    Worked out once a connection until the archive changes."""
+    if len(prefix) <= SHORT_PREFIX:
+        return True
+    written = tuple(lead + prefix for lead in PREFIX_LEADS)
+    pages = index_lookup(db).remember(("prefix pages", *written), lambda: prefix_pages(db, written))
+    return pages >= MANY_PAGES
+
+
 def short_prefixes(db, query: Query, where: str, params: dict):
-    """For a query of short, common prefixes alone: a function giving its
-    matches' ids in id order, by reading the paragraphs; else None."""
+    """For a query of short or common prefixes alone (merges_much): a
+    function giving its matches' ids in id order, by reading the
+    paragraphs, if a sample shows them common; else None."""
     atoms = query.positive_atoms()
-    if query.exact or query.excluded or not atoms or not all(
-        atom.prefix and len(atom.words[0]) <= SHORT_PREFIX for atom in atoms
-    ):
+    if query.exact or query.excluded or not atoms or not all(atom.prefix for atom in atoms):
+        return None
+    if not all(merges_much(db, atom.words[0]) for atom in atoms):
         return None
     # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
     clauses = [tuple(lead + atom.words[0] for atom in clause for lead in PREFIX_LEADS) for clause in query.clauses]
