@@ -406,8 +406,8 @@ def test_a_short_common_prefix_is_read_in_id_order_not_merged_by_fts5(tmp_path, 
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
     archive = open_archive(str(db))
-    for text in ("ا*", "ال*", "م* ا*", "ا* OR و*"):
-        query = parse(text)
+    for text, exact in [(text, False) for text in ("ا*", "ال*", "م* ا*", "ا* OR و*")] + [("ا*", True), ("ال*", True)]:
+        query = parse(text, exact=exact)
         assert q.short_prefixes(archive, query, "", {}) is not None, text
         for limit, offset, fold in ((10, 0, True), (7, 3, False)):
             fast = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)

@@ -30,13 +30,13 @@ order by paragraphs.id limit :limit
 """
 
 
-def merges_much(db, prefix: str) -> bool:
+def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS) -> bool:
     """Whether FTS5 would merge much of the index for this prefix (behind
     its leads): a letter or two, or terms that begin many of its pages.
     Worked out once a connection until the archive changes."""
     if len(prefix) <= SHORT_PREFIX:
         return True
-    written = tuple(lead + prefix for lead in PREFIX_LEADS)
+    written = tuple(lead + prefix for lead in leads)
     pages = index_lookup(db).remember(("prefix pages", *written), lambda: prefix_pages(db, written))
     return pages >= MANY_PAGES
 
@@ -46,12 +46,14 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     function giving its matches' ids in id order, by reading the
     paragraphs, if a sample shows them common; else None."""
     atoms = query.positive_atoms()
-    if query.exact or query.excluded or not atoms or not all(atom.prefix for atom in atoms):
+    if query.excluded or not atoms or not all(atom.prefix for atom in atoms):
         return None
-    if not all(merges_much(db, atom.words[0]) for atom in atoms):
+    # With --exact a prefix is the start of a word as written, clitics and all.
+    leads = ("",) if query.exact else PREFIX_LEADS
+    if not all(merges_much(db, atom.words[0], leads) for atom in atoms):
         return None
     # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
-    clauses = [tuple(lead + atom.words[0] for atom in clause for lead in PREFIX_LEADS) for clause in query.clauses]
+    clauses = [tuple(lead + atom.words[0] for atom in clause for lead in leads) for clause in query.clauses]
 
     def matches(text: str) -> bool:
         # The words of the index's exact column (analyze_text's), without
