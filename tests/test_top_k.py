@@ -313,6 +313,25 @@ def test_no_page_is_settled_while_an_unread_cell_may_tie_its_last_score():
     assert [rowid for rowid, _ in rank._settled(candidates, [[]], 5, None)] == list(range(100, 105))
 
 
+def test_a_cells_rows_move_to_the_same_groups_row_by_row_or_group_by_group(monkeypatch):
+    """Candidates.add finds the groups' shares of a cell either way, by its
+    cost: both give the same paragraphs in the same groups."""
+    from archive import candidates as c
+
+    def fill(per_row):
+        monkeypatch.setattr(c, "_PER_ROW", per_row)
+        chance = random.Random(4)
+        found = c.Candidates([1.0, 2.0, 0.5, 3.0, 1.5])
+        for step in range(60):
+            rows = chance.sample(range(5_000), chance.choice([5, 50, 500, 2_000]))
+            found.add(rows, chance.randrange(5), chance.choice([1.0, 2.0, 3.0]), fresh=step < 40)
+        return found.known, {key: group for key, group in found.groups.items() if group}
+
+    by_group, by_row = fill(10**9), fill(0)
+    assert by_row == by_group
+    assert len(by_group[1]) > 30 and len(by_group[0]) > 4_000
+
+
 def test_the_word_typed_ranks_above_its_other_forms(tmp_path):
     """One word, one weight: a paragraph with the form typed comes before
     one with another of its forms, all else equal."""

@@ -21,6 +21,13 @@ SCORE_DIGITS = 9
 EPSILON = 10 ** -(SCORE_DIGITS - 1)
 
 
+# What moving a cell's rows costs, in about the same unit: a probe of a set
+# operation in C, a group visited, a row looked up in Python (Candidates._shares).
+_PROBE = 1
+_PER_GROUP = 10
+_PER_ROW = 8
+
+
 def rank_key(item: tuple[int, float]) -> tuple[float, int]:
     """The order of (id, score) pairs: best first, ties lower id first.
     Rounded: sums of the same values in another order may differ in their
@@ -88,11 +95,11 @@ class Candidates:
         gain, bit = self.weights[number] * value, 1 << number
         rows = set(rows)
         # Those met before, not yet for this word (the first cell met is the
-        # word's best): each group's share moves on at once.
-        for key in [key for key in self.groups if not key[1] & bit]:
-            group = self.groups[key]
-            moved = group & rows
+        # word's best) move on, each group's share at once.
+        keys = [key for key in self.groups if not key[1] & bit]
+        for key, moved in self._shares(rows, keys, bit):
             if moved:
+                group = self.groups[key]
                 if len(moved) == len(group):
                     del self.groups[key]
                 else:
@@ -104,6 +111,26 @@ class Candidates:
                 new -= self.refused
             if new:
                 self._put(new, gain, bit)
+
+    def _shares(self, rows: set[int], keys: list[tuple[float, int]], bit: int):
+        """Each of these groups' paragraphs among rows: found group by
+        group (a set operation in C each, whose cost is the smaller of the
+        two), or, where the groups are many and large beside the rows, row
+        by row (a look-up each, in Python)."""
+        groups = self.groups
+        size = len(rows)
+        by_group = sum(min(len(groups[key]), size) for key in keys) * _PROBE + len(keys) * _PER_GROUP
+        if size * _PER_ROW >= by_group:
+            return ((key, groups[key] & rows) for key in keys)
+        shares: dict[tuple[float, int], set[int]] = {}
+        for rowid, key in zip(rows, map(self.known.get, rows)):
+            if key is not None and not key[1] & bit:
+                share = shares.get(key)
+                if share is None:
+                    shares[key] = {rowid}
+                else:
+                    share.add(rowid)
+        return shares.items()
 
     def complete(self, rowid: int, score: float, words: int) -> None:
         """A paragraph's exact score, from its text (every word known)."""
