@@ -467,6 +467,33 @@ def test_a_longer_prefix_whose_terms_fill_many_index_pages_is_read_in_id_order(t
         )
 
 
+def test_a_common_prefix_beside_a_rare_one_reads_the_rare_ones_matches(tmp_path):
+    """ا* اقتصا* is uncommon as a whole, but FTS5 would merge most of the
+    index for ا*: the matches of اقتصا* are read in id order instead and
+    tested for ا*, the same hits FTS5 gives; an OR with ا* is common."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5, documents=120), "--db", db)
+    archive = open_archive(str(db))
+    for text in ("ا* اقتص*", "اقتص* م*", "م* OR اقتص* تحل*", "م* OR اقتص*", "ا* تحل* OR اقتص*"):
+        query = parse(text)
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            scan = q.short_prefixes(archive, query, "", {})
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert scan is not None, text
+        # FTS5 is never asked about the short prefix.
+        assert not any('"ا"*' in sql or '"م"*' in sql for sql in statements), text
+        for limit, offset, fold in ((10, 0, True), (7, 3, False)):
+            fast = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+            expected = reference_search(archive, query, limit, offset, fold)
+            assert fast and [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected, text
+        assert counts.count(archive, query) == counts.count(archive, query, Filters(paths=("*",))), text
+    # A short prefix that is rare itself is left to FTS5, which is cheap for it.
+    assert q.short_prefixes(archive, parse("ظ* اقتص*"), "", {}) is None
+
+
 def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monkeypatch):
     """Within filters, a short prefix's matches are all read before the
     count's cap: counted, and counted per document (facets), from those
