@@ -7,6 +7,7 @@ the corpus, whose vocabulary, lengths and reprints they cannot have.
 
     python benchmarks/audit_topk.py --db corpus.db                # 300 queries
     python benchmarks/audit_topk.py --db corpus.db --queries 1000 --seed 7
+    python benchmarks/audit_topk.py --db corpus.db --prefixes    # prefixes alone, short and long
 
 Each difference is printed (query, page, the first hit that differs); the
 exit status is 1 if there is any.  It needs the test extra (pytest).
@@ -41,6 +42,8 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="an imported archive")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--prefixes", action="store_true",
+                        help="queries of prefixes alone, of one to four letters (prefixes.py reads them in id order)")
     args = parser.parse_args()
     try:
         db = open_archive(args.db)
@@ -62,6 +65,12 @@ def main() -> None:
         lambda: f'"{word()} {word()}" OR {word()}', lambda: f"~{word()}",
         lambda: f"{word()} OR {word()} -{word()}",
     ]
+    if args.prefixes:
+        start = lambda: word()[:chance.randint(1, 4)]  # noqa: E731
+        shapes = [
+            lambda: f"{start()}*", lambda: f"{start()}* {start()}*", lambda: f"{start()}* OR {start()}*",
+            lambda: f"{start()}* {start()}* OR {start()}*",
+        ]
     rows = reference_rows(db)
     started, compared, differences = time.perf_counter(), 0, 0
     for _ in range(args.queries):
