@@ -13,6 +13,7 @@ leaves a sound archive.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
@@ -242,15 +243,14 @@ def prefix_pages(db, prefixes: Iterable[str]) -> int:
         while row := db.execute(f"select segid from {table} where segid > ? order by segid limit 1", [segment]).fetchone():
             segment = row[0]
             segments.append(segment)
-        pages = 0
+        pages, count = 0, (
+            f"select count(*) from json_each(?) as segment join {table} on segid = segment.value"
+            " where term >= ? and term < ?"
+        )
         for prefix in prefixes:
             # No UTF-8 byte is 0xff: every term that starts with the prefix sorts below it.
             low = b"0" + prefix.encode()
-            for segment in segments:
-                pages += db.execute(
-                    f"select count(*) from {table} where segid = ? and term >= ? and term < ?",
-                    [segment, low, low + b"\xff"],
-                ).fetchone()[0]
+            pages += db.execute(count, [json.dumps(segments), low, low + b"\xff"]).fetchone()[0]
         return pages
     except sqlite3.DatabaseError:
         return 0
