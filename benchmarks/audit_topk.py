@@ -7,7 +7,7 @@ the corpus, whose vocabulary, lengths and reprints they cannot have.
 
     python benchmarks/audit_topk.py --db corpus.db                # 300 queries
     python benchmarks/audit_topk.py --db corpus.db --queries 1000 --seed 7
-    python benchmarks/audit_topk.py --db corpus.db --prefixes    # prefixes alone, short and long
+    python benchmarks/audit_topk.py --db corpus.db --prefixes    # short and long prefixes
 
 Each difference is printed (query, page, the first hit that differs); the
 exit status is 1 if there is any.  It needs the test extra (pytest).
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--prefixes", action="store_true",
-                        help="queries of prefixes alone, of one to four letters (prefixes.py reads them in id order)")
+                        help="queries of prefixes of one to four letters, alone or beside words (prefixes.py)")
     args = parser.parse_args()
     try:
         db = open_archive(args.db)
@@ -70,6 +70,7 @@ def main() -> None:
         shapes = [
             lambda: f"{start()}*", lambda: f"{start()}* {start()}*", lambda: f"{start()}* OR {start()}*",
             lambda: f"{start()}* {start()}* OR {start()}*",
+            lambda: f"{word()} {start()}*", lambda: f"{word()} -{start()}*", lambda: f"{word()} OR {word()} {start()}*",
         ]
     rows = reference_rows(db)
     started, compared, differences = time.perf_counter(), 0, 0

@@ -494,6 +494,45 @@ def test_a_common_prefix_beside_a_rare_one_reads_the_rare_ones_matches(tmp_path)
     assert q.short_prefixes(archive, parse("ظ* اقتص*"), "", {}) is None
 
 
+def test_words_beside_a_short_prefix_are_ranked_alone_and_the_prefix_tested(tmp_path):
+    """وزير ال* and قوات -ا*: FTS5 would merge most of the index for the
+    prefix in every statement.  A prefix scores nothing: the words are
+    ranked alone and the prefix tested on the text of their best, which
+    gives the same pages and counts as FTS5 over the whole query."""
+    from archive import prefixes
+
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=9, documents=120)
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    for text in ("المياه ا*", "ا* الشركة", '"ولي العهد" م*', "الشركات -ا*", "في OR من م*", "المياه -م* و*"):
+        query = parse(text)
+        tested = prefixes.prefix_filter(archive, query, "", {})
+        assert tested is not None and not any(atom.prefix for atom in tested.rest.positive_atoms()), text
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            pages = [q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+                     for limit, offset, fold in ((10, 0, True), (7, 3, False))]
+            counted = counts.count(archive, query)
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert not any('"ا"*' in sql or '"م"*' in sql for sql in statements), text
+        for hits, (limit, offset, fold) in zip(pages, ((10, 0, True), (7, 3, False))):
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+                archive, query, limit, offset, fold
+            ), text
+        assert counted == counts.count(archive, query, Filters(paths=("*",))), text
+        # Within filters, the same as every match ranked, then filtered.
+        every = reference_search(archive, query, 100_000, 0, False)
+        expected = [hit for hit in every if fnmatch.fnmatch(hit[0], "*doc0[0-4]*")][:10]
+        found = q.search(archive, query, limit=10, filters=Filters(paths=("*doc0[0-4]*",)), fold_duplicates=False)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in found] == expected, text
+    # A prefix in an OR with words is FTS5's; so is a rare short one.
+    assert prefixes.prefix_filter(archive, parse("المياه OR ا*"), "", {}) is None
+    assert prefixes.prefix_filter(archive, parse("المياه ظ*"), "", {}) is None
+
+
 def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monkeypatch):
     """Within filters, a short prefix's matches are all read before the
     count's cap: counted, and counted per document (facets), from those

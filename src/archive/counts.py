@@ -14,8 +14,9 @@ from .db import REPRINT_KEY
 from .filters import Filters, connect_functions
 from .fields import FIELDS_INDEX
 from .index import INDEX, REPRINT_INDEX, has_index
-from .prefixes import SCANNED_CAP, short_prefixes
-from .query import Query
+from .lookup import index_lookup
+from .prefixes import SCANNED_CAP, prefix_filter, short_prefixes
+from .query import Query, to_fts
 from .search import matches_sql
 
 if TYPE_CHECKING:
@@ -146,14 +147,20 @@ def _facets(names: list[str], rows: list[tuple]) -> dict[str, dict[str | None, i
 
 
 def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> list[int] | None:
-    """A query of short prefixes alone (prefixes.py): its matches' ids,
-    read in id order, up to one past SCANNED_CAP.  Past them FTS5 would
-    merge most of the index first, however narrow the filters.  None for
-    any other query."""
+    """A query of short or common prefixes (prefixes.py), alone or beside
+    words: its matches' ids, read in id order, up to one past SCANNED_CAP.
+    Past them FTS5 would merge much of the index first, however narrow the
+    filters.  None for any other query."""
     connect_functions(db)
     where, params = (filters or Filters()).sql(os.getcwd())
     scan = short_prefixes(db, query, where, params)
-    return None if scan is None else list(itertools.islice(scan(), SCANNED_CAP + 1))
+    if scan is None:
+        # Words beside such prefixes: the words' matches, the prefixes tested.
+        tested = prefix_filter(db, query, where, params)
+        if tested is None:
+            return None
+        scan = tested.scan(db, where, params, to_fts(tested.rest, index_lookup(db)))
+    return list(itertools.islice(scan(), SCANNED_CAP + 1))
 
 
 def ascii_folded(value):

@@ -1,15 +1,21 @@
-"""A query of short or common prefixes alone (ا*, الم*), read in id order.
+"""Short or common prefixes (ا*, الم*), tested on the paragraphs' words
+rather than merged by FTS5.
 
 FTS5 merges every index term a prefix covers before it gives the first
 match: for a letter or two (ا*) that is most of the index, and for a few
-(الم*) much of it.  Such a query scores nothing, so its best are its first
-matches by id: when a sample of the archive shows the prefix common, the
-paragraphs are read in id order and their words tested instead.
+(الم*) much of it.  A query of such prefixes alone scores nothing, so its
+best are its first matches by id: when a sample of the archive shows it
+common, the paragraphs are read in id order and their words tested instead
+(short_prefixes).  Beside words (وزير الم*, قوات -ا*), where a prefix still
+scores nothing, the words are ranked alone and the prefix tested on the
+best of them, as a filter (prefix_filter).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Callable
 
 from .analyze import raw_words, word_parts
 from .index import INDEX, prefix_pages
@@ -38,6 +44,7 @@ join documents on documents.id = paragraphs.document_id
 where {INDEX} match :expression and {INDEX}.rowid > :after {{filters}}
 order by {INDEX}.rowid limit :limit
 """
+_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
 
 
 def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS) -> bool:
@@ -68,20 +75,8 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
     clauses = [tuple(lead + atom.words[0] for atom in clause for lead in leads) for clause in query.clauses]
 
-    def matches(text: str, clauses=clauses) -> bool:
-        # The words of the index's exact column (analyze_text's), without
-        # stemming them, up to the first that matches: deep pages read many.
-        raws = raw_words(text)
-        return all(any(part.startswith(starts) for raw in raws for part in word_parts(raw)) for starts in clauses)
-
-    def common(texts: list[str], clauses) -> bool:
-        # In a tenth of the sample at least, decided as soon as it is.
-        found = 0
-        for text in texts:
-            found += matches(text, clauses)
-            if found >= SAMPLE // 10:
-                return True
-        return found >= -(-len(texts) // 10)
+    def matches(text: str) -> bool:
+        return _holds(text, clauses)
 
     # Common when a tenth of a sample of the first paragraphs matches:
     # decided as soon as it does, and those read are not read again.
@@ -99,12 +94,85 @@ def short_prefixes(db, query: Query, where: str, params: dict):
             # Uncommon: FTS5 finds it cheaply, unless a clause of it (AND) is
             # common and merges much (ا* زلز*).  Then the other clauses'
             # matches are read in id order instead, each tested on the query.
-            if all(merging) or not any(common(texts, [starts]) for starts, m in zip(clauses, merging) if m):
+            if all(merging) or not any(_common(texts, [starts]) for starts, m in zip(clauses, merging) if m):
                 return None
             rest = dataclasses.replace(query, clauses=[c for c, m in zip(query.clauses, merging) if not m])
             matched = {**params, "expression": to_fts(rest, index_lookup(db))}
             return _reader(db, _MATCHED_SCAN_SQL.format(filters=where), matched, matches, [])
     return _reader(db, _SCAN_SQL.format(filters=where), params, matches, read)
+
+
+@dataclasses.dataclass
+class PrefixFilter:
+    """A query's words without its prefixes that FTS5 would merge much for
+    (`rest`), and the test of those prefixes on a paragraph's text."""
+
+    rest: Query
+    needed: list[tuple[str, ...]]  # each a prefix with its leads: one must start a word
+    barred: list[tuple[str, ...]]  # none of these may
+
+    def holds(self, text: str) -> bool:
+        return _holds(text, self.needed) and not any(_holds(text, [starts]) for starts in self.barred)
+
+    def kept(self, db) -> Callable[[list[int]], set[int]]:
+        """The test as rank.Passed: of these ids, those whose text holds."""
+        def passed(ids: list[int]) -> set[int]:
+            return {rowid for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(ids)]) if self.holds(text)}
+
+        return passed
+
+    def scan(self, db, where: str, params: dict, expression: str):
+        """The ids of the query's matches in id order: the rest's, tested."""
+        return _reader(db, _MATCHED_SCAN_SQL.format(filters=where), {**params, "expression": expression},
+                       self.holds, [])
+
+
+def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | None:
+    """For words beside prefixes FTS5 would merge much for (merges_much),
+    each a clause (AND) of its own or excluded: the words to rank, and the
+    prefixes as a test of the best of them.  A prefix scores nothing, so
+    the best of the query are the best of its words that pass.  None
+    without such a prefix, or if one that must be held is rare in a sample
+    of the archive (FTS5 finds it cheaply)."""
+    leads = ("",) if query.exact else PREFIX_LEADS
+
+    def costly(atom) -> bool:
+        return atom.prefix and merges_much(db, atom.words[0], leads)
+
+    needed = [clause[0] for clause in query.clauses if len(clause) == 1 and costly(clause[0])]
+    barred = [atom for atom in query.excluded if costly(atom)]
+    rest = dataclasses.replace(
+        query,
+        clauses=[clause for clause in query.clauses if not (len(clause) == 1 and costly(clause[0]))],
+        excluded=[atom for atom in query.excluded if not costly(atom)],
+    )
+    words = rest.positive_atoms()
+    if not (needed or barred) or not words or all(atom.prefix for atom in words):
+        return None  # nothing to spare, or prefixes alone (short_prefixes)
+    written = [tuple(lead + atom.words[0] for lead in leads) for atom in needed]
+    if written:
+        sample = [text for _, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE})]
+        if not all(_common(sample, [starts]) for starts in written):
+            return None
+    return PrefixFilter(rest, written, [tuple(lead + atom.words[0] for lead in leads) for atom in barred])
+
+
+def _holds(text: str, clauses) -> bool:
+    """Whether, for each clause, a word of the text starts with one of its
+    prefixes: the words of the index's exact column (analyze_text's),
+    without stemming them, up to the first that matches."""
+    raws = raw_words(text)
+    return all(any(part.startswith(starts) for raw in raws for part in word_parts(raw)) for starts in clauses)
+
+
+def _common(texts: list[str], clauses) -> bool:
+    """Whether a tenth of a sample holds the clauses, decided as soon as it does."""
+    found = 0
+    for text in texts:
+        found += _holds(text, clauses)
+        if found >= SAMPLE // 10:
+            return True
+    return found >= -(-len(texts) // 10)
 
 
 def _reader(db, sql: str, params: dict, matches, read: list[tuple[int, bool]]):

@@ -17,7 +17,7 @@ from .filters import Filters, connect_functions, filter_of, paragraph_ranges
 from . import rank, slots
 from .complete import score_text, texts
 from .lookup import index_lookup, remember
-from .prefixes import short_prefixes
+from .prefixes import prefix_filter, short_prefixes
 from .query import Query, to_fts
 
 if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
@@ -199,8 +199,14 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     """The ranking of a query's matches within filters (in a snapshot)."""
     where, params = (filters or Filters()).sql(os.getcwd())
     known = index_lookup(db)
-    params["expression"] = to_fts(query, known)
-    return Ranking(db, _plan(db, query, known), where, params, query)
+    # Prefixes FTS5 would merge much for, beside words: the words ranked
+    # alone, the prefixes tested on the best of them (prefixes.py).
+    ready = remember(known, ("ready",), lambda: slots.ready(db))  # else ranked by FTS5's bm25, as it is
+    tested = prefix_filter(db, query, where, params) if ready else None
+    ranked = query if tested is None else tested.rest
+    params["expression"] = to_fts(ranked, known)
+    kept = None if tested is None else tested.kept(db)
+    return Ranking(db, _plan(db, ranked, known), where, params, query, kept)
 
 
 def _plan(db: sqlite_utils.Database, query: Query, known) -> slots.Plan | None:
@@ -217,8 +223,11 @@ class Ranking:
     """The best matches of one query, as many as asked for: rank.top() for
     those that score, then the matches that score nothing, in id order."""
 
-    def __init__(self, db: sqlite_utils.Database, plan: slots.Plan | None, where: str, params: dict, query=None):
+    def __init__(self, db: sqlite_utils.Database, plan: slots.Plan | None, where: str, params: dict, query=None,
+                 kept: rank.Passed | None = None):
         self.db, self.plan, self.where, self.params = db, plan, where, params
+        # What the expression's matches must also pass (prefixes.prefix_filter).
+        self.kept = kept
         self.scan = short_prefixes(db, query, where, params) if query is not None else None
         # The paragraph id ranges of narrow filters (filters.paragraph_ranges).
         self.ranges: list[tuple[int, int]] | None | object = _UNKNOWN
@@ -230,18 +239,19 @@ class Ranking:
             return self.db.execute(_BM25_SQL.format(filters=self.where), {**self.params, "limit": wanted}).fetchall()
         if self.scan is not None:
             return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
-        passed = filter_of(self.db, self.where, self.params)
-        if passed is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
+        filtered = filter_of(self.db, self.where, self.params)
+        passed = self._passed(filtered)
+        if filtered is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
             most = rank.filtered_at_once(self.plan)
             self.ranges = paragraph_ranges(self.db, self.where, self.params, most)
-        if passed is not None and self.ranges is not None:  # every match known, those that score nothing too
+        if filtered is not None and self.ranges is not None:  # every match known, those that score nothing too
             within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted)
             return [(rowid, -score if score else 0.0) for rowid, score in within]
         if wanted > rank.EVERY_MATCH_FROM:
             # So many that they may be all: then every match scored costs less.
             rows = self.db.execute(self.unscored_sql, {**self.params, "limit": wanted + 1}).fetchall()
             if len(rows) <= wanted:
-                every = rank.exhaustive(self.db, self.plan, [rowid for (rowid,) in rows])
+                every = rank.exhaustive(self.db, self.plan, self._kept([rowid for (rowid,) in rows]))
                 return [(rowid, -score if score else 0.0) for rowid, score in every]
         scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
         ranked = [(rowid, -score) for rowid, score in scored]
@@ -249,11 +259,25 @@ class Ranking:
             ranked += self._unscored(wanted - len(ranked), seen())
         return ranked
 
+    def _passed(self, filtered: rank.Passed | None) -> rank.Passed | None:
+        """The filters, then what the matches must also pass."""
+        if self.kept is None or filtered is None:
+            return filtered or self.kept
+        kept = self.kept
+        return lambda ids: kept(sorted(filtered(ids)))
+
+    def _kept(self, ids: list[int]) -> list[int]:
+        """Of these matches of the expression (in id order), those of the query."""
+        if self.kept is None or not ids:
+            return ids
+        passing = self.kept(ids)
+        return [rowid for rowid in ids if rowid in passing]
+
     def _unscored(self, wanted: int, seen: set[int]) -> list[tuple[int, float]]:
         fetch = wanted + len(seen)
         while True:
             rows = self.db.execute(self.unscored_sql, {**self.params, "limit": fetch}).fetchall()
-            found = [(rowid, 0.0) for (rowid,) in rows if rowid not in seen]
+            found = [(rowid, 0.0) for rowid in self._kept([rowid for (rowid,) in rows if rowid not in seen])]
             if len(found) >= wanted or len(rows) < fetch:
                 return found[:wanted]
             fetch *= 4
