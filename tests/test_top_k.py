@@ -505,7 +505,7 @@ def test_words_beside_a_short_prefix_are_ranked_alone_and_the_prefix_tested(tmp_
     tree = make_tree(tmp_path / "tree", seed=9, documents=120)
     run("import", tree, "--db", db)
     archive = open_archive(str(db))
-    for text in ("المياه ا*", "ا* الشركة", '"ولي العهد" م*', "الشركات -ا*", "في OR من م*", "المياه -م* و*"):
+    for text in ("المياه ا*", "ا* الشركة", '"ولي العهد" م*', "الشركات -ا*", "في OR من م*", "الشركات -م* و*"):
         query = parse(text)
         tested = prefixes.prefix_filter(archive, query, "", {})
         assert tested is not None and not any(atom.prefix for atom in tested.rest.positive_atoms()), text
@@ -528,6 +528,19 @@ def test_words_beside_a_short_prefix_are_ranked_alone_and_the_prefix_tested(tmp_
         expected = [hit for hit in every if fnmatch.fnmatch(hit[0], "*doc0[0-4]*")][:10]
         found = q.search(archive, query, limit=10, filters=Filters(paths=("*doc0[0-4]*",)), fold_duplicates=False)
         assert [(h.path, h.paragraph, h.copies, h.score) for h in found] == expected, text
+        # The document list: its order, and each document's matches.
+        from archive.document_hits import matching_documents
+
+        listed = matching_documents(archive, query, limit=8)
+        expression = to_fts(query)
+        by_path = {path: number for path, number in archive.execute(
+            "select documents.path, count(*) from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid"
+            " join documents on documents.id = paragraphs.document_id where paragraphs_fts match ? group by 1",
+            [expression],
+        )}
+        assert listed and all(hit.paragraphs == by_path[hit.path] for hit in listed), text
+        firsts = list(dict.fromkeys(path for path, *_ in reference_search(archive, query, 100_000, 0, False)))
+        assert [hit.path for hit in listed] == firsts[:8], text
     # A prefix in an OR with words is FTS5's; so is a rare short one.
     assert prefixes.prefix_filter(archive, parse("المياه OR ا*"), "", {}) is None
     assert prefixes.prefix_filter(archive, parse("المياه ظ*"), "", {}) is None
