@@ -13,6 +13,7 @@ from . import slots
 from .analyze import stem_counts
 from .candidates import EPSILON, Candidates, open_gains
 from .db import REPRINT_KEY
+from .documents import texts
 from .impact import level
 from .index import INDEX
 from .slots import Plan
@@ -83,12 +84,8 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
             candidates.complete(rowid, scores[reprint], everything)
 
 
-_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
 
 
-def texts(db, ids: list[int]):
-    """(id, text) of these paragraphs (those that exist)."""
-    return db.execute(_TEXTS_SQL, [json.dumps(ids)])
 # One paragraph of each text among those given (the others are its reprints).
 _FIRST_COPIES_SQL = f"""
 select min(id), text, {REPRINT_KEY} from paragraphs

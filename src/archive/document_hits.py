@@ -92,9 +92,13 @@ def matching_documents(
         if scanned or every:
             matching = collections.Counter(documents[rowid] for rowid, _ in ranked if rowid in documents)
         elif ranking.kept is not None:
-            matching = _tested_matching(db, ranking, [document_id for document_id, _ in chosen])
+            # The expression leaves out prefixes its matches are tested for.
+            listed = db.execute(_MATCHING_IN_SQL.format(what="json_group_array(rowid)"),
+                                {"expression": ranking.params["expression"], "documents": ids})
+            matching = {document_id: len(ranking.kept(json.loads(found))) for document_id, found in listed}
         else:
-            matching = dict(db.execute(_MATCHING_IN_SQL, {"expression": ranking.params["expression"], "documents": ids}))
+            matching = dict(db.execute(_MATCHING_IN_SQL.format(what="count(*)"),
+                                       {"expression": ranking.params["expression"], "documents": ids}))
         named = {row[0]: row[1:] for row in db.execute(_NAMED_SQL, [ids])}
     return [DocumentHit(*named[document_id], score, matching.get(document_id, 0)) for document_id, score in chosen]
 
@@ -112,25 +116,11 @@ from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.id in (select value from json_each(?))
 """
 _NAMED_SQL = "select id, path, title from documents where id in (select value from json_each(?))"
-# How many paragraphs of each of these documents match: its paragraphs'
-# ids are side by side, and FTS5 seeks to the first.
-def _tested_matching(db, ranking, documents: list[int]) -> dict[int, int]:
-    """Each document's matches, where the ranking's expression leaves out
-    prefixes its matches are then tested for (Ranking.kept): the
-    expression's matches in the document's paragraphs, tested."""
-    matching = {}
-    for document_id in documents:
-        first, last = db.execute(_RANGE_SQL, [document_id]).fetchone()
-        found = [row[0] for row in db.execute(_IN_RANGE_SQL, [ranking.params["expression"], first, last])]
-        matching[document_id] = len(ranking.kept(found)) if found else 0
-    return matching
-
-
-_RANGE_SQL = "select min(id), max(id) from paragraphs where document_id = ?"
-_IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
+# Which paragraphs of each of these documents match ({what}: how many, or
+# their ids): its paragraphs' ids are side by side, and FTS5 seeks to the first.
 _MATCHING_IN_SQL = f"""
 select documents.id, (
-  select count(*) from {INDEX} where {INDEX} match :expression
+  select {{what}} from {INDEX} where {INDEX} match :expression
   and rowid between (select min(id) from paragraphs where document_id = documents.id)
   and (select max(id) from paragraphs where document_id = documents.id)
 ) from documents where documents.id in (select value from json_each(:documents))

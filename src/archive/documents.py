@@ -1,5 +1,5 @@
-"""Reading an archive's documents: one by its path, its paragraphs, and the
-archive's sizes."""
+"""Reading an archive's documents: one by its path, its paragraphs (or
+paragraphs' texts by id), and the archive's sizes."""
 
 from __future__ import annotations
 
@@ -47,6 +47,14 @@ def paragraphs_of(
         sql += " and number in (select value from json_each(:numbers))"
         params["numbers"] = json.dumps(sorted(set(numbers)))
     return dict(db.execute(sql + " order by number", params).fetchall())
+
+
+_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
+
+
+def texts(db, ids: list[int]):
+    """(id, text) of these paragraphs (those that exist)."""
+    return db.execute(_TEXTS_SQL, [json.dumps(ids)])
 
 
 def around(number: int, context: int) -> range:

@@ -14,18 +14,18 @@ best of them, as a filter (prefix_filter).
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Callable
 
 from .analyze import raw_words, word_parts
+from .documents import texts
 from .index import INDEX, prefix_pages
 from .lookup import index_lookup
 from .query import PREFIX_LEADS, Query, to_fts
 
 SHORT_PREFIX = 2  # letters
 # A longer prefix costs FTS5 a merge worth avoiding when its terms begin
-# this many of the index's leaf pages or more (index.prefix_pages):
-# about 80 ms at the least (docs/ranking.md).
+# this many of the index's leaf pages or more (index.prefix_pages; the
+# measurements that chose it are in docs/ranking.md).
 MANY_PAGES = 800
 SAMPLE = 400  # paragraphs
 # Past this many matches, the count of such a query says "more than".
@@ -44,7 +44,6 @@ join documents on documents.id = paragraphs.document_id
 where {INDEX} match :expression and {INDEX}.rowid > :after {{filters}}
 order by {INDEX}.rowid limit :limit
 """
-_TEXTS_SQL = "select id, text from paragraphs where id in (select value from json_each(?))"
 
 
 def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS) -> bool:
@@ -117,7 +116,7 @@ class PrefixFilter:
     def kept(self, db) -> Callable[[list[int]], set[int]]:
         """The test as rank.Passed: of these ids, those whose text holds."""
         def passed(ids: list[int]) -> set[int]:
-            return {rowid for rowid, text in db.execute(_TEXTS_SQL, [json.dumps(ids)]) if self.holds(text)}
+            return {rowid for rowid, text in texts(db, ids) if self.holds(text)}
 
         return passed
 

@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
-from .complete import complete_the_best, raise_the_bar, score_text, texts, worth_keeping
+from .complete import complete_the_best, raise_the_bar, score_text, worth_keeping
+from .documents import texts
 from .index import INDEX
 from .slots import Plan
 from .sqlite import sqlite3

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .db import REPRINT_KEY, copies_per_text
-from .documents import around, paragraphs_of
+from .documents import around, paragraphs_of, texts
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
 from . import rank, slots
-from .complete import score_text, texts
+from .complete import score_text
 from .lookup import index_lookup, remember
 from .prefixes import prefix_filter, short_prefixes
 from .query import Query, to_fts
