@@ -150,8 +150,14 @@ def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | 
         return None  # nothing to spare, or prefixes alone (short_prefixes)
     written = [tuple(lead + atom.words[0] for lead in leads) for atom in needed]
     if written:
-        sample = [text for _, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE})]
-        if not all(_common(sample, [starts]) for starts in written):
+        # A search page asks this of its count and of its hits: sampled once
+        # for the archive as it is.
+        def held_often() -> bool:
+            sample = [text for _, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE})]
+            return all(_common(sample, [starts]) for starts in written)
+
+        key = ("prefixes held often", *written, where, *sorted(params.items()))
+        if not index_lookup(db).remember(key, held_often):
             return None
     return PrefixFilter(rest, written, [tuple(lead + atom.words[0] for lead in leads) for atom in barred])
 
