@@ -71,6 +71,8 @@ def main() -> None:
             lambda: f"{start()}*", lambda: f"{start()}* {start()}*", lambda: f"{start()}* OR {start()}*",
             lambda: f"{start()}* {start()}* OR {start()}*",
             lambda: f"{word()} {start()}*", lambda: f"{word()} -{start()}*", lambda: f"{word()} OR {word()} {start()}*",
+            lambda: f"{word()} OR {start()}*", lambda: f"{word()} OR {start()}* -{word()}",
+            lambda: f"{word()} OR {word()} OR {start()}* -{start()}*",
         ]
     rows = reference_rows(db)
     started, compared, differences = time.perf_counter(), 0, 0

@@ -546,6 +546,72 @@ def test_words_beside_a_short_prefix_are_ranked_alone_and_the_prefix_tested(tmp_
     assert prefixes.prefix_filter(archive, parse("المياه ظ*"), "", {}) is None
 
 
+def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_order(tmp_path, monkeypatch):
+    """زلزال OR ا*: FTS5 would merge most of the index for the prefix in
+    every statement.  A prefix scores nothing: the words are ranked alone,
+    and the paragraphs that hold the prefix alone follow in id order, read
+    and tested; the same pages, counts and document lists as FTS5 gives
+    over the whole query, excluded words and prefixes and filters too."""
+    from archive import prefixes
+    from archive.document_hits import matching_documents
+
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=11, documents=120)
+    # A rare word, so that pages go past its matches.
+    (tree / "doc050.txt").write_text("زلزال في الشركة\n\nزلزال\n\nمحطة زلزال الدمام\n", encoding="utf-8")
+    (tree / "doc090.txt").write_text("الزلزال من الميناء\n", encoding="utf-8")
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    groups = {"document": "documents.path"}
+    mixed = 0  # pages that go past the words' matches
+    for text, exact in (("زلزال OR ا*", False), ("زلزال OR م* -الشركة", False), ("زلزال OR اقت* OR ا*", False),
+                        ("زلزال OR الميناء OR ا* -م*", False), ("زلزال OR ا* -الشركة", True),
+                        ('"محطة زلزال" OR م*', False)):
+        # With --exact, or in a phrase, a paragraph that holds the prefix
+        # alone may hold a word's stem without matching the word, and
+        # score it: الزلزال matches ا* and scores زلزال's stem.
+        query = parse(text, exact=exact)
+        assert q.ranking_of(archive, query, None).fill is not None, text
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        pages = ((10, 0, True), (7, 3, False), (40, 0, False))
+        try:
+            found = [q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+                     for limit, offset, fold in pages]
+            counted = counts.count_with_facets(archive, query, None, groups)
+            listed = matching_documents(archive, query, limit=8)
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert not any('"ا"*' in sql or '"م"*' in sql for sql in statements), text
+        for hits, (limit, offset, fold) in zip(found, pages):
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+                archive, query, limit, offset, fold
+            ), (text, limit, offset, fold)
+        mixed += any(h.score == 0 for h in found[2]) and any(h.score for h in found[2])
+        every = reference_search(archive, query, 100_000, 0, False)
+        filters = Filters(paths=("*doc0[0-5]*",))
+        expected = [hit for hit in every if fnmatch.fnmatch(hit[0], "*doc0[0-5]*")][:30]
+        inside = q.search(archive, query, limit=30, filters=filters, fold_duplicates=False)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in inside] == expected, text
+        firsts = list(dict.fromkeys(path for path, *_ in every))
+        assert [hit.path for hit in listed] == firsts[:8], text
+        by_path = {path: number for path, number in archive.execute(
+            "select documents.path, count(*) from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid"
+            " join documents on documents.id = paragraphs.document_id where paragraphs_fts match ? group by 1",
+            [to_fts(query)],
+        )}
+        assert all(hit.paragraphs == by_path[hit.path] for hit in listed), text
+        with monkeypatch.context() as fts5_only:
+            fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
+            assert prefixes.prefix_fill(archive, query, "", {}) is None
+            assert counts.count_with_facets(archive, query, None, groups) == counted, text
+            with_filters = counts.count(archive, query, filters)
+        assert counts.count(archive, query, filters) == with_filters, text
+    assert mixed >= 4
+    # A rare short prefix is left to FTS5, which merges it cheaply.
+    assert prefixes.prefix_fill(archive, parse("زلزال OR ظ*"), "", {}) is None
+
+
 def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monkeypatch):
     """Within filters, a short prefix's matches are all read before the
     count's cap: counted, and counted per document (facets), from those

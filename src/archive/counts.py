@@ -15,7 +15,7 @@ from .filters import Filters, connect_functions
 from .fields import FIELDS_INDEX
 from .index import INDEX, REPRINT_INDEX, has_index
 from .lookup import index_lookup
-from .prefixes import SCANNED_CAP, prefix_filter, short_prefixes
+from .prefixes import SCANNED_CAP, prefix_fill, prefix_filter, short_prefixes
 from .query import Query, to_fts
 from .search import matches_sql
 
@@ -147,8 +147,8 @@ def _facets(names: list[str], rows: list[tuple]) -> dict[str, dict[str | None, i
 
 
 def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> list[int] | None:
-    """A query of short or common prefixes (prefixes.py), alone or beside
-    words: its matches' ids, read in id order, up to one past SCANNED_CAP.
+    """A query of short or common prefixes (prefixes.py), alone, beside
+    words or as their alternative: its matches' ids, read in id order, up to one past SCANNED_CAP.
     Past them FTS5 would merge much of the index first, however narrow the
     filters.  None for any other query."""
     connect_functions(db)
@@ -157,9 +157,14 @@ def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters |
     if scan is None:
         # Words beside such prefixes: the words' matches, the prefixes tested.
         tested = prefix_filter(db, query, where, params)
-        if tested is None:
-            return None
-        scan = tested.scan(db, where, params, to_fts(tested.rest, index_lookup(db)))
+        if tested is not None:
+            scan = tested.scan(db, where, params, to_fts(tested.rest, index_lookup(db)))
+        else:
+            # Or words or such prefixes: the words' matches and the prefixes' merged.
+            filled = prefix_fill(db, query, where, params)
+            if filled is None:
+                return None
+            scan = filled.matches(db, where, params, to_fts(filled.rest, index_lookup(db)))
     return list(itertools.islice(scan(), SCANNED_CAP + 1))
 
 

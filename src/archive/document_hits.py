@@ -91,11 +91,18 @@ def matching_documents(
         ids = json.dumps([document_id for document_id, _ in chosen])
         if scanned or every:
             matching = collections.Counter(documents[rowid] for rowid, _ in ranked if rowid in documents)
-        elif ranking.kept is not None:
-            # The expression leaves out prefixes its matches are tested for.
+        elif ranking.kept is not None or ranking.fill is not None:
+            # The expression leaves out prefixes its matches are tested for,
+            # or paragraphs that hold a prefix alone.
             listed = db.execute(_MATCHING_IN_SQL.format(what="json_group_array(rowid)"),
                                 {"expression": ranking.params["expression"], "documents": ids})
-            matching = {document_id: len(ranking.kept(json.loads(found))) for document_id, found in listed}
+            found = {document_id: set(json.loads(each)) for document_id, each in listed}
+            if ranking.kept is not None:
+                found = {document_id: ranking.kept(sorted(each)) for document_id, each in found.items()}
+            if ranking.fill is not None:
+                for document_id, each in ranking.fill.held_in(db, list(found)).items():
+                    found[document_id] |= each
+            matching = {document_id: len(each) for document_id, each in found.items()}
         else:
             matching = dict(db.execute(_MATCHING_IN_SQL.format(what="count(*)"),
                                        {"expression": ranking.params["expression"], "documents": ids}))

@@ -8,13 +8,17 @@ best are its first matches by id: when a sample of the archive shows it
 common, the paragraphs are read in id order and their words tested instead
 (short_prefixes).  Beside words (وزير الم*, قوات -ا*), where a prefix still
 scores nothing, the words are ranked alone and the prefix tested on the
-best of them, as a filter (prefix_filter).
+best of them, as a filter (prefix_filter).  As an alternative to words
+(قوات OR الم*), the words are ranked alone, and the paragraphs that only
+hold the prefix, which score nothing, follow in id order (prefix_fill).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+import heapq
+import json
+from typing import Callable, Iterator
 
 from .analyze import raw_words, word_parts
 from .documents import texts
@@ -43,6 +47,17 @@ join paragraphs on paragraphs.id = {INDEX}.rowid
 join documents on documents.id = paragraphs.document_id
 where {INDEX} match :expression and {INDEX}.rowid > :after {{filters}}
 order by {INDEX}.rowid limit :limit
+"""
+# Which of a range of paragraphs an FTS5 expression matches (it seeks).
+_MATCHED_IN_RANGE_SQL = f"""
+select rowid from {INDEX} where {INDEX} match :expression and rowid between :first and :last
+"""
+_MATCHED_AMONG_SQL = f"""
+select rowid from {INDEX} where {INDEX} match :expression and rowid in (select value from json_each(:ids))
+"""
+_DOCUMENTS_TEXTS_SQL = """
+select id, document_id, text from paragraphs
+where document_id in (select value from json_each(:documents)) order by id
 """
 
 
@@ -133,11 +148,13 @@ def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | 
     the best of the query are the best of its words that pass.  None
     without such a prefix, or if one that must be held is rare in a sample
     of the archive (FTS5 finds it cheaply)."""
-    leads = ("",) if query.exact else PREFIX_LEADS
+    leads = _leads(query)
 
     def costly(atom) -> bool:
-        return atom.prefix and merges_much(db, atom.words[0], leads)
+        return _costly(db, atom, leads)
 
+    if len(query.clauses) == 1 and any(costly(atom) for atom in query.clauses[0]):
+        return None  # alone (short_prefixes) or an alternative to words (prefix_fill)
     needed = [clause[0] for clause in query.clauses if len(clause) == 1 and costly(clause[0])]
     barred = [atom for atom in query.excluded if costly(atom)]
     rest = dataclasses.replace(
@@ -160,6 +177,154 @@ def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | 
         if not index_lookup(db).remember(key, held_often):
             return None
     return PrefixFilter(rest, written, [tuple(lead + atom.words[0] for lead in leads) for atom in barred])
+
+
+@dataclasses.dataclass
+class PrefixFill:
+    """An alternative (OR) of words and prefixes that FTS5 would merge much
+    for: the words without those prefixes (`rest`), to rank, and the test
+    of the paragraphs that hold such a prefix, which score nothing."""
+
+    rest: Query
+    optional: tuple[str, ...]  # prefixes with their leads: one starting a word makes a match
+    barred: list[tuple[str, ...]]  # excluded prefixes: none of these may start a word
+    shut: Query | None  # the excluded words, as a query of their own
+
+    def allowed(self, text: str) -> bool:
+        return not any(_holds(text, [starts]) for starts in self.barred)
+
+    def kept(self, db) -> Callable[[list[int]], set[int]] | None:
+        """The excluded prefixes as rank.Passed, for the rest's matches."""
+        if not self.barred:
+            return None
+
+        def passed(ids: list[int]) -> set[int]:
+            return {rowid for rowid, text in texts(db, ids) if self.allowed(text)}
+
+        return passed
+
+    def ranked(self, db, loose: str | None) -> tuple[str, Callable[[list[int]], set[int]] | None]:
+        """The FTS5 expression to rank, and what its matches must pass (as
+        rank.Passed).  A paragraph matched by a prefix alone scores the
+        stems of the words it holds: those it may hold without matching
+        them are `loose` (an expression of them), ranked too where they
+        stand beside a prefix."""
+        rest = to_fts(self.rest, index_lookup(db))
+        if loose is None:
+            return rest, self.kept(db)
+        shut = "" if self.shut is None else f" NOT ({to_fts(self.shut, index_lookup(db))})"
+
+        def passed(ids: list[int]) -> set[int]:
+            found, unsure = set(), []
+            for rowid, text in texts(db, ids):
+                if self.allowed(text):
+                    if _holds(text, [self.optional]):
+                        found.add(rowid)
+                    else:
+                        unsure.append(rowid)
+            if unsure:  # then it must match the words
+                found.update(rowid for (rowid,) in db.execute(_MATCHED_AMONG_SQL, {"expression": rest, "ids": json.dumps(unsure)}))
+            return found
+
+        return f"({rest}) OR (({loose}){shut})", passed
+
+    def held(self, db, where: str, params: dict) -> Callable[[], Iterator[int]]:
+        """The ids, in id order, of the filtered paragraphs that hold one of
+        the prefixes, none of the excluded ones and no excluded word: with
+        the rest's matches, the query's."""
+        shut = None if self.shut is None else to_fts(self.shut, index_lookup(db))
+
+        def scan():
+            after, batch = 0, 32  # a page's worth first: most pages need no more
+            while True:
+                rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": batch}).fetchall()
+                yield from self._unshut(db, shut, [rowid for rowid, text in rows if self._matches(text)])
+                if len(rows) < batch:
+                    return
+                after, batch = rows[-1][0], 256
+
+        return scan
+
+    def matches(self, db, where: str, params: dict, expression: str) -> Callable[[], Iterator[int]]:
+        """The ids of the query's matches in id order: the rest's (FTS5's
+        `expression`) and the paragraphs that hold a prefix, merged."""
+        rest = _reader(db, _MATCHED_SCAN_SQL.format(filters=where), {**params, "expression": expression},
+                       self.allowed, [])
+        held = self.held(db, where, params)
+        return lambda: _distinct(heapq.merge(rest(), held()))
+
+    def held_in(self, db, documents: list[int]) -> dict[int, set[int]]:
+        """Of these documents, by id: their paragraphs that hold a prefix
+        (and nothing excluded)."""
+        shut = None if self.shut is None else to_fts(self.shut, index_lookup(db))
+        found: dict[int, list[int]] = {}
+        for rowid, document, text in db.execute(_DOCUMENTS_TEXTS_SQL, {"documents": json.dumps(documents)}):
+            if self._matches(text):
+                found.setdefault(document, []).append(rowid)
+        return {document: set(self._unshut(db, shut, ids)) for document, ids in found.items()}
+
+    def _matches(self, text: str) -> bool:
+        return _holds(text, [self.optional]) and self.allowed(text)
+
+    @staticmethod
+    def _unshut(db, shut: str | None, ids: list[int]) -> list[int]:
+        """Of these ids (in order), those that match no excluded word."""
+        if shut is None or not ids:
+            return ids
+        out = {rowid for (rowid,) in db.execute(_MATCHED_IN_RANGE_SQL, {"expression": shut, "first": ids[0], "last": ids[-1]})}
+        return [rowid for rowid in ids if rowid not in out]
+
+
+def prefix_fill(db, query: Query, where: str, params: dict) -> PrefixFill | None:
+    """For a query of one alternative (OR) of words and prefixes that FTS5
+    would merge much for (merges_much), the prefixes often held in a sample
+    of the archive: the words to rank, and the prefixes to test the
+    paragraphs read in id order on.  A prefix scores nothing, so every
+    paragraph with a word ranks above those with the prefix alone, which
+    follow in id order, as ties do.  None for any other query."""
+    if len(query.clauses) != 1:
+        return None
+    leads = _leads(query)
+    (clause,) = query.clauses
+    optional = [atom for atom in clause if _costly(db, atom, leads)]
+    others = [atom for atom in clause if atom not in optional]
+    if not optional or not others:
+        return None  # no such prefix, or prefixes alone (short_prefixes)
+    written = tuple(lead + atom.words[0] for atom in optional for lead in leads)
+
+    def held_often() -> bool:
+        sample = [text for _, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE})]
+        return _common(sample, [written])
+
+    key = ("a prefix held often", written, where, *sorted(params.items()))
+    if not index_lookup(db).remember(key, held_often):
+        return None  # FTS5 merges a rare prefix cheaply
+    barred = [atom for atom in query.excluded if _costly(db, atom, leads)]
+    words = [atom for atom in query.excluded if atom not in barred]
+    return PrefixFill(
+        rest=dataclasses.replace(query, clauses=[others], excluded=words),
+        optional=written,
+        barred=[tuple(lead + atom.words[0] for lead in leads) for atom in barred],
+        shut=dataclasses.replace(query, clauses=[words], excluded=[]) if words else None,
+    )
+
+
+def _leads(query: Query) -> tuple[str, ...]:
+    # With --exact a prefix is the start of a word as written, clitics and all.
+    return ("",) if query.exact else PREFIX_LEADS
+
+
+def _costly(db, atom, leads: tuple[str, ...]) -> bool:
+    return atom.prefix and merges_much(db, atom.words[0], leads)
+
+
+def _distinct(ids: Iterator[int]) -> Iterator[int]:
+    """Ids in order, each once."""
+    last = None
+    for rowid in ids:
+        if rowid != last:
+            yield rowid
+            last = rowid
 
 
 def _holds(text: str, clauses) -> bool:

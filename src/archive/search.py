@@ -4,6 +4,8 @@ best first or by path, with reprints folded, and the SQL that finds them."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import heapq
 import itertools
 import json
 import math
@@ -17,7 +19,7 @@ from .filters import Filters, connect_functions, filter_of, paragraph_ranges
 from . import rank, slots
 from .complete import score_text
 from .lookup import index_lookup, remember
-from .prefixes import prefix_filter, short_prefixes
+from .prefixes import prefix_fill, prefix_filter, short_prefixes
 from .query import Query, to_fts
 
 if TYPE_CHECKING:  # searches take any object with sqlite_utils.Database's execute/conn
@@ -203,10 +205,29 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     # alone, the prefixes tested on the best of them (prefixes.py).
     ready = remember(known, ("ready",), lambda: slots.ready(db))  # else ranked by FTS5's bm25, as it is
     tested = prefix_filter(db, query, where, params) if ready else None
+    # Or beside words as an alternative: the words ranked, then the
+    # paragraphs that hold the prefixes alone.
+    filled = prefix_fill(db, query, where, params) if ready and tested is None else None
+    if filled is not None:
+        plan = _plan(db, filled.rest, known)
+        loose = _loose_stems(filled.rest, plan)
+        if loose:  # a paragraph of the prefix alone may hold one word and not another
+            plan = dataclasses.replace(plan, conjunctive=False)
+        params["expression"], kept = filled.ranked(db, slots.stems_expression(loose) if loose else None)
+        return Ranking(db, plan, where, params, query, kept, filled.held(db, where, params), filled)
     ranked = query if tested is None else tested.rest
     params["expression"] = to_fts(ranked, known)
     kept = None if tested is None else tested.kept(db)
     return Ranking(db, _plan(db, ranked, known), where, params, query, kept)
+
+
+def _loose_stems(query: Query, plan: slots.Plan) -> list[str]:
+    """The stems the plan scores that a paragraph may hold without matching
+    the query's words: any with --exact or in a phrase, else those reached
+    through written forms alone (slots.Slot.form_stems)."""
+    if query.exact or any(atom.is_phrase for atom in query.positive_atoms()):
+        return sorted(plan.all_stems)
+    return sorted(frozenset().union(*(slot.form_stems for slot in plan.slots)))
 
 
 def _plan(db: sqlite_utils.Database, query: Query, known) -> slots.Plan | None:
@@ -224,10 +245,13 @@ class Ranking:
     those that score, then the matches that score nothing, in id order."""
 
     def __init__(self, db: sqlite_utils.Database, plan: slots.Plan | None, where: str, params: dict, query=None,
-                 kept: rank.Passed | None = None):
+                 kept: rank.Passed | None = None, held=None, fill=None):
         self.db, self.plan, self.where, self.params = db, plan, where, params
         # What the expression's matches must also pass (prefixes.prefix_filter).
         self.kept = kept
+        # The matches the expression leaves out, which score nothing, in id
+        # order (prefixes.prefix_fill: `held`, from `fill`).
+        self.held, self.fill = held, fill
         self.scan = short_prefixes(db, query, where, params) if query is not None else None
         # The paragraph id ranges of narrow filters (filters.paragraph_ranges).
         self.ranges: list[tuple[int, int]] | None | object = _UNKNOWN
@@ -239,6 +263,19 @@ class Ranking:
             return self.db.execute(_BM25_SQL.format(filters=self.where), {**self.params, "limit": wanted}).fetchall()
         if self.scan is not None:
             return [(rowid, 0.0) for rowid in itertools.islice(self.scan(), wanted)]
+        ranked = self._ranked(wanted)
+        if self.held is None or (len(ranked) == wanted and ranked[-1][1] != 0):
+            return ranked
+        # Every match of the expression that scores is ranked: those that
+        # score nothing, its own and the held, follow in id order.
+        scoring = [pair for pair in ranked if pair[1] != 0]
+        met = {rowid for rowid, _ in ranked}
+        unscored = heapq.merge(sorted(rowid for rowid, score in ranked if score == 0),
+                               (rowid for rowid in self.held() if rowid not in met))
+        return scoring + [(rowid, 0.0) for rowid in itertools.islice(unscored, wanted - len(scoring))]
+
+    def _ranked(self, wanted: int) -> list[tuple[int, float]]:
+        """best(), of the expression's matches."""
         filtered = filter_of(self.db, self.where, self.params)
         passed = self._passed(filtered)
         if filtered is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
