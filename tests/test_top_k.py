@@ -397,6 +397,32 @@ def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch)
     assert read and all(limit >= 1 for _, limit in read)
 
 
+def test_a_words_cells_in_an_or_with_a_phrase_are_read_without_the_phrase(tmp_path, monkeypatch):
+    """المياه OR "ولي العهد": a paragraph holding المياه matches, so its cells
+    need not be narrowed to the query, which costs FTS5 the phrase at each
+    cell; the phrase's words' cells still are (one may be held without the
+    phrase).  The same hits as every match ranked."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=3, documents=80), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # read by cells, as a common word is
+    for text, free in (('المياه OR "ولي العهد"', {0}), ("المياه OR الشركة OR اقت*", {0, 1}),
+                       ('المياه OR "ولي العهد" -الشركة', set()), ('المياه "ولي العهد"', set())):
+        query = parse(text)
+        hits = q.search(archive, query, limit=10)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        plan = slots.plan(archive, query, q.index_lookup(archive))
+        assert plan.matching == free, text
+        whole = to_fts(query, q.index_lookup(archive))
+        cell_of = rank._cell_expressions(plan, plan.cells, whole)
+        narrowed = {}
+        for position, (_, number, _, (_, _, checked, _)) in enumerate(plan.cells):
+            cell = cell_of(position)
+            if cell is not None and not checked:
+                narrowed.setdefault(number, set()).add(whole in cell)
+        assert narrowed and all(found == {number not in free} for number, found in narrowed.items()), text
+
+
 def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     """Counting costs as much as the matches: past the cap, "more than"."""
     db = tmp_path / "archive.db"

@@ -99,9 +99,9 @@ def _cell_expressions(plan: Plan, cells: list, expression: str) -> Callable[[int
     """The FTS5 expression of each cell to read, by position: narrowed to
     the query's matches where holding a stem is not matching."""
     def cell_of(position: int) -> str | None:
-        _, _, _, (cell_level, stems, checked, once) = cells[position]
+        _, number, _, (cell_level, stems, checked, once) = cells[position]
         cell = slots.cell_expression(cell_level, stems, plan.known, once)
-        if cell is not None and (checked or plan.narrowed):
+        if cell is not None and (checked or (plan.narrowed and number not in plan.matching)):
             cell = f"({cell}) AND ({expression})"
         return cell
 

@@ -62,6 +62,9 @@ class Plan:
     # not for words joined by OR only, where holding one of a word's stems
     # (its checked cells aside) is matching.
     narrowed: bool = True
+    # The slots where that holds even so: words of an OR with a phrase or a
+    # prefix (قوات OR "ولي العهد"), whose paragraphs all match.
+    matching: frozenset[int] = frozenset()
     # Which terms the index holds (lookup.index_lookup), if given.
     known: Known | None = None
     # Whether the query holds a prefix of a letter or two (ا*, or -ا*): FTS5
@@ -103,7 +106,11 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     words_only = len(query.clauses) == 1 and not any(a.prefix or a.is_phrase for a in atoms)
     narrowed = not (words_only and not (query.excluded or query.exact))
     costly = any(atom.prefix and len(atom.words[0]) <= SHORT_PREFIX for atom in atoms + query.excluded)
-    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known, costly=costly)
+    matching = frozenset()
+    if narrowed and len(query.clauses) == 1 and not (query.excluded or query.exact):
+        matching = frozenset(numbers[(a.words[0], a.family, a.ta)] for a in atoms if not (a.prefix or a.is_phrase))
+    result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known, costly=costly,
+                  matching=matching)
     _weigh(db, result)
     return result
 
