@@ -172,11 +172,16 @@ def test_top_k_completing_a_few_at_a_time_is_every_match_ranked(tmp_path, monkey
     assert max(most) > 2  # some rounds had more to complete than they took
 
 
-@pytest.mark.parametrize("filtered_at_once, direct_max", [(0, 0), (0, slots.DIRECT_MAX), (rank.FILTERED_AT_ONCE, 0)])
-def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch, filtered_at_once, direct_max):
+@pytest.mark.parametrize("filtered_at_once, direct_max, probed", [
+    (0, 0, rank.PROBED_PER_RANGE), (0, slots.DIRECT_MAX, rank.PROBED_PER_RANGE),
+    (rank.FILTERED_AT_ONCE, 0, rank.PROBED_PER_RANGE), (rank.FILTERED_AT_ONCE, 0, 0),
+])
+def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch, filtered_at_once, direct_max, probed):
     """Filters that leave few paragraphs: their matches scored at once
-    (rank.within); others: the cells read, the filters asked about the best
-    met, and the page's last score among those they pass the bar."""
+    (rank.within: every match read in one statement, or a range at a time);
+    others: the cells read, the filters asked about the best met, and the
+    page's last score among those they pass the bar."""
+    monkeypatch.setattr(rank, "PROBED_PER_RANGE", probed)
     monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
@@ -200,6 +205,32 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
                 expected = [row for row in everything if row[0].rsplit("/", 1)[-1] in kept]
                 assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[offset:offset + limit], text
     assert bool(at_once) == bool(filtered_at_once)
+
+
+def test_narrow_filters_read_a_rare_querys_matches_in_one_statement(tmp_path, monkeypatch):
+    """Within filters that leave few paragraphs in many ranges, a query with
+    few matches is read in one statement, not one per range, each of which
+    costs FTS5 the expression again; a common one a range at a time."""
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 10_000)
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=3, documents=60)
+    (tree / "doc006.txt").write_text("زلزال في الدمام\n\nبركان\n", encoding="utf-8")
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    filters = Filters(paths=("doc0[0-5][02468]*",))  # a range every other document
+    for text, ranges in (("زلزال OR بركان", False), ("في OR من", True)):
+        monkeypatch.setattr(rank, "PROBED_PER_RANGE", 2)
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            hits = q.search(archive, parse(text), limit=10, filters=filters)
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert hits, text
+        assert any("rowid between" in sql for sql in statements) == ranges, text
+        monkeypatch.setattr(rank, "PROBED_PER_RANGE", 0)
+        assert [h.paragraph_id for h in q.search(archive, parse(text), limit=10, filters=filters)] == [
+            h.paragraph_id for h in hits], text
 
 
 def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):

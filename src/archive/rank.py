@@ -12,6 +12,7 @@ decided on the candidates.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import threading
 import time
@@ -175,9 +176,7 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     those that score nothing last, in id order, as top() and its caller
     give them.  Ranking what the cells give would read past every match the
     filters refuse."""
-    found: list[int] = []
-    for first, last in ranges:
-        found += [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, first, last])]
+    found = _matches_in(db, expression, ranges)
     scores: dict[int, float] = {}
     by_text: dict[str, float] = {}
     kept = sorted(passed(found)) if found else []
@@ -187,6 +186,28 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
         scores[rowid] = score
     return sorted(scores.items(), key=rank_key)[:wanted]
+
+
+# Every match of the expression is read in one statement first, if there are
+# at most this many a range: each statement costs FTS5 the expression's
+# set-up (a term and its segments for each form looked up, a prefix's merge),
+# which reading a range at a time pays again at every range.
+PROBED_PER_RANGE = 200
+
+
+def _matches_in(db, expression: str, ranges: list[tuple[int, int]]) -> list[int]:
+    """The ids of the expression's matches within the ranges (sorted,
+    apart), in id order."""
+    most = PROBED_PER_RANGE * len(ranges)
+    every = slots.cell_rows(db, expression, most + 1)
+    if len(every) <= most:
+        firsts = [first for first, _ in ranges]
+        return [rowid for rowid in every
+                if (place := bisect.bisect_right(firsts, rowid) - 1) >= 0 and rowid <= ranges[place][1]]
+    found: list[int] = []
+    for first, last in ranges:
+        found += [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, first, last])]
+    return found
 
 
 _LIMIT = threading.local()
