@@ -176,11 +176,11 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     those that score nothing last, in id order, as top() and its caller
     give them.  Ranking what the cells give would read past every match the
     filters refuse."""
-    found = _matches_in(db, expression, ranges)
+    if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
+        return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
     scores: dict[int, float] = {}
     by_text: dict[str, float] = {}
-    kept = sorted(passed(found)) if found else []
-    for rowid, text in texts(db, kept):
+    for rowid, text in texts(db, _matches_in(db, expression, ranges, passed)):
         score = by_text.get(text)
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
@@ -195,19 +195,28 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
 PROBED_PER_RANGE = 200
 
 
-def _matches_in(db, expression: str, ranges: list[tuple[int, int]]) -> list[int]:
+def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Passed,
+                enough: int | None = None) -> list[int]:
     """The ids of the expression's matches within the ranges (sorted,
-    apart), in id order."""
+    apart) that pass, in id order; or, if `enough`, the first so many of
+    them at least (those of the ranges read until then)."""
     most = PROBED_PER_RANGE * len(ranges)
     every = slots.cell_rows(db, expression, most + 1)
     if len(every) <= most:
         firsts = [first for first, _ in ranges]
-        return [rowid for rowid in every
-                if (place := bisect.bisect_right(firsts, rowid) - 1) >= 0 and rowid <= ranges[place][1]]
-    found: list[int] = []
+        found = [rowid for rowid in every
+                 if (place := bisect.bisect_right(firsts, rowid) - 1) >= 0 and rowid <= ranges[place][1]]
+        return sorted(passed(found)) if found else []
+    kept: list[int] = []
+    found = []
     for first, last in ranges:
         found += [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, first, last])]
-    return found
+        if enough is not None and len(kept) + len(found) >= enough:
+            kept += sorted(passed(found))
+            found = []
+            if len(kept) >= enough:
+                break
+    return kept + (sorted(passed(found)) if found else [])
 
 
 _LIMIT = threading.local()
