@@ -188,7 +188,7 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", filtered_at_once)
     at_once = []
     original = rank.within
-    monkeypatch.setattr(rank, "within", lambda *args: at_once.append(1) or original(*args))
+    monkeypatch.setattr(rank, "within", lambda *args, **named: at_once.append(1) or original(*args, **named))
     db = tmp_path / "archive.db"
     tree = make_tree(tmp_path / "tree", seed=3, documents=120)
     run("import", tree, "--db", db)
@@ -219,7 +219,7 @@ def test_narrow_filters_read_a_rare_querys_matches_in_one_statement(tmp_path, mo
     run("import", tree, "--db", db)
     archive = open_archive(str(db))
     filters = Filters(paths=("doc0[0-5][02468]*",))  # a range every other document
-    for text, ranges in (("زلزال OR بركان", False), ("في OR من", True), ("الم*", True)):
+    for text, ranges in (("زلزال OR بركان", False), ("في OR من", True), ("الم*", True), ("الشركة الم*", True)):
         monkeypatch.setattr(rank, "PROBED_PER_RANGE", 2)
         statements: list[str] = []
         archive.conn.set_trace_callback(statements.append)
@@ -229,11 +229,40 @@ def test_narrow_filters_read_a_rare_querys_matches_in_one_statement(tmp_path, mo
             archive.conn.set_trace_callback(None)
         assert hits, text
         assert any("rowid between" in sql for sql in statements) == ranges, text
-        if text.endswith("*"):  # nothing scores: the ranges are read until the page is full
-            assert sum("rowid between" in sql for sql in statements) < 15, text
+        between = sum("rowid between" in sql for sql in statements)
+        if text == "الم*":  # nothing scores: the ranges are read until the page is full
+            assert between < 15, text
+        elif "*" in text:  # FTS5 merges the prefix's terms at each statement: all read in one
+            assert between == 1, text
         monkeypatch.setattr(rank, "PROBED_PER_RANGE", 0)
         assert [h.paragraph_id for h in q.search(archive, parse(text), limit=10, filters=filters)] == [
             h.paragraph_id for h in hits], text
+
+
+def test_a_short_prefix_within_few_documents_reads_their_paragraphs_alone(tmp_path):
+    """ا* within one document, or within filters no document passes: the
+    paragraphs read to test the prefix are those of the documents that
+    pass (their id ranges), not every paragraph until enough pass, and FTS5
+    is never asked to merge the prefix."""
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=5, documents=120)
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    for text in ("ا*", "م* OR ا*", "الشركة OR ا*"):
+        query = parse(text)
+        for filters in (Filters(document=str(tree / "doc117.txt")), Filters(paths=("nothing*",))):
+            statements: list[str] = []
+            archive.conn.set_trace_callback(statements.append)
+            try:
+                hits = q.search(archive, query, limit=10, filters=filters, fold_duplicates=False)
+                counted = counts.count(archive, query, filters)
+            finally:
+                archive.conn.set_trace_callback(None)
+            assert not any('"ا"*' in sql or "paragraphs.id > " in sql for sql in statements), (text, filters)
+            every = reference_search(archive, query, 100_000, 0, False)
+            expected = [hit for hit in every if filters.document and hit[0] == filters.document]
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == expected[:10], (text, filters)
+            assert counted.paragraphs == len(expected) and (counted.paragraphs > 0) == bool(filters.document)
 
 
 def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):

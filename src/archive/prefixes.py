@@ -15,6 +15,7 @@ hold the prefix, which score nothing, follow in id order (prefix_fill).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import heapq
 import json
@@ -22,6 +23,7 @@ from typing import Callable, Iterator
 
 from .analyze import raw_words, word_parts
 from .documents import texts
+from .filters import paragraph_ranges
 from .index import INDEX, prefix_pages
 from .lookup import index_lookup
 from .query import PREFIX_LEADS, Query, to_fts
@@ -55,6 +57,11 @@ select rowid from {INDEX} where {INDEX} match :expression and rowid between :fir
 _MATCHED_AMONG_SQL = f"""
 select rowid from {INDEX} where {INDEX} match :expression and rowid in (select value from json_each(:ids))
 """
+# Filters that leave at most this many paragraphs are read through their
+# documents' id ranges: scanning every paragraph for those that pass would
+# read most of the archive for a few documents (or none).
+NARROW = 50_000
+_RANGE_ROWS_SQL = "select id, text from paragraphs where id between ? and ? order by id limit ?"
 _DOCUMENTS_TEXTS_SQL = """
 select id, document_id, text from paragraphs
 where document_id in (select value from json_each(:documents)) order by id
@@ -97,14 +104,15 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     read: list[tuple[int, bool]] = []  # (id, matches), in id order
     texts: list[str] = []
     found = 0
-    for rowid, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE}):
+    rows = _paragraphs(db, where, params)
+    for rowid, text in rows(0, SAMPLE):
         read.append((rowid, matches(text)))
         texts.append(text)
         found += read[-1][1]
         if found >= SAMPLE // 10:
             break
-    else:
-        if found < -(-len(read) // 10) or not read:
+    else:  # (none read: no paragraph passes the filters, nor matches)
+        if found < -(-len(read) // 10):
             # Uncommon: FTS5 finds it cheaply, unless a clause of it (AND) is
             # common and merges much (ا* زلز*).  Then the other clauses'
             # matches are read in id order instead, each tested on the query.
@@ -112,8 +120,8 @@ def short_prefixes(db, query: Query, where: str, params: dict):
                 return None
             rest = dataclasses.replace(query, clauses=[c for c, m in zip(query.clauses, merging) if not m])
             matched = {**params, "expression": to_fts(rest, index_lookup(db))}
-            return _reader(db, _MATCHED_SCAN_SQL.format(filters=where), matched, matches, [])
-    return _reader(db, _SCAN_SQL.format(filters=where), params, matches, read)
+            return _reader(_matched(db, where, matched), matches, [])
+    return _reader(rows, matches, read)
 
 
 @dataclasses.dataclass
@@ -137,8 +145,7 @@ class PrefixFilter:
 
     def scan(self, db, where: str, params: dict, expression: str):
         """The ids of the query's matches in id order: the rest's, tested."""
-        return _reader(db, _MATCHED_SCAN_SQL.format(filters=where), {**params, "expression": expression},
-                       self.holds, [])
+        return _reader(_matched(db, where, {**params, "expression": expression}), self.holds, [])
 
 
 def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | None:
@@ -170,7 +177,7 @@ def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | 
         # A search page asks this of its count and of its hits: sampled once
         # for the archive as it is.
         def held_often() -> bool:
-            sample = [text for _, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE})]
+            sample = [text for _, text in _paragraphs(db, where, params)(0, SAMPLE)]
             return all(_common(sample, [starts]) for starts in written)
 
         key = ("prefixes held often", *written, where, *sorted(params.items()))
@@ -234,10 +241,12 @@ class PrefixFill:
         the rest's matches, the query's."""
         shut = None if self.shut is None else to_fts(self.shut, index_lookup(db))
 
+        read = _paragraphs(db, where, params)
+
         def scan():
             after, batch = 0, 32  # a page's worth first: most pages need no more
             while True:
-                rows = db.execute(_SCAN_SQL.format(filters=where), {**params, "after": after, "limit": batch}).fetchall()
+                rows = read(after, batch)
                 yield from self._unshut(db, shut, [rowid for rowid, text in rows if self._matches(text)])
                 if len(rows) < batch:
                     return
@@ -248,8 +257,7 @@ class PrefixFill:
     def matches(self, db, where: str, params: dict, expression: str) -> Callable[[], Iterator[int]]:
         """The ids of the query's matches in id order: the rest's (FTS5's
         `expression`) and the paragraphs that hold a prefix, merged."""
-        rest = _reader(db, _MATCHED_SCAN_SQL.format(filters=where), {**params, "expression": expression},
-                       self.allowed, [])
+        rest = _reader(_matched(db, where, {**params, "expression": expression}), self.allowed, [])
         held = self.held(db, where, params)
         return lambda: _distinct(heapq.merge(rest(), held()))
 
@@ -293,7 +301,7 @@ def prefix_fill(db, query: Query, where: str, params: dict) -> PrefixFill | None
     written = tuple(lead + atom.words[0] for atom in optional for lead in leads)
 
     def held_often() -> bool:
-        sample = [text for _, text in db.execute(_SCAN_SQL.format(filters=where), {**params, "after": 0, "limit": SAMPLE})]
+        sample = [text for _, text in _paragraphs(db, where, params)(0, SAMPLE)]
         return _common(sample, [written])
 
     key = ("a prefix held often", written, where, *sorted(params.items()))
@@ -345,20 +353,49 @@ def _common(texts: list[str], clauses) -> bool:
     return found >= -(-len(texts) // 10)
 
 
-def _reader(db, sql: str, params: dict, matches, read: list[tuple[int, bool]]):
-    """A function giving the ids of the paragraphs that `sql` reads in id
+def _paragraphs(db, where: str, params: dict) -> Callable[[int, int], list[tuple[int, str]]]:
+    """A function giving (id, text) of the filtered paragraphs after an id,
+    in id order, at most so many: read through the id ranges of the
+    documents that pass, if they hold at most NARROW paragraphs (worked out
+    once a connection until the archive changes), else scanned."""
+    key = ("narrow ranges", where, *sorted(params.items()))
+    ranges = index_lookup(db).remember(key, lambda: paragraph_ranges(db, where, params, NARROW)) if where else None
+    if ranges is None:
+        sql = _SCAN_SQL.format(filters=where)
+        return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit}).fetchall()
+    lasts = [last for _, last in ranges]
+
+    def rows(after: int, limit: int) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        for first, last in ranges[bisect.bisect_right(lasts, after):]:
+            found += db.execute(_RANGE_ROWS_SQL, [max(first, after + 1), last, limit - len(found)]).fetchall()
+            if len(found) >= limit:
+                break
+        return found
+
+    return rows
+
+
+def _matched(db, where: str, params: dict) -> Callable[[int, int], list[tuple[int, str]]]:
+    """The same, of the paragraphs an FTS5 expression (in params) matches."""
+    sql = _MATCHED_SCAN_SQL.format(filters=where)
+    return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit}).fetchall()
+
+
+def _reader(rows: Callable[[int, int], list[tuple[int, str]]], matches, read: list[tuple[int, bool]]):
+    """A function giving the ids of the paragraphs that `rows` gives in id
     order (after those already `read`) whose text matches."""
 
     def scan():
         yield from (rowid for rowid, matched in read if matched)
         after, batch = (read[-1][0] if read else 0), 32  # a page's worth first: most pages need no more
         while True:
-            rows = db.execute(sql, {**params, "after": after, "limit": batch}).fetchall()
-            for rowid, text in rows:
+            found = rows(after, batch)
+            for rowid, text in found:
                 if matches(text):
                     yield rowid
-            if len(rows) < batch:
+            if len(found) < batch:
                 return
-            after, batch = rows[-1][0], 256
+            after, batch = found[-1][0], 256
 
     return scan

@@ -169,18 +169,20 @@ _IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid betw
 
 
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
-           wanted: int) -> list[tuple[int, float]]:
+           wanted: int, merged: bool = False) -> list[tuple[int, float]]:
     """The `wanted` best matches, for filters that leave few paragraphs
     (filters.paragraph_ranges): every match among them, found range by range
     (FTS5 seeks to a range's first id), scored from its text, once a text;
     those that score nothing last, in id order, as top() and its caller
     give them.  Ranking what the cells give would read past every match the
-    filters refuse."""
+    filters refuse.  merged: each statement of the expression merges a
+    prefix's terms (FTS5 does so whatever the ids asked for): its matches
+    are read in one, unless only the first few are needed."""
     if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
     scores: dict[int, float] = {}
     by_text: dict[str, float] = {}
-    for rowid, text in texts(db, _matches_in(db, expression, ranges, passed)):
+    for rowid, text in texts(db, _matches_in(db, expression, ranges, passed, merged=merged)):
         score = by_text.get(text)
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
@@ -196,13 +198,18 @@ PROBED_PER_RANGE = 200
 
 
 def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Passed,
-                enough: int | None = None) -> list[int]:
+                enough: int | None = None, merged: bool = False) -> list[int]:
     """The ids of the expression's matches within the ranges (sorted,
     apart) that pass, in id order; or, if `enough`, the first so many of
     them at least (those of the ranges read until then)."""
+    if not ranges:
+        return []
     most = PROBED_PER_RANGE * len(ranges)
-    every = slots.cell_rows(db, expression, most + 1)
-    if len(every) <= most:
+    if merged:
+        every = [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, ranges[0][0], ranges[-1][1]])]
+    else:
+        every = slots.cell_rows(db, expression, most + 1)
+    if merged or len(every) <= most:
         firsts = [first for first, _ in ranges]
         found = [rowid for rowid in every
                  if (place := bisect.bisect_right(firsts, rowid) - 1) >= 0 and rowid <= ranges[place][1]]

@@ -208,17 +208,19 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     # Or beside words as an alternative: the words ranked, then the
     # paragraphs that hold the prefixes alone.
     filled = prefix_fill(db, query, where, params) if ready and tested is None else None
+    ranked = query if tested is None and filled is None else (tested or filled).rest
+    # Whether each statement of the expression merges a prefix's terms.
+    merged = any(atom.prefix for atom in ranked.positive_atoms())
     if filled is not None:
         plan = _plan(db, filled.rest, known)
         loose = _loose_stems(filled.rest, plan)
         if loose:  # a paragraph of the prefix alone may hold one word and not another
             plan = dataclasses.replace(plan, conjunctive=False)
         params["expression"], kept = filled.ranked(db, slots.stems_expression(loose) if loose else None)
-        return Ranking(db, plan, where, params, query, kept, filled.held(db, where, params), filled)
-    ranked = query if tested is None else tested.rest
+        return Ranking(db, plan, where, params, query, kept, filled.held(db, where, params), filled, merged)
     params["expression"] = to_fts(ranked, known)
     kept = None if tested is None else tested.kept(db)
-    return Ranking(db, _plan(db, ranked, known), where, params, query, kept)
+    return Ranking(db, _plan(db, ranked, known), where, params, query, kept, merged=merged)
 
 
 def _loose_stems(query: Query, plan: slots.Plan) -> list[str]:
@@ -245,13 +247,15 @@ class Ranking:
     those that score, then the matches that score nothing, in id order."""
 
     def __init__(self, db: sqlite_utils.Database, plan: slots.Plan | None, where: str, params: dict, query=None,
-                 kept: rank.Passed | None = None, held=None, fill=None):
+                 kept: rank.Passed | None = None, held=None, fill=None, merged: bool = False):
         self.db, self.plan, self.where, self.params = db, plan, where, params
         # What the expression's matches must also pass (prefixes.prefix_filter).
         self.kept = kept
         # The matches the expression leaves out, which score nothing, in id
         # order (prefixes.prefix_fill: `held`, from `fill`).
         self.held, self.fill = held, fill
+        # Whether each statement of the expression merges a prefix's terms.
+        self.merged = merged
         self.scan = short_prefixes(db, query, where, params) if query is not None else None
         # The paragraph id ranges of narrow filters (filters.paragraph_ranges).
         self.ranges: list[tuple[int, int]] | None | object = _UNKNOWN
@@ -282,7 +286,8 @@ class Ranking:
             most = rank.filtered_at_once(self.plan)
             self.ranges = paragraph_ranges(self.db, self.where, self.params, most)
         if filtered is not None and self.ranges is not None:  # every match known, those that score nothing too
-            within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted)
+            within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted,
+                                 merged=self.merged)
             return [(rowid, -score if score else 0.0) for rowid, score in within]
         if wanted > rank.EVERY_MATCH_FROM:
             # So many that they may be all: then every match scored costs less.
