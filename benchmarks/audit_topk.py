@@ -8,6 +8,7 @@ the corpus, whose vocabulary, lengths and reprints they cannot have.
     python benchmarks/audit_topk.py --db corpus.db                # 300 queries
     python benchmarks/audit_topk.py --db corpus.db --queries 1000 --seed 7
     python benchmarks/audit_topk.py --db corpus.db --prefixes    # short and long prefixes
+    python benchmarks/audit_topk.py --db corpus.db --filters     # within filters too
 
 Each difference is printed (query, page, the first hit that differs); the
 exit status is 1 if there is any.  It needs the test extra (pytest).
@@ -16,6 +17,7 @@ exit status is 1 if there is any.  It needs the test extra (pytest).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_duplicates import reference_rows, reference_search  # noqa: E402
 
 from archive.db import ArchiveError, open_archive  # noqa: E402
+from archive.filters import Filters, connect_functions  # noqa: E402
 from archive.index import vocabulary  # noqa: E402
 from archive.query import QueryError, parse  # noqa: E402
 from archive.search import search  # noqa: E402
@@ -44,11 +47,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--prefixes", action="store_true",
                         help="queries of prefixes of one to four letters, alone or beside words (prefixes.py)")
+    parser.add_argument("--filters", action="store_true",
+                        help="each query also within filters: a file name's start, one document, a field's value")
     args = parser.parse_args()
     try:
         db = open_archive(args.db)
     except ArchiveError as error:
         raise SystemExit(f"audit_topk: {error}") from None
+    connect_functions(db)  # the filters' SQL functions
     words = [term for (term,) in db.execute(
         f"select term from {vocabulary(db)} where col = 'exact' and doc >= 2 order by doc desc"
     ) if any("\u0621" <= letter <= "\u064a" for letter in term)]
@@ -75,6 +81,21 @@ def main() -> None:
             lambda: f"{word()} OR {word()} OR {start()}* -{start()}*",
         ]
     rows = reference_rows(db)
+    documents = [path for (path,) in db.execute("select path from documents order by id")]
+    fields = [name for name in ("source", "date") if name in db["documents"].columns_dict]
+
+    def some_filters() -> Filters:
+        path = chance.choice(documents)
+        name = os.path.basename(path)
+        kind = chance.randrange(3 if fields else 2)
+        if kind == 0:
+            return Filters(paths=(name[:chance.randint(min(4, len(name)), len(name))] + "*",))
+        if kind == 1:
+            return Filters(document=path)
+        field = chance.choice(fields)
+        value = db.execute(f"select {field} from documents where path = ?", [path]).fetchone()[0]
+        return Filters(fields={field: (value,)}) if value else Filters(document=path)
+
     started, compared, differences = time.perf_counter(), 0, 0
     for _ in range(args.queries):
         text = chance.choice(shapes)()
@@ -82,16 +103,27 @@ def main() -> None:
             query = parse(text)
         except QueryError:
             continue
-        for limit, offset, fold in PAGES:
+        pages = [(limit, offset, fold, None) for limit, offset, fold in PAGES]
+        if args.filters:  # unfolded: the copies a filter passes are its own
+            pages += [(20, 0, False, some_filters()), (20, 0, False, some_filters())]
+        every = None
+        for limit, offset, fold, filters in pages:
             found = [(hit.path, hit.paragraph, hit.copies, hit.score)
-                     for hit in search(db, query, limit=limit, offset=offset, fold_duplicates=fold)]
-            expected = reference_search(db, query, limit, offset, fold, rows)
+                     for hit in search(db, query, limit=limit, offset=offset, fold_duplicates=fold, filters=filters)]
+            if filters is None:
+                expected = reference_search(db, query, limit, offset, fold, rows)
+            else:
+                where, params = filters.sql(os.getcwd())
+                passing = {path for (path,) in db.execute(f"select path from documents where 1 {where}", params)}
+                if every is None:
+                    every = reference_search(db, query, len(rows), 0, False, rows)
+                expected = [hit for hit in every if hit[0] in passing][offset:offset + limit]
             compared += 1
             if found != expected:
                 differences += 1
                 first = next(i for i in range(max(len(found), len(expected)))
                              if found[i:i + 1] != expected[i:i + 1])
-                print(f"differs: {text!r} limit {limit} offset {offset} folded {fold}, hit {first + 1}:"
+                print(f"differs: {text!r} limit {limit} offset {offset} folded {fold} {filters}, hit {first + 1}:"
                       f" {found[first:first + 1]} against {expected[first:first + 1]}")
     print(f"{compared} pages of {args.queries} queries compared, {differences} differ"
           f" ({time.perf_counter() - started:.0f} s)")

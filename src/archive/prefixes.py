@@ -240,7 +240,6 @@ class PrefixFill:
         the prefixes, none of the excluded ones and no excluded word: with
         the rest's matches, the query's."""
         shut = None if self.shut is None else to_fts(self.shut, index_lookup(db))
-
         read = _paragraphs(db, where, params)
 
         def scan():
