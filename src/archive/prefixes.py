@@ -245,7 +245,7 @@ class PrefixFill:
         def scan():
             after, batch = 0, 32  # a page's worth first: most pages need no more
             while True:
-                rows = read(after, batch)
+                rows = list(read(after, batch))
                 yield from self._unshut(db, shut, [rowid for rowid, text in rows if self._matches(text)])
                 if len(rows) < batch:
                     return
@@ -352,36 +352,40 @@ def _common(texts: list[str], clauses) -> bool:
     return found >= -(-len(texts) // 10)
 
 
-def _paragraphs(db, where: str, params: dict) -> Callable[[int, int], list[tuple[int, str]]]:
+Rows = Callable[[int, int], Iterator[tuple[int, str]]]
+
+
+def _paragraphs(db, where: str, params: dict) -> Rows:
     """A function giving (id, text) of the filtered paragraphs after an id,
-    in id order, at most so many: read through the id ranges of the
-    documents that pass, if they hold at most NARROW paragraphs (worked out
-    once a connection until the archive changes), else scanned."""
+    in id order, at most so many, as they are read (a sample may stop
+    early): through the id ranges of the documents that pass, if they hold
+    at most NARROW paragraphs (worked out once a connection until the
+    archive changes), else scanned."""
     key = ("narrow ranges", where, *sorted(params.items()))
     ranges = index_lookup(db).remember(key, lambda: paragraph_ranges(db, where, params, NARROW)) if where else None
     if ranges is None:
         sql = _SCAN_SQL.format(filters=where)
-        return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit}).fetchall()
+        return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit})
     lasts = [last for _, last in ranges]
 
-    def rows(after: int, limit: int) -> list[tuple[int, str]]:
-        found: list[tuple[int, str]] = []
+    def rows(after: int, limit: int) -> Iterator[tuple[int, str]]:
         for first, last in ranges[bisect.bisect_right(lasts, after):]:
-            found += db.execute(_RANGE_ROWS_SQL, [max(first, after + 1), last, limit - len(found)]).fetchall()
-            if len(found) >= limit:
-                break
-        return found
+            for row in db.execute(_RANGE_ROWS_SQL, [max(first, after + 1), last, limit]):
+                yield row
+                limit -= 1
+            if limit <= 0:
+                return
 
     return rows
 
 
-def _matched(db, where: str, params: dict) -> Callable[[int, int], list[tuple[int, str]]]:
+def _matched(db, where: str, params: dict) -> Rows:
     """The same, of the paragraphs an FTS5 expression (in params) matches."""
     sql = _MATCHED_SCAN_SQL.format(filters=where)
-    return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit}).fetchall()
+    return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit})
 
 
-def _reader(rows: Callable[[int, int], list[tuple[int, str]]], matches, read: list[tuple[int, bool]]):
+def _reader(rows: Rows, matches, read: list[tuple[int, bool]]):
     """A function giving the ids of the paragraphs that `rows` gives in id
     order (after those already `read`) whose text matches."""
 
@@ -389,7 +393,7 @@ def _reader(rows: Callable[[int, int], list[tuple[int, str]]], matches, read: li
         yield from (rowid for rowid, matched in read if matched)
         after, batch = (read[-1][0] if read else 0), 32  # a page's worth first: most pages need no more
         while True:
-            found = rows(after, batch)
+            found = list(rows(after, batch))
             for rowid, text in found:
                 if matches(text):
                     yield rowid
