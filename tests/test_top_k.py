@@ -265,6 +265,30 @@ def test_a_short_prefix_within_few_documents_reads_their_paragraphs_alone(tmp_pa
             assert counted.paragraphs == len(expected) and (counted.paragraphs > 0) == bool(filters.document)
 
 
+def test_a_short_prefix_within_an_indexed_field_reads_the_paragraphs_in_id_order(tmp_path):
+    """ا* within a field's values that many documents have: the paragraphs
+    are read in id order, each document looked up by id, not every
+    paragraph of the documents that pass gathered and sorted (which SQLite
+    chose for an indexed field, at every batch read)."""
+    from archive import prefixes
+
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=5, documents=120)
+    run("import", tree, "--db", db, "--fields", "doc{n}.txt")
+    archive = open_archive(str(db))
+    filters = Filters(fields={"n": tuple(f"{number:03d}" for number in range(0, 120, 2))})
+    where, params = filters.sql(str(tmp_path))
+    plan = archive.execute("explain query plan " + prefixes._SCAN_SQL.format(filters=where),
+                           {**params, "after": 0, "limit": 32}).fetchall()
+    assert archive.execute("select 1 from sqlite_master where name = 'documents_field_n'").fetchone()  # indexed
+    assert not any("TEMP B-TREE" in row[-1] for row in plan), plan
+    query = parse("ا*")
+    hits = q.search(archive, query, limit=10, filters=filters, fold_duplicates=False)
+    passing = {path for (path,) in archive.execute(f"select path from documents where 1 {where}", params)}
+    expected = [hit for hit in reference_search(archive, query, 100_000, 0, False) if hit[0] in passing]
+    assert hits and [(h.path, h.paragraph, h.copies, h.score) for h in hits] == expected[:10]
+
+
 def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):
     """Asked for more than the matches (past rank.EVERY_MATCH_FROM), as a
     list of all documents is, every match is scored at once: the same order,
