@@ -725,6 +725,60 @@ def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_orde
     assert prefixes.prefix_fill(archive, parse("زلزال OR ظ*"), "", {}) is None
 
 
+def test_a_prefix_of_fewer_pages_beside_words_is_tested_for_the_ranking_alone(tmp_path, monkeypatch):
+    """وزير الم*: a prefix below the pages that make a query of it alone
+    read in id order still costs a merge at every cell the ranking reads
+    (prefixes.RANKED_PAGES): the words are ranked alone and the prefix
+    tested.  The count, one statement, is FTS5's and exact."""
+    from archive import prefixes
+
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=9, documents=120), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(prefixes, "MANY_PAGES", 10**6)
+    monkeypatch.setattr(prefixes, "RANKED_PAGES", 1)
+    for text in ("المياه الم*", "الشركات -الم*", "الم* الشركة الميناء"):
+        query = parse(text)
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            hits = q.search(archive, query, limit=10)
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert not any('"الم"*' in sql for sql in statements), text
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        assert counts._scanned_matches(archive, query, None) is None  # counted by FTS5
+        assert not counts.count(archive, query).more
+
+
+def test_a_document_lists_counts_of_a_prefix_are_read_in_one_statement(tmp_path):
+    """archive search -l: each listed document's matches are counted by
+    FTS5 over its paragraphs' ids, a statement a document; with a prefix,
+    whose terms each statement merges whatever the ids, one statement
+    gives them all.  The same counts as FTS5 per document."""
+    from archive.document_hits import matching_documents
+
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=9, documents=120), "--db", db)
+    archive = open_archive(str(db))
+    for text, merged in (("اقت* الشركة", True), ("تحل* OR الدمام", True), ("الشركة الدمام", False)):
+        query = parse(text)
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            listed = matching_documents(archive, query, limit=8)
+        finally:
+            archive.conn.set_trace_callback(None)
+        by_path = dict(archive.execute(
+            "select documents.path, count(*) from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid"
+            " join documents on documents.id = paragraphs.document_id where paragraphs_fts match ? group by 1",
+            [to_fts(query)],
+        ).fetchall())
+        assert len(listed) == 8 and all(hit.paragraphs == by_path[hit.path] for hit in listed), text
+        each = [sql for sql in statements if "where document_id = documents.id" in sql]  # FTS5 a document
+        assert bool(each) != merged, text
+
+
 def test_a_short_prefix_in_narrow_filters_counts_what_fts5_would(tmp_path, monkeypatch):
     """Within filters, a short prefix's matches are all read before the
     count's cap: counted, and counted per document (facets), from those

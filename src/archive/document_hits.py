@@ -3,6 +3,7 @@ best paragraph's score, as search ranks the paragraphs, or by path."""
 
 from __future__ import annotations
 
+import bisect
 import collections
 import json
 import math
@@ -91,12 +92,12 @@ def matching_documents(
         ids = json.dumps([document_id for document_id, _ in chosen])
         if scanned or every:
             matching = collections.Counter(documents[rowid] for rowid, _ in ranked if rowid in documents)
-        elif ranking.kept is not None or ranking.fill is not None:
+        elif ranking.kept is not None or ranking.fill is not None or ranking.merged:
             # The expression leaves out prefixes its matches are tested for,
-            # or paragraphs that hold a prefix alone.
-            listed = db.execute(_MATCHING_IN_SQL.format(what="json_group_array(rowid)"),
-                                {"expression": ranking.params["expression"], "documents": ids})
-            found = {document_id: set(json.loads(each)) for document_id, each in listed}
+            # or paragraphs that hold a prefix alone; or each of its
+            # statements merges a prefix's terms, whatever ids are asked for.
+            found = _matching_ids(db, ranking.params["expression"], [document_id for document_id, _ in chosen],
+                                  ranking.merged)
             if ranking.kept is not None:
                 found = {document_id: ranking.kept(sorted(each)) for document_id, each in found.items()}
             if ranking.fill is not None:
@@ -108,6 +109,33 @@ def matching_documents(
                                        {"expression": ranking.params["expression"], "documents": ids}))
         named = {row[0]: row[1:] for row in db.execute(_NAMED_SQL, [ids])}
     return [DocumentHit(*named[document_id], score, matching.get(document_id, 0)) for document_id, score in chosen]
+
+
+def _matching_ids(db: sqlite_utils.Database, expression: str, documents: list[int], merged: bool) -> dict[int, set[int]]:
+    """The ids of each document's paragraphs that the expression matches:
+    a statement a document (FTS5 seeks to its first id), or if `merged`,
+    one statement over all of them, whose ids are then parted."""
+    if not merged:
+        listed = db.execute(_MATCHING_IN_SQL.format(what="json_group_array(rowid)"),
+                            {"expression": expression, "documents": json.dumps(documents)})
+        return {document_id: set(json.loads(each)) for document_id, each in listed}
+    spans = sorted((first, last, document_id) for document_id, first, last in db.execute(_SPANS_SQL, [json.dumps(documents)]))
+    found: dict[int, set[int]] = {document_id: set() for document_id in documents}
+    if not spans:
+        return found
+    firsts = [first for first, _, _ in spans]
+    for (rowid,) in db.execute(_MATCHED_BETWEEN_SQL, [expression, spans[0][0], max(last for _, last, _ in spans)]):
+        place = bisect.bisect_right(firsts, rowid) - 1
+        if place >= 0 and rowid <= spans[place][1]:
+            found[spans[place][2]].add(rowid)
+    return found
+
+
+_SPANS_SQL = """
+select document_id, min(id), max(id) from paragraphs
+where document_id in (select value from json_each(?)) group by document_id
+"""
+_MATCHED_BETWEEN_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
 
 
 def _documents_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, int]:

@@ -33,6 +33,9 @@ SHORT_PREFIX = 2  # letters
 # this many of the index's leaf pages or more (index.prefix_pages; the
 # measurements that chose it are in docs/ranking.md).
 MANY_PAGES = 800
+# Beside words, each cell the ranking reads is a statement that merges the
+# prefix again: worth a test on the text from fewer pages.
+RANKED_PAGES = 100
 SAMPLE = 400  # paragraphs
 # Past this many matches, the count of such a query says "more than".
 SCANNED_CAP = 1_000
@@ -71,15 +74,15 @@ where document_id in (select value from json_each(:documents)) order by id
 """
 
 
-def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS) -> bool:
+def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS, many: int | None = None) -> bool:
     """Whether FTS5 would merge much of the index for this prefix (behind
-    its leads): a letter or two, or terms that begin many of its pages.
-    Worked out once a connection until the archive changes."""
+    its leads): a letter or two, or terms that begin `many` of its pages
+    or more (MANY_PAGES if not given).  Worked out once a connection until the archive changes."""
     if len(prefix) <= SHORT_PREFIX:
         return True
     written = tuple(lead + prefix for lead in leads)
     pages = index_lookup(db).remember(("prefix pages", *written), lambda: prefix_pages(db, written))
-    return pages >= MANY_PAGES
+    return pages >= (MANY_PAGES if many is None else many)
 
 
 def short_prefixes(db, query: Query, where: str, params: dict):
@@ -151,17 +154,18 @@ class PrefixFilter:
         return _reader(_matched(db, where, {**params, "expression": expression}), self.holds, [])
 
 
-def prefix_filter(db, query: Query, where: str, params: dict) -> PrefixFilter | None:
-    """For words beside prefixes FTS5 would merge much for (merges_much),
-    each a clause (AND) of its own or excluded: the words to rank, and the
+def prefix_filter(db, query: Query, where: str, params: dict, ranked: bool = False) -> PrefixFilter | None:
+    """For words beside prefixes FTS5 would merge much for (merges_much;
+    from RANKED_PAGES if `ranked`, for the ranking's many statements), each
+    a clause (AND) of its own or excluded: the words to rank, and the
     prefixes as a test of the best of them.  A prefix scores nothing, so
     the best of the query are the best of its words that pass.  None
     without such a prefix, or if one that must be held is rare in a sample
     of the archive (FTS5 finds it cheaply)."""
-    leads = _leads(query)
+    leads, many = _leads(query), (RANKED_PAGES if ranked else MANY_PAGES)
 
     def costly(atom) -> bool:
-        return _costly(db, atom, leads)
+        return _costly(db, atom, leads, many)
 
     if len(query.clauses) == 1 and any(costly(atom) for atom in query.clauses[0]):
         return None  # alone (short_prefixes) or an alternative to words (prefix_fill)
@@ -324,8 +328,8 @@ def _leads(query: Query) -> tuple[str, ...]:
     return ("",) if query.exact else PREFIX_LEADS
 
 
-def _costly(db, atom, leads: tuple[str, ...]) -> bool:
-    return atom.prefix and merges_much(db, atom.words[0], leads)
+def _costly(db, atom, leads: tuple[str, ...], many: int | None = None) -> bool:
+    return atom.prefix and merges_much(db, atom.words[0], leads, many)
 
 
 def _distinct(ids: Iterator[int]) -> Iterator[int]:

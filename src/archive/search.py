@@ -204,7 +204,7 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     # Prefixes FTS5 would merge much for, beside words: the words ranked
     # alone, the prefixes tested on the best of them (prefixes.py).
     ready = remember(known, ("ready",), lambda: slots.ready(db))  # else ranked by FTS5's bm25, as it is
-    tested = prefix_filter(db, query, where, params) if ready else None
+    tested = prefix_filter(db, query, where, params, ranked=True) if ready else None
     # Or beside words as an alternative: the words ranked, then the
     # paragraphs that hold the prefixes alone.
     filled = prefix_fill(db, query, where, params) if ready and tested is None else None
