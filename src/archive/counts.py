@@ -148,9 +148,9 @@ def _facets(names: list[str], rows: list[tuple]) -> dict[str, dict[str | None, i
 
 def _scanned_matches(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> list[int] | None:
     """A query of short or common prefixes (prefixes.py), alone, beside
-    words or as their alternative: its matches' ids, read in id order, up to one past SCANNED_CAP.
-    Past them FTS5 would merge much of the index first, however narrow the
-    filters.  None for any other query."""
+    words or as their alternative: its matches' ids, read in id order, up
+    to one past SCANNED_CAP.  Past them FTS5 would merge much of the index
+    first, however narrow the filters.  None for any other query."""
     connect_functions(db)
     where, params = (filters or Filters()).sql(os.getcwd())
     scan = short_prefixes(db, query, where, params)

@@ -171,8 +171,9 @@ _IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid betw
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
            wanted: int, merged: bool = False) -> list[tuple[int, float]]:
     """The `wanted` best matches, for filters that leave few paragraphs
-    (filters.paragraph_ranges): every match among them, found range by range
-    (FTS5 seeks to a range's first id), scored from its text, once a text;
+    (filters.paragraph_ranges): every match among them (_matches_in: in one
+    statement, or range by range, FTS5 seeking to a range's first id),
+    scored from its text, once a text;
     those that score nothing last, in id order, as top() and its caller
     give them.  Ranking what the cells give would read past every match the
     filters refuse.  merged: each statement of the expression merges a

@@ -212,12 +212,13 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     # Whether each statement of the expression merges a prefix's terms.
     merged = any(atom.prefix for atom in ranked.positive_atoms())
     if filled is not None:
+        held = filled.held(db, where, params)  # of the filters' parameters alone, as its sample was
         plan = _plan(db, filled.rest, known)
         loose = _loose_stems(filled.rest, plan)
         if loose:  # a paragraph of the prefix alone may hold one word and not another
             plan = dataclasses.replace(plan, conjunctive=False)
         params["expression"], kept = filled.ranked(db, slots.stems_expression(loose) if loose else None)
-        return Ranking(db, plan, where, params, query, kept, filled.held(db, where, params), filled, merged)
+        return Ranking(db, plan, where, params, query, kept, held, filled, merged)
     params["expression"] = to_fts(ranked, known)
     kept = None if tested is None else tested.kept(db)
     return Ranking(db, _plan(db, ranked, known), where, params, query, kept, merged=merged)
