@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import rank
 from .filters import Filters, connect_functions
-from .index import INDEX
+from .index import INDEX, MATCHED_BETWEEN_SQL
 from .query import Query
 from .search import matches_sql, one_snapshot, ranking_of, scores_of
 
@@ -124,7 +124,7 @@ def _matching_ids(db: sqlite_utils.Database, expression: str, documents: list[in
     if not spans:
         return found
     firsts = [first for first, _, _ in spans]
-    for (rowid,) in db.execute(_MATCHED_BETWEEN_SQL, [expression, spans[0][0], max(last for _, last, _ in spans)]):
+    for (rowid,) in db.execute(MATCHED_BETWEEN_SQL, [expression, spans[0][0], max(last for _, last, _ in spans)]):
         place = bisect.bisect_right(firsts, rowid) - 1
         if place >= 0 and rowid <= spans[place][1]:
             found[spans[place][2]].add(rowid)
@@ -135,7 +135,6 @@ _SPANS_SQL = """
 select document_id, min(id), max(id) from paragraphs
 where document_id in (select value from json_each(?)) group by document_id
 """
-_MATCHED_BETWEEN_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
 
 
 def _documents_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, int]:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 INDEX = "paragraphs_fts"
+# The ids of the paragraphs between two ids that an FTS5 expression matches
+# (expression, first, last): FTS5 seeks to the first.
+MATCHED_BETWEEN_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
 FINGERPRINT_INDEX = "idx_paragraphs_fingerprint"
 # Each paragraph's document and fingerprint by its id, apart from its text:
 # what a count reads of every match (counts.py).  Ids grow as rows come in,

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from .analyze import raw_words, word_parts
 from .documents import texts
 from .filters import paragraph_ranges
-from .index import INDEX, prefix_pages
+from .index import INDEX, MATCHED_BETWEEN_SQL, prefix_pages
 from .lookup import index_lookup
 from .query import PREFIX_LEADS, Query, to_fts
 
@@ -56,10 +56,6 @@ join documents on documents.id = paragraphs.document_id
 where {INDEX} match :expression and {INDEX}.rowid > :after {{filters}}
 order by {INDEX}.rowid limit :limit
 """
-# Which of a range of paragraphs an FTS5 expression matches (it seeks).
-_MATCHED_IN_RANGE_SQL = f"""
-select rowid from {INDEX} where {INDEX} match :expression and rowid between :first and :last
-"""
 _MATCHED_AMONG_SQL = f"""
 select rowid from {INDEX} where {INDEX} match :expression and rowid in (select value from json_each(:ids))
 """
@@ -77,7 +73,8 @@ where document_id in (select value from json_each(:documents)) order by id
 def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS, many: int | None = None) -> bool:
     """Whether FTS5 would merge much of the index for this prefix (behind
     its leads): a letter or two, or terms that begin `many` of its pages
-    or more (MANY_PAGES if not given).  Worked out once a connection until the archive changes."""
+    or more (MANY_PAGES if not given).  Worked out once a connection
+    until the archive changes."""
     if len(prefix) <= SHORT_PREFIX:
         return True
     written = tuple(lead + prefix for lead in leads)
@@ -247,18 +244,7 @@ class PrefixFill:
         the prefixes, none of the excluded ones and no excluded word: with
         the rest's matches, the query's."""
         shut = None if self.shut is None else to_fts(self.shut, index_lookup(db))
-        read = _paragraphs(db, where, params)
-
-        def scan():
-            after, batch = 0, 32  # a page's worth first: most pages need no more
-            while True:
-                rows = list(read(after, batch))
-                yield from self._unshut(db, shut, [rowid for rowid, text in rows if self._matches(text)])
-                if len(rows) < batch:
-                    return
-                after, batch = rows[-1][0], 256
-
-        return scan
+        return _reader(_paragraphs(db, where, params), self._matches, [], lambda ids: self._unshut(db, shut, ids))
 
     def matches(self, db, where: str, params: dict, expression: str) -> Callable[[], Iterator[int]]:
         """The ids of the query's matches in id order: the rest's (FTS5's
@@ -285,7 +271,7 @@ class PrefixFill:
         """Of these ids (in order), those that match no excluded word."""
         if shut is None or not ids:
             return ids
-        out = {rowid for (rowid,) in db.execute(_MATCHED_IN_RANGE_SQL, {"expression": shut, "first": ids[0], "last": ids[-1]})}
+        out = {rowid for (rowid,) in db.execute(MATCHED_BETWEEN_SQL, [shut, ids[0], ids[-1]])}
         return [rowid for rowid in ids if rowid not in out]
 
 
@@ -392,18 +378,19 @@ def _matched(db, where: str, params: dict) -> Rows:
     return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit})
 
 
-def _reader(rows: Rows, matches, read: list[tuple[int, bool]]):
+def _reader(rows: Rows, matches, read: list[tuple[int, bool]],
+            kept: Callable[[list[int]], list[int]] | None = None):
     """A function giving the ids of the paragraphs that `rows` gives in id
-    order (after those already `read`) whose text matches."""
+    order (after those already `read`) whose text matches, and of each
+    batch read, those `kept` keeps."""
 
     def scan():
         yield from (rowid for rowid, matched in read if matched)
         after, batch = (read[-1][0] if read else 0), 32  # a page's worth first: most pages need no more
         while True:
             found = list(rows(after, batch))
-            for rowid, text in found:
-                if matches(text):
-                    yield rowid
+            ids = [rowid for rowid, text in found if matches(text)]
+            yield from (ids if kept is None else kept(ids))
             if len(found) < batch:
                 return
             after, batch = found[-1][0], 256

@@ -22,7 +22,7 @@ from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
 from .complete import complete_the_best, raise_the_bar, score_text, worth_keeping
 from .documents import texts
-from .index import INDEX
+from .index import MATCHED_BETWEEN_SQL
 from .slots import Plan
 from .sqlite import sqlite3
 
@@ -165,7 +165,6 @@ def filtered_at_once(plan: Plan) -> int:
     texts = max(FILTERED_AT_ONCE, FILTERED_AT_ONCE_PER_COPY * plan.copies)
     return round(texts * plan.copies * (FILTERED_SEVERAL if len(plan.slots) > 1 else 1))
 
-_IN_RANGE_SQL = f"select rowid from {INDEX} where {INDEX} match ? and rowid between ? and ?"
 
 
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
@@ -207,7 +206,7 @@ def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Pass
         return []
     most = PROBED_PER_RANGE * len(ranges)
     if merged:
-        every = [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, ranges[0][0], ranges[-1][1]])]
+        every = [row[0] for row in db.execute(MATCHED_BETWEEN_SQL, [expression, ranges[0][0], ranges[-1][1]])]
     else:
         every = slots.cell_rows(db, expression, most + 1)
     if merged or len(every) <= most:
@@ -218,7 +217,7 @@ def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Pass
     kept: list[int] = []
     found = []
     for first, last in ranges:
-        found += [row[0] for row in db.execute(_IN_RANGE_SQL, [expression, first, last])]
+        found += [row[0] for row in db.execute(MATCHED_BETWEEN_SQL, [expression, first, last])]
         if enough is not None and len(kept) + len(found) >= enough:
             kept += sorted(passed(found))
             found = []
