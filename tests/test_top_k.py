@@ -484,6 +484,65 @@ def test_a_look_up_of_the_seeds_reads_only_the_best_cells(tmp_path, monkeypatch)
     assert read and all(limit >= 1 for _, limit in read)
 
 
+RARE_WORDS = ["زلزال", "بركان", "قرصنة", "مخطوطة"]
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_a_common_word_beside_rare_ones_is_read_as_one_word(tmp_path, monkeypatch, copies):
+    """وزير OR زلزال: the rare words' paragraphs, read at once, are completed
+    from their text, and the common word's cells are then read only as far
+    as the page needs, as one word's are (every paragraph met after holds
+    none of the rare words); not every match scored at once.  The same hits
+    as every match ranked, with and without reprints, beside AND, phrases
+    and exclusions of the same words, which are ranked as before."""
+    tree = make_tree(tmp_path / "tree" / "a", seed=21, documents=150)
+    chance = random.Random(22)
+    # A few paragraphs with rare words beside common ones, imported last:
+    # the cells of their common words are read past them only if completed.
+    for number in range(40):
+        words = [chance.choice(WORDS) for _ in range(chance.choice([8, 21, 40, 70]))]
+        words[chance.randrange(len(words))] = chance.choice(RARE_WORDS)
+        (tree / f"rare{number}.txt").write_text(" ".join(words) + "\n", encoding="utf-8")
+    # And short paragraphs that repeat a common word, imported first: they
+    # may outrank a paragraph with a rare word.
+    for number in range(30):
+        word = chance.choice(WORDS)
+        (tree / f"a{number}.txt").write_text(" ".join([word] * chance.randint(2, 4)) + "\n", encoding="utf-8")
+    for copy in range(1, copies):
+        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 20)  # the rare words, not the others
+    monkeypatch.setattr(rank, "COMPLETION_COST", 1)
+    left, read = [], []
+    original_left, original_rows = rank._one_word_left, slots.cell_rows
+
+    def one_word_left(db, plan, candidates, direct):
+        taken = original_left(db, plan, candidates, direct)
+        if taken:  # what the limited reads rely on: every paragraph met is complete
+            everything = (1 << len(plan.slots)) - 1
+            assert all(candidates.words(rowid) == everything for rowid in candidates.known)
+        left.append(taken)
+        return taken
+
+    monkeypatch.setattr(rank, "_one_word_left", one_word_left)
+    monkeypatch.setattr(slots, "cell_rows", lambda db, *args: read.append(args) or original_rows(db, *args))
+    chance = random.Random(23)
+    texts = []
+    for _ in range(40):
+        common, rare, other = chance.choice(WORDS), chance.choice(RARE_WORDS), chance.choice(RARE_WORDS)
+        texts.append(chance.choice([
+            f"{common} OR {rare}", f"{rare} OR {common} OR {other}", f"{common} {rare}",
+            f'"{rare} {common}"', f"{common} OR {rare} -{other}", f"{rare} OR {common}",
+        ]))
+    assert compare(db, texts) >= 120
+    assert True in left and any(len(args) > 1 and args[1] >= 1 for args in read)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)  # the others by their cells
+    left.clear()
+    assert compare(db, texts) >= 120
+    assert True in left
+
+
 def test_a_words_cells_in_an_or_with_a_phrase_are_read_without_the_phrase(tmp_path, monkeypatch):
     """المياه OR "ولي العهد": a paragraph holding المياه matches, so its cells
     need not be narrowed to the query, which costs FTS5 the phrase at each

@@ -56,6 +56,10 @@ class Candidates:
         # reach it either (see close()).
         self.closed = False
         self.dropped: list[set[int]] = []  # the paragraphs each close() dropped
+        # The words whose every paragraph has been met (read at once): a
+        # paragraph met for the first time from now on holds none of them,
+        # so their values in it are known (0).
+        self.exhausted = 0
         # The `wanted`-th best score met at the last close(): once the words'
         # open gains sum below it, reading on cannot add a paragraph.
         self.bar = float("inf")
@@ -110,7 +114,7 @@ class Candidates:
             if self.refused:
                 new -= self.refused
             if new:
-                self._put(new, gain, bit)
+                self._put(new, gain, bit | self.exhausted)
 
     def _shares(self, rows: set[int], keys: list[tuple[float, int]], bit: int):
         """Each of these groups' paragraphs among rows: found group by

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
-from .complete import complete_the_best, raise_the_bar, score_text, worth_keeping
+from .complete import complete, complete_the_best, raise_the_bar, score_text, worth_keeping
 from .documents import texts
 from .index import MATCHED_BETWEEN_SQL
 from .slots import Plan
@@ -49,7 +49,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
-    if (len(plan.slots) > 1 or plan.costly) and _all_at_once(db, plan, expression, candidates):
+    one_common = _one_common_word(plan, passed)
+    if (len(plan.slots) > 1 or plan.costly) and not one_common and _all_at_once(db, plan, expression, candidates):
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
     direct = _read_rare_words(db, plan, expression, candidates)
     # Each slot's next value: the best of its cells not read yet.
@@ -63,7 +64,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # One word: a cell's paragraphs tie, the first ids first, so the page
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
-    one_word = passed is None and len(plan.slots) == 1
+    one_word = passed is None and (len(plan.slots) == 1 or one_common and _one_word_left(db, plan, candidates, direct))
     # Cells narrowed to the query cost FTS5 the whole query each, and give
     # few rows: both threads read them.
     reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None), share=plan.narrowed)
@@ -75,7 +76,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
             else:
                 rows = reader.rows(position)
             upcoming[number].pop()
-            fresh = (passed is not None or len(plan.slots) == 1
+            fresh = (passed is not None or one_word
                      or worth_keeping(db, plan, candidates, upcoming, number, value, len(rows), wanted))
             candidates.add(rows, number, value, fresh)
             read_since += len(rows)
@@ -117,6 +118,41 @@ def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates) ->
         for value, rows in slots.direct_values(db, plan, number, None if plan.plain else expression).items():
             candidates.add(rows, number, value)
     return direct
+
+
+# The rare words' paragraphs are completed from their text when at most
+# this many a distinct text (_one_common_word).
+RARE_COMPLETED = 1_000
+# A paragraph completed from its text costs about as much as this many
+# matches scored at once (_all_at_once); reprints share a completion.
+COMPLETION_COST = 60
+
+
+def _one_common_word(plan: Plan, passed: Passed | None) -> bool:
+    """Words joined by OR, all rare (read at once) but one, whose
+    paragraphs cost less to complete than the common word's matches to
+    score at once: the common word is then read as one word
+    (_one_word_left) rather than every match scored."""
+    if passed is not None or plan.narrowed or len(plan.slots) < 2:
+        return False
+    rare = [slot.held for slot in plan.slots if slots.read_at_once(plan, slot)]
+    common = max(slot.held for slot in plan.slots)
+    return (len(rare) == len(plan.slots) - 1 and sum(rare) <= RARE_COMPLETED * plan.copies
+            and sum(rare) * COMPLETION_COST <= common * plan.copies)
+
+
+def _one_word_left(db, plan: Plan, candidates: Candidates, direct: set[int]) -> bool:
+    """Of words joined by OR (_one_common_word), the rare ones' paragraphs
+    completed from their text: then a paragraph met from now on scores the
+    common word's value alone, and that word is read as one word is, its
+    cells only as far as the page needs, where before it met most of the
+    archive.  Whether it did (every word but one read at once)."""
+    if len(plan.slots) - len(direct) != 1:
+        return False
+    if len(candidates):
+        complete(db, plan, candidates, list(candidates.known))
+    candidates.exhausted = sum(1 << number for number in direct)
+    return True
 
 
 def _after_cells(db, plan: Plan, candidates: Candidates, upcoming: list[list[float]], wanted: int,
