@@ -517,8 +517,8 @@ def test_a_common_word_beside_rare_ones_is_read_as_one_word(tmp_path, monkeypatc
     left, read = [], []
     original_left, original_rows = rank._one_word_left, slots.cell_rows
 
-    def one_word_left(db, plan, candidates, direct):
-        taken = original_left(db, plan, candidates, direct)
+    def one_word_left(db, plan, candidates, direct, passed):
+        taken = original_left(db, plan, candidates, direct, passed)
         if taken:  # what the limited reads rely on: every paragraph met is complete
             everything = (1 << len(plan.slots)) - 1
             assert all(candidates.words(rowid) == everything for rowid in candidates.known)
@@ -540,6 +540,22 @@ def test_a_common_word_beside_rare_ones_is_read_as_one_word(tmp_path, monkeypatc
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)  # the others by their cells
     left.clear()
     assert compare(db, texts) >= 120
+    assert True in left
+    # Within filters (not narrow ones, whose matches are scored at once):
+    # the rare words' paragraphs that the filters refuse are not completed.
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    archive = open_archive(str(db))
+    left.clear()
+    for globs in (("doc0*", "rare[0-2]*"), ("a*", "doc1*", "rare*")):
+        filters = Filters(paths=globs)
+        for text in texts:
+            query = parse(text)
+            fast = q.search(archive, query, limit=10, filters=filters, fold_duplicates=False)
+            everything = reference_search(archive, query, 10_000, 0, False)
+            expected = [row for row in everything
+                        if any(fnmatch.fnmatchcase(row[0].rsplit("/", 1)[-1], glob) for glob in globs)]
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:10], (text, globs)
     assert True in left
 
 

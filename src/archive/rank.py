@@ -49,7 +49,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
-    one_common = _one_common_word(plan, passed)
+    one_common = _one_common_word(plan)
     if (len(plan.slots) > 1 or plan.costly) and not one_common and _all_at_once(db, plan, expression, candidates):
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
     direct = _read_rare_words(db, plan, expression, candidates)
@@ -64,7 +64,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # One word: a cell's paragraphs tie, the first ids first, so the page
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
-    one_word = passed is None and (len(plan.slots) == 1 or one_common and _one_word_left(db, plan, candidates, direct))
+    left = one_common and _one_word_left(db, plan, candidates, direct, passed)
+    one_word = passed is None and (len(plan.slots) == 1 or left)
     # Cells narrowed to the query cost FTS5 the whole query each, and give
     # few rows: both threads read them.
     reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None), share=plan.narrowed)
@@ -128,12 +129,12 @@ RARE_COMPLETED = 1_000
 COMPLETION_COST = 60
 
 
-def _one_common_word(plan: Plan, passed: Passed | None) -> bool:
+def _one_common_word(plan: Plan) -> bool:
     """Words joined by OR, all rare (read at once) but one, whose
     paragraphs cost less to complete than the common word's matches to
     score at once: the common word is then read as one word
     (_one_word_left) rather than every match scored."""
-    if passed is not None or plan.narrowed or len(plan.slots) < 2:
+    if plan.narrowed or len(plan.slots) < 2:
         return False
     rare = [slot.held for slot in plan.slots if slots.read_at_once(plan, slot)]
     common = max(slot.held for slot in plan.slots)
@@ -141,14 +142,17 @@ def _one_common_word(plan: Plan, passed: Passed | None) -> bool:
             and sum(rare) * COMPLETION_COST <= common * plan.copies)
 
 
-def _one_word_left(db, plan: Plan, candidates: Candidates, direct: set[int]) -> bool:
+def _one_word_left(db, plan: Plan, candidates: Candidates, direct: set[int], passed: Passed | None) -> bool:
     """Of words joined by OR (_one_common_word), the rare ones' paragraphs
-    completed from their text: then a paragraph met from now on scores the
-    common word's value alone, and that word is read as one word is, its
-    cells only as far as the page needs, where before it met most of the
-    archive.  Whether it did (every word but one read at once)."""
+    (those the filters pass) completed from their text: then a paragraph
+    met from now on scores the common word's value alone, and that word is
+    read as one word is (without filters, its cells only as far as the
+    page needs), where before it met most of the archive.  Whether it did
+    (every word but one read at once)."""
     if len(plan.slots) - len(direct) != 1:
         return False
+    if passed is not None and len(candidates):
+        candidates.ask(list(candidates.known), passed)
     if len(candidates):
         complete(db, plan, candidates, list(candidates.known))
     candidates.exhausted = sum(1 << number for number in direct)
