@@ -289,6 +289,29 @@ def test_a_short_prefix_within_an_indexed_field_reads_the_paragraphs_in_id_order
     assert hits and [(h.path, h.paragraph, h.copies, h.score) for h in hits] == expected[:10]
 
 
+def test_words_joined_by_or_too_many_together_are_counted_before_their_lengths_are_read(tmp_path, monkeypatch):
+    """Words joined by OR, each in fewer paragraphs than are scored at once
+    but more together: their matches are counted, without their lengths
+    (a look-up each), before every match is read to be scored at once."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    statements = []
+    archive.conn.set_trace_callback(statements.append)
+    query = parse("الدمام OR الميناء OR محطة")
+    plan = slots.plan(archive, query, q.index_lookup(archive))
+    matches = len(slots.cell_rows(archive, to_fts(query, q.index_lookup(archive))))
+    most = max(slot.held for slot in plan.slots)
+    assert most < matches <= sum(slot.held for slot in plan.slots)
+    for all_at_once, read in ((matches, True), (most, False)):
+        monkeypatch.setattr(rank, "ALL_AT_ONCE", all_at_once)
+        statements.clear()
+        hits = q.search(archive, query, limit=10)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        assert any("_docsize.id = paragraphs_fts.rowid" in sql for sql in statements) is read
+
+
 def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):
     """Asked for more than the matches (past rank.EVERY_MATCH_FROM), as a
     list of all documents is, every match is scored at once: the same order,

@@ -312,6 +312,10 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
     # more paragraphs than that settles it without a statement.
     if not plan.narrowed and any(slot.held > most and not slot.form_stems for slot in plan.slots):
         return False
+    # The matches with their lengths cost a look-up each: where the words'
+    # paragraphs may be too many together, they are first counted alone.
+    if not plan.narrowed and sum(slot.held for slot in plan.slots) > most and _more_than(db, expression, most):
+        return False
     rows = db.execute(slots.LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
     if len(rows) > most:
         return False
@@ -336,6 +340,14 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
         for value, group in grouped.items():
             candidates.add(group, number, value)
     return True
+
+
+_COUNT_SQL = f"select count(*) from ({slots.CELL_SQL} limit ?)"
+
+
+def _more_than(db, expression: str, most: int) -> bool:
+    """Whether the expression matches more than `most` paragraphs."""
+    return db.execute(_COUNT_SQL, [expression, most + 1]).fetchone()[0] > most
 
 
 # A stem in more paragraphs than this many times a query's matches is looked
