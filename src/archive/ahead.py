@@ -66,8 +66,9 @@ class Cells:
             self.expressions[number] = self.expression_of(number)
         return self.expressions[number]
 
-    def rows(self, number: int) -> list[int]:
-        """The ids of the cell's paragraphs."""
+    def rows(self, number: int, following: list[int] | None = None) -> list[int]:
+        """The ids of the cell's paragraphs; following: the cells to be
+        asked for next, if not those after it."""
         if number in self.taken:
             return self.taken.pop(number)
         expression = self.expression(number)
@@ -80,20 +81,30 @@ class Cells:
             rows = slots.cell_rows(self.db, expression)
             self.spent += time.perf_counter() - began
             return rows
-        for ahead in range(number, min(number + DEPTH + 1, self.count)):
+        if following is None:
+            following = list(range(number + 1, min(number + DEPTH + 1, self.count)))
+        for ahead in [number] + following[:DEPTH]:
             if ahead not in self.pending and ahead not in self.taken and self.expression(ahead) is not None:
                 self.pending[ahead] = self.worker.submit(slots.cell_json, self.second, self.expression(ahead))
         future = self.pending.pop(number)
         if self.share and not future.done():
             # Rather than wait for the other connection, this one reads the
             # next cell it has not begun (both cores in SQLite meanwhile).
-            for ahead in sorted(self.pending):
-                if self.pending[ahead].cancel():
+            for ahead in following[:DEPTH]:
+                if ahead in self.pending and self.pending[ahead].cancel():
                     del self.pending[ahead]
                     self.taken[ahead] = slots.cell_rows(self.db, self.expression(ahead))
                     break
         # Parsed here: json.loads holds Python's lock, which this thread needs.
         return json.loads(self._result(future))
+
+    def forget(self, numbers: list[int]) -> None:
+        """These cells will be asked for later, if at all: not read ahead
+        now (those already begun run on)."""
+        for number in numbers:
+            future = self.pending.get(number)
+            if future is not None and future.cancel():
+                del self.pending[number]
 
     def _start(self) -> None:
         self.tried = True

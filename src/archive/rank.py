@@ -69,13 +69,40 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # Cells narrowed to the query cost FTS5 the whole query each, and give
     # few rows: both threads read them.
     reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None), share=plan.narrowed)
+    # Words joined by OR whose cells wait until the others' are read
+    # (_waiting), and the positions of those cells, read last.
+    waiting: set[int] = set()
+    later: list[int] = []
+
+    def order() -> Iterator[tuple[int, list[int]]]:
+        """The cells' positions in the order read, each with those expected next."""
+        for position in range(len(cells)):
+            if not one_word and not plan.conjunctive:
+                newly = _waiting(candidates, upcoming, waiting)
+                if newly:
+                    waiting.update(newly)
+                    reader.forget([waits for waits, cell in enumerate(cells) if cell[1] in newly])
+            if cells[position][1] in waiting:
+                later.append(position)
+                continue
+            yield position, [after for after in range(position + 1, len(cells)) if cells[after][1] not in waiting]
+        for index, position in enumerate(later):
+            yield position, later[index + 1:]
+
     try:
-        for position, (_, number, value, _) in enumerate(cells):
+        for position, following in order():
+            _, number, value, _ = cells[position]
+            if number in waiting and candidates.closed:
+                # Completing the best met that miss the word may settle the
+                # page before any of its large cells is read.
+                best = _complete_instead(db, plan, candidates, upcoming, wanted, passed)
+                if best is not None:
+                    return best, candidates.seen
             if one_word:
                 cell = reader.expression(position)
                 rows = slots.cell_rows(db, cell, wanted + len(candidates)) if cell is not None else []
             else:
-                rows = reader.rows(position)
+                rows = reader.rows(position, following)
             upcoming[number].pop()
             fresh = (passed is not None or one_word
                      or worth_keeping(db, plan, candidates, upcoming, number, value, len(rows), wanted))
@@ -157,6 +184,52 @@ def _one_word_left(db, plan: Plan, candidates: Candidates, direct: set[int], pas
         complete(db, plan, candidates, list(candidates.known))
     candidates.exhausted = sum(1 << number for number in direct)
     return True
+
+
+def _waiting(candidates: Candidates, upcoming: list[list[float]], waiting: set[int]) -> set[int]:
+    """The words joined by OR whose cells may wait, besides those waiting:
+    the lightest (weight times next value), as many as a paragraph holding
+    only them could not reach the page's last score known.  Every page
+    paragraph then holds another word, whose cells meet it, and a word that
+    waits still bounds what it may add by its next value (MaxScore's
+    essential words).  A common word's large cells, read early, met most of
+    the archive before the page could be closed."""
+    if candidates.bar == float("inf"):
+        return set()
+    gains, weights = open_gains(candidates, upcoming), candidates.weights
+    held = sum(gains[number] for number in waiting)
+    newly: set[int] = set()
+    for gain, number in sorted((gains[n], n) for n in range(len(gains)) if n not in waiting and upcoming[n]):
+        # Against the heaviest word whose cells are still read besides it.
+        read = [weights[n] for n in range(len(gains)) if upcoming[n] and n != number and n not in waiting | newly]
+        held += gain
+        if held >= candidates.bar or not read or weights[number] * LIGHT > max(read):
+            break
+        newly.add(number)
+    return newly
+
+
+# A word waits only if the heaviest word weighs this many times as much:
+# where they weigh alike, reading on the others' cells to close the page
+# costs more than the common word's cells spare (في OR من OR على).
+LIGHT = 4
+# Rounds of completion tried before a waiting word's cell is read.
+WAITING_ROUNDS = 4
+
+
+def _complete_instead(db, plan: Plan, candidates: Candidates, upcoming: list[list[float]], wanted: int,
+                      passed: Passed | None) -> list[tuple[int, float]] | None:
+    """The best, if completing the best met that miss a word settles them
+    within a few rounds; else None."""
+    for _ in range(WAITING_ROUNDS):
+        _in_time()
+        kth = candidates.kth(wanted) if passed is None else _kth_passing(candidates, wanted, passed)
+        if not complete_the_best(db, plan, candidates, upcoming, wanted, kth):
+            return None
+        best = _settled(candidates, upcoming, wanted, passed)
+        if best is not None:
+            return best
+    return None
 
 
 def _after_cells(db, plan: Plan, candidates: Candidates, upcoming: list[list[float]], wanted: int,
