@@ -69,15 +69,15 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # Cells narrowed to the query cost FTS5 the whole query each, and give
     # few rows: both threads read them.
     reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None), share=plan.narrowed)
-    # Words joined by OR whose cells wait until the others' are read
-    # (_waiting), and the positions of those cells, read last.
+    # Words whose cells wait until the others' are read (_waiting), and
+    # the positions of those cells, read last.
     waiting: set[int] = set()
     later: list[int] = []
 
     def order() -> Iterator[tuple[int, list[int]]]:
         """The cells' positions in the order read, each with those expected next."""
         for position in range(len(cells)):
-            if not one_word and not plan.conjunctive:
+            if not one_word:
                 newly = _waiting(candidates, upcoming, waiting)
                 if newly:
                     waiting.update(newly)
@@ -187,7 +187,7 @@ def _one_word_left(db, plan: Plan, candidates: Candidates, direct: set[int], pas
 
 
 def _waiting(candidates: Candidates, upcoming: list[list[float]], waiting: set[int]) -> set[int]:
-    """The words joined by OR whose cells may wait, besides those waiting:
+    """The words whose cells may wait, besides those waiting:
     the lightest (weight times next value), as many as a paragraph holding
     only them could not reach the page's last score known.  Every page
     paragraph then holds another word, whose cells meet it, and a word that
