@@ -4,6 +4,8 @@ alters a stem needs analyze.ANALYZER_VERSION bumped."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .whole_data import KEPT_WHOLE, SPLIT_ANYWAY
 
 # Article groups, longest first: conjunction و/ف, preposition ب/ك/ل, then ال
@@ -52,9 +54,9 @@ def stem_arabic(word: str) -> str:
     """
     if word in UNSTEMMED:
         return word
-    whole = whole_split(word)
+    whole = _whole(word)
     if whole is not None:
-        return stem_whole(whole[1])
+        return whole[2]
     return _stem_rest(_strip_article(word))
 
 
@@ -67,6 +69,12 @@ def whole_split(word: str) -> tuple[str, str] | None:
     >>> whole_split("وزيرها"), whole_split("بالوان"), whole_split("وحكومتها"), whole_split("والدين")
     (('', 'وزيرها'), ('ب', 'الوان'), None, None)
     """
+    whole = _whole(word)
+    return None if whole is None else whole[:2]
+
+
+def _whole(word: str) -> tuple[str, str, str] | None:
+    """whole_split's (clitic, rest) and the rest's stem, or None."""
     # Set look-ups first, for most words: the stemmer runs once per distinct
     # word of an import, and a query's expansion looks at a thousand forms.
     if not (word[:4] in _HEADS_4 or word[:3] in _HEADS_3 or word[:1] in _CLITIC_SET and (
@@ -74,11 +82,26 @@ def whole_split(word: str) -> tuple[str, str] | None:
         or word[:2] in _CLITIC_SET and (word[2:6] in _HEADS_4 or word[2:5] in _HEADS_3)
     )):
         return None
+    return _whole_by_clitic(word)
+
+
+# A query's expansion stems a word kept whole with each clitic and article
+# group in front (وزير, ووزيرها, بالوزير...) and looks at each form twice:
+# the same rests over and over, which these caches answer.
+@lru_cache(maxsize=4096)
+def _whole_by_clitic(word: str) -> tuple[str, str, str] | None:
     for clitic in CLITICS:
         rest = word[len(clitic):]
-        if word.startswith(clitic) and rest not in SPLIT_ANYWAY and _stem_rest(rest) in KEPT_WHOLE:
-            return clitic, rest
+        if word.startswith(clitic) and rest not in SPLIT_ANYWAY:
+            stem = _stem_rest_cached(rest)
+            if stem in KEPT_WHOLE:
+                return clitic, rest, stem
     return None
+
+
+@lru_cache(maxsize=4096)
+def _stem_rest_cached(rest: str) -> str:
+    return _stem_rest(rest)
 
 
 def _heads(stem: str) -> set[str]:
