@@ -347,9 +347,10 @@ def stem_counts(text: str, stems: frozenset[str]) -> tuple[dict[str, int], int]:
     """How often each of these stems is among the text's terms, and how many
     terms it has: what analyze_text() gives, counted, without analyzing the
     words that cannot stem to any of them.  A word of plain Arabic letters
-    is its own normalized form, and its stem, all but its last letter, is
-    inside it (the stemmer only strips affixes and changes the last
-    letter): a word holding none of the stems so begun stays one term.
+    is one term, its letters folded (أ إ آ ؤ ة ى), and its stem is inside
+    it so folded, all but a last ه or ء (the stemmer only strips affixes,
+    and makes a last letter ه or ء): a word holding none of the stems so
+    written need not be analyzed.
 
     >>> stem_counts("والشركات الكبرى وشركتها ١٢", frozenset(["شركه"]))
     ({'شركه': 2}, 4)
@@ -368,9 +369,13 @@ def stem_counts(text: str, stems: frozenset[str]) -> tuple[dict[str, int], int]:
     holding = _holding(stems)
     joined = " ".join(raws)
     # The words of other letters (marks, digits, Latin...) are analyzed; of
-    # the plain ones, only those that hold the beginning of a stem.
+    # the plain ones, folded, only those that hold a stem.  Folding changes
+    # no other word's letters into plain ones: those stay odd.
     odd = _ODD_WORD.findall(joined)
-    plain = [word for word in holding.findall(joined) if _NORMALIZED_ARABIC.fullmatch(word)] if holding else []
+    folded = joined
+    for letter, folded_to in _PLAIN_FOLD:
+        folded = folded.replace(letter, folded_to)
+    plain = [word for word in holding.findall(folded) if _NORMALIZED_ARABIC.fullmatch(word)] if holding else []
     length = len(raws) - len(odd)
     for terms in (_young.get(word) or _learn([word])[0] for word in odd):
         for term in terms[1].split():
@@ -383,15 +388,26 @@ def stem_counts(text: str, stems: frozenset[str]) -> tuple[dict[str, int], int]:
     return counts, length
 
 
-# A word with a letter normalization or stemming may change (stem_counts).
-_ODD_WORD = re.compile("(?<![^ ])[^ ]*[^ \u0621\u0626-\u0628\u062a-\u063f\u0641-\u0648\u064a][^ ]*")
+# A word not all of plain Arabic letters (stem_counts), and the part of the
+# letter map that plain letters take, as (letter, folded): over a whole text,
+# a replace() each is many times faster than translate().
+_ODD_WORD = re.compile("(?<![^ ])[^ ]*[^ \u0621-\u063f\u0641-\u064a][^ ]*")
+_PLAIN_FOLD = [(chr(code), to) for code, to in _LETTER_MAP.items() if _PLAIN_ARABIC.fullmatch(chr(code))]
+
+
+# The last letters the stemmer may write in place of another: ة written ت
+# or ات, and ئ (stemmer._stem_rest).
+_MADE_LAST = ("ه", "ء")
 
 
 @lru_cache(maxsize=64)
 def _holding(stems: frozenset[str]) -> re.Pattern | None:
-    """The words (of a text's words joined by spaces) that hold the beginning
-    of one of these stems (all but its last letter): None if none can."""
-    beginnings = sorted({re.escape(stem[:-1]) for stem in stems}, key=len, reverse=True)
+    """The words (of a text's words joined by spaces) that hold one of these
+    stems as a word stemmed to it must (all but a last letter the stemmer
+    may have made): None if none can.  A short stem's first letter alone
+    (في, من) would take most words."""
+    beginnings = sorted({re.escape(stem[:-1] if stem.endswith(_MADE_LAST) else stem) for stem in stems},
+                        key=len, reverse=True)
     if not beginnings:
         return None
     return re.compile(f"(?<![^ ])[^ ]*?(?:{'|'.join(beginnings)})[^ ]*")
