@@ -145,10 +145,12 @@ limit :limit
 # (checking each against the query would list every match).  The documents
 # are read for filters only: every paragraph has its document (as counts.py
 # has it), and without filters the index alone answers, where each copy's
-# row would be a page read (docs/ranking.md).
+# row would be a page read (docs/ranking.md).  CROSS JOIN keeps SQLite to
+# that order: with no statistics it would read every paragraph of the
+# documents a filter passes instead, most of the archive for one source.
 _COPIES_SQL = """
 select paragraphs.fingerprint, count(*)
-from paragraphs join documents on documents.id = paragraphs.document_id
+from paragraphs cross join documents on documents.id = paragraphs.document_id
 where paragraphs.fingerprint in (select value from json_each(:reprints)) {filters}
 group by paragraphs.fingerprint
 """
@@ -458,10 +460,11 @@ def _hit(row: _Row, copies: int) -> Hit:
 
 # The other copies of the shown hits, found by fingerprint (indexed): they
 # match as the shown one does (see _COPIES_SQL) and score alike, so path and
-# number give the order folding used.
+# number give the order folding used.  Fingerprints first (CROSS JOIN), as
+# for _COPIES_SQL.
 _DUPLICATES_SQL = """
 select paragraphs.fingerprint, documents.path, paragraphs.number
-from paragraphs join documents on documents.id = paragraphs.document_id
+from paragraphs cross join documents on documents.id = paragraphs.document_id
 where paragraphs.fingerprint in (select value from json_each(:reprints))
   and paragraphs.id not in (select value from json_each(:shown)) {filters}
 order by documents.path, paragraphs.number
