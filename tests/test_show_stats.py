@@ -40,6 +40,14 @@ def test_show_one_paragraph_and_its_context(news_db, run):
     assert numbers_of(run("show", "--db", news_db, FORCES, "-p", "1", "-C", "2")) == [1, 2, 3]
 
 
+def test_show_with_more_context_than_the_document_holds_shows_all_of_it(news_db, run):
+    # Not the numbers of a range as wide as the context asked for: a billion
+    # of them ran out of memory.
+    every = numbers_of(run("show", "--db", news_db, FORCES))
+    for context in ("1000", "99999999999999999999"):
+        assert numbers_of(run("show", "--db", news_db, FORCES, "-p", "2", "-C", context)) == every
+
+
 def test_show_dims_the_context_in_colour(news_db, run):
     lines = run("show", "--db", news_db, FORCES, "-p", "3", "-C", "1", "--color", "always").stdout.splitlines()
     assert ["\x1b[2m" in line for line in lines] == [True, False, True]

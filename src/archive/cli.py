@@ -318,7 +318,9 @@ def show(document_path, db_path, paragraph, context, as_json, color):
     if paragraph and paragraph > document.paragraphs:
         raise Failure(f"{present.display_path(document.path)} has {present.counted(document.paragraphs, 'paragraph')}: "
               f"there is no paragraph {paragraph}")
-    texts = paragraphs_of(db, document.id, around(paragraph, context) if paragraph else None)
+    # More context than the document holds shows all of it (a range of a
+    # billion numbers would not fit in memory).
+    texts = paragraphs_of(db, document.id, around(paragraph, min(context, document.paragraphs)) if paragraph else None)
     colored = not as_json and present.use_color(color, sys.stdout)
     for number, text in texts.items():
         if as_json:

@@ -169,10 +169,8 @@ def search(terms, db_path, exact, no_lexicon, context, paths, document, where, s
     elif files_only:
         found = _print_documents(db, query, filters, limit, offset, sort, as_json, colored, null)
     else:
-        # More context than the longest document holds shows whole documents, as that does.
-        longest = db.execute("select max(paragraphs) from documents").fetchone()[0] or 0
         found = _print_paragraphs(db, query, filters, limit, offset, sort, not show_duplicates,
-                                  min(context, longest), as_json, colored)
+                                  context, as_json, colored)
     sys.exit(0 if found else 1)
 
 
@@ -221,6 +219,7 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
     from .fields import fields_by_path
     from .highlight import Highlighter
     from .counts import count
+    from .documents import longest_document
     from .search import context_of, fill_duplicates, index_lookup, one_snapshot, search as run_search
 
     # The hits, their reprints and the paragraphs around them, all from one
@@ -233,6 +232,9 @@ def _print_paragraphs(db, query, filters, limit, offset, sort, fold: bool, conte
                                             fold_duplicates=fold, scored=as_json)
         further, hits = len(hits) > limit, hits[:limit]
         fill_duplicates(db, hits, filters)
+        if context and hits:
+            # More context than the hits' longest document holds shows whole documents, as that does.
+            context = min(context, longest_document(db, {hit.document_id for hit in hits}))
         texts = context_of(db, hits, context) if context else {}
         fields = fields_by_path(db, {hit.path for hit in hits}) if as_json else {}
     highlighter = Highlighter(query, index_lookup(db))

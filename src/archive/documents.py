@@ -57,6 +57,13 @@ def texts(db, ids: list[int]):
     return db.execute(_TEXTS_SQL, [json.dumps(ids)])
 
 
+def longest_document(db, document_ids: Iterable[int]) -> int:
+    """How many paragraphs the longest of these documents holds (0 for none)."""
+    ids = json.dumps(sorted(document_ids))
+    row = db.execute("select max(paragraphs) from documents where id in (select value from json_each(?))", [ids])
+    return row.fetchone()[0] or 0
+
+
 def around(number: int, context: int) -> range:
     """Paragraph numbers from `context` before to `context` after (from 1).
 
