@@ -121,13 +121,15 @@ def timed_runs(conn, text: str, runs: int, latencies: Latencies, once, also: tup
 def archive_latency(db_path: Path, lexicon: bool = True) -> tuple[Latencies, Latencies]:
     """Each query as `archive search` spends it (with --no-lexicon unless
     lexicon): parse, rank the best 20 (search.search), highlight them; and
-    the same without highlighting."""
+    the same without highlighting.  Each query runs several times in one
+    reader, as in a reader that searches many times (Datasette's), which
+    reads through a memory map; the command searches once, without."""
     from archive.db import open_reader
     from archive.highlight import Highlighter
     from archive.query import parse
     from archive.search import search
 
-    db = open_reader(str(db_path))  # as `archive search` opens it
+    db = open_reader(str(db_path))  # mapped (see db.map_for_reading)
     whole, ranking = Latencies("archive"), Latencies("archive, no highlighting")
 
     def once():

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote
 
 from . import slots
-from .db import map_for_reading
 from .index import INDEX
 from .sqlite import sqlite3
 
@@ -160,7 +159,9 @@ def _second_connection(db):
                     return None
                 second = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False,
                                          isolation_level=None)
-                map_for_reading(second)
+                # Through a memory map if the first reads through one.
+                (mapped,) = db.execute("pragma mmap_size").fetchone()
+                second.execute(f"pragma mmap_size = {mapped}")
                 if len(_SECONDS) >= _CONNECTIONS:
                     _SECONDS.pop(next(iter(_SECONDS)))[1].close()  # the oldest
                 _SECONDS[id(conn)] = (conn, second)

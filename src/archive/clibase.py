@@ -113,7 +113,8 @@ def open_for_reading(db_path: str | None, searching: bool = False):
     from .index import INDEX_MISSING, index_mismatch
 
     path = db_path_or_default(db_path)
-    db = open_reader(path)
+    # A command searches once: without a memory map (see map_for_reading).
+    db = open_reader(path, mapped=False)
     mismatch = index_mismatch(db)
     if mismatch == INDEX_MISSING and searching:
         raise Failure(f"{path}: {mismatch}: run 'archive rebuild'")

@@ -215,9 +215,11 @@ class Reader:
 CREATION_WAIT_S = 10.0
 
 
-def open_reader(path: str) -> Reader:
+def open_reader(path: str, mapped: bool = True) -> Reader:
     """Open an existing archive for searching (see open_archive).  An archive
-    that a first import is still creating is waited for, for a moment."""
+    that a first import is still creating is waited for, for a moment.
+    mapped: read through a memory map (map_for_reading), for a reader that
+    searches many times; a process that searches once reads faster without."""
     deadline = time.monotonic() + CREATION_WAIT_S
     while True:
         creating = writer_active(path)
@@ -229,7 +231,8 @@ def open_reader(path: str) -> Reader:
             except sqlite3.DatabaseError as error:
                 raise ArchiveError(f"{path} is not an SQLite database ({error})") from None
             if archive:
-                map_for_reading(conn)
+                if mapped:
+                    map_for_reading(conn)
                 return Reader(conn)
             conn.close()
             if not (empty and creating):
@@ -243,7 +246,10 @@ def open_reader(path: str) -> Reader:
 
 def map_for_reading(conn) -> None:
     """Let SQLite read the archive's file through a memory map: for the
-    connections of searches, not of imports, whose memory is measured."""
+    connections of searches that search many times (Datasette's), not of
+    imports, whose memory is measured, nor of a command that searches once:
+    each page a new map meets costs a page fault, more than reading it
+    (docs/performance.md)."""
     conn.execute(f"pragma mmap_size = {READ_MAP_BYTES}")
 
 
