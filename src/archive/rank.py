@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import json
 import threading
 import time
 from typing import Callable, Iterator
 
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
-from .complete import complete, complete_the_best, raise_the_bar, score_text, worth_keeping
+from .complete import REPRINTED, complete, complete_the_best, raise_the_bar, score_text, worth_keeping
+from .db import REPRINT_KEY
 from .documents import texts
-from .index import MATCHED_BETWEEN_SQL
+from .index import MATCHED_BETWEEN_SQL, REPRINT_INDEX, has_index
 from .slots import Plan
 from .sqlite import sqlite3
 
@@ -293,14 +295,32 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     are read in one, unless only the first few are needed."""
     if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
+    matches = _matches_in(db, expression, ranges, passed, merged=merged)
     scores: dict[int, float] = {}
+    if plan.copies >= REPRINTED and has_index(db, REPRINT_INDEX):
+        # Reprints have the same words: one text of each is read and scored,
+        # the others' reprint found in an index rather than their rows.
+        reprints = dict(db.execute(_REPRINTS_SQL, [json.dumps(matches)]))
+        first: dict[str, int] = {}
+        for rowid, reprint in reprints.items():
+            first.setdefault(reprint, rowid)
+        by_reprint = {reprints[rowid]: round(score_text(plan, text), SCORE_DIGITS)
+                      for rowid, text in texts(db, list(first.values()))}
+        scores = {rowid: by_reprint[reprint] for rowid, reprint in reprints.items() if reprint in by_reprint}
+        return sorted(scores.items(), key=rank_key)[:wanted]
     by_text: dict[str, float] = {}
-    for rowid, text in texts(db, _matches_in(db, expression, ranges, passed, merged=merged)):
+    for rowid, text in texts(db, matches):
         score = by_text.get(text)
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
         scores[rowid] = score
     return sorted(scores.items(), key=rank_key)[:wanted]
+
+
+_REPRINTS_SQL = f"""
+select id, {REPRINT_KEY} from paragraphs indexed by {REPRINT_INDEX}
+where id in (select value from json_each(?))
+"""
 
 
 # Every match of the expression is read in one statement first, if there are
