@@ -15,7 +15,7 @@ from .candidates import EPSILON, Candidates, open_gains
 from .db import REPRINT_KEY
 from .documents import texts
 from .impact import level
-from .index import INDEX
+from .index import INDEX, REPRINT_INDEX, has_index
 from .slots import Plan
 
 # Paragraphs completed from their text at once (see complete_the_best).
@@ -76,7 +76,7 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
             candidates.complete(rowid, score_text(plan, text), everything)
         return
     scores: dict[str, float] = {}
-    for rowid, text, reprint in db.execute(_FIRST_COPIES_SQL, [json.dumps(chosen)]):
+    for reprint, (rowid, text) in first_texts(db, reprints_of(db, chosen)).items():
         scores[reprint] = score_text(plan, text)
         candidates.complete(rowid, scores[reprint], everything)
     for rowid, reprint in db.execute(_COPIES_MET_SQL, [json.dumps(list(scores))]):
@@ -84,12 +84,27 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
             candidates.complete(rowid, scores[reprint], everything)
 
 
+def reprints_of(db, ids: list[int]) -> dict[int, str]:
+    """What each of these paragraphs' reprints share (db.REPRINT_KEY), by id:
+    read from the index that holds it beside each id where the archive has
+    it, rather than from the rows, which hold the texts."""
+    indexed = f" indexed by {REPRINT_INDEX}" if has_index(db, REPRINT_INDEX) else ""
+    return dict(db.execute(_REPRINTS_SQL.format(indexed=indexed), [json.dumps(ids)]))
 
 
-# One paragraph of each text among those given (the others are its reprints).
-_FIRST_COPIES_SQL = f"""
-select min(id), text, {REPRINT_KEY} from paragraphs
-where id in (select value from json_each(?)) group by 3
+def first_texts(db, reprints: dict[int, str]) -> dict[str, tuple[int, str]]:
+    """Of each text among these paragraphs (reprints_of()), its first
+    paragraph's id and text: the others are its reprints, the same words."""
+    first: dict[str, int] = {}
+    for rowid, reprint in reprints.items():
+        if rowid < first.get(reprint, rowid + 1):
+            first[reprint] = rowid
+    return {reprints[rowid]: (rowid, text) for rowid, text in texts(db, list(first.values()))}
+
+
+_REPRINTS_SQL = f"""
+select id, {REPRINT_KEY} from paragraphs{{indexed}}
+where id in (select value from json_each(?))
 """
 _COPIES_MET_SQL = """
 select id, fingerprint from paragraphs where fingerprint in (select value from json_each(?))

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import json
 import threading
 import time
 from typing import Callable, Iterator
 
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
-from .complete import REPRINTED, complete, complete_the_best, raise_the_bar, score_text, worth_keeping
-from .db import REPRINT_KEY
+from .complete import (
+    REPRINTED, complete, complete_the_best, first_texts, raise_the_bar, reprints_of, score_text, worth_keeping,
+)
 from .documents import texts
-from .index import MATCHED_BETWEEN_SQL, REPRINT_INDEX, has_index
+from .index import MATCHED_BETWEEN_SQL
 from .slots import Plan
 from .sqlite import sqlite3
 
@@ -297,15 +297,11 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
     matches = _matches_in(db, expression, ranges, passed, merged=merged)
     scores: dict[int, float] = {}
-    if plan.copies >= REPRINTED and has_index(db, REPRINT_INDEX):
-        # Reprints have the same words: one text of each is read and scored,
-        # the others' reprint found in an index rather than their rows.
-        reprints = dict(db.execute(_REPRINTS_SQL, [json.dumps(matches)]))
-        first: dict[str, int] = {}
-        for rowid, reprint in reprints.items():
-            first.setdefault(reprint, rowid)
-        by_reprint = {reprints[rowid]: round(score_text(plan, text), SCORE_DIGITS)
-                      for rowid, text in texts(db, list(first.values()))}
+    if plan.copies >= REPRINTED:
+        # Reprints have the same words: one text of each is read and scored.
+        reprints = reprints_of(db, matches)
+        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
+                      for reprint, (_, text) in first_texts(db, reprints).items()}
         scores = {rowid: by_reprint[reprint] for rowid, reprint in reprints.items() if reprint in by_reprint}
         return sorted(scores.items(), key=rank_key)[:wanted]
     by_text: dict[str, float] = {}
@@ -315,12 +311,6 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
         scores[rowid] = score
     return sorted(scores.items(), key=rank_key)[:wanted]
-
-
-_REPRINTS_SQL = f"""
-select id, {REPRINT_KEY} from paragraphs indexed by {REPRINT_INDEX}
-where id in (select value from json_each(?))
-"""
 
 
 # Every match of the expression is read in one statement first, if there are
