@@ -207,3 +207,49 @@ def test_check_notes_an_archive_made_before_the_indexes(run, tmp_path):
     assert index.REPRINT_INDEX in warning and fields.FIELDS_INDEX in warning and "archive import" in warning
     assert run("import", tmp_path / "docs", "--db", db).exit_code == 0
     assert "warning" not in run("check", "--db", db).output
+
+
+# Filters that leave few paragraphs: one folder (a range of ids), one topic
+# in both folders (two ranges), and a glob whose documents lie apart.
+FEW = [Filters(paths=("docs/b/*",)), Filters(fields={"topic": ("desalinated-water-coast",)}),
+       Filters(paths=("*/0[2468]-*",)), Filters(paths=("*/0[6-9]-*",), fields={"n": ("09",)})]
+
+
+def _filtered_counts(archive, groups):
+    return {(query, number): counts.count_with_facets(archive, parse(query), filters, groups)
+            for query in QUERIES for number, filters in enumerate(FEW)}
+
+
+def test_a_filtered_count_of_many_matches_reads_those_among_the_filters_paragraphs(run, tmp_path, monkeypatch):
+    # With filters that leave few paragraphs, a query of many matches is
+    # counted from its matches among them, read a range of ids at a time,
+    # not from every match with its document, most of them refused: at
+    # 10x, `في OR من OR على` within one paper read 1.6 million matches to
+    # count 23,510, in 1.1 s (Datasette's limit is 1 s).
+    db = _reprinted(run, tmp_path)
+    archive = open_archive(str(db))
+    groups = {"topic": 'documents."topic"', "n": 'documents."n"'}
+    # Every match read with its document, as before.
+    monkeypatch.setattr(counts, "RANGED_MATCHES", 0)
+    monkeypatch.setattr(counts, "RANGED_SHARE", 0.0)
+    every = _filtered_counts(archive, groups)
+    assert 0 < every[("المحطة", 0)][0].paragraphs < counts.count(archive, parse("المحطة")).paragraphs
+    assert every[("المياه OR الكهرباء", 2)][1]["topic"] and every[("المياه OR الكهرباء", 3)][0].documents == 2
+    # Few matches: the ids read to find that out are those counted.
+    monkeypatch.setattr(counts, "RANGED_MATCHES", 10_000)
+    assert _filtered_counts(archive, groups) == every
+    # Many: those among the filters' paragraphs, a range at a time.
+    monkeypatch.setattr(counts, "RANGED_MATCHES", 0)
+    monkeypatch.setattr(counts, "RANGED_SHARE", 1.0)
+    statements: list[str] = []
+    archive.conn.set_trace_callback(statements.append)
+    try:
+        ranged = _filtered_counts(archive, groups)
+    finally:
+        archive.conn.set_trace_callback(None)
+    assert ranged == every
+    matched = [sql for sql in statements if f"{index.INDEX} match" in sql and "limit" not in sql]
+    assert matched and all("rowid between" in sql for sql in matched)
+    # Past the cap, "more than" as before.
+    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    assert counts.count(archive, parse("المحطة"), FEW[0]) == counts.Counts(2, 2, 2, more=True)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .db import REPRINT_KEY
-from .filters import Filters, connect_functions
+from .filters import Filters, connect_functions, paragraph_ranges
 from .fields import FIELDS_INDEX
-from .index import INDEX, REPRINT_INDEX, has_index
+from .index import INDEX, MATCHED_BETWEEN_SQL, REPRINT_INDEX, has_index, paragraph_total
 from .lookup import index_lookup
 from .prefixes import SCANNED_CAP, prefix_fill, prefix_filter, short_prefixes
 from .query import Query, to_fts
@@ -73,8 +73,18 @@ limit :cap + 1
 _KEYS_BY_ID_SQL = f"""
 select {REPRINT_KEY}, paragraphs.document_id{{columns}}
 from paragraphs indexed by {REPRINT_INDEX}{{documents}}
-where paragraphs.id in (select value from json_each(:ids))
+where paragraphs.id in (select value from json_each(:ids)) {{filters}}
 """
+# With filters, a query of more matches than this is counted within the
+# paragraphs the filters leave, if they are few (at most RANGED_SHARE of
+# the archive's) and mostly side by side (RANGED_RANGES): its matches read
+# a range of ids at a time (filters.paragraph_ranges; FTS5 seeks to a
+# range's first id) rather than every match read and its document looked
+# up, to refuse most of them (docs/ranking.md#counts).  Up to this many,
+# the matches' ids read to find out are those counted.
+RANGED_MATCHES = 20_000
+RANGED_SHARE = 0.1
+RANGED_RANGES = 1_000
 _WITH_DOCUMENTS = "\njoin documents{indexed} on documents.id = paragraphs.document_id"
 _SCANNED_ROWS_SQL = f"""
 select {REPRINT_KEY}, paragraphs.document_id{{columns}}
@@ -113,13 +123,15 @@ def count_with_facets(
                 # The facets' values from the index of fields, if there is one.
                 indexed = f" indexed by {FIELDS_INDEX}" if groups and has_index(db, FIELDS_INDEX) else ""
                 documents = _WITH_DOCUMENTS.format(indexed=indexed)
-            if where:
+            found = _filtered_matches(db, params, where) if where else db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
+            if found is None:
                 sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
             else:
-                matched, params["ids"] = db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
+                matched, params["ids"] = found
                 if matched > COUNT_CAP:
                     return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
-                sql = _KEYS_BY_ID_SQL.format(columns=columns, documents=documents)
+                # The filters again: a range may hold a refused document's paragraphs.
+                sql = _KEYS_BY_ID_SQL.format(columns=columns, documents=documents, filters=where)
         else:  # an archive from before the index, opened read-only
             if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
                 return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
@@ -129,6 +141,26 @@ def count_with_facets(
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
     counts = Counts(len(rows), len({row[0] for row in rows}), len({row[1] for row in rows}))
     return counts, _facets(list(groups), rows)
+
+
+def _filtered_matches(db, params: dict, where: str) -> tuple[int, str] | None:
+    """How many matches a filtered count is to look at, and their ids as a
+    JSON list: all of them if they are few (RANGED_MATCHES), else those
+    among the paragraphs of the documents the filters pass (up to one past
+    COUNT_CAP), or None where the filters leave many paragraphs or
+    scattered ones, whose matches are best read with their documents."""
+    found = db.execute(_IDS_UNFILTERED_SQL, {**params, "cap": RANGED_MATCHES}).fetchone()
+    if found[0] <= RANGED_MATCHES:
+        return found
+    ranges = paragraph_ranges(db, where, params, round(paragraph_total(db) * RANGED_SHARE))
+    if ranges is None or len(ranges) > RANGED_RANGES:
+        return None
+    within: list[int] = []
+    for first, last in ranges:
+        within += [row[0] for row in db.execute(MATCHED_BETWEEN_SQL, [params["expression"], first, last])]
+        if len(within) > COUNT_CAP:
+            break
+    return len(within), json.dumps(within)
 
 
 def _facets(names: list[str], rows: list[tuple]) -> dict[str, dict[str | None, int]]:
