@@ -219,6 +219,42 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
     assert bool(at_once) == bool(filtered_at_once)
 
 
+def test_narrow_filters_ask_again_where_another_tool_moved_a_paragraph(tmp_path, monkeypatch):
+    """The id ranges of the documents a filter passes hold their paragraphs
+    alone, each document's written side by side, so their matches need not
+    be asked about again; unless another tool moved a paragraph from one
+    document to another, which leaves a refused paragraph inside a passing
+    document's range."""
+    from archive.filters import connect_functions, paragraph_ranges
+
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 10_000)
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=6, documents=12), "--db", db)
+    archive = open_archive(str(db))
+    connect_functions(archive)
+    filters = Filters(paths=("doc00[0-5]*",))
+    where, params = filters.sql(str(tmp_path))
+    assert paragraph_ranges(archive, where, params, 10_000).exact
+    # A passing document's middle paragraph, moved into a refused one.
+    document, first = archive.execute(
+        "select document_id, min(paragraphs.id) from paragraphs join documents on documents.id = paragraphs.document_id"
+        " where path glob '*doc00[0-5]*' group by document_id having count(*) >= 3 order by 1"
+    ).fetchone()
+    refused = archive.execute("select id from documents where path glob '*doc011*'").fetchone()[0]
+    archive.execute("update paragraphs set document_id = ?, number = 99 where id = ?", [refused, first + 1])
+    archive.conn.commit()
+    moved = archive.execute("select text from paragraphs where id = ?", [first + 1]).fetchone()[0]
+    assert not paragraph_ranges(archive, where, params, 10_000).exact
+    kept = {f"doc00{number}.txt" for number in range(6)}
+    for text in dict.fromkeys(moved.split()[:4]):
+        query = parse(text)
+        found = q.search(archive, query, limit=50, filters=filters, fold_duplicates=False)
+        expected = [row for row in reference_search(archive, query, 10_000, 0, False)
+                    if row[0].rsplit("/", 1)[-1] in kept]
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in found] == expected[:50], text
+        assert first + 1 not in {hit.paragraph_id for hit in found}
+
+
 def test_narrow_filters_read_a_rare_querys_matches_in_one_statement(tmp_path, monkeypatch):
     """Within filters that leave few paragraphs in many ranges, a query with
     few matches is read in one statement, not one per range, each of which

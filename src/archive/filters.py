@@ -156,7 +156,15 @@ def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]]
     return passed
 
 
-def paragraph_ranges(db, filters: str, params: dict, most: int) -> list[tuple[int, int]] | None:
+class IdRanges(list):
+    """Paragraph id ranges, (first, last) in order.  exact: each document's
+    paragraphs fill its range, so that the ranges hold the paragraphs of the
+    documents that passed and no other."""
+
+    exact = False
+
+
+def paragraph_ranges(db, filters: str, params: dict, most: int) -> IdRanges | None:
     """The ids of the paragraphs of the documents that pass the filters, as
     (first, last) ranges, or None if those documents hold more than `most`
     paragraphs.  A document's paragraphs are written at once, so their ids
@@ -167,13 +175,17 @@ def paragraph_ranges(db, filters: str, params: dict, most: int) -> list[tuple[in
         if held > most:
             return None
         documents.append(document_id)
-    ranges: list[tuple[int, int]] = []
+    ranges = IdRanges()
+    ranges.exact = True
     bounds = db.execute(
-        "select min(id), max(id) from paragraphs where document_id in (select value from json_each(?))"
+        "select min(id), max(id), count(*) from paragraphs where document_id in (select value from json_each(?))"
         " group by document_id order by 1",
         [json.dumps(documents)],
     )
-    for first, last in bounds:
+    for first, last, paragraphs in bounds:
+        # Another document's paragraph between a document's first and last
+        # (written by another tool) leaves a gap: the filters must be asked.
+        ranges.exact &= last - first + 1 == paragraphs
         if ranges and ranges[-1][1] + 1 == first:
             ranges[-1] = (ranges[-1][0], last)
         else:

@@ -19,7 +19,7 @@ import time
 from typing import Callable, Iterator
 
 from . import ahead, slots
-from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains, rank_key
+from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains
 from .complete import (
     REPRINTED, complete, complete_the_best, first_texts, raise_the_bar, reprints_of, score_text, worth_keeping,
 )
@@ -282,12 +282,12 @@ def filtered_at_once(plan: Plan) -> int:
 
 
 
-def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed,
+def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed | None,
            wanted: int, merged: bool = False) -> list[tuple[int, float]]:
     """The `wanted` best matches, for filters that leave few paragraphs
     (filters.paragraph_ranges): every match among them (_matches_in: in one
-    statement, or range by range, FTS5 seeking to a range's first id),
-    scored from its text, once a text;
+    statement, or range by range, FTS5 seeking to a range's first id) that
+    passes (all, for passed None), scored from its text, once a text;
     those that score nothing last, in id order, as top() and its caller
     give them.  Ranking what the cells give would read past every match the
     filters refuse.  merged: each statement of the expression merges a
@@ -296,21 +296,36 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
     matches = _matches_in(db, expression, ranges, passed, merged=merged)
-    scores: dict[int, float] = {}
     if plan.copies >= REPRINTED:
         # Reprints have the same words: one text of each is read and scored.
         reprints = reprints_of(db, matches)
         by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
                       for reprint, (_, text) in first_texts(db, reprints).items()}
-        scores = {rowid: by_reprint[reprint] for rowid, reprint in reprints.items() if reprint in by_reprint}
-        return sorted(scores.items(), key=rank_key)[:wanted]
+        return _best(((rowid, by_reprint[reprint]) for rowid, reprint in reprints.items() if reprint in by_reprint),
+                     wanted)
     by_text: dict[str, float] = {}
+    scores: list[tuple[int, float]] = []
     for rowid, text in texts(db, matches):
         score = by_text.get(text)
         if score is None:
             score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
-        scores[rowid] = score
-    return sorted(scores.items(), key=rank_key)[:wanted]
+        scores.append((rowid, score))
+    return _best(scores, wanted)
+
+
+def _best(scores, wanted: int) -> list[tuple[int, float]]:
+    """The `wanted` best of (id, score) pairs (scores rounded), in
+    rank_key's order: grouped by score first, since many share one (a
+    text's copies; the paragraphs that score nothing)."""
+    by_score: dict[float, list[int]] = {}
+    for rowid, score in scores:
+        by_score.setdefault(score, []).append(rowid)
+    best: list[tuple[int, float]] = []
+    for score in sorted(by_score, reverse=True):
+        best += [(rowid, score) for rowid in sorted(by_score[score])[:wanted - len(best)]]
+        if len(best) >= wanted:
+            break
+    return best
 
 
 # Every match of the expression is read in one statement first, if there are
@@ -320,11 +335,14 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
 PROBED_PER_RANGE = 200
 
 
-def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Passed,
+def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Passed | None,
                 enough: int | None = None, merged: bool = False) -> list[int]:
     """The ids of the expression's matches within the ranges (sorted,
-    apart) that pass, in id order; or, if `enough`, the first so many of
-    them at least (those of the ranges read until then)."""
+    apart) that pass (all, for passed None), in id order; or, if `enough`,
+    the first so many of them at least (those of the ranges read until
+    then)."""
+    if passed is None:
+        passed = _every
     if not ranges:
         return []
     most = PROBED_PER_RANGE * len(ranges)
@@ -347,6 +365,10 @@ def _matches_in(db, expression: str, ranges: list[tuple[int, int]], passed: Pass
             if len(kept) >= enough:
                 break
     return kept + (sorted(passed(found)) if found else [])
+
+
+def _every(ids: list[int]) -> list[int]:
+    return ids
 
 
 _LIMIT = threading.local()

@@ -289,7 +289,9 @@ class Ranking:
             most = rank.filtered_at_once(self.plan)
             self.ranges = paragraph_ranges(self.db, self.where, self.params, most)
         if filtered is not None and self.ranges is not None:  # every match known, those that score nothing too
-            within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, passed, wanted,
+            # Ranges that hold the passing documents' paragraphs alone need no filters asked.
+            inside = self.kept if self.ranges.exact else passed
+            within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, inside, wanted,
                                  merged=self.merged)
             return [(rowid, -score if score else 0.0) for rowid, score in within]
         if wanted > rank.EVERY_MATCH_FROM:
