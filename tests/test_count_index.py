@@ -253,3 +253,22 @@ def test_a_filtered_count_of_many_matches_reads_those_among_the_filters_paragrap
     # Past the cap, "more than" as before.
     monkeypatch.setattr(counts, "COUNT_CAP", 2)
     assert counts.count(archive, parse("المحطة"), FEW[0]) == counts.Counts(2, 2, 2, more=True)
+
+
+def test_a_filtered_count_of_a_prefix_reads_its_matches_in_one_statement(run, tmp_path, monkeypatch):
+    # Each statement of a prefix merges its terms, whatever ids it asks
+    # for: at 10x, الق* within one paper took 12 s a range at a time,
+    # against 0.4 s for its matches read with their documents.
+    db = _reprinted(run, tmp_path)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(counts, "RANGED_MATCHES", 0)
+    monkeypatch.setattr(counts, "RANGED_SHARE", 1.0)
+    for query in ("المحط*", "المياه OR الكهر*", "المياه -الدم*"):
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            counted = counts.count(archive, parse(query), FEW[0])
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert counted.paragraphs > 0, query
+        assert not [sql for sql in statements if "rowid between" in sql], query

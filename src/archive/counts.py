@@ -123,7 +123,13 @@ def count_with_facets(
                 # The facets' values from the index of fields, if there is one.
                 indexed = f" indexed by {FIELDS_INDEX}" if groups and has_index(db, FIELDS_INDEX) else ""
                 documents = _WITH_DOCUMENTS.format(indexed=indexed)
-            found = _filtered_matches(db, params, where) if where else db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
+            if not where:
+                found = db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
+            elif any(atom.prefix for atom in query.positive_atoms() + query.excluded):
+                # Each statement merges a prefix's terms, whatever ids it asks for.
+                found = None
+            else:
+                found = _filtered_matches(db, params, where)
             if found is None:
                 sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
             else:
