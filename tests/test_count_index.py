@@ -229,41 +229,51 @@ def test_a_filtered_count_of_many_matches_reads_those_among_the_filters_paragrap
     db = _reprinted(run, tmp_path)
     archive = open_archive(str(db))
     groups = {"topic": 'documents."topic"', "n": 'documents."n"'}
-    # Every match read with its document, as before.
-    monkeypatch.setattr(counts, "RANGED_MATCHES", 0)
-    monkeypatch.setattr(counts, "RANGED_SHARE", 0.0)
-    every = _filtered_counts(archive, groups)
-    assert 0 < every[("المحطة", 0)][0].paragraphs < counts.count(archive, parse("المحطة")).paragraphs
-    assert every[("المياه OR الكهرباء", 2)][1]["topic"] and every[("المياه OR الكهرباء", 3)][0].documents == 2
-    # Few matches: the ids read to find that out are those counted.
-    monkeypatch.setattr(counts, "RANGED_MATCHES", 10_000)
-    assert _filtered_counts(archive, groups) == every
-    # Many: those among the filters' paragraphs, a range at a time.
-    monkeypatch.setattr(counts, "RANGED_MATCHES", 0)
-    monkeypatch.setattr(counts, "RANGED_SHARE", 1.0)
-    statements: list[str] = []
-    archive.conn.set_trace_callback(statements.append)
-    try:
-        ranged = _filtered_counts(archive, groups)
-    finally:
-        archive.conn.set_trace_callback(None)
-    assert ranged == every
-    matched = [sql for sql in statements if f"{index.INDEX} match" in sql and "limit" not in sql]
-    assert matched and all("rowid between" in sql for sql in matched)
-    # Past the cap, "more than" as before.
-    monkeypatch.setattr(counts, "COUNT_CAP", 2)
-    assert counts.count(archive, parse("المحطة"), FEW[0]) == counts.Counts(2, 2, 2, more=True)
+    ways = {
+        "few matches: every match read with its document, as before": (10_000, 1.0),
+        "many, within filters that leave many paragraphs: the same": (0, 0.0),
+        "many, within filters that leave few: those among their paragraphs, a range at a time": (0, 1.0),
+    }
+    whole = {query: counts.count(archive, parse(query)).paragraphs for query in QUERIES}
+    monkeypatch.setattr(counts, "_SAMPLED", 1)  # how many match, from all the ids here
+    # Past the cap too, "more than", where every match, not every match
+    # the filters pass, is past it.
+    for cap in (counts.COUNT_CAP, 3, 2):
+        monkeypatch.setattr(counts, "COUNT_CAP", cap)
+        found = {}
+        for way, (most, share) in ways.items():
+            monkeypatch.setattr(counts, "RANGED_MATCHES", most)
+            monkeypatch.setattr(counts, "RANGED_SHARE", share)
+            statements: list[str] = []
+            archive.conn.set_trace_callback(statements.append)
+            try:
+                found[way] = _filtered_counts(archive, groups)
+            finally:
+                archive.conn.set_trace_callback(None)
+            ranged = [sql for sql in statements if "rowid between" in sql]
+            assert bool(ranged) == (most == 0 and share == 1.0), way
+        every, *others = found.values()
+        assert all(other == every for other in others), cap
+        if cap == 2:
+            assert any(0 < counted.paragraphs <= 2 < whole[query] for (query, _), (counted, _) in every.items())
+            assert any(counted.more for counted, _ in every.values())
+        elif cap > 3:
+            assert 0 < every[("المحطة", 0)][0].paragraphs < whole["المحطة"]
+            assert every[("المياه OR الكهرباء", 3)][0].documents == 2
 
 
-def test_a_filtered_count_of_a_prefix_reads_its_matches_in_one_statement(run, tmp_path, monkeypatch):
-    # Each statement of a prefix merges its terms, whatever ids it asks
-    # for: at 10x, الق* within one paper took 12 s a range at a time,
-    # against 0.4 s for its matches read with their documents.
+def test_a_filtered_count_of_a_prefix_or_a_phrase_reads_its_matches_in_one_statement(run, tmp_path, monkeypatch):
+    # Each statement of a prefix merges its terms, and each of a phrase
+    # reads its words' positions, whatever ids it asks for: at 10x, الق*
+    # within one paper took 12 s a range at a time, against 0.4 s for its
+    # matches read with their documents; "في المملكة" 223 against 73 ms.
     db = _reprinted(run, tmp_path)
     archive = open_archive(str(db))
     monkeypatch.setattr(counts, "RANGED_MATCHES", 0)
     monkeypatch.setattr(counts, "RANGED_SHARE", 1.0)
-    for query in ("المحط*", "المياه OR الكهر*", "المياه -الدم*"):
+    monkeypatch.setattr(counts, "_SAMPLED", 1)
+    for query in ("المحط*", "المياه OR الكهر*", "المياه -الدم*", '"تحلية المياه"', 'المحطة OR "تحلية المياه"',
+                  "المياه -\"مياه البحر\""):
         statements: list[str] = []
         archive.conn.set_trace_callback(statements.append)
         try:
@@ -272,3 +282,11 @@ def test_a_filtered_count_of_a_prefix_reads_its_matches_in_one_statement(run, tm
             archive.conn.set_trace_callback(None)
         assert counted.paragraphs > 0, query
         assert not [sql for sql in statements if "rowid between" in sql], query
+    # A query of words alone is read a range at a time.
+    statements = []
+    archive.conn.set_trace_callback(statements.append)
+    try:
+        counts.count(archive, parse("المياه -البحر"), FEW[0])
+    finally:
+        archive.conn.set_trace_callback(None)
+    assert [sql for sql in statements if "rowid between" in sql]

@@ -80,9 +80,8 @@ where paragraphs.id in (select value from json_each(:ids)) {{filters}}
 # the archive's) and mostly side by side (RANGED_RANGES): its matches read
 # a range of ids at a time (filters.paragraph_ranges; FTS5 seeks to a
 # range's first id) rather than every match read and its document looked
-# up, to refuse most of them (docs/ranking.md#counts).  Up to this many,
-# the matches' ids read to find out are those counted.
-RANGED_MATCHES = 20_000
+# up, to refuse most of them (docs/ranking.md#counts).
+RANGED_MATCHES = 100_000
 RANGED_SHARE = 0.1
 RANGED_RANGES = 1_000
 _WITH_DOCUMENTS = "\njoin documents{indexed} on documents.id = paragraphs.document_id"
@@ -124,19 +123,14 @@ def count_with_facets(
                 indexed = f" indexed by {FIELDS_INDEX}" if groups and has_index(db, FIELDS_INDEX) else ""
                 documents = _WITH_DOCUMENTS.format(indexed=indexed)
             if not where:
-                found = db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
-            elif any(atom.prefix for atom in query.positive_atoms() + query.excluded):
-                # Each statement merges a prefix's terms, whatever ids it asks for.
-                found = None
-            else:
-                found = _filtered_matches(db, params, where)
-            if found is None:
-                sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
-            else:
-                matched, params["ids"] = found
+                matched, params["ids"] = db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
                 if matched > COUNT_CAP:
                     return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
-                # The filters again: a range may hold a refused document's paragraphs.
+            else:
+                params["ids"] = _filtered_matches(db, query, params, where)
+            if params["ids"] is None:
+                sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
+            else:
                 sql = _KEYS_BY_ID_SQL.format(columns=columns, documents=documents, filters=where)
         else:  # an archive from before the index, opened read-only
             if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
@@ -149,24 +143,38 @@ def count_with_facets(
     return counts, _facets(list(groups), rows)
 
 
-def _filtered_matches(db, params: dict, where: str) -> tuple[int, str] | None:
-    """How many matches a filtered count is to look at, and their ids as a
-    JSON list: all of them if they are few (RANGED_MATCHES), else those
-    among the paragraphs of the documents the filters pass (up to one past
-    COUNT_CAP), or None where the filters leave many paragraphs or
-    scattered ones, whose matches are best read with their documents."""
-    found = db.execute(_IDS_UNFILTERED_SQL, {**params, "cap": RANGED_MATCHES}).fetchone()
-    if found[0] <= RANGED_MATCHES:
-        return found
+def _filtered_matches(db, query: Query, params: dict, where: str) -> str | None:
+    """The ids of the matches among the paragraphs of the documents the
+    filters pass (up to one past COUNT_CAP), as a JSON list, where that
+    costs less than every match read with its document (None): a query of
+    many matches (RANGED_MATCHES), of words, within filters that leave few
+    paragraphs mostly side by side."""
+    atoms = query.positive_atoms() + query.excluded
+    # Each statement of a prefix merges its terms, and each statement of a
+    # phrase reads its words' positions, whatever ids it asks for.
+    if any(atom.prefix or atom.is_phrase for atom in atoms):
+        return None
+    # How many match, guessed from the first tenth of the ids: counting them
+    # all would cost as much as the count it is to spare.
+    edge = (db.execute("select max(id) from paragraphs").fetchone()[0] or 0) // _SAMPLED
+    sampled = db.execute(_SAMPLED_SQL, [params["expression"], edge, RANGED_MATCHES // _SAMPLED + 1]).fetchone()[0]
+    if sampled * _SAMPLED <= RANGED_MATCHES:
+        return None
     ranges = paragraph_ranges(db, where, params, round(paragraph_total(db) * RANGED_SHARE))
-    if ranges is None or len(ranges) > RANGED_RANGES:
+    # Ranges not exact (another tool's writes) would count refused paragraphs
+    # towards the cap.
+    if ranges is None or not ranges.exact or len(ranges) > RANGED_RANGES:
         return None
     within: list[int] = []
     for first, last in ranges:
         within += [row[0] for row in db.execute(MATCHED_BETWEEN_SQL, [params["expression"], first, last])]
         if len(within) > COUNT_CAP:
             break
-    return len(within), json.dumps(within)
+    return json.dumps(within)
+
+
+_SAMPLED = 10
+_SAMPLED_SQL = f"select count(*) from (select 1 from {INDEX} where {INDEX} match ? and rowid <= ? limit ?)"
 
 
 def _facets(names: list[str], rows: list[tuple]) -> dict[str, dict[str | None, int]]:
