@@ -154,9 +154,11 @@ def _filtered_matches(db, query: Query, params: dict, where: str) -> str | None:
     # phrase reads its words' positions, whatever ids it asks for.
     if any(atom.prefix or atom.is_phrase for atom in atoms):
         return None
-    # How many match, guessed from the first tenth of the ids: counting them
-    # all would cost as much as the count it is to spare.
-    edge = (db.execute("select max(id) from paragraphs").fetchone()[0] or 0) // _SAMPLED
+    # How many match, guessed from the first tenth of the ids' span: counting
+    # them all would cost as much as the count it is to spare.  (Where
+    # updates left the span's start sparse, the guess is low: counted as before.)
+    first, last = db.execute(_SPAN_SQL).fetchone()
+    edge = (first or 0) + ((last or 0) - (first or 0)) // _SAMPLED
     sampled = db.execute(_SAMPLED_SQL, [params["expression"], edge, RANGED_MATCHES // _SAMPLED + 1]).fetchone()[0]
     if sampled * _SAMPLED <= RANGED_MATCHES:
         return None
@@ -174,6 +176,8 @@ def _filtered_matches(db, query: Query, params: dict, where: str) -> str | None:
 
 
 _SAMPLED = 10
+# Each of min() and max() alone is one seek; together, a scan.
+_SPAN_SQL = "select (select min(id) from paragraphs), (select max(id) from paragraphs)"
 _SAMPLED_SQL = f"select count(*) from (select 1 from {INDEX} where {INDEX} match ? and rowid <= ? limit ?)"
 
 
