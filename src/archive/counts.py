@@ -157,8 +157,8 @@ def _filtered_matches(db, query: Query, params: dict, where: str) -> str | None:
     # How many match, guessed from the first tenth of the ids' span: counting
     # them all would cost as much as the count it is to spare.  (Where
     # updates left the span's start sparse, the guess is low: counted as before.)
-    first, last = db.execute(_SPAN_SQL).fetchone()
-    edge = (first or 0) + ((last or 0) - (first or 0)) // _SAMPLED
+    lowest, highest = (value or 0 for value in db.execute(_SPAN_SQL).fetchone())
+    edge = lowest + (highest - lowest) // _SAMPLED
     sampled = db.execute(_SAMPLED_SQL, [params["expression"], edge, RANGED_MATCHES // _SAMPLED + 1]).fetchone()[0]
     if sampled * _SAMPLED <= RANGED_MATCHES:
         return None
