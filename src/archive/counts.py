@@ -127,7 +127,11 @@ def count_with_facets(
                 if matched > COUNT_CAP:
                     return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
             else:
-                params["ids"] = _filtered_matches(db, query, params, where)
+                within = _filtered_matches(db, query, params, where)
+                # The ranges exact, those are the matches the filters pass.
+                if within is not None and len(within) > COUNT_CAP:
+                    return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
+                params["ids"] = None if within is None else json.dumps(within)
             if params["ids"] is None:
                 sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
             else:
@@ -143,9 +147,9 @@ def count_with_facets(
     return counts, _facets(list(groups), rows)
 
 
-def _filtered_matches(db, query: Query, params: dict, where: str) -> str | None:
+def _filtered_matches(db, query: Query, params: dict, where: str) -> list[int] | None:
     """The ids of the matches among the paragraphs of the documents the
-    filters pass (up to one past COUNT_CAP), as a JSON list, where that
+    filters pass (up to one past COUNT_CAP), where that
     costs less than every match read with its document (None): a query of
     many matches (RANGED_MATCHES), of words, within filters that leave few
     paragraphs mostly side by side."""
@@ -172,7 +176,7 @@ def _filtered_matches(db, query: Query, params: dict, where: str) -> str | None:
         within += [row[0] for row in db.execute(MATCHED_BETWEEN_SQL, [params["expression"], first, last])]
         if len(within) > COUNT_CAP:
             break
-    return json.dumps(within)
+    return within
 
 
 _SAMPLED = 10
