@@ -73,7 +73,7 @@ limit :cap + 1
 _KEYS_BY_ID_SQL = f"""
 select {REPRINT_KEY}, paragraphs.document_id{{columns}}
 from paragraphs indexed by {REPRINT_INDEX}{{documents}}
-where paragraphs.id in (select value from json_each(:ids)) {{filters}}
+where paragraphs.id in (select value from json_each(:ids))
 """
 # With filters, a query of more matches than this is counted within the
 # paragraphs the filters leave, if they are few (at most RANGED_SHARE of
@@ -117,25 +117,26 @@ def count_with_facets(
         params["cap"] = COUNT_CAP
         where, _ = (filters or Filters()).sql(os.getcwd())
         if has_index(db, REPRINT_INDEX):
-            documents = ""
-            if where or groups:
-                # The facets' values from the index of fields, if there is one.
-                indexed = f" indexed by {FIELDS_INDEX}" if groups and has_index(db, FIELDS_INDEX) else ""
-                documents = _WITH_DOCUMENTS.format(indexed=indexed)
+            # The facets' values from the index of fields, if there is one.
+            indexed = f" indexed by {FIELDS_INDEX}" if groups and has_index(db, FIELDS_INDEX) else ""
+            faceted = _WITH_DOCUMENTS.format(indexed=indexed) if groups else ""
             if not where:
                 matched, params["ids"] = db.execute(_IDS_UNFILTERED_SQL, params).fetchone()
                 if matched > COUNT_CAP:
                     return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
+                sql = _KEYS_BY_ID_SQL.format(columns=columns, documents=faceted)
             else:
                 within = _filtered_matches(db, query, params, where)
-                # The ranges exact, those are the matches the filters pass.
-                if within is not None and len(within) > COUNT_CAP:
+                if within is None:
+                    documents = _WITH_DOCUMENTS.format(indexed=indexed)
+                    sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
+                # The ranges exact, those are the matches the filters pass:
+                # their documents are asked for the facets alone.
+                elif len(within) > COUNT_CAP:
                     return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
-                params["ids"] = None if within is None else json.dumps(within)
-            if params["ids"] is None:
-                sql = _MATCH_KEYS_SQL.format(columns=columns, documents=documents, filters=where)
-            else:
-                sql = _KEYS_BY_ID_SQL.format(columns=columns, documents=documents, filters=where)
+                else:
+                    params["ids"] = json.dumps(within)
+                    sql = _KEYS_BY_ID_SQL.format(columns=columns, documents=faceted)
         else:  # an archive from before the index, opened read-only
             if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
                 return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
