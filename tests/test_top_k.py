@@ -255,6 +255,36 @@ def test_narrow_filters_ask_again_where_another_tool_moved_a_paragraph(tmp_path,
         assert first + 1 not in {hit.paragraph_id for hit in found}
 
 
+def test_filter_ranges_are_worked_out_once_until_the_archive_changes(tmp_path, monkeypatch):
+    """A filtered page asks for its documents' id ranges to count and to
+    rank: worked out once a connection, whatever the most asked for,
+    until another connection's import changes what they hold."""
+    from archive import filters as filtering
+
+    worked_out = []
+    original = filtering._paragraph_ranges
+    monkeypatch.setattr(filtering, "_paragraph_ranges", lambda *args: worked_out.append(args[-1]) or original(*args))
+    db = tmp_path / "archive.db"
+    tree = make_tree(tmp_path / "tree", seed=6, documents=12)
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    filtering.connect_functions(archive)
+    where, params = Filters(paths=("doc00[0-5]*",)).sql(str(tmp_path))
+    assert filtering.paragraph_ranges(archive, where, params, 1) is None
+    assert filtering.paragraph_ranges(archive, where, params, 0) is None
+    ranges = filtering.paragraph_ranges(archive, where, params, 10_000)
+    assert ranges and ranges.held > 1
+    assert filtering.paragraph_ranges(archive, where, params, ranges.held) is ranges
+    assert filtering.paragraph_ranges(archive, where, params, ranges.held - 1) is None
+    assert worked_out == [1, 10_000]
+    (tree / "doc004b.txt").write_text("زلزال نادر في الوادي\n", encoding="utf-8")
+    run("import", tree, "--db", db)  # another connection
+    again = filtering.paragraph_ranges(archive, where, params, 10_000)
+    assert worked_out == [1, 10_000, 10_000] and again.held == ranges.held + 1
+    found = q.search(archive, parse("زلزال"), limit=5, filters=Filters(paths=("doc00[0-5]*",)))
+    assert [hit.path.rsplit("/", 1)[-1] for hit in found] == ["doc004b.txt"]
+
+
 def test_narrow_filters_read_a_rare_querys_matches_in_one_statement(tmp_path, monkeypatch):
     """Within filters that leave few paragraphs in many ranges, a query with
     few matches is read in one statement, not one per range, each of which

@@ -352,10 +352,8 @@ def _paragraphs(db, where: str, params: dict) -> Rows:
     """A function giving (id, text) of the filtered paragraphs after an id,
     in id order, at most so many, as they are read (a sample may stop
     early): through the id ranges of the documents that pass, if they hold
-    at most NARROW paragraphs (worked out once a connection until the
-    archive changes), else scanned."""
-    key = ("narrow ranges", where, *sorted(params.items()))
-    ranges = index_lookup(db).remember(key, lambda: paragraph_ranges(db, where, params, NARROW)) if where else None
+    at most NARROW paragraphs, else scanned."""
+    ranges = paragraph_ranges(db, where, params, NARROW) if where else None
     if ranges is None:
         sql = _SCAN_SQL.format(filters=where)
         return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit})
