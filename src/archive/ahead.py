@@ -3,7 +3,8 @@ through the paragraphs of one cell in Python, the next cells' statements
 run on a second connection in a thread of their own.  SQLite lets go of
 Python's lock while a statement runs, and a cell read ahead is one
 statement giving one value (slots.cell_json), so the two overlap on two
-cores.
+cores.  Rather than wait for a cell the second thread has begun, the first
+reads the next one itself.
 
 The second connection must read the same archive as the first: at each
 search it starts a read transaction, and is used only if FTS5's structure
@@ -47,9 +48,8 @@ class Cells:
     have cost START_AFTER, if a second connection can read what the first
     reads.  close() ends the reading."""
 
-    def __init__(self, db, count: int, expression_of: Callable[[int], str | None], deadline: float | None = None,
-                 share: bool = False):
-        self.db, self.count, self.deadline, self.share = db, count, deadline, share
+    def __init__(self, db, count: int, expression_of: Callable[[int], str | None], deadline: float | None = None):
+        self.db, self.count, self.deadline = db, count, deadline
         self.expressions: dict[int, str | None] = {}
         self.expression_of = expression_of
         self.spent = 0.0
@@ -86,13 +86,13 @@ class Cells:
             if ahead not in self.pending and ahead not in self.taken and self.expression(ahead) is not None:
                 self.pending[ahead] = self.worker.submit(slots.cell_json, self.second, self.expression(ahead))
         future = self.pending.pop(number)
-        if self.share and not future.done():
+        if not future.done():
             # Rather than wait for the other connection, this one reads the
             # next cell it has not begun (both cores in SQLite meanwhile).
             for ahead in following[:DEPTH]:
                 if ahead in self.pending and self.pending[ahead].cancel():
                     del self.pending[ahead]
-                    self.taken[ahead] = slots.cell_rows(self.db, self.expression(ahead))
+                    self.taken[ahead] = json.loads(slots.cell_json(self.db, self.expression(ahead)))
                     break
         # Parsed here: json.loads holds Python's lock, which this thread needs.
         return json.loads(self._result(future))

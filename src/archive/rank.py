@@ -68,9 +68,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
     left = one_common and _one_word_left(db, plan, candidates, direct, passed)
     one_word = passed is None and (len(plan.slots) == 1 or left)
-    # Cells narrowed to the query cost FTS5 the whole query each, and give
-    # few rows: both threads read them.
-    reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None), share=plan.narrowed)
+    reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None))
     # Words whose cells wait until the others' are read (_waiting), and
     # the positions of those cells, read last.
     waiting: set[int] = set()
