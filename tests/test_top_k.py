@@ -283,6 +283,16 @@ def test_filter_ranges_are_worked_out_once_until_the_archive_changes(tmp_path, m
     assert worked_out == [1, 10_000, 10_000] and again.held == ranges.held + 1
     found = q.search(archive, parse("زلزال"), limit=5, filters=Filters(paths=("doc00[0-5]*",)))
     assert [hit.path.rsplit("/", 1)[-1] for hit in found] == ["doc004b.txt"]
+    # A few filters' ranges are kept, the last asked for.
+    monkeypatch.setattr(filtering, "RANGES_KEPT", 2)
+    others = [Filters(paths=(glob,)).sql(str(tmp_path)) for glob in ("doc00[0-2]*", "doc00[3-5]*")]
+    for other_where, other_params in others:
+        filtering.paragraph_ranges(archive, other_where, other_params, 10_000)
+    del worked_out[:]
+    assert filtering.paragraph_ranges(archive, *others[1], 10_000) is not None
+    assert worked_out == []
+    filtering.paragraph_ranges(archive, where, params, 10_000)
+    assert worked_out == [10_000]
 
 
 def test_narrow_filters_read_a_rare_querys_matches_in_one_statement(tmp_path, monkeypatch):

@@ -166,6 +166,11 @@ class IdRanges(list):
     held = 0  # paragraphs
 
 
+# Filters whose ranges a connection keeps (paragraph_ranges): a filter may
+# leave tens of thousands of ranges, and a Datasette runs for months.
+RANGES_KEPT = 16
+
+
 class _Known:
     """What is known of one filter's ranges in one state of the archive
     (kept by lookup.py): the ranges (they hold `held` paragraphs), or that
@@ -181,15 +186,20 @@ def paragraph_ranges(db, filters: str, params: dict, most: int) -> IdRanges | No
     paragraphs.  A document's paragraphs are written at once, so their ids
     follow each other: a range a document, or several side by side.
 
-    Worked out once a connection until the archive changes (lookup.py): a
-    filtered page asks for them to count and to rank, at 10x 0.1 to 0.2 s
-    for a paper's documents.  The caller must not change them."""
-    known = index_lookup(db).remember(("paragraph ranges", filters, *sorted(params.items())), _Known)
+    Worked out once a connection until the archive changes (lookup.py),
+    for the last RANGES_KEPT filters asked about: a filtered page asks for
+    them to count and to rank, at 10x 0.1 to 0.2 s for a paper's
+    documents.  The caller must not change them."""
+    kept = index_lookup(db).remember(("paragraph ranges",), dict)
+    key = (filters, *sorted(params.items()))
+    known = kept[key] = kept.pop(key, None) or _Known()  # the last asked for, last
+    if len(kept) > RANGES_KEPT:
+        del kept[next(iter(kept))]
     if known.ranges is not None:
         return known.ranges if known.ranges.held <= most else None
     if most <= known.over:
         return None
-    # Unlike lookup.py's other facts, this one is updated: a larger `most`
+    # Unlike lookup.py's other facts, these are updated: a larger `most`
     # learns what a smaller one left unknown, in the same state.
     ranges = _paragraph_ranges(db, filters, params, most)
     if ranges is None:
