@@ -12,6 +12,7 @@ group moved or dropped together with set operations in C."""
 
 from __future__ import annotations
 
+import itertools
 from itertools import repeat
 from typing import Callable
 
@@ -55,7 +56,7 @@ class Candidates:
         # from then on only add to those met; dropped: those met that cannot
         # reach it either (see close()).
         self.closed = False
-        self.dropped: list[set[int]] = []  # the paragraphs each close() dropped
+        self.dropped: list[set[int]] = []  # the paragraphs close() dropped, in sets
         # The words whose every paragraph has been met (read at once): a
         # paragraph met for the first time from now on holds none of them,
         # so their values in it are known (0).
@@ -184,15 +185,19 @@ class Candidates:
         }
         if len(kept) == len(self.groups) and not below:
             return
-        dropped = set().union(*(group for key, group in self.groups.items() if key not in kept)) | below
+        # The groups dropped whole, as they are (not joined in one set: most
+        # searches never ask which were dropped).
+        dropped = [group for key, group in self.groups.items() if key not in kept]
+        if below:
+            dropped.append(below)
         for rowid in below:
             self._take(rowid)  # out of the set its group in `kept` shares
         self.groups = {key: group for key, group in kept.items() if group}
-        self.dropped.append(dropped)
+        self.dropped += dropped
         # Whichever is fewer: the paragraphs dropped forgotten, or those kept
         # known anew.
-        if len(dropped) < len(known) // 2:
-            for rowid in dropped:
+        if sum(map(len, dropped)) < len(known) // 2:
+            for rowid in itertools.chain.from_iterable(dropped):
                 del known[rowid]
         else:
             self.known = known = {}
