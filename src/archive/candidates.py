@@ -12,8 +12,7 @@ group moved or dropped together with set operations in C."""
 
 from __future__ import annotations
 
-import itertools
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Callable
 
 # Scores are rounded to this many decimals (see rank._settled).
@@ -197,7 +196,7 @@ class Candidates:
         # Whichever is fewer: the paragraphs dropped forgotten, or those kept
         # known anew.
         if sum(map(len, dropped)) < len(known) // 2:
-            for rowid in itertools.chain.from_iterable(dropped):
+            for rowid in chain.from_iterable(dropped):
                 del known[rowid]
         else:
             self.known = known = {}
