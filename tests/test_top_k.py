@@ -275,6 +275,8 @@ def test_filter_ranges_are_worked_out_once_until_the_archive_changes(tmp_path, m
     ranges = filtering.paragraph_ranges(archive, where, params, 10_000)
     assert ranges and ranges.held > 1
     assert filtering.paragraph_ranges(archive, where, params, ranges.held) is ranges
+    # The count's and the ranking's own parameters besides the filters' do not matter.
+    assert filtering.paragraph_ranges(archive, where, {**params, "expression": "x", "cap": 1}, 10_000) is ranges
     assert filtering.paragraph_ranges(archive, where, params, ranges.held - 1) is None
     assert worked_out == [1, 10_000]
     (tree / "doc004b.txt").write_text("زلزال نادر في الوادي\n", encoding="utf-8")

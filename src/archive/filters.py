@@ -166,6 +166,8 @@ class IdRanges(list):
     held = 0  # paragraphs
 
 
+# A named parameter of a statement.
+_PARAMETER = re.compile(r":(\w+)")
 # Filters whose ranges a connection keeps (paragraph_ranges): a filter may
 # leave tens of thousands of ranges, and a Datasette runs for months.
 RANGES_KEPT = 16
@@ -191,6 +193,10 @@ def paragraph_ranges(db, filters: str, params: dict, most: int) -> IdRanges | No
     them to count and to rank, at 10x 0.1 to 0.2 s for a paper's
     documents.  The caller must not change them."""
     kept = index_lookup(db).remember(("paragraph ranges",), dict)
+    # Kept by the filters' own parameters: the count's and the ranking's
+    # statements bring others (the expression, a cap).
+    named = set(_PARAMETER.findall(filters))
+    params = {name: value for name, value in params.items() if name in named}
     key = (filters, *sorted(params.items()))
     known = kept[key] = kept.pop(key, None) or _Known()  # the last asked for, last
     if len(kept) > RANGES_KEPT:
