@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import math
 import threading
 import time
 from typing import Callable, Iterator
@@ -391,7 +392,9 @@ def _in_time() -> None:
         raise sqlite3.OperationalError("interrupted")
 
 
-# A query with at most this many matches a distinct text is scored at once (_all_at_once).
+# A query with at most this many matches is scored at once (_all_at_once),
+# times the square root of the paragraphs a text: reprints multiply the
+# matches to score, but less the cells to read for a page of distinct texts.
 ALL_AT_ONCE = 10_000
 # A query of two words whose cells are narrowed (AND, a phrase, NOT): at most
 # this many matches, and this many more per paragraph a text.  Each of its
@@ -406,8 +409,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
     """Score every match of a query, if they are few: one statement for the
     matches and their lengths, a few for each word (with OR, one more for
     the matches that hold it).  Whether it did."""
-    # Reprints tie: what the cells would spare grows with the distinct texts.
-    most = round(ALL_AT_ONCE * plan.copies)
+    most = round(ALL_AT_ONCE * math.sqrt(plan.copies))
     if plan.narrowed and not plan.costly:  # a costly query's cells each cost a merge
         words = (len(plan.slots) - 1) ** 2
         most = min(most, round((NARROWED_AT_ONCE + NARROWED_PER_COPY * plan.copies) * words))
