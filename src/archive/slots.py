@@ -208,14 +208,15 @@ def cell_json(db, expression: str) -> str:
     return db.execute(_CELL_JSON_SQL, [expression]).fetchone()[0]
 
 
-# A word in at most this many paragraphs a distinct text is read at once
-# (direct_values): a page of reprints needs as many more rows read by level.
+# A word in at most this many paragraphs is read at once (direct_values),
+# times the square root of the paragraphs a text: a page of reprints needs
+# more rows read by level, but fewer than the copies multiply its matches.
 DIRECT_MAX = 1_000
 
 
 def read_at_once(plan: Plan, slot: Slot) -> bool:
     """Whether the word is rare enough to read at once (DIRECT_MAX)."""
-    return slot.held <= DIRECT_MAX * plan.copies
+    return slot.held <= DIRECT_MAX * math.sqrt(plan.copies)
 
 
 LENGTHS_SQL = f"""
