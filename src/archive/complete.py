@@ -20,7 +20,7 @@ from .slots import Plan
 
 # Paragraphs completed from their text at once (see complete_the_best).
 COMPLETED_AT_ONCE = 128
-COMPLETED_WITH_OR = 64
+COMPLETED_WITH_OR = 16
 # Floors are looked up for at most this many times the paragraphs a round
 # completes, those that may score most.
 FLOORED = 4
