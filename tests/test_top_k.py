@@ -871,6 +871,34 @@ def test_words_beside_a_short_prefix_are_ranked_alone_and_the_prefix_tested(tmp_
     assert prefixes.prefix_filter(archive, parse("المياه ظ*"), "", {}) is None
 
 
+def test_a_short_prefix_is_tested_once_a_text_where_texts_are_reprinted(tmp_path, monkeypatch):
+    """الشركات -ا* in an archive of three copies of each text: the prefix is
+    tested on one copy of each text among the paragraphs asked about (its
+    reprints have the same words), with the same pages as FTS5 over the
+    whole query."""
+    from archive import prefixes
+
+    tree = make_tree(tmp_path / "tree" / "a", seed=9, documents=120)
+    for copy in ("b", "c"):
+        shutil.copytree(tree, tmp_path / "tree" / copy)
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    archive = open_archive(str(db))
+    tested: list[str] = []
+    original = prefixes.PrefixFilter.holds
+    monkeypatch.setattr(prefixes.PrefixFilter, "holds", lambda self, text: tested.append(text) or original(self, text))
+    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*"):
+        query = parse(text)
+        assert prefixes.prefix_filter(archive, query, "", {}, ranked=True) is not None, text
+        for limit, offset, fold in ((10, 0, True), (7, 3, False)):
+            tested.clear()
+            hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+                archive, query, limit, offset, fold
+            ), text
+            assert tested and len(tested) == len(set(tested)), text
+
+
 def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_order(tmp_path, monkeypatch):
     """زلزال OR ا*: FTS5 would merge most of the index for the prefix in
     every statement.  A prefix scores nothing: the words are ranked alone,

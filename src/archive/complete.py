@@ -12,10 +12,9 @@ from itertools import repeat
 from . import slots
 from .analyze import stem_counts
 from .candidates import EPSILON, Candidates, open_gains
-from .db import REPRINT_KEY
-from .documents import texts
+from .documents import REPRINTED, first_texts, reprints_of, texts
 from .impact import level
-from .index import INDEX, REPRINT_INDEX, has_index
+from .index import INDEX
 from .slots import Plan
 
 # Paragraphs completed from their text at once (see complete_the_best).
@@ -24,9 +23,6 @@ COMPLETED_WITH_OR = 16
 # Floors are looked up for at most this many times the paragraphs a round
 # completes, those that may score most.
 FLOORED = 4
-# From this many paragraphs a text on average, a completion is shared by a
-# text's reprints met: below it, the statements that find them cost more.
-REPRINTED = 2.0
 
 
 def complete_the_best(db, plan: Plan, candidates: Candidates, upcoming, wanted: int, kth: float | None = None) -> bool:
@@ -84,28 +80,6 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
             candidates.complete(rowid, scores[reprint], everything)
 
 
-def reprints_of(db, ids: list[int]) -> dict[int, str]:
-    """What each of these paragraphs' reprints share (db.REPRINT_KEY), by id:
-    read from the index that holds it beside each id where the archive has
-    it, rather than from the rows, which hold the texts."""
-    indexed = f" indexed by {REPRINT_INDEX}" if has_index(db, REPRINT_INDEX) else ""
-    return dict(db.execute(_REPRINTS_SQL.format(indexed=indexed), [json.dumps(ids)]))
-
-
-def first_texts(db, reprints: dict[int, str]) -> dict[str, tuple[int, str]]:
-    """Of each text among these paragraphs (reprints_of()), its first
-    paragraph's id and text: the others are its reprints, the same words."""
-    first: dict[str, int] = {}
-    for rowid, reprint in reprints.items():
-        if rowid < first.get(reprint, rowid + 1):
-            first[reprint] = rowid
-    return {reprints[rowid]: (rowid, text) for rowid, text in texts(db, list(first.values()))}
-
-
-_REPRINTS_SQL = f"""
-select id, {REPRINT_KEY} from paragraphs{{indexed}}
-where id in (select value from json_each(?))
-"""
 _COPIES_MET_SQL = """
 select id, fingerprint from paragraphs where fingerprint in (select value from json_each(?))
 """

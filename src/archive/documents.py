@@ -1,5 +1,6 @@
 """Reading an archive's documents: one by its path, its paragraphs (or
-paragraphs' texts by id), and the archive's sizes."""
+paragraphs' texts by id, and which are reprints of which), and the
+archive's sizes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
-from .db import ArchiveError, get_meta
+from .db import REPRINT_KEY, ArchiveError, get_meta
+from .index import REPRINT_INDEX, has_index
 from .paths import from_printable, printable, printable_forms
 
 if TYPE_CHECKING:  # any object with sqlite_utils.Database's execute
@@ -55,6 +57,36 @@ _TEXTS_SQL = "select id, text from paragraphs where id in (select value from jso
 def texts(db, ids: list[int]):
     """(id, text) of these paragraphs (those that exist)."""
     return db.execute(_TEXTS_SQL, [json.dumps(ids)])
+
+
+# From this many paragraphs a text on average, a text is read once for
+# all its reprints among the paragraphs asked about (reprints_of,
+# first_texts): below it, the statement that finds them costs more.
+REPRINTED = 2.0
+
+
+def reprints_of(db, ids: list[int]) -> dict[int, str]:
+    """What each of these paragraphs' reprints share (db.REPRINT_KEY), by id:
+    read from the index that holds it beside each id where the archive has
+    it, rather than from the rows, which hold the texts."""
+    indexed = f" indexed by {REPRINT_INDEX}" if has_index(db, REPRINT_INDEX) else ""
+    return dict(db.execute(_REPRINTS_SQL.format(indexed=indexed), [json.dumps(ids)]))
+
+
+def first_texts(db, reprints: dict[int, str]) -> dict[str, tuple[int, str]]:
+    """Of each text among these paragraphs (reprints_of()), its first
+    paragraph's id and text: the others are its reprints, the same words."""
+    first: dict[str, int] = {}
+    for rowid, reprint in reprints.items():
+        if rowid < first.get(reprint, rowid + 1):
+            first[reprint] = rowid
+    return {reprints[rowid]: (rowid, text) for rowid, text in texts(db, list(first.values()))}
+
+
+_REPRINTS_SQL = f"""
+select id, {REPRINT_KEY} from paragraphs{{indexed}}
+where id in (select value from json_each(?))
+"""
 
 
 def longest_document(db, document_ids: Iterable[int]) -> int:

@@ -21,8 +21,9 @@ import heapq
 import json
 from typing import Callable, Iterator
 
-from .analyze import raw_words, word_parts
-from .documents import texts
+from .analyze import raw_words, word_parts, written_words
+from .db import copies_per_text
+from .documents import REPRINTED, first_texts, reprints_of, texts
 from .filters import paragraph_ranges
 from .index import INDEX, MATCHED_BETWEEN_SQL, prefix_pages
 from .lookup import index_lookup
@@ -137,12 +138,25 @@ class PrefixFilter:
     barred: list[tuple[str, ...]]  # none of these may
 
     def holds(self, text: str) -> bool:
-        return _holds(text, self.needed) and not any(_holds(text, [starts]) for starts in self.barred)
+        return (not self.needed or _holds(text, self.needed)) and not any(
+            _starts_a_word(text, starts) for starts in self.barred
+        )
 
     def kept(self, db) -> Callable[[list[int]], set[int]]:
         """The test as rank.Passed: of these ids, those whose text holds."""
+        if copies_per_text(db) < REPRINTED:
+            return lambda ids: {rowid for rowid, text in texts(db, ids) if self.holds(text)}
+
+        # Reprints have the same words, so the same answer: one text read for
+        # each, once a search (copies tie, and are asked about in turn).
+        answers: dict[str, bool] = {}
+
         def passed(ids: list[int]) -> set[int]:
-            return {rowid for rowid, text in texts(db, ids) if self.holds(text)}
+            reprints = reprints_of(db, ids)
+            new = {rowid: reprint for rowid, reprint in reprints.items() if reprint not in answers}
+            for reprint, (_, text) in first_texts(db, new).items():
+                answers[reprint] = self.holds(text)
+            return {rowid for rowid, reprint in reprints.items() if answers[reprint]}
 
         return passed
 
@@ -202,7 +216,7 @@ class PrefixFill:
     shut: Query | None  # the excluded words, as a query of their own
 
     def allowed(self, text: str) -> bool:
-        return not any(_holds(text, [starts]) for starts in self.barred)
+        return not any(_starts_a_word(text, starts) for starts in self.barred)
 
     def kept(self, db) -> Callable[[list[int]], set[int]] | None:
         """The excluded prefixes as rank.Passed, for the rest's matches."""
@@ -333,6 +347,13 @@ def _holds(text: str, clauses) -> bool:
     without stemming them, up to the first that matches."""
     raws = raw_words(text)
     return all(any(part.startswith(starts) for raw in raws for part in word_parts(raw)) for starts in clauses)
+
+
+def _starts_a_word(text: str, starts: tuple[str, ...]) -> bool:
+    """_holds() for one prefix, reading the words one at a time up to the
+    first that starts with it: for an excluded prefix, which is tested
+    this way because it is common, most texts hold one early."""
+    return any(part.startswith(starts) for raw, _ in written_words(text) for part in word_parts(raw))
 
 
 def _common(texts: list[str], clauses) -> bool:

@@ -22,9 +22,9 @@ from typing import Callable, Iterator
 from . import ahead, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains
 from .complete import (
-    REPRINTED, complete, complete_the_best, first_texts, raise_the_bar, reprints_of, score_text, worth_keeping,
+    complete, complete_the_best, raise_the_bar, score_text, worth_keeping,
 )
-from .documents import texts
+from .documents import REPRINTED, first_texts, reprints_of, texts
 from .index import MATCHED_BETWEEN_SQL
 from .slots import Plan
 from .sqlite import sqlite3
