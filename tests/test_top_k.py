@@ -872,10 +872,10 @@ def test_words_beside_a_short_prefix_are_ranked_alone_and_the_prefix_tested(tmp_
 
 
 def test_a_short_prefix_is_tested_once_a_text_where_texts_are_reprinted(tmp_path, monkeypatch):
-    """الشركات -ا* in an archive of three copies of each text: the prefix is
-    tested on one copy of each text among the paragraphs asked about (its
-    reprints have the same words), with the same pages as FTS5 over the
-    whole query."""
+    """الشركات -ا* (and الشركات OR ا* -م*) in an archive of three copies of
+    each text: the prefix is tested on one copy of each text among the
+    paragraphs asked about (its reprints have the same words), with the
+    same pages as FTS5 over the whole query."""
     from archive import prefixes
 
     tree = make_tree(tmp_path / "tree" / "a", seed=9, documents=120)
@@ -887,9 +887,12 @@ def test_a_short_prefix_is_tested_once_a_text_where_texts_are_reprinted(tmp_path
     tested: list[str] = []
     original = prefixes.PrefixFilter.holds
     monkeypatch.setattr(prefixes.PrefixFilter, "holds", lambda self, text: tested.append(text) or original(self, text))
-    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*"):
+    allowed = prefixes.PrefixFill.allowed
+    monkeypatch.setattr(prefixes.PrefixFill, "allowed", lambda self, text: tested.append(text) or allowed(self, text))
+    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*", "الشركات OR ا* -م*"):
         query = parse(text)
-        assert prefixes.prefix_filter(archive, query, "", {}, ranked=True) is not None, text
+        ranking = q.ranking_of(archive, query, None)
+        assert ranking.kept is not None and ranking.plan.copies >= 2, text
         for limit, offset, fold in ((10, 0, True), (7, 3, False)):
             tested.clear()
             hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)

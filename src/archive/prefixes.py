@@ -144,21 +144,7 @@ class PrefixFilter:
 
     def kept(self, db) -> Callable[[list[int]], set[int]]:
         """The test as rank.Passed: of these ids, those whose text holds."""
-        if copies_per_text(db) < REPRINTED:
-            return lambda ids: {rowid for rowid, text in texts(db, ids) if self.holds(text)}
-
-        # Reprints have the same words, so the same answer: one text read for
-        # each, once a search (copies tie, and are asked about in turn).
-        answers: dict[str, bool] = {}
-
-        def passed(ids: list[int]) -> set[int]:
-            reprints = reprints_of(db, ids)
-            new = {rowid: reprint for rowid, reprint in reprints.items() if reprint not in answers}
-            for reprint, (_, text) in first_texts(db, new).items():
-                answers[reprint] = self.holds(text)
-            return {rowid for rowid, reprint in reprints.items() if answers[reprint]}
-
-        return passed
+        return _passing(db, self.holds)
 
     def scan(self, db, where: str, params: dict, expression: str):
         """The ids of the query's matches in id order: the rest's, tested."""
@@ -222,11 +208,7 @@ class PrefixFill:
         """The excluded prefixes as rank.Passed, for the rest's matches."""
         if not self.barred:
             return None
-
-        def passed(ids: list[int]) -> set[int]:
-            return {rowid for rowid, text in texts(db, ids) if self.allowed(text)}
-
-        return passed
+        return _passing(db, self.allowed)
 
     def ranked(self, db, loose: str | None) -> tuple[str, Callable[[list[int]], set[int]] | None]:
         """The FTS5 expression to rank, and what its matches must pass (as
@@ -347,6 +329,25 @@ def _holds(text: str, clauses) -> bool:
     without stemming them, up to the first that matches."""
     raws = raw_words(text)
     return all(any(part.startswith(starts) for raw in raws for part in word_parts(raw)) for starts in clauses)
+
+
+def _passing(db, test: Callable[[str], bool]) -> Callable[[list[int]], set[int]]:
+    """A test of a paragraph's text as rank.Passed: of these ids, those
+    whose text passes.  Where texts are reprinted, a text is read and
+    tested once a search for all its copies asked about: they have the
+    same words (copies tie, and are asked about in turn)."""
+    if copies_per_text(db) < REPRINTED:
+        return lambda ids: {rowid for rowid, text in texts(db, ids) if test(text)}
+    answers: dict[str, bool] = {}
+
+    def passed(ids: list[int]) -> set[int]:
+        reprints = reprints_of(db, ids)
+        new = {rowid: reprint for rowid, reprint in reprints.items() if reprint not in answers}
+        for reprint, (_, text) in first_texts(db, new).items():
+            answers[reprint] = test(text)
+        return {rowid for rowid, reprint in reprints.items() if answers[reprint]}
+
+    return passed
 
 
 def _starts_a_word(text: str, starts: tuple[str, ...]) -> bool:
