@@ -173,3 +173,49 @@ def test_analyzed_paragraphs():
     assert analyzed[0][2] == impact_text("قوه امريكي")
     assert analyzed[0][3] != analyzed[1][3]  # fingerprints
     assert pipeline.analyze_paragraphs(["والقوات الأمريكية"])[0][3] == analyzed[0][3]
+
+
+# Prefixes as a query writes them, behind their leads: normalized letters,
+# and a few a written word only reaches through folding or marks.
+_PREFIXES = [("ال",), ("ا",), ("و",), ("م", "وم", "بالم"), ("مدين", "المدين"), ("اقت",), ("ري", "الري")]
+_PREFIX_ALPHABET = st.sampled_from(
+    list("الم مدينة اقتري وزير") + ["أ", "إ", "آ", "ى", "ة", "\u064e", "\u0651", "\u0654", "\u0640", "_", "\u200b",
+                               "ﻻ", "ﺍ", "٣", "A", "\n", "-"]
+)
+
+
+def _starting_a_word(text: str, starts: tuple[str, ...]) -> bool:
+    """Whether a word of the text, normalized, starts with a prefix: each
+    written word's normalized words, walked one by one."""
+    return any(part.startswith(starts) for word, _ in analyze.written_words(text) for part in analyze.word_parts(word))
+
+
+def _assert_prefix_test_is_the_walk(text: str) -> None:
+    from archive.prefixes import PrefixFilter
+
+    for starts in _PREFIXES:
+        walked = _starting_a_word(text, starts)
+        found = analyze.plain_words_starting(starts)
+        # The pattern finds a word only where the walk does; the excluded
+        # prefix's test (which tries it first) decides as the walk does.
+        assert not (found and found.search(text)) or walked
+        assert PrefixFilter(rest=None, needed=[], barred=[starts]).holds(text) is not walked
+
+
+@pytest.mark.parametrize("text", [
+    "و\u0654زير",  # the hamza makes ؤ, which folds to ئ: no word starts with و
+    "قال الوَزير", "أمير", "إلى المدينة", "x_الوزير", "٣الوزير", "ﺍﻟﻮﺯﻳﺮ", "\u200bالوزير", "مدينة_ري",
+])
+def test_an_excluded_prefix_is_tested_as_walking_the_words_of_odd_text(text):
+    _assert_prefix_test_is_the_walk(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PREFIX_ALPHABET, max_size=40).map("".join))
+def test_an_excluded_prefix_is_tested_as_walking_the_words(text):
+    _assert_prefix_test_is_the_walk(text)
+
+
+def test_an_excluded_prefix_is_tested_as_walking_the_words_of_real_text():
+    for text in _seed_paragraphs(SEEDS):
+        _assert_prefix_test_is_the_walk(text)

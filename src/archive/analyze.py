@@ -163,6 +163,29 @@ def written_words(text: str) -> Iterator[tuple[str, int]]:
             start += len(piece) + 1
 
 
+@lru_cache(maxsize=256)
+def plain_words_starting(prefixes: tuple[str, ...]) -> re.Pattern | None:
+    """A pattern that finds, in a text as written, a written word of plain
+    Arabic letters beginning with one of these normalized prefixes, as
+    written: such a word is one normalized word, its letters folded one by
+    one (word_parts), so finding it shows that the text has a word starting
+    with the prefix.  Not finding it shows nothing (ألوان begins with a
+    letter that folds).  None if no prefix is of letters folding leaves
+    alone.
+
+    >>> bool(plain_words_starting(("ال",)).search("قال: الوزير")), plain_words_starting(("x",))
+    (True, None)
+    >>> [bool(plain_words_starting(("ال",)).search(t)) for t in ["مالك", "الأمن", "ألوان", "الوَزير", "x_الوزير"]]
+    [False, True, False, False, True]
+    """
+    plain = sorted({re.escape(prefix) for prefix in prefixes if _NORMALIZED_ARABIC.fullmatch(prefix)},
+                   key=len, reverse=True)
+    if not plain:
+        return None
+    # Neither a word character before nor after: the whole written word.
+    return re.compile(rf"(?<!{WORD_CHARACTER})(?:{'|'.join(plain)})[\u0621-\u063f\u0641-\u064a]*(?!{WORD_CHARACTER})")
+
+
 def raw_words(text: str) -> list[str]:
     """The words of written_words(), without their offsets.
 
