@@ -902,6 +902,32 @@ def test_a_short_prefix_is_tested_once_a_text_where_texts_are_reprinted(tmp_path
             assert tested and len(tested) == len(set(tested)), text
 
 
+def test_the_words_beside_an_excluded_short_prefix_are_read_in_few_statements(tmp_path):
+    """شركة -ا* where nearly every paragraph of the word holds the prefix:
+    the count reads and tests all of the word's matches, and each statement
+    that reads them costs FTS5 the expression's set-up again.  Statements
+    that grow, not a page's worth each; the count is FTS5's."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for number in range(30):
+        held = [f"شركة {number} اعلنت {line}" for line in range(100)]
+        free = [f"شركة {number} كبرى {line}" for line in range(3)]
+        (tree / f"doc{number:02}.txt").write_text("\n\n".join(held + free) + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    query = parse("شركة -ا*")
+    statements: list[str] = []
+    archive.conn.set_trace_callback(statements.append)
+    counted, _ = counts.count_with_facets(archive, query, None, {})
+    archive.conn.set_trace_callback(None)
+    expected = archive.execute(f"select count(*) from {slots.INDEX} where {slots.INDEX} match ?",
+                               [to_fts(query, q.index_lookup(archive))]).fetchone()[0]
+    assert (counted.paragraphs, counted.more) == (expected, False) == (90, False)
+    reads = [sql for sql in statements if "paragraphs.text from" in sql]
+    assert 1 <= len(reads) <= 5  # 3,090 matches: a page's worth (256) at a time took 13
+
+
 def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_order(tmp_path, monkeypatch):
     """زلزال OR ا*: FTS5 would merge most of the index for the prefix in
     every statement.  A prefix scores nothing: the words are ranked alone,

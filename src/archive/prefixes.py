@@ -379,6 +379,8 @@ def _common(texts: list[str], clauses) -> bool:
 
 
 Rows = Callable[[int, int], Iterator[tuple[int, str]]]
+# The most paragraphs _reader() reads in one statement.
+LARGEST_BATCH = 8_192
 
 
 def _paragraphs(db, where: str, params: dict) -> Rows:
@@ -424,6 +426,8 @@ def _reader(rows: Rows, matches, read: list[tuple[int, bool]],
             yield from (ids if kept is None else kept(ids))
             if len(found) < batch:
                 return
-            after, batch = found[-1][0], 256
+            # Each statement costs FTS5 the expression's set-up again (a
+            # prefix beside the words merges its terms): fewer, larger ones.
+            after, batch = found[-1][0], min(batch * 8 if batch < 256 else batch * 4, LARGEST_BATCH)
 
     return scan
