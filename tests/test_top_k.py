@@ -792,6 +792,55 @@ def test_a_longer_prefix_whose_terms_fill_many_index_pages_is_read_in_id_order(t
         )
 
 
+def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_by_fts5(tmp_path, monkeypatch):
+    """ا* -المياه, م* -ال*, مي* -ا*: FTS5 would merge most of the index
+    for a short prefix, held or excluded, in every statement.  Prefixes
+    score nothing: the paragraphs are read in id order (or the cheap
+    prefix's matches), the short prefixes tested on the text and the
+    excluded words left to FTS5; the same pages, counts and document
+    lists as FTS5 gives, filters too."""
+    from archive import prefixes
+    from archive.document_hits import matching_documents
+
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5, documents=120), "--db", db)
+    archive = open_archive(str(db))
+    groups = {"document": "documents.path"}
+    shorts = ('"ا"*', '"م"*', '"ت"*', '"ال"*')
+    for text, exact in (("ا* -المياه", False), ("م* -ال*", False), ("ا* -ال*", False), ("ت* -م* -الشركة", False),
+                        ("مي* -ا*", False), ("م* OR ش* -ا* -السعودية", False), ("ال* -الشركة", True)):
+        query = parse(text, exact=exact)
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        pages = ((10, 0, True), (7, 3, False), (40, 0, False))
+        try:
+            assert q.short_prefixes(archive, query, "", {}) is not None, text
+            found = [q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+                     for limit, offset, fold in pages]
+            counted = counts.count_with_facets(archive, query, None, groups)
+            listed = matching_documents(archive, query, limit=8)
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert not any(short in sql for sql in statements for short in shorts), text
+        for hits, (limit, offset, fold) in zip(found, pages):
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+                archive, query, limit, offset, fold
+            ), (text, limit, offset, fold)
+        every = reference_search(archive, query, 100_000, 0, False)
+        assert every, text
+        filters = Filters(paths=("*doc0[0-5]*",))
+        expected = [hit for hit in every if fnmatch.fnmatch(hit[0], "*doc0[0-5]*")][:30]
+        inside = q.search(archive, query, limit=30, filters=filters, fold_duplicates=False)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in inside] == expected, text
+        assert [hit.path for hit in listed] == list(dict.fromkeys(path for path, *_ in every))[:8], text
+        with monkeypatch.context() as fts5_only:
+            fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
+            assert q.short_prefixes(archive, query, "", {}) is None
+            assert counts.count_with_facets(archive, query, None, groups) == counted, text
+            with_filters = counts.count(archive, query, filters)
+        assert counts.count(archive, query, filters) == with_filters, text
+
+
 def test_a_common_prefix_beside_a_rare_one_reads_the_rare_ones_matches(tmp_path):
     """ا* اقتصا* is uncommon as a whole, but FTS5 would merge most of the
     index for ا*: the matches of اقتصا* are read in id order instead and

@@ -85,24 +85,40 @@ def merges_much(db, prefix: str, leads: tuple[str, ...] = PREFIX_LEADS, many: in
 
 def short_prefixes(db, query: Query, where: str, params: dict):
     """For a query of prefixes alone, one of them short or common
-    (merges_much): a function giving its matches' ids in id order, by
-    reading the paragraphs, if a sample shows them common; else None."""
+    (merges_much), and what it excludes: a function giving its matches'
+    ids in id order, by reading the paragraphs, if a sample shows them
+    common; else None."""
     atoms = query.positive_atoms()
-    if query.excluded or not atoms or not all(atom.prefix for atom in atoms):
+    if not atoms or not all(atom.prefix for atom in atoms):
         return None
-    # With --exact a prefix is the start of a word as written, clitics and all.
-    leads = ("",) if query.exact else PREFIX_LEADS
+    leads = _leads(query)
     # One such prefix makes FTS5 merge much: the sample below then says
     # whether the query as a whole is common.
     merging = [any(merges_much(db, atom.words[0], leads) for atom in clause) for clause in query.clauses]
-    if not any(merging):
-        return None
     # Each clause (AND) holds prefixes (OR): a word of the text starts with one.
     clauses = [tuple(lead + atom.words[0] for atom in clause for lead in leads) for clause in query.clauses]
+    # Excluded prefixes that FTS5 would merge much for are tested on the
+    # text too; the other excluded words are FTS5's, a batch of ids at a time.
+    barred = [tuple(lead + atom.words[0] for lead in leads) for atom in query.excluded if _costly(db, atom, leads)]
+    words = [atom for atom in query.excluded if not _costly(db, atom, leads)]
+    allowed = _barring(barred)
+    shut = to_fts(dataclasses.replace(query, clauses=[words], excluded=[]), index_lookup(db)) if words else None
 
     def matches(text: str) -> bool:
-        return _holds(text, clauses)
+        return allowed(text) and _holds(text, clauses)
 
+    def unshut(ids: list[int]) -> list[int]:
+        return PrefixFill._unshut(db, shut, ids)
+
+    def tested(clauses_left) -> Callable[[], Iterator[int]]:
+        """The matches of these clauses and the excluded words (FTS5's),
+        in id order, tested on the query."""
+        rest = dataclasses.replace(query, clauses=clauses_left, excluded=words)
+        return _reader(_matched(db, where, {**params, "expression": to_fts(rest, index_lookup(db))}), matches, [])
+
+    if not any(merging):
+        # FTS5 finds the prefixes cheaply, but for those excluded.
+        return tested(query.clauses) if barred else None
     # Common when a tenth of a sample of the first paragraphs matches:
     # decided as soon as it does, and those read are not read again.
     read: list[tuple[int, bool]] = []  # (id, matches), in id order
@@ -118,14 +134,19 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     else:  # (none read: no paragraph passes the filters, nor matches)
         if found < -(-len(read) // 10):
             # Uncommon: FTS5 finds it cheaply, unless a clause of it (AND) is
-            # common and merges much (ا* زلز*).  Then the other clauses'
-            # matches are read in id order instead, each tested on the query.
-            if all(merging) or not any(_common(texts, [starts]) for starts, m in zip(clauses, merging) if m):
+            # common and merges much (ا* زلز*), or an excluded prefix is
+            # merged: then the other clauses' matches are read in id order
+            # instead, each tested on the query.  Or every paragraph, if
+            # every clause merges much (م* -ال*): FTS5 would merge it all.
+            cheap = [clause for clause, merges in zip(query.clauses, merging) if not merges]
+            if cheap and (barred or any(_common(texts, [starts]) for starts, m in zip(clauses, merging) if m)):
+                return tested(cheap)
+            if not barred:
                 return None
-            rest = dataclasses.replace(query, clauses=[c for c, m in zip(query.clauses, merging) if not m])
-            matched = {**params, "expression": to_fts(rest, index_lookup(db))}
-            return _reader(_matched(db, where, matched), matches, [])
-    return _reader(rows, matches, read)
+    if shut is not None:
+        kept = set(unshut([rowid for rowid, matched in read if matched]))
+        read = [(rowid, rowid in kept) for rowid, _ in read]
+    return _reader(rows, matches, read, unshut if shut else None)
 
 
 @dataclasses.dataclass
@@ -138,16 +159,11 @@ class PrefixFilter:
     barred: list[tuple[str, ...]]  # none of these may
 
     def __post_init__(self):
-        self._plainly_barred = plain_words_starting(tuple(start for starts in self.barred for start in starts))
+        self._allowed = _barring(self.barred)
 
     def holds(self, text: str) -> bool:
-        # A barred prefix is common (that is why it is tested): most texts
-        # are refused at once, by a word of plain letters starting with it.
-        if self._plainly_barred is not None and self._plainly_barred.search(text):
-            return False
-        return not any(_starts_a_word(text, starts) for starts in self.barred) and (
-            not self.needed or _holds(text, self.needed)
-        )
+        # The excluded first: they refuse most texts at once (_barring).
+        return self._allowed(text) and (not self.needed or _holds(text, self.needed))
 
     def kept(self, db) -> Callable[[list[int]], set[int]]:
         """The test as rank.Passed: of these ids, those whose text holds."""
@@ -334,8 +350,18 @@ def _holds(text: str, clauses) -> bool:
     """Whether, for each clause, a word of the text starts with one of its
     prefixes: the words of the index's exact column (analyze_text's),
     without stemming them, up to the first that matches."""
-    raws = raw_words(text)
-    return all(any(part.startswith(starts) for raw in raws for part in word_parts(raw)) for starts in clauses)
+    raws = None
+    for starts in clauses:
+        # A prefix is tested on texts because it is common: most holders
+        # are found at once, by a word of plain letters (as _barring).
+        plainly = plain_words_starting(starts)
+        if plainly is not None and plainly.search(text):
+            continue
+        if raws is None:
+            raws = raw_words(text)
+        if not any(part.startswith(starts) for raw in raws for part in word_parts(raw)):
+            return False
+    return True
 
 
 def _passing(db, test: Callable[[str], bool]) -> Callable[[list[int]], set[int]]:
@@ -355,6 +381,21 @@ def _passing(db, test: Callable[[str], bool]) -> Callable[[list[int]], set[int]]
         return {rowid for rowid, reprint in reprints.items() if answers[reprint]}
 
     return passed
+
+
+def _barring(barred: list[tuple[str, ...]]) -> Callable[[str], bool]:
+    """A test of a text: whether no word of it starts with any of these
+    prefixes (each with its leads).  Such a prefix is tested because it is
+    common: most texts are refused at once, by a word of plain letters
+    starting with it (analyze.plain_words_starting)."""
+    plainly = plain_words_starting(tuple(start for starts in barred for start in starts))
+
+    def allowed(text: str) -> bool:
+        if plainly is not None and plainly.search(text):
+            return False
+        return not any(_starts_a_word(text, starts) for starts in barred)
+
+    return allowed
 
 
 def _starts_a_word(text: str, starts: tuple[str, ...]) -> bool:
