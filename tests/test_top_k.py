@@ -841,6 +841,39 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
         assert counts.count(archive, query, filters) == with_filters, text
 
 
+@pytest.mark.parametrize("copies", [1, 3])
+def test_few_matches_beside_a_common_word_are_scored_from_their_text(tmp_path, monkeypatch, copies):
+    """زلزال في, "زلزال في", زلزال -في: few matches, but في is in nearly
+    every paragraph, and its cells (its repeats at every level) hold far
+    more than the matches: the matches are scored from their text, once a
+    text, not looked up in the cells; the same pages as every match scored."""
+    tree = tmp_path / "tree" / "a"
+    make_tree(tree, seed=13, documents=150)
+    for number in range(0, 150, 30):
+        (tree / f"rare{number}.txt").write_text(
+            f"زلزال في الشركة {number}\n\nفي زلزال في في المياه\n\nزلزال من الميناء\n", encoding="utf-8")
+    for copy in range(1, copies):
+        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(rank, "FROM_TEXT", 5)  # a small archive: في is in 5 times as many paragraphs
+    for text in ("زلزال في", '"زلزال في"', "في زلزال -الميناء", '"في زلزال في"'):
+        query = parse(text)
+        assert rank._from_text(q.ranking_of(archive, query, None).plan, 5 * copies), text
+        for limit, offset, fold in ((10, 0, True), (4, 2, False), (40, 0, False)):
+            statements: list[str] = []
+            archive.conn.set_trace_callback(statements.append)
+            try:
+                hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+            finally:
+                archive.conn.set_trace_callback(None)
+            assert not any("impact :" in sql for sql in statements), text  # no cell read
+            assert hits and [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+                archive, query, limit, offset, fold
+            ), (text, limit, offset, fold)
+
+
 def test_a_common_prefix_beside_a_rare_one_reads_the_rare_ones_matches(tmp_path):
     """ا* اقتصا* is uncommon as a whole, but FTS5 would merge most of the
     index for ا*: the matches of اقتصا* are read in id order instead and

@@ -136,6 +136,10 @@ class Candidates:
                     share.add(rowid)
         return shares.items()
 
+    def scored(self, rowids: list[int], score: float) -> None:
+        """Paragraphs not met before, scored from their text: every word known."""
+        self._put(set(rowids), score, (1 << len(self.weights)) - 1)
+
     def complete(self, rowid: int, score: float, words: int) -> None:
         """A paragraph's exact score, from its text (every word known)."""
         self._take(rowid)

@@ -425,6 +425,10 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
     if len(rows) > most:
         return False
     floors = slots.floors_of(rows)
+    if plan.narrowed and _from_text(plan, len(floors)):
+        for score, group in _text_scores(db, plan, list(floors)).items():
+            candidates.scored(group, score)
+        return True
     for number, slot in enumerate(plan.slots):
         held = floors
         if not plan.conjunctive:
@@ -445,6 +449,40 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
         for value, group in grouped.items():
             candidates.add(group, number, value)
     return True
+
+
+# A word's values in few matches are read from cells that hold all its
+# paragraphs: where these are this many times as many as the texts among the
+# matches, the matches are scored from their text instead (_from_text).
+FROM_TEXT = 500
+
+
+def _from_text(plan: Plan, matches: int) -> bool:
+    """Whether few matches of a narrowed query (AND, phrase, NOT) beside a
+    common word cost less scored from their text, once a text, than looked
+    up in the words' cells (a stopword's repeats fill cells larger than the
+    whole archive's share of the matches: "في من")."""
+    texts = matches / plan.copies if plan.copies >= REPRINTED else matches
+    return max(slot.held for slot in plan.slots) > FROM_TEXT * max(texts, 1)
+
+
+def _text_scores(db, plan: Plan, ids: list[int]) -> dict[float, list[int]]:
+    """These paragraphs by their score from their text, each text scored once."""
+    grouped: dict[float, list[int]] = {}
+    if plan.copies >= REPRINTED:
+        reprints = reprints_of(db, ids)
+        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
+                      for reprint, (_, text) in first_texts(db, reprints).items()}
+        for rowid, reprint in reprints.items():
+            grouped.setdefault(by_reprint[reprint], []).append(rowid)
+        return grouped
+    by_text: dict[str, float] = {}
+    for rowid, text in texts(db, ids):
+        score = by_text.get(text)
+        if score is None:
+            score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
+        grouped.setdefault(score, []).append(rowid)
+    return grouped
 
 
 _COUNT_SQL = f"select count(*) from ({slots.CELL_SQL} limit ?)"
