@@ -350,9 +350,15 @@ def test_bad_filters_say_what_the_cli_says(newsroom, run):
     status, page = api(newsroom, WORD, since="2015-09", until="2015-08")
     assert status == 400 and f"archive: error: {page['error']}" == result.stderr.strip()
     assert page["error"] == "--since 2015-09 is after --until 2015-08: no date can be both"
-    for month in ("2015-13", "2015-7", "July"):
+    for month in ("2015-13", "2015-7", "July", "0000-01"):
         status, page = api(newsroom, WORD, month=month)
         assert status == 400 and page["error"] == f"month {month}: not a month (write YYYY-MM)"
+    # A month outside the dates asked for names them, not an --until never given.
+    status, page = api(newsroom, WORD, since="2015-09", month="2015-08")
+    assert status == 400 and page["error"] == "month 2015-08 is not within since 2015-09: no date can be in both"
+    status, page = api(newsroom, WORD, since="2015-07-10", until="2015-07-20", month="2015-08")
+    assert status == 400 and page["error"] == (
+        "month 2015-08 is not within since 2015-07-10 and until 2015-07-20: no date can be in both")
 
 
 def test_the_form_alone_without_a_query(newsroom):
@@ -609,5 +615,7 @@ def test_documents_without_a_field_have_a_facet_of_their_own(tmp_path, run):
         chosen = get_one(db, none["url"].removeprefix("http://localhost")).json()
         assert chosen["total"] == 1 and chosen["hits"][0]["path"].endswith("notes.txt")
         assert [f["selected"] for f in chosen["facets"][name]] == [True]
+        shown = get_one(db, none["url"].removeprefix("http://localhost").replace(".json", "")).text
+        assert f"<li>Only documents with no {'date' if name == 'month' else name} <a" in shown
     result = run("search", "--db", db, "--json", "--where", "source=", WORD)
     assert [json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines()] == ["notes.txt"]

@@ -110,7 +110,7 @@ class SearchForm:
 
     def filters_shown(self) -> list[tuple[str, str]]:
         """The filters in force, as (label, query string without it)."""
-        shown = [(item, self.query_string(where=tuple(w for w in self.where if w != item), page=1))
+        shown = [(_where_label(item), self.query_string(where=tuple(w for w in self.where if w != item), page=1))
                  for item in self.where]
         shown += [(f"{name} {getattr(self, name)}", self.query_string(**{name: None}, page=1))
                   for name in _DATES if getattr(self, name)]
@@ -118,15 +118,26 @@ class SearchForm:
 
     def dates(self) -> tuple[str | None, str | None]:
         """The since and until searched within: those asked for, narrowed
-        to the month chosen."""
+        to the month chosen, which must be within them."""
         if self.month is None:
             return self.since, self.until
-        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", self.month):
+        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", self.month) or self.month < "0001":
             raise ArchiveError(f"month {self.month}: not a month (write YYYY-MM)")
-        return _later(self.since, self.month, end=False), _later(self.until, self.month, end=True)
+        since, until = _later(self.since, self.month, end=False), _later(self.until, self.month, end=True)
+        if date_bound(since, end=False) > date_bound(until, end=True):
+            asked = " and ".join(f"{name} {value}" for name, value in (("since", self.since), ("until", self.until))
+                                 if value)
+            raise ArchiveError(f"month {self.month} is not within {asked}: no date can be in both")
+        return since, until
 
 
 _DATES = ("since", "until", "month")
+
+
+def _where_label(item: str) -> str:
+    """A FIELD=VALUE filter as the page names it: FIELD= is the documents without one."""
+    name, _, value = item.partition("=")
+    return item if value else f"documents with no {name}"
 
 
 # --- running the search, in Datasette's thread for the database ------------------------
