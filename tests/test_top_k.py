@@ -984,6 +984,35 @@ def test_a_short_prefix_is_tested_once_a_text_where_texts_are_reprinted(tmp_path
             assert tested and len(tested) == len(set(tested)), text
 
 
+def test_each_match_beside_an_excluded_short_prefix_is_asked_about_once(tmp_path, monkeypatch):
+    """المياه -ا*, where most matches hold the prefix and the page is not
+    filled by those that score: the matches asked about by the ranking, then
+    those read in id order for the rest of the page, are each asked once
+    (the test reads a text for each)."""
+    from archive import prefixes
+
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=9, documents=120), "--db", db)
+    archive = open_archive(str(db))
+    asked: list[int] = []
+    kept = prefixes.PrefixFilter.kept
+
+    def counting(self, db):
+        test = kept(self, db)
+        return lambda ids: asked.extend(ids) or test(ids)
+
+    monkeypatch.setattr(prefixes.PrefixFilter, "kept", counting)
+    for text in ("المياه -ا*", "الشركة -م*"):
+        query = parse(text)
+        for limit, offset, fold in ((10, 0, True), (40, 0, False)):
+            asked.clear()
+            hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+                archive, query, limit, offset, fold
+            ), text
+            assert asked and len(asked) == len(set(asked)), text
+
+
 def test_the_words_beside_an_excluded_short_prefix_are_read_in_few_statements(tmp_path):
     """شركة -ا* where nearly every paragraph of the word holds the prefix:
     the count reads and tests all of the word's matches, and each statement

@@ -254,8 +254,9 @@ class Candidates:
             self.floor.pop(rowid, None)
 
     def seen(self) -> set[int]:
-        """Every paragraph met: those that score, the rest scoring 0."""
-        return set(self.known).union(*self.dropped)
+        """Every paragraph met: those that score, the rest scoring 0, and
+        those the filters refused (no match of the query so filtered)."""
+        return set(self.known).union(*self.dropped, self.refused)
 
     def high(self, rowid: int, extra: Callable[..., float]) -> float:
         """The most the paragraph may still score (extra: headroom())."""

@@ -321,13 +321,15 @@ class Ranking:
         return [rowid for rowid in ids if rowid in passing]
 
     def _unscored(self, wanted: int, seen: set[int]) -> list[tuple[int, float]]:
-        fetch = wanted + len(seen)
+        fetch, read, found = wanted + len(seen), 0, []
         while True:
             rows = self.db.execute(self.unscored_sql, {**self.params, "limit": fetch}).fetchall()
-            found = [(rowid, 0.0) for rowid in self._kept([rowid for (rowid,) in rows if rowid not in seen])]
+            # Each statement reads the first rows again: only the new ones are
+            # asked about (a prefix's test reads their texts).
+            found += [(rowid, 0.0) for rowid in self._kept([rowid for (rowid,) in rows[read:] if rowid not in seen])]
             if len(found) >= wanted or len(rows) < fetch:
                 return found[:wanted]
-            fetch *= 4
+            read, fetch = len(rows), fetch * 4
 
     @property
     def unscored_sql(self) -> str:
