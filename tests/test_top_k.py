@@ -975,13 +975,7 @@ def test_a_short_prefix_is_tested_once_a_text_where_texts_are_reprinted(tmp_path
         query = parse(text)
         ranking = q.ranking_of(archive, query, None)
         assert ranking.kept is not None and ranking.plan.copies >= 2, text
-        for limit, offset, fold in ((10, 0, True), (7, 3, False)):
-            tested.clear()
-            hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
-            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
-                archive, query, limit, offset, fold
-            ), text
-            assert tested and len(tested) == len(set(tested)), text
+        _pages_each_met_once(archive, query, ((10, 0, True), (7, 3, False)), tested)
 
 
 def test_each_match_beside_an_excluded_short_prefix_is_asked_about_once(tmp_path, monkeypatch):
@@ -1004,13 +998,19 @@ def test_each_match_beside_an_excluded_short_prefix_is_asked_about_once(tmp_path
     monkeypatch.setattr(prefixes.PrefixFilter, "kept", counting)
     for text in ("المياه -ا*", "الشركة -م*"):
         query = parse(text)
-        for limit, offset, fold in ((10, 0, True), (40, 0, False)):
-            asked.clear()
-            hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
-            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
-                archive, query, limit, offset, fold
-            ), text
-            assert asked and len(asked) == len(set(asked)), text
+        _pages_each_met_once(archive, query, ((10, 0, True), (40, 0, False)), asked)
+
+
+def _pages_each_met_once(archive, query, pages, met: list) -> None:
+    """Each page (limit, offset, fold) is every match's, and what `met`
+    records while it is made (cleared before) holds no item twice."""
+    for limit, offset, fold in pages:
+        met.clear()
+        hits = q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+            archive, query, limit, offset, fold
+        ), (query, limit, offset, fold)
+        assert met and len(met) == len(set(met)), (query, limit, offset, fold)
 
 
 def test_the_words_beside_an_excluded_short_prefix_are_read_in_few_statements(tmp_path):
