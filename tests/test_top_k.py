@@ -874,6 +874,33 @@ def test_few_matches_beside_a_common_word_are_scored_from_their_text(tmp_path, m
             ), (text, limit, offset, fold)
 
 
+def test_a_count_and_a_page_of_prefixes_in_one_snapshot_read_the_paragraphs_once(tmp_path):
+    """A search page counts the matches of ا* -المياه, then lists the
+    first: in one snapshot the ids the count read serve the list, which
+    reads no paragraph again (in another snapshot it reads them anew); the
+    same hits and count as apart."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5, documents=120), "--db", db)
+    archive = open_archive(str(db))
+    query = parse("ا* -المياه")
+    apart = (counts.count(archive, query), [h.paragraph_id for h in q.search(archive, query, limit=30)])
+    statements: list[str] = []
+    archive.conn.set_trace_callback(statements.append)
+    try:
+        with q.one_snapshot(archive.conn):
+            counted = counts.count(archive, query)
+            read = len([sql for sql in statements if "paragraphs.text from paragraphs" in sql])
+            listed = [h.paragraph_id for h in q.search(archive, query, limit=30)]
+            again = len([sql for sql in statements if "paragraphs.text from paragraphs" in sql])
+        with q.one_snapshot(archive.conn):
+            q.search(archive, query, limit=30)
+            anew = len([sql for sql in statements if "paragraphs.text from paragraphs" in sql])
+    finally:
+        archive.conn.set_trace_callback(None)
+    assert (counted, listed) == apart and len(listed) == 30
+    assert read >= 1 and again == read and anew > again
+
+
 def test_a_common_prefix_beside_a_rare_one_reads_the_rare_ones_matches(tmp_path):
     """ا* اقتصا* is uncommon as a whole, but FTS5 would merge most of the
     index for ا*: the matches of اقتصا* are read in id order instead and

@@ -13,9 +13,10 @@ changes says it changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from .index import vocabulary
 from .query import quote
@@ -48,6 +49,9 @@ class _Answers:
         self.state: tuple[int, int] | None = None
         self.held: dict[tuple[str, str], bool] = {}
         self.facts: dict[tuple, object] = {}
+        # What the searches of one read transaction (search.one_snapshot)
+        # share, dropped when it ends; None outside one.
+        self.snapshot: dict[tuple, object] | None = None
 
     def current(self) -> tuple[dict[tuple[str, str], bool], dict[tuple, object]]:
         """The answers, emptied if the archive changed since they were given."""
@@ -98,6 +102,18 @@ class IndexLookup:
         terms = sorted(set(terms))
         return self.remember(("counts", column, *terms), lambda: _counts(self.db, column, terms))
 
+    def in_snapshot(self, key: tuple, compute: Callable[[], T]) -> T:
+        """compute(), kept under key for the searches of this read
+        transaction (search.one_snapshot), which read one state of the
+        archive: what one of them reads (a scan's ids) may serve the next,
+        and may grow meanwhile.  Outside one, computed anew each time."""
+        kept = self._answers.snapshot
+        if kept is None:
+            return compute()
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]  # type: ignore[return-value]
+
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """compute(), kept under key until the archive changes: it must
         depend on nothing else (nor be changed by the caller)."""
@@ -105,6 +121,18 @@ class IndexLookup:
         if key not in facts:
             facts[key] = compute()
         return facts[key]  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def snapshot(conn) -> Iterator[None]:
+    """The read transaction search.one_snapshot holds on conn: what its
+    searches keep with IndexLookup.in_snapshot lasts as long."""
+    answers = _answers(conn)
+    answers.snapshot = {}
+    try:
+        yield
+    finally:
+        answers.snapshot = None
 
 
 def index_lookup(db) -> IndexLookup:

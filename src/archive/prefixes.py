@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import heapq
 import json
 from typing import Callable, Iterator
@@ -87,7 +88,42 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     """For a query of prefixes alone, one of them short or common
     (merges_much), and what it excludes: a function giving its matches'
     ids in id order, by reading the paragraphs, if a sample shows them
-    common; else None."""
+    common; else None.  Within one snapshot (search.one_snapshot) the ids
+    read are kept: a search page counts the matches, then lists the first
+    of them (as does `archive search`, the other way round)."""
+    # The filters' parameters (a search's also hold its FTS5 expression).
+    filters = sorted(item for item in params.items() if item[0] != "expression")
+    # The sample that chose the scan is not read again either.
+    scan, read = index_lookup(db).in_snapshot(
+        ("prefixes read", repr(query), where, *filters),
+        lambda: (_short_prefixes(db, query, where, params), {"ids": (), "all": False}),
+    )
+    return None if scan is None else functools.partial(_reading_on, read, scan)
+
+
+def _reading_on(read: dict, scan: Callable[[], Iterator[int]]) -> Iterator[int]:
+    """The ids read before (`read`), then those of `scan` after them; what
+    this reading reaches is kept in `read` if it is further, as a whole
+    (another reading of the same may be under way)."""
+    ids, every = read["ids"], read["all"]
+    yield from ids
+    if every:
+        return
+    got, ended = list(ids), False
+    last = ids[-1] if ids else -1
+    try:
+        for rowid in scan():
+            if rowid > last:
+                got.append(rowid)
+                yield rowid
+        ended = True
+    finally:
+        if ended or len(got) > len(read["ids"]):
+            read["ids"], read["all"] = tuple(got), ended
+
+
+def _short_prefixes(db, query: Query, where: str, params: dict):
+    """short_prefixes(), without keeping what it reads."""
     atoms = query.positive_atoms()
     if not atoms or not all(atom.prefix for atom in atoms):
         return None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of, texts
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
-from . import rank, slots
+from . import lookup, rank, slots
 from .complete import score_text
 from .lookup import index_lookup, remember
 from .prefixes import prefix_fill, prefix_filter, short_prefixes
@@ -345,7 +345,8 @@ def one_snapshot(conn) -> Iterator[None]:
         return
     conn.execute("begin")
     try:
-        yield
+        with lookup.snapshot(conn):
+            yield
     finally:
         # An error may have ended the transaction already: then there is
         # nothing to end, and the error is what the caller must see.
