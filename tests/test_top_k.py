@@ -800,7 +800,6 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
     excluded words left to FTS5; the same pages, counts and document
     lists as FTS5 gives, filters too."""
     from archive import prefixes
-    from archive.document_hits import matching_documents
 
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=5, documents=120), "--db", db)
@@ -810,17 +809,8 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
     for text, exact in (("ا* -المياه", False), ("م* -ال*", False), ("ا* -ال*", False), ("ت* -م* -الشركة", False),
                         ("مي* -ا*", False), ("م* OR ش* -ا* -السعودية", False), ("ال* -الشركة", True)):
         query = parse(text, exact=exact)
-        statements: list[str] = []
-        archive.conn.set_trace_callback(statements.append)
-        pages = ((10, 0, True), (7, 3, False), (40, 0, False))
-        try:
-            assert q.short_prefixes(archive, query, "", {}) is not None, text
-            found = [q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
-                     for limit, offset, fold in pages]
-            counted = counts.count_with_facets(archive, query, None, groups)
-            listed = matching_documents(archive, query, limit=8)
-        finally:
-            archive.conn.set_trace_callback(None)
+        assert q.short_prefixes(archive, query, "", {}) is not None, text
+        pages, found, counted, listed, statements = _traced(archive, query, groups)
         assert not any(short in sql for sql in statements for short in shorts), text
         for hits, (limit, offset, fold) in zip(found, pages):
             assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
@@ -899,6 +889,24 @@ def test_a_count_and_a_page_of_prefixes_in_one_snapshot_read_the_paragraphs_once
         archive.conn.set_trace_callback(None)
     assert (counted, listed) == apart and len(listed) == 30
     assert read >= 1 and again == read and anew > again
+
+
+def _traced(archive, query, groups):
+    """Three pages of the query, its count with facets and its first eight
+    documents, with the statements run meanwhile."""
+    from archive.document_hits import matching_documents
+
+    statements: list[str] = []
+    archive.conn.set_trace_callback(statements.append)
+    pages = ((10, 0, True), (7, 3, False), (40, 0, False))
+    try:
+        found = [q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
+                 for limit, offset, fold in pages]
+        counted = counts.count_with_facets(archive, query, None, groups)
+        listed = matching_documents(archive, query, limit=8)
+    finally:
+        archive.conn.set_trace_callback(None)
+    return pages, found, counted, listed, statements
 
 
 def test_a_common_prefix_beside_a_rare_one_reads_the_rare_ones_matches(tmp_path):
@@ -1073,7 +1081,6 @@ def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_orde
     and tested; the same pages, counts and document lists as FTS5 gives
     over the whole query, excluded words and prefixes and filters too."""
     from archive import prefixes
-    from archive.document_hits import matching_documents
 
     db = tmp_path / "archive.db"
     tree = make_tree(tmp_path / "tree", seed=11, documents=120)
@@ -1092,16 +1099,7 @@ def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_orde
         # score it: الزلزال matches ا* and scores زلزال's stem.
         query = parse(text, exact=exact)
         assert q.ranking_of(archive, query, None).fill is not None, text
-        statements: list[str] = []
-        archive.conn.set_trace_callback(statements.append)
-        pages = ((10, 0, True), (7, 3, False), (40, 0, False))
-        try:
-            found = [q.search(archive, query, limit=limit, offset=offset, fold_duplicates=fold)
-                     for limit, offset, fold in pages]
-            counted = counts.count_with_facets(archive, query, None, groups)
-            listed = matching_documents(archive, query, limit=8)
-        finally:
-            archive.conn.set_trace_callback(None)
+        pages, found, counted, listed, statements = _traced(archive, query, groups)
         assert not any('"ا"*' in sql or '"م"*' in sql for sql in statements), text
         for hits, (limit, offset, fold) in zip(found, pages):
             assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
