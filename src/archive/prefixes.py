@@ -91,6 +91,9 @@ def short_prefixes(db, query: Query, where: str, params: dict):
     common; else None.  Within one snapshot (search.one_snapshot) the ids
     read are kept: a search page counts the matches, then lists the first
     of them (as does `archive search`, the other way round)."""
+    atoms = query.positive_atoms()
+    if not atoms or not all(atom.prefix for atom in atoms):
+        return None  # (most queries: asked of every search)
     # The filters' parameters (a search's also hold its FTS5 expression).
     filters = sorted(item for item in params.items() if item[0] != "expression")
     # The sample that chose the scan is not read again either.
@@ -123,10 +126,7 @@ def _reading_on(read: dict, scan: Callable[[], Iterator[int]]) -> Iterator[int]:
 
 
 def _short_prefixes(db, query: Query, where: str, params: dict):
-    """short_prefixes(), without keeping what it reads."""
-    atoms = query.positive_atoms()
-    if not atoms or not all(atom.prefix for atom in atoms):
-        return None
+    """short_prefixes() of a query of prefixes, without keeping what it reads."""
     leads = _leads(query)
     # One such prefix makes FTS5 merge much: the sample below then says
     # whether the query as a whole is common.
@@ -429,7 +429,7 @@ def _barring(barred: list[tuple[str, ...]]) -> Callable[[str], bool]:
     def allowed(text: str) -> bool:
         if plainly is not None and plainly.search(text):
             return False
-        return not any(_starts_a_word(text, starts) for starts in barred)
+        return not any(_walks_to(text, starts) for starts in barred)
 
     return allowed
 
@@ -442,6 +442,11 @@ def _starts_a_word(text: str, starts: tuple[str, ...]) -> bool:
     plainly = plain_words_starting(starts)
     if plainly is not None and plainly.search(text):
         return True
+    return _walks_to(text, starts)
+
+
+def _walks_to(text: str, starts: tuple[str, ...]) -> bool:
+    """_starts_a_word() without the pattern: the words read one at a time."""
     return any(part.startswith(starts) for raw, _ in written_words(text) for part in word_parts(raw))
 
 
