@@ -799,8 +799,6 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
     prefix's matches), the short prefixes tested on the text and the
     excluded words left to FTS5; the same pages, counts and document
     lists as FTS5 gives, filters too."""
-    from archive import prefixes
-
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=5, documents=120), "--db", db)
     archive = open_archive(str(db))
@@ -823,12 +821,8 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
         inside = q.search(archive, query, limit=30, filters=filters, fold_duplicates=False)
         assert [(h.path, h.paragraph, h.copies, h.score) for h in inside] == expected, text
         assert [hit.path for hit in listed] == list(dict.fromkeys(path for path, *_ in every))[:8], text
-        with monkeypatch.context() as fts5_only:
-            fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
-            assert q.short_prefixes(archive, query, "", {}) is None
-            assert counts.count_with_facets(archive, query, None, groups) == counted, text
-            with_filters = counts.count(archive, query, filters)
-        assert counts.count(archive, query, filters) == with_filters, text
+        _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters,
+                            lambda: q.short_prefixes(archive, query, "", {}))
 
 
 @pytest.mark.parametrize("copies", [1, 3])
@@ -889,6 +883,19 @@ def test_a_count_and_a_page_of_prefixes_in_one_snapshot_read_the_paragraphs_once
         archive.conn.set_trace_callback(None)
     assert (counted, listed) == apart and len(listed) == 30
     assert read >= 1 and again == read and anew > again
+
+
+def _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters, read_instead) -> None:
+    """With no prefix short, FTS5 counts the query alone (read_instead, the
+    way round it, gives None): the same counts and facets, filtered too."""
+    from archive import prefixes
+
+    with monkeypatch.context() as fts5_only:
+        fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
+        assert read_instead() is None
+        assert counts.count_with_facets(archive, query, None, groups) == counted, query
+        with_filters = counts.count(archive, query, filters)
+    assert counts.count(archive, query, filters) == with_filters, query
 
 
 def _traced(archive, query, groups):
@@ -1119,12 +1126,8 @@ def test_words_or_a_short_prefix_rank_the_words_then_the_prefix_alone_in_id_orde
             [to_fts(query)],
         )}
         assert all(hit.paragraphs == by_path[hit.path] for hit in listed), text
-        with monkeypatch.context() as fts5_only:
-            fts5_only.setattr(prefixes, "SHORT_PREFIX", 0)
-            assert prefixes.prefix_fill(archive, query, "", {}) is None
-            assert counts.count_with_facets(archive, query, None, groups) == counted, text
-            with_filters = counts.count(archive, query, filters)
-        assert counts.count(archive, query, filters) == with_filters, text
+        _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters,
+                            lambda: prefixes.prefix_fill(archive, query, "", {}))
     assert mixed >= 4
     # A rare short prefix is left to FTS5, which merges it cheaply.
     assert prefixes.prefix_fill(archive, parse("زلزال OR ظ*"), "", {}) is None
