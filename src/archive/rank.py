@@ -295,21 +295,8 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
     matches = _matches_in(db, expression, ranges, passed, merged=merged)
-    if plan.copies >= REPRINTED:
-        # Reprints have the same words: one text of each is read and scored.
-        reprints = reprints_of(db, matches)
-        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
-                      for reprint, (_, text) in first_texts(db, reprints).items()}
-        return _best(((rowid, by_reprint[reprint]) for rowid, reprint in reprints.items() if reprint in by_reprint),
-                     wanted)
-    by_text: dict[str, float] = {}
-    scores: list[tuple[int, float]] = []
-    for rowid, text in texts(db, matches):
-        score = by_text.get(text)
-        if score is None:
-            score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
-        scores.append((rowid, score))
-    return _best(scores, wanted)
+    grouped = _text_scores(db, plan, matches)
+    return _best(((rowid, score) for score, group in grouped.items() for rowid in group), wanted)
 
 
 def _best(scores, wanted: int) -> list[tuple[int, float]]:
@@ -467,14 +454,16 @@ def _from_text(plan: Plan, matches: int) -> bool:
 
 
 def _text_scores(db, plan: Plan, ids: list[int]) -> dict[float, list[int]]:
-    """These paragraphs by their score from their text, each text scored once."""
+    """These paragraphs by their score from their text, each text scored
+    once (reprints have the same words: one text of each is read)."""
     grouped: dict[float, list[int]] = {}
     if plan.copies >= REPRINTED:
         reprints = reprints_of(db, ids)
         by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
                       for reprint, (_, text) in first_texts(db, reprints).items()}
         for rowid, reprint in reprints.items():
-            grouped.setdefault(by_reprint[reprint], []).append(rowid)
+            if reprint in by_reprint:  # (its text read)
+                grouped.setdefault(by_reprint[reprint], []).append(rowid)
         return grouped
     by_text: dict[str, float] = {}
     for rowid, text in texts(db, ids):
