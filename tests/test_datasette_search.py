@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import math
 import re
 import sqlite3
 from urllib.parse import parse_qs, quote, urlsplit
@@ -203,7 +204,7 @@ def test_a_huge_page_past_the_count_s_cap_is_refused_at_once(newsroom, monkeypat
     monkeypatch.setattr(archive_counts, "COUNT_CAP", PAGE_SIZE)
     from archive import datasette_search
 
-    monkeypatch.setattr(datasette_search, "search", lambda *args: pytest.fail("ranked past the window"))
+    monkeypatch.setattr(datasette_search, "ranked_page", lambda *args: pytest.fail("ranked past the window"))
     status, page = api(newsroom, WORD, page=999999999)
     assert status == 400 and page["hits"] == [] and page["error"] == (
         f"page 999999999 is past the first 20 results, as deep as pages go (page 1 is the last): the search "
@@ -222,6 +223,24 @@ def test_a_page_past_the_end_says_so(newsroom):
         f"page 9 is past the end: the search found {ARTICLES + ARTICLES // 4} paragraphs "
         f"({ARTICLES + 1} without reprints) in {ARTICLES} documents"
     )
+
+
+def test_a_page_past_the_end_of_a_capped_count_links_the_last_page(newsroom, monkeypatch):
+    """Past the count's cap the number of pages is not counted; a page past
+    the end has run out of results, so it knows the last page and links
+    it, not the page before it, which would be past the end too."""
+    monkeypatch.setattr(archive_counts, "COUNT_CAP", PAGE_SIZE)
+    status, first = api(newsroom, WORD)
+    assert status == 200 and first["more"] and first["pages"] is None and first["next"].endswith("page=2")
+    status, past = api(newsroom, WORD, page=9)
+    last = math.ceil((ARTICLES + 1) / PAGE_SIZE)  # the results without reprints
+    assert past["hits"] == [] and past["next"] is None and past["pages"] == last
+    assert past["previous"].endswith(f"page={last}")
+    assert past["error"] == f"page 9 is past the end: the search found more than {PAGE_SIZE} paragraphs (page {last} is the last)"
+    text = get_one(newsroom, f"/newsroom/search?q={quote(WORD)}&page=9").text
+    assert re.search(rf'<a rel="prev" href="/newsroom/search\?q=[^"]*&amp;page={last}"', text)
+    status, end = api(newsroom, WORD, page=last)
+    assert len(end["hits"]) == (ARTICLES + 1) % PAGE_SIZE and end["next"] is None and end["pages"] == last
 
 
 def test_html_page_folds_reprints_and_links_the_next_page(newsroom):
@@ -568,7 +587,7 @@ def test_searches_run_one_at_a_time_each_with_its_own_time_limit(newsroom, monke
     from archive.db import open_archive
 
     running, most = [0], [0]
-    real_search = datasette_search.search
+    real_search = datasette_search.ranked_page
 
     def search(*args, **kwargs):
         running[0] += 1
@@ -577,7 +596,7 @@ def test_searches_run_one_at_a_time_each_with_its_own_time_limit(newsroom, monke
         running[0] -= 1
         return real_search(*args, **kwargs)
 
-    monkeypatch.setattr(datasette_search, "search", search)
+    monkeypatch.setattr(datasette_search, "ranked_page", search)
     start, errors = threading.Barrier(2), []
 
     def one():

@@ -40,7 +40,7 @@ from .present import WINDOW, format_counts, known_totals, past_the_window, repri
 from .query import QueryError, parse
 from .rank import time_limit
 from .counts import Counts, ascii_folded, count_with_facets
-from .search import Hit, fill_duplicates, index_lookup, one_snapshot, search
+from .search import Hit, fill_duplicates, index_lookup, one_snapshot, ranked_page
 from .sqlite import sqlite3
 
 PAGE_SIZE = 20
@@ -155,6 +155,15 @@ class Found:
     further: bool = False  # hits after this page (known past the count's cap)
     deeper: bool = False  # the page starts past present.WINDOW: not ranked
     names: list[str] = field(default_factory=list)  # the archive's fields
+    # Past the count's cap, the results in all where the ranking ran out of
+    # them before the page's end: then the last page is known.
+    in_all: int | None = None
+
+    def pages(self) -> int | None:
+        """How many pages the results make; None past the count's cap,
+        unless the ranking ran out of them."""
+        results = self.in_all if self.counts.more else self.counts.distinct
+        return None if results is None else max(1, math.ceil(results / PAGE_SIZE))
 
     def relative(self, path: str) -> str:
         return relative(path, self.root)
@@ -191,13 +200,13 @@ def find(conn, form: SearchForm, limit_ms: int) -> Found:
         # Past the count's cap the pages are not counted: one hit more says
         # whether there is a next one.
         wanted = PAGE_SIZE + 1 if counts.more else PAGE_SIZE
-        hits = search(reader, query, wanted, offset, filters) if listed and not deeper else []
+        hits, in_all = ranked_page(reader, query, wanted, offset, filters) if listed and not deeper else ([], None)
         further, hits = len(hits) > PAGE_SIZE, hits[:PAGE_SIZE]
         fill_duplicates(reader, hits, filters)
         paths = {hit.path for hit in hits} | {copy.path for hit in hits for copy in hit.duplicates}
         found = Found(
             counts, hits, {}, fields_by_path(reader, paths), document_ids(reader, paths),
-            facets, common_folder(reader), further, deeper, names,
+            facets, common_folder(reader), further, deeper, names, in_all if counts.more else None,
         )
     highlighter = Highlighter(query, index_lookup(reader))
     found.spans = {hit.paragraph_id: highlighter.spans(hit.text) for hit in hits}
@@ -328,8 +337,9 @@ def _later(asked: str | None, month: str, end: bool) -> str:
 
 
 def results_record(found: Found, form: SearchForm, links: Links) -> dict:
-    # Past the count's cap, how many pages there are is not known (null).
-    pages_in_all = None if found.counts.more else max(1, math.ceil(found.counts.distinct / PAGE_SIZE))
+    # Past the count's cap, how many pages there are is not known (null)
+    # unless the ranking ran out of results.
+    pages_in_all = found.pages()
     more = (found.further if pages_in_all is None else form.page < pages_in_all) and form.page < LAST_PAGE
     distinct, documents = known_totals(found.counts)
     return {
@@ -356,7 +366,8 @@ def past_the_end(form: SearchForm, found: Found) -> str | None:
         return past_the_window(f"page {form.page}", found.counts, f" (page {LAST_PAGE} is the last)")
     if found.hits or form.page == 1:
         return None
-    return f"page {form.page} is past the end: the search found {format_counts(found.counts)}"
+    last = f" (page {found.pages()} is the last)" if found.counts.more and found.pages() else ""
+    return f"page {form.page} is past the end: the search found {format_counts(found.counts)}{last}"
 
 
 async def search_view(datasette, request):

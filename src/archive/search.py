@@ -181,6 +181,22 @@ def search(
     connect_functions(db)
     if sort != "rank":
         return _search_all(db, query, limit, offset, filters, sort, fold_duplicates, scored)
+    return ranked_page(db, query, limit, offset, filters, fold_duplicates)[0]
+
+
+def ranked_page(
+    db: sqlite_utils.Database,
+    query: Query,
+    limit: int,
+    offset: int = 0,
+    filters: Filters | None = None,
+    fold_duplicates: bool = True,
+) -> tuple[list[Hit], int | None]:
+    """search()'s hits best first, and how many results there are in all
+    (reprints folded where fold_duplicates) when the ranking ran out of
+    them before offset + limit: past a capped count (counts.py), where the
+    last page is otherwise not known.  None when it did not run out."""
+    connect_functions(db)
     wanted = offset + limit
     # Rows are ranked in some statements and read in others: all of them must
     # see the same archive, or an import committing in between could give a
@@ -196,7 +212,7 @@ def search(
             copies = dict(db.execute(copies_sql, params).fetchall())
             for hit in hits:
                 hit.copies = copies.get(hit.reprint, 1)
-    return hits
+    return hits, len(kept) if len(kept) < wanted else None
 
 
 def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None) -> Ranking:
