@@ -9,6 +9,7 @@ the corpus, whose vocabulary, lengths and reprints they cannot have.
     python benchmarks/audit_topk.py --db corpus.db --queries 1000 --seed 7
     python benchmarks/audit_topk.py --db corpus.db --prefixes    # short and long prefixes
     python benchmarks/audit_topk.py --db corpus.db --filters     # within filters too
+    python benchmarks/audit_topk.py --db corpus.db --counted     # each page after its count, as the search page
 
 Each difference is printed (query, page, the first hit that differs); the
 exit status is 1 if there is any.  It needs the test extra (pytest).
@@ -27,11 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from test_duplicates import reference_rows, reference_search  # noqa: E402
 
+from archive.counts import count  # noqa: E402
 from archive.db import ArchiveError, open_archive  # noqa: E402
 from archive.filters import Filters, connect_functions  # noqa: E402
 from archive.index import vocabulary  # noqa: E402
 from archive.query import QueryError, parse  # noqa: E402
-from archive.search import search  # noqa: E402
+from archive.search import one_snapshot, search  # noqa: E402
 
 # (limit, offset, folded): the first page, a page further on unfolded, a long page.
 PAGES = ((20, 0, True), (7, 3, False), (60, 0, True))
@@ -49,6 +51,8 @@ def main() -> None:
                         help="queries of prefixes of one to four letters, alone or beside words (prefixes.py)")
     parser.add_argument("--filters", action="store_true",
                         help="each query also within filters: a file name's start, one document, a field's value")
+    parser.add_argument("--counted", action="store_true",
+                        help="each page ranked after its count, in one snapshot, as the search page ranks it")
     args = parser.parse_args()
     try:
         db = open_archive(args.db)
@@ -108,8 +112,11 @@ def main() -> None:
             pages += [(20, 0, False, some_filters()), (20, 0, False, some_filters())]
         every = None
         for limit, offset, fold, filters in pages:
-            found = [(hit.path, hit.paragraph, hit.copies, hit.score)
-                     for hit in search(db, query, limit=limit, offset=offset, fold_duplicates=fold, filters=filters)]
+            with one_snapshot(db.conn):
+                if args.counted:  # what the count reads may serve the ranking (prefixes.py)
+                    count(db, query, filters)
+                hits = search(db, query, limit=limit, offset=offset, fold_duplicates=fold, filters=filters)
+            found = [(hit.path, hit.paragraph, hit.copies, hit.score) for hit in hits]
             if filters is None:
                 expected = reference_search(db, query, limit, offset, fold, rows)
             else:

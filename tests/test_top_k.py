@@ -885,6 +885,45 @@ def test_a_count_and_a_page_of_prefixes_in_one_snapshot_read_the_paragraphs_once
     assert read >= 1 and again == read and anew > again
 
 
+@pytest.mark.parametrize("copies", [1, 3])
+def test_a_count_that_read_every_match_beside_a_prefix_serves_the_page(tmp_path, copies):
+    """A search page counts الشركات -ا* before it ranks it: where the count
+    read every match the prefix leaves (few), the ranking in the same
+    snapshot scores those from their text, reading no cell, where it would
+    otherwise test the word's every match on the way down its cells; the
+    same pages as every match scored, filtered or not."""
+    tree = make_tree(tmp_path / "tree" / "a", seed=9, documents=120)
+    for copy in range(1, copies):
+        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    archive = open_archive(str(db))
+    inside = Filters(paths=("*doc0[0-5]*",))
+    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*"):
+        query = parse(text)
+        every = reference_search(archive, query, 100_000, 0, False)
+        for filters, expected in ((None, every), (inside, [h for h in every if fnmatch.fnmatch(h[0], "*doc0[0-5]*")])):
+            for limit, offset, fold in ((10, 0, True), (7, 3, False), (40, 0, False)):
+                statements: list[str] = []
+                with q.one_snapshot(archive.conn):
+                    counted = counts.count(archive, query, filters)
+                    archive.conn.set_trace_callback(statements.append)
+                    try:
+                        hits = q.search(archive, query, limit=limit, offset=offset, filters=filters,
+                                        fold_duplicates=fold)
+                    finally:
+                        archive.conn.set_trace_callback(None)
+                assert not counted.more and 0 < counted.paragraphs, text
+                assert not any("impact :" in sql for sql in statements), (text, filters)  # no cell read
+                found = [(h.path, h.paragraph, h.copies, h.score) for h in hits]
+                if filters is None:
+                    assert found == reference_search(archive, query, limit, offset, fold), (text, limit, offset)
+                elif not fold:
+                    assert found == expected[offset:offset + limit], (text, limit, offset)
+                else:
+                    assert hits == q.search(archive, query, limit=limit, offset=offset, filters=filters), text
+
+
 def _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters, read_instead) -> None:
     """With no prefix short, FTS5 counts the query alone (read_instead, the
     way round it, gives None): the same counts and facets, filtered too."""

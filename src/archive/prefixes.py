@@ -150,7 +150,7 @@ def _short_prefixes(db, query: Query, where: str, params: dict):
         """The matches of these clauses and the excluded words (FTS5's),
         in id order, tested on the query."""
         rest = dataclasses.replace(query, clauses=clauses_left, excluded=words)
-        return _reader(_matched(db, where, {**params, "expression": to_fts(rest, index_lookup(db))}), matches, [])
+        return _matched(db, where, {**params, "expression": to_fts(rest, index_lookup(db))}, matches)
 
     if not any(merging):
         # FTS5 finds the prefixes cheaply, but for those excluded.
@@ -206,8 +206,27 @@ class PrefixFilter:
         return _passing(db, self.holds)
 
     def scan(self, db, where: str, params: dict, expression: str):
-        """The ids of the query's matches in id order: the rest's, tested."""
-        return _reader(_matched(db, where, {**params, "expression": expression}), self.holds, [])
+        """The ids of the query's matches in id order: the rest's, tested.
+        Within one snapshot the ids read are kept (every_match)."""
+        read = self._read(db, where, params, expression)
+        return functools.partial(
+            _reading_on, read, _matched(db, where, {**params, "expression": expression}, self.holds)
+        )
+
+    def every_match(self, db, where: str, params: dict, expression: str) -> tuple[int, ...] | None:
+        """The ids of every match, in id order, if a scan in this snapshot
+        read them all: a search page counts them before it ranks them, and
+        a count that found them few (a word beside an excluded common
+        prefix, قوات -ا*) leaves them to be scored from their text, where
+        ranking the word's cells would test its every match on the way."""
+        read = self._read(db, where, params, expression)
+        return read["ids"] if read["all"] else None
+
+    def _read(self, db, where: str, params: dict, expression: str) -> dict:
+        filters = sorted(item for item in params.items() if item[0] != "expression")
+        return index_lookup(db).in_snapshot(
+            ("tested read", repr(self), expression, where, *filters), lambda: {"ids": (), "all": False}
+        )
 
 
 def prefix_filter(db, query: Query, where: str, params: dict, ranked: bool = False) -> PrefixFilter | None:
@@ -304,7 +323,7 @@ class PrefixFill:
     def matches(self, db, where: str, params: dict, expression: str) -> Callable[[], Iterator[int]]:
         """The ids of the query's matches in id order: the rest's (FTS5's
         `expression`) and the paragraphs that hold a prefix, merged."""
-        rest = _reader(_matched(db, where, {**params, "expression": expression}), self.allowed, [])
+        rest = _matched(db, where, {**params, "expression": expression}, self.allowed)
         held = self.held(db, where, params)
         return lambda: _distinct(heapq.merge(rest(), held()))
 
@@ -487,10 +506,11 @@ def _paragraphs(db, where: str, params: dict) -> Rows:
     return rows
 
 
-def _matched(db, where: str, params: dict) -> Rows:
-    """The same, of the paragraphs an FTS5 expression (in params) matches."""
+def _matched(db, where: str, params: dict, test: Callable[[str], bool]) -> Callable[[], Iterator[int]]:
+    """_reader() of the paragraphs an FTS5 expression (in params) matches,
+    those whose text passes the test."""
     sql = _MATCHED_SCAN_SQL.format(filters=where)
-    return lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit})
+    return _reader(lambda after, limit: db.execute(sql, {**params, "after": after, "limit": limit}), test, [])
 
 
 def _reader(rows: Rows, matches, read: list[tuple[int, bool]],

@@ -294,7 +294,14 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     are read in one, unless only the first few are needed."""
     if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
-    matches = _matches_in(db, expression, ranges, passed, merged=merged)
+    return among(db, plan, _matches_in(db, expression, ranges, passed, merged=merged), wanted)
+
+
+def among(db, plan: Plan, matches: list[int], wanted: int) -> list[tuple[int, float]]:
+    """The `wanted` best of these paragraphs, every match of the query that
+    passes (in id order), scored from their text as within() scores them."""
+    if not plan.slots:
+        return [(rowid, 0.0) for rowid in matches[:wanted]]
     grouped = _text_scores(db, plan, matches)
     return _best(((rowid, score) for score, group in grouped.items() for rowid in group), wanted)
 

@@ -238,8 +238,11 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
         params["expression"], kept = filled.ranked(db, slots.stems_expression(loose) if loose else None)
         return Ranking(db, plan, where, params, query, kept, held, filled, merged)
     params["expression"] = to_fts(ranked, known)
-    kept = None if tested is None else tested.kept(db)
-    return Ranking(db, _plan(db, ranked, known), where, params, query, kept, merged=merged)
+    if tested is None:
+        return Ranking(db, _plan(db, ranked, known), where, params, query, merged=merged)
+    ranking = Ranking(db, _plan(db, ranked, known), where, params, query, tested.kept(db), merged=merged)
+    ranking.every = tested.every_match(db, where, params, params["expression"])
+    return ranking
 
 
 def _loose_stems(query: Query, plan: slots.Plan) -> list[str]:
@@ -278,6 +281,9 @@ class Ranking:
         self.scan = short_prefixes(db, query, where, params) if query is not None else None
         # The paragraph id ranges of narrow filters (filters.paragraph_ranges).
         self.ranges: list[tuple[int, int]] | None | object = _UNKNOWN
+        # Every match that passes, in id order, where a count in this
+        # snapshot read them all (prefixes.PrefixFilter.every_match).
+        self.every: tuple[int, ...] | None = None
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
@@ -299,6 +305,8 @@ class Ranking:
 
     def _ranked(self, wanted: int) -> list[tuple[int, float]]:
         """best(), of the expression's matches."""
+        if self.every is not None:
+            return [(rowid, -score if score else 0.0) for rowid, score in rank.among(self.db, self.plan, list(self.every), wanted)]
         filtered = filter_of(self.db, self.where, self.params)
         passed = self._passed(filtered)
         if filtered is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
