@@ -82,7 +82,7 @@ where paragraphs.id in (select value from json_each(:ids))
 # range's first id) rather than every match read and its document looked
 # up, to refuse most of them (docs/ranking.md#counts).
 RANGED_MATCHES = 100_000
-RANGED_SHARE = 0.1
+RANGED_SHARE = 0.25
 RANGED_RANGES = 1_000
 _WITH_DOCUMENTS = "\njoin documents{indexed} on documents.id = paragraphs.document_id"
 _SCANNED_ROWS_SQL = f"""
