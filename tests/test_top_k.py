@@ -886,20 +886,22 @@ def test_a_count_and_a_page_of_prefixes_in_one_snapshot_read_the_paragraphs_once
 
 
 @pytest.mark.parametrize("copies", [1, 3])
-def test_a_count_that_read_every_match_beside_a_prefix_serves_the_page(tmp_path, copies):
-    """A search page counts الشركات -ا* before it ranks it: where the count
-    read every match the prefix leaves (few), the ranking in the same
-    snapshot scores those from their text, reading no cell, where it would
-    otherwise test the word's every match on the way down its cells; the
-    same pages as every match scored, filtered or not."""
+def test_a_count_that_met_few_texts_serves_the_page(tmp_path, monkeypatch, copies):
+    """A search page counts its query before it ranks it: where the count
+    met every match the filters pass and they are few texts, the ranking
+    in the same snapshot scores those from their text, reading no cell
+    (which would test الشركات -ا*'s every match on the way, or read a
+    phrase's positions again); the same pages as every match scored,
+    filtered or not.  Past search.FROM_COUNT texts, the cells as before."""
     tree = make_tree(tmp_path / "tree" / "a", seed=9, documents=120)
     for copy in range(1, copies):
         shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
     db = tmp_path / "archive.db"
     run("import", tmp_path / "tree", "--db", db)
     archive = open_archive(str(db))
+    monkeypatch.setattr(q, "FROM_COUNT_FACTOR", 0)  # a small archive: no word is common enough
     inside = Filters(paths=("*doc0[0-5]*",))
-    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*"):
+    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*", '"في المياه"', "الشركة المياه", "المياه OR الشركة"):
         query = parse(text)
         every = reference_search(archive, query, 100_000, 0, False)
         for filters, expected in ((None, every), (inside, [h for h in every if fnmatch.fnmatch(h[0], "*doc0[0-5]*")])):
@@ -913,7 +915,7 @@ def test_a_count_that_read_every_match_beside_a_prefix_serves_the_page(tmp_path,
                                         fold_duplicates=fold)
                     finally:
                         archive.conn.set_trace_callback(None)
-                assert not counted.more and 0 < counted.paragraphs, text
+                assert not counted.more and 0 < counted.distinct <= q.FROM_COUNT, text
                 assert not any("impact :" in sql for sql in statements), (text, filters)  # no cell read
                 found = [(h.path, h.paragraph, h.copies, h.score) for h in hits]
                 if filters is None:
@@ -922,6 +924,17 @@ def test_a_count_that_read_every_match_beside_a_prefix_serves_the_page(tmp_path,
                     assert found == expected[offset:offset + limit], (text, limit, offset)
                 else:
                     assert hits == q.search(archive, query, limit=limit, offset=offset, filters=filters), text
+    # More texts than FROM_COUNT: the cells, as without a count.
+    monkeypatch.setattr(q, "FROM_COUNT", 1)
+    statements = []
+    with q.one_snapshot(archive.conn):
+        counts.count(archive, parse("المياه OR الشركة"))
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            q.search(archive, parse("المياه OR الشركة"), limit=10)
+        finally:
+            archive.conn.set_trace_callback(None)
+    assert any("impact :" in sql for sql in statements)
 
 
 def _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters, read_instead) -> None:

@@ -17,7 +17,7 @@ from .index import INDEX, MATCHED_BETWEEN_SQL, REPRINT_INDEX, has_index, paragra
 from .lookup import index_lookup
 from .prefixes import SCANNED_CAP, prefix_fill, prefix_filter, short_prefixes
 from .query import Query, to_fts
-from .search import matches_sql
+from .search import keep_counted, matches_sql
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -65,13 +65,13 @@ limit :cap + 1
 # (every paragraph has its document): on an archive not in the page cache
 # those rows were most of a count's cost (docs/ranking.md#counts).
 _MATCH_KEYS_SQL = f"""
-select {REPRINT_KEY}, paragraphs.document_id{{columns}} from {INDEX}
+select {REPRINT_KEY}, paragraphs.document_id{{columns}}, paragraphs.id from {INDEX}
 join paragraphs indexed by {REPRINT_INDEX} on paragraphs.id = {INDEX}.rowid{{documents}}
 where {INDEX} match :expression {{filters}}
 limit :cap + 1
 """
 _KEYS_BY_ID_SQL = f"""
-select {REPRINT_KEY}, paragraphs.document_id{{columns}}
+select {REPRINT_KEY}, paragraphs.document_id{{columns}}, paragraphs.id
 from paragraphs indexed by {REPRINT_INDEX}{{documents}}
 where paragraphs.id in (select value from json_each(:ids))
 """
@@ -86,7 +86,7 @@ RANGED_SHARE = 0.25
 RANGED_RANGES = 1_000
 _WITH_DOCUMENTS = "\njoin documents{indexed} on documents.id = paragraphs.document_id"
 _SCANNED_ROWS_SQL = f"""
-select {REPRINT_KEY}, paragraphs.document_id{{columns}}
+select {REPRINT_KEY}, paragraphs.document_id{{columns}}, paragraphs.id
 from paragraphs join documents on documents.id = paragraphs.document_id
 where paragraphs.id in (select value from json_each(:ids))
 """
@@ -107,6 +107,7 @@ def count_with_facets(
     past the cap there are no facets ({}), which would cost every match."""
     connect_functions(db)
     columns = "".join(", " + groups[name] for name in groups)
+    legacy = False  # an archive from before the index of reprints
     scanned = _scanned_matches(db, query, filters)
     if scanned is not None:
         if len(scanned) > SCANNED_CAP:
@@ -141,10 +142,13 @@ def count_with_facets(
             if not where and db.execute(_PAST_CAP_UNFILTERED_SQL, params).fetchone()[0]:
                 return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
             sql = matches + _MATCH_ROWS_SQL.format(columns=columns)
+            legacy = True
     rows = db.execute(sql, params).fetchall()
     if len(rows) > COUNT_CAP:
         return Counts(COUNT_CAP, COUNT_CAP, COUNT_CAP, more=True), {}
     counts = Counts(len(rows), len({row[0] for row in rows}), len({row[1] for row in rows}))
+    if not legacy:  # each row ends with its paragraph's id
+        keep_counted(db, query, filters, counts.distinct, lambda: [row[-1] for row in rows])
     return counts, _facets(list(groups), rows)
 
 

@@ -114,6 +114,17 @@ class IndexLookup:
             kept[key] = compute()
         return kept[key]  # type: ignore[return-value]
 
+    def keep_in_snapshot(self, key: tuple, value: object) -> None:
+        """Keep value under key for the searches of this read transaction
+        (in_snapshot); outside one, nothing is kept."""
+        if self._answers.snapshot is not None:
+            self._answers.snapshot[key] = value
+
+    def kept_in_snapshot(self, key: tuple) -> object | None:
+        """What this read transaction keeps under key; None if nothing."""
+        kept = self._answers.snapshot
+        return None if kept is None else kept.get(key)
+
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """compute(), kept under key until the archive changes: it must
         depend on nothing else (nor be changed by the caller)."""

@@ -206,27 +206,8 @@ class PrefixFilter:
         return _passing(db, self.holds)
 
     def scan(self, db, where: str, params: dict, expression: str):
-        """The ids of the query's matches in id order: the rest's, tested.
-        Within one snapshot the ids read are kept (every_match)."""
-        read = self._read(db, where, params, expression)
-        return functools.partial(
-            _reading_on, read, _matched(db, where, {**params, "expression": expression}, self.holds)
-        )
-
-    def every_match(self, db, where: str, params: dict, expression: str) -> tuple[int, ...] | None:
-        """The ids of every match, in id order, if a scan in this snapshot
-        read them all: a search page counts them before it ranks them, and
-        a count that found them few (a word beside an excluded common
-        prefix, قوات -ا*) leaves them to be scored from their text, where
-        ranking the word's cells would test its every match on the way."""
-        read = self._read(db, where, params, expression)
-        return read["ids"] if read["all"] else None
-
-    def _read(self, db, where: str, params: dict, expression: str) -> dict:
-        filters = sorted(item for item in params.items() if item[0] != "expression")
-        return index_lookup(db).in_snapshot(
-            ("tested read", repr(self), expression, where, *filters), lambda: {"ids": (), "all": False}
-        )
+        """The ids of the query's matches in id order: the rest's, tested."""
+        return _matched(db, where, {**params, "expression": expression}, self.holds)
 
 
 def prefix_filter(db, query: Query, where: str, params: dict, ranked: bool = False) -> PrefixFilter | None:

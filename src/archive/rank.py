@@ -456,8 +456,14 @@ def _from_text(plan: Plan, matches: int) -> bool:
     common word cost less scored from their text, once a text, than looked
     up in the words' cells (a stopword's repeats fill cells larger than the
     whole archive's share of the matches: "في من")."""
-    texts = matches / plan.copies if plan.copies >= REPRINTED else matches
-    return max(slot.held for slot in plan.slots) > FROM_TEXT * max(texts, 1)
+    return from_text(plan, matches / plan.copies if plan.copies >= REPRINTED else matches)
+
+
+def from_text(plan: Plan, texts: float, factor: float | None = None) -> bool:
+    """_from_text() of matches known to be so many distinct texts (with
+    another factor than FROM_TEXT, if given)."""
+    factor = FROM_TEXT if factor is None else factor
+    return not plan.slots or max(slot.held for slot in plan.slots) > factor * max(texts, 1)
 
 
 def _text_scores(db, plan: Plan, ids: list[int]) -> dict[float, list[int]]:

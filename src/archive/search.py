@@ -11,7 +11,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of, texts
@@ -238,11 +238,36 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
         params["expression"], kept = filled.ranked(db, slots.stems_expression(loose) if loose else None)
         return Ranking(db, plan, where, params, query, kept, held, filled, merged)
     params["expression"] = to_fts(ranked, known)
-    if tested is None:
-        return Ranking(db, _plan(db, ranked, known), where, params, query, merged=merged)
-    ranking = Ranking(db, _plan(db, ranked, known), where, params, query, tested.kept(db), merged=merged)
-    ranking.every = tested.every_match(db, where, params, params["expression"])
+    kept = None if tested is None else tested.kept(db)
+    plan = _plan(db, ranked, known)
+    ranking = Ranking(db, plan, where, params, query, kept, merged=merged)
+    counted = known.kept_in_snapshot(_counted_key(query, where, params))
+    if counted is not None and plan is not None and rank.from_text(plan, counted[1], FROM_COUNT_FACTOR):
+        ranking.every = counted[0]
     return ranking
+
+
+# A search page counts its query before it ranks it.  Where the count met
+# every match the filters pass, and they are at most this many texts, the
+# ranking in the same snapshot scores those from their text (rank.among)
+# rather than read the cells, which give the matches the filters refuse too
+# and, for a phrase, cost FTS5 the phrase again each (docs/ranking.md).
+FROM_COUNT = 1_000
+FROM_COUNT_FACTOR = 100
+
+
+def keep_counted(db, query: Query, filters: Filters | None, texts: int, ids: Callable[[], list[int]]) -> None:
+    """What a count (counts.py) read: the ids of every match the filters
+    pass, of so many distinct texts, kept for the ranking of the same
+    snapshot if they are few."""
+    if texts <= FROM_COUNT:
+        where, params = (filters or Filters()).sql(os.getcwd())
+        index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), (tuple(sorted(ids())), texts))
+
+
+def _counted_key(query: Query, where: str, params: dict) -> tuple:
+    filters = sorted(item for item in params.items() if item[0] != "expression")
+    return ("counted", repr(query), where, *filters)
 
 
 def _loose_stems(query: Query, plan: slots.Plan) -> list[str]:
@@ -282,7 +307,7 @@ class Ranking:
         # The paragraph id ranges of narrow filters (filters.paragraph_ranges).
         self.ranges: list[tuple[int, int]] | None | object = _UNKNOWN
         # Every match that passes, in id order, where a count in this
-        # snapshot read them all (prefixes.PrefixFilter.every_match).
+        # snapshot read them all and they are few texts (keep_counted).
         self.every: tuple[int, ...] | None = None
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
