@@ -114,11 +114,11 @@ class IndexLookup:
             kept[key] = compute()
         return kept[key]  # type: ignore[return-value]
 
-    def keep_in_snapshot(self, key: tuple, value: object) -> None:
-        """Keep value under key for the searches of this read transaction
-        (in_snapshot); outside one, nothing is kept."""
+    def keep_in_snapshot(self, key: tuple, compute: Callable[[], object]) -> None:
+        """Keep compute() under key for the searches of this read
+        transaction (in_snapshot); outside one, nothing is computed."""
         if self._answers.snapshot is not None:
-            self._answers.snapshot[key] = value
+            self._answers.snapshot[key] = compute()
 
     def kept_in_snapshot(self, key: tuple) -> object | None:
         """What this read transaction keeps under key; None if nothing."""

@@ -262,7 +262,7 @@ def keep_counted(db, query: Query, filters: Filters | None, texts: int, ids: Cal
     snapshot if they are few."""
     if texts <= FROM_COUNT:
         where, params = (filters or Filters()).sql(os.getcwd())
-        index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), (tuple(sorted(ids())), texts))
+        index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), lambda: (tuple(sorted(ids())), texts))
 
 
 def _counted_key(query: Query, where: str, params: dict) -> tuple:
