@@ -638,3 +638,30 @@ def test_documents_without_a_field_have_a_facet_of_their_own(tmp_path, run):
         assert f"<li>Only documents with no {'date' if name == 'month' else name} <a" in shown
     result = run("search", "--db", db, "--json", "--where", "source=", WORD)
     assert [json.loads(line)["path"].rsplit("/", 1)[1] for line in result.stdout.splitlines()] == ["notes.txt"]
+
+
+def test_the_index_is_checked_again_only_once_the_archive_changed(newsroom, monkeypatch):
+    """The warning of an index out of step counts the paragraphs (a scan of
+    an index as large as the archive): a connection keeps its answer until
+    another one writes, and then sees what was written."""
+    from archive import datasette_search
+
+    checks = []
+    real_check = datasette_search.index_mismatch
+    monkeypatch.setattr(datasette_search, "index_mismatch", lambda db: checks.append(1) or real_check(db))
+    datasette = Datasette([str(newsroom)], settings={"num_sql_threads": 1})
+    url = f"/newsroom/search.json?q={quote(WORD)}"
+
+    async def warnings():
+        return (await datasette.client.get(url)).json()["warnings"]
+
+    async def scenario():
+        before = [await warnings() for _ in range(3)]
+        with sqlite3.connect(newsroom) as behind_its_back:
+            behind_its_back.execute("delete from paragraphs where id = (select max(id) from paragraphs)")
+        return before, await warnings()
+
+    before, after = asyncio.run(scenario())
+    assert before == [[], [], []]
+    assert len(checks) == 2  # once for the three searches, once after the write
+    assert len(after) == 1 and "the search index holds" in after[0] and "archive rebuild" in after[0]

@@ -234,8 +234,14 @@ def common_folder(db) -> str:
 
 
 def archive_warnings(conn) -> list[str]:
-    """What `archive search` warns of: an index out of step, another analyzer."""
+    """What `archive search` warns of: an index out of step, another analyzer.
+    Kept for the connection until the archive changes: the check counts the
+    paragraphs, which scans an index as large as the archive."""
     reader = Reader(conn)
+    return list(index_lookup(reader).remember(("archive warnings",), lambda: _warnings(reader)))
+
+
+def _warnings(reader) -> tuple[str, ...]:
     warnings = []
     mismatch = index_mismatch(reader)
     if mismatch:
@@ -244,7 +250,7 @@ def archive_warnings(conn) -> list[str]:
     if built_with:
         warnings.append(f"this archive was built by analyzer version {built_with}; "
                         "results may be incomplete until you run 'archive rebuild'")
-    return warnings
+    return tuple(warnings)
 
 
 # --- the search page ------------------------------------------------------------------
