@@ -242,9 +242,16 @@ def past_the_window(asked: str, counts: Counts, last: str = "", noun: str = "par
     '--offset 20000 is past the first 10,000 results, as deep as pages go: the search found more than 50,000 paragraphs; add words or filters to narrow it'
     >>> past_the_window("--offset 10000", Counts(50000, 50000, 50000, more=True), noun="document").split(": ")[1]
     'the search found documents holding more than 50,000 paragraphs; add words or filters to narrow it'
+
+    A count that stopped short of the window (a short prefix's) says so,
+    rather than seem to deny that there are that many results:
+
+    >>> past_the_window("--offset 10000", Counts(1000, 1000, 1000, more=True)).split(": ")[1]
+    'the search found more than 1,000 paragraphs, where its count stops; add words or filters to narrow it'
     """
+    stopped = ", where its count stops" if counts.more and counts.paragraphs < WINDOW else ""
     return (f"{asked} is past the first {WINDOW:,} results, as deep as pages go{last}: "
-            f"the search found {format_counts(counts, noun)}; add words or filters to narrow it")
+            f"the search found {format_counts(counts, noun)}{stopped}; add words or filters to narrow it")
 
 
 def json_line(
