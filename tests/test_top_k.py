@@ -825,6 +825,38 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
                             lambda: q.short_prefixes(archive, query, "", {}))
 
 
+
+def test_a_folded_page_asking_for_more_rows_scores_its_matches_once(tmp_path):
+    """The best texts reprinted far more than the archive's average: the
+    folded page's first rows hold too few texts, and it asks for more.
+    Matches scored at once (a phrase with few) are kept and serve the
+    second asking: one statement for the matches and their lengths, and
+    the same pages as every match scored."""
+    tree = make_tree(tmp_path / "tree", seed=29, documents=60)
+    for number in range(45):  # three short texts of the phrase, fifteen copies each
+        (tree / f"wire{number:02d}.txt").write_text(
+            f"مجلس الوزراء {'في الدمام' if number % 3 else 'في الميناء'} {number % 3}\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", tree, "--db", db)
+    archive = open_archive(str(db))
+    query = parse('"مجلس الوزراء"')
+    for limit, offset in ((10, 0), (5, 3)):
+        asked: list[int] = []
+        best = q.Ranking.best
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            q.Ranking.best = lambda self, wanted: asked.append(wanted) or best(self, wanted)
+            hits = q.search(archive, query, limit=limit, offset=offset)
+        finally:
+            q.Ranking.best = best
+            archive.conn.set_trace_callback(None)
+        assert len(asked) > 1, asked  # the first rows were too few texts
+        assert sum("_docsize.sz from" in sql for sql in statements) == 1
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
+            archive, query, limit, offset, True)
+    archive.conn.close()
+
 @pytest.mark.parametrize("copies", [1, 3])
 def test_few_matches_beside_a_common_word_are_scored_from_their_text(tmp_path, monkeypatch, copies):
     """زلزال في, "زلزال في", زلزال -في: few matches, but في is in nearly

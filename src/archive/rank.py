@@ -34,7 +34,8 @@ from .sqlite import sqlite3
 Passed = Callable[[list[int]], set[int]]
 
 
-def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
+def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
+        kept: dict | None = None) -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
     """The `wanted` best matches of `expression` as (id, score), best first
     (ties: lower id first), and what gives the ids of every match met (a
     match not among them scores 0): a pass over them all, which only a
@@ -45,15 +46,24 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None) -> 
     flag), so every paragraph met matches; `passed` (the filters) is asked
     only about those that may be among the best.  Reading stops when no
     paragraph not met, nor any met that is missing a word, can reach the
-    last place."""
+    last place.
+
+    kept: the caller's, for the same query and filters asked again for
+    more (a folded page whose best texts have many copies): every match
+    scored at once is kept there, and serves the next call."""
     if not plan.slots:
         return [], set
+    every = kept.get("every") if kept is not None else None
+    if every is not None:
+        return _settled(every, [[] for _ in plan.slots], wanted, passed) or [], every.seen
     candidates = Candidates([slot.weight for slot in plan.slots])
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
     one_common = _one_common_word(plan)
     if (len(plan.slots) > 1 or plan.costly) and not one_common and _all_at_once(db, plan, expression, candidates):
+        if kept is not None:
+            kept["every"] = candidates
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
     direct = _read_rare_words(db, plan, expression, candidates)
     # Each slot's next value: the best of its cells not read yet.

@@ -309,6 +309,8 @@ class Ranking:
         # Every match that passes, in id order, where a count in this
         # snapshot read them all and they are few texts (keep_counted).
         self.every: tuple[int, ...] | None = None
+        # What rank.top keeps for the next call (more rows for a folded page).
+        self.scored: dict = {}
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
@@ -349,7 +351,7 @@ class Ranking:
             if len(rows) <= wanted:
                 every = rank.exhaustive(self.db, self.plan, self._kept([rowid for (rowid,) in rows]))
                 return [(rowid, -score if score else 0.0) for rowid, score in every]
-        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed)
+        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen())
