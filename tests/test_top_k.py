@@ -969,6 +969,54 @@ def test_a_count_that_met_few_texts_serves_the_page(tmp_path, monkeypatch, copie
     assert any("impact :" in sql for sql in statements)
 
 
+@pytest.mark.parametrize("copies", [1, 3])
+def test_a_count_s_matches_keep_the_cells_of_a_phrase_unnarrowed(tmp_path, monkeypatch, copies):
+    """Where the count met every match but too many texts to score from
+    their text, the ranking of a phrase, an AND or a NOT reads its cells
+    without the query (FTS5 would evaluate the phrase, every written form of
+    its words, again at each cell) and keeps those the count met: no cell
+    statement holds the query, and the pages are those of every match
+    scored, filtered or not."""
+    tree = make_tree(tmp_path / "tree" / "a", seed=31, documents=120)
+    for copy in range(1, copies):
+        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(q, "FROM_COUNT", 0)  # never from their text
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)  # the cells, not every match scored at once
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # nor a rare word's paragraphs read at once
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)  # nor the filters' paragraphs (rank.within)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    inside = Filters(paths=("*doc0[0-5]*",))
+    for text in ('"في المياه"', '"مجلس الوزراء" OR النفط', "المياه -الشركة", "الشركات -م*", "الشركة في -النفط"):
+        query = parse(text)
+        every = reference_search(archive, query, 100_000, 0, False)
+        expression = q.ranking_of(archive, query, None).params["expression"]
+        for filters, expected in ((None, every), (inside, [h for h in every if fnmatch.fnmatch(h[0], "*doc0[0-5]*")])):
+            for limit, offset, fold in ((10, 0, True), (7, 3, False), (40, 0, False)):
+                statements: list[str] = []
+                with q.one_snapshot(archive.conn):
+                    counted = counts.count(archive, query, filters)
+                    archive.conn.set_trace_callback(statements.append)
+                    try:
+                        hits = q.search(archive, query, limit=limit, offset=offset, filters=filters,
+                                        fold_duplicates=fold)
+                    finally:
+                        archive.conn.set_trace_callback(None)
+                assert not counted.more, text
+                cells = [sql for sql in statements if "impact :" in sql]
+                assert cells and not any(expression in sql for sql in cells), (text, filters)
+                found = [(h.path, h.paragraph, h.copies, h.score) for h in hits]
+                if filters is None:
+                    assert found == reference_search(archive, query, limit, offset, fold), (text, limit, offset)
+                elif not fold:
+                    assert found == expected[offset:offset + limit], (text, limit, offset)
+                else:
+                    assert hits == q.search(archive, query, limit=limit, offset=offset, filters=filters), text
+    archive.conn.close()
+
+
 def _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters, read_instead) -> None:
     """With no prefix short, FTS5 counts the query alone (read_instead, the
     way round it, gives None): the same counts and facets, filtered too."""

@@ -35,7 +35,8 @@ Passed = Callable[[list[int]], set[int]]
 
 
 def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
-        kept: dict | None = None) -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
+        kept: dict | None = None, among: frozenset[int] | None = None,
+        ) -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
     """The `wanted` best matches of `expression` as (id, score), best first
     (ties: lower id first), and what gives the ids of every match met (a
     match not among them scores 0): a pass over them all, which only a
@@ -50,9 +51,17 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
 
     kept: the caller's, for the same query and filters asked again for
     more (a folded page whose best texts have many copies): every match
-    scored at once is kept there, and serves the next call."""
+    scored at once is kept there, and serves the next call.
+
+    among: every match that passes the filters, where a count in the same
+    snapshot read them (search.keep_counted).  The cells are then read
+    without the query and kept to those: FTS5 narrowing a cell to a phrase
+    evaluates the phrase (every written form of its words) again at each
+    cell, and the filters need not be asked."""
     if not plan.slots:
         return [], set
+    if among is not None:
+        passed = None
     every = kept.get("every") if kept is not None else None
     if every is not None:
         return _settled(every, [[] for _ in plan.slots], wanted, passed) or [], every.seen
@@ -61,11 +70,12 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
     one_common = _one_common_word(plan)
-    if (len(plan.slots) > 1 or plan.costly) and not one_common and _all_at_once(db, plan, expression, candidates):
+    if ((len(plan.slots) > 1 or plan.costly) and not one_common
+            and _all_at_once(db, plan, expression, candidates, among)):
         if kept is not None:
             kept["every"] = candidates
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
-    direct = _read_rare_words(db, plan, expression, candidates)
+    direct = _read_rare_words(db, plan, expression, candidates, among)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
     for _, number, value, _ in reversed(plan.cells):
@@ -73,12 +83,12 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
             upcoming[number].append(value)
     read_since, best = 0, None
     cells = [cell for cell in plan.cells if cell[1] not in direct]
-    cell_of = _cell_expressions(plan, cells, expression)
+    cell_of = _cell_expressions(plan, cells, None if among is not None else expression)
     # One word: a cell's paragraphs tie, the first ids first, so the page
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
     left = one_common and _one_word_left(db, plan, candidates, direct, passed)
-    one_word = passed is None and (len(plan.slots) == 1 or left)
+    one_word = passed is None and among is None and (len(plan.slots) == 1 or left)
     reader = ahead.Cells(db, len(cells), cell_of, getattr(_LIMIT, "deadline", None))
     # Words whose cells wait until the others' are read (_waiting), and
     # the positions of those cells, read last.
@@ -114,6 +124,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
                 rows = slots.cell_rows(db, cell, wanted + len(candidates)) if cell is not None else []
             else:
                 rows = reader.rows(position, following)
+                if among is not None:
+                    rows = [rowid for rowid in rows if rowid in among]
             upcoming[number].pop()
             fresh = (passed is not None or one_word
                      or worth_keeping(db, plan, candidates, upcoming, number, value, len(rows), wanted))
@@ -136,25 +148,32 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     return best or [], candidates.seen
 
 
-def _cell_expressions(plan: Plan, cells: list, expression: str) -> Callable[[int], str | None]:
+def _cell_expressions(plan: Plan, cells: list, expression: str | None) -> Callable[[int], str | None]:
     """The FTS5 expression of each cell to read, by position: narrowed to
-    the query's matches where holding a stem is not matching."""
+    the query's matches where holding a stem is not matching (None: never,
+    the caller keeping the matches it knows)."""
     def cell_of(position: int) -> str | None:
         _, number, _, (cell_level, stems, checked, once) = cells[position]
         cell = slots.cell_expression(cell_level, stems, plan.known, once)
-        if cell is not None and (checked or (plan.narrowed and number not in plan.matching)):
+        if cell is not None and expression is not None and (
+                checked or (plan.narrowed and number not in plan.matching)):
             cell = f"({cell}) AND ({expression})"
         return cell
 
     return cell_of
 
 
-def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates) -> set[int]:
+def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates,
+                     among: frozenset[int] | None = None) -> set[int]:
     """A rare word's paragraphs are few: read at once, values and all, rather
-    than level by level.  The numbers of the slots so read."""
+    than level by level (kept to `among` if given, see top()).  The numbers
+    of the slots so read."""
     direct = {number for number, slot in enumerate(plan.slots) if slots.read_at_once(plan, slot)}
+    narrowing = None if plan.plain or among is not None else expression
     for number in direct:
-        for value, rows in slots.direct_values(db, plan, number, None if plan.plain else expression).items():
+        for value, rows in slots.direct_values(db, plan, number, narrowing).items():
+            if among is not None:
+                rows = [rowid for rowid in rows if rowid in among]
             candidates.add(rows, number, value)
     return direct
 
@@ -409,10 +428,12 @@ NARROWED_AT_ONCE = 2_000
 NARROWED_PER_COPY = 500
 
 
-def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> bool:
+def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
+                 among: frozenset[int] | None = None) -> bool:
     """Score every match of a query, if they are few: one statement for the
     matches and their lengths, a few for each word (with OR, one more for
-    the matches that hold it).  Whether it did."""
+    the matches that hold it).  Whether it did.  among: the matches that
+    pass the filters, if known (top()): only those are scored."""
     most = round(ALL_AT_ONCE * math.sqrt(plan.copies))
     if plan.narrowed and not plan.costly:  # a costly query's cells each cost a merge
         words = (len(plan.slots) - 1) ** 2
@@ -421,6 +442,8 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
     # more paragraphs than that settles it without a statement.
     if not plan.narrowed and any(slot.held > most and not slot.form_stems for slot in plan.slots):
         return False
+    if among is not None and len(among) > most:  # the matches that pass are more already
+        return False
     # The matches with their lengths cost a look-up each: where the words'
     # paragraphs may be too many together, they are first counted alone.
     if not plan.narrowed and sum(slot.held for slot in plan.slots) > most and _more_than(db, expression, most):
@@ -428,6 +451,8 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates) -> boo
     rows = db.execute(slots.LENGTHS_SQL + " limit ?", [expression, most + 1]).fetchall()
     if len(rows) > most:
         return False
+    if among is not None:
+        rows = [row for row in rows if row[0] in among]
     floors = slots.floors_of(rows)
     if plan.narrowed and _from_text(plan, len(floors)):
         for score, group in _text_scores(db, plan, list(floors)).items():

@@ -242,8 +242,11 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     plan = _plan(db, ranked, known)
     ranking = Ranking(db, plan, where, params, query, kept, merged=merged)
     counted = known.kept_in_snapshot(_counted_key(query, where, params))
-    if counted is not None and plan is not None and rank.from_text(plan, counted[1], FROM_COUNT_FACTOR):
-        ranking.every = counted[0]
+    if counted is not None and plan is not None:
+        if counted[1] <= FROM_COUNT and rank.from_text(plan, counted[1], FROM_COUNT_FACTOR):
+            ranking.every = tuple(sorted(counted[0]))
+        elif plan.narrowed:
+            ranking.among = frozenset(counted[0])
     return ranking
 
 
@@ -259,10 +262,9 @@ FROM_COUNT_FACTOR = 100
 def keep_counted(db, query: Query, filters: Filters | None, texts: int, ids: Callable[[], list[int]]) -> None:
     """What a count (counts.py) read: the ids of every match the filters
     pass, of so many distinct texts, kept for the ranking of the same
-    snapshot if they are few."""
-    if texts <= FROM_COUNT:
-        where, params = (filters or Filters()).sql(os.getcwd())
-        index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), lambda: (tuple(sorted(ids())), texts))
+    snapshot (ranking_of)."""
+    where, params = (filters or Filters()).sql(os.getcwd())
+    index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), lambda: (ids(), texts))
 
 
 def _counted_key(query: Query, where: str, params: dict) -> tuple:
@@ -311,6 +313,9 @@ class Ranking:
         self.every: tuple[int, ...] | None = None
         # What rank.top keeps for the next call (more rows for a folded page).
         self.scored: dict = {}
+        # Every match that passes, where a count in this snapshot read them
+        # all and the query narrows its cells (rank.top's `among`).
+        self.among: frozenset[int] | None = None
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
@@ -351,7 +356,7 @@ class Ranking:
             if len(rows) <= wanted:
                 every = rank.exhaustive(self.db, self.plan, self._kept([rowid for (rowid,) in rows]))
                 return [(rowid, -score if score else 0.0) for rowid, score in every]
-        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored)
+        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored, self.among)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen())
