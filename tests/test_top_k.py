@@ -925,37 +925,15 @@ def test_a_count_that_met_few_texts_serves_the_page(tmp_path, monkeypatch, copie
     (which would test الشركات -ا*'s every match on the way, or read a
     phrase's positions again); the same pages as every match scored,
     filtered or not.  Past search.FROM_COUNT texts, the cells as before."""
-    tree = make_tree(tmp_path / "tree" / "a", seed=9, documents=120)
-    for copy in range(1, copies):
-        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
-    db = tmp_path / "archive.db"
-    run("import", tmp_path / "tree", "--db", db)
-    archive = open_archive(str(db))
+    db, archive = _copies_imported(tmp_path, seed=9, copies=copies)
     monkeypatch.setattr(q, "FROM_COUNT_FACTOR", 0)  # a small archive: no word is common enough
-    inside = Filters(paths=("*doc0[0-5]*",))
-    for text in ("الشركات -ا*", "المياه ا*", "الشركات -م* و*", '"في المياه"', "الشركة المياه", "المياه OR الشركة"):
-        query = parse(text)
-        every = reference_search(archive, query, 100_000, 0, False)
-        for filters, expected in ((None, every), (inside, [h for h in every if fnmatch.fnmatch(h[0], "*doc0[0-5]*")])):
-            for limit, offset, fold in ((10, 0, True), (7, 3, False), (40, 0, False)):
-                statements: list[str] = []
-                with q.one_snapshot(archive.conn):
-                    counted = counts.count(archive, query, filters)
-                    archive.conn.set_trace_callback(statements.append)
-                    try:
-                        hits = q.search(archive, query, limit=limit, offset=offset, filters=filters,
-                                        fold_duplicates=fold)
-                    finally:
-                        archive.conn.set_trace_callback(None)
-                assert not counted.more and 0 < counted.distinct <= q.FROM_COUNT, text
-                assert not any("impact :" in sql for sql in statements), (text, filters)  # no cell read
-                found = [(h.path, h.paragraph, h.copies, h.score) for h in hits]
-                if filters is None:
-                    assert found == reference_search(archive, query, limit, offset, fold), (text, limit, offset)
-                elif not fold:
-                    assert found == expected[offset:offset + limit], (text, limit, offset)
-                else:
-                    assert hits == q.search(archive, query, limit=limit, offset=offset, filters=filters), text
+    texts = ("الشركات -ا*", "المياه ا*", "الشركات -م* و*", '"في المياه"', "الشركة المياه", "المياه OR الشركة")
+
+    def no_cell_read(text, query, filters, counted, statements):
+        assert not counted.more and 0 < counted.distinct <= q.FROM_COUNT, text
+        assert not any("impact :" in sql for sql in statements), (text, filters)
+
+    _pages_ranked_after_their_count(archive, texts, no_cell_read)
     # More texts than FROM_COUNT: the cells, as without a count.
     monkeypatch.setattr(q, "FROM_COUNT", 1)
     statements = []
@@ -977,22 +955,43 @@ def test_a_count_s_matches_keep_the_cells_of_a_phrase_unnarrowed(tmp_path, monke
     its words, again at each cell) and keeps those the count met: no cell
     statement holds the query, and the pages are those of every match
     scored, filtered or not."""
-    tree = make_tree(tmp_path / "tree" / "a", seed=31, documents=120)
-    for copy in range(1, copies):
-        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
-    db = tmp_path / "archive.db"
-    run("import", tmp_path / "tree", "--db", db)
-    archive = open_archive(str(db))
+    db, archive = _copies_imported(tmp_path, seed=31, copies=copies)
     monkeypatch.setattr(q, "FROM_COUNT", 0)  # never from their text
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)  # the cells, not every match scored at once
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # nor a rare word's paragraphs read at once
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)  # nor the filters' paragraphs (rank.within)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    texts = ('"في المياه"', '"مجلس الوزراء" OR النفط', "المياه -الشركة", "الشركات -م*", "الشركة في -النفط")
+
+    def cells_without_the_query(text, query, filters, counted, statements):
+        assert not counted.more, text
+        expression = q.ranking_of(archive, query, None).params["expression"]
+        cells = [sql for sql in statements if "impact :" in sql]
+        assert cells and not any(expression in sql for sql in cells), (text, filters)
+
+    _pages_ranked_after_their_count(archive, texts, cells_without_the_query)
+    archive.conn.close()
+
+
+def _copies_imported(tmp_path, seed: int, copies: int, documents: int = 120):
+    """A made-up tree `copies` times over, imported: its path and archive."""
+    tree = make_tree(tmp_path / "tree" / "a", seed=seed, documents=documents)
+    for copy in range(1, copies):
+        shutil.copytree(tree, tmp_path / "tree" / f"copy{copy}")
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    return db, open_archive(str(db))
+
+
+def _pages_ranked_after_their_count(archive, texts, check) -> None:
+    """Each query's pages, unfiltered and within half the documents, each
+    ranked after its count in one snapshot as the search page ranks it:
+    check(text, query, filters, counts, statements) on the statements of
+    the ranking, then the pages against every match scored."""
     inside = Filters(paths=("*doc0[0-5]*",))
-    for text in ('"في المياه"', '"مجلس الوزراء" OR النفط', "المياه -الشركة", "الشركات -م*", "الشركة في -النفط"):
+    for text in texts:
         query = parse(text)
         every = reference_search(archive, query, 100_000, 0, False)
-        expression = q.ranking_of(archive, query, None).params["expression"]
         for filters, expected in ((None, every), (inside, [h for h in every if fnmatch.fnmatch(h[0], "*doc0[0-5]*")])):
             for limit, offset, fold in ((10, 0, True), (7, 3, False), (40, 0, False)):
                 statements: list[str] = []
@@ -1004,9 +1003,7 @@ def test_a_count_s_matches_keep_the_cells_of_a_phrase_unnarrowed(tmp_path, monke
                                         fold_duplicates=fold)
                     finally:
                         archive.conn.set_trace_callback(None)
-                assert not counted.more, text
-                cells = [sql for sql in statements if "impact :" in sql]
-                assert cells and not any(expression in sql for sql in cells), (text, filters)
+                check(text, query, filters, counted, statements)
                 found = [(h.path, h.paragraph, h.copies, h.score) for h in hits]
                 if filters is None:
                     assert found == reference_search(archive, query, limit, offset, fold), (text, limit, offset)
@@ -1014,7 +1011,6 @@ def test_a_count_s_matches_keep_the_cells_of_a_phrase_unnarrowed(tmp_path, monke
                     assert found == expected[offset:offset + limit], (text, limit, offset)
                 else:
                     assert hits == q.search(archive, query, limit=limit, offset=offset, filters=filters), text
-    archive.conn.close()
 
 
 def _counted_as_by_fts5(monkeypatch, archive, query, groups, counted, filters, read_instead) -> None:
