@@ -394,6 +394,16 @@ def test_a_search_over_the_time_limit_says_so(newsroom):
     assert "run 'archive serve', which allows more" in response.json()["error"]
 
 
+def test_an_or_over_the_time_limit_is_told_to_join_fewer_words(newsroom):
+    """Another word joined by OR makes a search wider and slower: the
+    advice for one that took too long is fewer of them, not more words."""
+    for query, advice in ((f"{WORD} OR مشروع", "join fewer words by OR, or add filters"),
+                          (f"{WORD} مشروع", "add words or filters")):
+        response = get_one(newsroom, f"/newsroom/search.json?q={quote(query)}", sql_time_limit_ms=0)
+        assert response.status_code == 400
+        assert f"time limit (0 ms): {advice}, or run 'archive serve'" in response.json()["error"], query
+
+
 def test_under_archive_serve_the_time_limit_message_does_not_send_you_there(newsroom, monkeypatch):
     from archive import datasette_search
     from archive.datasette_plugin import SERVE_TIME_LIMIT_MS

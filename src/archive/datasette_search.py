@@ -376,6 +376,15 @@ def past_the_end(form: SearchForm, found: Found) -> str | None:
     return f"page {form.page} is past the end: the search found {format_counts(found.counts)}{last}"
 
 
+def _narrower(form: SearchForm) -> str:
+    """How to make a search that took too long cheaper: another word narrows
+    it, but another word joined by OR widens it (and each costs the
+    ranking its own reading)."""
+    if any(len(clause) > 1 for clause in parse(form.q or "", lexicon=form.lexicon).clauses):
+        return "join fewer words by OR, or add filters"
+    return "add words or filters"
+
+
 async def search_view(datasette, request):
     name, database = _archive(datasette, request)
     form = SearchForm.from_args(request.args)
@@ -403,7 +412,7 @@ async def search_view(datasette, request):
         except sqlite3.OperationalError as failed:
             if "interrupted" not in str(failed):
                 raise
-            error = f"the search took longer than Datasette's time limit ({limit_ms} ms): add words or filters"
+            error = f"the search took longer than Datasette's time limit ({limit_ms} ms): {_narrower(form)}"
             if limit_ms < SERVE_TIME_LIMIT_MS:
                 error += ", or run 'archive serve', which allows more"
             status = 400
