@@ -243,10 +243,11 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     ranking = Ranking(db, plan, where, params, query, kept, merged=merged)
     counted = known.kept_in_snapshot(_counted_key(query, where, params))
     if counted is not None and plan is not None:
-        if counted[1] <= FROM_COUNT and rank.from_text(plan, counted[1], FROM_COUNT_FACTOR):
-            ranking.every = tuple(sorted(counted[0]))
+        ids, texts = counted
+        if texts <= FROM_COUNT and rank.from_text(plan, texts, FROM_COUNT_FACTOR):
+            ranking.every = tuple(sorted(ids()))
         elif plan.narrowed:
-            ranking.among = frozenset(counted[0])
+            ranking.among = frozenset(ids())
     return ranking
 
 
@@ -255,6 +256,8 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
 # ranking in the same snapshot scores those from their text (rank.among)
 # rather than read the cells, which give the matches the filters refuse too
 # and, for a phrase, cost FTS5 the phrase again each (docs/ranking.md).
+# More texts, a phrase's, an AND's or a NOT's cells are read without the
+# query and kept to those matches (rank.top's `among`).
 FROM_COUNT = 1_000
 FROM_COUNT_FACTOR = 100
 
@@ -262,9 +265,9 @@ FROM_COUNT_FACTOR = 100
 def keep_counted(db, query: Query, filters: Filters | None, texts: int, ids: Callable[[], list[int]]) -> None:
     """What a count (counts.py) read: the ids of every match the filters
     pass, of so many distinct texts, kept for the ranking of the same
-    snapshot (ranking_of)."""
+    snapshot (ranking_of), which lists them only if it uses them."""
     where, params = (filters or Filters()).sql(os.getcwd())
-    index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), lambda: (ids(), texts))
+    index_lookup(db).keep_in_snapshot(_counted_key(query, where, params), lambda: (ids, texts))
 
 
 def _counted_key(query: Query, where: str, params: dict) -> tuple:
