@@ -207,3 +207,29 @@ def test_archive_search_shows_hits_and_their_reprints_from_one_state(tmp_path, r
     # The import did land: a new search sees one copy left.
     after = run("search", "قوات", "--json", "--db", db_path)
     assert [json.loads(line)["duplicates"] for line in after.stdout.splitlines()] == [[]]
+
+
+def test_a_rebuild_waits_for_another_connection_s_write_instead_of_failing(tmp_path):
+    """A write transaction another connection holds as a rebuild starts (an
+    `archive check`, a tool) makes it wait, then rebuild, never fail with
+    "database is locked": a transaction begun by a read could not take the
+    write lock later without failing at once."""
+    tree = tmp_path / "tree"
+    generate_tree(tree, random.Random(14), 40)
+    db_path = tmp_path / "archive.db"
+    assert archive("import", tree, "--db", db_path).exit_code == 0
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("begin immediate")
+    try:
+        rebuild = subprocess.Popen(
+            [sys.executable, "-m", "archive", "rebuild", "--db", str(db_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        # Long enough for the rebuild to have started and met the lock.
+        time.sleep(2)
+    finally:
+        blocker.execute("rollback")
+        blocker.close()
+    _, stderr = rebuild.communicate(timeout=120)
+    assert rebuild.returncode == 0, stderr
+    assert assert_sound(db_path) == 40

@@ -281,12 +281,10 @@ def _many_words_tree(folder, documents: int = 40):
 def test_an_import_of_many_batches_ends_with_the_index_in_one_segment(tmp_path, run, always_worker, monkeypatch):
     """Twenty commits of two documents, twenty segments: merged into one, in
     as many steps (transactions) as MERGE_PAGES makes it."""
-    import sqlite_utils
-
     tree = _many_words_tree(tmp_path / "tree")
     steps = []
-    original_atomic = sqlite_utils.Database.atomic
-    monkeypatch.setattr(sqlite_utils.Database, "atomic", lambda self: steps.append(1) or original_atomic(self))
+    transaction = index.write_transaction
+    monkeypatch.setattr(index, "write_transaction", lambda db: steps.append(1) or transaction(db))
     taken, usual = {}, index.MERGE_PAGES
     for merge_pages in (usual, 1):
         monkeypatch.setattr(index, "MERGE_PAGES", merge_pages)

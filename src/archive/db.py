@@ -188,6 +188,26 @@ def writer_lock(db_path: str) -> Iterator[None]:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """db.atomic(), but holding the write lock from its start.  A transaction
+    begun by a read cannot take the lock later while another connection
+    holds it: SQLite fails it at once, busy timeout or not, where this one
+    waits for the lock as a first statement does."""
+    if db.conn.in_transaction:
+        with db.atomic():  # a savepoint within the open one
+            yield
+        return
+    db.conn.execute("begin immediate")
+    try:
+        yield
+        db.conn.execute("commit")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("rollback")
+        raise
+
+
 def _lock_path(db_path: str) -> str:
     # Beside the file itself: through a symlink to it (or to its folder) an
     # import must find the lock an import through its own path holds.
@@ -299,7 +319,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         return
     # One transaction: an import killed while creating the archive leaves
     # either no tables or all of them, search index included.
-    with db.atomic():
+    with write_transaction(db):
         _create_tables(db)
         db["paragraphs"].create_index(["document_id", "number"], unique=True, if_not_exists=True)
         create_fingerprint_index(db)

@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .analyze import analyze_text
-from .db import SCHEMA_VERSION, get_meta, is_read_only, set_meta
+from .db import SCHEMA_VERSION, get_meta, is_read_only, set_meta, write_transaction
 from .grammar import agreeing, counted
 from .impact import impact_text
 from .sqlite import sqlite3
@@ -163,7 +163,7 @@ def merge_index(db: sqlite_utils.Database, written: int) -> None:
     # Negative: every segment counts as one level, to be merged into one.
     pages = -MERGE_PAGES if written >= OPTIMIZE_SHARE * paragraphs else MERGE_PAGES
     while True:
-        with db.atomic():
+        with write_transaction(db):
             before = db.conn.total_changes
             index_command(db, "merge", pages)
             # The command itself counts as one change: a 'merge' that found
@@ -216,14 +216,14 @@ def count_terms_if_stale(db: sqlite_utils.Database, written: int = 0) -> None:
     if changed >= OPTIMIZE_SHARE * max(paragraphs, counted):
         count_terms(db)
     elif written:
-        with db.atomic():
+        with write_transaction(db):
             set_meta(db, terms_written_since_count=str(since + written))
 
 
 def count_terms(db: sqlite_utils.Database) -> None:
     """Count again the paragraphs that hold each common stem."""
     vocabulary(db)
-    with db.atomic():
+    with write_transaction(db):
         db.execute(f"delete from {TERM_COUNTS}")
         db.execute(
             f"insert into {TERM_COUNTS} (term, paragraphs) select term, doc from {_VOCABULARY}"

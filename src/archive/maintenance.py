@@ -13,7 +13,7 @@ from .grammar import agreeing, counted
 from .impact import impact_text
 from .db import (
     SCHEMA_VERSION, analysis_differences, get_meta, is_read_only, record_copies_per_text, refuse_newer_schema,
-    set_meta,
+    set_meta, write_transaction,
 )
 from .fields import FIELDS_INDEX, field_names
 from .index import (
@@ -130,7 +130,7 @@ def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:
     a conversion the file is compacted: the dropped columns were most of it."""
     total = 0
     refuse_newer_schema(get_meta(db))
-    with db.atomic():
+    with write_transaction(db):
         converted = drop_search_index(db)
         repairs = repair_rows(db)
         create_search_index(db)
