@@ -10,6 +10,7 @@ the corpus, whose vocabulary, lengths and reprints they cannot have.
     python benchmarks/audit_topk.py --db corpus.db --prefixes    # short and long prefixes
     python benchmarks/audit_topk.py --db corpus.db --filters     # within filters too
     python benchmarks/audit_topk.py --db corpus.db --counted     # each page after its count, as the search page
+    python benchmarks/audit_topk.py --db corpus.db --ors         # two to eight words joined by OR
 
 Each difference is printed (query, page, the first hit that differs); the
 exit status is 1 if there is any.  It needs the test extra (pytest).
@@ -51,6 +52,8 @@ def main() -> None:
                         help="queries of prefixes of one to four letters, alone or beside words (prefixes.py)")
     parser.add_argument("--filters", action="store_true",
                         help="each query also within filters: a file name's start, one document, a field's value")
+    parser.add_argument("--ors", action="store_true",
+                        help="queries of two to eight words joined by OR, of the common and middle words (pairs.py)")
     parser.add_argument("--counted", action="store_true",
                         help="each page ranked after its count, in one snapshot, as the search page ranks it")
     args = parser.parse_args()
@@ -84,6 +87,8 @@ def main() -> None:
             lambda: f"{word()} OR {start()}*", lambda: f"{word()} OR {start()}* -{word()}",
             lambda: f"{word()} OR {word()} OR {start()}* -{start()}*",
         ]
+    if args.ors:
+        shapes = [lambda: " OR ".join(word() for _ in range(chance.randint(2, 8)))]
     rows = reference_rows(db)
     documents = [path for (path,) in db.execute("select path from documents order by id")]
     fields = [name for name in ("source", "date") if name in db["documents"].columns_dict]

@@ -7,7 +7,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from archive import ahead, rank, slots
+from archive import ahead, pairs, rank, slots
 from archive.db import Reader, open_archive
 from archive.search import one_snapshot
 
@@ -33,6 +33,7 @@ def test_cells_read_by_both_connections_give_every_match_ranked(tmp_path, monkey
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
     monkeypatch.setattr(ahead, "START_AFTER", 0.0)
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)  # words joined by OR read by their cells
     original = slots.cell_json
     taken = []
 

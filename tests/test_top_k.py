@@ -10,7 +10,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from archive import complete, rank, slots
+from archive import complete, pairs, rank, slots
 from archive import counts
 from archive import search as q
 from archive.cli import cli
@@ -95,14 +95,18 @@ def compare_filtered(archive, texts, globs, limit=10):
         assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[:limit], (text, globs)
 
 
-@pytest.mark.parametrize("direct_max", [0, slots.DIRECT_MAX])
-def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path, monkeypatch, direct_max):
+@pytest.mark.parametrize("direct_max, paired", [
+    (0, 0), (0, pairs.PAIRED_TEXTS), (slots.DIRECT_MAX, pairs.PAIRED_TEXTS),
+])
+def test_top_k_is_every_match_ranked_through_imports_updates_and_deletions(tmp_path, monkeypatch, direct_max, paired):
     """With direct_max 0 every word is read level by level (the way of the
-    common words of a large archive); by default this archive's words are
-    rare enough, and its AND and phrase queries' matches few enough, to be
-    read at once."""
+    common words of a large archive), words joined by OR through the
+    paragraphs that hold two of them (pairs.py) or, with paired 0, by
+    their cells alone; by default this archive's words are rare enough,
+    and its AND and phrase queries' matches few enough, to be read at once."""
     monkeypatch.setattr(slots, "DIRECT_MAX", direct_max)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", paired)
     completed = []
     original = complete.score_text
     monkeypatch.setattr(complete, "score_text", lambda plan, text: completed.append(1) or original(plan, text))
@@ -131,6 +135,7 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     """Every text three times over (as the benchmark's 10x is ten times):
     a text's score, worked out from its text once, is given to its reprints
     met, and the page is the same as every match scored."""
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)  # words joined by OR read by their cells
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
     tree = make_tree(tmp_path / "tree" / "a", seed=14)
@@ -169,6 +174,7 @@ def test_top_k_completing_a_few_at_a_time_is_every_match_ranked(tmp_path, monkey
     """Rounds of completion far smaller than the paragraphs that miss a
     word: the floors of the best few looked up, the rest left for later
     rounds, and the page still that of every match scored."""
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)  # words joined by OR read by their cells
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)
     monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
     monkeypatch.setattr(complete, "COMPLETED_AT_ONCE", 2)
@@ -672,6 +678,7 @@ def test_a_light_common_words_cells_wait_for_the_heavier_words(tmp_path, monkeyp
     paragraph holding في alone cannot reach the page.  So in an AND or a
     phrase, whose every match holds the others.  The same hits as every
     match ranked, with and without filters."""
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)  # words joined by OR read by their cells
     tree = make_tree(tmp_path / "tree", seed=31, documents=80)
     for path in tree.iterdir():  # في in almost every paragraph
         paragraphs = path.read_text(encoding="utf-8").split("\n\n")
@@ -1426,3 +1433,71 @@ def test_a_count_a_run_cut_short_was_due_is_made_by_the_next(tmp_path, monkeypat
     fresh = tmp_path / "fresh.db"
     run("import", tree, "--db", fresh)
     assert _term_counts(db) == _term_counts(fresh) != {}
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_words_joined_by_or_rank_through_the_paragraphs_that_hold_two(tmp_path, monkeypatch, copies):
+    """Two to eight words joined by OR: the paragraphs holding two of them
+    are scored at once, and each word's cells read only as far as a
+    paragraph holding it alone may reach the page (pairs.py).  The same
+    pages as every match scored, where the words' cells were left unread
+    and where too many paragraphs hold two (the cells read instead)."""
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    # Rarer words, heavier: their paragraphs holding no other word of the
+    # query, short ones above all, compete with those holding two.
+    rare = ["الزعفران", "مخطوطة", "بركان"]
+    chance = random.Random(42)
+    extra = tmp_path / "tree" / "a" / "rare"
+    extra.mkdir(parents=True)
+    for number in range(12):
+        paragraphs = [" ".join([word] * chance.randint(1, 3) + chance.sample(WORDS, chance.choice([0, 1, 5, 30])))
+                      for word in rare]
+        (extra / f"rare{number:02d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    db, archive = _copies_imported(tmp_path, seed=41, copies=copies, documents=80)
+    ranked, cells_read, unread = [], [], []
+    original_paired, original_top, original_rows = pairs.paired, pairs.top, slots.cell_rows
+
+    def top(db, plan, *args):
+        cells_read.clear()
+        found = original_top(db, plan, *args)
+        unread.append((len([cell for cell in cells_read if "impact" in cell]), len(plan.cells)))
+        return found
+
+    monkeypatch.setattr(pairs, "paired", lambda *args: ranked.append(original_paired(*args)) or ranked[-1])
+    monkeypatch.setattr(pairs, "top", top)
+    monkeypatch.setattr(slots, "cell_rows", lambda *args: cells_read.append(args[1]) or original_rows(*args))
+    texts = [" OR ".join(chance.sample(WORDS + rare, chance.randint(2, 8))) for _ in range(40)]
+    assert compare(db, texts) == 120
+    assert sum(found is not None for found in ranked) >= 60
+    # Pages settled with cells of words alone read, and with cells left unread.
+    assert sum(0 < read < cells for read, cells in unread) >= 10, unread
+    # Fewer paragraphs allowed than hold two words: the cells are read.
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 150)
+    ranked.clear()
+    assert compare(db, texts) == 120
+    assert None in ranked and any(found is not None for found in ranked)
+
+
+def test_a_paragraph_holding_two_words_through_other_forms_alone_is_no_match(tmp_path, monkeypatch):
+    """لجنة OR واس: each word is also looked up by written forms (للجنة,
+    وأسه) whose stems other words share (الجنة, paradise; أسهم).  A
+    paragraph holding those two stems alone holds neither word: it is not
+    among the paragraphs that hold two (pairs.py), nor among the matches."""
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    texts = ["اجتمعت اللجنة أمس", "قدم للجنة تقريرا", "دخل الجنة الجنة", "قالت واس اليوم", "وأسهم البنك",
+             "ارتفعت الأسهم", "وقع زلزال قوي", "الجنة أسهم", "جنته وأسه"]
+    for number, text in enumerate(texts):
+        (folder / f"doc{number}.txt").write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", folder, "--db", db)
+    ranked = []
+    original = pairs.paired
+    monkeypatch.setattr(pairs, "paired", lambda *args: ranked.append(original(*args)) or ranked[-1])
+    assert compare(db, ["لجنة OR واس"]) == 3
+    assert ranked and all(found is not None for found in ranked)
+    hits = q.search(open_archive(str(db)), parse("لجنة OR واس"))
+    assert "doc7.txt" not in {hit.path.rsplit("/", 1)[-1] for hit in hits}

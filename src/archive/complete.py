@@ -11,10 +11,9 @@ from itertools import repeat
 
 from . import slots
 from .analyze import stem_counts
-from .candidates import EPSILON, Candidates, open_gains
+from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains
 from .documents import REPRINTED, first_texts, reprints_of, texts
 from .impact import level
-from .index import INDEX
 from .slots import Plan
 
 # Paragraphs completed from their text at once (see complete_the_best).
@@ -53,7 +52,7 @@ def complete_the_best(db, plan: Plan, candidates: Candidates, upcoming, wanted: 
         return False
     unfloored = [rowid for _, rowid in missing if rowid not in candidates.floor]
     if unfloored:
-        for rowid, sizes in db.execute(_SIZES_SQL, [json.dumps(unfloored)]):
+        for rowid, sizes in db.execute(slots.SIZES_SQL, [json.dumps(unfloored)]):
             candidates.floor[rowid] = slots.floor_of(sizes)
         extra, bound = candidates.headroom(open_gain), threshold - EPSILON
         missing = [(high, rowid) for _, rowid in missing if (high := candidates.high(rowid, extra)) >= bound]
@@ -126,9 +125,6 @@ def raise_the_bar(db, plan: Plan, candidates: Candidates, wanted: int) -> None:
         complete(db, plan, candidates, chosen)
 
 
-_SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
-
-
 def _missing(candidates: Candidates, open_gain: list[float], threshold: float, everything: int, most: int) -> list:
     """(high, id) of at most `most` paragraphs met that miss a word and may
     still reach the threshold: those that may score most (ties: the higher
@@ -155,6 +151,27 @@ def _missing(candidates: Candidates, open_gain: list[float], threshold: float, e
         missing += [(own, rowid) for rowid in floored if (own := low + extra(words, floor[rowid])) >= bound]
         taken += len(rest)
     return heapq.nlargest(most, missing) if len(missing) > most else missing
+
+
+def text_scores(db, plan: Plan, ids: list[int]) -> dict[float, list[int]]:
+    """These paragraphs by their score from their text, each text scored
+    once (reprints have the same words: one text of each is read)."""
+    grouped: dict[float, list[int]] = {}
+    if plan.copies >= REPRINTED:
+        reprints = reprints_of(db, ids)
+        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
+                      for reprint, (_, text) in first_texts(db, reprints).items()}
+        for rowid, reprint in reprints.items():
+            if reprint in by_reprint:  # (its text read)
+                grouped.setdefault(by_reprint[reprint], []).append(rowid)
+        return grouped
+    by_text: dict[str, float] = {}
+    for rowid, text in texts(db, ids):
+        score = by_text.get(text)
+        if score is None:
+            score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
+        grouped.setdefault(score, []).append(rowid)
+    return grouped
 
 
 def score_text(plan: Plan, text: str) -> float:

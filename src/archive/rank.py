@@ -19,12 +19,12 @@ import threading
 import time
 from typing import Callable, Iterator
 
-from . import ahead, slots
+from . import ahead, pairs, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains
 from .complete import (
-    complete, complete_the_best, raise_the_bar, score_text, worth_keeping,
+    complete, complete_the_best, raise_the_bar, text_scores, worth_keeping,
 )
-from .documents import REPRINTED, first_texts, reprints_of, texts
+from .documents import REPRINTED
 from .index import MATCHED_BETWEEN_SQL
 from .slots import Plan
 from .sqlite import sqlite3
@@ -75,6 +75,13 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
         if kept is not None:
             kept["every"] = candidates
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
+    # Words joined by OR: through the paragraphs that hold two of them,
+    # where those are few enough (pairs.py).
+    if passed is None and not one_common and pairs.eligible(plan):
+        paired = pairs.paired(db, plan, expression, _in_time)
+        if paired is not None:
+            best, met = pairs.top(db, plan, expression, wanted, paired, _in_time)
+            return best, lambda: met
     direct = _read_rare_words(db, plan, expression, candidates, among)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
@@ -331,7 +338,7 @@ def among(db, plan: Plan, matches: list[int], wanted: int) -> list[tuple[int, fl
     passes (in id order), scored from their text as within() scores them."""
     if not plan.slots:
         return [(rowid, 0.0) for rowid in matches[:wanted]]
-    grouped = _text_scores(db, plan, matches)
+    grouped = text_scores(db, plan, matches)
     return _best(((rowid, score) for score, group in grouped.items() for rowid in group), wanted)
 
 
@@ -455,7 +462,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
         rows = [row for row in rows if row[0] in among]
     floors = slots.floors_of(rows)
     if plan.narrowed and _from_text(plan, len(floors)):
-        for score, group in _text_scores(db, plan, list(floors)).items():
+        for score, group in text_scores(db, plan, list(floors)).items():
             candidates.scored(group, score)
         return True
     for number, slot in enumerate(plan.slots):
@@ -499,27 +506,6 @@ def from_text(plan: Plan, texts: float, factor: float | None = None) -> bool:
     another factor than FROM_TEXT, if given)."""
     factor = FROM_TEXT if factor is None else factor
     return not plan.slots or max(slot.held for slot in plan.slots) > factor * max(texts, 1)
-
-
-def _text_scores(db, plan: Plan, ids: list[int]) -> dict[float, list[int]]:
-    """These paragraphs by their score from their text, each text scored
-    once (reprints have the same words: one text of each is read)."""
-    grouped: dict[float, list[int]] = {}
-    if plan.copies >= REPRINTED:
-        reprints = reprints_of(db, ids)
-        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
-                      for reprint, (_, text) in first_texts(db, reprints).items()}
-        for rowid, reprint in reprints.items():
-            if reprint in by_reprint:  # (its text read)
-                grouped.setdefault(by_reprint[reprint], []).append(rowid)
-        return grouped
-    by_text: dict[str, float] = {}
-    for rowid, text in texts(db, ids):
-        score = by_text.get(text)
-        if score is None:
-            score = by_text[text] = round(score_text(plan, text), SCORE_DIGITS)
-        grouped.setdefault(score, []).append(rowid)
-    return grouped
 
 
 _COUNT_SQL = f"select count(*) from ({slots.CELL_SQL} limit ?)"

@@ -226,6 +226,10 @@ where {INDEX} match ?
 """
 
 
+# Paragraphs' sizes in FTS5's docsize (floor_of), by id (a JSON array).
+SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
+
+
 def direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[float, list[int]]:
     """The paragraphs of one word (narrowed to the expression's matches if
     given) grouped by the word's value in each: what reading all its cells
