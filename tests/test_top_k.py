@@ -1472,6 +1472,13 @@ def test_words_joined_by_or_rank_through_the_paragraphs_that_hold_two(tmp_path, 
     assert sum(found is not None for found in ranked) >= 60
     # Pages settled with cells of words alone read, and with cells left unread.
     assert sum(0 < read < cells for read, cells in unread) >= 10, unread
+    # Within filters too (not so narrow that every match is scored at once).
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    ranked.clear()
+    for globs in (("doc0[0-3]*", "rare0*"), ("doc0[2-9]*",)):
+        compare_filtered(archive, texts, globs, limit=20)
+    assert sum(found is not None for found in ranked) >= 40
     # Fewer paragraphs allowed than hold two words: the cells are read.
     monkeypatch.setattr(pairs, "PAIRED_TEXTS", 150)
     ranked.clear()

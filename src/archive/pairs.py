@@ -55,13 +55,17 @@ def paired(db, plan: Plan, expression: str, in_time) -> Paired | None:
     return _paired(db, plan, expression, most, in_time)
 
 
-def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time) -> tuple[list[tuple[int, float]], set[int]]:
-    """The `wanted` best matches of an OR of words, as rank.top gives them,
-    with the ids of every match met, from the paragraphs that hold two of
-    the words (paired())."""
+def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time,
+        passed=None) -> tuple[list[tuple[int, float]], set[int]]:
+    """The `wanted` best matches of an OR of words that pass the filters
+    (passed: rank.Passed, or None), as rank.top gives them, with the ids of
+    every match met, from the paragraphs that hold two of the words
+    (paired())."""
     scores = _scores(db, plan, paired)
-    # The page's last score so far (a heap of the `wanted` best).
-    page = heapq.nlargest(wanted, scores.values())
+    # Those that pass, by score; and the page's last score so far (a heap
+    # of the `wanted` best of them).
+    passing = scores if passed is None else _passing(scores, list(scores), passed)
+    page = heapq.nlargest(wanted, passing.values())
     heapq.heapify(page)
     # A paragraph met in a cell holds its word alone: its first cell, the
     # best (cells in order of weight times value), gives its score.
@@ -75,15 +79,25 @@ def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time) -
         if checked:
             cell = f"({cell}) AND ({expression})"
         in_time()
-        for rowid in slots.cell_rows(db, cell):
-            if rowid in scores:
-                continue
-            scores[rowid] = score
+        new = [rowid for rowid in slots.cell_rows(db, cell) if rowid not in scores]
+        scores.update(dict.fromkeys(new, score))
+        if passed is not None and new:
+            new = list(_passing(scores, new, passed))
+            passing.update(dict.fromkeys(new, score))
+        for _ in new:
             if len(page) < wanted:
                 heapq.heappush(page, score)
             elif score > page[0]:
                 heapq.heapreplace(page, score)
-    return heapq.nsmallest(wanted, scores.items(), key=lambda item: (-item[1], item[0])), set(scores)
+            else:
+                break  # all of a cell's paragraphs score alike
+    return heapq.nsmallest(wanted, passing.items(), key=lambda item: (-item[1], item[0])), set(scores)
+
+
+def _passing(scores: dict[int, float], ids: list[int], passed) -> dict[int, float]:
+    """Of these paragraphs, those that pass the filters, with their scores."""
+    kept = passed(ids)
+    return {rowid: scores[rowid] for rowid in ids if rowid in kept}
 
 
 def _paired(db, plan: Plan, expression: str, most: int, in_time) -> Paired | None:

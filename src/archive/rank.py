@@ -76,11 +76,11 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
             kept["every"] = candidates
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
     # Words joined by OR: through the paragraphs that hold two of them,
-    # where those are few enough (pairs.py).
-    if passed is None and not one_common and pairs.eligible(plan):
+    # where those are few enough (pairs.py), within the filters too.
+    if not one_common and pairs.eligible(plan):
         paired = pairs.paired(db, plan, expression, _in_time)
         if paired is not None:
-            best, met = pairs.top(db, plan, expression, wanted, paired, _in_time)
+            best, met = pairs.top(db, plan, expression, wanted, paired, _in_time, passed)
             return best, lambda: met
     direct = _read_rare_words(db, plan, expression, candidates, among)
     # Each slot's next value: the best of its cells not read yet.
