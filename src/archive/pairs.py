@@ -22,8 +22,10 @@ from .candidates import SCORE_DIGITS
 from .slots import Plan
 
 # The paragraphs holding two of the words are scored at once when they are
-# at most this many, times the paragraphs a text (and at most WORDS words:
-# a statement a pair).
+# at most this many, times the paragraphs a text, times the words beyond
+# two from four words on: a paragraph not met may hold more of them, and
+# their cells must be read the deeper (at most WORDS words: a statement a
+# pair).
 PAIRED_TEXTS = 2_000
 WORDS = 8
 # Skipped without a statement where independent words would already share
@@ -47,7 +49,7 @@ def paired(db, plan: Plan, expression: str, in_time) -> Paired | None:
     """The paragraphs that hold two of the words or more (eligible()), for
     top(); None where they are too many to score at once.  in_time: raises
     once the search's time is up."""
-    most = round(PAIRED_TEXTS * max(plan.copies, 1.0))
+    most = round(PAIRED_TEXTS * max(plan.copies, 1.0) * max(1, len(plan.slots) - 2))
     held = [min(slot.held, plan.total) for slot in plan.slots]
     expected = sum(a * b for a, b in itertools.combinations(held, 2)) / max(plan.total, 1)
     if expected > EXPECTED_SHARE * most:
