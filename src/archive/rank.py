@@ -76,8 +76,9 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
             kept["every"] = candidates
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
     # Words joined by OR: through the paragraphs that hold two of them,
-    # where those are few enough (pairs.py), within the filters too.
-    if not one_common and pairs.eligible(plan):
+    # where those are few enough (pairs.py), within the filters too.  Not
+    # kept to a count's matches (`among`, which only narrowed queries get).
+    if among is None and not one_common and pairs.eligible(plan):
         paired = pairs.paired(db, plan, expression, _in_time)
         if paired is not None:
             best, met = pairs.top(db, plan, expression, wanted, paired, _in_time, passed)
