@@ -722,11 +722,56 @@ def test_a_words_cells_in_an_or_with_a_phrase_are_read_without_the_phrase(tmp_pa
         whole = to_fts(query, q.index_lookup(archive))
         cell_of = rank._cell_expressions(plan, plan.cells, whole)
         narrowed = {}
-        for position, (_, number, _, (_, _, checked, _)) in enumerate(plan.cells):
+        for position, (_, number, _, (level, stems, checked, once)) in enumerate(plan.cells):
             cell = cell_of(position)
             if cell is not None and not checked:
-                narrowed.setdefault(number, set()).add(whole in cell)
+                narrowed.setdefault(number, set()).add(cell != slots.cell_expression(level, stems, plan.known, once))
         assert narrowed and all(found == {number not in free} for number, found in narrowed.items()), text
+
+
+def test_a_words_cells_are_narrowed_by_what_its_stems_do_not_match(tmp_path, monkeypatch):
+    """الشركات وزارة: a paragraph in a cell of الشركات's own stems holds
+    الشركات, so the cell is narrowed by وزارة (and what is excluded) alone:
+    narrowed by the whole query, FTS5 would look every form of الشركات up
+    again at each cell.  A word's cells in a phrase, and every cell with
+    --exact, are narrowed by the whole query.  The same hits as every
+    match ranked."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5, documents=80), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # read by cells, as common words are
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    known = q.index_lookup(archive)
+    # Each word's look-ups as the query's expression holds them.
+    clause = {word: to_fts(parse(word), known)[1:-1] for word in ("الشركات", "وزارة", "المياه")}
+    # Per query, each slot whose cells are narrowed by less than the whole
+    # query: the word, and the words whose look-ups they are narrowed by.
+    for text, exact, own in (("الشركات وزارة", False, {0: ("الشركات", ["وزارة"]), 1: ("وزارة", ["الشركات"])}),
+                             ("الشركات -وزارة", False, {0: ("الشركات", ["وزارة"])}),
+                             ("الشركات (وزارة OR المياه)", False,
+                              {0: ("الشركات", ["وزارة", "المياه"]), 1: ("وزارة", ["الشركات"]),
+                               2: ("المياه", ["الشركات"])}),
+                             ('الشركات "وزارة المياه"', False, {0: ("الشركات", [])}),
+                             ("الشركات وزارة", True, {})):
+        query = parse(text, exact=exact)
+        hits = q.search(archive, query, limit=10)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        plan = slots.plan(archive, query, known)
+        whole = to_fts(query, known)
+        cell_of = rank._cell_expressions(plan, plan.cells, whole)
+        seen = set()
+        for position, (_, number, _, (_, _, checked, _)) in enumerate(plan.cells):
+            cell = cell_of(position)
+            if cell is None:
+                continue
+            if checked or number not in own:
+                assert whole in cell, (text, number)
+                continue
+            seen.add(number)
+            word, others = own[number]
+            assert whole not in cell and clause[word] not in cell, (text, number)
+            assert all(clause[other] in cell for other in others), (text, number)
+        assert seen == set(own), text
 
 
 def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):

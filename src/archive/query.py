@@ -380,15 +380,30 @@ def to_fts(query: Query, known: Known | None = None) -> str:
         if query.excluded:
             raise QueryError("the query only excludes words: add a word to search for")
         raise QueryError("the query has no words to search for")
-    parts = []
-    for clause in query.clauses:
-        alternatives = [_atom_expression(a, query.exact, known, query.lexicon) for a in clause]
-        parts.append("(" + " OR ".join(alternatives) + ")")
-    expression = " AND ".join(parts)
-    if query.excluded:
-        excluded = " OR ".join(_atom_expression(a, query.exact, known, query.lexicon) for a in query.excluded)
-        expression = f"({expression}) NOT ({excluded})"
-    return expression
+    expression = " AND ".join(_clause_expressions(query, known))
+    excluded = _excluded_expression(query, known)
+    return expression if excluded is None else f"({expression}) NOT ({excluded})"
+
+
+def narrowing(query: Query, known: Known | None, met: frozenset[int]) -> tuple[str | None, str | None]:
+    """What a paragraph that matches the clauses numbered `met` must also
+    match to match the query, as (the other clauses, the exclusions), each
+    an FTS5 expression or None: a word's own stems match its clause, and
+    FTS5 narrowing the word's paragraphs to the whole query would look
+    every form of that word up again."""
+    rest = [part for number, part in enumerate(_clause_expressions(query, known)) if number not in met]
+    return (" AND ".join(rest) or None), _excluded_expression(query, known)
+
+
+def _clause_expressions(query: Query, known: Known | None) -> list[str]:
+    return ["(" + " OR ".join(_atom_expression(a, query.exact, known, query.lexicon) for a in clause) + ")"
+            for clause in query.clauses]
+
+
+def _excluded_expression(query: Query, known: Known | None) -> str | None:
+    if not query.excluded:
+        return None
+    return " OR ".join(_atom_expression(a, query.exact, known, query.lexicon) for a in query.excluded)
 
 
 def fts_expression(text: str, exact: bool = False) -> str:

@@ -163,10 +163,14 @@ def _cell_expressions(plan: Plan, cells: list, expression: str | None) -> Callab
     def cell_of(position: int) -> str | None:
         _, number, _, (cell_level, stems, checked, once) = cells[position]
         cell = slots.cell_expression(cell_level, stems, plan.known, once)
-        if cell is not None and expression is not None and (
-                checked or (plan.narrowed and number not in plan.matching)):
-            cell = f"({cell}) AND ({expression})"
-        return cell
+        if cell is None or expression is None or not (checked or (plan.narrowed and number not in plan.matching)):
+            return cell
+        if checked or number not in plan.narrowings:
+            return f"({cell}) AND ({expression})"
+        rest, excluded = plan.narrowings[number]
+        if rest is not None:
+            cell = f"({cell}) AND ({rest})"
+        return cell if excluded is None else f"({cell}) NOT ({excluded})"
 
     return cell_of
 

@@ -235,6 +235,7 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
         loose = _loose_stems(filled.rest, plan)
         if loose:  # a paragraph of the prefix alone may hold one word and not another
             plan = dataclasses.replace(plan, conjunctive=False)
+        plan.narrowings = {}  # its expression is not the words' alone
         params["expression"], kept = filled.ranked(db, slots.stems_expression(loose) if loose else None)
         return Ranking(db, plan, where, params, query, kept, held, filled, merged)
     params["expression"] = to_fts(ranked, known)

@@ -22,7 +22,7 @@ from .impact import LEVELS, NEVER, ONCE_HIGHEST, letter, level, token
 from .lookup import index_lookup, remember
 from .prefixes import SHORT_PREFIX
 from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints
-from .query import Known, Query, quote, word_lookups
+from .query import Known, Query, narrowing, quote, word_lookups
 
 # The typed word's own stem beats another of its stems by this much of a level.
 OWN_BONUS = 0.5
@@ -70,6 +70,11 @@ class Plan:
     # Whether the query holds a prefix of a letter or two (ا*, or -ا*): FTS5
     # merges most of the index for it at each statement of the query.
     costly: bool = False
+    # For the cells of a word's own stems (not the checked), what they are
+    # narrowed by in place of the query's whole expression, by slot: the
+    # clauses its stems do not match and the exclusions (query.narrowing).
+    # Only for the expression query.to_fts() gives; none otherwise.
+    narrowings: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
 
     @cached_property
     def all_stems(self) -> frozenset[str]:
@@ -90,13 +95,16 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     """The slots of a query and the cells of the impact index to read."""
     slots: list[Slot] = []
     numbers: dict[tuple[str, bool], int] = {}  # a word typed twice is one slot
-    for clause in query.clauses:
+    met: dict[int, set[int]] = {}  # the clauses a paragraph holding a word's stem matches
+    for place, clause in enumerate(query.clauses):
         for atom in clause:
             for word in [] if atom.prefix else atom.words:
                 key = (word, atom.family, atom.ta)  # ~word is another slot (families.py)
                 if key not in numbers:
                     numbers[key] = len(slots)
                     slots.append(_slot(word, query, known, atom.family, atom.ta))
+                if not (atom.is_phrase or query.exact):  # --exact looks the word up as written
+                    met.setdefault(numbers[key], set()).add(place)
     atoms = query.positive_atoms()
     plain = (
         len(slots) == 1 and len(atoms) == 1 and not (atoms[0].prefix or atoms[0].is_phrase)
@@ -109,8 +117,9 @@ def plan(db, query: Query, known: Known | None) -> Plan:
     matching = frozenset()
     if narrowed and len(query.clauses) == 1 and not (query.excluded or query.exact):
         matching = frozenset(numbers[(a.words[0], a.family, a.ta)] for a in atoms if not (a.prefix or a.is_phrase))
+    narrowings = {number: narrowing(query, known, frozenset(places)) for number, places in met.items()} if narrowed else {}
     result = Plan(slots, plain=plain, conjunctive=conjunctive, narrowed=narrowed, known=known, costly=costly,
-                  matching=matching)
+                  matching=matching, narrowings=narrowings)
     _weigh(db, result)
     return result
 
