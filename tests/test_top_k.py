@@ -774,6 +774,35 @@ def test_a_words_cells_are_narrowed_by_what_its_stems_do_not_match(tmp_path, mon
         assert seen == set(own), text
 
 
+def test_a_narrowed_query_sampled_with_too_many_matches_skips_scoring_them_at_once(tmp_path, monkeypatch):
+    """An AND whose matches among the first ids (here, all of them) are
+    past the limit of scoring at once is ranked by its cells without
+    reading its matches and their lengths first, only to give up; with few,
+    they are read and scored at once.  The same hits either way."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5, documents=80), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "SAMPLED_FROM", 0)
+    monkeypatch.setattr(rank, "SAMPLED_BOUND", 0)
+    monkeypatch.setattr(rank, "SAMPLED", 1)  # the whole archive as the sample: certain
+    monkeypatch.setattr(rank, "NARROWED_PER_COPY", 0)
+    query = parse("الشركات وزارة")
+    matches = len(archive.execute(slots.CELL_SQL, [to_fts(query, q.index_lookup(archive))]).fetchall())
+    assert matches > 10
+    probe = slots.LENGTHS_SQL.split("where")[0].strip()
+    for limit, read in ((matches // 2, False), (matches * 2, True)):
+        monkeypatch.setattr(rank, "NARROWED_AT_ONCE", limit)
+        statements = []
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            hits = q.search(archive, query, limit=10)
+        finally:
+            archive.conn.set_trace_callback(None)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        assert any(probe in statement for statement in statements) == read, limit
+
+
 def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     """Counting costs as much as the matches: past the cap, "more than"."""
     db = tmp_path / "archive.db"
