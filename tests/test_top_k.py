@@ -803,6 +803,44 @@ def test_a_narrowed_query_sampled_with_too_many_matches_skips_scoring_them_at_on
         assert any(probe in statement for statement in statements) == read, limit
 
 
+def test_a_words_values_among_few_matches_are_looked_up_within_the_other_words(tmp_path, monkeypatch):
+    """Scoring the few matches of "وزارة المياه" at once, the paragraphs
+    holding وزارة as typed are looked up among those holding a stem of
+    المياه, which every match does, rather than among the phrase's matches,
+    which costs FTS5 the phrase again (positions, every form).  Not with
+    OR, where a match may lack the other word.  The same hits as every
+    match ranked."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5, documents=80), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(rank, "_NARROWED_OWN", 0)  # narrowed however few its paragraphs
+    within = []
+    original = slots.word_values
+    monkeypatch.setattr(slots, "word_values",
+                        lambda db, plan, slot, floors, expression: within.append((slot.own, expression))
+                        or original(db, plan, slot, floors, expression))
+    known = q.index_lookup(archive)
+    # How the stem typed is looked up: within the other words' stems, the
+    # query's expression, or by the word's cells (one word is never scored
+    # at once, so none is recorded).
+    for text, within_what in (('"وزارة المياه"', "others"), ("وزارة المياه", "others"),
+                              ("وزارة (المياه OR الشركة)", "whole"), ("وزارة -المياه", "cells")):
+        query = parse(text)
+        plan = slots.plan(archive, query, known)
+        within.clear()
+        hits = q.search(archive, query, limit=10)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        whole = to_fts(query, known)
+        looked_up = [expression for _, expression in within if expression is not None]
+        assert bool(looked_up) == (within_what != "cells"), text
+        for own, expression in within:
+            others = [slots.stems_expression(sorted(s.stems | s.form_stems)) for s in plan.slots if s.own != own]
+            if within_what == "others":
+                assert expression != whole and all(other in expression for other in others), (text, own)
+            elif expression is not None:
+                assert expression == whole, (text, own)
+
+
 def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
     """Counting costs as much as the matches: past the cap, "more than"."""
     db = tmp_path / "archive.db"

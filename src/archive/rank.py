@@ -488,7 +488,8 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
         # beside the matches: narrowing it costs FTS5 the whole query again.
         narrow = plan.narrowed and slot.own_held > _NARROWED_OWN * len(floors)
         grouped: dict[float, list[int]] = {}
-        for rowid, value in slots.word_values(db, plan, slot, held, expression if narrow else None).items():
+        within = _holding_the_others(plan, number, expression) if narrow else None
+        for rowid, value in slots.word_values(db, plan, slot, held, within).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
@@ -556,6 +557,20 @@ _LAST_ID_SQL = "select max(id) from paragraphs"
 # A stem in more paragraphs than this many times a query's matches is looked
 # up narrowed to them (_all_at_once): reading its rows would cost more.
 _NARROWED_OWN = 4
+
+
+def _holding_the_others(plan: Plan, number: int, expression: str) -> str:
+    """What the stem a word was typed as is looked up within, among a query's
+    matches (_all_at_once): with every word required (AND, a phrase), the
+    paragraphs holding one of each other word's stems, which hold every
+    match; FTS5 finds those at half the cost of the query's own expression,
+    whose phrases it matches by position, and whose words by all their forms
+    (a word found through a written form holds that form's stem).  Else the
+    query's expression."""
+    others = [sorted(other.stems | other.form_stems) for place, other in enumerate(plan.slots) if place != number]
+    if not plan.conjunctive or not others or not all(others):
+        return expression
+    return " AND ".join(f"({slots.stems_expression(stems)})" for stems in others)
 
 
 def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):
