@@ -393,6 +393,7 @@ def test_words_joined_by_or_too_many_together_are_counted_before_their_lengths_a
     run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
     archive = open_archive(str(db))
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "PAIRED_SHARE", 1.0)  # scored at once before the pairs are tried
     statements = []
     archive.conn.set_trace_callback(statements.append)
     query = parse("الدمام OR الميناء OR محطة")
@@ -406,6 +407,34 @@ def test_words_joined_by_or_too_many_together_are_counted_before_their_lengths_a
         hits = q.search(archive, query, limit=10)
         assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
         assert any("_docsize.id = paragraphs_fts.rowid" in sql for sql in statements) is read
+
+
+def test_words_joined_by_or_go_through_their_pairs_before_every_match_is_scored(tmp_path, monkeypatch):
+    """Words joined by OR whose matches are within the limit of scoring
+    them at once, but past the share of it kept for such words: ranked
+    through the paragraphs holding two of them (pairs.py), and scored at
+    once only where those are too many.  The same hits either way."""
+    db = tmp_path / "archive.db"
+    run("import", make_tree(tmp_path / "tree", seed=5), "--db", db)
+    archive = open_archive(str(db))
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    query = parse("الدمام OR الميناء OR محطة")
+    matches = len(slots.cell_rows(archive, to_fts(query, q.index_lookup(archive))))
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", matches)
+    assert matches * rank.PAIRED_SHARE < matches
+    paired = []
+    original = pairs.top
+    monkeypatch.setattr(pairs, "top", lambda *args, **kwargs: paired.append(1) or original(*args, **kwargs))
+    statements = []
+    archive.conn.set_trace_callback(statements.append)
+    for paired_texts, through_pairs in ((pairs.PAIRED_TEXTS, True), (0, False)):
+        monkeypatch.setattr(pairs, "PAIRED_TEXTS", paired_texts)
+        statements.clear()
+        paired.clear()
+        hits = q.search(archive, query, limit=10)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        assert bool(paired) is through_pairs
+        assert any("_docsize.id = paragraphs_fts.rowid" in sql for sql in statements) is not through_pairs
 
 
 def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):

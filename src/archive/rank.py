@@ -71,19 +71,28 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
     one_common = _one_common_word(plan)
-    if ((len(plan.slots) > 1 or plan.costly) and not one_common
-            and _all_at_once(db, plan, expression, candidates, among)):
+    # Words joined by OR: through the paragraphs that hold two of them,
+    # where those are few enough (pairs.py), within the filters too; their
+    # matches are scored at once before that only if very few, and after it
+    # as any query's are.  Not kept to a count's matches (`among`, which
+    # only narrowed queries get).
+    paired_first = among is None and not one_common and pairs.eligible(plan)
+
+    def every_scored() -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
         if kept is not None:
             kept["every"] = candidates
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
-    # Words joined by OR: through the paragraphs that hold two of them,
-    # where those are few enough (pairs.py), within the filters too.  Not
-    # kept to a count's matches (`among`, which only narrowed queries get).
-    if among is None and not one_common and pairs.eligible(plan):
+
+    if ((len(plan.slots) > 1 or plan.costly) and not one_common
+            and _all_at_once(db, plan, expression, candidates, among, PAIRED_SHARE if paired_first else 1.0)):
+        return every_scored()
+    if paired_first:
         paired = pairs.paired(db, plan, expression, _in_time)
         if paired is not None:
             best, met = pairs.top(db, plan, expression, wanted, paired, _in_time, passed)
             return best, lambda: met
+        if _all_at_once(db, plan, expression, candidates, among):
+            return every_scored()
     direct = _read_rare_words(db, plan, expression, candidates, among)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
@@ -432,6 +441,10 @@ def _in_time() -> None:
 # times the square root of the paragraphs a text: reprints multiply the
 # matches to score, but less the cells to read for a page of distinct texts.
 ALL_AT_ONCE = 10_000
+# This share of it, for words joined by OR that may be ranked through the
+# paragraphs holding two of them (pairs.py), which costs less than scoring
+# more matches at once.
+PAIRED_SHARE = 0.2
 # A query of two words whose cells are narrowed (AND, a phrase, NOT): at most
 # this many matches, and this many more per paragraph a text.  Each of its
 # cells is one more FTS5 statement of the whole query, a cost reprints do not
@@ -442,12 +455,12 @@ NARROWED_PER_COPY = 500
 
 
 def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
-                 among: frozenset[int] | None = None) -> bool:
+                 among: frozenset[int] | None = None, share: float = 1.0) -> bool:
     """Score every match of a query, if they are few: one statement for the
     matches and their lengths, a few for each word (with OR, one more for
     the matches that hold it).  Whether it did.  among: the matches that
     pass the filters, if known (top()): only those are scored."""
-    most = round(ALL_AT_ONCE * math.sqrt(plan.copies))
+    most = round(ALL_AT_ONCE * share * math.sqrt(plan.copies))
     if plan.narrowed and not plan.costly:  # a costly query's cells each cost a merge
         words = (len(plan.slots) - 1) ** 2
         most = min(most, round((NARROWED_AT_ONCE + NARROWED_PER_COPY * plan.copies) * words))
