@@ -541,7 +541,7 @@ def _more_than(db, expression: str, most: int) -> bool:
 # A narrowed query (AND, a phrase, NOT) that may have more than a few
 # thousand matches counts those among the first SAMPLED-th of the ids first:
 # where it has too many, reading them with their lengths, only to give up,
-# cost FTS5 the whole query (10 to 20 ms at 10x).  MARGIN: how far past the
+# cost FTS5 the whole query (docs/ranking.md).  MARGIN: how far past the
 # limit the sample must point, its share of the matches being a guess.
 SAMPLED_FROM = 1_000
 # Nor where the paragraphs holding its rarest word are at most this many
