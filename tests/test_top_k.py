@@ -2,6 +2,7 @@
 match scored and sorted, for queries of every shape, on an archive that
 imports, updates and deletes between the rounds."""
 
+import dataclasses
 import fnmatch
 import json
 import random
@@ -830,6 +831,17 @@ def test_a_narrowed_query_sampled_with_too_many_matches_skips_scoring_them_at_on
             archive.conn.set_trace_callback(None)
         assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
         assert any(probe in statement for statement in statements) == read, limit
+    # Not where each statement of the query costs a short prefix's merge.
+    plan = slots.plan(archive, query, q.index_lookup(archive))
+    expression = to_fts(query, q.index_lookup(archive))
+    assert rank._sampled_too_many(archive, plan, expression, 1)
+    statements = []
+    archive.conn.set_trace_callback(statements.append)
+    try:
+        assert not rank._sampled_too_many(archive, dataclasses.replace(plan, costly=True), expression, 1)
+    finally:
+        archive.conn.set_trace_callback(None)
+    assert not statements
 
 
 def test_a_words_values_among_few_matches_are_looked_up_within_the_other_words(tmp_path, monkeypatch):

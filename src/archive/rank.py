@@ -557,7 +557,7 @@ def _sampled_too_many(db, plan: Plan, expression: str, most: int) -> bool:
     query has clearly more than `most` (a guess: the ids are in import
     order, and a word may be more common in some years than others)."""
     bound = min(slot.held for slot in plan.slots) if plan.conjunctive else plan.total
-    if most < SAMPLED_FROM or bound <= SAMPLED_BOUND * most:
+    if most < SAMPLED_FROM or bound <= SAMPLED_BOUND * most or plan.costly:  # (each statement a merge)
         return False
     last = remember(plan.known, ("last id",), lambda: db.execute(_LAST_ID_SQL).fetchone()[0] or 0)
     enough = math.floor(most * MARGIN / SAMPLED) + 1
