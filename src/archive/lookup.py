@@ -21,8 +21,6 @@ from typing import Callable, Iterable, Iterator, TypeVar
 from .index import vocabulary
 from .query import quote
 
-# Up to this many terms are checked by a look-up each (see index_lookup).
-_PROBED_TERMS = 64
 # The positions, in a JSON list of FTS5 expressions, of those that match.
 _PROBE_SQL = """
 select key from json_each(?)
@@ -169,23 +167,10 @@ def _counts(db, column: str, terms: list[str]) -> dict[str, int]:
 
 
 def _held(db, column: str, terms: list[str]) -> set[str]:
-    """The terms the column holds, asked of the index."""
-    if len(terms) <= _PROBED_TERMS:
-        # A term's first match is one seek, even for a common term; all the
-        # terms in one statement, to spare a round trip each.
-        expressions = json.dumps([f"{column} : {quote(term)}" for term in terms])
-        return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
-    # Many terms (a word's written forms, mostly rare): the vocabulary, which
-    # counts each term's matches, in one query per 500.
-    words = vocabulary(db)
-    found: set[str] = set()
-    for start in range(0, len(terms), 500):
-        chunk = terms[start:start + 500]
-        found.update(
-            row[0]
-            for row in db.execute(
-                f"select distinct term from {words} where col = ? and term in (" + ", ".join("?" * len(chunk)) + ")",
-                [column, *chunk],
-            )
-        )
-    return found
+    """The terms the column holds, asked of the index: a term's first match
+    is one seek, even for a common term, where FTS5's vocabulary would read
+    every match of each term it holds to count them, which grows with the
+    archive (docs/ranking.md).  All the terms in one statement, to spare a
+    round trip each."""
+    expressions = json.dumps([f"{column} : {quote(term)}" for term in terms])
+    return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
