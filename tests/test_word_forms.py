@@ -512,3 +512,16 @@ def test_a_conjunction_and_a_word_of_grammar_is_not_a_noun_and_his():
 
     assert "وان" not in {reading.base for reading in readings("وانه")}
     assert "اسم" in {reading.base for reading in readings("واسمه")}
+
+
+@pytest.mark.parametrize("seen", [10, 11])
+def test_a_word_with_ka_in_front_is_its_own_at_a_fifth_of_its_base_exactly(run, tmp_path, seen):
+    """كيري (Kerry) is a word of its own where it is written at least a
+    fifth as often as يرى: asked of the index by whether the base is in
+    more paragraphs than that allows, which reads no more of them."""
+    found = _archive_of(run, tmp_path, {
+        **{f"sees{n:02}.txt": f"يرى البعض {n}" for n in range(seen)},
+        "kerry1.txt": "قال كيري", "kerry2.txt": "وصل كيري",
+    })
+    sees = [f"sees{n:02}.txt" for n in range(seen)]
+    assert found("يرى") == (sees if seen == 10 else ["kerry1.txt", "kerry2.txt"] + sees)

@@ -100,6 +100,12 @@ class IndexLookup:
         terms = sorted(set(terms))
         return self.remember(("counts", column, *terms), lambda: _counts(self.db, column, terms))
 
+    def at_least(self, column: str, term: str, paragraphs: int) -> bool:
+        """Whether at least this many paragraphs hold the term in the
+        column: reads at most that many of them."""
+        return self.remember(("at least", column, term, paragraphs),
+                             lambda: _at_least(self.db, column, term, paragraphs))
+
     def in_snapshot(self, key: tuple, compute: Callable[[], T]) -> T:
         """compute(), kept under key for the searches of this read
         transaction (search.one_snapshot), which read one state of the
@@ -164,6 +170,14 @@ def _counts(db, column: str, terms: list[str]) -> dict[str, int]:
     marks = ", ".join("?" * len(terms))
     found.update(db.execute(f"select term, doc from {words} where col = ? and term in ({marks})", [column, *terms]))
     return found
+
+
+_AT_LEAST_SQL = "select count(*) from (select 1 from paragraphs_fts where paragraphs_fts match ? limit ?)"
+
+
+def _at_least(db, column: str, term: str, paragraphs: int) -> bool:
+    found = db.execute(_AT_LEAST_SQL, [f"{column} : {quote(term)}", paragraphs]).fetchone()[0]
+    return found >= paragraphs
 
 
 def _held(db, column: str, terms: list[str]) -> set[str]:

@@ -332,7 +332,7 @@ def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool, t
                 terms, forms = terms | found.terms, forms | found.forms
         terms, forms = known("terms", terms), forms & indexed_forms
     if clitic_words and count is not None:
-        terms, forms = _without_other_words(word, terms, forms, clitic_words, count)
+        terms, forms = _without_other_words(word, terms, forms, clitic_words, known)
     return sorted(terms), sorted(forms)
 
 
@@ -345,10 +345,33 @@ _OWN_WORD_SHARE = 0.05
 _LIKE_SHARE = 0.2
 
 
-def _without_other_words(word, terms, forms, clitic_words, count) -> tuple[set[str], set[str]]:
+def _fewest_over(count: int, share: float) -> int:
+    """The fewest paragraphs n for which share * n is over count.
+
+    >>> _fewest_over(10, 0.2), _fewest_over(0, 0.2), _fewest_over(3, 0.3)
+    (51, 1, 11)
+    """
+    n = int(count / share) + 1
+    while n > 1 and share * (n - 1) > count:
+        n -= 1
+    while share * n <= count:
+        n += 1
+    return n
+
+
+def _without_other_words(word, terms, forms, clitic_words, known) -> tuple[set[str], set[str]]:
     """The look-ups less the forms of a base that begin like a word of its
-    own (كرة's فكرة, فكرته: the idea; يرى's كيري), the word typed kept."""
-    counts = count("exact", {w for _, spelled, article, base in clitic_words for w in (spelled, article, base)})
+    own (كرة's فكرة, فكرته: the idea; يرى's كيري), the word typed kept.
+    known: a lookup.IndexLookup."""
+    counts = known.counts("exact", {w for _, spelled, article, _ in clitic_words for w in (spelled, article)})
+
+    def like(spelled: str, base: str) -> bool:
+        # The base is the word typed or its base, often among the commonest:
+        # only whether it is in too many paragraphs is asked, which reads a
+        # few of them, where counting them all grows with the archive.
+        written = counts.get(spelled, 0)
+        return written >= 2 and not known.at_least("exact", base, _fewest_over(written, _LIKE_SHARE))
+
     # The word typed, and what follows a clitic typed in front of it.
     own = [word] + [word[len(clitic):] for clitic in CLITICS[1:] if word.startswith(clitic)]
     heads = tuple(
@@ -357,7 +380,7 @@ def _without_other_words(word, terms, forms, clitic_words, count) -> tuple[set[s
         # without its ف is كرة; وبرامج, read as و + ب + رامج).
         if not any(core.startswith(head) for core in own) and (
             counts.get(article, 0) >= max(2, _OWN_WORD_SHARE * counts.get(spelled, 0))
-            or spelled[:1] == "ك" and counts.get(spelled, 0) >= max(2, _LIKE_SHARE * counts.get(base, 0))
+            or spelled[:1] == "ك" and like(spelled, base)
         )
     )
     if not heads:
