@@ -94,6 +94,16 @@ class IndexLookup:
             held.update(((column, term), term in found) for term in new)
         return {term for term in terms if held[(column, term)]}
 
+    def matching(self, expressions: Iterable[str]) -> set[str]:
+        """Which of these FTS5 expressions match a paragraph at least."""
+        held = self._answers.current()[0]
+        expressions = list(expressions)
+        new = list({e for e in expressions if ("", e) not in held})
+        if new:
+            found = {new[key] for (key,) in self.db.execute(_PROBE_SQL, [json.dumps(new)])}
+            held.update((("", e), e in found) for e in new)
+        return {e for e in expressions if held[("", e)]}
+
     def counts(self, column: str, terms: Iterable[str]) -> dict[str, int]:
         """How many paragraphs hold each of these terms in the column (0
         for those it does not hold)."""

@@ -287,6 +287,16 @@ def _atom_expression(atom: Atom, exact: bool, known: Known | None = None, lexico
             continue
         written = " AND ".join(f"exact : ({' OR '.join(map(quote, forms))})" for forms in needed)
         guarded.append(f"({column} : ({phrase}) AND {written})")
+    matching = getattr(known, "matching", None)
+    if matching is not None and len(plain) + len(guarded) > 1:
+        # Most combinations of the words' variants are written nowhere
+        # (بمجالس + وزيرا), yet FTS5 would look each one up again in every
+        # statement the phrase narrows: only those the index shows are kept.
+        found = matching([f"{column} : ({phrase})" for phrase in plain] + guarded)
+        plain = [phrase for phrase in plain if f"{column} : ({phrase})" in found]
+        guarded = [alternative for alternative in guarded if alternative in found]
+        if not plain and not guarded:
+            return MATCH_NOTHING
     parts = ([f"{column} : ({' OR '.join(plain)})"] if plain else []) + guarded
     return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
 
