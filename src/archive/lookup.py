@@ -95,7 +95,9 @@ class IndexLookup:
         return {term for term in terms if held[(column, term)]}
 
     def matching(self, expressions: Iterable[str]) -> set[str]:
-        """Which of these FTS5 expressions match a paragraph at least."""
+        """Which of these FTS5 expressions match a paragraph at least (a
+        phrase's combinations of forms, query.py): asked as the terms are,
+        and kept with their answers, under no column."""
         held = self._answers.current()[0]
         expressions = list(expressions)
         new = list({e for e in expressions if ("", e) not in held})
