@@ -45,13 +45,13 @@ class _Answers:
         # Held, so that no other connection can take its id while it is here.
         self.conn = conn
         self.state: tuple[int, int] | None = None
-        self.held: dict[tuple[str, str], bool] = {}
+        self.held: dict[str, bool] = {}  # by FTS5 expression
         self.facts: dict[tuple, object] = {}
         # What the searches of one read transaction (search.one_snapshot)
         # share, dropped when it ends; None outside one.
         self.snapshot: dict[tuple, object] | None = None
 
-    def current(self) -> tuple[dict[tuple[str, str], bool], dict[tuple, object]]:
+    def current(self) -> tuple[dict[str, bool], dict[tuple, object]]:
         """The answers, emptied if the archive changed since they were given."""
         conn = self.conn
         state = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
@@ -86,25 +86,23 @@ class IndexLookup:
         self._answers = _answers(db.conn)
 
     def __call__(self, column: str, terms: Iterable[str]) -> set[str]:
-        held = self._answers.current()[0]
-        terms = list(terms)
-        new = list({term for term in terms if (column, term) not in held})
-        if new:
-            found = _held(self.db, column, new)
-            held.update(((column, term), term in found) for term in new)
-        return {term for term in terms if held[(column, term)]}
+        by_expression = {f"{column} : {quote(term)}": term for term in terms}
+        return {by_expression[expression] for expression in self.matching(by_expression)}
 
     def matching(self, expressions: Iterable[str]) -> set[str]:
-        """Which of these FTS5 expressions match a paragraph at least (a
-        phrase's combinations of forms, query.py): asked as the terms are,
-        and kept with their answers, under no column."""
+        """Which of these FTS5 expressions match a paragraph at least: a
+        term (__call__), or a phrase's combination of forms (query.py).
+        Matching is one seek for a term, however common, where FTS5's
+        vocabulary would read every match of each term it holds to count
+        them, which grows with the archive (docs/ranking.md); all those not
+        asked yet in one statement, to spare a round trip each."""
         held = self._answers.current()[0]
         expressions = list(expressions)
-        new = list({e for e in expressions if ("", e) not in held})
+        new = [expression for expression in dict.fromkeys(expressions) if expression not in held]
         if new:
             found = {new[key] for (key,) in self.db.execute(_PROBE_SQL, [json.dumps(new)])}
-            held.update((("", e), e in found) for e in new)
-        return {e for e in expressions if held[("", e)]}
+            held.update((expression, expression in found) for expression in new)
+        return {expression for expression in expressions if held[expression]}
 
     def counts(self, column: str, terms: Iterable[str]) -> dict[str, int]:
         """How many paragraphs hold each of these terms in the column (0
@@ -190,13 +188,3 @@ _AT_LEAST_SQL = "select count(*) from (select 1 from paragraphs_fts where paragr
 def _at_least(db, column: str, term: str, paragraphs: int) -> bool:
     found = db.execute(_AT_LEAST_SQL, [f"{column} : {quote(term)}", paragraphs]).fetchone()[0]
     return found >= paragraphs
-
-
-def _held(db, column: str, terms: list[str]) -> set[str]:
-    """The terms the column holds, asked of the index: a term's first match
-    is one seek, even for a common term, where FTS5's vocabulary would read
-    every match of each term it holds to count them, which grows with the
-    archive (docs/ranking.md).  All the terms in one statement, to spare a
-    round trip each."""
-    expressions = json.dumps([f"{column} : {quote(term)}" for term in terms])
-    return {terms[key] for (key,) in db.execute(_PROBE_SQL, [expressions])}
