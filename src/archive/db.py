@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import quote
 
-from . import analyze
+from . import analyze, holders
 from .sqlite import sqlite3
 
 if TYPE_CHECKING:
@@ -324,7 +324,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["paragraphs"].create_index(["document_id", "number"], unique=True, if_not_exists=True)
         create_fingerprint_index(db)
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION, **analyze.environment())
+        # Every paragraph it will hold marks its text's first copy (holders.py).
+        set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION,
+                 **analyze.environment(), **{holders.META_KEY: "1"})
         create_search_index(db)
 
 

@@ -55,6 +55,8 @@ def letter(value: int) -> str:
 
 # A token the column never holds: past the last level's letter.
 NEVER = letter(LEVELS + 1)
+# The token of the first copy of each text (holders.py): no level's letter.
+HOLDER = letter(LEVELS + 2)
 
 
 def token(value: int, stem: str) -> str:

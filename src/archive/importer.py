@@ -24,6 +24,7 @@ from .files import (
 )
 from .gone import documents_under, surely_gone
 from .grammar import counted
+from .holders import Texts
 from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
     configure_index_merging,
@@ -104,15 +105,16 @@ def _store(
     paragraphs: list[str],
     analyzed: list | None,
     existing: dict | None,
+    texts: Texts | None = None,
 ) -> int:
     record = document_record(doc, paragraphs)
     if existing:
         document_id = existing["id"]
-        delete_document_paragraphs(db.conn, document_id)
+        delete_document_paragraphs(db.conn, document_id, texts)
         update_document(db.conn, document_id, record)
     else:
         document_id = _insert_row(db, "documents", record)
-    insert_paragraphs(db.conn, document_id, paragraphs, analyzed)
+    insert_paragraphs(db.conn, document_id, paragraphs, analyzed, texts)
     return len(paragraphs)
 
 
@@ -184,6 +186,7 @@ def import_scanned(
     # empty archive the index is made once at the end, from sorted keys.
     if not db.execute("select exists (select 1 from paragraphs)").fetchone()[0]:
         drop_fingerprint_index(db)
+    run.texts = Texts(db.conn)  # after: without the index it keeps what it writes
     # An import or a merge cut short leaves the index's segments less merged
     # and this mark set: the next import merges them, changes or not.
     merge_pending = get_meta(db).get("index_merge") == "pending"
@@ -282,6 +285,9 @@ class _ImportRun:
         # The documents this run finds in the archive: only they can have lost
         # their file to a move (one it adds had its file a moment ago).
         self.last_earlier = db.execute("select coalesce(max(id), 0) from documents").fetchone()[0]
+        # Which paragraphs written are a text's first copy (set once the
+        # import has decided about the fingerprint index).
+        self.texts: Texts | None = None
 
     def known(self, paths: list[str]) -> dict[str, dict | None]:
         """The archive's records of the documents at these real paths (None:
@@ -317,7 +323,7 @@ class _ImportRun:
 
     def remove(self, row: dict) -> None:
         self.batches.begin()
-        delete_document_paragraphs(self.db.conn, row["id"])
+        delete_document_paragraphs(self.db.conn, row["id"], self.texts)
         # Plain SQL, here and for updates: sqlite-utils' own opens a
         # savepoint, at which FTS5 writes out its pending index entries.
         self.db.conn.execute("delete from documents where id = ?", [row["id"]])
@@ -431,7 +437,7 @@ class _ImportRun:
             self.batches.done(0)
             return
         self._warn_about(path, doc, paragraphs, cut)
-        written = _store(self.db, doc, paragraphs, analyzed, existing)
+        written = _store(self.db, doc, paragraphs, analyzed, existing, self.texts)
         self.summary.paragraphs += written
         if existing:
             self.summary.updated += 1

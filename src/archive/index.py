@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, is_read_only, set_meta, write_transaction
 from .grammar import agreeing, counted
-from .impact import impact_text
+from .holders import Texts, marked, with_mark
+from .impact import HOLDER, impact_text
 from .sqlite import sqlite3
 
 if TYPE_CHECKING:
@@ -365,9 +366,11 @@ def analyzed_row(text: str) -> tuple[str, str, str]:
 
 
 def insert_paragraphs(
-    conn, document_id: int, paragraphs: list[str] | list[bytes], analyzed: list[Analyzed] | None = None
+    conn, document_id: int, paragraphs: list[str] | list[bytes], analyzed: list[Analyzed] | None = None,
+    texts: Texts | None = None,
 ) -> None:
-    """Write one document's paragraphs, and index them."""
+    """Write one document's paragraphs, and index them, the first copy of
+    each text marked (texts: the import's, else asked of the archive)."""
     if not paragraphs:
         return
     if analyzed is None:
@@ -376,6 +379,8 @@ def insert_paragraphs(
         from .pipeline import analyze_paragraphs
 
         analyzed = analyze_paragraphs(paragraphs)
+    # Asked before the rows are written, which would hold their own texts.
+    firsts = (texts or Texts(conn)).firsts([row[3] for row in analyzed])
     conn.executemany(
         _INSERT,
         [(document_id, number, text, fp) for number, (text, (*_, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
@@ -383,7 +388,10 @@ def insert_paragraphs(
     # A rowid table gives each new row the largest rowid plus one: the
     # document's paragraphs hold the ids that end at the last one inserted.
     first = conn.execute("select last_insert_rowid()").fetchone()[0] - len(paragraphs) + 1
-    index_paragraphs(conn, [(first + i, *row[:3]) for i, row in enumerate(analyzed)])
+    index_paragraphs(conn, [
+        (first + i, terms, exact, with_mark(impact) if holds else impact)
+        for i, ((terms, exact, impact, _), holds) in enumerate(zip(analyzed, firsts))
+    ])
 
 
 def index_paragraphs(conn, rows: list[tuple[int, str | bytes, str | bytes, str | bytes]]) -> None:
@@ -391,11 +399,45 @@ def index_paragraphs(conn, rows: list[tuple[int, str | bytes, str | bytes, str |
     conn.executemany(_INDEX_ROW, rows)
 
 
-def delete_document_paragraphs(conn, document_id: int) -> None:
-    """Remove a document's paragraphs, from the indexes first."""
-    rows = conn.execute("select id, text from paragraphs where document_id = ?", [document_id]).fetchall()
-    conn.executemany(_UNINDEX_ROW, [(pid, *analyzed_row(text)) for pid, text in rows])
+def delete_document_paragraphs(conn, document_id: int, texts: Texts | None = None) -> None:
+    """Remove a document's paragraphs, from the indexes first; where one was
+    the first copy of its text, the next copy is marked (holders.py)."""
+    rows = conn.execute("select id, text, fingerprint from paragraphs where document_id = ?", [document_id]).fetchall()
+    if not marked(conn):
+        conn.executemany(_UNINDEX_ROW, [(pid, *analyzed_row(text)) for pid, text, _ in rows])
+        conn.execute("delete from paragraphs where document_id = ?", [document_id])
+        return
+    if not conn.execute(f"select 1 from sqlite_master where type = 'index' and name = '{FINGERPRINT_INDEX}'").fetchone():
+        conn.execute(f"create index if not exists {FINGERPRINT_INDEX} on paragraphs (fingerprint)")
+        if texts is not None:
+            texts.indexed()
+    firsts = _first_copies(conn, {fingerprint for _, _, fingerprint in rows if fingerprint})
+    moved: dict[str, tuple[str, str, str]] = {}
+    unindexed = []
+    for pid, text, fingerprint in rows:
+        terms, exact, impact = analyzed_row(text)
+        holds = fingerprint is None or firsts.get(fingerprint) == pid
+        unindexed.append((pid, terms, exact, with_mark(impact) if holds else impact))
+        if holds and fingerprint:
+            moved[fingerprint] = (terms, exact, impact)
+    conn.executemany(_UNINDEX_ROW, unindexed)
     conn.execute("delete from paragraphs where document_id = ?", [document_id])
+    # The mark moves to the next copy, if any: its row is indexed again.
+    nexts = _first_copies(conn, set(moved))
+    conn.executemany(_UNINDEX_ROW, [(pid, *moved[fingerprint]) for fingerprint, pid in nexts.items()])
+    conn.executemany(_INDEX_ROW, [
+        (pid, *moved[fingerprint][:2], with_mark(moved[fingerprint][2])) for fingerprint, pid in nexts.items()
+    ])
+
+
+def _first_copies(conn, fingerprints: set[str]) -> dict[str, int]:
+    """The lowest paragraph id of each of these fingerprints (those there are)."""
+    if not fingerprints:
+        return {}
+    return dict(conn.execute(
+        "select fingerprint, min(id) from paragraphs where fingerprint in (select value from json_each(?)) "
+        "group by fingerprint", [json.dumps(sorted(fingerprints))]
+    ))
 
 
 def paragraph_batches(db: sqlite_utils.Database, size: int = 5000) -> Iterator[list[tuple]]:
@@ -436,7 +478,7 @@ def index_problems(db: sqlite_utils.Database) -> list[str]:
         return [f"damaged ({error})"]
     db.execute("begin")
     try:
-        return _unindexed_rows(db) + _differing_terms(db) + _uncounted(db)
+        return _unindexed_rows(db) + _differing_terms(db) + _unmarked(db) + _uncounted(db)
     finally:
         db.execute("rollback")  # the temporary tables go with it
 
@@ -466,10 +508,14 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
     db.execute(
         f"create virtual table temp.archive_fresh using fts5({INDEX_COLUMNS}, tokenize='{INDEX_TOKENIZER}', content='')"
     )
+    texts = Texts(db.conn, fresh=True)
     for batch in paragraph_batches(db):
+        analyzed = [analyzed_row(text) for _, text, _ in batch]
+        firsts = texts.firsts([fingerprint for _, _, fingerprint in batch])
         db.conn.executemany(
             "insert into temp.archive_fresh (rowid, terms, exact, impact) values (?, ?, ?, ?)",
-            [(pid, *analyzed_row(text)) for pid, text, _ in batch],
+            [(pid, terms, exact, with_mark(impact) if holds else impact)
+             for (pid, _, _), (terms, exact, impact), holds in zip(batch, analyzed, firsts)],
         )
     db.execute(f"create virtual table temp.archive_stored_vocab using fts5vocab(main, {INDEX}, col)")
     db.execute("create virtual table temp.archive_fresh_vocab using fts5vocab(temp, archive_fresh, col)")
@@ -479,6 +525,18 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
     )
     are = agreeing(differing, "is", "are")
     return [f"{counted(differing, 'term')} {are} not indexed as the paragraphs' text says"] if differing else []
+
+
+def _unmarked(db: sqlite_utils.Database) -> list[str]:
+    """The mark of a text's first copy (holders.py) on those and no other:
+    the counts above only show how many carry it."""
+    if not marked(db.conn):
+        return []
+    stored = {rowid for (rowid,) in db.execute(f"select rowid from {INDEX} where {INDEX} match ?", [f"impact : {HOLDER}"])}
+    firsts = {rowid for (rowid,) in db.execute(
+        "select min(id) from paragraphs group by coalesce(fingerprint, 'paragraph ' || id)")}
+    wrong = len(stored ^ firsts)
+    return [f"{counted(wrong, 'paragraph')} {agreeing(wrong, 'is', 'are')} not marked as a text's first copy should be"] if wrong else []
 
 
 _COLUMNS = {"terms": 0, "exact": 1, "impact": 2}

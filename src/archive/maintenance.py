@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from . import analyze
+from . import analyze, holders
 from .analyze import analyze_text
 from .grammar import agreeing, counted
 from .impact import impact_text
@@ -134,12 +134,15 @@ def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:
         converted = drop_search_index(db)
         repairs = repair_rows(db)
         create_search_index(db)
+        set_meta(db, **{holders.META_KEY: "1"})
+        texts = holders.Texts(db.conn, fresh=True)
         for batch in paragraph_batches(db):
             analyzed = [analyze_text(text) for _, text, _ in batch]
-            index_paragraphs(
-                db.conn,
-                [(pid, terms, exact, impact_text(terms)) for (pid, _, _), (terms, exact) in zip(batch, analyzed)],
-            )
+            firsts = texts.firsts([fingerprint(exact) for _, exact in analyzed])
+            index_paragraphs(db.conn, [
+                (pid, terms, exact, holders.with_mark(impact_text(terms)) if holds else impact_text(terms))
+                for (pid, _, _), (terms, exact), holds in zip(batch, analyzed, firsts)
+            ])
             changed = [
                 (fingerprint(exact), pid)
                 for (pid, _, old), (_, exact) in zip(batch, analyzed)

@@ -45,24 +45,25 @@ def eligible(plan: Plan) -> bool:
 Paired = tuple[dict[int, int], dict[int, float]]
 
 
-def paired(db, plan: Plan, expression: str, in_time) -> Paired | None:
+def paired(db, plan: Plan, expression: str, in_time, texts: bool = False) -> Paired | None:
     """The paragraphs that hold two of the words or more (eligible()), for
     top(); None where they are too many to score at once.  in_time: raises
-    once the search's time is up."""
+    once the search's time is up; texts: the first copy of each text alone
+    (rank.top)."""
     most = round(PAIRED_TEXTS * max(plan.copies, 1.0) * max(1, len(plan.slots) - 2))
     held = [min(slot.held, plan.total) for slot in plan.slots]
     expected = sum(a * b for a, b in itertools.combinations(held, 2)) / max(plan.total, 1)
     if expected > EXPECTED_SHARE * most:
         return None
-    return _paired(db, plan, expression, most, in_time)
+    return _paired(db, plan, expression, most, in_time, texts)
 
 
 def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time,
-        passed=None) -> tuple[list[tuple[int, float]], set[int]]:
+        passed=None, texts: bool = False) -> tuple[list[tuple[int, float]], set[int]]:
     """The `wanted` best matches of an OR of words that pass the filters
     (passed: rank.Passed, or None), as rank.top gives them, with the ids of
     every match met, from the paragraphs that hold two of the words
-    (paired())."""
+    (paired()); texts: each cell read a paragraph a text (rank.top)."""
     scores = _scores(db, plan, paired)
     # Those that pass, by score; and the page's last score so far (a heap
     # of the `wanted` best of them).
@@ -79,7 +80,9 @@ def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time,
         if cell is None:
             continue
         if checked:
-            cell = f"({cell}) AND ({expression})"
+            cell = f"({cell}) AND ({expression})"  # the first copies' if texts
+        elif texts:
+            cell = slots.first_copies(cell)
         in_time()
         new = [rowid for rowid in slots.cell_rows(db, cell) if rowid not in scores]
         scores.update(dict.fromkeys(new, score))
@@ -102,7 +105,7 @@ def _passing(scores: dict[int, float], ids: list[int], passed) -> dict[int, floa
     return {rowid: scores[rowid] for rowid in ids if rowid in kept}
 
 
-def _paired(db, plan: Plan, expression: str, most: int, in_time) -> Paired | None:
+def _paired(db, plan: Plan, expression: str, most: int, in_time, texts: bool = False) -> Paired | None:
     """The paragraphs that hold two of the words or more: which words each
     holds (a bit a word), and its floor (slots.floor_of); None if more than
     `most`.  A statement a pair: a paragraph holds the words of the pairs
@@ -117,6 +120,8 @@ def _paired(db, plan: Plan, expression: str, most: int, in_time) -> Paired | Non
         # cells): a paragraph holding two such stems alone may not match.
         if plan.slots[first].form_stems and plan.slots[second].form_stems:
             both = f"({both}) AND ({expression})"
+        elif texts:
+            both = slots.first_copies(both)
         bits = (1 << first) | (1 << second)
         for rowid in slots.cell_rows(db, both, most + 1):
             holds[rowid] = holds.get(rowid, 0) | bits

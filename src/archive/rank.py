@@ -36,7 +36,7 @@ Passed = Callable[[list[int]], set[int]]
 
 
 def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
-        kept: dict | None = None, among: frozenset[int] | None = None,
+        kept: dict | None = None, among: frozenset[int] | None = None, texts: bool = False,
         ) -> tuple[list[tuple[int, float]], Callable[[], set[int]]]:
     """The `wanted` best matches of `expression` as (id, score), best first
     (ties: lower id first), and what gives the ids of every match met (a
@@ -61,6 +61,12 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     cell, and the filters need not be asked."""
     if not plan.slots:
         return [], set
+    # texts: the page folds reprints, so cells may be read a paragraph a
+    # text, the first copy (holders.py); not within filters or `among`,
+    # which may leave out the first copy and keep another.
+    texts = texts and passed is None and among is None
+    if texts:  # every statement of the query kept to the first copies
+        expression = slots.first_copies(expression)
     if among is not None:
         passed = None
     every = kept.get("every") if kept is not None else None
@@ -87,13 +93,13 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
             and _all_at_once(db, plan, expression, candidates, among, PAIRED_SHARE if paired_first else 1.0)):
         return every_scored()
     if paired_first:
-        paired = pairs.paired(db, plan, expression, _in_time)
+        paired = pairs.paired(db, plan, expression, _in_time, texts)
         if paired is not None:
-            best, met = pairs.top(db, plan, expression, wanted, paired, _in_time, passed)
+            best, met = pairs.top(db, plan, expression, wanted, paired, _in_time, passed, texts)
             return best, lambda: met
         if _all_at_once(db, plan, expression, candidates, among):
             return every_scored()
-    direct = _read_rare_words(db, plan, expression, candidates, among)
+    direct = _read_rare_words(db, plan, expression, candidates, among, texts)
     # Each slot's next value: the best of its cells not read yet.
     upcoming: list[list[float]] = [[] for _ in plan.slots]
     for _, number, value, _ in reversed(plan.cells):
@@ -101,7 +107,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
             upcoming[number].append(value)
     read_since, best = 0, None
     cells = [cell for cell in plan.cells if cell[1] not in direct]
-    cell_of = _cell_expressions(plan, cells, None if among is not None else expression)
+    cell_of = _cell_expressions(plan, cells, None if among is not None else expression, texts)
     # One word: a cell's paragraphs tie, the first ids first, so the page
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
@@ -166,32 +172,38 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     return best or [], candidates.seen
 
 
-def _cell_expressions(plan: Plan, cells: list, expression: str | None) -> Callable[[int], str | None]:
+def _cell_expressions(plan: Plan, cells: list, expression: str | None, texts: bool = False,
+                      ) -> Callable[[int], str | None]:
     """The FTS5 expression of each cell to read, by position: narrowed to
     the query's matches where holding a stem is not matching (None: never,
-    the caller keeping the matches it knows)."""
+    the caller keeping the matches it knows); with texts, to the first copy
+    of each text."""
     def cell_of(position: int) -> str | None:
         _, number, _, (cell_level, stems, checked, once) = cells[position]
         cell = slots.cell_expression(cell_level, stems, plan.known, once)
         if cell is None or expression is None or not (checked or (plan.narrowed and number not in plan.matching)):
-            return cell
+            return slots.first_copies(cell) if texts else cell
         if checked or number not in plan.narrowings:
-            return f"({cell}) AND ({expression})"
+            return f"({cell}) AND ({expression})"  # which holds the first copies' if texts
         rest, excluded = plan.narrowings[number]
         if rest is not None:
             cell = f"({cell}) AND ({rest})"
+        if texts:
+            cell = slots.first_copies(cell)
         return cell if excluded is None else f"({cell}) NOT ({excluded})"
 
     return cell_of
 
 
 def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates,
-                     among: frozenset[int] | None = None) -> set[int]:
+                     among: frozenset[int] | None = None, texts: bool = False) -> set[int]:
     """A rare word's paragraphs are few: read at once, values and all, rather
-    than level by level (kept to `among` if given, see top()).  The numbers
-    of the slots so read."""
+    than level by level (kept to `among` if given, see top(); to the first
+    copies with texts).  The numbers of the slots so read."""
     direct = {number for number, slot in enumerate(plan.slots) if slots.read_at_once(plan, slot)}
     narrowing = None if plan.plain or among is not None else expression
+    if texts and narrowing is None:
+        narrowing = slots.FIRST_COPIES
     for number in direct:
         for value, rows in slots.direct_values(db, plan, number, narrowing).items():
             if among is not None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 from .db import REPRINT_KEY, copies_per_text
 from .documents import around, paragraphs_of, texts
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
-from . import lookup, rank, slots
+from . import holders, lookup, rank, slots
 from .complete import score_text
 from .lookup import index_lookup, remember
 from .prefixes import prefix_fill, prefix_filter, short_prefixes
@@ -65,7 +65,9 @@ class _Row(NamedTuple):
 
 
 # Every matching paragraph of the filtered documents, numbered among its
-# reprints (same fingerprint): copy 1 is the best-ranked, the one shown.
+# reprints (same fingerprint): copy 1, the one shown, is the first imported,
+# as in a ranked page (their words are the same; FTS5's rank is not, by the
+# first copy's mark in the impact column, holders.py).
 _MATCHES_SQL = f"""
 with matches as (
   select
@@ -82,7 +84,7 @@ with matches as (
 ),
 numbered as (
   select matches.*,
-    row_number() over (partition by reprint order by score, path, paragraph) as copy,
+    row_number() over (partition by reprint order by paragraph_id) as copy,
     count(*) over (partition by reprint) as copies
   from matches
 )
@@ -320,6 +322,9 @@ class Ranking:
         # Every match that passes, where a count in this snapshot read them
         # all and the query narrows its cells (rank.top's `among`).
         self.among: frozenset[int] | None = None
+        # Whether the page folds reprints, in an archive that marks each
+        # text's first copy: the cells are then read a paragraph a text.
+        self.texts = False
 
     def best(self, wanted: int) -> list[tuple[int, float]]:
         """(id, score) of the `wanted` best, best first; the score is the
@@ -360,7 +365,8 @@ class Ranking:
             if len(rows) <= wanted:
                 every = rank.exhaustive(self.db, self.plan, self._kept([rowid for (rowid,) in rows]))
                 return [(rowid, -score if score else 0.0) for rowid, score in every]
-        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored, self.among)
+        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored, self.among,
+                                self.texts)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen())
@@ -420,7 +426,8 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     same score: the first copy met is the one imported first.  The ranking
     takes the page's worth of texts and some more (_folded_fetch), and more
     only when that was too few."""
-    fetch = _folded_fetch(db, wanted) if fold_duplicates else wanted
+    ranking.texts = fold_duplicates and holders.marked(db.conn)
+    fetch = _folded_fetch(db, wanted, ranking.texts) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
         # Folded first by fingerprint alone: the texts read are the page's.
@@ -444,12 +451,12 @@ def _reprints(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
     return dict(db.execute(_REPRINTS_SQL, {"ids": json.dumps(ids)}).fetchall())
 
 
-def _folded_fetch(db: sqlite_utils.Database, wanted: int) -> int:
+def _folded_fetch(db: sqlite_utils.Database, wanted: int, texts: bool = False) -> int:
     """How many ranked rows to take first for `wanted` folded hits: the
-    page's texts with their copies (the archive's copies per text), a
-    quarter more, and most of a page more, for the best texts, often
-    reprinted more than most."""
-    return round(max(wanted, 10) * (1.25 * copies_per_text(db) + 0.75))
+    page's texts with their copies (the archive's copies per text, or one
+    where the cells give a text's first copy alone), a quarter more, and
+    most of a page more, for the best texts, often reprinted more than most."""
+    return round(max(wanted, 10) * (1.25 * (1.0 if texts else copies_per_text(db)) + 0.75))
 
 
 def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:

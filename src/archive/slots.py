@@ -18,7 +18,7 @@ from functools import cached_property
 
 from . import analyze
 from .db import copies_per_text
-from .impact import LEVELS, NEVER, ONCE_HIGHEST, letter, level, token
+from .impact import HOLDER, LEVELS, NEVER, ONCE_HIGHEST, letter, level, token
 from .lookup import index_lookup, remember
 from .prefixes import SHORT_PREFIX
 from .index import INDEX, TERM_COUNTS, instances, paragraph_total, term_counts, varints
@@ -201,6 +201,15 @@ def idf(paragraphs: int, total: int) -> float:
 
 
 CELL_SQL = f"select rowid from {INDEX} where {INDEX} match ?"
+
+
+# The first copy of each text (holders.py).
+FIRST_COPIES = f"impact : {HOLDER}"
+
+
+def first_copies(expression: str | None) -> str | None:
+    """An expression kept to the first copy of each text."""
+    return None if expression is None else f"({expression}) AND {FIRST_COPIES}"
 
 
 def cell_rows(db, expression: str, limit: int = -1) -> list[int]:

@@ -1,0 +1,102 @@
+"""The first copy of each text, marked in the index (docs/ranking.md).
+
+Reprints share their words, so their score: a page of folded hits shows the
+first copy of each text.  The `impact` column gives that copy alone one more
+token, HOLDER, so that ranking can read a level's paragraphs one a text
+(`impact : z`) where the page folds reprints and no filter may leave out
+the first copy: at 10x, ten rows fewer a text.  Every other use of the
+index is unchanged: the copies keep their levels' tokens.
+
+The mark must stay on the lowest id of each fingerprint among the
+paragraphs there are: an import marks a paragraph whose text the archive
+does not hold yet, and removing the marked copy moves the mark to the next
+(index.py writes both).  Archives made before the mark (no `text_holders`
+in archive_meta) are left without it until `archive rebuild`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+from array import array
+
+from .impact import HOLDER
+
+# archive_meta's key saying every text's first copy carries HOLDER.
+META_KEY = "text_holders"
+
+_HELD_SQL = "select distinct fingerprint from paragraphs where fingerprint in (select value from json_each(?))"
+_FINGERPRINT_INDEX_SQL = "select 1 from sqlite_master where type = 'index' and name = 'idx_paragraphs_fingerprint'"
+# New fingerprints kept in a set until this many, then merged into the
+# sorted array: 8 bytes a text rather than a Python object each.
+_PENDING = 50_000
+
+
+def marked(conn) -> bool:
+    """Whether the archive marks the first copy of each text."""
+    row = conn.execute("select value from archive_meta where key = ?", [META_KEY]).fetchone()
+    return row is not None and row[0] == "1"
+
+
+def with_mark(impact: str | bytes) -> str | bytes:
+    """An impact column's value with the mark."""
+    return impact + (b" " + HOLDER.encode() if isinstance(impact, bytes) else " " + HOLDER)
+
+
+class Texts:
+    """Which of the paragraphs being written are the first copy of their
+    text: those whose fingerprint no paragraph there is holds.  Asked of
+    the archive through its fingerprint index; an import into an empty
+    archive, which builds that index at its end, keeps the fingerprints it
+    wrote instead (the archive holds no other)."""
+
+    def __init__(self, conn, fresh: bool = False, marking: bool | None = None):
+        """fresh: the paragraphs written from now on are all there will be
+        (an index made anew); marking: whether to mark, if not the archive's."""
+        self.conn = conn
+        self.marking = marked(conn) if marking is None else marking
+        self.in_memory = self.marking and (fresh or conn.execute(_FINGERPRINT_INDEX_SQL).fetchone() is None)
+        self._sorted = array("Q")
+        self._pending: set[int] = set()
+
+    def firsts(self, fingerprints: list[str | None]) -> list[bool]:
+        """For each new paragraph, in order, whether it is its text's first
+        copy; those that are count as written from then on."""
+        if not self.marking:
+            return [False] * len(fingerprints)
+        held = set() if self.in_memory else {
+            fingerprint for (fingerprint,) in self.conn.execute(_HELD_SQL, [json.dumps(
+                [fingerprint for fingerprint in fingerprints if fingerprint])])
+        }
+        found = []
+        for fingerprint in fingerprints:
+            if fingerprint is None:  # a paragraph of an older archive: its own text
+                found.append(True)
+            elif fingerprint in held or (self.in_memory and self._holds(int(fingerprint, 16))):
+                found.append(False)
+            else:
+                held.add(fingerprint)
+                if self.in_memory:
+                    self._add(int(fingerprint, 16))
+                found.append(True)
+        return found
+
+    def indexed(self) -> None:
+        """The fingerprint index exists now: ask the archive from now on."""
+        self.in_memory = False
+        self._sorted, self._pending = array("Q"), set()
+
+    def _holds(self, key: int) -> bool:
+        if key in self._pending:
+            return True
+        keys = self._sorted
+        place = bisect.bisect_left(keys, key)
+        return place < len(keys) and keys[place] == key
+
+    def _add(self, key: int) -> None:
+        self._pending.add(key)
+        if len(self._pending) >= _PENDING:
+            self._sorted = array("Q", heapq.merge(self._sorted, sorted(self._pending)))
+            self._pending = set()
+

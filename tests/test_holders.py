@@ -1,0 +1,127 @@
+"""The first copy of each text, marked in the index (holders.py): kept on
+the lowest id of each text through imports, updates, removals and
+rebuilds, checked by `archive check`, and the folded pages ranked through
+it the same as every match ranked."""
+
+import shutil
+import sqlite3
+
+from click.testing import CliRunner
+
+from archive import holders, pairs, rank, slots
+from archive.cli import cli
+from archive.impact import HOLDER
+from archive.index import INDEX, _UNINDEX_ROW, _INDEX_ROW, analyzed_row
+
+from test_top_k import compare, make_tree, queries, run
+
+
+def marks(db):
+    conn = sqlite3.connect(db)
+    try:
+        stored = {rowid for (rowid,) in conn.execute(f"select rowid from {INDEX} where {INDEX} match ?",
+                                                     [f"impact : {HOLDER}"])}
+        firsts = {rowid for (rowid,) in conn.execute(
+            "select min(id) from paragraphs group by coalesce(fingerprint, 'paragraph ' || id)")}
+        return stored, firsts
+    finally:
+        conn.close()
+
+
+def assert_marked(db):
+    stored, firsts = marks(db)
+    assert stored == firsts
+    assert "ok" in run("check", "--db", db).output
+
+
+def reprints(tmp_path, seed):
+    tree = make_tree(tmp_path / "tree" / "a", seed=seed, documents=12)
+    for copy in ("b", "c"):
+        shutil.copytree(tree, tmp_path / "tree" / copy)
+    return tree
+
+
+def test_each_texts_first_copy_is_marked_through_imports_updates_and_removals(tmp_path):
+    db = tmp_path / "archive.db"
+    tree = reprints(tmp_path, seed=31)
+    run("import", tmp_path / "tree", "--db", db)
+    stored, _ = marks(db)
+    paragraphs = sqlite3.connect(db).execute("select count(*) from paragraphs").fetchone()[0]
+    assert 0 < len(stored) <= paragraphs / 3  # a mark a text, not a paragraph
+    assert_marked(db)
+    # The first copies' files changed: their marks move to the next copy,
+    # and their new texts are marked where no other copy holds them.
+    for path in sorted(tree.iterdir())[:4]:
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nفقرة جديدة عن الشركات\n", encoding="utf-8")
+    run("import", tmp_path / "tree", "--db", db)
+    assert_marked(db)
+    # The first copies removed.
+    shutil.rmtree(tree)
+    run("import", tmp_path / "tree", "--db", db, "--prune")
+    assert_marked(db)
+    # Into an archive that holds them: new copies are not marked again.
+    shutil.copytree(tmp_path / "tree" / "b", tmp_path / "tree" / "d")
+    run("import", tmp_path / "tree", "--db", db)
+    assert_marked(db)
+    run("rebuild", "--db", db)
+    assert_marked(db)
+
+
+def test_check_finds_a_mark_out_of_place(tmp_path):
+    db = tmp_path / "archive.db"
+    reprints(tmp_path, seed=32)
+    run("import", tmp_path / "tree", "--db", db)
+    stored, _ = marks(db)
+    conn = sqlite3.connect(db)
+    first = min(stored)
+    text = conn.execute("select text from paragraphs where id = ?", [first]).fetchone()[0]
+    terms, exact, impact = analyzed_row(text)
+    conn.execute(_UNINDEX_ROW, [first, terms, exact, holders.with_mark(impact)])
+    conn.execute(_INDEX_ROW, [first, terms, exact, impact])
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(cli, ["check", "--db", str(db)])
+    assert result.exit_code != 0
+    assert "not marked as a text's first copy should be" in result.output
+
+
+def test_folded_pages_read_a_text_once_and_rank_every_match(tmp_path, monkeypatch):
+    """Cells read through the mark (slots.first_copies), the folded pages
+    the same as every match ranked, after the first copies were removed."""
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    db = tmp_path / "archive.db"
+    tree = reprints(tmp_path, seed=33)
+    run("import", tmp_path / "tree", "--db", db)
+    read = []
+    original = slots.first_copies
+    monkeypatch.setattr(slots, "first_copies", lambda cell: read.append(cell) or original(cell))
+    texts = queries(34, 30)
+    assert compare(db, texts) >= 90
+    assert read
+    shutil.rmtree(tree)
+    run("import", tmp_path / "tree", "--db", db, "--prune")
+    assert compare(db, texts) >= 90
+
+
+def test_an_archive_made_before_the_mark_is_ranked_without_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    db = tmp_path / "archive.db"
+    (tmp_path / "empty").mkdir()
+    run("import", tmp_path / "empty", "--db", db)
+    conn = sqlite3.connect(db)
+    conn.execute("delete from archive_meta where key = ?", [holders.META_KEY])
+    conn.commit()
+    conn.close()
+    reprints(tmp_path, seed=35)
+    run("import", tmp_path / "tree", "--db", db)
+    assert marks(db)[0] == set()
+    assert "ok" in run("check", "--db", db).output
+    read = []
+    monkeypatch.setattr(slots, "first_copies", lambda cell: read.append(cell) or cell)
+    assert compare(db, queries(36, 10)) >= 30
+    assert not read
+    run("rebuild", "--db", db)
+    assert_marked(db)
