@@ -30,7 +30,7 @@ _HELD_SQL = "select distinct fingerprint from paragraphs where fingerprint in (s
 _FINGERPRINT_INDEX_SQL = "select 1 from sqlite_master where type = 'index' and name = 'idx_paragraphs_fingerprint'"
 # New fingerprints kept in a set until this many, then merged into the
 # sorted array: 8 bytes a text rather than a Python object each.
-_PENDING = 50_000
+_PENDING = 16_000
 
 
 def marked(conn) -> bool:
