@@ -882,7 +882,7 @@ def test_a_words_values_among_few_matches_are_looked_up_within_the_other_words(t
             if within_what == "others":
                 assert expression != whole and all(other in expression for other in others), (text, own)
             elif expression is not None:
-                assert expression == slots.first_copies(whole), (text, own)
+                assert expression == whole, (text, own)
 
 
 def test_a_count_past_the_cap_says_more_than(tmp_path, monkeypatch):
@@ -989,16 +989,17 @@ def test_prefixes_alone_with_what_they_exclude_are_read_in_id_order_not_merged_b
 
 
 
-@pytest.mark.parametrize("marked", [False, True])
-def test_a_folded_page_asking_for_more_rows_scores_its_matches_once(tmp_path, monkeypatch, marked):
+@pytest.mark.parametrize("texts", [False, True])
+def test_a_folded_page_asking_for_more_rows_scores_its_matches_once(tmp_path, monkeypatch, texts):
     """The best texts reprinted far more than the archive's average: the
     folded page's first rows hold too few texts, and it asks for more.
     Matches scored at once (a phrase with few) are kept and serve the
     second asking: one statement for the matches and their lengths, and
-    the same pages as every match scored.  Where the archive marks each
-    text's first copy, the first rows are texts: one asking."""
-    if not marked:
-        monkeypatch.setattr(holders, "marked", lambda conn: False)
+    the same pages as every match scored.  Read through the mark of each
+    text's first copy (where reprints are many), the first rows are texts:
+    one asking."""
+    if texts:
+        monkeypatch.setattr(q, "REPRINTED", 0.0)
     tree = make_tree(tmp_path / "tree", seed=29, documents=60)
     for number in range(45):  # three short texts of the phrase, fifteen copies each
         (tree / f"wire{number:02d}.txt").write_text(
@@ -1018,7 +1019,7 @@ def test_a_folded_page_asking_for_more_rows_scores_its_matches_once(tmp_path, mo
         finally:
             q.Ranking.best = best
             archive.conn.set_trace_callback(None)
-        assert (len(asked) == 1) if marked else (len(asked) > 1), asked  # too few texts unmarked
+        assert (len(asked) == 1) if texts else (len(asked) > 1), asked  # too few texts, copies and all
         assert sum("_docsize.sz from" in sql for sql in statements) == 1
         assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(
             archive, query, limit, offset, True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from .db import REPRINT_KEY, copies_per_text
-from .documents import around, paragraphs_of, texts
+from .documents import REPRINTED, around, paragraphs_of, texts
 from .filters import Filters, connect_functions, filter_of, paragraph_ranges
 from . import holders, lookup, rank, slots
 from .complete import score_text
@@ -426,7 +426,9 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     same score: the first copy met is the one imported first.  The ranking
     takes the page's worth of texts and some more (_folded_fetch), and more
     only when that was too few."""
-    ranking.texts = fold_duplicates and holders.marked(db.conn)
+    # Only where reprints are many: elsewhere the first copies are most
+    # paragraphs, and keeping a statement to them only costs FTS5 more.
+    ranking.texts = fold_duplicates and copies_per_text(db) >= REPRINTED and holders.marked(db.conn)
     fetch = _folded_fetch(db, wanted, ranking.texts) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
