@@ -65,38 +65,42 @@ class Texts:
         copy; those that are count as written from then on."""
         if not self.marking:
             return [False] * len(fingerprints)
-        held = set() if self.in_memory else {
-            fingerprint for (fingerprint,) in self.conn.execute(_HELD_SQL, [json.dumps(
-                [fingerprint for fingerprint in fingerprints if fingerprint])])
-        }
+        if self.in_memory:
+            return self._firsts_written(fingerprints)
+        held = {fingerprint for (fingerprint,) in self.conn.execute(
+            _HELD_SQL, [json.dumps([fingerprint for fingerprint in fingerprints if fingerprint])])}
         found = []
         for fingerprint in fingerprints:
-            if fingerprint is None:  # a paragraph of an older archive: its own text
+            # None: a paragraph of an older archive, its own text.
+            found.append(fingerprint is None or fingerprint not in held)
+            held.add(fingerprint)
+        return found
+
+    def _firsts_written(self, fingerprints: list[str | None]) -> list[bool]:
+        """firsts(), from the fingerprints written: one loop, as an import
+        into an empty archive asks it of every paragraph."""
+        pending, keys, find = self._pending, self._sorted, bisect.bisect_left
+        found = []
+        for fingerprint in fingerprints:
+            if fingerprint is None:
                 found.append(True)
-            elif fingerprint in held or (self.in_memory and self._holds(int(fingerprint, 16))):
+                continue
+            key = int(fingerprint, 16)
+            if key in pending:
                 found.append(False)
-            else:
-                held.add(fingerprint)
-                if self.in_memory:
-                    self._add(int(fingerprint, 16))
-                found.append(True)
+                continue
+            place = find(keys, key)
+            if place < len(keys) and keys[place] == key:
+                found.append(False)
+                continue
+            pending.add(key)
+            found.append(True)
+        if len(pending) >= _PENDING:
+            self._sorted = array("Q", heapq.merge(keys, sorted(pending)))
+            self._pending = set()
         return found
 
     def indexed(self) -> None:
         """The fingerprint index exists now: ask the archive from now on."""
         self.in_memory = False
         self._sorted, self._pending = array("Q"), set()
-
-    def _holds(self, key: int) -> bool:
-        if key in self._pending:
-            return True
-        keys = self._sorted
-        place = bisect.bisect_left(keys, key)
-        return place < len(keys) and keys[place] == key
-
-    def _add(self, key: int) -> None:
-        self._pending.add(key)
-        if len(self._pending) >= _PENDING:
-            self._sorted = array("Q", heapq.merge(self._sorted, sorted(self._pending)))
-            self._pending = set()
-
