@@ -12,9 +12,10 @@ from .analyze import analyze_text
 from .grammar import agreeing, counted
 from .impact import impact_text
 from .db import (
-    SCHEMA_VERSION, analysis_differences, get_meta, is_read_only, record_copies_per_text, refuse_newer_schema,
-    set_meta, write_transaction,
+    SCHEMA_VERSION, analysis_differences, copies_per_text, get_meta, is_read_only, record_copies_per_text,
+    refuse_newer_schema, set_meta, write_transaction,
 )
+from .documents import REPRINTED
 from .fields import FIELDS_INDEX, field_names
 from .index import (
     FINGERPRINT_INDEX, REPRINT_INDEX, create_fingerprint_index, create_search_index, drop_search_index, has_index,
@@ -114,6 +115,13 @@ def _indexes(db: sqlite_utils.Database, health: Health) -> None:
             f"made before the {' and '.join(missing)} {'index' if one else 'indexes'}, which searches read to"
             f" count and fold (slower without {'it' if one else 'them'}): the next 'archive import' makes"
             f" {'it' if one else 'them'}"
+        )
+    # Where texts are reprinted, a folded page reads their first copies
+    # alone through the mark (holders.py), which only a rebuild adds.
+    if not holders.marked(db.conn) and copies_per_text(db) >= REPRINTED:
+        health.notes.append(
+            "made before the mark of each text's first copy, which a page of folded reprints reads"
+            " (slower without it): 'archive rebuild' adds it"
         )
 
 
