@@ -27,7 +27,6 @@ from .impact import HOLDER
 META_KEY = "text_holders"
 
 _HELD_SQL = "select distinct fingerprint from paragraphs where fingerprint in (select value from json_each(?))"
-_FINGERPRINT_INDEX_SQL = "select 1 from sqlite_master where type = 'index' and name = 'idx_paragraphs_fingerprint'"
 # New fingerprints kept in a set until this many, then merged into the
 # sorted array: 8 bytes a text rather than a Python object each.
 _PENDING = 16_000
@@ -47,16 +46,15 @@ def with_mark(impact: str | bytes) -> str | bytes:
 class Texts:
     """Which of the paragraphs being written are the first copy of their
     text: those whose fingerprint no paragraph there is holds.  Asked of
-    the archive through its fingerprint index; an import into an empty
-    archive, which builds that index at its end, keeps the fingerprints it
-    wrote instead (the archive holds no other)."""
+    the archive through its fingerprint index, or, in_memory, from the
+    fingerprints written since: an import into an empty archive (which
+    builds that index at its end) and an index made anew, where the
+    archive holds no other."""
 
-    def __init__(self, conn, fresh: bool = False, marking: bool | None = None):
-        """fresh: the paragraphs written from now on are all there will be
-        (an index made anew); marking: whether to mark, if not the archive's."""
+    def __init__(self, conn, in_memory: bool):
         self.conn = conn
-        self.marking = marked(conn) if marking is None else marking
-        self.in_memory = self.marking and (fresh or conn.execute(_FINGERPRINT_INDEX_SQL).fetchone() is None)
+        self.marking = marked(conn)
+        self.in_memory = in_memory
         self._sorted = array("Q")
         self._pending: set[int] = set()
 

@@ -27,11 +27,13 @@ from .grammar import counted
 from .holders import Texts
 from .paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from .index import (
+    FINGERPRINT_INDEX,
     configure_index_merging,
     count_terms_if_stale,
     create_fingerprint_index,
     delete_document_paragraphs,
     drop_fingerprint_index,
+    has_index,
     insert_paragraphs,
     merge_index,
 )
@@ -186,7 +188,7 @@ def import_scanned(
     # empty archive the index is made once at the end, from sorted keys.
     if not db.execute("select exists (select 1 from paragraphs)").fetchone()[0]:
         drop_fingerprint_index(db)
-    run.texts = Texts(db.conn)  # after: without the index it keeps what it writes
+    run.texts = Texts(db.conn, in_memory=not has_index(db, FINGERPRINT_INDEX))
     # An import or a merge cut short leaves the index's segments less merged
     # and this mark set: the next import merges them, changes or not.
     merge_pending = get_meta(db).get("index_merge") == "pending"

@@ -380,7 +380,8 @@ def insert_paragraphs(
 
         analyzed = analyze_paragraphs(paragraphs)
     # Asked before the rows are written, which would hold their own texts.
-    firsts = (texts or Texts(conn)).firsts([row[3] for row in analyzed])
+    firsts = (texts or Texts(conn, in_memory=not has_index(conn, FINGERPRINT_INDEX))).firsts(
+        [row[3] for row in analyzed])
     conn.executemany(
         _INSERT,
         [(document_id, number, text, fp) for number, (text, (*_, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
@@ -407,7 +408,7 @@ def delete_document_paragraphs(conn, document_id: int, texts: Texts | None = Non
         conn.executemany(_UNINDEX_ROW, [(pid, *analyzed_row(text)) for pid, text, _ in rows])
         conn.execute("delete from paragraphs where document_id = ?", [document_id])
         return
-    if not conn.execute(f"select 1 from sqlite_master where type = 'index' and name = '{FINGERPRINT_INDEX}'").fetchone():
+    if not has_index(conn, FINGERPRINT_INDEX):  # an import into an empty archive makes it at its end
         conn.execute(f"create index if not exists {FINGERPRINT_INDEX} on paragraphs (fingerprint)")
         if texts is not None:
             texts.indexed()
@@ -508,7 +509,7 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
     db.execute(
         f"create virtual table temp.archive_fresh using fts5({INDEX_COLUMNS}, tokenize='{INDEX_TOKENIZER}', content='')"
     )
-    texts = Texts(db.conn, fresh=True)
+    texts = Texts(db.conn, in_memory=True)
     for batch in paragraph_batches(db):
         analyzed = [analyzed_row(text) for _, text, _ in batch]
         firsts = texts.firsts([fingerprint for _, _, fingerprint in batch])
@@ -532,11 +533,14 @@ def _unmarked(db: sqlite_utils.Database) -> list[str]:
     the counts above only show how many carry it."""
     if not marked(db.conn):
         return []
-    stored = {rowid for (rowid,) in db.execute(f"select rowid from {INDEX} where {INDEX} match ?", [f"impact : {HOLDER}"])}
+    stored = {rowid for (rowid,) in db.execute(f"select rowid from {INDEX} where {INDEX} match ?",
+                                                [f"impact : {HOLDER}"])}
     firsts = {rowid for (rowid,) in db.execute(
         "select min(id) from paragraphs group by coalesce(fingerprint, 'paragraph ' || id)")}
     wrong = len(stored ^ firsts)
-    return [f"{counted(wrong, 'paragraph')} {agreeing(wrong, 'is', 'are')} not marked as a text's first copy should be"] if wrong else []
+    if not wrong:
+        return []
+    return [f"{counted(wrong, 'paragraph')} {agreeing(wrong, 'is', 'are')} not marked as a text's first copy should be"]
 
 
 _COLUMNS = {"terms": 0, "exact": 1, "impact": 2}

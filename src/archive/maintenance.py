@@ -143,7 +143,7 @@ def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:
         repairs = repair_rows(db)
         create_search_index(db)
         set_meta(db, **{holders.META_KEY: "1"})
-        texts = holders.Texts(db.conn, fresh=True)
+        texts = holders.Texts(db.conn, in_memory=True)
         for batch in paragraph_batches(db):
             analyzed = [analyze_text(text) for _, text, _ in batch]
             firsts = texts.firsts([fingerprint(exact) for _, exact in analyzed])
