@@ -6,13 +6,17 @@ it the same as every match ranked."""
 import shutil
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
-from archive import holders, pairs, rank, slots
+from archive import holders, pairs, rank, search, slots
 from archive.cli import cli
+from archive.db import open_archive
 from archive.impact import HOLDER
 from archive.index import INDEX, _UNINDEX_ROW, _INDEX_ROW, analyzed_row
 
+from archive.query import parse
+from test_duplicates import reference_search
 from test_top_k import compare, make_tree, queries, run
 
 
@@ -127,3 +131,47 @@ def test_an_archive_made_before_the_mark_is_ranked_without_it(tmp_path, monkeypa
     run("rebuild", "--db", db)
     assert_marked(db)
     assert "'archive rebuild' adds it" not in run("check", "--db", db).output
+
+
+class _Traced:
+    """An archive whose FTS5 look-ups (slots.CELL_SQL) note the ids they
+    give."""
+
+    def __init__(self, db, met):
+        self._db, self._met = db, met
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+    def execute(self, sql, parameters=None):
+        cursor = self._db.execute(sql, parameters) if parameters is not None else self._db.execute(sql)
+        if not sql.startswith(slots.CELL_SQL):
+            return cursor
+        rows = cursor.fetchall()
+        self._met.update(row[0] for row in rows)
+        return iter(rows)
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+def test_a_folded_page_scored_at_once_reads_no_reprint(tmp_path, monkeypatch, at_once):
+    """The words' values in matches scored at once (rank._all_at_once, from
+    the cells rather than the text) and in the paragraphs holding two words
+    of an OR (pairs.py) are looked up among the first copies alone: the
+    matches are those, and every reprint read is a row for nothing.  (A
+    short prefix is tested on the best met, which reads the copies.)"""
+    monkeypatch.setattr(rank, "FROM_TEXT", float("inf"))
+    if not at_once:
+        monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    db = tmp_path / "archive.db"
+    reprints(tmp_path, seed=37)
+    run("import", tmp_path / "tree", "--db", db)
+    _, firsts = marks(db)
+    archive = open_archive(str(db))
+    met = set()
+    traced = _Traced(archive, met)
+    for text in [text for text in queries(38, 60) if "*" not in text]:
+        query = parse(text)
+        hits = search.search(traced, query, limit=10, fold_duplicates=True)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+    archive.conn.close()
+    assert met and met <= firsts

@@ -861,7 +861,7 @@ def test_a_words_values_among_few_matches_are_looked_up_within_the_other_words(t
     within = []
     original = slots.word_values
     monkeypatch.setattr(slots, "word_values",
-                        lambda db, plan, slot, floors, expression: within.append((slot.own, expression))
+                        lambda db, plan, slot, floors, expression, texts=False: within.append((slot.own, expression))
                         or original(db, plan, slot, floors, expression))
     known = q.index_lookup(archive)
     # How the stem typed is looked up: within the other words' stems, the

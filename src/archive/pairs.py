@@ -64,7 +64,7 @@ def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time,
     (passed: rank.Passed, or None), as rank.top gives them, with the ids of
     every match met, from the paragraphs that hold two of the words
     (paired()); texts: each cell read a paragraph a text (rank.top)."""
-    scores = _scores(db, plan, paired)
+    scores = _scores(db, plan, paired, texts)
     # Those that pass, by score; and the page's last score so far (a heap
     # of the `wanted` best of them).
     passing = scores if passed is None else _passing(scores, list(scores), passed)
@@ -133,10 +133,10 @@ def _paired(db, plan: Plan, expression: str, most: int, in_time, texts: bool = F
     return holds, floors
 
 
-def _scores(db, plan: Plan, paired: Paired) -> dict[int, float]:
+def _scores(db, plan: Plan, paired: Paired, texts: bool = False) -> dict[int, float]:
     """The exact scores of the paragraphs that hold two words or more: each
     word's value in those that hold it, as rank.top's scoring at once reads
-    them, summed in the words' order."""
+    them, summed in the words' order (texts: they are first copies)."""
     holds, floors = paired
     words = [slots.stems_expression(sorted(slot.stems | slot.form_stems)) for slot in plan.slots]
     sums: dict[int, float] = {}
@@ -146,7 +146,9 @@ def _scores(db, plan: Plan, paired: Paired) -> dict[int, float]:
         # The stem typed is looked up among the paragraphs that hold another
         # word too: FTS5 keeps them, rather than Python all of its own.
         others = " OR ".join(f"({word})" for other, word in enumerate(words) if other != number)
+        if texts:
+            others = slots.first_copies(others)
         weight = slot.weight
-        for rowid, value in slots.word_values(db, plan, slot, holders, others).items():
+        for rowid, value in slots.word_values(db, plan, slot, holders, others, texts).items():
             sums[rowid] = sums.get(rowid, 0.0) + weight * value
     return {rowid: round(total, SCORE_DIGITS) for rowid, total in sums.items()}

@@ -90,14 +90,14 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
         return _settled(candidates, [[] for _ in plan.slots], wanted, passed) or [], candidates.seen
 
     if ((len(plan.slots) > 1 or plan.costly) and not one_common
-            and _all_at_once(db, plan, expression, candidates, among, PAIRED_SHARE if paired_first else 1.0)):
+            and _all_at_once(db, plan, expression, candidates, among, PAIRED_SHARE if paired_first else 1.0, texts)):
         return every_scored()
     if paired_first:
         paired = pairs.paired(db, plan, expression, _in_time, texts)
         if paired is not None:
             best, met = pairs.top(db, plan, expression, wanted, paired, _in_time, passed, texts)
             return best, lambda: met
-        if _all_at_once(db, plan, expression, candidates, among):
+        if _all_at_once(db, plan, expression, candidates, among, texts=texts):
             return every_scored()
     direct = _read_rare_words(db, plan, expression, candidates, among, texts)
     # Each slot's next value: the best of its cells not read yet.
@@ -205,7 +205,7 @@ def _read_rare_words(db, plan: Plan, expression: str, candidates: Candidates,
     if texts and narrowing is None:
         narrowing = slots.FIRST_COPIES
     for number in direct:
-        for value, rows in slots.direct_values(db, plan, number, narrowing).items():
+        for value, rows in slots.direct_values(db, plan, number, narrowing, texts).items():
             if among is not None:
                 rows = [rowid for rowid in rows if rowid in among]
             candidates.add(rows, number, value)
@@ -467,11 +467,12 @@ NARROWED_PER_COPY = 500
 
 
 def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
-                 among: frozenset[int] | None = None, share: float = 1.0) -> bool:
+                 among: frozenset[int] | None = None, share: float = 1.0, texts: bool = False) -> bool:
     """Score every match of a query, if they are few: one statement for the
     matches and their lengths, a few for each word (with OR, one more for
     the matches that hold it).  Whether it did.  among: the matches that
-    pass the filters, if known (top()): only those are scored."""
+    pass the filters, if known (top()): only those are scored.  texts: the
+    expression is kept to first copies (top()), so its matches are texts."""
     most = round(ALL_AT_ONCE * share * math.sqrt(plan.copies))
     if plan.narrowed and not plan.costly:  # a costly query's cells each cost a merge
         words = (len(plan.slots) - 1) ** 2
@@ -494,7 +495,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
     if among is not None:
         rows = [row for row in rows if row[0] in among]
     floors = slots.floors_of(rows)
-    if plan.narrowed and _from_text(plan, len(floors)):
+    if plan.narrowed and _from_text(plan, len(floors), texts):
         for score, group in text_scores(db, plan, list(floors)).items():
             candidates.scored(group, score)
         return True
@@ -507,14 +508,17 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
             # Words joined by OR alone: the matches are known, so the word's
             # paragraphs need no narrowing by FTS5, only keeping the matches.
             words = slots.stems_expression(stems)
-            look_up = f"({words}) AND ({expression})" if plan.narrowed else words
+            if plan.narrowed:
+                look_up = f"({words}) AND ({expression})"
+            else:
+                look_up = slots.first_copies(words) if texts else words
             held = {row[0]: floors[row[0]] for row in db.execute(slots.CELL_SQL, [look_up]) if row[0] in floors}
         # The stem typed is looked up as it is when its paragraphs are few
         # beside the matches: narrowing it costs FTS5 the whole query again.
         narrow = plan.narrowed and slot.own_held > _NARROWED_OWN * len(floors)
         grouped: dict[float, list[int]] = {}
-        within = _holding_the_others(plan, number, expression) if narrow else None
-        for rowid, value in slots.word_values(db, plan, slot, held, within).items():
+        within = _holding_the_others(plan, number, expression, texts) if narrow else None
+        for rowid, value in slots.word_values(db, plan, slot, held, within, texts).items():
             grouped.setdefault(value, []).append(rowid)
         for value, group in grouped.items():
             candidates.add(group, number, value)
@@ -527,12 +531,13 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
 FROM_TEXT = 500
 
 
-def _from_text(plan: Plan, matches: int) -> bool:
+def _from_text(plan: Plan, matches: int, texts: bool = False) -> bool:
     """Whether few matches of a narrowed query (AND, phrase, NOT) beside a
     common word cost less scored from their text, once a text, than looked
     up in the words' cells (a stopword's repeats fill cells larger than the
-    whole archive's share of the matches: "في من")."""
-    return from_text(plan, matches / plan.copies if plan.copies >= REPRINTED else matches)
+    whole archive's share of the matches: "في من").  texts: the matches are
+    first copies, a text each."""
+    return from_text(plan, matches / plan.copies if plan.copies >= REPRINTED and not texts else matches)
 
 
 def from_text(plan: Plan, texts: float, factor: float | None = None) -> bool:
@@ -584,18 +589,19 @@ _LAST_ID_SQL = "select max(id) from paragraphs"
 _NARROWED_OWN = 4
 
 
-def _holding_the_others(plan: Plan, number: int, expression: str) -> str:
+def _holding_the_others(plan: Plan, number: int, expression: str, texts: bool = False) -> str:
     """What the stem a word was typed as is looked up within, among a query's
     matches (_all_at_once): with every word required (AND, a phrase), the
     paragraphs holding one of each other word's stems, which hold every
     match; FTS5 finds those at half the cost of the query's own expression,
     whose phrases it matches by position, and whose words by all their forms
-    (a word found through a written form holds that form's stem).  Else the
-    query's expression."""
+    (a word found through a written form holds that form's stem); with
+    texts, their first copies.  Else the query's expression."""
     others = [sorted(other.stems | other.form_stems) for place, other in enumerate(plan.slots) if place != number]
     if not plan.conjunctive or not others or not all(others):
         return expression
-    return " AND ".join(f"({slots.stems_expression(stems)})" for stems in others)
+    holding = " AND ".join(f"({slots.stems_expression(stems)})" for stems in others)
+    return slots.first_copies(holding) if texts else holding
 
 
 def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, passed: Passed | None):

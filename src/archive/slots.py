@@ -248,10 +248,11 @@ where {INDEX} match ?
 SIZES_SQL = f"select id, sz from {INDEX}_docsize where id in (select value from json_each(?))"
 
 
-def direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[float, list[int]]:
+def direct_values(db, plan: Plan, number: int, expression: str | None,
+                  texts: bool = False) -> dict[float, list[int]]:
     """The paragraphs of one word (narrowed to the expression's matches if
-    given) grouped by the word's value in each: what reading all its cells
-    gives."""
+    given, which texts says are first copies) grouped by the word's value in
+    each: what reading all its cells gives."""
     slot = plan.slots[number]
     stems = sorted(slot.stems | slot.form_stems)
     if not stems:
@@ -259,7 +260,7 @@ def direct_values(db, plan: Plan, number: int, expression: str | None) -> dict[f
     words = stems_expression(stems)
     floors = floors_of(db.execute(LENGTHS_SQL, [f"({words}) AND ({expression})" if expression else words]))
     grouped: dict[float, list[int]] = {}
-    for rowid, value in word_values(db, plan, slot, floors, None).items():
+    for rowid, value in word_values(db, plan, slot, floors, None, texts).items():
         grouped.setdefault(value, []).append(rowid)
     return grouped
 
@@ -285,30 +286,40 @@ def floors_of(rows: list[tuple[int, bytes]]) -> dict[int, float]:
     return {rowid: table[sizes[0]] if sizes and sizes[0] < limit else floor_of(sizes) for rowid, sizes in rows}
 
 
-def word_values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression: str | None) -> dict[int, float]:
+def word_values(db, plan: Plan, slot: Slot, floors: dict[int, float], expression: str | None,
+                texts: bool = False) -> dict[int, float]:
     """The word's value in each of these paragraphs, which all hold one of
     its stems (by id, with their floors, floor_of()): the floor; the stem
     typed half a level up; the token of a stem found more than once where it
-    is higher.  `expression` narrows the look-up of the stem typed."""
+    is higher.  `expression` narrows the look-up of the stem typed; texts:
+    the paragraphs are first copies (holders.py), and so are the look-ups
+    kept (by the expression, if given), which spares reading every
+    reprint's rows."""
     stems = sorted(slot.stems | slot.form_stems)
     values = dict(floors)
     if slot.own in stems:
         look_up = f"terms : {quote(slot.own)}"
-        for (rowid,) in db.execute(CELL_SQL, [f"({look_up}) AND ({expression})" if expression else look_up]):
+        if expression:
+            look_up = f"({look_up}) AND ({expression})"
+        elif texts:
+            look_up = first_copies(look_up)
+        for (rowid,) in db.execute(CELL_SQL, [look_up]):
             if rowid in values:
                 values[rowid] += OWN_BONUS
     # Stems reached only through written forms count once, but the typed
     # word's own (Plan.cells).
-    for value, rows in _repeated(db, plan, slot, sorted(slot.stems | ({slot.own} & slot.form_stems))).items():
+    repeated = _repeated(db, plan, slot, sorted(slot.stems | ({slot.own} & slot.form_stems)), texts)
+    for value, rows in repeated.items():
         for rowid in rows:
             if value > values.get(rowid, value):
                 values[rowid] = value
     return values
 
 
-def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[int]]:
+def _repeated(db, plan: Plan, slot: Slot, stems: list[str], texts: bool = False) -> dict[float, list[int]]:
     """The paragraphs where one of the stems is found more than once, by
-    the value of its token (the tokens the index holds)."""
+    the value of its token (the tokens the index holds); with texts, of the
+    first copies alone, where the cells are read."""
     tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
               for stem in stems for value in range(1, LEVELS + 1)}
     names = list(tokens)
@@ -327,4 +338,5 @@ def _repeated(db, plan: Plan, slot: Slot, stems: list[str]) -> dict[float, list[
     for name in held:
         by_value.setdefault(tokens[name], []).append(quote(name))
     # One statement a value, for all the tokens that give it.
-    return {value: cell_rows(db, f"impact : ({' OR '.join(names)})") for value, names in by_value.items()}
+    cells = {value: f"impact : ({' OR '.join(names)})" for value, names in by_value.items()}
+    return {value: cell_rows(db, first_copies(cell) if texts else cell) for value, cell in cells.items()}
