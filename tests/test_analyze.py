@@ -274,10 +274,22 @@ def test_word_parts_of_plain_letters_take_the_short_way(word):
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet="والبكفلهمانيتدرةئءؤأإآى", min_size=1, max_size=10))
 def test_a_plain_words_stem_is_inside_it_but_a_last_letter_the_stemmer_made(word):
-    """What stem_counts() relies on to leave words unanalyzed."""
+    """What stem_counts() relies on to leave words unanalyzed: a last ه
+    made from ت or ات follows the rest of the stem as ت or ا, a ء made from
+    ئ as ئ."""
     if analyze._NORMALIZED_ARABIC.fullmatch(word):
         stem = stemmer.stem_arabic(word)
-        assert (stem[:-1] if stem[-1:] in ("ه", "ء") else stem) in word
+        assert any(held in word for held in analyze.holding(stem))
+
+
+def test_a_word_is_analyzed_for_a_made_last_letter_only_where_it_could_be_made():
+    """A stem ending in a ه the stemmer may have made (يه: اليه) is looked
+    for as يه, يت or يا, not as every word holding ي; a stem holding
+    another (ففي, في) adds nothing to look for."""
+    pattern = analyze._holding(frozenset(["يه", "في", "ففي"]))
+    assert analyze._words_holding(pattern, "كبير عليه بيت كيان سوريا ففيها") == ["عليه", "بيت", "كيان", "سوريا", "ففيها"]
+    assert analyze._words_holding(pattern, "كبير ومدير") == []
+    assert sorted(pattern.pattern.split("|")) == sorted(["في", "يه", "يت", "يا"])
 
 
 # Texts of plain letters, letters normalization folds (the Persian ones and

@@ -421,22 +421,34 @@ _ODD_LETTER = re.compile("[^ \u0621-\u063f\u0641-\u064a]")
 _PLAIN_FOLD = [(chr(code), to) for code, to in _LETTER_MAP.items() if _PLAIN_ARABIC.fullmatch(chr(code))]
 
 
-# The last letters the stemmer may write in place of another: ة written ت
-# or ات, and ئ (stemmer._stem_rest).
-_MADE_LAST = ("ه", "ء")
+# The last letters the stemmer may write in place of another (ة written ت
+# or ات, and ئ: stemmer._stem_rest), each with the letters a word so
+# stemmed holds there.
+MADE_LAST = {"ه": "هتا", "ء": "ءئ"}
+
+
+def holding(stem: str) -> set[str]:
+    """What a plain word stemmed to this stem holds, folded: the stem, or
+    one of: all but a last letter the stemmer may have made, then a letter
+    it may have been made from (يه, the stem of اليه, is held by a word
+    holding يه, يت or يا; not by every word holding ي)."""
+    made = MADE_LAST.get(stem[-1:])
+    return {stem} if made is None else {stem[:-1] + letter for letter in made}
 
 
 @lru_cache(maxsize=64)
 def _holding(stems: frozenset[str]) -> re.Pattern | None:
-    """What a word stemmed to one of these stems must hold (all but a last
-    letter the stemmer may have made), as a pattern to find in a text's
-    words joined by spaces (_words_holding): None if nothing can.  A short
-    stem's first letter alone (في, من) would take most words."""
-    beginnings = sorted({re.escape(stem[:-1] if stem.endswith(_MADE_LAST) else stem) for stem in stems},
-                        key=len, reverse=True)
-    if not beginnings:
+    """What a word stemmed to one of these stems must hold (holding()), as
+    a pattern to find in a text's words joined by spaces (_words_holding):
+    None if nothing can.  A string that holds another of them is left out,
+    as a word holding it holds the other: the pattern's alternatives, each
+    tried at every letter, are a few (في, فيه, ففي, ... are في)."""
+    held = set().union(*map(holding, stems)) if stems else set()
+    least = sorted((one for one in held if not any(other in one for other in held if other != one)),
+                   key=len, reverse=True)
+    if not least:
         return None
-    return re.compile("|".join(beginnings))
+    return re.compile("|".join(map(re.escape, least)))
 
 
 def _words_holding(holding: re.Pattern, joined: str) -> list[str]:
