@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from archive import holders, pairs, rank, search, slots
+from archive import complete, holders, pairs, rank, search, slots
 from archive.cli import cli
 from archive.db import open_archive
 from archive.impact import HOLDER
@@ -175,3 +175,31 @@ def test_a_folded_page_scored_at_once_reads_no_reprint(tmp_path, monkeypatch, at
         assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
     archive.conn.close()
     assert met and met <= firsts
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+def test_a_folded_page_completed_from_text_looks_up_no_reprint(tmp_path, monkeypatch, at_once):
+    """Matches scored from their text (rank._from_text) and paragraphs
+    completed from it (complete.py) are first copies, each of a text of
+    its own: their reprints are not looked for, and the pages are those
+    of every match ranked."""
+    if at_once:
+        monkeypatch.setattr(rank, "FROM_TEXT", 0)  # every narrowed query's matches from their text
+    else:
+        monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)
+        monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+        monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    db = tmp_path / "archive.db"
+    reprints(tmp_path, seed=39)
+    run("import", tmp_path / "tree", "--db", db)
+    looked_up, scored = [], []
+    original, score_text = complete.reprints_of, complete.score_text
+    monkeypatch.setattr(complete, "reprints_of", lambda db, ids: looked_up.append(ids) or original(db, ids))
+    monkeypatch.setattr(complete, "score_text", lambda plan, text: scored.append(text) or score_text(plan, text))
+    archive = open_archive(str(db))
+    for text in [text for text in queries(40, 60) if "*" not in text]:
+        query = parse(text)
+        hits = search.search(archive, query, limit=10, fold_duplicates=True)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+    archive.conn.close()
+    assert scored and not looked_up

@@ -38,8 +38,11 @@ def rank_key(item: tuple[int, float]) -> tuple[float, int]:
 class Candidates:
     """What the cells read so far say of each paragraph met."""
 
-    def __init__(self, weights: list[float]):
+    def __init__(self, weights: list[float], texts: bool = False):
         self.weights = weights
+        # Texts: every paragraph met is the first copy of its text
+        # (holders.py), so none has a copy met to complete with it.
+        self.texts = texts
         # Each paragraph met: (low, met), the sum of its words' values seen
         # and which words it was met for (bit n: slot n); and the same
         # paragraphs grouped by it, the unit of every pass.

@@ -66,7 +66,7 @@ def complete(db, plan: Plan, candidates: Candidates, chosen: list[int]) -> None:
     """Give these paragraphs their exact score, from their text, and the
     same score to their reprints met (the same words): each text once."""
     everything = (1 << len(plan.slots)) - 1
-    if plan.copies < REPRINTED:
+    if plan.copies < REPRINTED or candidates.texts:
         for rowid, text in texts(db, chosen):
             candidates.complete(rowid, score_text(plan, text), everything)
         return
@@ -153,11 +153,12 @@ def _missing(candidates: Candidates, open_gain: list[float], threshold: float, e
     return heapq.nlargest(most, missing) if len(missing) > most else missing
 
 
-def text_scores(db, plan: Plan, ids: list[int]) -> dict[float, list[int]]:
+def text_scores(db, plan: Plan, ids: list[int], distinct: bool = False) -> dict[float, list[int]]:
     """These paragraphs by their score from their text, each text scored
-    once (reprints have the same words: one text of each is read)."""
+    once (reprints have the same words: one text of each is read; with
+    distinct, the paragraphs are of distinct texts already)."""
     grouped: dict[float, list[int]] = {}
-    if plan.copies >= REPRINTED:
+    if plan.copies >= REPRINTED and not distinct:
         reprints = reprints_of(db, ids)
         by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
                       for reprint, (_, text) in first_texts(db, reprints).items()}

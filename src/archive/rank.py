@@ -72,7 +72,7 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     every = kept.get("every") if kept is not None else None
     if every is not None:
         return _settled(every, [[] for _ in plan.slots], wanted, passed) or [], every.seen
-    candidates = Candidates([slot.weight for slot in plan.slots])
+    candidates = Candidates([slot.weight for slot in plan.slots], texts)
     # One word is read best first however many its matches: its cells are
     # few and its best come first; several words are not, nor a query whose
     # every statement costs a short prefix's merge.
@@ -496,7 +496,7 @@ def _all_at_once(db, plan: Plan, expression: str, candidates: Candidates,
         rows = [row for row in rows if row[0] in among]
     floors = slots.floors_of(rows)
     if plan.narrowed and _from_text(plan, len(floors), texts):
-        for score, group in text_scores(db, plan, list(floors)).items():
+        for score, group in text_scores(db, plan, list(floors), texts).items():
             candidates.scored(group, score)
         return True
     for number, slot in enumerate(plan.slots):
