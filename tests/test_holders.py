@@ -5,6 +5,7 @@ it the same as every match ranked."""
 
 import shutil
 import sqlite3
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -203,3 +204,37 @@ def test_a_folded_page_completed_from_text_looks_up_no_reprint(tmp_path, monkeyp
         assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
     archive.conn.close()
     assert scored and not looked_up
+
+
+def test_an_and_of_first_copies_completes_as_many_texts_a_round_as_without_reprints(tmp_path, monkeypatch):
+    """Reprints share a completion, so a round completes as many texts as
+    its paragraphs times the copies a text; where the paragraphs met are
+    first copies, an AND's or a phrase's round is its plain size again."""
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    monkeypatch.setattr(complete, "COMPLETED_AT_ONCE", 2)
+    # The best met are completed in rounds alone (raising the page's last
+    # score first is a shortcut that settles this small archive's pages).
+    monkeypatch.setattr(rank, "raise_the_bar", lambda *args: None)
+    monkeypatch.setattr(complete, "raise_the_bar", lambda *args: None)
+    db = tmp_path / "archive.db"
+    reprints(tmp_path, seed=41)
+    run("import", tmp_path / "tree", "--db", db)
+    rounds = []
+    original = complete.complete
+
+    def counted(db, plan, candidates, chosen):
+        if sys._getframe(1).f_code.co_name == "complete_the_best":
+            rounds.append(len(chosen))
+        return original(db, plan, candidates, chosen)
+
+    monkeypatch.setattr(complete, "complete", counted)
+    archive = open_archive(str(db))
+    texts = [text for text in queries(42, 120) if "*" not in text and " OR " not in text and "-" not in text]
+    for text in texts:
+        query = parse(text)
+        hits = search.search(archive, query, limit=10, fold_duplicates=True)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+    archive.conn.close()
+    assert rounds and max(rounds) <= 2

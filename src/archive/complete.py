@@ -42,7 +42,12 @@ def complete_the_best(db, plan: Plan, candidates: Candidates, upcoming, wanted: 
         if sum(open_gain) >= threshold:
             return False
         at_once = COMPLETED_WITH_OR
-    if plan.copies >= REPRINTED:  # reprints share a completion (complete): as many texts a round
+    # Reprints share a completion (complete): as many texts a round.  Where
+    # the paragraphs met are first copies (texts), an AND or a phrase
+    # completes as many texts a round as without reprints; an OR, whose
+    # rounds are small and come only once it is closed, still more
+    # (measured, docs/ranking.md).
+    if plan.copies >= REPRINTED and not (candidates.texts and plan.conjunctive):
         at_once = round(at_once * plan.copies)
     # The floors first (their lengths, one look-up each) of those that may
     # be chosen, the best bounds: a word whose cells were read below it is
