@@ -346,7 +346,12 @@ class Ranking:
 
     def _ranked(self, wanted: int) -> list[tuple[int, float]]:
         """best(), of the expression's matches."""
-        if self.every is not None:
+        # A count's matches (every, among) spare a page within filters the
+        # filters and a phrase's cells narrowed; without filters, a folded
+        # page read through the mark needs none: they are every match, each
+        # copy, and the first copies' cells read a text once.
+        counted = not (self.texts and not self.where and self.kept is None)
+        if self.every is not None and counted:
             return [(rowid, -score if score else 0.0) for rowid, score in rank.among(self.db, self.plan, list(self.every), wanted)]
         filtered = filter_of(self.db, self.where, self.params)
         passed = self._passed(filtered)
@@ -365,8 +370,8 @@ class Ranking:
             if len(rows) <= wanted:
                 every = rank.exhaustive(self.db, self.plan, self._kept([rowid for (rowid,) in rows]))
                 return [(rowid, -score if score else 0.0) for rowid, score in every]
-        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored, self.among,
-                                self.texts)
+        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored,
+                                self.among if counted else None, self.texts)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen())
