@@ -424,7 +424,7 @@ _PLAIN_FOLD = [(chr(code), to) for code, to in _LETTER_MAP.items() if _PLAIN_ARA
 # The last letters the stemmer may write in place of another (ة written ت
 # or ات, and ئ: stemmer._stem_rest), each with the letters a word so
 # stemmed holds there.
-MADE_LAST = {"ه": "هتا", "ء": "ءئ"}
+_MADE_LAST = {"ه": "هتا", "ء": "ءئ"}
 
 
 def holding(stem: str) -> set[str]:
@@ -432,7 +432,7 @@ def holding(stem: str) -> set[str]:
     one of: all but a last letter the stemmer may have made, then a letter
     it may have been made from (يه, the stem of اليه, is held by a word
     holding يه, يت or يا; not by every word holding ي)."""
-    made = MADE_LAST.get(stem[-1:])
+    made = _MADE_LAST.get(stem[-1:])
     return {stem} if made is None else {stem[:-1] + letter for letter in made}
 
 
