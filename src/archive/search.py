@@ -347,9 +347,9 @@ class Ranking:
     def _ranked(self, wanted: int) -> list[tuple[int, float]]:
         """best(), of the expression's matches."""
         # A count's matches (every, among) spare a page within filters the
-        # filters and a phrase's cells narrowed; without filters, a folded
-        # page read through the mark needs none: they are every match, each
-        # copy, and the first copies' cells read a text once.
+        # asking of its filters, and a phrase its cells narrowed.  Without
+        # filters, a folded page read through the mark needs neither: they
+        # are every copy of every match, and its cells read a text once.
         counted = not (self.texts and not self.where and self.kept is None)
         if self.every is not None and counted:
             return [(rowid, -score if score else 0.0) for rowid, score in rank.among(self.db, self.plan, list(self.every), wanted)]
