@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from test_duplicates import reference_rows, reference_search  # noqa: E402
+from test_duplicates import reference_filtered, reference_rows, reference_search  # noqa: E402
 
 from archive.counts import count  # noqa: E402
 from archive.db import ArchiveError, open_archive  # noqa: E402
@@ -113,8 +113,8 @@ def main() -> None:
         except QueryError:
             continue
         pages = [(limit, offset, fold, None) for limit, offset, fold in PAGES]
-        if args.filters:  # unfolded: the copies a filter passes are its own
-            pages += [(20, 0, False, some_filters()), (20, 0, False, some_filters())]
+        if args.filters:  # unfolded, and folded: a text shown by the first copy the filters pass
+            pages += [(20, 0, False, some_filters()), (20, 0, False, some_filters()), (20, 0, True, some_filters())]
         every = None
         for limit, offset, fold, filters in pages:
             with one_snapshot(db.conn):
@@ -129,7 +129,7 @@ def main() -> None:
                 passing = {path for (path,) in db.execute(f"select path from documents where 1 {where}", params)}
                 if every is None:
                     every = reference_search(db, query, len(rows), 0, False, rows)
-                expected = [hit for hit in every if hit[0] in passing][offset:offset + limit]
+                expected = reference_filtered(every, passing, rows, limit, offset, fold)
             compared += 1
             if found != expected:
                 differences += 1

@@ -287,6 +287,24 @@ def reference_search(db, query, limit, offset, fold, rows=None):
     return shown[offset:offset + limit]
 
 
+def reference_filtered(every, passing, rows, limit, offset, fold):
+    """The reference page within filters: every match ranked unfolded
+    (reference_search) kept to the paths that pass; folded, each text shown
+    by its best copy that passes, with how many of its copies pass."""
+    kept = [hit for hit in every if hit[0] in passing]
+    if fold:
+        reprint_of = {(path, number): reprint for path, number, reprint in rows.values()}
+        copies = Counter(reprint_of[hit[:2]] for hit in kept)
+        shown, seen = [], set()
+        for hit in kept:
+            reprint = reprint_of[hit[:2]]
+            if reprint not in seen:
+                seen.add(reprint)
+                shown.append((hit[0], hit[1], copies[reprint], hit[3]))
+        kept = shown
+    return kept[offset:offset + limit]
+
+
 def reference_rows(db):
     """Each paragraph's (path, number, reprint), by id."""
     return {pid: (path, number, reprint) for pid, path, number, reprint in db.execute(

@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from archive import complete, holders, pairs, rank, search, slots
 from archive.cli import cli
 from archive.db import open_archive
+from archive.filters import Filters, connect_functions
 from archive.impact import HOLDER
 from archive.index import INDEX, _UNINDEX_ROW, _INDEX_ROW, analyzed_row
 
 from archive.query import parse
-from test_duplicates import reference_search
+from test_duplicates import reference_filtered, reference_rows, reference_search
 from test_top_k import compare, make_tree, queries, run
 
 
@@ -238,3 +239,40 @@ def test_an_and_of_first_copies_completes_as_many_texts_a_round_as_without_repri
         assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
     archive.conn.close()
     assert rounds and max(rounds) <= 2
+
+
+def test_a_folded_page_within_narrow_filters_scores_its_texts_in_one_pass(tmp_path, monkeypatch):
+    """Filters that leave few paragraphs: every match among them is scored
+    from its text (rank.within), and a folded page takes one paragraph a
+    text from it, the first that passes, so that the rows it asks for are
+    as many texts, not a third as many (three copies a text here), which
+    left the page short and made it score every match again.  The pages
+    are those of every match ranked, then filtered and folded, where the
+    filters pass every copy and where they leave out the first."""
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 10**6)
+    db = tmp_path / "archive.db"
+    reprints(tmp_path, seed=43)
+    run("import", tmp_path / "tree", "--db", db)
+    passes = []
+    original = rank.within
+    monkeypatch.setattr(rank, "within", lambda *args, **named: passes.append(1) or original(*args, **named))
+    archive = open_archive(str(db))
+    connect_functions(archive)
+    rows = reference_rows(archive)
+    folders = [str(tmp_path / "tree" / copy / "*") for copy in ("b", "c")]
+    compared = 0
+    for globs in (("doc0[0-5]*",), tuple(folders)):
+        filters = Filters(paths=globs)
+        where, params = filters.sql("/")
+        passing = {path for (path,) in archive.execute(f"select path from documents where 1 {where}", params)}
+        for text in [text for text in queries(44, 40) if "*" not in text]:
+            query = parse(text)
+            every = reference_search(archive, query, len(rows), 0, False, rows)
+            passes.clear()
+            hits = search.search(archive, query, limit=10, filters=filters, fold_duplicates=True)
+            assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == \
+                reference_filtered(every, passing, rows, 10, 0, True), (text, globs)
+            assert len(passes) == 1, text
+            compared += len(hits) >= 10
+    archive.conn.close()
+    assert compared >= 15  # full pages, which the rows of one pass would not all fill before

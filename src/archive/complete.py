@@ -158,15 +158,22 @@ def _missing(candidates: Candidates, open_gain: list[float], threshold: float, e
     return heapq.nlargest(most, missing) if len(missing) > most else missing
 
 
-def text_scores(db, plan: Plan, ids: list[int], distinct: bool = False) -> dict[float, list[int]]:
+def text_scores(db, plan: Plan, ids: list[int], distinct: bool = False,
+                folded: bool = False) -> dict[float, list[int]]:
     """These paragraphs by their score from their text, each text scored
     once (reprints have the same words: one text of each is read; with
-    distinct, the paragraphs are of distinct texts already)."""
+    distinct, the paragraphs are of distinct texts already).  folded: of a
+    text's paragraphs among them, only the first, which a page folding
+    reprints shows (where reprints are many enough to be looked up)."""
     grouped: dict[float, list[int]] = {}
     if plan.copies >= REPRINTED and not distinct:
         reprints = reprints_of(db, ids)
-        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS)
-                      for reprint, (_, text) in first_texts(db, reprints).items()}
+        firsts = first_texts(db, reprints)
+        by_reprint = {reprint: round(score_text(plan, text), SCORE_DIGITS) for reprint, (_, text) in firsts.items()}
+        if folded:
+            for reprint, (rowid, _) in firsts.items():
+                grouped.setdefault(by_reprint[reprint], []).append(rowid)
+            return grouped
         for rowid, reprint in reprints.items():
             if reprint in by_reprint:  # (its text read)
                 grouped.setdefault(by_reprint[reprint], []).append(rowid)

@@ -345,7 +345,7 @@ def filtered_at_once(plan: Plan) -> int:
 
 
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed | None,
-           wanted: int, merged: bool = False) -> list[tuple[int, float]]:
+           wanted: int, merged: bool = False, folded: bool = False) -> list[tuple[int, float]]:
     """The `wanted` best matches, for filters that leave few paragraphs
     (filters.paragraph_ranges): every match among them (_matches_in: in one
     statement, or range by range, FTS5 seeking to a range's first id) that
@@ -354,18 +354,22 @@ def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passe
     give them.  Ranking what the cells give would read past every match the
     filters refuse.  merged: each statement of the expression merges a
     prefix's terms (FTS5 does so whatever the ids asked for): its matches
-    are read in one, unless only the first few are needed."""
+    are read in one, unless only the first few are needed.  folded: see
+    among()."""
     if not plan.slots:  # nothing scores (prefixes alone): the first in id order are the best
         return [(rowid, 0.0) for rowid in _matches_in(db, expression, ranges, passed, wanted)[:wanted]]
-    return among(db, plan, _matches_in(db, expression, ranges, passed, merged=merged), wanted)
+    return among(db, plan, _matches_in(db, expression, ranges, passed, merged=merged), wanted, folded)
 
 
-def among(db, plan: Plan, matches: list[int], wanted: int) -> list[tuple[int, float]]:
+def among(db, plan: Plan, matches: list[int], wanted: int, folded: bool = False) -> list[tuple[int, float]]:
     """The `wanted` best of these paragraphs, every match of the query that
-    passes (in id order), scored from their text as within() scores them."""
+    passes (in id order), scored from their text as within() scores them.
+    folded: for a page that folds reprints, a text's first paragraph among
+    them alone (the one it shows): so the `wanted` are as many texts, where
+    all copies would be a tenth as many at 10x, and the page would ask again."""
     if not plan.slots:
         return [(rowid, 0.0) for rowid in matches[:wanted]]
-    grouped = text_scores(db, plan, matches)
+    grouped = text_scores(db, plan, matches, folded=folded)
     return _best(((rowid, score) for score, group in grouped.items() for rowid in group), wanted)
 
 

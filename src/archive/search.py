@@ -352,7 +352,7 @@ class Ranking:
         # are every copy of every match, and its cells read a text once.
         counted = not (self.texts and not self.where and self.kept is None)
         if self.every is not None and counted:
-            return [(rowid, -score if score else 0.0) for rowid, score in rank.among(self.db, self.plan, list(self.every), wanted)]
+            return [(rowid, -score if score else 0.0) for rowid, score in rank.among(self.db, self.plan, list(self.every), wanted, self.texts)]
         filtered = filter_of(self.db, self.where, self.params)
         passed = self._passed(filtered)
         if filtered is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
@@ -362,7 +362,7 @@ class Ranking:
             # Ranges that hold the passing documents' paragraphs alone need no filters asked.
             inside = self.kept if self.ranges.exact else passed
             within = rank.within(self.db, self.plan, self.params["expression"], self.ranges, inside, wanted,
-                                 merged=self.merged)
+                                 merged=self.merged, folded=self.texts)
             return [(rowid, -score if score else 0.0) for rowid, score in within]
         if wanted > rank.EVERY_MATCH_FROM:
             # So many that they may be all: then every match scored costs less.
