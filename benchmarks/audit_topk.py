@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--prefixes", action="store_true",
                         help="queries of prefixes of one to four letters, alone or beside words (prefixes.py)")
     parser.add_argument("--filters", action="store_true",
-                        help="each query also within filters: a file name's start, one document, a field's value")
+                        help="each query also within filters: a file name's start, one document, a folder, a field's value")
     parser.add_argument("--ors", action="store_true",
                         help="queries of two to eight words joined by OR, of the common and middle words (pairs.py)")
     parser.add_argument("--counted", action="store_true",
@@ -96,11 +96,13 @@ def main() -> None:
     def some_filters() -> Filters:
         path = chance.choice(documents)
         name = os.path.basename(path)
-        kind = chance.randrange(3 if fields else 2)
+        kind = chance.randrange(4 if fields else 3)
         if kind == 0:
             return Filters(paths=(name[:chance.randint(min(4, len(name)), len(name))] + "*",))
         if kind == 1:
             return Filters(document=path)
+        if kind == 2:  # a folder: of a text's copies in several, maybe not the first
+            return Filters(paths=(os.path.dirname(path) + "/*",))
         field = chance.choice(fields)
         value = db.execute(f"select {field} from documents where path = ?", [path]).fetchone()[0]
         return Filters(fields={field: (value,)}) if value else Filters(document=path)

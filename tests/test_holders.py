@@ -47,6 +47,14 @@ def reprints(tmp_path, seed):
     return tree
 
 
+def imported_reprints(tmp_path, seed):
+    """An archive of reprints() (three copies of each text), imported."""
+    db = tmp_path / "archive.db"
+    reprints(tmp_path, seed=seed)
+    run("import", tmp_path / "tree", "--db", db)
+    return db
+
+
 def test_each_texts_first_copy_is_marked_through_imports_updates_and_removals(tmp_path):
     db = tmp_path / "archive.db"
     tree = reprints(tmp_path, seed=31)
@@ -250,9 +258,7 @@ def test_a_folded_page_within_narrow_filters_scores_its_texts_in_one_pass(tmp_pa
     are those of every match ranked, then filtered and folded, where the
     filters pass every copy and where they leave out the first."""
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 10**6)
-    db = tmp_path / "archive.db"
-    reprints(tmp_path, seed=43)
-    run("import", tmp_path / "tree", "--db", db)
+    db = imported_reprints(tmp_path, 43)
     passes = []
     original = rank.within
     monkeypatch.setattr(rank, "within", lambda *args, **named: passes.append(1) or original(*args, **named))
@@ -276,3 +282,74 @@ def test_a_folded_page_within_narrow_filters_scores_its_texts_in_one_pass(tmp_pa
             compared += len(hits) >= 10
     archive.conn.close()
     assert compared >= 15  # full pages, which the rows of one pass would not all fill before
+
+
+def _filtered_pages(archive, globs, texts, limit=10):
+    """Each query's folded first page within the globs against every match
+    ranked, then filtered and folded; how many of them were full."""
+    rows = reference_rows(archive)
+    filters = Filters(paths=globs)
+    where, params = filters.sql("/")
+    passing = {path for (path,) in archive.execute(f"select path from documents where 1 {where}", params)}
+    full = 0
+    for text in texts:
+        query = parse(text)
+        every = reference_search(archive, query, len(rows), 0, False, rows)
+        hits = search.search(archive, query, limit=limit, filters=filters, fold_duplicates=True)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == \
+            reference_filtered(every, passing, rows, limit, 0, True), (text, globs)
+        full += len(hits) == limit
+    return full
+
+
+def test_a_folded_page_within_filters_reads_a_text_once_where_its_first_copy_is_left_out(tmp_path, monkeypatch):
+    """Filters wider than rank.within() serves: the cells are read through
+    the mark (first copies), the filters asked of each text's copies, and a
+    text stands on the page as its first copy that passes; the pages are
+    those of every match ranked, filtered, then folded, where the filters
+    pass every copy, and where they leave out the first."""
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    db = imported_reprints(tmp_path, 45)
+    read = []
+    original = slots.first_copies
+    monkeypatch.setattr(slots, "first_copies", lambda cell: read.append(cell) or original(cell))
+    archive = open_archive(str(db))
+    connect_functions(archive)
+    texts = [text for text in queries(46, 60) if "*" not in text]
+    folders = tuple(str(tmp_path / "tree" / copy / "*") for copy in ("b", "c"))
+    assert _filtered_pages(archive, ("doc0[0-7]*",), texts) >= 15
+    assert _filtered_pages(archive, folders, texts) >= 15
+    archive.conn.close()
+    assert read
+
+
+def test_a_folded_page_within_filters_orders_tied_texts_by_the_copy_shown(tmp_path, monkeypatch):
+    """Thirty texts that tie, their first copies in one folder and their
+    copies in another in the reverse order, filtered to the copies: read by
+    their first copies, the texts met first are the last shown, so the page
+    is decided only once every tied text is met."""
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    letters = "بتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    texts = [f"محطة التحلية في حي {letters[n % 27]}{letters[n // 27 + 3]}س" for n in range(30)]
+    for folder, order in (("a", texts), ("b", texts[::-1])):
+        (tmp_path / "tree" / folder).mkdir(parents=True)
+        for number, text in enumerate(order):
+            (tmp_path / "tree" / folder / f"t{number:02d}.txt").write_text(text + "\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run("import", tmp_path / "tree", "--db", db)
+    archive = open_archive(str(db))
+    connect_functions(archive)
+    through = []
+    original = search.Ranking._through_the_mark
+    monkeypatch.setattr(search.Ranking, "_through_the_mark",
+                        lambda self, wanted: through.append(wanted) or original(self, wanted))
+    query = parse("محطة التحلية")
+    hits = search.search(archive, query, limit=10, filters=Filters(paths=(str(tmp_path / "tree" / "b" / "*"),)))
+    assert through
+    assert len({hit.score for hit in hits}) == 1  # they tie
+    assert [hit.path.rsplit("/", 2)[-2:] for hit in hits] == [["b", f"t{number:02d}.txt"] for number in range(10)]
+    assert _filtered_pages(archive, (str(tmp_path / "tree" / "b" / "*"),), ["محطة التحلية", "التحلية محطة"]) == 2
+    archive.conn.close()

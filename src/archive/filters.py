@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from .index import REPRINT_INDEX, has_index
 from .lookup import index_lookup
 from .paths import from_printable, printable
 
@@ -155,6 +156,37 @@ def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]]
         return {row[0] for row in db.execute(sql, {**params, "ids": json.dumps(ids)})}
 
     return passed
+
+
+# Of each first copy asked about, the first of its text's copies that passes:
+# by fingerprint, and a paragraph without one is its own text.  Each copy's
+# document is read from the narrow index that holds it beside its id
+# (`indexed`, where the archive has it) rather than from its row, which holds
+# its text: at 10x, ten rows a text.
+_FIRST_PASSING_SQL = """
+select held.id, min(copy.id) from paragraphs as held{indexed}
+join paragraphs as copy on copy.fingerprint = held.fingerprint
+join paragraphs as placed{indexed} on placed.id = copy.id
+join documents on documents.id = placed.document_id
+where held.id in (select value from json_each(:ids)) {filters}
+group by held.id
+union all
+select held.id, held.id from paragraphs as held{indexed} join documents on documents.id = held.document_id
+where held.id in (select value from json_each(:ids)) and held.fingerprint is null {filters}
+"""
+
+
+def first_passing(db, filters: str, params: dict) -> Callable[[list[int]], dict[int, int]]:
+    """The filters asked of texts by their first copies (holders.py): for
+    each of these ids whose text has a copy that passes, the first such
+    copy, which a page folding reprints shows in the text's place."""
+    indexed = f" indexed by {REPRINT_INDEX}" if has_index(db, REPRINT_INDEX) else ""
+    sql = _FIRST_PASSING_SQL.format(filters=filters, indexed=indexed)
+
+    def passing(ids: list[int]) -> dict[int, int]:
+        return dict(db.execute(sql, {**params, "ids": json.dumps(ids)}).fetchall())
+
+    return passing
 
 
 class IdRanges(list):

@@ -3,8 +3,8 @@
 Reprints share their words, so their score: a page of folded hits shows the
 first copy of each text.  The `impact` column gives that copy alone one more
 token, HOLDER, so that ranking can read a level's paragraphs one a text
-(`impact : z`) where the page folds reprints and no filter may leave out
-the first copy: at 10x, ten rows fewer a text.  Every other use of the
+(`impact : z`) where the page folds reprints (within filters, asked of each
+text's copies: filters.first_passing): at 10x, ten rows fewer a text.  Every other use of the
 index is unchanged: the copies keep their levels' tokens.
 
 The mark must stay on the lowest id of each fingerprint among the

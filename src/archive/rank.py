@@ -62,9 +62,10 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
     if not plan.slots:
         return [], set
     # texts: the page folds reprints, so cells may be read a paragraph a
-    # text, the first copy (holders.py); not within filters or `among`,
-    # which may leave out the first copy and keep another.
-    texts = texts and passed is None and among is None
+    # text, the first copy (holders.py); not within `among`, which may leave
+    # out the first copy and keep another.  Filters are then asked of texts
+    # by their first copies (search.Ranking: which copy stands for each).
+    texts = texts and among is None
     if texts:  # every statement of the query kept to the first copies
         expression = slots.first_copies(expression)
     if among is not None:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from .db import REPRINT_KEY, copies_per_text
 from .documents import REPRINTED, around, paragraphs_of, texts
-from .filters import Filters, connect_functions, filter_of, paragraph_ranges
+from .filters import Filters, connect_functions, filter_of, first_passing, paragraph_ranges
 from . import holders, lookup, rank, slots
+from .candidates import rank_key
 from .complete import score_text
 from .lookup import index_lookup, remember
 from .prefixes import prefix_fill, prefix_filter, short_prefixes
@@ -254,6 +255,11 @@ def ranking_of(db: sqlite_utils.Database, query: Query, filters: Filters | None)
     return ranking
 
 
+# A folded page within filters whose last place is not decided by the texts
+# met (Ranking._through_the_mark) meets this many times as many once more.
+WIDER = 4
+
+
 # A search page counts its query before it ranks it.  Where the count met
 # every match the filters pass, and they are at most this many texts, the
 # ranking in the same snapshot scores those from their text (rank.among)
@@ -370,12 +376,58 @@ class Ranking:
             if len(rows) <= wanted:
                 every = rank.exhaustive(self.db, self.plan, self._kept([rowid for (rowid,) in rows]))
                 return [(rowid, -score if score else 0.0) for rowid, score in every]
-        scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored,
-                                self.among if counted else None, self.texts)
+        through = self._through_the_mark(wanted) if filtered is not None and self._by_texts() else None
+        if through is not None:
+            scored, seen = through
+        else:
+            scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored,
+                                    self.among if counted else None, self.texts and passed is None)
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen())
         return ranked
+
+    def _by_texts(self) -> bool:
+        """Whether a page within filters is ranked a text at a time
+        (_through_the_mark): not one word alone, whose best cells settle a
+        page with few rows read, while asking the filters of a text asks
+        them of each of its copies."""
+        return self.texts and self.among is None and (len(self.plan.slots) > 1 or self.plan.narrowed)
+
+    def _through_the_mark(self, wanted: int) -> tuple[list[tuple[int, float]], Callable[[], set[int]]] | None:
+        """rank.top() within filters, its cells read a paragraph a text
+        (holders.py): a text passes if one of its copies does, and stands
+        on the page as the first that does, its place among the texts that
+        tie with it that copy's.  The texts met are ranked by their first
+        copies: the page is decided once its last copy shown comes before
+        the first copy of the last text met, or scores above it; else more
+        texts are met, and then None, for a page read from every copy."""
+        firsts = first_passing(self.db, self.where, self.params)
+        # Kept for the next call (more rows for a folded page), as what
+        # rank.top keeps, whose paragraphs the filters were asked of once.
+        shown: dict[int, int] = self.scored.setdefault("shown", {})
+
+        def passed(ids: list[int]) -> set[int]:
+            found = firsts(ids)
+            if self.kept is not None and found:  # a prefix's test: copies hold the same text
+                kept = self.kept(sorted(found))
+                found = {first: copy for first, copy in found.items() if first in kept}
+            shown.update(found)
+            return set(found)
+
+        for asked in (wanted, wanted * WIDER):
+            scored, seen = rank.top(self.db, self.plan, self.params["expression"], asked, passed,
+                                    self.scored.setdefault("texts", {}), None, True)
+            unasked = [first for first, _ in scored if first not in shown]
+            if unasked:
+                passed(unasked)
+            best = sorted(((shown[first], score) for first, score in scored if first in shown), key=rank_key)[:wanted]
+            # A text not met scores below the last met, or ties it with a
+            # later first copy, so a later copy shown.
+            last, score = scored[-1] if scored else (0, 0.0)
+            if len(scored) < asked or not best or best[-1][1] != score or best[-1][0] <= last:
+                return best, lambda: seen() | set(shown.values())
+        return None
 
     def _passed(self, filtered: rank.Passed | None) -> rank.Passed | None:
         """The filters, then what the matches must also pass."""
