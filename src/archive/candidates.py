@@ -66,6 +66,12 @@ class Candidates:
         # The `wanted`-th best score met at the last close(): once the words'
         # open gains sum below it, reading on cannot add a paragraph.
         self.bar = float("inf")
+        # Bumped at each change to the groups: kth() and head() are asked
+        # again between changes (settling, closing, completing), each a
+        # pass over every group.
+        self._version = 0
+        self._kth: tuple[int, int, float | None] | None = None
+        self._head: tuple[int, int, list[tuple[int, float]]] | None = None
 
     def __len__(self) -> int:
         return len(self.known)
@@ -80,6 +86,7 @@ class Candidates:
 
     def _put(self, rowids: set[int], value: float, words: int) -> None:
         """Paragraphs not in any group now, into (value, words)."""
+        self._version += 1
         key = (value, words)
         group = self.groups.get(key)
         if group is None:
@@ -90,6 +97,7 @@ class Candidates:
 
     def _take(self, rowid: int) -> None:
         """A paragraph out of its group (still known)."""
+        self._version += 1
         key = self.known[rowid]
         group = self.groups[key]
         group.discard(rowid)
@@ -126,8 +134,10 @@ class Candidates:
         by row (a look-up each, in Python)."""
         groups = self.groups
         size = len(rows)
-        by_group = sum(min(len(groups[key]), size) for key in keys) * _PROBE + len(keys) * _PER_GROUP
-        if size * _PER_ROW >= by_group:
+        # The groups alone may cost more than the rows (an OR of many common
+        # words keeps thousands): then their sizes need no summing.
+        if size * _PER_ROW >= len(keys) * _PER_GROUP and size * _PER_ROW >= (
+                sum(min(len(groups[key]), size) for key in keys) * _PROBE + len(keys) * _PER_GROUP):
             return ((key, groups[key] & rows) for key in keys)
         shares: dict[tuple[float, int], set[int]] = {}
         for rowid, key in zip(rows, map(self.known.get, rows)):
@@ -198,6 +208,7 @@ class Candidates:
             dropped.append(below)
         for rowid in below:
             self._take(rowid)  # out of the set its group in `kept` shares
+        self._version += 1
         self.groups = {key: group for key, group in kept.items() if group}
         self.dropped += dropped
         # Whichever is fewer: the paragraphs dropped forgotten, or those kept
@@ -213,6 +224,13 @@ class Candidates:
 
     def kth(self, wanted: int) -> float | None:
         """The `wanted`-th best score met (None if fewer were met)."""
+        if self._kth is not None and self._kth[:2] == (self._version, wanted):
+            return self._kth[2]
+        found = self._kth_of(wanted)
+        self._kth = (self._version, wanted, found)
+        return found
+
+    def _kth_of(self, wanted: int) -> float | None:
         if len(self.known) < max(wanted, 1):
             return None
         sizes: dict[float, int] = {}
@@ -228,8 +246,19 @@ class Candidates:
     def head(self, take: int) -> list[tuple[int, float]]:
         """The first `take` met by rank_key: (id, score), best first, those
         that tie once rounded lower id first."""
+        if self._head is not None and self._head[:2] == (self._version, take):
+            return list(self._head[2])
+        head = self._head_of(take)
+        self._head = (self._version, take, head)
+        return list(head)
+
+    def _head_of(self, take: int) -> list[tuple[int, float]]:
+        # Only the groups as high as the take-th score (and those that tie
+        # it once rounded) can be in the head: a few of thousands.
+        kth = self.kth(take)
+        keys = self.groups if kth is None else [key for key in self.groups if key[0] >= kth - EPSILON]
         ties: dict[float, list[tuple[float, int]]] = {}
-        for key in self.groups:
+        for key in keys:
             ties.setdefault(round(key[0], SCORE_DIGITS), []).append(key)
         head: list[tuple[int, float]] = []
         for rounded in sorted(ties, reverse=True):

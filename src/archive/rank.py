@@ -628,10 +628,11 @@ def _settled(candidates: Candidates, upcoming: list[list[float]], wanted: int, p
     # No word may still lift a paragraph (every cell read, or every paragraph
     # met complete): those met rank by their scores, and the best are chosen.
     # Else each group that may still reach the last place, one by one.
-    near = [list(group) for (low, words), group in candidates.groups.items()
-            if extra(words) > 0.0 and low + extra(words) >= last_score - EPSILON]
-    for group in near:  # copies: asking the filters may drop a paragraph
-        for rowid in group:
+    near = [group for (low, words), group in candidates.groups.items()
+            if (more := extra(words)) > 0.0 and low + more >= last_score - EPSILON]
+    for group in near:
+        # Asking the filters may drop a paragraph from its group: a copy then.
+        for rowid in (group if passed is None else list(group)):
             if rowid in chosen or rowid not in candidates:
                 continue
             high = round(candidates.high(rowid, extra), SCORE_DIGITS)
