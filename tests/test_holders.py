@@ -353,3 +353,23 @@ def test_a_folded_page_within_filters_orders_tied_texts_by_the_copy_shown(tmp_pa
     assert [hit.path.rsplit("/", 2)[-2:] for hit in hits] == [["b", f"t{number:02d}.txt"] for number in range(10)]
     assert _filtered_pages(archive, (str(tmp_path / "tree" / "b" / "*"),), ["محطة التحلية", "التحلية محطة"]) == 2
     archive.conn.close()
+
+
+def test_a_folded_page_of_one_word_within_filters_asks_for_every_copy_at_once(tmp_path, monkeypatch):
+    """One word within wide filters is ranked from every copy (not through
+    the mark): the rows first asked for are its texts' copies, so that one
+    ranking fills the page, where a text's worth of rows left it short and
+    ranked again."""
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    db = imported_reprints(tmp_path, 47)
+    rankings = []
+    original = rank.top
+    monkeypatch.setattr(rank, "top", lambda *args, **named: rankings.append(args[3]) or original(*args, **named))
+    archive = open_archive(str(db))
+    connect_functions(archive)
+    words = sorted({text for text in queries(48, 80) if " " not in text and "*" not in text})
+    assert _filtered_pages(archive, ("doc0[0-9]*",), words) >= 5
+    archive.conn.close()
+    assert rankings and all(wanted >= 30 for wanted in rankings)  # three copies a text, ten texts
+    assert len(rankings) == len(words)

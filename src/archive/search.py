@@ -387,6 +387,14 @@ class Ranking:
             ranked += self._unscored(wanted - len(ranked), seen())
         return ranked
 
+    def a_text_a_row(self) -> bool:
+        """Whether best() gives one row a text (a folded page read through
+        the mark), not every copy: filters (but _by_texts) and a prefix's
+        test read every copy, save those rank.within() scores."""
+        if not self.texts:
+            return False
+        return self._by_texts() if self.where else self.kept is None
+
     def _by_texts(self) -> bool:
         """Whether a page within filters is ranked a text at a time
         (_through_the_mark): not one word alone, whose best cells settle a
@@ -486,7 +494,7 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     # Only where reprints are many: elsewhere the first copies are most
     # paragraphs, and keeping a statement to them only costs FTS5 more.
     ranking.texts = fold_duplicates and copies_per_text(db) >= REPRINTED and holders.marked(db.conn)
-    fetch = _folded_fetch(db, wanted, ranking.texts) if fold_duplicates else wanted
+    fetch = _folded_fetch(db, wanted, ranking.a_text_a_row()) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
         # Folded first by fingerprint alone: the texts read are the page's.
