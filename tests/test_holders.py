@@ -19,7 +19,7 @@ from archive.index import INDEX, _UNINDEX_ROW, _INDEX_ROW, analyzed_row
 
 from archive.query import parse
 from test_duplicates import reference_filtered, reference_rows, reference_search
-from test_top_k import compare, make_tree, queries, run
+from test_top_k import WORDS, compare, make_tree, queries, run
 
 
 def marks(db):
@@ -373,3 +373,27 @@ def test_a_folded_page_of_one_word_within_filters_asks_for_every_copy_at_once(tm
     archive.conn.close()
     assert rankings and all(wanted >= 30 for wanted in rankings)  # three copies a text, ten texts
     assert len(rankings) == len(words)
+
+
+def test_a_folded_page_with_a_prefix_tested_on_its_words_reads_a_text_once(tmp_path, monkeypatch):
+    """A prefix FTS5 would merge at every cell, beside words: the words are
+    ranked alone and the prefix tested on the best (prefixes.py).  The test
+    reads a paragraph's text, which its copies share, so the words' cells
+    are read through the mark; the pages are those of every match ranked."""
+    from archive import prefixes
+
+    monkeypatch.setattr(prefixes, "MANY_PAGES", 10**6)
+    monkeypatch.setattr(prefixes, "RANKED_PAGES", 0)  # every prefix, in this small archive
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    db = imported_reprints(tmp_path, 49)
+    tested = []  # whether each ranking with the test was read through the mark
+    original = rank.top
+    monkeypatch.setattr(rank, "top", lambda *args: (args[4] is not None and tested.append(args[7])) or original(*args))
+    archive = open_archive(str(db))
+    texts = [f"{word} {prefix}*" for word in WORDS[:12] for prefix in ("الم", "-الش")]
+    for text in texts:
+        query = parse(text)
+        hits = search.search(archive, query, limit=10, fold_duplicates=True)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+    archive.conn.close()
+    assert len(tested) >= 10 and all(tested)

@@ -381,7 +381,7 @@ class Ranking:
             scored, seen = through
         else:
             scored, seen = rank.top(self.db, self.plan, self.params["expression"], wanted, passed, self.scored,
-                                    self.among if counted else None, self.texts and passed is None)
+                                    self.among if counted else None, self._tested_by_texts(filtered))
         ranked = [(rowid, -score) for rowid, score in scored]
         if len(ranked) < wanted:
             ranked += self._unscored(wanted - len(ranked), seen())
@@ -389,11 +389,19 @@ class Ranking:
 
     def a_text_a_row(self) -> bool:
         """Whether best() gives one row a text (a folded page read through
-        the mark), not every copy: filters (but _by_texts) and a prefix's
-        test read every copy, save those rank.within() scores."""
+        the mark), not every copy: filters (but _by_texts) and a count's
+        matches read every copy, save those rank.within() scores."""
         if not self.texts:
             return False
-        return self._by_texts() if self.where else self.kept is None
+        return self._by_texts() if self.where else self.kept is None or (self.among is None and self.fill is None)
+
+    def _tested_by_texts(self, filtered: rank.Passed | None) -> bool:
+        """Whether rank.top reads through the mark: without filters, where a
+        prefix's test alone is asked (prefix_filter) it tests a text, whose
+        copies pass or fail together, so the first copies stand for them.
+        Not beside a prefix's own matches (prefix_fill), which are tested
+        apart, and a page of fewer texts scanned them for nothing."""
+        return self.texts and filtered is None and (self.kept is None or self.fill is None)
 
     def _by_texts(self) -> bool:
         """Whether a page within filters is ranked a text at a time
