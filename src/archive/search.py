@@ -407,8 +407,10 @@ class Ranking:
         """Whether a page within filters is ranked a text at a time
         (_through_the_mark): not one word alone, whose best cells settle a
         page with few rows read, while asking the filters of a text asks
-        them of each of its copies."""
-        return self.texts and self.among is None and (len(self.plan.slots) > 1 or self.plan.narrowed)
+        them of each of its copies; nor beside a prefix's own matches
+        (_tested_by_texts)."""
+        return (self.texts and self.among is None and self.fill is None
+                and (len(self.plan.slots) > 1 or self.plan.narrowed))
 
     def _through_the_mark(self, wanted: int) -> tuple[list[tuple[int, float]], Callable[[], set[int]]] | None:
         """rank.top() within filters, its cells read a paragraph a text
