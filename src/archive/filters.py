@@ -162,7 +162,7 @@ def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]]
 # by fingerprint, and a paragraph without one is its own text.  Each copy's
 # document is read from the narrow index that holds it beside its id
 # (`indexed`, where the archive has it) rather than from its row, which holds
-# its text: at 10x, ten rows a text.
+# its text, for each of a text's copies.
 _FIRST_PASSING_SQL = """
 select held.id, min(copy.id) from paragraphs as held{indexed}
 join paragraphs as copy on copy.fingerprint = held.fingerprint

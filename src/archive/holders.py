@@ -3,9 +3,10 @@
 Reprints share their words, so their score: a page of folded hits shows the
 first copy of each text.  The `impact` column gives that copy alone one more
 token, HOLDER, so that ranking can read a level's paragraphs one a text
-(`impact : z`) where the page folds reprints (within filters, asked of each
-text's copies: filters.first_passing): at 10x, ten rows fewer a text.  Every other use of the
-index is unchanged: the copies keep their levels' tokens.
+(`impact : z`) where the page folds reprints (within filters, asking them
+of each text's copies: filters.first_passing), a row a text rather than a
+row a copy.  Every other use of the index is unchanged: the copies keep
+their levels' tokens.
 
 The mark must stay on the lowest id of each fingerprint among the
 paragraphs there are: an import marks a paragraph whose text the archive

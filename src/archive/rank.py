@@ -367,7 +367,7 @@ def among(db, plan: Plan, matches: list[int], wanted: int, folded: bool = False)
     passes (in id order), scored from their text as within() scores them.
     folded: for a page that folds reprints, a text's first paragraph among
     them alone (the one it shows): so the `wanted` are as many texts, where
-    all copies would be a tenth as many at 10x, and the page would ask again."""
+    every copy would make them fewer, and the page would ask again."""
     if not plan.slots:
         return [(rowid, 0.0) for rowid in matches[:wanted]]
     grouped = text_scores(db, plan, matches, folded=folded)

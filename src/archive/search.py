@@ -409,7 +409,7 @@ class Ranking:
         page with few rows read, while asking the filters of a text asks
         them of each of its copies; nor beside a prefix's own matches
         (_tested_by_texts)."""
-        return (self.texts and self.among is None and self.fill is None
+        return (self.texts and self.plan is not None and self.among is None and self.fill is None
                 and (len(self.plan.slots) > 1 or self.plan.narrowed))
 
     def _through_the_mark(self, wanted: int) -> tuple[list[tuple[int, float]], Callable[[], set[int]]] | None:
