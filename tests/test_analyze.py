@@ -264,6 +264,28 @@ def test_affixes_are_found_as_the_rules_read(word):
     assert stemmer._strip_pronoun(word) == _pronoun_one_by_one(word)
 
 
+# The written forms a query's expansion stems together: clitics and
+# article groups before words kept whole (وزير, الوان), the name of God,
+# على's pronoun forms, numbers with a letter attached, Latin.
+_FORMS = st.lists(
+    st.tuples(
+        st.sampled_from(stemmer.CLITICS + stemmer.ARTICLES),
+        st.sampled_from(["وزير", "الوان", "الله", "عليه", "2015م", "100", "running", "قوات", "ان", ""])
+        | st.text(alphabet="والبكفلهمانيتدرةئءؤ1a", min_size=1, max_size=8),
+    ).map("".join),
+    max_size=40,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_FORMS)
+def test_words_stemmed_together_stem_as_each_alone(words):
+    """stem_all() shares the work of words one rest behind different article
+    groups (والوزير, بالوزير), and gives what stem() gives each."""
+    words = [word for word in words if word]
+    assert analyze.stem_all(words) == [analyze._stem(word) for word in words]
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=12) | st.text(st.characters(min_codepoint=0x600, max_codepoint=0x6FF), max_size=12))
 def test_word_parts_of_plain_letters_take_the_short_way(word):

@@ -27,7 +27,7 @@ from typing import Iterator, NamedTuple
 
 import Stemmer
 
-from .stemmer import stem_arabic
+from .stemmer import stem_arabic, stem_arabic_all
 
 # Bump whenever a change here or in stemmer.py alters the terms produced for
 # some text: databases built by another version need `archive rebuild`.
@@ -248,6 +248,7 @@ _english = Stemmer.Stemmer("english")
 # short Arabic word after it (2016م, ١٤٣٦هـ, 100كم, و2015): the number is the
 # word a reader looks for, so it is the stem.
 NUMBER_WORD = re.compile("[وف]?[بلك]?([0-9]+)[\u0621-\u064a]{0,4}")
+_ASCII_DIGIT = re.compile("[0-9]")
 
 
 @lru_cache(maxsize=200_000)
@@ -261,11 +262,40 @@ def stem(word: str) -> str:
     return _stem(word)
 
 
-def _stem(word: str) -> str:
+def stem_all(words: list[str]) -> list[str]:
+    """stem() of each of these normalized words, the Arabic ones stemmed
+    together (stemmer.stem_arabic_all): what a query's expansion stems.
+
+    >>> stem_all(["بالحسن", "running", "2015", "والحسن"])
+    ['حسن', 'run', '2015', 'حسن']
+    """
+    stems = list(words)
+    arabic, at = [], []
+    numbers = _ASCII_DIGIT.search("".join(words)) is not None  # (a number word holds one)
+    for position, word in enumerate(words):
+        if not (numbers and _number(word) is not None) and ARABIC_LETTER.search(word):
+            arabic.append(word)
+            at.append(position)
+        else:
+            stems[position] = _stem(word)
+    for position, found in zip(at, stem_arabic_all(arabic)):
+        stems[position] = found
+    return stems
+
+
+def _number(word: str) -> str | None:
+    """The number a word written with one stands for (NUMBER_WORD), or None."""
     if word[:1].isdigit() or word[1:2].isdigit() or word[2:3].isdigit():
         number = NUMBER_WORD.fullmatch(word)
         if number:
             return number.group(1)
+    return None
+
+
+def _stem(word: str) -> str:
+    number = _number(word)
+    if number is not None:
+        return number
     if ARABIC_LETTER.search(word):
         return stem_arabic(word)
     if _LATIN_LETTER.search(word):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterator, NamedTuple
 
-from .analyze import ARABIC_LETTER, NUMBER_WORD, stem
+from .analyze import ARABIC_LETTER, NUMBER_WORD, stem, stem_all
 from .bases import readings
 from .endings import accusative, accusative_forms, construct, construct_forms, verb_reading
 from .reading import Reading
@@ -236,11 +236,10 @@ def base_expansion(word: str) -> Expansion:
         return Expansion(frozenset(), frozenset(form for form in forms if not number_lookalike(form)))
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
-    for prefix, form in _prefixed_forms(word):
-        written = prefix + form
-        if written in UNSTEMMED and written != word:
-            continue  # another word: الان (now) is not a form of ان
-        term = stem(written)
+    # Not the forms written as another word is: الان (now) is not a form of ان.
+    prefixed = [(prefix, prefix + form) for prefix, form in _prefixed_forms(word)
+                if prefix + form not in UNSTEMMED or prefix + form == word]
+    for (prefix, written), term in zip(prefixed, stem_all([written for _, written in prefixed])):
         whole = whole_split(written) if term in KEPT_WHOLE else None  # (most forms need no look)
         if whole is not None and len(whole[0]) < len(prefix):
             continue  # what is written before spells another word: و + زير is وزير, ال + وان ألوان

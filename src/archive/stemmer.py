@@ -60,6 +60,33 @@ def stem_arabic(word: str) -> str:
     return _stem_rest(_strip_article(word))
 
 
+def stem_arabic_all(words: list[str]) -> list[str]:
+    """stem_arabic() of each word, the words that are one rest behind
+    different article groups (والوزير, بالوزير, للوزير) stemmed once: a
+    query's expansion stems a thousand such forms, an import's words rarely
+    share a rest (docs/performance.md).
+
+    >>> stem_arabic_all(["والحسن", "بالحسن", "وحسن"])
+    ['حسن', 'حسن', 'حسن']
+    """
+    rests: dict[str, str] = {}
+    stems = []
+    for word in words:
+        if word in UNSTEMMED:
+            stems.append(word)
+            continue
+        whole = _whole(word)
+        if whole is not None:
+            stems.append(whole[2])
+            continue
+        rest = _strip_article(word)
+        found = rests.get(rest)
+        if found is None:
+            found = rests[rest] = _stem_rest(rest)
+        stems.append(found)
+    return stems
+
+
 def whole_split(word: str) -> tuple[str, str] | None:
     """(clitic, rest) where the rest is a word whose first letters look like
     "and" or the article but are its own (KEPT_WHOLE: وزير is not و + زير,
