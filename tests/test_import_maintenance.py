@@ -107,9 +107,9 @@ def test_archive_of_schema_1_is_converted_by_rebuild(seeds_db, run, tmp_path):
     assert set(db["paragraphs"].columns_dict) == {"id", "document_id", "number", "text", "fingerprint"}
     # The index's columns are gone from the table: the index is contentless.
     assert [row[1] for row in db.execute("pragma table_xinfo(paragraphs)")] == list(db["paragraphs"].columns_dict)
-    # Schema 1's triggers are gone; the index's guard (see index.create_search_index) is there.
-    assert [row[0] for row in db.execute("select name from sqlite_master where type = 'trigger'")] == [
-        "paragraphs_fts_once"
+    # Schema 1's triggers are gone; the index's guards (see index.create_search_index) are there.
+    assert sorted(row[0] for row in db.execute("select name from sqlite_master where type = 'trigger'")) == [
+        "paragraphs_fts_once", "paragraphs_gone_while_indexed"
     ]
     assert db["paragraphs"].count == size_before
     assert run("check", "--db", seeds_db).exit_code == 0
@@ -308,3 +308,75 @@ def test_an_archive_of_a_newer_schema_is_not_written(seeds_db, run):
         assert "Traceback" not in result.output
     assert db.execute("select type, name, sql from sqlite_master order by name").fetchall() == before
     assert db.execute("select * from archive_meta order by key").fetchall() == meta
+
+
+def test_the_check_every_search_makes_seeks_whatever_the_archive_holds(seeds_db):
+    """Every `archive search` checks the index against the paragraphs: its
+    statements seek (the ends of each, FTS5's own count); counting the
+    paragraphs would read an index as large as the archive, 30 MB of a
+    2.4 GB one, at each search."""
+    from archive.index import index_mismatch
+
+    statements = []
+    db = sqlite3.connect(seeds_db)
+    db.set_trace_callback(statements.append)
+    assert index_mismatch(db) is None
+    db.set_trace_callback(None)
+    plans = [row[3] for sql in statements if not sql.startswith("--")
+             for row in db.execute(f"explain query plan {sql}")]
+    # (sqlite_master, the schema's few rows, is read to find the trigger.)
+    scans = [plan for plan in plans if plan.startswith("SCAN") and plan not in ("SCAN CONSTANT ROW", "SCAN sqlite_master")]
+    assert plans and not scans, plans
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_a_paragraph_gone_at_either_end_is_seen_by_every_search(seeds_db, run, end):
+    db = sqlite_utils.Database(seeds_db)
+    total = db["paragraphs"].count
+    db.execute(f"delete from paragraphs where id = (select {end}(id) from paragraphs)")
+    db.conn.commit()
+    warned = run("search", "--db", seeds_db, "قوات").stderr
+    assert f"the search index holds {total} paragraphs, the archive {total - 1}" in warned
+
+
+def test_a_paragraph_gone_in_between_is_seen_by_searches_and_before_any_write(seeds_db, run, tmp_path):
+    """Deleted behind archive's back while indexed, wherever it stood: the
+    trigger notes it, the search warns, an import refuses to write, `archive
+    check` finds it, and a rebuild mends it."""
+    db = sqlite_utils.Database(seeds_db)
+    total = db["paragraphs"].count
+    db.execute("delete from paragraphs where id = (select min(id) + 1 from paragraphs)")
+    db.conn.commit()
+    warned = run("search", "--db", seeds_db, "قوات").stderr
+    assert f"the search index holds {total} paragraphs, the archive {total - 1}" in warned
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "new.txt").write_text("نص عربي جديد", encoding="utf-8")
+    result = run("import", "--db", seeds_db, tmp_path / "more")
+    assert result.exit_code == 2
+    assert f"the search index holds {total} paragraphs, the archive {total - 1}: run 'archive rebuild'" in result.stderr
+    assert run("check", "--db", seeds_db).exit_code == 1
+    assert run("rebuild", "--db", seeds_db).exit_code == 0
+    assert "warning" not in run("search", "--db", seeds_db, "قوات").stderr
+    assert run("import", "--db", seeds_db, tmp_path / "more").exit_code == 0
+
+
+def test_an_archive_made_before_the_trigger_is_counted_until_it_is_written(seeds_db, run, tmp_path):
+    """Without the trigger that notes deletions, a search counts the
+    paragraphs as before; the next write, its index in step, adds it."""
+    from archive.index import GONE_TRIGGER
+
+    def triggers():
+        with sqlite3.connect(seeds_db) as conn:
+            return {row[0] for row in conn.execute("select name from sqlite_master where type = 'trigger'")}
+
+    with sqlite3.connect(seeds_db) as conn:
+        conn.execute(f"drop trigger {GONE_TRIGGER}")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "new.txt").write_text("نص عربي جديد", encoding="utf-8")
+    assert run("import", "--db", seeds_db, tmp_path / "more").exit_code == 0
+    assert GONE_TRIGGER in triggers()
+    with sqlite3.connect(seeds_db) as conn:
+        conn.execute(f"drop trigger {GONE_TRIGGER}")
+        conn.execute("delete from paragraphs where id = (select min(id) + 1 from paragraphs)")
+    assert "the search index holds" in run("search", "--db", seeds_db, "قوات").stderr
+    assert GONE_TRIGGER not in triggers()

@@ -235,8 +235,8 @@ def common_folder(db) -> str:
 
 def archive_warnings(conn) -> list[str]:
     """What `archive search` warns of: an index out of step, another analyzer.
-    Kept for the connection until the archive changes: the check counts the
-    paragraphs, which scans an index as large as the archive."""
+    Kept for the connection until the archive changes: a few look-ups a
+    search need not repeat."""
     reader = Reader(conn)
     return list(index_lookup(reader).remember(("archive warnings",), lambda: _warnings(reader)))
 

@@ -404,12 +404,14 @@ def check_writable(db: sqlite_utils.Database) -> None:
             f"archive made by another version of archive (schema {meta.get('schema_version')}): "
             "run 'archive rebuild' first"
         )
-    from .index import index_mismatch  # (see ensure_schema)
+    from .index import index_mismatch, watch_deletions  # (see ensure_schema)
 
     # Written on, an index out of step with the paragraphs would drift further.
-    mismatch = index_mismatch(db)
+    mismatch = index_mismatch(db, counting=True)
     if mismatch:
         raise ArchiveError(f"{mismatch}: run 'archive rebuild' first")
+    # An archive made before the trigger gets it, its index in step.
+    watch_deletions(db)
     differences = analysis_differences(meta)
     if differences and db["paragraphs"].count:
         raise ArchiveError(f"archive analyzed with {differences}: run 'archive rebuild' first")

@@ -5,8 +5,8 @@ It is a contentless FTS5 table, whose two columns, `terms` (stems) and
 from the paragraph's text at import, and again from the same text when a
 paragraph is removed (FTS5 must be told the words it indexed).  So the archive keeps the text once; the index is written by
 archive alone, and `archive check` compares it with a fresh analysis of
-every paragraph (index_problems); every search compares its counts with
-the paragraphs' (index_mismatch).  A document's rows and index
+every paragraph (index_problems); every search compares its count and ends
+with the paragraphs' (index_mismatch).  A document's rows and index
 entries are written in the same transaction, so a kill -9 at any moment
 leaves a sound archive.
 """
@@ -121,6 +121,27 @@ def create_search_index(db: sqlite_utils.Database) -> None:
     index_command(db, "hashsize", INDEX_HASHSIZE)
     configure_index_merging(db)
     db.execute(f"create table {TERM_COUNTS} (term text primary key, paragraphs integer not null) without rowid")
+    watch_deletions(db)
+
+
+# A paragraph deleted while the index still holds it: archive takes a
+# paragraph out of the index before it deletes the row, so only another
+# tool does that.  The trigger notes it in archive_meta, where the check
+# every search makes finds it without counting the paragraphs
+# (index_mismatch); the index made anew forgets it.
+GONE_TRIGGER = "paragraphs_gone_while_indexed"
+GONE_KEY = "paragraphs_gone_while_indexed"
+
+
+def watch_deletions(db) -> None:
+    """The trigger that notes a paragraph deleted while indexed (GONE_TRIGGER),
+    made with an index that holds no such paragraph."""
+    db.execute(
+        f"create trigger if not exists {GONE_TRIGGER} after delete on paragraphs "
+        f"when exists (select 1 from {INDEX}_docsize where id = old.id) "
+        f"begin insert or replace into archive_meta (key, value) values ('{GONE_KEY}', '1'); end"
+    )
+    db.execute("delete from archive_meta where key = ?", [GONE_KEY])
 
 
 def drop_search_index(db: sqlite_utils.Database) -> bool:
@@ -129,6 +150,7 @@ def drop_search_index(db: sqlite_utils.Database) -> bool:
     always-NULL columns of schema 2 (its content="paragraphs" read them).
     Whether that was schema 1, whose columns were most of the file."""
     db["paragraphs"].disable_fts()  # schema 1's triggers, and its index
+    db.execute(f"drop trigger if exists {GONE_TRIGGER}")  # it reads the index
     db.execute(f"drop table if exists {INDEX}")
     db.execute(f"drop table if exists {TERM_COUNTS}")
     stored = "terms" in db["paragraphs"].columns_dict
@@ -312,26 +334,46 @@ def paragraph_total(db) -> int:
 INDEX_MISSING = "the search index is missing"
 
 
-def index_mismatch(db) -> str | None:
+# FTS5's count of rows and words (its 'averages' record), the first and
+# last ids of the paragraphs and of the index's rows, and whether the
+# trigger has seen a paragraph deleted while indexed (and is there to see
+# one): each a seek, in one statement, so from one snapshot.
+_ENDS_SQL = (
+    "select (select min(id) from paragraphs), (select max(id) from paragraphs),"
+    f" (select min(id) from {INDEX}_docsize), (select max(id) from {INDEX}_docsize),"
+    f" (select block from {INDEX}_data where id = 1),"
+    f" (select value from archive_meta where key = '{GONE_KEY}'),"
+    f" (select 1 from sqlite_master where type = 'trigger' and name = '{GONE_TRIGGER}')"
+)
+# The paragraphs counted: a scan of an index as large as the archive.
+_COUNT_SQL = f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1)"
+
+
+def index_mismatch(db, counting: bool = False) -> str | None:
     """Why the search index cannot be trusted to find every paragraph, in
     words, or None; db is anything with .execute(sql, params).  Cheap enough
-    for every search: the rows and words FTS5 counts in its 'averages'
-    record (one row) against the paragraphs' count, in one statement, so
-    from one snapshot.  It sees an index dropped, emptied or filled by
-    another tool and paragraphs added or deleted behind archive's back; a
-    paragraph's text edited in place is `archive check`'s to find."""
+    for every search, whatever the archive's size (_ENDS_SQL): it sees an
+    index dropped, emptied or filled by another tool, paragraphs added
+    behind archive's back (after the last one), and paragraphs deleted
+    (GONE_TRIGGER); only then, or in an archive made before that trigger,
+    or with counting, are the paragraphs counted.  A paragraph's text
+    edited in place is `archive check`'s to find."""
     try:
-        paragraphs, averages = db.execute(
-            f"select (select count(*) from paragraphs), (select block from {INDEX}_data where id = 1)", []
-        ).fetchone()
+        first, last, indexed_first, indexed_last, averages, gone, watched = db.execute(_ENDS_SQL, []).fetchone()
     except sqlite3.OperationalError as error:
         if "no such table" not in str(error):
             raise
         return INDEX_MISSING
     rows, *words = varints(averages or b"")
-    if rows != paragraphs:
-        return f"the search index holds {counted(rows, 'paragraph')}, the archive {paragraphs}"
-    if paragraphs and not any(words):
+    ends_differ = (first, last) != (indexed_first, indexed_last)
+    if counting or gone or not watched or ends_differ:
+        paragraphs, averages = db.execute(_COUNT_SQL, []).fetchone()
+        rows, *words = varints(averages or b"")
+        if rows != paragraphs:
+            return f"the search index holds {counted(rows, 'paragraph')}, the archive {paragraphs}"
+        if ends_differ:
+            return "the search index holds other paragraphs than the archive"
+    if last is not None and not any(words):
         return "the search index holds no words"
     return None
 
