@@ -331,6 +331,22 @@ def analyze_word(raw: str) -> tuple[str, str]:
     return pair if pair is not None else _learn([raw])[0]
 
 
+def analyze_words(raws: list[str]) -> list[tuple[str, str]]:
+    """analyze_word() of each of these written words, looked up at once:
+    what marking a text's words asks.
+
+    >>> analyze_words(["القوات", "Running"])
+    [('القوات', 'قوه'), ('running', 'run')]
+    """
+    if not raws:
+        return []
+    try:
+        found = operator.itemgetter(*raws)(_young)  # every one analyzed already: in C
+    except KeyError:
+        return _learn(raws)
+    return [found] if len(raws) == 1 else list(found)
+
+
 def _learn(raws: list[str]) -> list[tuple[str, str]]:
     """Every word's (exact, terms), analyzing those not seen yet.  The words
     in hand are looked up one by one, once: collecting the missing ones and

@@ -78,9 +78,16 @@ class Highlighter:
         return self._decisions
 
     def _decide(self, words: set[str], marked: set[str], unmarked: set[str]) -> None:
-        is_marked = self._marked
-        for word in words:
-            (marked if is_marked(word) else unmarked).add(word)
+        # _marked(), its analyses looked up at once and its one-word case
+        # inline: a page of hits holds hundreds of words to decide.
+        words = list(words)
+        stems, forms, prefixes = self._stems, self._forms, self._prefixes
+        for word, (exact, terms) in zip(words, analyze.analyze_words(words)):
+            if " " in exact:
+                found = any(map(self._part_marked, exact.split(" "), terms.split(" ")))
+            else:
+                found = bool(exact) and (exact in forms or terms in stems or bool(prefixes) and exact.startswith(prefixes))
+            (marked if found else unmarked).add(word)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the text's marked words (analyze.written_words):
