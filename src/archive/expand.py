@@ -237,8 +237,8 @@ def base_expansion(word: str) -> Expansion:
     base = word[:-1] if word.endswith("ه") else word
     terms, forms = set(), set()
     # Not the forms written as another word is: الان (now) is not a form of ان.
-    prefixed = [(prefix, prefix + form) for prefix, form in _prefixed_forms(word)
-                if prefix + form not in UNSTEMMED or prefix + form == word]
+    prefixed = [(prefix, written) for prefix, form in _prefixed_forms(word)
+                if (written := prefix + form) not in UNSTEMMED or written == word]
     for (prefix, written), term in zip(prefixed, stem_all([written for _, written in prefixed])):
         whole = whole_split(written) if term in KEPT_WHOLE else None  # (most forms need no look)
         if whole is not None and len(whole[0]) < len(prefix):

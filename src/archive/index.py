@@ -364,7 +364,7 @@ def index_mismatch(db, counting: bool = False) -> str | None:
         if "no such table" not in str(error):
             raise
         return INDEX_MISSING
-    rows, *words = varints(averages or b"")
+    words = varints(averages or b"")[1:]
     ends_differ = (first, last) != (indexed_first, indexed_last)
     if counting or gone or not watched or ends_differ:
         paragraphs, averages = db.execute(_COUNT_SQL, []).fetchone()
