@@ -310,8 +310,10 @@ def imports_1x(args, archive: str, sqlite_utils: str, tree1: Path, work: Path, t
     return first, naive_db, archive_db
 
 
-def processes_1x(archive: str, sqlite_utils: str, naive_db: Path, archive_db: Path, tree1: Path, table: Table):
-    """Whole `archive search` processes against sqlite-utils and rg."""
+def processes_1x(archive: str, sqlite_utils: str, naive_db: Path, archive_db: Path, tree1: Path,
+                 table: Table) -> float:
+    """Whole `archive search` processes against sqlite-utils and rg; the
+    median `archive search` process."""
     ours = median_process(lambda w: [archive, "search", "--db", str(archive_db), w], PROCESS_WORDS)
     theirs = median_process(
         lambda w: [sqlite_utils, "search", str(naive_db), "docs", w, "--limit", "20"], PROCESS_WORDS, ok=(0,)
@@ -327,6 +329,15 @@ def processes_1x(archive: str, sqlite_utils: str, naive_db: Path, archive_db: Pa
         table.add("process: rg -c", f"{grep * 1000:.0f} ms")
     else:
         table.add("process: rg -c", "skipped: rg is not installed")
+    return ours
+
+
+def process_at_scale(scale: int, archive: str, db: Path, at_1x: float, table: Table) -> None:
+    """The same `archive search` processes on the larger archive: what a
+    command typed costs as the archive grows (its start, its checks, its
+    search)."""
+    ours = median_process(lambda w: [archive, "search", "--db", str(db), w], PROCESS_WORDS)
+    table.add(f"process: archive search {scale}x", f"{ours * 1000:.0f} ms = {ours / at_1x:.2f}x the 1x process")
 
 
 def searches(scale: int, db: Path, work: Path, archive: str, table: Table, baseline: topk.Baseline) -> None:
@@ -423,7 +434,7 @@ def main() -> None:
                 for path in work.glob(f"{db.name}*"):
                     path.unlink()
             return report(args, files, started, table)
-        processes_1x(archive, sqlite_utils, naive_db, archive_db, tree1, table)
+        process_1x = processes_1x(archive, sqlite_utils, naive_db, archive_db, tree1, table)
         shutil.rmtree(tree1)
         for path in work.glob("naive.db*"):
             path.unlink()
@@ -431,6 +442,7 @@ def main() -> None:
         searches(1, archive_db, work, archive, table, baseline)
         for scale in args.scales[1:]:
             db = at_scale(scale, files, work, archive, first, table)
+            process_at_scale(scale, archive, db, process_1x, table)
             searches(scale, db, work, archive, table, baseline)
             for path in work.glob(f"{db.name}*"):
                 path.unlink()
