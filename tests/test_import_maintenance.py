@@ -371,10 +371,13 @@ def test_an_archive_made_before_the_trigger_is_counted_until_it_is_written(seeds
 
     with sqlite3.connect(seeds_db) as conn:
         conn.execute(f"drop trigger {GONE_TRIGGER}")
+    checked = run("check", "--db", seeds_db)
+    assert checked.exit_code == 0 and "made before the trigger" in checked.stderr
     (tmp_path / "more").mkdir()
     (tmp_path / "more" / "new.txt").write_text("نص عربي جديد", encoding="utf-8")
     assert run("import", "--db", seeds_db, tmp_path / "more").exit_code == 0
     assert GONE_TRIGGER in triggers()
+    assert "made before the trigger" not in run("check", "--db", seeds_db).stderr
     with sqlite3.connect(seeds_db) as conn:
         conn.execute(f"drop trigger {GONE_TRIGGER}")
         conn.execute("delete from paragraphs where id = (select min(id) + 1 from paragraphs)")

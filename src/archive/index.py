@@ -144,6 +144,13 @@ def watch_deletions(db) -> None:
     db.execute("delete from archive_meta where key = ?", [GONE_KEY])
 
 
+def watches_deletions(db) -> bool:
+    """Whether the archive has the trigger (GONE_TRIGGER): without it, every
+    search counts the paragraphs (index_mismatch)."""
+    found = db.execute("select 1 from sqlite_master where type = 'trigger' and name = ?", [GONE_TRIGGER])
+    return found.fetchone() is not None
+
+
 def drop_search_index(db: sqlite_utils.Database) -> bool:
     """Drop the index (if another tool has not), with what earlier schemas
     kept for it: the triggers and stored analyzed columns of schema 1, the

@@ -19,7 +19,7 @@ from .documents import REPRINTED
 from .fields import FIELDS_INDEX, field_names
 from .index import (
     FINGERPRINT_INDEX, REPRINT_INDEX, create_fingerprint_index, create_search_index, drop_search_index, has_index,
-    index_paragraphs, index_problems, merge_index, paragraph_batches,
+    index_paragraphs, index_problems, merge_index, paragraph_batches, watches_deletions,
 )
 from .pipeline import fingerprint
 from .repair import MISCOUNTED_WHERE, ORPHANS_WHERE, Repairs, repair_rows
@@ -115,6 +115,11 @@ def _indexes(db: sqlite_utils.Database, health: Health) -> None:
             f"made before the {' and '.join(missing)} {'index' if one else 'indexes'}, which searches read to"
             f" count and fold (slower without {'it' if one else 'them'}): the next 'archive import' makes"
             f" {'it' if one else 'them'}"
+        )
+    if not watches_deletions(db):
+        health.notes.append(
+            "made before the trigger that notes paragraphs deleted behind archive's back: every search counts"
+            " the paragraphs instead (slower on a large archive): the next 'archive import' adds it"
         )
     # Where texts are reprinted, a folded page reads their first copies
     # alone through the mark (holders.py), which only a rebuild adds.
