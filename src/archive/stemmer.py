@@ -70,16 +70,29 @@ def stem_arabic_all(words: list[str]) -> list[str]:
     ['حسن', 'حسن', 'حسن']
     """
     rests: dict[str, str] = {}
+    # Whether a word may be kept whole is read from its first six letters,
+    # and how much of it is an article group from its first four and its
+    # length: the forms of one base share both.
+    heads: dict[str, bool] = {}
+    cuts: dict[tuple[str, int], int] = {}
     stems = []
     for word in words:
         if word in UNSTEMMED:
             stems.append(word)
             continue
-        whole = _whole(word)
+        head = word[:6]
+        may = heads.get(head)
+        if may is None:
+            may = heads[head] = _may_be_whole(head)
+        whole = _whole_by_clitic(word) if may else None
         if whole is not None:
             stems.append(whole[2])
             continue
-        rest = _strip_article(word)
+        key = (word[:4], min(len(word), 6))
+        cut = cuts.get(key)
+        if cut is None:
+            cut = cuts[key] = len(word) - len(_strip_article(word))
+        rest = word[cut:]
         found = rests.get(rest)
         if found is None:
             found = rests[rest] = _stem_rest(rest)
@@ -104,12 +117,18 @@ def _whole(word: str) -> tuple[str, str, str] | None:
     """whole_split's (clitic, rest) and the rest's stem, or None."""
     # Set look-ups first, for most words: the stemmer runs once per distinct
     # word of an import, and a query's expansion looks at a thousand forms.
-    if not (word[:4] in _HEADS_4 or word[:3] in _HEADS_3 or word[:1] in _CLITIC_SET and (
-        word[1:5] in _HEADS_4 or word[1:4] in _HEADS_3
-        or word[:2] in _CLITIC_SET and (word[2:6] in _HEADS_4 or word[2:5] in _HEADS_3)
-    )):
+    if not _may_be_whole(word):
         return None
     return _whole_by_clitic(word)
+
+
+def _may_be_whole(word: str) -> bool:
+    """Whether the word begins as one KEPT_WHOLE holds may, with a clitic in
+    front or not: read from its first six letters alone."""
+    return (word[:4] in _HEADS_4 or word[:3] in _HEADS_3 or word[:1] in _CLITIC_SET and (
+        word[1:5] in _HEADS_4 or word[1:4] in _HEADS_3
+        or word[:2] in _CLITIC_SET and (word[2:6] in _HEADS_4 or word[2:5] in _HEADS_3)
+    ))
 
 
 # A query's expansion stems a word kept whole with each clitic and article
