@@ -3,7 +3,7 @@
 import sqlite3
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from archive import analyze, stemmer
@@ -336,3 +336,25 @@ def test_stem_counts_are_the_analyzed_texts_counts(text, others, cached):
     counts, length = analyze.stem_counts(text, stems)
     assert length == len(terms)
     assert counts == {stem: terms.count(stem) for stem in stems if stem in terms}
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.sampled_from("بكلف"), st.text(alphabet="والبكفلهمانيتدرةئءؤتا", min_size=1, max_size=9)
+       | st.sampled_from(sorted(stemmer.FEMININE_KEPT)).flatmap(
+           lambda kept: st.sampled_from(["", "ه", "ها", "تها", "ات", "اتهم", "ين"]).map(lambda end: kept + end)))
+@example("ب", "زات")
+@example("ل", "ماتهم")
+@example("ف", "بدولته")
+def test_a_rest_behind_one_more_letter_stems_as_that_letter_and_its_stem(lead, rest):
+    """What stem_arabic_all shares between a base's forms: where it takes a
+    rest's stem as a ب ك ل ف and the stem of the rest behind it, the stemmer
+    alone gives the same."""
+    rests: dict[str, str] = {}
+    assert stemmer._stem_rest_sharing(lead + rest, rests) == stemmer._stem_rest(lead + rest)
+    assert all(stemmer._stem_rest(shorter) == stem for shorter, stem in rests.items())
+
+
+def test_no_word_kept_with_its_ta_begins_with_a_letter_the_length_rules_discount():
+    """A ب ك ل ف in front and the stem behind it never spell a word kept
+    with its ة, which stem_arabic_all's sharing relies on."""
+    assert not [word for word in stemmer.FEMININE_KEPT if word[:1] in "بكلف"]

@@ -95,9 +95,31 @@ def stem_arabic_all(words: list[str]) -> list[str]:
         rest = word[cut:]
         found = rests.get(rest)
         if found is None:
-            found = rests[rest] = _stem_rest(rest)
+            found = rests[rest] = _stem_rest_sharing(rest, rests)
         stems.append(found)
     return stems
+
+
+# The letters _core_length discounts at a word's start.
+_LEADING = frozenset("بكلف")
+
+
+def _stem_rest_sharing(rest: str, rests: dict[str, str]) -> str:
+    """_stem_rest() of a rest, through the rest one letter shorter where
+    that letter is a ب ك ل ف not followed by another: the length rules
+    discount it (_core_length), so the stem is that letter and the shorter
+    rest's stem (بحكومتها, حكومتها), which the rest of a base's forms share.
+    Not where the shorter rest is a letter then ات (بزات: its plural is read
+    on the longer word alone).  No word kept with its ة begins with such a
+    letter (FEMININE_KEPT), so the letter never makes one."""
+    lead = rest[:1]
+    if lead in _LEADING and len(rest) > 1 and rest[1] not in _LEADING and rest[2:4] != "ات":
+        shorter = rest[1:]
+        stem = rests.get(shorter)
+        if stem is None:
+            stem = rests[shorter] = _stem_rest(shorter)
+        return lead + stem
+    return _stem_rest(rest)
 
 
 def whole_split(word: str) -> tuple[str, str] | None:
