@@ -38,6 +38,11 @@ FEMININE_KEPT = frozenset(
 )
 
 
+# A ب ك ل ف in front: an attached preposition or conjunction, which the
+# length rules discount (_core_length).
+_LEADING = frozenset("بكلف")
+
+
 def stem_arabic(word: str) -> str:
     """Light-stem a normalized Arabic word: one article group, one pronoun,
     one number suffix.
@@ -98,10 +103,6 @@ def stem_arabic_all(words: list[str]) -> list[str]:
             found = rests[rest] = _stem_rest_sharing(rest, rests)
         stems.append(found)
     return stems
-
-
-# The letters _core_length discounts at a word's start.
-_LEADING = frozenset("بكلف")
 
 
 def _stem_rest_sharing(rest: str, rests: dict[str, str]) -> str:
@@ -211,7 +212,7 @@ def _stem_rest(bare: str) -> str:
         # A final hamza sits on yeh or waw before a suffix and on the line
         # alone (اعضائها, اعضاؤها, اعضاء): one stem.
         word = word[:-1] + "\u0621"
-    kept = word in FEMININE_KEPT or (word[:1] in ("ب", "ك", "ل", "ف") and word[1:] in FEMININE_KEPT)
+    kept = word in FEMININE_KEPT or (word[:1] in _LEADING and word[1:] in FEMININE_KEPT)
     if kept and bare.startswith(word):
         removed = bare[len(word):]
         if removed == "ه" or removed.startswith(("ت", "ات")):
@@ -250,7 +251,7 @@ def _core_length(word: str) -> int:
     >>> _core_length("بدولته"), _core_length("دولته")
     (5, 5)
     """
-    return len(word) - 1 if word[:1] in ("ب", "ك", "ل", "ف") and len(word) > 3 else len(word)
+    return len(word) - 1 if word[:1] in _LEADING and len(word) > 3 else len(word)
 
 
 def _strip_pronoun(word: str) -> tuple[str, bool]:
