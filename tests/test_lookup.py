@@ -127,3 +127,23 @@ def test_a_phrase_left_without_its_unwritten_variants_matches_the_same(tmp_path)
         assert matches(narrow) == matches(every) != set(), text
     assert pruned >= 2  # مجلس الوزراء and مجالس الإدارة
     db.conn.close()
+
+
+def test_a_search_asks_the_archives_state_once(tmp_path):
+    """A search reads one state of the archive (a read transaction): its
+    look-ups need not ask again whether it changed, each a statement."""
+    tree, db_path = tmp_path / "tree", tmp_path / "archive.db"
+    tree.mkdir()
+    (tree / "a.txt").write_text("وزارة الصحة تعلن نتائج المسح\n\nقال وزير الصحة\n", encoding="utf-8")
+    run("import", tree, "--db", db_path)
+    db = open_archive(str(db_path))
+    for query in ["الصحة", "وزارة الصحة", '"وزير الصحة"', "الصحة OR المسح"]:
+        search(db, parse(query), limit=10)  # its look-ups, kept after
+        statements: list[str] = []
+        db.conn.set_trace_callback(statements.append)
+        try:
+            assert search(db, parse(query), limit=10)
+        finally:
+            db.conn.set_trace_callback(None)
+        assert statements.count("pragma data_version") == 1, query  # (FTS5 asks too, as comments)
+    db.conn.close()

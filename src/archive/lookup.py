@@ -53,11 +53,23 @@ class _Answers:
 
     def current(self) -> tuple[dict[str, bool], dict[tuple, object]]:
         """The answers, emptied if the archive changed since they were given."""
+        snapshot = self.snapshot
+        if snapshot is not None and _CHECKED in snapshot:
+            # A read transaction sees one state: asked once in it, not at
+            # each of a search's dozen look-ups.
+            return self.held, self.facts
         conn = self.conn
         state = (conn.execute("pragma data_version").fetchone()[0], conn.total_changes)
         if state != self.state or len(self.held) > _ANSWERS or len(self.facts) > _FACTS:
             self.state, self.held, self.facts = state, {}, {}
+        if snapshot is not None:
+            snapshot[_CHECKED] = True
         return self.held, self.facts
+
+
+# The key under which a read transaction's answers note that the archive's
+# state was asked in it.
+_CHECKED = ("state checked",)
 
 
 _BY_CONNECTION: dict[int, _Answers] = {}
