@@ -139,11 +139,39 @@ def test_a_search_asks_the_archives_state_once(tmp_path):
     db = open_archive(str(db_path))
     for query in ["الصحة", "وزارة الصحة", '"وزير الصحة"', "الصحة OR المسح"]:
         search(db, parse(query), limit=10)  # its look-ups, kept after
-        statements: list[str] = []
-        db.conn.set_trace_callback(statements.append)
-        try:
-            assert search(db, parse(query), limit=10)
-        finally:
-            db.conn.set_trace_callback(None)
+        statements = _statements_of_a_search(db, query)
         assert statements.count("pragma data_version") == 1, query  # (FTS5 asks too, as comments)
     db.conn.close()
+
+
+def _statements_of_a_search(db, query: str) -> list[str]:
+    """The SQL a search that finds something runs, as traced."""
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        assert search(db, parse(query), limit=10)
+    finally:
+        db.conn.set_trace_callback(None)
+    return statements
+
+
+def test_a_search_reads_the_archives_copies_per_text_once_per_state(tmp_path):
+    """How many copies a text has in the archive decides how many ranked rows
+    a folded page takes: read once per state of the archive, not at each
+    search, and again once an import changed it."""
+    tree, db_path = tmp_path / "tree", tmp_path / "archive.db"
+    tree.mkdir()
+    (tree / "a.txt").write_text("وزارة الصحة تعلن نتائج المسح\n\nقال وزير الصحة\n", encoding="utf-8")
+    run("import", tree, "--db", db_path)
+    db = open_archive(str(db_path))
+
+    def reads(query: str) -> int:
+        return sum("copies_per_text" in statement for statement in _statements_of_a_search(db, query))
+
+    assert reads("الصحة") == 1
+    assert [reads(query) for query in ["الصحة", "وزير", "الصحة OR المسح"]] == [0, 0, 0]
+    (tree / "b.txt").write_text("قال وزير الصحة\n", encoding="utf-8")
+    run("import", tree, "--db", db_path)
+    assert reads("الصحة") == 1
+    db.conn.close()
+

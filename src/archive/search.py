@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
-from .db import REPRINT_KEY, copies_per_text
+from .db import REPRINT_KEY
 from .documents import REPRINTED, around, paragraphs_of, texts
 from .filters import Filters, connect_functions, filter_of, first_passing, paragraph_ranges
 from . import holders, lookup, rank, slots
@@ -503,7 +503,7 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     only when that was too few."""
     # Only where reprints are many: elsewhere the first copies are most
     # paragraphs, and keeping a statement to them only costs FTS5 more.
-    ranking.texts = fold_duplicates and copies_per_text(db) >= REPRINTED and holders.marked(db.conn)
+    ranking.texts = fold_duplicates and slots.copies_of(db, index_lookup(db)) >= REPRINTED and holders.marked(db.conn)
     fetch = _folded_fetch(db, wanted, ranking.a_text_a_row()) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
@@ -533,7 +533,7 @@ def _folded_fetch(db: sqlite_utils.Database, wanted: int, texts: bool = False) -
     page's texts with their copies (the archive's copies per text, or one
     where the cells give a text's first copy alone), a quarter more, and
     most of a page more, for the best texts, often reprinted more than most."""
-    return round(max(wanted, 10) * (1.25 * (1.0 if texts else copies_per_text(db)) + 0.75))
+    return round(max(wanted, 10) * (1.25 * (1.0 if texts else slots.copies_of(db, index_lookup(db))) + 0.75))
 
 
 def _read_shown(db: sqlite_utils.Database, ranked: list[tuple]) -> list[_Row]:

@@ -132,12 +132,19 @@ def _slot(word: str, query: Query, known: Known | None, family: bool = False, ta
     return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
 
 
+def copies_of(db, known: Known | None) -> float:
+    """db.copies_per_text(), kept with known's answers (lookup.remember):
+    a search asks it for its plan and for its page."""
+    return remember(known, ("copies per text",), lambda: copies_per_text(db))
+
+
 def _weigh(db, plan: Plan) -> None:
     """Each slot's weight (idf, from how many paragraphs hold its stems,
     index.term_counts) and the cells to read: per slot and level, the
     paragraphs where one of its stems is at that level (the stem typed
     apart, half a level up)."""
-    plan.total, plan.copies = remember(plan.known, ("totals",), lambda: (paragraph_total(db), copies_per_text(db)))
+    plan.total = remember(plan.known, ("paragraph total",), lambda: paragraph_total(db))
+    plan.copies = copies_of(db, plan.known)
     stems = frozenset().union(*(slot.stems | slot.form_stems for slot in plan.slots))
     counts = remember(plan.known, ("term counts", stems), lambda: term_counts(db, stems))
     cells = []
