@@ -169,6 +169,27 @@ def test_hits_found_through_a_reading_the_index_decides_are_marked(run, tmp_path
         assert [hit["text"][start:end] for start, end in hit["matches"]] == ["الشركة"]
 
 
+def test_a_reading_the_index_decides_is_expanded_only_where_the_index_shows_it(run, tmp_path, monkeypatch):
+    """Expanding a base stems hundreds of its forms: a reading of a typed
+    word that the index must show (وشركته as و + شركة + ه, shown by
+    الشركة) is expanded once it does, and one it does not show (شركت +
+    ه, which needs الشركت; وشركت + ه, which needs الوشركت) never is."""
+    from archive import expand
+
+    expanded = []
+    base_expansion = expand.base_expansion
+
+    def recorded(word):
+        expanded.append(word)
+        return base_expansion(word)
+
+    monkeypatch.setattr(expand, "base_expansion", recorded)
+    found = _archive_of(run, tmp_path, {"a.txt": "أعلنت الشركة عن أرباح كبيرة", "b.txt": "قال وزير المالية"})
+    assert found("وشركته") == ["a.txt"]
+    assert "شركه" in expanded
+    assert "شركت" not in expanded and "وشركت" not in expanded
+
+
 def test_a_noun_in_aa_before_a_pronoun_finds_the_noun_where_the_index_shows_it(run, tmp_path):
     """مباراته is مباراة + ه, its ة written ت, though the stemmer reads
     مبارات + ه as a plural's; taken where the index writes المباراة, and

@@ -9,8 +9,8 @@ the lexicon tables add (lexicon.py); each form is stemmed as the text was
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Iterator, NamedTuple
+from functools import lru_cache, partial
+from typing import Callable, Iterator, NamedTuple
 
 from .analyze import ARABIC_LETTER, NUMBER_WORD, stem, stem_all
 from .bases import readings
@@ -103,7 +103,7 @@ def expansion(word: str, lexicon: bool = True, presumed: bool = False) -> Expans
         return expansion(number.group(1), lexicon, presumed)
     # presumed: with no index to decide by, the readings presumed taken too.
     bases = [r.base for r in readings(word) if r.certain or presumed and r.presumed and r.holds(set())]
-    return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon)[0])
+    return _merged([base_expansion(base) for base in bases] + _lexicon_expansions([word] + bases, lexicon))
 
 
 def clitic_words(word: str, lexicon: bool = True) -> tuple[tuple[str, str, str, str], ...]:
@@ -124,16 +124,30 @@ def clitic_words(word: str, lexicon: bool = True) -> tuple[tuple[str, str, str, 
     return tuple(found)
 
 
-def _lexicon_expansions(words: list[str], lexicon: bool) -> tuple[list[Expansion], list[tuple[Reading, Expansion]]]:
-    """What the lexicon adds to these words: each related word's expansion,
-    except that the singular of a typed broken plural that is also a verb
-    (طلاب: طالب "demanded") gets only its noun forms for certain (الطالب,
-    لطالب), and its bare ones where the index shows no such verb."""
+def _lexicon_expansions(words: list[str], lexicon: bool) -> list[Expansion]:
+    """What the lexicon adds to these words for certain: each related
+    word's expansion, except that the singular of a typed broken plural
+    that is also a verb (طلاب: طالب "demanded") gets only its noun forms
+    (الطالب, لطالب): its bare ones wait for the index (_lexicon_readings)."""
     if not lexicon:
-        return [], []
-    verbs = {s: r for s in singulars(*words) if s not in words for r in [verb_reading(s)] if r}
-    certain = [_noun_expansion(w) if w in verbs else base_expansion(w) for w in lexicon_words(*words)]
-    return certain, [(reading, base_expansion(s)) for s, reading in verbs.items()]
+        return []
+    verbs = _verbs(words)
+    return [_noun_expansion(w) if w in verbs else base_expansion(w) for w in lexicon_words(*words)]
+
+
+def _lexicon_readings(words: list[str], lexicon: bool) -> list[Uncertain]:
+    """The singulars of these words that are also verbs (_lexicon_expansions),
+    each with all its forms, bare ones included, taken where the index
+    shows no such verb (endings.verb_reading)."""
+    if not lexicon:
+        return []
+    return [Uncertain(reading, partial(base_expansion, s)) for s, reading in _verbs(words).items()]
+
+
+def _verbs(words: list[str]) -> dict[str, Reading]:
+    """The singulars of these words (broken plurals) that are also verbs,
+    with the reading that tells them apart."""
+    return {s: r for s in singulars(*words) if s not in words for r in [verb_reading(s)] if r}
 
 
 def _merged(expansions: list[Expansion]) -> Expansion:
@@ -142,7 +156,16 @@ def _merged(expansions: list[Expansion]) -> Expansion:
     )
 
 
-def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> tuple[tuple[Reading, Expansion], ...]:
+class Uncertain(NamedTuple):
+    """A reading of a query word that the index decides, and its
+    expansion, worked out when asked: only for a reading the index shows,
+    as most are not (a base's forms are hundreds of words to stem)."""
+
+    reading: Reading
+    expansion: Callable[[], Expansion]
+
+
+def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> tuple[Uncertain, ...]:
     """The readings of a query word that the index decides (see
     reading.Reading.holds), each with its base's expansion; ta: the word was
     typed with a final ة (reading.Reading.not_if_ta)."""
@@ -152,14 +175,12 @@ def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> t
     taken = [r for r in readings(word) if not (ta and r.not_if_ta)]
     for r in taken:
         if not r.certain:
-            related, uncertain = _lexicon_expansions([r.base], lexicon)
-            found.append((r, _merged([reading_expansion(r)] + related)))
-            found += [(r.joined(both), e) for both, e in uncertain]
+            found.append(Uncertain(r, partial(_reading_and_related, r, lexicon)))
+            found += [Uncertain(r.joined(verb.reading), verb.expansion) for verb in _lexicon_readings([r.base], lexicon)]
     # A name's, a verb's or a pronoun form's reading has no construct or
     # accusative of its own.
     taken = [r for r in taken if not r.forms]
-    if lexicon:
-        found += _lexicon_expansions([word] + [r.base for r in readings(word) if r.certain], lexicon)[1]
+    found += _lexicon_readings([word] + [r.base for r in readings(word) if r.certain], lexicon)
     for reading in taken:
         forms = construct_forms(reading.base)
         if forms:
@@ -167,8 +188,13 @@ def uncertain_expansions(word: str, lexicon: bool = True, ta: bool = False) -> t
             # their stem (مسئولي) is also an adjective's or noun's in ية.
             plural = construct(reading.base)
             both = reading.joined(plural)
-            found.append((both, Expansion(frozenset(), forms)))
+            found.append(Uncertain(both, partial(Expansion, frozenset(), forms)))
     return tuple(found + _accusative_expansions(taken, lexicon))
+
+
+def _reading_and_related(reading: Reading, lexicon: bool) -> Expansion:
+    """A reading's expansion with what the lexicon relates to its base."""
+    return _merged([reading_expansion(reading)] + _lexicon_expansions([reading.base], lexicon))
 
 
 # The conjunctions and prepositions a name or a verb is written with (not ك,
@@ -190,7 +216,7 @@ def reading_expansion(reading: Reading) -> Expansion:
     return base_expansion(base)
 
 
-def _accusative_expansions(taken: list[Reading], lexicon: bool) -> list[tuple[Reading, Expansion]]:
+def _accusative_expansions(taken: list[Reading], lexicon: bool) -> list[Uncertain]:
     """The accusative in ا (شخصا, مواطنا, اطفالا) of each base of a query
     word (its readings taken) and of what the lexicon adds to it, where the
     index shows it (endings.accusative)."""
@@ -201,7 +227,7 @@ def _accusative_expansions(taken: list[Reading], lexicon: bool) -> list[tuple[Re
             evidence = accusative(base)
             if evidence:
                 both = reading.joined(evidence)
-                found.append((both, _by_stem(base, accusative_forms(base))))
+                found.append(Uncertain(both, partial(_by_stem, base, accusative_forms(base))))
     return found
 
 

@@ -333,13 +333,18 @@ def _word_lookups(word: str, known: Known | None, lexicon: bool, family: bool, t
         terms, forms = known("terms", terms), known("exact", forms) if forms else forms
     else:
         # The written forms first, with the words the readings are decided by;
-        # then the stems of the readings the index shows.
-        indexed_forms = known("exact", forms.union(*(e.forms | r.evidence() for r, e in uncertain)))
-        counted = frozenset().union(*(r.counted() for r, _ in uncertain))
+        # then the forms and stems of the readings the index shows, expanded
+        # only then.
+        evidence = frozenset().union(*(u.reading.evidence() for u in uncertain))
+        indexed_forms = known("exact", forms | evidence)
+        counted = frozenset().union(*(u.reading.counted() for u in uncertain))
         counts = count("exact", counted) if counted and count is not None else None
-        for reading, found in uncertain:
-            if reading.holds(indexed_forms, counts):
-                terms, forms = terms | found.terms, forms | found.forms
+        shown = [u.expansion() for u in uncertain if u.reading.holds(indexed_forms, counts)]
+        more = frozenset().union(*(found.forms for found in shown)) - forms - evidence
+        if more:
+            indexed_forms = indexed_forms | known("exact", more)
+        for found in shown:
+            terms, forms = terms | found.terms, forms | found.forms
         terms, forms = known("terms", terms), forms & indexed_forms
     if clitic_words and count is not None:
         terms, forms = _without_other_words(word, terms, forms, clitic_words, known)
