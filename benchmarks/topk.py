@@ -124,12 +124,11 @@ def timed_runs(conn, text: str, runs: int, latencies: Latencies, once, also: tup
 
 def archive_latency(db_path: Path, lexicon: bool = True) -> tuple[Latencies, Latencies]:
     """Each query as `archive search` spends it (with --no-lexicon unless
-    lexicon): parse, rank the best 20 (search.search), highlight them; and
-    the same without highlighting.  Each query runs several times in one
+    lexicon): parse, rank the best 20 (search.search), mark them (marks());
+    and the same without marking.  Each query runs several times in one
     reader, as in a reader that searches many times (Datasette's), which
     reads through a memory map; the command searches once, without."""
     from archive.db import open_reader
-    from archive.highlight import Highlighter
     from archive.query import parse
     from archive.search import search
 
@@ -141,14 +140,23 @@ def archive_latency(db_path: Path, lexicon: bool = True) -> tuple[Latencies, Lat
         parsed = parse(text, lexicon=lexicon)
         hits = search(db, parsed, limit=20)
         ranking.add(text, time.perf_counter() - started)
-        highlighter = Highlighter(parsed)
-        for hit in hits:
-            highlighter.spans(hit.text)
+        marks(db, parsed, hits)
 
     for text in QUERIES:
         timed_runs(db.conn, text, RUNS, whole, once, also=(ranking,))
     db.conn.close()
     return whole, ranking
+
+
+def marks(db, parsed, hits) -> list[list[tuple[int, int]]]:
+    """The hits' marks as `archive search` and the search page make them:
+    with the search's look-ups in the index, so that what a reading the
+    index decides matched is marked, and nothing is worked out again."""
+    from archive.highlight import Highlighter
+    from archive.lookup import index_lookup
+
+    highlighter = Highlighter(parsed, index_lookup(db))
+    return [highlighter.spans(hit.text) for hit in hits]
 
 
 _BM25_SQL = (

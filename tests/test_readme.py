@@ -149,3 +149,28 @@ def test_the_benchmark_says_which_runs_are_over_a_target(bench):
 
     assert topk.over(runs, 0.015) == f"9 of 15: 3 first runs; later runs of {slow_or} (4), {slow_and} (2)"
     assert topk.first_and_later(runs) == "40.0 ms / 15.0 ms"
+
+
+def test_the_benchmark_marks_hits_as_archive_search_does(bench, run, tmp_path):
+    """وشركته matches الشركة through a reading the index decides (و + شركة
+    + ه): the benchmark times the marking that `archive search` does,
+    which marks it, not one made without the index."""
+    import json
+
+    from archive.db import open_reader
+    from archive.query import parse
+    from archive.search import search
+
+    folder, db_path = tmp_path / "texts", tmp_path / "archive.db"
+    folder.mkdir()
+    (folder / "a.txt").write_text("أعلنت الشركة عن أرباح كبيرة هذا العام\n", encoding="utf-8")
+    assert run("import", folder, "--db", db_path).exit_code == 0
+    printed = [json.loads(line) for line in run("search", "--db", db_path, "--json", "وشركته").stdout.splitlines()]
+    db = open_reader(str(db_path))
+    parsed = parse("وشركته")
+    hits = search(db, parsed, limit=20)
+    assert [[list(span) for span in spans] for spans in bench.topk.marks(db, parsed, hits)] == [
+        hit["matches"] for hit in printed
+    ] == [[[6, 12]]]
+    db.conn.close()
+
