@@ -3,6 +3,7 @@ never past a change to the archive, by another connection or its own."""
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from archive.analyze import stem
@@ -155,23 +156,27 @@ def _statements_of_a_search(db, query: str) -> list[str]:
     return statements
 
 
-def test_a_search_reads_the_archives_copies_per_text_once_per_state(tmp_path):
-    """How many copies a text has in the archive decides how many ranked rows
-    a folded page takes: read once per state of the archive, not at each
+@pytest.mark.parametrize("copies", [1, 2])
+def test_a_search_reads_the_archives_reprint_figures_once_per_state(tmp_path, copies):
+    """How many copies a text has in the archive, and (where texts are
+    reprinted) whether its first copies are marked, decide how a folded
+    page reads its cells: read once per state of the archive, not at each
     search, and again once an import changed it."""
     tree, db_path = tmp_path / "tree", tmp_path / "archive.db"
     tree.mkdir()
-    (tree / "a.txt").write_text("وزارة الصحة تعلن نتائج المسح\n\nقال وزير الصحة\n", encoding="utf-8")
+    for number in range(copies):  # the same text in each: a reprint
+        (tree / f"{number}.txt").write_text("وزارة الصحة تعلن نتائج المسح\n\nقال وزير الصحة\n", encoding="utf-8")
     run("import", tree, "--db", db_path)
     db = open_archive(str(db_path))
+    keys = ("copies_per_text", "text_holders") if copies > 1 else ("copies_per_text",)
 
-    def reads(query: str) -> int:
-        return sum("copies_per_text" in statement for statement in _statements_of_a_search(db, query))
+    def reads(query: str) -> list[int]:
+        statements = _statements_of_a_search(db, query)
+        return [sum(key in statement for statement in statements) for key in keys]
 
-    assert reads("الصحة") == 1
-    assert [reads(query) for query in ["الصحة", "وزير", "الصحة OR المسح"]] == [0, 0, 0]
+    assert reads("الصحة") == [1] * len(keys)
+    assert [reads(query) for query in ["الصحة", "وزير", "الصحة OR المسح"]] == [[0] * len(keys)] * 3
     (tree / "b.txt").write_text("قال وزير الصحة\n", encoding="utf-8")
     run("import", tree, "--db", db_path)
-    assert reads("الصحة") == 1
+    assert reads("الصحة") == [1] * len(keys)
     db.conn.close()
-

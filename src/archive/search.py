@@ -503,7 +503,10 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     only when that was too few."""
     # Only where reprints are many: elsewhere the first copies are most
     # paragraphs, and keeping a statement to them only costs FTS5 more.
-    ranking.texts = fold_duplicates and slots.copies_of(db, index_lookup(db)) >= REPRINTED and holders.marked(db.conn)
+    known = index_lookup(db)
+    ranking.texts = fold_duplicates and remember(
+        known, ("texts read once",), lambda: slots.copies_of(db, known) >= REPRINTED and holders.marked(db.conn)
+    )
     fetch = _folded_fetch(db, wanted, ranking.a_text_a_row()) if fold_duplicates else wanted
     while True:
         ranked = ranking.best(fetch)
