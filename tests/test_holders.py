@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from archive import complete, holders, pairs, rank, search, slots
+from archive import complete, holders, impact, pairs, rank, search, slots
 from archive.cli import cli
 from archive.db import open_archive
 from archive.filters import Filters, connect_functions
@@ -34,10 +34,43 @@ def marks(db):
         conn.close()
 
 
+def level_marks(db):
+    """The paragraphs holding a mark's level (holders.level_mark), each
+    with its level's letter: at most one each."""
+    conn = sqlite3.connect(db)
+    try:
+        found = {}
+        for letter in map(impact.letter, range(1, impact.LEVELS + 1)):
+            for (rowid,) in conn.execute(f"select rowid from {INDEX} where {INDEX} match ?",
+                                         [f'impact : "{holders.level_mark(letter)}"']):
+                assert rowid not in found
+                found[rowid] = letter
+        return found
+    finally:
+        conn.close()
+
+
 def assert_marked(db):
     stored, firsts = marks(db)
     assert stored == firsts
+    # The level in each mark is that of its paragraph's stems found once
+    # (its length's): a paragraph's impact column opens with that letter.
+    levels = level_marks(db)
+    assert set(levels) == stored
+    conn = sqlite3.connect(db)
+    for rowid, letter in levels.items():
+        text = conn.execute("select text from paragraphs where id = ?", [rowid]).fetchone()[0]
+        assert analyzed_row(text)[2].split()[0] == letter
+    conn.close()
     assert "ok" in run("check", "--db", db).output
+
+
+def _by_cells(monkeypatch):
+    """Every query ranked by reading its cells: none scored at once, no
+    rare word read whole, no OR through the paragraphs holding two words."""
+    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
 
 
 def reprints(tmp_path, seed):
@@ -90,7 +123,7 @@ def test_check_finds_a_mark_out_of_place(tmp_path):
     first = min(stored)
     text = conn.execute("select text from paragraphs where id = ?", [first]).fetchone()[0]
     terms, exact, impact = analyzed_row(text)
-    conn.execute(_UNINDEX_ROW, [first, terms, exact, holders.with_mark(impact)])
+    conn.execute(_UNINDEX_ROW, [first, terms, exact, holders.with_mark(impact, True)])
     conn.execute(_INDEX_ROW, [first, terms, exact, impact])
     conn.commit()
     conn.close()
@@ -102,9 +135,7 @@ def test_check_finds_a_mark_out_of_place(tmp_path):
 def test_folded_pages_read_a_text_once_and_rank_every_match(tmp_path, monkeypatch):
     """Cells read through the mark (slots.first_copies), the folded pages
     the same as every match ranked, after the first copies were removed."""
-    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)
-    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
-    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    _by_cells(monkeypatch)
     db = tmp_path / "archive.db"
     tree = reprints(tmp_path, seed=33)
     run("import", tmp_path / "tree", "--db", db)
@@ -119,16 +150,26 @@ def test_folded_pages_read_a_text_once_and_rank_every_match(tmp_path, monkeypatc
     assert compare(db, texts) >= 90
 
 
-def test_an_archive_made_before_the_mark_is_ranked_without_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
-    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+def _empty_archive_marked(tmp_path, marking):
+    """An empty archive whose paragraphs will be marked as one made by an
+    earlier archive was: not at all (None), or without the level ("1")."""
     db = tmp_path / "archive.db"
     (tmp_path / "empty").mkdir()
     run("import", tmp_path / "empty", "--db", db)
     conn = sqlite3.connect(db)
-    conn.execute("delete from archive_meta where key = ?", [holders.META_KEY])
+    if marking is None:
+        conn.execute("delete from archive_meta where key = ?", [holders.META_KEY])
+    else:
+        conn.execute("update archive_meta set value = ? where key = ?", [marking, holders.META_KEY])
     conn.commit()
     conn.close()
+    return db
+
+
+def test_an_archive_made_before_the_mark_is_ranked_without_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    db = _empty_archive_marked(tmp_path, None)
     reprints(tmp_path, seed=35)
     run("import", tmp_path / "tree", "--db", db)
     assert marks(db)[0] == set()
@@ -141,6 +182,70 @@ def test_an_archive_made_before_the_mark_is_ranked_without_it(tmp_path, monkeypa
     run("rebuild", "--db", db)
     assert_marked(db)
     assert "'archive rebuild' adds it" not in run("check", "--db", db).output
+
+
+def _cell_statements(monkeypatch) -> list[str]:
+    """The cells' FTS5 expressions the ranking reads, as they are made."""
+    made: list[str] = []
+    original = rank._cell_expressions
+
+    def noted(*args, **kwargs):
+        cell_of = original(*args, **kwargs)
+
+        def noted_cell(position):
+            cell = cell_of(position)
+            if cell is not None:
+                made.append(cell)
+            return cell
+
+        return noted_cell
+
+    monkeypatch.setattr(rank, "_cell_expressions", noted)
+    return made
+
+
+def test_a_folded_page_reads_a_levels_first_copies_by_the_marks_level(tmp_path, monkeypatch):
+    """Where the mark names its level, a folded page reads a level's first
+    copies by it (holders.level_mark), not every paragraph of the level
+    checked against the mark: the same pages as every match ranked, also
+    once the marks have moved to the next copies."""
+    _by_cells(monkeypatch)
+    db = tmp_path / "archive.db"
+    tree = reprints(tmp_path, seed=41)
+    run("import", tmp_path / "tree", "--db", db)
+    made = _cell_statements(monkeypatch)
+    texts = queries(42, 30)
+    assert compare(db, texts) >= 90
+    levels = {holders.level_mark(impact.letter(value)) for value in range(1, impact.LEVELS + 1)}
+    assert any(f'impact : "{mark}"' in cell for cell in made for mark in levels)
+    shutil.rmtree(tree)  # the first copies: their marks move
+    run("import", tmp_path / "tree", "--db", db, "--prune")
+    assert_marked(db)
+    assert compare(db, texts) >= 90
+
+
+def test_an_archive_marked_before_the_marks_level_is_ranked_and_written_without_it(tmp_path, monkeypatch):
+    _by_cells(monkeypatch)
+    db = _empty_archive_marked(tmp_path, "1")
+    tree = reprints(tmp_path, seed=43)
+    run("import", tmp_path / "tree", "--db", db)
+    shutil.rmtree(tree)  # marks moved without a level too
+    run("import", tmp_path / "tree", "--db", db, "--prune")
+    stored, firsts = marks(db)
+    assert stored == firsts and not level_marks(db)
+    checked = run("check", "--db", db).output
+    assert "ok" in checked and "the level in the mark" in checked
+    made = _cell_statements(monkeypatch)
+    texts = queries(44, 30)
+    assert compare(db, texts) >= 90
+    levels = {holders.level_mark(impact.letter(value)) for value in range(1, impact.LEVELS + 1)}
+    assert made and not any(f'"{mark}"' in cell for cell in made for mark in levels)
+    run("rebuild", "--db", db)
+    assert_marked(db)
+    assert "the level in the mark" not in run("check", "--db", db).output
+    made.clear()
+    assert compare(db, texts) >= 90
+    assert any(f'impact : "{mark}"' in cell for cell in made for mark in levels)
 
 
 class _Traced:
@@ -219,9 +324,7 @@ def test_an_and_of_first_copies_completes_as_many_texts_a_round_as_without_repri
     """Reprints share a completion, so a round completes as many texts as
     its paragraphs times the copies a text; where the paragraphs met are
     first copies, an AND's or a phrase's round is its plain size again."""
-    monkeypatch.setattr(pairs, "PAIRED_TEXTS", 0)
-    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
-    monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    _by_cells(monkeypatch)
     monkeypatch.setattr(complete, "COMPLETED_AT_ONCE", 2)
     # The best met are completed in rounds alone (raising the page's last
     # score first is a shortcut that settles this small archive's pages).

@@ -146,7 +146,7 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     run("import", tmp_path / "tree", "--db", db)
     # Copies met, as in an archive that does not mark a text's first copy
     # (a folded page's cells read that copy alone: tests/test_holders.py).
-    monkeypatch.setattr(holders, "marked", lambda conn: False)
+    monkeypatch.setattr(holders, "marking", lambda conn: None)
     analyzed = []
     original = complete.score_text
     monkeypatch.setattr(complete, "score_text", lambda plan, text: analyzed.append(1) or original(plan, text))

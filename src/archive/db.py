@@ -326,7 +326,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
         # Every paragraph it will hold marks its text's first copy (holders.py).
         set_meta(db, analyzer_version=analyze.ANALYZER_VERSION, schema_version=SCHEMA_VERSION,
-                 **analyze.environment(), **{holders.META_KEY: "1"})
+                 **analyze.environment(), **{holders.META_KEY: holders.LEVELLED})
         create_search_index(db)
 
 

@@ -8,11 +8,17 @@ of each text's copies: filters.first_passing), a row a text rather than a
 row a copy.  Every other use of the index is unchanged: the copies keep
 their levels' tokens.
 
+The mark also names the level of the copy's stems found once (its
+length's letter after HOLDER: `zr`), so that a level's cell is read a row
+a text without FTS5 checking each paragraph of the level, every copy,
+against HOLDER's list (slots.cell_expression).
+
 The mark must stay on the lowest id of each fingerprint among the
 paragraphs there are: an import marks a paragraph whose text the archive
 does not hold yet, and removing the marked copy moves the mark to the next
 (index.py writes both).  Archives made before the mark (no `text_holders`
-in archive_meta) are left without it until `archive rebuild`.
+in archive_meta) are left without it, and those made before its level
+(`text_holders` 1) without that, until `archive rebuild`.
 """
 
 from __future__ import annotations
@@ -24,8 +30,11 @@ from array import array
 
 from .impact import HOLDER
 
-# archive_meta's key saying every text's first copy carries HOLDER.
+# archive_meta's key saying every text's first copy carries HOLDER: with
+# it, its level (LEVELLED), or not (an archive marked before the level).
 META_KEY = "text_holders"
+LEVELLED = "2"
+MARKED = ("1", LEVELLED)
 
 _HELD_SQL = "select distinct fingerprint from paragraphs where fingerprint in (select value from json_each(?))"
 # New fingerprints kept in a set until this many, then merged into the
@@ -35,13 +44,35 @@ _PENDING = 16_000
 
 def marked(conn) -> bool:
     """Whether the archive marks the first copy of each text."""
+    return marking(conn) in MARKED
+
+
+def levelled(conn) -> bool:
+    """Whether the archive's mark names the level of the copy's stems found
+    once (level_mark)."""
+    return marking(conn) == LEVELLED
+
+
+def marking(conn) -> str | None:
+    """How the archive marks first copies: None (it does not), "1" (the
+    mark alone) or LEVELLED."""
     row = conn.execute("select value from archive_meta where key = ?", [META_KEY]).fetchone()
-    return row is not None and row[0] == "1"
+    return None if row is None else row[0]
 
 
-def with_mark(impact: str | bytes) -> str | bytes:
-    """An impact column's value with the mark."""
-    return impact + (b" " + HOLDER.encode() if isinstance(impact, bytes) else " " + HOLDER)
+def level_mark(letter: str) -> str:
+    """The token of the first copies whose stems found once are at the
+    level of this letter."""
+    return HOLDER + letter
+
+
+def with_mark(impact: str | bytes, levels: bool) -> str | bytes:
+    """An impact column's value (impact.impact_text: the letter of its stems
+    found once comes first) with the mark; levels: and its level's."""
+    if isinstance(impact, bytes):
+        mark = HOLDER.encode()
+        return impact + b" " + mark + (b" " + mark + impact[:1] if levels else b"")
+    return impact + " " + HOLDER + (" " + level_mark(impact[:1]) if levels else "")
 
 
 class Texts:
@@ -55,6 +86,7 @@ class Texts:
     def __init__(self, conn, in_memory: bool):
         self.conn = conn
         self.marking = marked(conn)
+        self.levels = levelled(conn)  # whether with_mark adds the level
         self.in_memory = in_memory
         self._sorted = array("Q")
         self._pending: set[int] = set()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, is_read_only, set_meta, write_transaction
 from .grammar import agreeing, counted
-from .holders import Texts, marked, with_mark
+from .holders import Texts, levelled, marked, with_mark
 from .impact import HOLDER, impact_text
 from .sqlite import sqlite3
 
@@ -429,8 +429,8 @@ def insert_paragraphs(
 
         analyzed = analyze_paragraphs(paragraphs)
     # Asked before the rows are written, which would hold their own texts.
-    firsts = (texts or Texts(conn, in_memory=not has_index(conn, FINGERPRINT_INDEX))).firsts(
-        [row[3] for row in analyzed])
+    texts = texts or Texts(conn, in_memory=not has_index(conn, FINGERPRINT_INDEX))
+    firsts = texts.firsts([row[3] for row in analyzed])
     conn.executemany(
         _INSERT,
         [(document_id, number, text, fp) for number, (text, (*_, fp)) in enumerate(zip(paragraphs, analyzed), 1)],
@@ -439,7 +439,7 @@ def insert_paragraphs(
     # document's paragraphs hold the ids that end at the last one inserted.
     first = conn.execute("select last_insert_rowid()").fetchone()[0] - len(paragraphs) + 1
     index_paragraphs(conn, [
-        (first + i, terms, exact, with_mark(impact) if holds else impact)
+        (first + i, terms, exact, with_mark(impact, texts.levels) if holds else impact)
         for i, ((terms, exact, impact, _), holds) in enumerate(zip(analyzed, firsts))
     ])
 
@@ -462,12 +462,13 @@ def delete_document_paragraphs(conn, document_id: int, texts: Texts | None = Non
         if texts is not None:
             texts.indexed()
     firsts = _first_copies(conn, {fingerprint for _, _, fingerprint in rows if fingerprint})
+    levels = levelled(conn)
     moved: dict[str, tuple[str, str, str]] = {}
     unindexed = []
     for pid, text, fingerprint in rows:
         terms, exact, impact = analyzed_row(text)
         holds = fingerprint is None or firsts.get(fingerprint) == pid
-        unindexed.append((pid, terms, exact, with_mark(impact) if holds else impact))
+        unindexed.append((pid, terms, exact, with_mark(impact, levels) if holds else impact))
         if holds and fingerprint:
             moved[fingerprint] = (terms, exact, impact)
     conn.executemany(_UNINDEX_ROW, unindexed)
@@ -476,7 +477,7 @@ def delete_document_paragraphs(conn, document_id: int, texts: Texts | None = Non
     nexts = _first_copies(conn, set(moved))
     conn.executemany(_UNINDEX_ROW, [(pid, *moved[fingerprint]) for fingerprint, pid in nexts.items()])
     conn.executemany(_INDEX_ROW, [
-        (pid, *moved[fingerprint][:2], with_mark(moved[fingerprint][2])) for fingerprint, pid in nexts.items()
+        (pid, *moved[fingerprint][:2], with_mark(moved[fingerprint][2], levels)) for fingerprint, pid in nexts.items()
     ])
 
 
@@ -564,7 +565,7 @@ def _differing_terms(db: sqlite_utils.Database) -> list[str]:
         firsts = texts.firsts([fingerprint for _, _, fingerprint in batch])
         db.conn.executemany(
             "insert into temp.archive_fresh (rowid, terms, exact, impact) values (?, ?, ?, ?)",
-            [(pid, terms, exact, with_mark(impact) if holds else impact)
+            [(pid, terms, exact, with_mark(impact, texts.levels) if holds else impact)
              for (pid, _, _), (terms, exact, impact), holds in zip(batch, analyzed, firsts)],
         )
     db.execute(f"create virtual table temp.archive_stored_vocab using fts5vocab(main, {INDEX}, col)")

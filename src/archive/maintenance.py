@@ -123,9 +123,10 @@ def _indexes(db: sqlite_utils.Database, health: Health) -> None:
         )
     # Where texts are reprinted, a folded page reads their first copies
     # alone through the mark (holders.py), which only a rebuild adds.
-    if not holders.marked(db.conn) and copies_per_text(db) >= REPRINTED:
+    if not holders.levelled(db.conn) and copies_per_text(db) >= REPRINTED:
+        what = "the level in the mark" if holders.marked(db.conn) else "the mark"
         health.notes.append(
-            "made before the mark of each text's first copy, which a page of folded reprints reads"
+            f"made before {what} of each text's first copy, which a page of folded reprints reads"
             " (slower without it): 'archive rebuild' adds it"
         )
 
@@ -147,13 +148,13 @@ def rebuild(db: sqlite_utils.Database) -> tuple[int, Repairs]:
         converted = drop_search_index(db)
         repairs = repair_rows(db)
         create_search_index(db)
-        set_meta(db, **{holders.META_KEY: "1"})
+        set_meta(db, **{holders.META_KEY: holders.LEVELLED})
         texts = holders.Texts(db.conn, in_memory=True)
         for batch in paragraph_batches(db):
             analyzed = [analyze_text(text) for _, text, _ in batch]
             firsts = texts.firsts([fingerprint(exact) for _, exact in analyzed])
             index_paragraphs(db.conn, [
-                (pid, terms, exact, holders.with_mark(impact_text(terms)) if holds else impact_text(terms))
+                (pid, terms, exact, holders.with_mark(impact_text(terms), True) if holds else impact_text(terms))
                 for (pid, _, _), (terms, exact), holds in zip(batch, analyzed, firsts)
             ])
             changed = [

@@ -19,6 +19,7 @@ import json
 
 from . import slots
 from .candidates import SCORE_DIGITS
+from .holders import LEVELLED
 from .slots import Plan
 
 # The paragraphs holding two of the words are scored at once when they are
@@ -72,16 +73,18 @@ def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time,
     heapq.heapify(page)
     # A paragraph met in a cell holds its word alone: its first cell, the
     # best (cells in order of weight times value), gives its score.
+    # With texts, through the mark's level where the archive's mark names it.
+    levelled = texts and slots.marking_of(db, plan.known) == LEVELLED
     for weighted, number, value, (cell_level, stems, checked, once) in sorted(plan.cells, key=lambda cell: -cell[0]):
         score = round(weighted, SCORE_DIGITS)
         if len(page) >= wanted and score < page[0]:
             break
-        cell = slots.cell_expression(cell_level, stems, plan.known, once)
+        cell = slots.cell_expression(cell_level, stems, plan.known, once, levelled)
         if cell is None:
             continue
         if checked:
             cell = f"({cell}) AND ({expression})"  # the first copies' if texts
-        elif texts:
+        elif texts and not levelled:
             cell = slots.first_copies(cell)
         in_time()
         new = [rowid for rowid in slots.cell_rows(db, cell) if rowid not in scores]

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Callable, Iterator
 
-from . import ahead, pairs, slots
+from . import ahead, holders, pairs, slots
 from .candidates import EPSILON, SCORE_DIGITS, Candidates, open_gains
 from .complete import (
     complete, complete_the_best, raise_the_bar, text_scores, worth_keeping,
@@ -108,7 +108,8 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
             upcoming[number].append(value)
     read_since, best = 0, None
     cells = [cell for cell in plan.cells if cell[1] not in direct]
-    cell_of = _cell_expressions(plan, cells, None if among is not None else expression, texts)
+    levelled = texts and slots.marking_of(db, plan.known) == holders.LEVELLED
+    cell_of = _cell_expressions(plan, cells, None if among is not None else expression, texts, levelled)
     # One word: a cell's paragraphs tie, the first ids first, so the page
     # needs no more of them than places left (plus those met already in a
     # better cell).  Otherwise the next cells are read ahead (ahead.py).
@@ -174,22 +175,26 @@ def top(db, plan: Plan, expression: str, wanted: int, passed: Passed | None,
 
 
 def _cell_expressions(plan: Plan, cells: list, expression: str | None, texts: bool = False,
-                      ) -> Callable[[int], str | None]:
+                      levelled: bool = False) -> Callable[[int], str | None]:
     """The FTS5 expression of each cell to read, by position: narrowed to
     the query's matches where holding a stem is not matching (None: never,
     the caller keeping the matches it knows); with texts, to the first copy
-    of each text."""
+    of each text (`expression` is kept to them already): through the
+    mark's level where the archive's mark names it (levelled,
+    holders.level_mark), so that no paragraph of the level is checked
+    against the mark's list; else with the mark itself."""
     def cell_of(position: int) -> str | None:
         _, number, _, (cell_level, stems, checked, once) = cells[position]
-        cell = slots.cell_expression(cell_level, stems, plan.known, once)
+        cell = slots.cell_expression(cell_level, stems, plan.known, once, texts and levelled)
+        kept = texts and not levelled  # kept to first copies by the mark itself
         if cell is None or expression is None or not (checked or (plan.narrowed and number not in plan.matching)):
-            return slots.first_copies(cell) if texts else cell
+            return slots.first_copies(cell) if kept else cell
         if checked or number not in plan.narrowings:
-            return f"({cell}) AND ({expression})"  # which holds the first copies' if texts
+            return f"({cell}) AND ({expression})"
         rest, excluded = plan.narrowings[number]
         if rest is not None:
             cell = f"({cell}) AND ({rest})"
-        if texts:
+        if kept:
             cell = slots.first_copies(cell)
         return cell if excluded is None else f"({cell}) NOT ({excluded})"
 

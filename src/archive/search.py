@@ -505,7 +505,8 @@ def _best_rows(db: sqlite_utils.Database, ranking: Ranking, wanted: int, fold_du
     # paragraphs, and keeping a statement to them only costs FTS5 more.
     known = index_lookup(db)
     ranking.texts = fold_duplicates and remember(
-        known, ("texts read once",), lambda: slots.copies_of(db, known) >= REPRINTED and holders.marked(db.conn)
+        known, ("texts read once",),
+        lambda: slots.copies_of(db, known) >= REPRINTED and slots.marking_of(db, known) in holders.MARKED,
     )
     fetch = _folded_fetch(db, wanted, ranking.a_text_a_row()) if fold_duplicates else wanted
     while True:

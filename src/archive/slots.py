@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from . import analyze
+from . import analyze, holders
 from .db import copies_per_text
 from .impact import HOLDER, LEVELS, NEVER, ONCE_HIGHEST, letter, level, token
 from .lookup import index_lookup, remember
@@ -132,6 +132,12 @@ def _slot(word: str, query: Query, known: Known | None, family: bool = False, ta
     return Slot(frozenset(terms), frozenset(analyze.stem(form) for form in forms) - set(terms), own)
 
 
+def marking_of(db, known: Known | None) -> str | None:
+    """holders.marking(), kept with known's answers (lookup.remember): how
+    the archive marks first copies, read once per state of the archive."""
+    return remember(known, ("marking",), lambda: holders.marking(db.conn))
+
+
 def copies_of(db, known: Known | None) -> float:
     """db.copies_per_text(), kept with known's answers (lookup.remember):
     a search asks it for its plan and for its page."""
@@ -179,27 +185,36 @@ def stems_expression(stems: list[str]) -> str:
     return "terms : (" + " OR ".join(quote(stem) for stem in stems) + ")"
 
 
-def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None, once: bool = False) -> str | None:
+def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None, once: bool = False,
+                    texts: bool = False) -> str | None:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
     its own).  None when known (which terms the index holds) shows that no
     paragraph can be there.  once: stems that count once however often
-    found (checked, Plan.cells): the paragraphs of that length holding one."""
+    found (checked, Plan.cells): the paragraphs of that length holding one.
+    texts: the first copies alone, in an archive whose mark names their
+    level (holders.level_mark): the length's letter is theirs."""
     once_only = " OR ".join(quote(stem) for stem in stems)
+    length = quote(holders.level_mark(letter(level)) if texts else letter(level))
     if once:
         if level > ONCE_HIGHEST:
             return None
         # OR a token never indexed, which matches nothing: FTS5 reads such a
         # cell, narrowed to a query, faster than the bare AND (docs/ranking.md).
-        return f"(terms : ({once_only}) AND impact : {quote(letter(level))}) OR impact : {quote(NEVER)}"
+        return f"(terms : ({once_only}) AND impact : {length}) OR impact : {quote(NEVER)}"
     more = [token(level, stem) for stem in stems]
-    if level > ONCE_HIGHEST:
+    if level > ONCE_HIGHEST and known is not None:
         # No paragraph is short enough for one mention to reach this level:
         # only the repeat tokens the index holds can, often none.
-        if known is not None:
-            more = sorted(known("impact", more))
-        return f"impact : ({' OR '.join(map(quote, more))})" if more else None
-    return f"(terms : ({once_only}) AND impact : {quote(letter(level))}) OR impact : ({' OR '.join(map(quote, more))})"
+        more = sorted(known("impact", more))
+        if not more:
+            return None
+    repeats = f"impact : ({' OR '.join(map(quote, more))})"
+    if texts:  # every copy holds them
+        repeats = f"({first_copies(repeats)})"
+    if level > ONCE_HIGHEST:
+        return repeats
+    return f"(terms : ({once_only}) AND impact : {length}) OR {repeats}"
 
 
 def idf(paragraphs: int, total: int) -> float:
