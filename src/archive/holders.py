@@ -85,8 +85,9 @@ class Texts:
 
     def __init__(self, conn, in_memory: bool):
         self.conn = conn
-        self.marking = marked(conn)
-        self.levels = levelled(conn)  # whether with_mark adds the level
+        mark = marking(conn)
+        self.marking = mark in MARKED
+        self.levels = mark == LEVELLED  # whether with_mark adds the level
         self.in_memory = in_memory
         self._sorted = array("Q")
         self._pending: set[int] = set()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .analyze import analyze_text
 from .db import SCHEMA_VERSION, get_meta, is_read_only, set_meta, write_transaction
 from .grammar import agreeing, counted
-from .holders import Texts, levelled, marked, with_mark
+from .holders import LEVELLED, MARKED, Texts, marked, marking, with_mark
 from .impact import HOLDER, impact_text
 from .sqlite import sqlite3
 
@@ -453,7 +453,8 @@ def delete_document_paragraphs(conn, document_id: int, texts: Texts | None = Non
     """Remove a document's paragraphs, from the indexes first; where one was
     the first copy of its text, the next copy is marked (holders.py)."""
     rows = conn.execute("select id, text, fingerprint from paragraphs where document_id = ?", [document_id]).fetchall()
-    if not marked(conn):
+    mark = marking(conn)
+    if mark not in MARKED:
         conn.executemany(_UNINDEX_ROW, [(pid, *analyzed_row(text)) for pid, text, _ in rows])
         conn.execute("delete from paragraphs where document_id = ?", [document_id])
         return
@@ -462,7 +463,7 @@ def delete_document_paragraphs(conn, document_id: int, texts: Texts | None = Non
         if texts is not None:
             texts.indexed()
     firsts = _first_copies(conn, {fingerprint for _, _, fingerprint in rows if fingerprint})
-    levels = levelled(conn)
+    levels = mark == LEVELLED
     moved: dict[str, tuple[str, str, str]] = {}
     unindexed = []
     for pid, text, fingerprint in rows:
