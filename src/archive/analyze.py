@@ -249,6 +249,8 @@ _english = Stemmer.Stemmer("english")
 # word a reader looks for, so it is the stem.
 NUMBER_WORD = re.compile("[وف]?[بلك]?([0-9]+)[\u0621-\u064a]{0,4}")
 _ASCII_DIGIT = re.compile("[0-9]")
+# Words of Arabic letters alone, joined by single spaces.
+_ARABIC_WORDS = re.compile("[\u0621-\u064a]+(?: [\u0621-\u064a]+)*")
 
 
 @lru_cache(maxsize=200_000)
@@ -269,6 +271,8 @@ def stem_all(words: list[str]) -> list[str]:
     >>> stem_all(["بالحسن", "running", "2015", "والحسن"])
     ['حسن', 'run', '2015', 'حسن']
     """
+    if _ARABIC_WORDS.fullmatch(" ".join(words)):
+        return stem_arabic_all(words)  # a query's forms nearly always: no word to set apart
     stems = list(words)
     arabic, at = [], []
     numbers = _ASCII_DIGIT.search("".join(words)) is not None  # (a number word holds one)

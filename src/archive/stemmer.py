@@ -77,26 +77,24 @@ def stem_arabic_all(words: list[str]) -> list[str]:
     rests: dict[str, str] = {}
     # Whether a word may be kept whole is read from its first six letters,
     # and how much of it is an article group from its first four and its
-    # length: the forms of one base share both.
-    heads: dict[str, bool] = {}
-    cuts: dict[tuple[str, int], int] = {}
+    # length (at most six): both from its first six, which the forms of one
+    # base share.  A cut of None: it may be kept whole.
+    cuts: dict[str, int | None] = {}
     stems = []
     for word in words:
         if word in UNSTEMMED:
             stems.append(word)
             continue
         head = word[:6]
-        may = heads.get(head)
-        if may is None:
-            may = heads[head] = _may_be_whole(head)
-        whole = _whole_by_clitic(word) if may else None
-        if whole is not None:
-            stems.append(whole[2])
-            continue
-        key = (word[:4], min(len(word), 6))
-        cut = cuts.get(key)
+        cut = cuts.get(head, -1)
+        if cut == -1:
+            cut = cuts[head] = None if _may_be_whole(head) else len(head) - len(_strip_article(head))
         if cut is None:
-            cut = cuts[key] = len(word) - len(_strip_article(word))
+            whole = _whole_by_clitic(word)
+            if whole is not None:
+                stems.append(whole[2])
+                continue
+            cut = len(word) - len(_strip_article(word))
         rest = word[cut:]
         found = rests.get(rest)
         if found is None:
