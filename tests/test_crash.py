@@ -8,6 +8,7 @@ a fast one; each test asserts that it did."""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import random
@@ -199,6 +200,21 @@ def test_import_killed_mid_run_again_and_again_finishes_exactly(tmp_path):
 UPDATES = 4000
 
 
+def kill_mid_update(tree, db, files, rng):
+    """Every file of the tree changed, as its mtime (the same for all)
+    says: an import of them killed after its first batch of updates, the
+    archive sound.  How many were updated, and the mtime."""
+    changed_at = time.time_ns() + 3600 * 10**9
+    for path in tree.rglob("*.txt"):
+        os.utime(path, ns=(changed_at, changed_at))
+    updated_sql = f"select count(*) from documents where mtime_ns = {changed_at}"
+    process = start_import(tree, db)
+    updated = kill_after_commit(process, db, updated_sql, 0, rng)
+    assert 0 < updated < files, f"not killed mid-update: {updated} of {files} updated"
+    assert assert_sound(db) == files
+    return updated, changed_at
+
+
 def test_update_killed_between_deletes_and_inserts_leaves_old_or_new(tmp_path):
     """A changed file's old paragraphs are deleted and its new ones inserted
     in one transaction: killed in the middle (after a first batch of 2,000
@@ -210,16 +226,7 @@ def test_update_killed_between_deletes_and_inserts_leaves_old_or_new(tmp_path):
     db = tmp_path / "archive.db"
     assert archive("import", tree, "--db", db).exit_code == 0
     new = generate_tree(tree, rng, UPDATES)
-    # Every file changed, as its mtime (the same for all) says.
-    changed_at = time.time_ns() + 3600 * 10**9
-    for path in tree.rglob("*.txt"):
-        os.utime(path, ns=(changed_at, changed_at))
-    updated_sql = f"select count(*) from documents where mtime_ns = {changed_at}"
-
-    process = start_import(tree, db)
-    updated = kill_after_commit(process, db, updated_sql, 0, rng)
-    assert 0 < updated < UPDATES, f"not killed mid-update: {updated} of {UPDATES} updated"
-    assert assert_sound(db) == UPDATES
+    updated, changed_at = kill_mid_update(tree, db, UPDATES, rng)
     conn = sqlite3.connect(db)
     replaced = {path.rsplit("/", 1)[1] for (path,) in conn.execute(
         f"select path from documents where mtime_ns = {changed_at}"
@@ -282,3 +289,84 @@ def test_rebuild_killed_in_its_transaction_leaves_the_archive_as_it_was(tmp_path
     assert f"{sum(map(len, expected.values()))} paragraphs analyzed again" in summary
     assert analyzer_version(db) != "0"
     assert_complete(db, expected, rng)
+
+
+def generate_reprinted_tree(root, rng, count, texts):
+    """count articles of one to four paragraphs each, drawn from `texts`
+    shared ones: wire copy, each text reprinted in several files (and at
+    times twice in one), so that most paragraphs are copies of another and
+    the first copy of each text carries the mark (holders.py)."""
+    for folder in range(min(count, 30)):
+        (root / f"folder{folder:02d}").mkdir(parents=True, exist_ok=True)
+    expected = {}
+    for i in range(count):
+        chosen = [texts[rng.randrange(len(texts))] for _ in range(rng.randint(1, 4))]
+        path = root / f"folder{i % 30:02d}" / f"article{i:05d}.txt"
+        path.write_text("\n\n".join(chosen) + "\n", encoding="utf-8")
+        expected[path.name] = chosen
+    return expected
+
+
+def shared_texts(rng, count):
+    """count distinct texts of WORDS, each told apart by its number."""
+    return [" ".join(rng.choices(WORDS, k=rng.randint(2, 12))) + f" نص{n}." for n in range(count)]
+
+
+def assert_reprints_folded(db, expected):
+    """Folded, every text the files hold is found once, shown by its first
+    copy and with all the others; `archive check` (assert_sound) has
+    compared the mark with the first copy of each text, and its level with
+    its length."""
+    distinct = {text for texts in expected.values() for text in texts}
+    counted = archive("search", "--db", db, "--count", "--json", ANY_WORD)
+    assert json.loads(counted.stdout)["distinct_paragraphs"] == len(distinct)
+    found = archive("search", "--db", db, "--json", "-n", str(len(distinct) + 10), ANY_WORD)
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert sorted(hit["text"] for hit in hits) == sorted(distinct)
+    copies = collections.Counter(text for texts in expected.values() for text in texts)
+    assert {hit["text"]: 1 + len(hit["duplicates"]) for hit in hits} == copies
+    conn = sqlite3.connect(db)
+    first = {text: (path, number) for text, path, number in conn.execute(
+        """select p.text, d.path, p.number from paragraphs p join documents d on d.id = p.document_id
+           where p.id in (select min(id) from paragraphs group by text)"""
+    )}
+    conn.close()
+    assert {hit["text"]: (hit["path"], hit["paragraph"]) for hit in hits} == first
+
+
+REPRINTED_FILES = 6000
+SHARED_TEXTS = 1500
+
+
+def test_import_and_update_of_reprints_killed_keep_the_mark_on_first_copies(tmp_path):
+    """Where texts are reprinted, each text's first copy carries a mark that
+    moves when that copy goes: killed after a commit, in a first import
+    (which builds the fingerprint index only at its end) and in an update
+    that replaces files holding first copies, the archive passes its check,
+    mark and all, and the next import ends with every text folded once."""
+    rng = random.Random(7212015)
+    tree = tmp_path / "tree"
+    texts = shared_texts(rng, SHARED_TEXTS)
+    expected = generate_reprinted_tree(tree, rng, REPRINTED_FILES, texts)
+    db = tmp_path / "archive.db"
+
+    committed = [0]
+    for _ in range(2):
+        process = start_import(tree, db)
+        committed.append(kill_after_commit(process, db, DOCUMENTS, committed[-1], rng))
+        assert committed[-2] < committed[-1] < REPRINTED_FILES, f"not killed mid-import: {committed}"
+        assert assert_sound(db) == committed[-1]
+    finish(start_import(tree, db))
+    assert assert_sound(db) == REPRINTED_FILES
+    assert stored_paragraphs(db) == expected
+    assert_reprints_folded(db, expected)
+
+    # Every file changes: the first files, which hold most first copies, are
+    # replaced first, so their marks move to copies in files not yet replaced.
+    new = generate_reprinted_tree(tree, rng, REPRINTED_FILES, texts)
+    kill_mid_update(tree, db, REPRINTED_FILES, rng)
+
+    finish(start_import(tree, db))
+    assert assert_sound(db) == REPRINTED_FILES
+    assert stored_paragraphs(db) == new
+    assert_reprints_folded(db, new)
