@@ -6,12 +6,13 @@ import dataclasses
 import fnmatch
 import json
 import random
+import re
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from archive import complete, holders, pairs, rank, slots
+from archive import analyze, complete, holders, pairs, rank, slots
 from archive import counts
 from archive import search as q
 from archive.cli import cli
@@ -68,6 +69,19 @@ def run(*args):
     result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result
+
+
+def traced_search(db, query, limit=10):
+    """The search's hits, the same as every match scored, and the SQL
+    statements it ran (as SQLite traces them, parameters in place)."""
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        hits = q.search(db, query, limit=limit)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(db, query, limit, 0, True)
+    return hits, statements
 
 
 def compare(db_path, texts):
@@ -758,7 +772,8 @@ def test_a_words_cells_in_an_or_with_a_phrase_are_read_without_the_phrase(tmp_pa
         for position, (_, number, _, (level, stems, checked, once)) in enumerate(plan.cells):
             cell = cell_of(position)
             if cell is not None and not checked:
-                narrowed.setdefault(number, set()).add(cell != slots.cell_expression(level, stems, plan.known, once))
+                narrowed.setdefault(number, set()).add(
+                    cell != slots.cell_expression(level, stems, plan.known, once, unrepeated=plan.unrepeated))
         assert narrowed and all(found == {number not in free} for number, found in narrowed.items()), text
 
 
@@ -826,13 +841,7 @@ def test_a_narrowed_query_sampled_with_too_many_matches_skips_scoring_them_at_on
     probe = slots.LENGTHS_SQL.split("where")[0].strip()
     for limit, read in ((matches // 2, False), (matches * 2, True)):
         monkeypatch.setattr(rank, "NARROWED_AT_ONCE", limit)
-        statements = []
-        archive.conn.set_trace_callback(statements.append)
-        try:
-            hits = q.search(archive, query, limit=10)
-        finally:
-            archive.conn.set_trace_callback(None)
-        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == reference_search(archive, query, 10, 0, True)
+        _, statements = traced_search(archive, query)
         assert any(probe in statement for statement in statements) == read, limit
     # Not where each statement of the query costs a short prefix's merge.
     plan = slots.plan(archive, query, q.index_lookup(archive))
@@ -1683,3 +1692,41 @@ def test_a_paragraph_holding_two_words_through_other_forms_alone_is_no_match(tmp
     assert ranked and all(found is not None for found in ranked)
     hits = q.search(open_archive(str(db)), parse("لجنة OR واس"))
     assert "doc7.txt" not in {hit.path.rsplit("/", 1)[-1] for hit in hits}
+
+
+@pytest.mark.parametrize("by_cells", [False, True])
+def test_a_stem_no_paragraph_holds_twice_has_no_repeats_token_looked_up(tmp_path, monkeypatch, by_cells):
+    """A stem that every paragraph holding it holds once has no token of a
+    repeat at any level (impact.py): no statement of its search asks for
+    one, whether its word is read at once or by cells.  Once a paragraph
+    holds it twice, its tokens are asked for again, and that paragraph
+    ranks first: the same hits as every match scored, before and after."""
+    if by_cells:
+        monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+        monkeypatch.setattr(rank, "ALL_AT_ONCE", 0)
+    chance = random.Random(71)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for number in range(40):
+        words = [chance.choice(WORDS) for _ in range(chance.choice([3, 8, 21, 40]))] + ["الزعفران"]
+        chance.shuffle(words)
+        (tree / f"doc{number:03d}.txt").write_text(" ".join(words) + "\n", encoding="utf-8")
+    db_path = tmp_path / "archive.db"
+    run("import", tree, "--db", db_path)
+    db = open_archive(str(db_path))
+    # A token of its repeats, as a statement names it: quoted in an FTS5
+    # expression, or escaped in the JSON of a look-up of many.
+    stem = analyze.stem("الزعفران")
+    repeats = re.compile(f'"[a-x](?:{stem}|{re.escape(json.dumps(stem)[1:-1])})\\\\?"')
+
+    def searched(text):
+        hits, statements = traced_search(db, parse(text))
+        return hits, [statement for statement in statements if repeats.search(statement)]
+
+    for text in ("الزعفران", "الزعفران المياه", "الزعفران OR النفط"):
+        hits, asking = searched(text)
+        assert len(hits) == 10 and asking == [], text
+    (tree / "twice.txt").write_text("الزعفران من الزعفران\n", encoding="utf-8")
+    run("import", tree, "--db", db_path)
+    hits, asking = searched("الزعفران")
+    assert hits[0].path.endswith("twice.txt") and asking

@@ -310,8 +310,11 @@ def instances(db) -> str:
     return _INSTANCES
 
 
-def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
-    """How many paragraphs hold each of these stems (those it holds)."""
+def term_counts(db, stems: Iterable[str]) -> tuple[dict[str, int], frozenset[str]]:
+    """How many paragraphs hold each of these stems (those it holds); and
+    which of the rarer ones, counted from the index as it is, no paragraph
+    holds twice: no token of a stem found more than once (impact.py) names
+    them, at any level."""
     stems = list(stems)
     counts: dict[str, int] = {}
     for start in range(0, len(stems), 500):
@@ -319,15 +322,19 @@ def term_counts(db, stems: Iterable[str]) -> dict[str, int]:
         marks = ", ".join("?" * len(chunk))
         counts.update(db.execute(f"select term, paragraphs from {TERM_COUNTS} where term in ({marks})", chunk))
     rare = [stem for stem in stems if stem not in counts]
+    once: set[str] = set()
     if rare:
         vocabulary(db)
         for start in range(0, len(rare), 500):
             chunk = rare[start:start + 500]
             marks = ", ".join("?" * len(chunk))
-            counts.update(
-                db.execute(f"select term, doc from {_VOCABULARY} where col = 'terms' and term in ({marks})", chunk)
-            )
-    return counts
+            for term, paragraphs, occurrences in db.execute(
+                f"select term, doc, cnt from {_VOCABULARY} where col = 'terms' and term in ({marks})", chunk
+            ):
+                counts[term] = paragraphs
+                if occurrences == paragraphs:
+                    once.add(term)
+    return counts, frozenset(once)
 
 
 def paragraph_total(db) -> int:

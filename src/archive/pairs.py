@@ -79,7 +79,7 @@ def top(db, plan: Plan, expression: str, wanted: int, paired: Paired, in_time,
         score = round(weighted, SCORE_DIGITS)
         if len(page) >= wanted and score < page[0]:
             break
-        cell = slots.cell_expression(cell_level, stems, plan.known, once, levelled)
+        cell = slots.cell_expression(cell_level, stems, plan.known, once, levelled, plan.unrepeated)
         if cell is None:
             continue
         if checked:

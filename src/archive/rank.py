@@ -185,7 +185,7 @@ def _cell_expressions(plan: Plan, cells: list, expression: str | None, texts: bo
     against the mark's list; else with the mark itself."""
     def cell_of(position: int) -> str | None:
         _, number, _, (cell_level, stems, checked, once) = cells[position]
-        cell = slots.cell_expression(cell_level, stems, plan.known, once, texts and levelled)
+        cell = slots.cell_expression(cell_level, stems, plan.known, once, texts and levelled, plan.unrepeated)
         kept = texts and not levelled  # kept to first copies by the mark itself
         if cell is None or expression is None or not (checked or (plan.narrowed and number not in plan.matching)):
             return slots.first_copies(cell) if kept else cell

@@ -75,6 +75,9 @@ class Plan:
     # clauses its stems do not match and the exclusions (query.narrowing).
     # Only for the expression query.to_fts() gives; none otherwise.
     narrowings: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    # Stems that no paragraph holds twice (index.term_counts): no token of a
+    # repeat names them, so no look-up asks for one.
+    unrepeated: frozenset[str] = frozenset()
 
     @cached_property
     def all_stems(self) -> frozenset[str]:
@@ -152,7 +155,7 @@ def _weigh(db, plan: Plan) -> None:
     plan.total = remember(plan.known, ("paragraph total",), lambda: paragraph_total(db))
     plan.copies = copies_of(db, plan.known)
     stems = frozenset().union(*(slot.stems | slot.form_stems for slot in plan.slots))
-    counts = remember(plan.known, ("term counts", stems), lambda: term_counts(db, stems))
+    counts, plan.unrepeated = remember(plan.known, ("term counts", stems), lambda: term_counts(db, stems))
     cells = []
     for number, slot in enumerate(plan.slots):
         stems = slot.stems | slot.form_stems
@@ -186,23 +189,25 @@ def stems_expression(stems: list[str]) -> str:
 
 
 def cell_expression(level: int, stems: tuple[str, ...], known: Known | None = None, once: bool = False,
-                    texts: bool = False) -> str | None:
+                    texts: bool = False, unrepeated: frozenset[str] = frozenset()) -> str | None:
     """Paragraphs holding one of the stems at the level: once in a paragraph
     whose length puts one mention at that level, or more often (a token of
     its own).  None when known (which terms the index holds) shows that no
     paragraph can be there.  once: stems that count once however often
     found (checked, Plan.cells): the paragraphs of that length holding one.
     texts: the first copies alone, in an archive whose mark names their
-    level (holders.level_mark): the length's letter is theirs."""
+    level (holders.level_mark): the length's letter is theirs.
+    unrepeated: stems no paragraph holds twice (Plan.unrepeated), whose
+    repeats' tokens are not looked up."""
     once_only = " OR ".join(quote(stem) for stem in stems)
     length = quote(holders.level_mark(letter(level)) if texts else letter(level))
-    if once:
+    more = [token(level, stem) for stem in stems if stem not in unrepeated] if not once else []
+    if not more:
         if level > ONCE_HIGHEST:
             return None
         # OR a token never indexed, which matches nothing: FTS5 reads such a
         # cell, narrowed to a query, faster than the bare AND (docs/ranking.md).
         return f"(terms : ({once_only}) AND impact : {length}) OR impact : {quote(NEVER)}"
-    more = [token(level, stem) for stem in stems]
     if level > ONCE_HIGHEST and known is not None:
         # No paragraph is short enough for one mention to reach this level:
         # only the repeat tokens the index holds can, often none.
@@ -343,7 +348,9 @@ def _repeated(db, plan: Plan, slot: Slot, stems: list[str], texts: bool = False)
     the value of its token (the tokens the index holds); with texts, of the
     first copies alone, where the cells are read."""
     tokens = {token(value, stem): value + (OWN_BONUS if stem == slot.own else 0.0)
-              for stem in stems for value in range(1, LEVELS + 1)}
+              for stem in stems if stem not in plan.unrepeated for value in range(1, LEVELS + 1)}
+    if not tokens:
+        return {}
     names = list(tokens)
     held = sorted((plan.known or index_lookup(db))("impact", names))
     if read_at_once(plan, slot):
