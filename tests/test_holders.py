@@ -413,6 +413,7 @@ def test_a_folded_page_within_filters_reads_a_text_once_where_its_first_copy_is_
     pass every copy, and where they leave out the first."""
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)
     db = imported_reprints(tmp_path, 45)
     read = []
@@ -435,6 +436,7 @@ def test_a_folded_page_within_filters_orders_tied_texts_by_the_copy_shown(tmp_pa
     is decided only once every tied text is met."""
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     letters = "بتثجحخدذرزسشصضطظعغفقكلمنهوي"
     texts = [f"محطة التحلية في حي {letters[n % 27]}{letters[n // 27 + 3]}س" for n in range(30)]
     for folder, order in (("a", texts), ("b", texts[::-1])):
@@ -465,6 +467,7 @@ def test_a_folded_page_of_one_word_within_filters_asks_for_every_copy_at_once(tm
     ranked again."""
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     db = imported_reprints(tmp_path, 47)
     rankings = []
     original = rank.top

@@ -21,7 +21,7 @@ from archive.filters import Filters
 from archive.query import parse, to_fts
 from conftest import SEEDS
 
-from test_duplicates import reference_search
+from test_duplicates import reference_filtered, reference_rows, reference_search
 
 # Made-up paragraphs: words with clitics, plurals, repeats and lengths that
 # spread the levels, so that ties and near-ties are common.
@@ -180,6 +180,7 @@ def test_top_k_of_an_archive_of_reprints_is_every_match_ranked(tmp_path, monkeyp
     for filtered_at_once in (0, rank.FILTERED_AT_ONCE):
         monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
         monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", filtered_at_once)
+        monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", filtered_at_once)
         for text in texts:
             query = parse(text)
             fast = q.search(archive, query, limit=5, filters=filters, fold_duplicates=False)
@@ -222,6 +223,7 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
     monkeypatch.setattr(rank, "ALL_AT_ONCE", direct_max * 10)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", filtered_at_once)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", filtered_at_once)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", filtered_at_once)
     at_once = []
     original = rank.within
     monkeypatch.setattr(rank, "within", lambda *args, **named: at_once.append(1) or original(*args, **named))
@@ -241,6 +243,50 @@ def test_top_k_with_filters_is_every_filtered_match_ranked(tmp_path, monkeypatch
                 expected = [row for row in everything if row[0].rsplit("/", 1)[-1] in kept]
                 assert [(h.path, h.paragraph, h.copies, h.score) for h in fast] == expected[offset:offset + limit], text
     assert bool(at_once) == bool(filtered_at_once)
+
+
+def test_filters_allow_fewer_texts_at_once_where_the_cells_read_a_text_once(tmp_path, monkeypatch):
+    """Where texts are reprinted, a folded page of several words within
+    filters reads its cells a text at a time (through the mark), so the
+    filters may leave fewer paragraphs for it to score them all at once
+    than for a page of every copy, whose cells hold each copy.  Between
+    the two allowances: the folded page reads the cells of the first
+    copies, the other scores at once; both pages are every match scored."""
+    db, archive = _copies_imported(tmp_path, seed=41, copies=3)
+    # No word read at once; the filters' paragraphs scored at once for a
+    # page of every copy alone.
+    for module, name, value in ((slots, "DIRECT_MAX", 0), (rank, "ALL_AT_ONCE", 0), (rank, "FILTERED_AT_ONCE", 1),
+                                (rank, "FILTERED_AT_ONCE_PER_COPY", 10_000),
+                                (rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 1)):
+        monkeypatch.setattr(module, name, value)
+    at_once = []
+    original = rank.within
+    monkeypatch.setattr(rank, "within", lambda *args, **named: at_once.append(1) or original(*args, **named))
+    filters = Filters(paths=("*doc0[0-5]*",))
+    rows = reference_rows(archive)
+    passing = {path for path, _, _ in rows.values() if fnmatch.fnmatchcase(path, "*doc0[0-5]*")}
+    compared = 0
+    for text in ("المياه OR الشركة", "الشركة في", "في OR من OR على", "المياه الشركة -النفط"):
+        query = parse(text)
+        assert len(q.ranking_of(archive, query, None).plan.slots) > 1, text
+        every = reference_search(archive, query, 100_000, 0, False, rows)
+        for fold in (True, False):
+            at_once.clear()
+            statements: list[str] = []
+            archive.conn.set_trace_callback(statements.append)
+            try:
+                hits = q.search(archive, query, limit=8, filters=filters, fold_duplicates=fold)
+            finally:
+                archive.conn.set_trace_callback(None)
+            if fold:
+                assert not at_once and any(slots.FIRST_COPIES in sql for sql in statements), text
+            else:
+                assert at_once, text
+            expected = reference_filtered(every, passing, rows, 8, 0, fold)
+            assert expected and [(h.path, h.paragraph, h.copies, h.score) for h in hits] == expected, (text, fold)
+            compared += 1
+    assert compared >= 4
+    archive.conn.close()
 
 
 def test_narrow_filters_ask_again_where_another_tool_moved_a_paragraph(tmp_path, monkeypatch):
@@ -462,6 +508,7 @@ def test_a_list_of_every_match_is_every_match_ranked(tmp_path, monkeypatch):
     monkeypatch.setattr(rank, "EVERY_MATCH_FROM", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     monkeypatch.setattr(rank, "top", lambda *args: pytest.fail("ranked through the cells"))
     db = tmp_path / "archive.db"
     run("import", make_tree(tmp_path / "tree", seed=4, documents=60), "--db", db)
@@ -711,6 +758,7 @@ def test_a_common_word_beside_rare_ones_is_read_as_one_word(tmp_path, monkeypatc
     # the rare words' paragraphs that the filters refuse are not completed.
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     archive = open_archive(str(db))
     left.clear()
     for globs in (("doc0*", "rare[0-2]*"), ("a*", "doc1*", "rare*")):
@@ -735,7 +783,7 @@ def test_a_light_common_words_cells_wait_for_the_heavier_words(tmp_path, monkeyp
     run("import", tree, "--db", db)
     # Every word read by its cells, within filters too.
     for module, name in ((slots, "DIRECT_MAX"), (rank, "ALL_AT_ONCE"), (rank, "FILTERED_AT_ONCE"),
-                         (rank, "FILTERED_AT_ONCE_PER_COPY")):
+                         (rank, "FILTERED_AT_ONCE_PER_COPY"), (rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS")):
         monkeypatch.setattr(module, name, 0)
     waited = []
     original = rank._waiting
@@ -1142,6 +1190,7 @@ def test_a_count_s_matches_keep_the_cells_of_a_phrase_unnarrowed(tmp_path, monke
     monkeypatch.setattr(slots, "DIRECT_MAX", 0)  # nor a rare word's paragraphs read at once
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)  # nor the filters' paragraphs (rank.within)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     texts = ('"في المياه"', '"مجلس الوزراء" OR النفط', "المياه -الشركة", "الشركات -م*", "الشركة في -النفط")
 
     def cells_without_the_query(text, query, filters, counted, statements, fold):
@@ -1659,6 +1708,7 @@ def test_words_joined_by_or_rank_through_the_paragraphs_that_hold_two(tmp_path, 
     # Within filters too (not so narrow that every match is scored at once).
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE", 0)
     monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY", 0)
+    monkeypatch.setattr(rank, "FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)
     ranked.clear()
     for globs in (("doc0[0-3]*", "rare0*"), ("doc0[2-9]*",)):
         compare_filtered(archive, texts, globs, limit=20)

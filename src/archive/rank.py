@@ -337,17 +337,22 @@ FILTERED_AT_ONCE = 1_000
 # And where texts are reprinted, this many more a copy: the cells hold every
 # copy, while scoring at once scores a text once (docs/ranking.md).
 FILTERED_AT_ONCE_PER_COPY = 500
+# Half as many where the cells are read a text at a time, through the mark of
+# its first copy (search.Ranking._through_the_mark): they no longer hold every
+# copy, and at 10x the filters of a tenth of the archive cost more at once.
+FILTERED_AT_ONCE_PER_COPY_BY_TEXTS = 250
 # For a query of several words, this many times as many: each word's cells
 # are read, deeper, while scoring at once costs a text the same.
 FILTERED_SEVERAL = 4
 
 
-def filtered_at_once(plan: Plan) -> int:
+def filtered_at_once(plan: Plan, by_texts: bool = False) -> int:
     """The most paragraphs filters may leave for their matches to be scored
-    at once (within()), for this query in this archive."""
-    texts = max(FILTERED_AT_ONCE, FILTERED_AT_ONCE_PER_COPY * plan.copies)
+    at once (within()), for this query in this archive; by_texts: where the
+    cells would be read a text at a time."""
+    per_copy = FILTERED_AT_ONCE_PER_COPY_BY_TEXTS if by_texts else FILTERED_AT_ONCE_PER_COPY
+    texts = max(FILTERED_AT_ONCE, per_copy * plan.copies)
     return round(texts * plan.copies * (FILTERED_SEVERAL if len(plan.slots) > 1 else 1))
-
 
 
 def within(db, plan: Plan, expression: str, ranges: list[tuple[int, int]], passed: Passed | None,

@@ -362,7 +362,7 @@ class Ranking:
         filtered = filter_of(self.db, self.where, self.params)
         passed = self._passed(filtered)
         if filtered is not None and self.ranges is _UNKNOWN:  # looked for once, however many calls
-            most = rank.filtered_at_once(self.plan)
+            most = rank.filtered_at_once(self.plan, by_texts=self._by_texts())
             self.ranges = paragraph_ranges(self.db, self.where, self.params, most)
         if filtered is not None and self.ranges is not None:  # every match known, those that score nothing too
             # Ranges that hold the passing documents' paragraphs alone need no filters asked.
