@@ -361,6 +361,9 @@ def searches(scale: int, db: Path, work: Path, archive: str, table: Table, basel
             table.add(f"search {scale}x: {latencies.name}, stopped at {topk.CAP:.0f} s",
                       ", ".join(sorted(latencies.capped, key=topk.QUERIES.index)))
     table.shapes[scale] = topk.shape_rows(ours, old, anchor)
+    within, within_old = topk.filtered_latency(db)
+    print(f"{scale}x: archive within a paper, p50 {topk.ms(topk.median(within.all()))}", flush=True)
+    table.shapes[scale].append(topk.filtered_rows(scale, within, within_old, table))
     datasette = tool("datasette")
     if datasette:
         served.datasette_rows(scale, datasette, db, table)

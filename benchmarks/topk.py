@@ -38,6 +38,14 @@ SHAPES: dict[str, list[str]] = {
     "English, digits": ["twitter", "ISIS", "2015"],
 }
 QUERIES = [text for queries in SHAPES.values() for text in queries]
+# Pages within filters (issue 9), timed apart from the queries above: a
+# query within one paper's files (a glob on their names), from a paper of a
+# tenth of the archive down to one of 1.7%.
+FILTERED_SHAPE = "within a paper"
+FILTERED: list[tuple[str, str]] = [
+    ("السعودية", "okaz"), ("وزير الصحة", "alriyadh"), ('"مجلس الوزراء"', "sabq"),
+    ("في OR من OR على", "okaz"), ("في OR من OR على", "sabq"), ("المدارس OR الجامعات OR المعاهد", "aawsat"),
+]
 RUNS = 5  # each query, in process
 FTS5_RUNS = 2  # the old way is slow on common words: fewer runs
 
@@ -62,7 +70,23 @@ class Latencies:
 
 
 def shape_of(text: str) -> str:
+    if text in FILTERED_LABELS:
+        return FILTERED_SHAPE
     return next(shape for shape, queries in SHAPES.items() if text in queries)
+
+
+def filtered_label(text: str, paper: str) -> str:
+    return f"{text} in {paper}"
+
+
+FILTERED_LABELS = {filtered_label(text, paper) for text, paper in FILTERED}
+
+
+def paper_filter(paper: str):
+    """The files of one paper of the corpus (named DATE_PAPER_N.txt)."""
+    from archive.filters import Filters
+
+    return Filters(paths=(f"*_{paper}_*",))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -148,6 +172,40 @@ def archive_latency(db_path: Path, lexicon: bool = True) -> tuple[Latencies, Lat
     return whole, ranking
 
 
+def filtered_latency(db_path: Path) -> tuple[Latencies, Latencies]:
+    """The FILTERED pages, as archive_latency() times a query (parse, rank
+    the best 20 within the filter, mark them), and the old way: FTS5's
+    bm25 over every match, kept to the filter's documents, top 20."""
+    from archive.db import open_archive, open_reader
+    from archive.filters import connect_functions
+    from archive.query import parse, to_fts
+    from archive.search import index_lookup, search
+
+    ours, old = Latencies("archive, within a paper"), Latencies("FTS5 bm25, within a paper")
+    db = open_reader(str(db_path))
+    for text, paper in FILTERED:
+        filters = paper_filter(paper)
+
+        def once():
+            parsed = parse(text)
+            marks(db, parsed, search(db, parsed, limit=20, filters=filters))
+
+        timed_runs(db.conn, filtered_label(text, paper), RUNS, ours, once)
+    db.conn.close()
+    db = open_archive(str(db_path))
+    connect_functions(db)
+    for text, paper in FILTERED:
+        where, params = paper_filter(paper).sql(str(db_path.parent))
+
+        def once_old():
+            expression = to_fts(parse(text), index_lookup(db))
+            db.execute(_BM25_FILTERED_SQL.format(filters=where), {"expression": expression, **params}).fetchall()
+
+        timed_runs(db.conn, filtered_label(text, paper), FTS5_RUNS, old, once_old)
+    db.conn.close()
+    return ours, old
+
+
 def marks(db, parsed, hits) -> list[list[tuple[int, int]]]:
     """The hits' marks as `archive search` and the search page make them:
     with the search's look-ups in the index, so that what a reading the
@@ -163,6 +221,13 @@ _BM25_SQL = (
     "select rowid, bm25(paragraphs_fts) as s from paragraphs_fts"
     " where paragraphs_fts match :expression order by s limit 20"
 )
+
+_BM25_FILTERED_SQL = """
+select paragraphs_fts.rowid, bm25(paragraphs_fts) as s
+from paragraphs_fts join paragraphs on paragraphs.id = paragraphs_fts.rowid
+join documents on documents.id = paragraphs.document_id
+where paragraphs_fts match :expression {filters} order by s limit 20
+"""
 
 
 def fts5_latency(db_path: Path) -> Latencies:
@@ -408,6 +473,21 @@ def latency_rows(scale, ours, old, anchor, table, baseline: Baseline) -> None:
     elif baseline.ratio is not None:
         table.add(f"search {scale}x: archive / tantivy (p50)", f"{ratio:.0f}x",
                   f"<= {baseline.ratio:.0f}x (1x)", ratio <= baseline.ratio)
+
+
+def filtered_rows(scale: int, ours: Latencies, old: Latencies, table) -> tuple[str, ...]:
+    """The pages within a paper: their figures, and their row of the table
+    per shape (tantivy's index holds no paths)."""
+    samples = ours.all()
+    p50, p90, p99 = (percentile(samples, f) for f in (0.5, 0.9, 0.99))
+    table.add(f"search {scale}x within a paper, {len(FILTERED)} queries: archive p50 / p90 / p99",
+              f"{ms(p50)} / {ms(p90)} / {ms(p99)}")
+    table.add(f"search {scale}x within a paper: FTS5 bm25 over every match, p50 / p99",
+              f"{ms(median(old.all()))} / {ms(percentile(old.all(), 0.99))}")
+    if old.capped:
+        table.add(f"search {scale}x within a paper: FTS5 bm25, stopped at {CAP:.0f} s",
+                  ", ".join(label for label in (filtered_label(*pair) for pair in FILTERED) if label in old.capped))
+    return (FILTERED_SHAPE, str(len(FILTERED)), ms(p50), ms(p90), ms(p99), ms(median(old.all())), "-", "-")
 
 
 def shape_rows(ours, old, anchor) -> list[tuple[str, ...]]:
