@@ -429,6 +429,55 @@ def test_a_folded_page_within_filters_reads_a_text_once_where_its_first_copy_is_
     assert read
 
 
+def test_texts_asked_of_a_field_and_dates_are_looked_up_from_the_ids_asked(tmp_path, monkeypatch):
+    """A folded page within a field's value and dates, read through the
+    mark: each statement asking the filters of texts starts from the ids
+    asked about, and reads their documents by id (SQLite, with no
+    statistics, read every document of the field's value for each of them
+    instead: a second a statement on the corpus ten times over).  The pages
+    are those of every match ranked, filtered, then folded."""
+    from archive.filters import search_filters
+
+    for name, value in (("FILTERED_AT_ONCE", 0), ("FILTERED_AT_ONCE_PER_COPY", 0),
+                        ("FILTERED_AT_ONCE_PER_COPY_BY_TEXTS", 0)):
+        monkeypatch.setattr(rank, name, value)
+    monkeypatch.setattr(slots, "DIRECT_MAX", 0)
+    made = make_tree(tmp_path / "made", seed=47, documents=30)
+    for copy in ("a", "b", "c"):
+        (tmp_path / "tree" / copy).mkdir(parents=True)
+        for number, path in enumerate(sorted(made.iterdir())):
+            name = f"2015-08-{number % 9 + 1:02d}_{('alpha', 'beta')[number % 2]}_{number}.txt"
+            shutil.copy(path, tmp_path / "tree" / copy / name)
+    db = tmp_path / "archive.db"
+    assert run("import", tmp_path / "tree", "--db", db, "--fields", "{date}_{source}_{n}.txt").exit_code == 0
+    archive = open_archive(str(db))
+    filters = search_filters(archive, where=("source=alpha",), since="2015-08-02", until="2015-08-07")
+    rows = reference_rows(archive)
+    named = {path: path.rsplit("/", 1)[1].split("_") for path, _, _ in rows.values()}
+    passing = {path for path, (date, source, _) in named.items() if source == "alpha" and "2015-08-02" <= date <= "2015-08-07"}
+    asked: list[str] = []
+    statements: list[str] = []
+    for text in [text for text in queries(48, 30) if "*" not in text]:
+        query = parse(text)
+        archive.conn.set_trace_callback(statements.append)
+        try:
+            hits = search.search(archive, query, limit=6, filters=filters, fold_duplicates=True)
+        finally:
+            archive.conn.set_trace_callback(None)
+        asked += [sql for sql in statements if "held.id in" in sql]
+        statements.clear()
+        every = reference_search(archive, query, len(rows), 0, False, rows)
+        assert [(h.path, h.paragraph, h.copies, h.score) for h in hits] == \
+            reference_filtered(every, passing, rows, 6, 0, True), text
+    assert asked
+    for sql in asked:
+        plan = [row[3] for row in archive.execute("explain query plan " + sql)]
+        # A document looked up by its id, in its table or beside it in an index.
+        by_id = ("PRIMARY KEY", "rowid=?")
+        assert not [step for step in plan if "documents" in step and not any(way in step for way in by_id)], plan
+    archive.conn.close()
+
+
 def test_a_folded_page_within_filters_orders_tied_texts_by_the_copy_shown(tmp_path, monkeypatch):
     """Thirty texts that tie, their first copies in one folder and their
     copies in another in the reverse order, filtered to the copies: read by

@@ -162,16 +162,18 @@ def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]]
 # by fingerprint, and a paragraph without one is its own text.  Each copy's
 # document is read from the narrow index that holds it beside its id
 # (`indexed`, where the archive has it) rather than from its row, which holds
-# its text, for each of a text's copies.
+# its text, for each of a text's copies.  CROSS JOIN keeps SQLite to the ids
+# asked about first: with no statistics, given a field and dates, it read
+# every document of the field's value instead (a second a statement at 10x).
 _FIRST_PASSING_SQL = """
 select held.id, min(copy.id) from paragraphs as held{indexed}
-join paragraphs as copy on copy.fingerprint = held.fingerprint
-join paragraphs as placed{indexed} on placed.id = copy.id
-join documents on documents.id = placed.document_id
+cross join paragraphs as copy on copy.fingerprint = held.fingerprint
+cross join paragraphs as placed{indexed} on placed.id = copy.id
+cross join documents on documents.id = placed.document_id
 where held.id in (select value from json_each(:ids)) {filters}
 group by held.id
 union all
-select held.id, held.id from paragraphs as held{indexed} join documents on documents.id = held.document_id
+select held.id, held.id from paragraphs as held{indexed} cross join documents on documents.id = held.document_id
 where held.id in (select value from json_each(:ids)) and held.fingerprint is null {filters}
 """
 
