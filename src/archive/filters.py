@@ -164,7 +164,7 @@ def filter_of(db, filters: str, params: dict) -> Callable[[list[int]], set[int]]
 # (`indexed`, where the archive has it) rather than from its row, which holds
 # its text, for each of a text's copies.  CROSS JOIN keeps SQLite to the ids
 # asked about first: with no statistics, given a field and dates, it read
-# every document of the field's value instead (a second a statement at 10x).
+# every document of the field's value instead (docs/ranking.md).
 _FIRST_PASSING_SQL = """
 select held.id, min(copy.id) from paragraphs as held{indexed}
 cross join paragraphs as copy on copy.fingerprint = held.fingerprint

@@ -339,7 +339,7 @@ FILTERED_AT_ONCE = 1_000
 FILTERED_AT_ONCE_PER_COPY = 500
 # Half as many where the cells are read a text at a time, through the mark of
 # its first copy (search.Ranking._through_the_mark): they no longer hold every
-# copy, and at 10x the filters of a tenth of the archive cost more at once.
+# copy (docs/ranking.md).
 FILTERED_AT_ONCE_PER_COPY_BY_TEXTS = 250
 # For a query of several words, this many times as many: each word's cells
 # are read, deeper, while scoring at once costs a text the same.
